@@ -1,0 +1,356 @@
+/**
+ * The PDL front end: text or objects → `Persona`, with every problem reported at once.
+ *
+ * @example
+ * ```ts
+ * import { parsePersona } from "pulumi-personas/pdl";
+ * const persona = parsePersona(readFileSync("HighTraffic.yaml", "utf8"), { file: "HighTraffic.yaml" });
+ * persona.triggers[0].condition.window; // { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 5 }
+ * ```
+ */
+import { basename } from "node:path";
+import type { z } from "zod";
+import { type Diagnostic, SourceMap, sortDiagnostics } from "./diagnostics.js";
+import { displayKey, keysAt, PersonaDocument } from "./document.js";
+import { PersonaValidationError } from "./errors.js";
+import type { Persona } from "./model.js";
+import { normalise } from "./normalise.js";
+import { type Path, pathKey, readYaml, type SourceDocument, type Span } from "./source.js";
+import { didYouMean } from "./suggest.js";
+
+/** Options of the PDL parser. */
+export interface ParseOptions {
+  /**
+   * File name used in diagnostics and, when the document has no `Name`, for the persona's name
+   * (its base name up to the first dot: `HighTraffic.yaml` → `HighTraffic`).
+   * @default "<input>"
+   */
+  file?: string;
+  /** The persona's name when the document has none; overrides the name taken from `file`. */
+  name?: string;
+}
+
+/** The outcome of validation: a persona when there are no errors, and every diagnostic. */
+export interface ValidationResult {
+  persona: Persona | undefined;
+  diagnostics: Diagnostic[];
+  /** True when no diagnostic is an error. */
+  valid: boolean;
+}
+
+/**
+ * Parses and validates a persona document (seed notation or structured YAML/JSON). Never throws;
+ * problems are returned as diagnostics sorted by position.
+ */
+export function validatePersonaText(text: string, options: ParseOptions = {}): ValidationResult {
+  const file = options.file ?? "<input>";
+  const source = readYaml(text);
+  const locate = locator(file, new SourceMap(text), source);
+  if (source.problems.length > 0) {
+    return result(
+      undefined,
+      source.problems.map((p) => locate.span(p.span, p.code, p.message, p.hint)),
+    );
+  }
+  return validateData(source.data, { ...options, file }, locate, source.style);
+}
+
+/**
+ * Validates a persona given as a JavaScript object (structured or seed-notation keys), e.g. from a
+ * TypeScript program. Diagnostics carry paths instead of line numbers.
+ */
+export function validatePersonaObject(value: unknown, options: ParseOptions = {}): ValidationResult {
+  const file = options.file ?? "<object>";
+  return validateData(
+    normaliseKeysOfObject(value),
+    { ...options, file },
+    locator(file, undefined, undefined),
+    "camel",
+  );
+}
+
+/**
+ * Parses a persona document and returns the normalised model.
+ * @throws {PersonaValidationError} with every diagnostic when the document has errors.
+ */
+export function parsePersona(text: string, options: ParseOptions = {}): Persona {
+  const outcome = validatePersonaText(text, options);
+  if (!outcome.valid || !outcome.persona)
+    throw new PersonaValidationError(options.file ?? "<input>", outcome.diagnostics, text);
+  return outcome.persona;
+}
+
+/**
+ * Defines a persona in TypeScript with the structured form, validated like a file.
+ * @throws {PersonaValidationError} when the definition has errors.
+ * @example
+ * ```ts
+ * const web = definePersona({
+ *   name: "Web",
+ *   baseConfiguration: { cpu: 2, memory: "4 GB" },
+ *   telemetryTriggers: [{ condition: "CPU Load > 80% for 5 minutes", action: "Scale up to 4 cores" }],
+ * });
+ * ```
+ */
+export function definePersona(
+  definition: z.input<typeof PersonaDocument>,
+  options: ParseOptions = {},
+): Persona {
+  const outcome = validatePersonaObject(definition, options);
+  if (!outcome.valid || !outcome.persona)
+    throw new PersonaValidationError(options.file ?? "<object>", outcome.diagnostics);
+  return outcome.persona;
+}
+
+function result(persona: Persona | undefined, diagnostics: Diagnostic[]): ValidationResult {
+  const sorted = sortDiagnostics(diagnostics);
+  const valid = !sorted.some((d) => d.severity === "error");
+  return { persona: valid ? persona : undefined, diagnostics: sorted, valid };
+}
+
+function nameFromFile(file: string): string | undefined {
+  if (file.startsWith("<")) return undefined;
+  const stem = basename(file).split(".")[0];
+  return stem === undefined || stem === "" ? undefined : stem;
+}
+
+function validateData(
+  data: unknown,
+  options: ParseOptions & { file: string },
+  locate: Locator,
+  style: "pascal" | "camel",
+): ValidationResult {
+  const diagnostics: Diagnostic[] = [];
+  if (data === null || data === undefined || typeof data !== "object" || Array.isArray(data)) {
+    diagnostics.push(
+      locate.path(
+        [],
+        "not-a-persona",
+        `a persona document must be a mapping of sections, received ${describeValue(data)}`,
+        "start with sections such as 'BaseConfiguration:' and 'TelemetryTriggers:'",
+      ),
+    );
+    return result(undefined, diagnostics);
+  }
+  const shape = PersonaDocument.safeParse(data);
+  const broken = new Set<string>();
+  if (!shape.success) {
+    for (const issue of flattenIssues(shape.error.issues)) {
+      diagnostics.push(issueDiagnostic(issue, data, locate, style));
+      // Leave out the item (array element or section) containing the problem from the semantic pass.
+      broken.add(pathKey(issue.path.slice(0, typeof issue.path[1] === "number" ? 2 : 1) as Path));
+    }
+  }
+  const document = (shape.success ? shape.data : data) as PersonaDocument;
+  const skip = (path: Path) => broken.has(pathKey(path)) || broken.has(pathKey(path.slice(0, 1)));
+  let persona: Persona | undefined;
+  if (!broken.has("")) {
+    persona = normalise(
+      document,
+      options.name ?? nameFromFile(options.file),
+      (path, code, message, hint, severity = "error") => {
+        diagnostics.push({ ...locate.path(path, code, message, hint), severity });
+      },
+      skip,
+    );
+  }
+  return result(
+    persona,
+    diagnostics.map((d) => ({ ...d, path: displayPath(d.path, style) })),
+  );
+}
+
+// --- zod issues → diagnostics -------------------------------------------------------------------
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * Unions (phrase or object) report a failure per branch; keep the branch the user meant: the one
+ * whose type matched (its problems are deeper than a type mismatch at the union itself).
+ */
+function flattenIssues(issues: readonly Issue[]): Issue[] {
+  const out: Issue[] = [];
+  for (const issue of issues) {
+    if (issue.code !== "invalid_union" || issue.errors.length === 0) {
+      out.push(issue);
+      continue;
+    }
+    const branches = issue.errors.map((branch) =>
+      branch.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue),
+    );
+    const typeMismatch = (branch: Issue[]) =>
+      branch.length === 1 &&
+      branch[0]!.code === "invalid_type" &&
+      branch[0]!.path.length === issue.path.length;
+    const meant = branches.filter((b) => !typeMismatch(b));
+    if (meant.length === 0) {
+      const expected = [...new Set(branches.map((b) => (b[0] as { expected?: string }).expected ?? "value"))];
+      out.push({ ...branches[0]![0]!, expected: expected.join(" or ") } as Issue);
+    } else {
+      // Prefer the branch with the fewest problems: the closest fit.
+      out.push(...flattenIssues(meant.sort((a, b) => a.length - b.length)[0]!));
+    }
+  }
+  return out;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let current = data;
+  for (const step of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[step as string];
+  }
+  return current;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `the text '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+  return `${typeof value} ${String(value)}`;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  object: "a mapping",
+  array: "a list",
+  boolean: "true or false",
+};
+
+function typeName(expected: string): string {
+  return expected
+    .split(" or ")
+    .map((t) => TYPE_NAMES[t] ?? t)
+    .join(" or ");
+}
+
+function issueDiagnostic(
+  issue: Issue,
+  data: unknown,
+  locate: Locator,
+  style: "pascal" | "camel",
+): Diagnostic {
+  const path = issue.path as Path;
+  const where = displayPath(pathKey(path), style);
+  const field = path.length === 0 ? "the document" : `'${where}'`;
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const allowed = keysAt(path).map((k) => displayKey(k, style));
+      const [first, ...rest] = issue.keys;
+      const key = first!;
+      const diagnostic = locate.key(
+        [...path, key],
+        "unknown-key",
+        `unknown key '${key}'${path.length ? ` in '${where}'` : ""}`,
+        `${didYouMean(key, allowed)}allowed keys: ${allowed.join(", ")}`,
+      );
+      // One diagnostic per key keeps positions exact; the others follow.
+      return rest.length === 0
+        ? diagnostic
+        : { ...diagnostic, message: `${diagnostic.message} (and ${rest.map((k) => `'${k}'`).join(", ")})` };
+    }
+    case "invalid_type": {
+      const received = valueAt(data, path);
+      if (received === undefined) {
+        const key = displayKey(String(path[path.length - 1]), style);
+        return locate.path(
+          path.slice(0, -1),
+          "missing-key",
+          `missing required key '${key}'${path.length > 1 ? ` in '${displayPath(pathKey(path.slice(0, -1)), style)}'` : ""}`,
+          `add '${key}: ...'`,
+        );
+      }
+      return locate.path(
+        path,
+        "wrong-type",
+        `${field}: expected ${typeName(issue.expected)}, received ${describeValue(received)}`,
+        hintFor(issue.expected),
+      );
+    }
+    case "invalid_value":
+      return locate.path(
+        path,
+        "invalid-value",
+        `${field}: expected one of ${issue.values.map((v) => `'${String(v)}'`).join(", ")}, received ${describeValue(valueAt(data, path))}`,
+        `${didYouMean(String(valueAt(data, path)), issue.values.map(String))}`.trim() || undefined,
+      );
+    default:
+      return locate.path(path, issue.code.replace(/_/g, "-"), `${field}: ${issue.message}`);
+  }
+}
+
+function hintFor(expected: string): string | undefined {
+  if (expected.includes("string") && expected.includes("number"))
+    return "write a number, or text with a unit such as '32 GB'";
+  if (expected === "array") return "write a list: one '- item' per line";
+  if (expected === "object") return "write a mapping: 'Key: value' lines indented under this key";
+  if (expected === "string") return "quote the value";
+  return undefined;
+}
+
+/** `telemetryTriggers[0].condition` → `TelemetryTriggers[0].Condition` in seed-notation documents. */
+function displayPath(path: string, style: "pascal" | "camel"): string {
+  if (style === "camel") return path;
+  return path.replace(
+    /(^|\.)([a-zA-Z]\w*)/g,
+    (_, dot: string, key: string) => `${dot}${displayKey(key, style)}`,
+  );
+}
+
+// --- positions -----------------------------------------------------------------------------------
+
+interface Locator {
+  path(path: Path, code: string, message: string, hint?: string): Diagnostic;
+  key(path: Path, code: string, message: string, hint?: string): Diagnostic;
+  span(span: Span, code: string, message: string, hint?: string): Diagnostic;
+}
+
+function locator(file: string, map: SourceMap | undefined, source: SourceDocument | undefined): Locator {
+  const make = (
+    span: Span | undefined,
+    code: string,
+    message: string,
+    hint: string | undefined,
+    path: Path,
+  ): Diagnostic => {
+    const start = span && map ? map.position(span.start) : { line: 0, column: 0 };
+    const end = span && map ? map.position(span.end) : start;
+    const length = end.line === start.line ? Math.max(1, end.column - start.column) : 1;
+    const diagnostic: Diagnostic = {
+      severity: "error",
+      code,
+      message,
+      file,
+      line: start.line,
+      column: start.column,
+      length,
+      path: pathKey(path),
+    };
+    if (hint !== undefined && hint !== "") diagnostic.hint = hint;
+    return diagnostic;
+  };
+  // The nearest enclosing value that has a position (a missing key points at its parent).
+  const nearestSpan = (path: Path): Span | undefined => {
+    for (let n = path.length; n >= 0; n--) {
+      const span = source?.valueSpans.get(pathKey(path.slice(0, n)));
+      if (span) return span;
+    }
+    return undefined;
+  };
+  return {
+    path: (path, code, message, hint) => make(nearestSpan(path), code, message, hint, path),
+    key: (path, code, message, hint) =>
+      make(source?.keySpans.get(pathKey(path)) ?? nearestSpan(path), code, message, hint, path),
+    span: (span, code, message, hint) => make(span, code, message, hint, []),
+  };
+}
+
+/** Objects from TypeScript may use seed-notation keys too; canonicalise them like YAML keys. */
+function normaliseKeysOfObject(value: unknown): unknown {
+  const source = readYaml(JSON.stringify(value ?? null) ?? "null");
+  return source.problems.length === 0 ? source.data : value;
+}
