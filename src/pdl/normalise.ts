@@ -284,20 +284,25 @@ function readSoftware(
     let entry: SoftwarePackage;
     if (typeof input === "string") {
       const parsed = parseSoftwarePhrase(input);
-      if (!parsed.ok) return report(path, "invalid-software", parsed.message, parsed.hint);
+      if (!parsed.ok) {
+        report(path, "invalid-software", parsed.message, parsed.hint);
+        return;
+      }
       entry = parsed.value;
     } else {
       entry = { name: input.name, version: input.version === undefined ? "latest" : String(input.version) };
       if (input.note !== undefined) entry.note = input.note;
     }
     const key = entry.name.toLowerCase();
-    if (seen.has(key))
-      return report(
+    if (seen.has(key)) {
+      report(
         path,
         "duplicate-software",
         `software '${entry.name}' is listed twice`,
         "keep one entry per package",
       );
+      return;
+    }
     seen.add(key);
     out.push(entry);
   });
@@ -313,20 +318,24 @@ function readFeatures(
     const path = ["features", index];
     if (skip(path)) return;
     const id = slugify(input.name);
-    if (id === "")
-      return report(
+    if (id === "") {
+      report(
         [...path, "name"],
         "invalid-name",
         `feature name '${input.name}' has no letters or digits`,
         "name it, e.g. 'CDN caching'",
       );
-    if (out.some((f) => f.id === id))
-      return report(
+      return;
+    }
+    if (out.some((f) => f.id === id)) {
+      report(
         [...path, "name"],
         "duplicate-feature",
         `feature '${input.name}' is declared twice`,
         "keep one declaration per feature",
       );
+      return;
+    }
     const feature: Feature = { id, name: input.name, initial: input.initial ?? "off", declared: true };
     if (input.description !== undefined) feature.description = input.description;
     if (input.activate !== undefined) feature.activate = input.activate;
@@ -355,29 +364,34 @@ class ResponseTable {
   /** Declares an `AutomatedResponses` entry. */
   declare(input: ResponseInput, path: Path): void {
     const id = slugify(input.name);
-    if (this.find(id))
-      return this.report(
+    if (this.find(id)) {
+      this.report(
         [...path, "name"],
         "duplicate-response",
         `response '${input.name}' is declared twice`,
         "keep one declaration per name",
       );
+      return;
+    }
     if (input.action !== undefined && input.actions !== undefined) {
-      return this.report(
+      this.report(
         path,
         "conflicting-keys",
         "only one of Action and Actions can be specified",
         "use Actions for a sequence, Action for one",
       );
+      return;
     }
     const written = input.actions ?? input.action;
-    if (written === undefined)
-      return this.report(
+    if (written === undefined) {
+      this.report(
         path,
         "missing-action",
         `response '${input.name}' has no Action`,
         "add 'Action: <phrase>' or 'Actions: [...]'",
       );
+      return;
+    }
     const actions = readActions(written, [...path, input.actions ? "actions" : "action"], this.report);
     if (!actions) return;
     const response: Response = { id, actions: actions.map((a) => a.action), inline: false };
@@ -555,7 +569,8 @@ function readActions(
       const parsed = parseActionPhrase(item);
       if (!parsed.ok) {
         failed = true;
-        return report(itemPath, "unknown-action", parsed.message, parsed.hint);
+        report(itemPath, "unknown-action", parsed.message, parsed.hint);
+        return;
       }
       out.push({ action: parsed.value, path: itemPath });
     } else {
