@@ -107,8 +107,13 @@ function knownMetricTitles(): string {
 
 function parseThreshold(value: number | string, metric: MetricDefinition): Parsed<number> {
   const unitless = typeof value === "number" || /^\s*[+-]?[\d.]+\s*$/.test(value);
-  // A bare number is read in the metric's unit only where that is unambiguous (% and counts).
-  if (unitless && !(metric.dimension === "percent" || metric.dimension === "count")) {
+  // A number (structured form) is in the metric's canonical unit, as documented; in a phrase a bare
+  // number is read so only where that is unambiguous (% and counts): "Latency > 100" could be ms or s.
+  if (
+    typeof value === "string" &&
+    unitless &&
+    !(metric.dimension === "percent" || metric.dimension === "count")
+  ) {
     return problem(
       `the threshold '${value}' for ${metric.title} needs a unit`,
       `write it with ${canonicalUnit(metric.dimension)}, e.g. '100${canonicalUnit(metric.dimension)}'`,
