@@ -3,6 +3,7 @@ import {
   InvalidSizingRequestError,
   NoMatchingSizeError,
   type SizingError,
+  UnknownSizeError,
   type UnmetRequirement,
 } from "./errors.js";
 import type { Architecture, Cloud, InstanceSize, SizeCategory } from "./types.js";
@@ -50,9 +51,10 @@ export interface SelectSizeOptions {
    */
   readonly architecture?: Architecture;
   /**
-   * Categories left out. Burstable sizes are left out unless `families` is given, because a
-   * persona's sustained load would drain their CPU credits and throttle them; pass `[]` to allow them.
-   * @default ["burstable"] without `families`, [] with `families`
+   * Categories left out. By default burstable sizes are, because a persona's sustained load would
+   * drain their CPU credits and throttle them, except families named in `families` or
+   * `preferFamilies`; pass `[]` to allow every category, or a list to leave out exactly those.
+   * @default ["burstable"], sparing families named in `families` or `preferFamilies`
    */
   readonly excludeCategories?: readonly SizeCategory[];
   /**
@@ -105,7 +107,7 @@ function optionKey(value: string | readonly string[] | undefined): string {
  * ```ts
  * const { choice, reason } = selectSize({ cloud: "aws", vcpu: 8, memoryGiB: 32, networkGbps: 10 });
  * // choice.name === "c7g.8xlarge"
- * // reason === "c7g.8xlarge at $1.16/h: cheapest of 26 aws sizes with >= 8 vCPU, >= 32 GiB,
+ * // reason === "c7g.8xlarge at $1.16/h: cheapest of 39 aws sizes with >= 8 vCPU, >= 32 GiB,
  * //   >= 10 Gbps (burstable excluded); runner-up m7g.8xlarge at $1.3056/h"
  * selectSize({ cloud: "aws", vcpu: 8, memoryGiB: 16 }, { families: "c7i" }).choice.name; // "c7i.2xlarge"
  * ```
@@ -119,12 +121,29 @@ export function selectSize(request: SizeRequest, options: SelectSizeOptions = {}
   )}|${options.networkBasis}`;
   let memo = index.selections.get(key) as Memo | undefined;
   if (memo === undefined) {
-    memo = computeSelection(index, request, options);
+    memo = memoisable(index, request, options);
     if (index.selections.size >= MAX_MEMOISED) index.selections.clear();
     index.selections.set(key, memo);
   }
   if ("failure" in memo) throw memo.failure();
   return memo;
+}
+
+/** Computes a selection; a request that fails is remembered as a recipe for a fresh error, so it fails fast. */
+function memoisable(index: CatalogIndex, request: SizeRequest, options: SelectSizeOptions): Memo {
+  try {
+    return computeSelection(index, request, options);
+  } catch (error) {
+    if (error instanceof UnknownSizeError) {
+      const { kind, lookedUp, suggestion, message } = error;
+      return { failure: () => new UnknownSizeError(kind, lookedUp, suggestion, message) };
+    }
+    if (error instanceof InvalidSizingRequestError) {
+      const { message } = error;
+      return { failure: () => new InvalidSizingRequestError(message) };
+    }
+    throw error;
+  }
 }
 
 function minimum(name: string, value: number | undefined): number {
@@ -187,16 +206,27 @@ function computeSelection(index: CatalogIndex, request: SizeRequest, options: Se
           requireFamily(index, cloud, f),
         );
   const preferred = (options.preferFamilies ?? []).map((f) => requireFamily(index, cloud, f));
-  const excluded = options.excludeCategories ?? (restrictTo === undefined ? DEFAULT_EXCLUDED : []);
   const allowedFamilies = restrictTo === undefined ? undefined : new Set(restrictTo.map((f) => f.name));
-
-  const pool = (index.sizesByCloud.get(cloud) ?? []).filter(
+  const excluded = options.excludeCategories ?? DEFAULT_EXCLUDED;
+  // The default exclusion yields to intent: a family named in `families` or `preferFamilies` stays in.
+  const exempt = new Set(
+    options.excludeCategories === undefined ? [...(restrictTo ?? []), ...preferred].map((f) => f.name) : [],
+  );
+  const eligible = (index.sizesByCloud.get(cloud) ?? []).filter(
     (s) =>
       (allowedFamilies === undefined || allowedFamilies.has(s.family)) &&
-      (options.architecture === undefined || s.architecture === options.architecture) &&
-      !excluded.includes(s.category),
+      (options.architecture === undefined || s.architecture === options.architecture),
   );
-  const filters = describeFilters(restrictTo, options.architecture, excluded, req.peak);
+  const pool = eligible.filter((s) => !excluded.includes(s.category) || exempt.has(s.family));
+  const removed = excluded.filter((c) => eligible.some((s) => s.category === c && !exempt.has(s.family)));
+  const kept = [...exempt].filter((f) =>
+    eligible.some((s) => s.family === f && excluded.includes(s.category)),
+  );
+  const exclusion =
+    removed.length === 0
+      ? undefined
+      : `${removed.join(", ")} excluded${kept.length === 0 ? "" : ` except ${kept.join(", ")}`}`;
+  const filters = describeFilters(restrictTo, options.architecture, exclusion, req.peak);
 
   if (pool.length === 0) {
     const message = `No ${cloud} size passes the filters (${filters.join("; ")}); loosen the families, architecture or excluded categories.`;
@@ -233,7 +263,7 @@ function computeSelection(index: CatalogIndex, request: SizeRequest, options: Se
 function describeFilters(
   families: readonly FamilyIndex[] | undefined,
   architecture: Architecture | undefined,
-  excluded: readonly SizeCategory[],
+  exclusion: string | undefined,
   peak: boolean,
 ): string[] {
   const parts: string[] = [];
@@ -241,7 +271,7 @@ function describeFilters(
     parts.push(`${families.length === 1 ? "family" : "families"} ${families.map((f) => f.name).join(", ")}`);
   }
   if (architecture !== undefined) parts.push(`${architecture} only`);
-  if (excluded.length > 0) parts.push(`${excluded.join(", ")} excluded`);
+  if (exclusion !== undefined) parts.push(exclusion);
   if (peak) parts.push("network compared at peak");
   return parts;
 }
