@@ -62,7 +62,16 @@ export interface AzureFailingPeriods {
   readonly minFailingPeriodsToAlert: number;
 }
 
-/** The settings of an Azure Monitor metric alert rule with one static-threshold criterion. */
+/**
+ * The settings of an Azure Monitor metric alert rule with one static-threshold criterion.
+ *
+ * @example
+ * // "CPU Load > 80% for 5 minutes": every 1-minute period of the last 5 above 80.
+ * const cpu: AzureMetricAlertSettings = {
+ *   operator: "GreaterThan", threshold: 80, timeAggregation: "Average", windowSizeMinutes: 1,
+ *   failingPeriods: { numberOfEvaluationPeriods: 5, minFailingPeriodsToAlert: 5 },
+ * };
+ */
 export interface AzureMetricAlertSettings {
   /** How each period's aggregated value is compared with {@link AzureMetricAlertSettings.threshold}. */
   readonly operator: AzureMetricOperator;

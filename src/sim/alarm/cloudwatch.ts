@@ -56,7 +56,15 @@ export type CloudWatchAlarmReason =
   | "all-missing"
   | "missing-data-ignored";
 
-/** The settings of a CloudWatch metric alarm that decide its state, in `PutMetricAlarm` terms. */
+/**
+ * The settings of a CloudWatch metric alarm that decide its state, in `PutMetricAlarm` terms.
+ *
+ * @example
+ * // "CPU Load > 80% for 5 minutes" with a 60-second period:
+ * const cpu: CloudWatchAlarmSettings = {
+ *   comparisonOperator: "GreaterThanThreshold", threshold: 80, evaluationPeriods: 5, datapointsToAlarm: 5,
+ * };
+ */
 export interface CloudWatchAlarmSettings {
   /** How each datapoint is compared with {@link CloudWatchAlarmSettings.threshold}. */
   readonly comparisonOperator: CloudWatchComparisonOperator;
