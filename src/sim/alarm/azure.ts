@@ -411,11 +411,14 @@ const AGGREGATION_TOTAL = 3;
  * typed-array ring buffer and no allocation per sample.
  *
  * @example
+ * // "CPU Load > 80% for 5 minutes": five 1-minute periods, all five above 80.
  * const rule = new AzureMetricAlertEvaluator({
- *   operator: "GreaterThan", threshold: 80, timeAggregation: "Average", windowSizeMinutes: 5,
+ *   operator: "GreaterThan", threshold: 80, timeAggregation: "Average", windowSizeMinutes: 1,
+ *   failingPeriods: { numberOfEvaluationPeriods: 5, minFailingPeriodsToAlert: 5 },
  * });
- * for (const cpu of [85, 90, 95, 97, 99]) rule.step(cpu);
- * rule.monitorCondition; // "Fired"
+ * for (const cpu of [85, 90, 95, 97]) rule.step(cpu);
+ * rule.monitorCondition; // "Resolved": four breaching minutes are not enough
+ * rule.step(99); // "Fired"
  * rule.notification; // "fired": this minute's evaluation sent the activated notification
  */
 export class AzureMetricAlertEvaluator {
