@@ -72,12 +72,14 @@ export function normalise(
   };
   const personaName = document.name ?? name;
   if (personaName === undefined) {
-    report(
-      [],
-      "missing-name",
-      "the persona has no name",
-      "add 'Name: <PersonaName>' at the top, or name the file after the persona",
-    );
+    // A Name of the wrong type is already reported by the shape check.
+    if (!skip(["name"]))
+      report(
+        [],
+        "missing-name",
+        "the persona has no name",
+        "add 'Name: <PersonaName>' at the top, or name the file after the persona",
+      );
   } else if (!/^[A-Za-z][\w-]*$/.test(personaName)) {
     report(
       ["name"],
@@ -355,6 +357,8 @@ class ResponseTable {
   private readonly uses = new Map<string, { context: ActionContext; path: Path }[]>();
   private readonly actionPaths = new Map<Response, Path[]>();
   private readonly namedPaths = new Map<string, Path>();
+  /** Ids of the triggers and sources seen so far. */
+  private readonly owners = new Set<string>();
 
   constructor(
     private readonly report: Reporter,
@@ -408,6 +412,7 @@ class ResponseTable {
   attach(
     owner: {
       id: string;
+      name?: string | undefined;
       action?: ActionsInput;
       response?: string | undefined;
       cooldown?: number | string | undefined;
@@ -415,6 +420,14 @@ class ResponseTable {
     path: Path,
     context: ActionContext,
   ): Response | undefined {
+    // Triggers and sources share one namespace with responses (an inline action's response takes
+    // its owner's id), and plans key alarms and schedules by these ids.
+    const namePath = owner.name === undefined ? path : [...path, "name"];
+    if (this.owners.has(owner.id)) {
+      this.duplicateName(owner.id, namePath);
+      return undefined;
+    }
+    this.owners.add(owner.id);
     if (owner.action !== undefined && owner.response !== undefined) {
       this.report(
         path,
@@ -451,12 +464,7 @@ class ResponseTable {
     const actions = readActions(owner.action, [...path, "action"], this.report);
     if (!actions) return undefined;
     if (this.find(owner.id)) {
-      this.report(
-        path,
-        "duplicate-name",
-        `the name '${owner.id}' is already used by another trigger, source or response`,
-        "give this one a distinct Name",
-      );
+      this.duplicateName(owner.id, namePath);
       return undefined;
     }
     const response: Response = { id: owner.id, actions: actions.map((a) => a.action), inline: true };
@@ -467,6 +475,15 @@ class ResponseTable {
     this.persona.responses.push(response);
     this.use(response.id, context, [...path, "action"]);
     return response;
+  }
+
+  private duplicateName(id: string, path: Path): void {
+    this.report(
+      path,
+      "duplicate-name",
+      `the name '${id}' is already used by another trigger, source or response`,
+      "give this one a distinct Name",
+    );
   }
 
   private guardRails(response: Response, input: ResponseInput, path: Path): void {

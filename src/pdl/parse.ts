@@ -136,12 +136,14 @@ function validateData(
   const broken = new Set<string>();
   if (!shape.success) {
     for (const issue of flattenIssues(shape.error.issues)) {
-      diagnostics.push(issueDiagnostic(issue, data, locate, style));
+      diagnostics.push(...issueDiagnostics(issue, data, locate, style));
+      // An unknown section leaves the known ones intact: keep checking them, so every problem shows.
+      if (issue.code === "unrecognized_keys" && issue.path.length === 0) continue;
       // Leave out the item (array element or section) containing the problem from the semantic pass.
       broken.add(pathKey(issue.path.slice(0, typeof issue.path[1] === "number" ? 2 : 1) as Path));
     }
   }
-  const document = (shape.success ? shape.data : data) as PersonaDocument;
+  const document = (shape.success ? shape.data : withoutBrokenSections(data, broken)) as PersonaDocument;
   const skip = (path: Path) => broken.has(pathKey(path)) || broken.has(pathKey(path.slice(0, 1)));
   let persona: Persona | undefined;
   if (!broken.has("")) {
@@ -158,6 +160,11 @@ function validateData(
     persona,
     diagnostics.map((d) => ({ ...d, path: displayPath(d.path, style) })),
   );
+}
+
+/** The document without its top-level values of the wrong shape, so the semantic pass can read the rest. */
+function withoutBrokenSections(data: object, broken: ReadonlySet<string>): object {
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !broken.has(key)));
 }
 
 // --- zod issues → diagnostics -------------------------------------------------------------------
@@ -188,10 +195,24 @@ function flattenIssues(issues: readonly Issue[]): Issue[] {
       out.push({ ...branches[0]![0]!, expected: expected.join(" or ") } as Issue);
     } else {
       // Prefer the branch with the fewest problems: the closest fit.
-      out.push(...flattenIssues(meant.sort((a, b) => a.length - b.length)[0]!));
+      const best = [...meant].sort((a, b) => a.length - b.length)[0]!;
+      out.push(...flattenIssues(best.map((i) => withEveryAllowedValue(i, meant))));
     }
   }
   return out;
+}
+
+/**
+ * A discriminator that no branch accepts (`kind: scael`) fails in every branch with one allowed
+ * value each; the user needs all of them, not just the closest branch's.
+ */
+function withEveryAllowedValue(issue: Issue, branches: Issue[][]): Issue {
+  if (issue.code !== "invalid_value") return issue;
+  const key = pathKey(issue.path as Path);
+  const values = branches.flatMap((branch) =>
+    branch.flatMap((i) => (i.code === "invalid_value" && pathKey(i.path as Path) === key ? i.values : [])),
+  );
+  return { ...issue, values: [...new Set(values)] };
 }
 
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
@@ -228,6 +249,29 @@ function typeName(expected: string): string {
     .join(" or ");
 }
 
+function issueDiagnostics(
+  issue: Issue,
+  data: unknown,
+  locate: Locator,
+  style: "pascal" | "camel",
+): Diagnostic[] {
+  if (issue.code !== "unrecognized_keys") return [issueDiagnostic(issue, data, locate, style)];
+  // One diagnostic per key keeps positions exact and gives each its own suggestion.
+  const path = issue.path as Path;
+  const where = displayPath(pathKey(path), style);
+  const allowed = keysAt(path).map((k) => displayKey(k, style));
+  return issue.keys.map((key) => {
+    // A known key in the wrong place was renamed to its canonical spelling; show it as written.
+    const written = locate.written([...path, key]) ?? key;
+    return locate.key(
+      [...path, key],
+      "unknown-key",
+      `unknown key '${written}'${path.length ? ` in '${where}'` : ""}`,
+      `${didYouMean(written, allowed)}allowed keys: ${allowed.join(", ")}`,
+    );
+  });
+}
+
 function issueDiagnostic(
   issue: Issue,
   data: unknown,
@@ -238,21 +282,6 @@ function issueDiagnostic(
   const where = displayPath(pathKey(path), style);
   const field = path.length === 0 ? "the document" : `'${where}'`;
   switch (issue.code) {
-    case "unrecognized_keys": {
-      const allowed = keysAt(path).map((k) => displayKey(k, style));
-      const [first, ...rest] = issue.keys;
-      const key = first!;
-      const diagnostic = locate.key(
-        [...path, key],
-        "unknown-key",
-        `unknown key '${key}'${path.length ? ` in '${where}'` : ""}`,
-        `${didYouMean(key, allowed)}allowed keys: ${allowed.join(", ")}`,
-      );
-      // One diagnostic per key keeps positions exact; the others follow.
-      return rest.length === 0
-        ? diagnostic
-        : { ...diagnostic, message: `${diagnostic.message} (and ${rest.map((k) => `'${k}'`).join(", ")})` };
-    }
     case "invalid_type": {
       const received = valueAt(data, path);
       if (received === undefined) {
@@ -307,6 +336,8 @@ interface Locator {
   path(path: Path, code: string, message: string, hint?: string): Diagnostic;
   key(path: Path, code: string, message: string, hint?: string): Diagnostic;
   span(span: Span, code: string, message: string, hint?: string): Diagnostic;
+  /** The key at the end of `path` as the user wrote it, when it differs from the canonical one. */
+  written(path: Path): string | undefined;
 }
 
 function locator(file: string, map: SourceMap | undefined, source: SourceDocument | undefined): Locator {
@@ -317,7 +348,8 @@ function locator(file: string, map: SourceMap | undefined, source: SourceDocumen
     hint: string | undefined,
     path: Path,
   ): Diagnostic => {
-    const start = span && map ? map.position(span.start) : { line: 0, column: 0 };
+    // Text without a located value (an empty document) points at its start; objects have no lines (0:0).
+    const start = span && map ? map.position(span.start) : { line: map ? 1 : 0, column: map ? 1 : 0 };
     const end = span && map ? map.position(span.end) : start;
     const length = end.line === start.line ? Math.max(1, end.column - start.column) : 1;
     const diagnostic: Diagnostic = {
@@ -346,6 +378,7 @@ function locator(file: string, map: SourceMap | undefined, source: SourceDocumen
     key: (path, code, message, hint) =>
       make(source?.keySpans.get(pathKey(path)) ?? nearestSpan(path), code, message, hint, path),
     span: (span, code, message, hint) => make(span, code, message, hint, []),
+    written: (path) => source?.writtenKeys.get(pathKey(path)),
   };
 }
 
