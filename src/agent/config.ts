@@ -246,8 +246,9 @@ function crossCheck(config: AgentConfig, ctx: z.core.$RefinementCtx<AgentConfig>
   });
   config.metrics.forEach((metric, i) => {
     const kind = metric.signal.startsWith("probe.") ? "probe" : "log";
-    const known =
+    const names =
       kind === "probe" ? config.probes.targets.map((t) => t.name) : config.logs.files.map((f) => f.name);
+    const known = [...new Set(names)];
     if (known.length === 0) {
       problem(
         ["metrics", i, "signal"],
