@@ -88,9 +88,10 @@ const MAX_MEMOISED = 50_000;
 
 type Memo = SizeSelection | { readonly failure: () => SizingError };
 
+/** Distinguishes "not given" from "" and [] so they never share a memo entry. */
 function optionKey(value: string | readonly string[] | undefined): string {
-  if (value === undefined) return "";
-  return typeof value === "string" ? value : value.join(",");
+  if (value === undefined) return "-";
+  return typeof value === "string" ? `s${value}` : `a${value.join("\u0000")}`;
 }
 
 /**
