@@ -628,7 +628,11 @@ function readTrigger(
   report: Reporter,
 ): Trigger | undefined {
   const condition = readCondition(input.condition, input.missingData, [...path, "condition"], report);
-  if (!condition) return undefined;
+  if (!condition) {
+    // Still read the action, so a bad condition does not hide the action's problems until the next run.
+    if (input.action !== undefined) readActions(input.action, [...path, "action"], report);
+    return undefined;
+  }
   const id = input.name === undefined ? defaultTriggerId(condition) : slugify(input.name);
   if (id === "") {
     report(
