@@ -4,7 +4,7 @@
  * benchmark never erases another's figures.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 
 /** Median of a list of numbers. */
 export function median(values: readonly number[]): number {
@@ -24,6 +24,28 @@ export function timeRuns(runs: number, fn: () => void): number[] {
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   return times;
+}
+
+/**
+ * Like {@link timeRuns} but returns the CPU time (user + system) each run used, in milliseconds.
+ * On a shared, noisy machine CPU time measures the work itself; wall time also measures the neighbours.
+ */
+export function cpuTimeRuns(runs: number, fn: () => void): number[] {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    globalThis.gc?.();
+    const start = process.cpuUsage();
+    fn();
+    const used = process.cpuUsage(start);
+    times.push((used.user + used.system) / 1000);
+  }
+  return times;
+}
+
+/** The 1-minute load average, to print beside figures taken on a shared machine. */
+export function loadAverage(): string {
+  return loadavg()[0]!.toFixed(1);
 }
 
 /** Async variant of {@link timeRuns}. */

@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    setupFiles: ["test/setup/pulumi-mocks.ts"],
+    setupFiles: ["test/setup/pulumi-mocks.mts"],
     globalSetup: ["test/setup/services.ts"],
     isolate: false,
     testTimeout: 30_000,

@@ -1,0 +1,59 @@
+/** `personas validate <files or folders...>`: check persona files; exit 0 valid, 1 invalid. */
+import { readFileSync } from "node:fs";
+import { type Diagnostic, formatDiagnostic, SourceMap } from "../pdl/diagnostics.js";
+import type { Persona } from "../pdl/model.js";
+import { validatePersonaText } from "../pdl/parse.js";
+import { expandPaths } from "./files.js";
+import type { CommandResult } from "./main.js";
+
+export interface ValidateOptions {
+  paths: string[];
+  format: "text" | "json";
+  /** Also print each valid persona's normalised model. */
+  print: boolean;
+}
+
+interface FileReport {
+  file: string;
+  valid: boolean;
+  persona?: Persona;
+  diagnostics: Diagnostic[];
+}
+
+export function validateCommand(options: ValidateOptions): CommandResult {
+  const reports: FileReport[] = [];
+  const lines: string[] = [];
+  for (const file of expandPaths(options.paths)) {
+    const text = readFileSync(file, "utf8");
+    const outcome = validatePersonaText(text, { file });
+    const report: FileReport = { file, valid: outcome.valid, diagnostics: outcome.diagnostics };
+    if (outcome.persona) report.persona = outcome.persona;
+    reports.push(report);
+    const source = new SourceMap(text);
+    for (const diagnostic of outcome.diagnostics) lines.push(formatDiagnostic(diagnostic, source));
+    if (outcome.persona) {
+      const p = outcome.persona;
+      lines.push(`✔ ${file}: ${p.name}${p.version ? `@${p.version}` : ""} — ${summary(p)}`);
+      if (options.print) lines.push(JSON.stringify(p, null, 2));
+    } else {
+      const errors = outcome.diagnostics.filter((d) => d.severity === "error").length;
+      lines.push(`✘ ${file}: ${errors} error${errors === 1 ? "" : "s"}`);
+    }
+  }
+  const valid = reports.every((r) => r.valid);
+  const output =
+    options.format === "json"
+      ? JSON.stringify({ valid, files: reports }, null, 2)
+      : [...lines, reports.length === 0 ? "no persona files found" : ""].join("\n");
+  return { exitCode: reports.length === 0 ? 2 : valid ? 0 : 1, stdout: `${output.trimEnd()}\n` };
+}
+
+function summary(persona: Persona): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  return [
+    count(persona.software.length, "package"),
+    count(persona.triggers.length, "trigger"),
+    count(persona.sources.length, "source"),
+    count(persona.responses.length, "response"),
+  ].join(", ");
+}
