@@ -25,6 +25,8 @@ export interface TelemetryAgentOptions {
   readonly logger?: AgentLogger;
   /** Random source for retry jitter. @default Math.random */
   readonly random?: () => number;
+  /** Milliseconds since the epoch; tests pass a controlled clock. @default Date.now */
+  readonly clock?: () => number;
 }
 
 /** What the agent has done since it started. */
@@ -168,9 +170,11 @@ export class TelemetryAgent {
   private running = false;
   private reloads = 0;
   private rejected = 0;
+  private readonly clock: () => number;
 
   constructor(options: TelemetryAgentOptions) {
     this.current = options.config;
+    this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? jsonLineLogger();
     this.queue = new PublishQueue(options.publisher, {
       capacity: options.config.publish.maxBufferedDatums,
@@ -186,8 +190,8 @@ export class TelemetryAgent {
       },
       (error) => this.logger.error("probe round failed", { error }),
     );
-    this.heartbeatStart = windowStart(Date.now(), this.tickSeconds());
-    this.applyConfig(options.config, Date.now());
+    this.heartbeatStart = windowStart(this.clock(), this.tickSeconds());
+    this.applyConfig(options.config, this.clock());
   }
 
   /** The configuration in force. */
@@ -214,7 +218,7 @@ export class TelemetryAgent {
    * Replaces the configuration. Windows of unchanged metrics and the read offsets of files still
    * tailed are kept; publish settings other than the heartbeat name apply at the next start.
    */
-  applyConfig(config: AgentConfig, now = Date.now()): void {
+  applyConfig(config: AgentConfig, now = this.clock()): void {
     const previous = new Map(this.windows.map((w) => [w.key, w]));
     this.windows = config.metrics.map((metric) => {
       const key = metricKey(metric);
@@ -272,12 +276,12 @@ export class TelemetryAgent {
   /** Probes every target once and records the results. */
   async runProbeRound(): Promise<ProbeResult[]> {
     const results = await probeAll(this.current.probes.targets);
-    this.recordProbes(results, Date.now());
+    this.recordProbes(results, this.clock());
     return results;
   }
 
   /** Records probe results into the windows open at `now`. */
-  recordProbes(results: readonly ProbeResult[], now = Date.now()): void {
+  recordProbes(results: readonly ProbeResult[], now = this.clock()): void {
     for (const window of this.windows) {
       if (!window.metric.signal.startsWith("probe.")) continue;
       for (const result of results) {
@@ -304,7 +308,7 @@ export class TelemetryAgent {
    * Closes every window that ended at or before `now`, queues their datums and the heartbeat, and
    * returns what was queued.
    */
-  closePeriods(now = Date.now()): MetricDatum[] {
+  closePeriods(now = this.clock()): MetricDatum[] {
     const datums: MetricDatum[] = [];
     const { namespace, dimensions } = this.current;
     for (const window of this.windows) {
@@ -363,7 +367,7 @@ export class TelemetryAgent {
     if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
     await this.rounds.stop();
     await this.pollLogs();
-    const now = Date.now();
+    const now = this.clock();
     const { namespace, dimensions } = this.current;
     const partial = this.windows.flatMap((w) => w.datum(namespace, dimensions) ?? []);
     this.queue.enqueue([...this.drainCarried(), ...partial]);
@@ -407,7 +411,7 @@ export class TelemetryAgent {
       const isRequest = request === undefined || request.test(line);
       const isError = error.test(line);
       if (!isRequest && !isError) return;
-      const now = Date.now();
+      const now = this.clock();
       for (const window of this.windows) {
         if (!window.metric.signal.startsWith("log.") || !window.takes(log)) continue;
         if (now >= window.end) this.carry(window, now);
@@ -428,7 +432,7 @@ export class TelemetryAgent {
   private schedulePeriod(): void {
     if (!this.running) return;
     const tickMs = this.tickSeconds() * 1000;
-    const now = Date.now();
+    const now = this.clock();
     // Just past the boundary, so the window that ended is complete.
     const delay = windowStart(now, this.tickSeconds()) + tickMs - now + 50;
     this.periodTimer = setTimeout(() => {

@@ -322,7 +322,13 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
       if (issue.path.length === 1 && issue.path[0] === "version") {
         return `expected ${AGENT_CONFIG_VERSION} (the only version this agent understands), received ${received}`;
       }
-      return `expected ${quoteList(issue.values.map(String))}, received ${received}`;
+      {
+        const values = issue.values.map(String);
+        const expected = values.length === 1 ? quoteList(values) : `one of ${quoteList(values)}`;
+        return issue.input === undefined
+          ? `required, expected ${expected}`
+          : `expected ${expected}, received ${received}`;
+      }
     case "unrecognized_keys":
       return issue.keys.map((key) => unrecognizedKey(key, issue.path, root)).join("; ");
     case "too_small":
