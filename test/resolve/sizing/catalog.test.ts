@@ -155,6 +155,13 @@ describe("the sizing catalog", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("prices the Bsv2 series in proportion to memory, $0.0104 per GiB-hour", () => {
+    const bsv2 = SIZE_CATALOG.filter((s) => s.family === "Bsv2");
+    expect(
+      bsv2.filter((s) => Math.abs(s.pricePerHour - 0.0104 * s.memoryGiB) > 1e-9).map((s) => s.name),
+    ).toEqual([]);
+  });
+
   it("records where the figures come from and when they were compiled", () => {
     expect(CATALOG_SOURCE.compiledOn).toBe("2026-11-26");
     expect(CATALOG_SOURCE.aws.region).toBe("us-east-1");
