@@ -218,8 +218,10 @@ export function negate(operator: Operator): Operator {
   return ({ ">": "<=", ">=": "<", "<": ">=", "<=": ">" } as const)[operator];
 }
 
+// A path is `$` then steps; a bracket step may quote a key with spaces (`$['risk score']`). Only a
+// bracket starts a bracket step, so the pattern cannot backtrack over the same text two ways.
 const VALUE_CONDITION = new RegExp(
-  `^(\\$[^\\s<>=≥≤]*|value)\\s*(${OPERATOR_PATTERN})\\s*([+-]?(?:\\d+(?:\\.\\d+)?|\\.\\d+))$`,
+  `^(\\$(?:\\[(?:'[^']*'|"[^"]*"|[^\\]'"]*)\\]|[^\\s<>=≥≤[])*|value)\\s*(${OPERATOR_PATTERN})\\s*([+-]?(?:\\d+(?:\\.\\d+)?|\\.\\d+))$`,
   "i",
 );
 const JSON_PATH = /^\$(?:\.[A-Za-z_][\w-]*|\[\d+\]|\['[^']+'\]|\["[^"]+"\])*$/;
