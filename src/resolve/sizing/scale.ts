@@ -1,4 +1,4 @@
-import { compareNames, type FamilyIndex, indexFor, requireSize } from "./catalog-index.js";
+import { type CatalogIndex, compareNames, type FamilyIndex, indexFor, requireSize } from "./catalog-index.js";
 import { InvalidSizingRequestError, ScaleTargetError } from "./errors.js";
 import type { InstanceSize } from "./types.js";
 
@@ -165,11 +165,7 @@ function positive(name: string, value: unknown): number {
   return value;
 }
 
-function boundFor(
-  index: ReturnType<typeof indexFor>,
-  family: FamilyIndex,
-  options: ScaleOptions,
-): Bound | undefined {
+function boundFor(index: CatalogIndex, family: FamilyIndex, options: ScaleOptions): Bound | undefined {
   const checks: Array<(size: InstanceSize) => boolean> = [];
   const parts: string[] = [];
   if (options.maxVcpu !== undefined) {
