@@ -3,6 +3,8 @@
  * addresses and CIDRs, some IPv6, comments, blank and junk lines), against a straightforward
  * regex-and-sort baseline. Target: at least 1,200,000 lines/s including aggregation, < 500 MB peak.
  */
+
+import { cpus, loadavg } from "node:os";
 import { aggregate, parseFeed } from "../src/runtime/feeds/index.js";
 import { fmt, machineLine, median, peakRssMiB, timeRuns, writeSection } from "./support.js";
 
@@ -130,11 +132,25 @@ const text = Buffer.from(generateFeed(), "utf8").toString("utf8");
 const lineCount = text.split("\n").length - 1;
 
 let result = { accepted: 0, rejected: 0, ipv4: 0, ipv6: 0 };
+// CPU time per run as well as wall time: on a shared 2-core machine the wall time mostly
+// measures the other tenants' load, the CPU time measures this code.
+const cpuMs: number[] = [];
+const loadBefore = loadavg()[0]!;
 const ours = timeRuns(RUNS, () => {
+  const cpu = process.cpuUsage();
   const feed = parseFeed(text, "plain");
   const set = aggregate(feed.set);
-  result = { accepted: feed.accepted, rejected: feed.rejected, ipv4: set.ipv4.length, ipv6: set.ipv6Prefixes.length };
+  const used = process.cpuUsage(cpu);
+  cpuMs.push((used.user + used.system) / 1000);
+  result = {
+    accepted: feed.accepted,
+    rejected: feed.rejected,
+    ipv4: set.ipv4.length,
+    ipv6: set.ipv6Prefixes.length,
+  };
 });
+cpuMs.shift(); // the warm-up
+const loadAfter = loadavg()[0]!;
 const oursPeak = peakRssMiB();
 
 let baselineCount = 0;
@@ -142,10 +158,14 @@ const base = timeRuns(3, () => {
   baselineCount = baseline(text);
 });
 if (baselineCount !== result.ipv4 + result.ipv6) {
-  throw new Error(`baseline found ${baselineCount} aggregated entries, the feed code ${result.ipv4 + result.ipv6}`);
+  throw new Error(
+    `baseline found ${baselineCount} aggregated entries, the feed code ${result.ipv4 + result.ipv6}`,
+  );
 }
 
 const oursMs = median(ours);
+const oursCpuMs = median(cpuMs);
+const cpuLinesPerSecond = lineCount / (oursCpuMs / 1000);
 const baseMs = median(base);
 const linesPerSecond = lineCount / (oursMs / 1000);
 const baseLinesPerSecond = lineCount / (baseMs / 1000);
@@ -165,10 +185,15 @@ median of ${RUNS} runs (after a warm-up); baseline median of 3.
 | --- | ---: | ---: | ---: |
 | \`parseFeed\` + \`aggregate\` | ${fmt(oursMs)} ms | ${fmt(linesPerSecond)} | ${fmt(baseMs / oursMs, 1)}× faster |
 | regex-and-sort baseline | ${fmt(baseMs)} ms | ${fmt(baseLinesPerSecond)} | 1.0× |
+| \`parseFeed\` + \`aggregate\`, CPU time | ${fmt(oursCpuMs)} ms | ${fmt(cpuLinesPerSecond)} | |
+
+Load average (1 min) during the runs: ${fmt(loadBefore, 1)} → ${fmt(loadAfter, 1)} on ${cpus().length} cores; wall time
+above the CPU time is time spent waiting for a core.
 
 - Accepted ${fmt(result.accepted)} entries, rejected ${fmt(result.rejected)} lines; aggregated set:
   ${fmt(result.ipv4)} IPv4 + ${fmt(result.ipv6)} IPv6 entries (the baseline agrees: ${fmt(baselineCount)}).
 - Peak RSS after the feed code's runs (feed text included): ${fmt(oursPeak)} MiB; after the baseline: ${fmt(peakRssMiB())} MiB.
-- Target: ≥ 1,200,000 lines/s and < 500 MB peak — ${linesPerSecond >= 1_200_000 && oursPeak < 500 ? "met" : "NOT met"}.
+- Target: ≥ 1,200,000 lines/s and < 500 MB peak — wall time: ${linesPerSecond >= 1_200_000 && oursPeak < 500 ? "met" : "NOT met"};
+  CPU time: ${cpuLinesPerSecond >= 1_200_000 && oursPeak < 500 ? "met" : "NOT met"}.
 `,
 );

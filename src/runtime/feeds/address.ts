@@ -54,6 +54,53 @@ const groups = new Uint16Array(8);
  */
 export function parseCidr(text: string, start: number, end: number, out: ParsedCidr): ParseStatus {
   if (start >= end) return ParseStatus.empty;
+  // Fast path, one pass: a well-formed dotted quad with an optional /prefix (most feed lines).
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let parts = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) break;
+      octet = octet * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && digits > 0 && parts < 3 && octet <= 255) {
+      value = value * 256 + octet;
+      parts++;
+      octet = 0;
+      digits = 0;
+    } else {
+      break;
+    }
+  }
+  if (parts === 3 && digits > 0 && octet <= 255 && (i === end || text.charCodeAt(i) === 47)) {
+    value = value * 256 + octet;
+    let prefix = 32;
+    if (i < end) {
+      const count = end - i - 1;
+      if (count < 1 || count > 3) return ParseStatus.badPrefix;
+      prefix = 0;
+      for (let k = i + 1; k < end; k++) {
+        const d = text.charCodeAt(k) - 48;
+        if (d < 0 || d > 9) return ParseStatus.badPrefix;
+        prefix = prefix * 10 + d;
+      }
+      if (prefix > 32) return ParseStatus.badPrefix;
+    }
+    const network = prefix === 0 ? 0 : (value & (0xffffffff << (32 - prefix))) >>> 0;
+    out.version = 4;
+    out.words[0] = network;
+    out.prefix = prefix;
+    out.hostBitsCleared = network !== value;
+    return ParseStatus.ok;
+  }
+  return parseCidrSlow(text, start, end, out);
+}
+
+/** The general path: IPv6, and precise reasons for malformed input. */
+function parseCidrSlow(text: string, start: number, end: number, out: ParsedCidr): ParseStatus {
   let slash = -1;
   let colon = false;
   let dot = false;
