@@ -132,6 +132,37 @@ describe("parseCidr", () => {
     expect(parse(text).status).toBe(status);
   });
 
+  it("accepts exactly the strict dotted quads with an optional prefix", () => {
+    const octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    const strict = new RegExp(`^${octet}(\\.${octet}){3}(/\\d{1,3})?$`);
+    const valid = (text: string) => strict.test(text) && Number(text.split("/")[1] ?? 32) <= 32;
+    const chars = fc.constantFrom(..."0123456789./".split(""), "1", "2", ".");
+    fc.assert(
+      fc.property(fc.array(chars, { minLength: 1, maxLength: 20 }), (list) => {
+        const text = list.join("");
+        expect(parse(text).status === ParseStatus.ok).toBe(valid(text));
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 0, max: 32 }),
+        (o, p) => {
+          const { status, out } = parse(`${o.join(".")}/${p}`);
+          const value = ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0;
+          const network = p === 0 ? 0 : Number((BigInt(value) >> BigInt(32 - p)) << BigInt(32 - p));
+          expect([status, out.words[0], out.prefix, out.hostBitsCleared]).toEqual([
+            ParseStatus.ok,
+            network,
+            p,
+            network !== value,
+          ]);
+        },
+      ),
+    );
+  });
+
   it("throws InvalidCidrError naming the text from CidrSet.fromStrings", () => {
     expect(() => CidrSet.fromStrings(["10.0.0.0/8", "10.0.0.0/40"])).toThrow(
       new InvalidCidrError("10.0.0.0/40", "invalid prefix length"),
