@@ -92,7 +92,9 @@ function mergeItems<T>(
 ): T[] {
   const out = [...parent];
   const positions = new Map<string, number>();
-  out.forEach((item, at) => positions.set(itemKey(section, item).toLowerCase(), at));
+  out.forEach((item, at) => {
+    positions.set(itemKey(section, item).toLowerCase(), at);
+  });
   const sectionOrigins = origins.items.get(section)!;
   for (const item of child) {
     const key = itemKey(section, item).toLowerCase();

@@ -37,7 +37,9 @@ export function walk(path: string, value: unknown, out: [string, unknown][]): vo
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => walk(`${path}[${index}]`, item, out));
+    value.forEach((item, index) => {
+      walk(`${path}[${index}]`, item, out);
+    });
     return;
   }
   for (const [key, member] of Object.entries(value)) walk(`${path}.${key}`, member, out);
