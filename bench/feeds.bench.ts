@@ -112,8 +112,8 @@ function baseline(text: string): number {
   const merged6: { start: bigint; end: bigint }[] = [];
   for (const r of ranges6) {
     const last = merged6[merged6.length - 1];
-    if (last !== undefined && r.start <= last.end + 1n) last.end = last.end > r.end ? last.end : r.end;
-    else merged6.push({ ...r });
+    if (last === undefined || r.start > last.end + 1n) merged6.push({ ...r });
+    else if (r.end > last.end) last.end = r.end;
   }
   for (const r of merged6) {
     let s = r.start;
