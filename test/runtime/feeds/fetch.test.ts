@@ -22,7 +22,7 @@ let server: FeedServer;
 let origin: string;
 let allowances: NonNullable<FeedFetcherOptions["unsafeTestAllowances"]>;
 const testFetcher = (options: FeedFetcherOptions = {}) =>
-  new FeedFetcher({ timeoutMs: 5_000, ...options, unsafeTestAllowances: allowances });
+  new FeedFetcher({ timeoutMs: 20_000, ...options, unsafeTestAllowances: allowances });
 
 beforeAll(async () => {
   server = await startFeedServer();
