@@ -1,0 +1,399 @@
+/**
+ * The plan: `ResolvedPersona` → `PersonaPlan`, the cloud-neutral intermediate representation, and a
+ * fleet's instances → `FleetPlan`. Every decision the clouds, the simulator and `explain` share is
+ * made here once: alarm periods and thresholds in each cloud's units, which responders exist and
+ * what they may touch, feed schedules and enforcement points, guard rails.
+ *
+ * @example
+ * ```ts
+ * const plan = planPersona({ persona, ref: { name: "HighTraffic", version: "1.0.0", digest } });
+ * plan.alarms[0].aws; // { namespace: "AWS/EC2", metricName: "CPUUtilization", period: 60, evaluationPeriods: 5, ... }
+ * ```
+ */
+import type { Action } from "../pdl/actions/index.js";
+import { describeCondition } from "../pdl/conditions.js";
+import { metricById } from "../pdl/metrics/index.js";
+import type { MetricSource } from "../pdl/metrics/metric.js";
+import type {
+  Bounds,
+  Condition,
+  Feature,
+  FeedFormat,
+  FetchLimits,
+  Persona,
+  ValueCondition,
+} from "../pdl/model.js";
+import { type AzureAlertSpec, azureAlertOf, type CloudWatchAlarmSpec, cloudWatchAlarmOf } from "./alarms.js";
+import { GUARD_DEFAULTS, NETWORK_ACL_MAX_ENTRIES } from "./defaults.js";
+import { PlanError } from "./errors.js";
+import { type PlannedPackage, planPackages } from "./packages.js";
+import { RESPONDER_ORDER, type ResponderKind, responderOf } from "./responders.js";
+import { PERSONA_TAGS } from "./tags.js";
+
+/** What the plan needs from resolution (a `ResolvedPersona` satisfies it). */
+export interface PlanInput {
+  persona: Persona;
+  ref: { name: string; version: string; digest: string };
+  /** The chosen size on the target cloud, when resolution picked one. */
+  size?: { cloud: "aws" | "azure"; name: string; reason?: string; runnerUp?: string };
+}
+
+/** What happens when an alarm enters ALARM. */
+export interface AlarmAction {
+  /** `activate` runs the response; `clear` runs the trigger's clear actions (the revert). */
+  intent: "activate" | "clear";
+  /** The response run on `activate`. */
+  responseId: string;
+  /** The actions run (the response's, or the clear actions). */
+  actions: readonly Action[];
+  /** The responders the alarm invokes: one per kind among `actions`. */
+  responders: readonly ResponderKind[];
+}
+
+/** One alarm per trigger, and one more per trigger with a `Clear`. */
+export interface AlarmPlan {
+  /** `<trigger id>` or `<trigger id>-clear`; unique within the persona. */
+  id: string;
+  triggerId: string;
+  role: "activate" | "clear";
+  condition: Condition;
+  /** Human-readable condition, e.g. `cpu-utilization > 80% for 5 minutes`. */
+  description: string;
+  /** Who produces the metric on AWS (native, cloud agent, personas agent). */
+  source: MetricSource;
+  onAlarm: AlarmAction;
+  aws: CloudWatchAlarmSpec;
+  azure: AzureAlertSpec;
+}
+
+/** A response with its guard rails filled in. */
+export interface ResponsePlan {
+  id: string;
+  actions: readonly Action[];
+  responders: readonly ResponderKind[];
+  cooldownSeconds: number;
+  maxActionsPerHour: number;
+}
+
+/** A scheduled fetch of an external source. */
+export interface FeedPlan {
+  sourceId: string;
+  kind: "list" | "value";
+  url: string;
+  frequencySeconds: number;
+  /** EventBridge Scheduler / cron-style rate, e.g. `rate(5 minutes)`. */
+  scheduleExpression: string;
+  limits: FetchLimits;
+  responseId: string;
+  /** The responder the schedule invokes: `firewall` for lists, `value-feed` for values. */
+  responder: ResponderKind;
+  /** List feeds: how to read the body, the firewall mode, and the shrink guard. */
+  format?: FeedFormat;
+  mode?: "block" | "allow";
+  maxShrinkPercent?: number;
+  /** Value feeds: the condition on the fetched value and how long it must stop holding to clear. */
+  valueFormat?: "json" | "text";
+  condition?: ValueCondition;
+  cooldownSeconds?: number;
+  clearAfterSeconds?: number;
+}
+
+/** The metrics a persona needs collected, by who collects them. */
+export interface TelemetryPlan {
+  /** Metric ids the cloud collects by itself. */
+  native: readonly string[];
+  /** Metrics the cloud's own agent must publish (Amazon CloudWatch agent): name and finest period. */
+  cloudAgent: readonly { metricId: string; metricName: string; periodSeconds: number }[];
+  /** Metrics this project's agent must publish. */
+  personasAgent: readonly { metricId: string; metricName: string; periodSeconds: number }[];
+}
+
+/** The cloud-neutral plan of one persona (shared by every instance with the same digest). */
+export interface PersonaPlan {
+  persona: { name: string; version: string; digest: string };
+  compute: { base: Persona["base"]; bounds: Bounds; size?: string; sizeReason?: string; runnerUp?: string };
+  software: readonly PlannedPackage[];
+  features: readonly Feature[];
+  telemetry: TelemetryPlan;
+  alarms: readonly AlarmPlan[];
+  responses: readonly ResponsePlan[];
+  /** Responders this persona needs, in `RESPONDER_ORDER`. */
+  responders: readonly ResponderKind[];
+  feeds: readonly FeedPlan[];
+  guards: { maxActionsPerHour: number; defaultCooldownSeconds: number; lockTtlSeconds: number };
+  /** Baseline tags every instance of this persona carries (the fleet tag is added by the fleet). */
+  tags: Readonly<Record<string, string>>;
+}
+
+const planCache = new Map<string, PersonaPlan>();
+
+/** Plans a resolved persona. Memoised by digest and size: a fleet of 1,000 shares one plan. */
+export function planPersona(input: PlanInput): PersonaPlan {
+  const key = `${input.ref.digest}|${input.size?.cloud ?? ""}|${input.size?.name ?? ""}`;
+  const cached = planCache.get(key);
+  if (cached) return cached;
+  const plan = buildPlan(input);
+  planCache.set(key, plan);
+  return plan;
+}
+
+function sortResponders(kinds: Iterable<ResponderKind>): ResponderKind[] {
+  const set = new Set(kinds);
+  return RESPONDER_ORDER.filter((k) => set.has(k));
+}
+
+function rate(seconds: number): string {
+  if (seconds % 86400 === 0) return `rate(${seconds / 86400} day${seconds === 86400 ? "" : "s"})`;
+  if (seconds % 3600 === 0) return `rate(${seconds / 3600} hour${seconds === 3600 ? "" : "s"})`;
+  const minutes = Math.ceil(seconds / 60);
+  return `rate(${minutes} minute${minutes === 1 ? "" : "s"})`;
+}
+
+function buildPlan(input: PlanInput): PersonaPlan {
+  const { persona } = input;
+  const maxActionsPerHour = persona.bounds.maxActionsPerHour ?? GUARD_DEFAULTS.maxActionsPerHour;
+  const responses: ResponsePlan[] = persona.responses.map((r) => ({
+    id: r.id,
+    actions: r.actions,
+    responders: sortResponders(r.actions.map(responderOf)),
+    cooldownSeconds: r.cooldownSeconds ?? GUARD_DEFAULTS.cooldownSeconds,
+    maxActionsPerHour: Math.min(r.maxActionsPerHour ?? maxActionsPerHour, maxActionsPerHour),
+  }));
+  const responseById = new Map(responses.map((r) => [r.id, r]));
+  const responseOf = (id: string): ResponsePlan => {
+    const response = responseById.get(id);
+    if (!response)
+      throw new PlanError(`persona ${persona.name} refers to response '${id}', which it does not define`, {
+        persona: persona.name,
+      });
+    return response;
+  };
+
+  const alarms: AlarmPlan[] = [];
+  for (const trigger of persona.triggers) {
+    const response = responseOf(trigger.response);
+    // A trigger's own cooldown overrides its response's.
+    if (trigger.cooldownSeconds !== undefined && trigger.cooldownSeconds !== response.cooldownSeconds) {
+      responseById.set(response.id, { ...response, cooldownSeconds: trigger.cooldownSeconds });
+    }
+    alarms.push(
+      alarmOf(trigger.id, "activate", trigger.condition, {
+        intent: "activate",
+        responseId: response.id,
+        actions: response.actions,
+        responders: response.responders,
+      }),
+    );
+    if (trigger.clear) {
+      alarms.push(
+        alarmOf(`${trigger.id}-clear`, "clear", trigger.clear.condition, {
+          intent: "clear",
+          responseId: response.id,
+          actions: trigger.clear.actions,
+          responders: sortResponders(trigger.clear.actions.map(responderOf)),
+        }),
+        // the id of a trigger's clear alarm
+      );
+    }
+  }
+
+  const feeds: FeedPlan[] = persona.sources.map((source) => {
+    const response = responseOf(source.response);
+    const common = {
+      sourceId: source.id,
+      url: source.url,
+      frequencySeconds: source.frequencySeconds,
+      scheduleExpression: rate(source.frequencySeconds),
+      limits: source.limits,
+      responseId: response.id,
+    };
+    if (source.kind === "list") {
+      const firewall = response.actions.find((a) => a.kind === "firewall");
+      const feed: FeedPlan = {
+        ...common,
+        kind: "list",
+        responder: "firewall",
+        format: source.format,
+        maxShrinkPercent: source.maxShrinkPercent,
+      };
+      if (firewall?.kind === "firewall") feed.mode = firewall.mode;
+      return feed;
+    }
+    const feed: FeedPlan = {
+      ...common,
+      kind: "value",
+      responder: "value-feed",
+      valueFormat: source.format,
+      condition: source.condition,
+    };
+    if (source.cooldownSeconds !== undefined) feed.cooldownSeconds = source.cooldownSeconds;
+    if (source.clearAfterSeconds !== undefined) feed.clearAfterSeconds = source.clearAfterSeconds;
+    return feed;
+  });
+
+  const finalResponses = responses.map((r) => responseById.get(r.id)!);
+  const responders = sortResponders([
+    ...alarms.flatMap((a) => a.onAlarm.responders),
+    ...feeds.map((f) => f.responder),
+    ...feeds.filter((f) => f.kind === "value").flatMap((f) => responseOf(f.responseId).responders),
+  ]);
+
+  const compute: PersonaPlan["compute"] = { base: persona.base, bounds: persona.bounds };
+  if (input.size) {
+    compute.size = input.size.name;
+    if (input.size.reason !== undefined) compute.sizeReason = input.size.reason;
+    if (input.size.runnerUp !== undefined) compute.runnerUp = input.size.runnerUp;
+  }
+  return {
+    persona: { ...input.ref },
+    compute,
+    software: planPackages(persona.software),
+    features: persona.features,
+    telemetry: telemetryOf(alarms),
+    alarms,
+    responses: finalResponses,
+    responders,
+    feeds,
+    guards: {
+      maxActionsPerHour,
+      defaultCooldownSeconds: GUARD_DEFAULTS.cooldownSeconds,
+      lockTtlSeconds: GUARD_DEFAULTS.lockTtlSeconds,
+    },
+    tags: {
+      [PERSONA_TAGS.name]: input.ref.name,
+      [PERSONA_TAGS.version]: input.ref.version,
+      [PERSONA_TAGS.digest]: input.ref.digest,
+      [PERSONA_TAGS.active]: input.ref.name,
+    },
+  };
+}
+
+function alarmOf(id: string, role: AlarmPlan["role"], condition: Condition, onAlarm: AlarmAction): AlarmPlan {
+  return {
+    id,
+    triggerId: role === "clear" ? id.replace(/-clear$/, "") : id,
+    role,
+    condition,
+    description: describeCondition(condition),
+    source: metricById(condition.metric).aws.source,
+    onAlarm,
+    aws: cloudWatchAlarmOf(condition),
+    azure: azureAlertOf(condition),
+  };
+}
+
+function telemetryOf(alarms: readonly AlarmPlan[]): TelemetryPlan {
+  const native = new Set<string>();
+  const cloudAgent = new Map<string, { metricId: string; metricName: string; periodSeconds: number }>();
+  const personasAgent = new Map<string, { metricId: string; metricName: string; periodSeconds: number }>();
+  for (const alarm of alarms) {
+    const metric = metricById(alarm.condition.metric);
+    const period = alarm.condition.window.periodSeconds;
+    const target =
+      metric.aws.source === "cloud-agent"
+        ? cloudAgent
+        : metric.aws.source === "personas-agent"
+          ? personasAgent
+          : undefined;
+    if (!target) {
+      native.add(metric.id);
+      continue;
+    }
+    // Collect at the finest period any alarm on the metric needs.
+    const existing = target.get(metric.id);
+    if (!existing || existing.periodSeconds > period)
+      target.set(metric.id, {
+        metricId: metric.id,
+        metricName: metric.aws.metricName,
+        periodSeconds: period,
+      });
+  }
+  return {
+    native: [...native],
+    cloudAgent: [...cloudAgent.values()],
+    personasAgent: [...personasAgent.values()],
+  };
+}
+
+// --- fleets -------------------------------------------------------------------------------------
+
+/** Where a fleet can enforce list feeds. */
+export interface FirewallTargets {
+  /** A WAF web ACL is given: lists go to WAF IP sets (10,000 entries per set, one set per IP version). */
+  webAcl?: boolean;
+  /** A network ACL is given: short lists (up to 18 entries) become deny/allow rules. */
+  networkAcl?: boolean;
+}
+
+/** A feed deployed once per fleet, whatever number of instances use it. */
+export interface FleetFeedPlan extends FeedPlan {
+  /** Unique within the fleet: `<persona>-<source>`. */
+  id: string;
+  persona: string;
+  /** For list feeds: where the list is enforced. */
+  enforcement?: "waf-ip-set" | "network-acl";
+  /** For network ACLs: the largest list applied; longer lists keep the last good one and raise a metric. */
+  maxEntries?: number;
+}
+
+/** The plan of a fleet: the distinct persona plans, one per instance, and the fleet-level parts. */
+export interface FleetPlan {
+  fleet: string;
+  /** Distinct persona plans (by digest and size), in first-use order. */
+  personas: readonly PersonaPlan[];
+  instances: readonly { key: string; plan: PersonaPlan }[];
+  /** Union of the responders the fleet's personas need: one function each per fleet. */
+  responders: readonly ResponderKind[];
+  feeds: readonly FleetFeedPlan[];
+  /** Features by id across personas (one SSM document / parameter tree per feature per fleet). */
+  features: readonly Feature[];
+}
+
+/**
+ * Plans a fleet. Responders and feeds are per fleet, never per instance or alarm.
+ * @throws {PlanError} when a list feed has no enforcement point.
+ */
+export function planFleet(
+  fleet: string,
+  instances: readonly { key: string; resolved: PlanInput }[],
+  firewall: FirewallTargets = {},
+): FleetPlan {
+  const personas = new Map<PersonaPlan, true>();
+  const planned = instances.map(({ key, resolved }) => {
+    const plan = planPersona(resolved);
+    personas.set(plan, true);
+    return { key, plan };
+  });
+  const responders = sortResponders([...personas.keys()].flatMap((p) => p.responders));
+  const feeds = new Map<string, FleetFeedPlan>();
+  const features = new Map<string, Feature>();
+  for (const plan of personas.keys()) {
+    for (const feed of plan.feeds) {
+      const id = `${plan.persona.name}-${feed.sourceId}`;
+      if (feeds.has(id)) continue;
+      const fleetFeed: FleetFeedPlan = { ...feed, id, persona: plan.persona.name };
+      if (feed.kind === "list") {
+        if (firewall.webAcl) fleetFeed.enforcement = "waf-ip-set";
+        else if (firewall.networkAcl) {
+          fleetFeed.enforcement = "network-acl";
+          fleetFeed.maxEntries = NETWORK_ACL_MAX_ENTRIES;
+        } else {
+          throw new PlanError(
+            `fleet '${fleet}': persona ${plan.persona.name} feed '${feed.sourceId}' (${feed.url}) needs a place to enforce its list: pass firewall.webAclArn (a WAF web ACL; lists up to 10,000 CIDRs per IP version) or firewall.networkAclId (a network ACL; lists up to ${NETWORK_ACL_MAX_ENTRIES} entries)`,
+            { fleet, persona: plan.persona.name, source: feed.sourceId },
+          );
+        }
+      }
+      feeds.set(id, fleetFeed);
+    }
+    for (const feature of plan.features) if (!features.has(feature.id)) features.set(feature.id, feature);
+  }
+  return {
+    fleet,
+    personas: [...personas.keys()],
+    instances: planned,
+    responders,
+    feeds: [...feeds.values()],
+    features: [...features.values()],
+  };
+}

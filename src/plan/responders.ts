@@ -1,0 +1,83 @@
+/**
+ * Responders: the run-time functions that carry out actions, one per kind per fleet. The plan says
+ * which exist and what each may touch, as cloud-neutral capabilities; src/aws maps capabilities to
+ * IAM statements (scoped to the fleet's tag), src/azure to role assignments.
+ */
+import type { Action } from "../pdl/actions/index.js";
+
+/** Every responder kind. `list-feed` and `value-feed` are scheduled fetchers, not alarm targets. */
+export type ResponderKind =
+  | "scale"
+  | "feature"
+  | "firewall"
+  | "shift-persona"
+  | "notify"
+  | "run-command"
+  | "invoke-function"
+  | "value-feed";
+
+/**
+ * What a responder may do. Each is one line of least privilege: `instance.resize` is stop, modify
+ * type and start of the fleet's instances, never anything else.
+ */
+export type Capability =
+  | "instance.describe"
+  | "instance.resize"
+  | "instance.tag"
+  | "feature.state"
+  | "command.run"
+  | "firewall.update"
+  | "notification.publish"
+  | "function.invoke"
+  | "responder.invoke"
+  | "state.readwrite"
+  | "metrics.publish";
+
+/** The responder that carries out an action kind. */
+export function responderOf(action: Action): ResponderKind {
+  switch (action.kind) {
+    case "scale":
+      return "scale";
+    case "activate-feature":
+    case "deactivate-feature":
+      return "feature";
+    case "firewall":
+      return "firewall";
+    case "shift-persona":
+      return "shift-persona";
+    case "notify":
+      return "notify";
+    case "run-command":
+      return "run-command";
+    case "invoke-function":
+      return "invoke-function";
+  }
+}
+
+/** Every responder keeps its state (locks, cooldowns, idempotency, audit) and reports its decisions. */
+const COMMON: readonly Capability[] = ["state.readwrite", "metrics.publish"];
+
+/** What each responder may touch. */
+export const RESPONDER_CAPABILITIES: Record<ResponderKind, readonly Capability[]> = {
+  scale: ["instance.describe", "instance.resize", ...COMMON],
+  feature: ["instance.describe", "feature.state", "command.run", ...COMMON],
+  firewall: ["firewall.update", ...COMMON],
+  "shift-persona": ["instance.describe", "instance.tag", ...COMMON],
+  notify: ["notification.publish", ...COMMON],
+  "run-command": ["instance.describe", "command.run", ...COMMON],
+  "invoke-function": ["function.invoke", ...COMMON],
+  // A value feed dispatches its response through the other responders, with their guards.
+  "value-feed": ["responder.invoke", ...COMMON],
+};
+
+/** Order in which responders are listed (and so created), for stable plans. */
+export const RESPONDER_ORDER: readonly ResponderKind[] = [
+  "scale",
+  "feature",
+  "firewall",
+  "shift-persona",
+  "notify",
+  "run-command",
+  "invoke-function",
+  "value-feed",
+];

@@ -1,0 +1,15 @@
+/**
+ * Tag keys the library writes on instances. `pulumi up` owns the baseline tags; the run-time
+ * responders own `persona:active` (a persona shift rewrites it), so components ignore changes to it.
+ */
+export const PERSONA_TAGS = {
+  /** The persona the stack deployed (baseline). */
+  name: "persona:name",
+  version: "persona:version",
+  /** sha256 of the persona's normalised form, for policies and drift checks. */
+  digest: "persona:digest",
+  /** The fleet (PersonaFleet / PersonaAttachment name) the instance belongs to; IAM conditions use it. */
+  fleet: "persona:fleet",
+  /** The persona in force right now; written by the shift responder, ignored by `pulumi up`. */
+  active: "persona:active",
+} as const;

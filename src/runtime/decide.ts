@@ -1,0 +1,104 @@
+/**
+ * The guard rails every responder applies before acting, as one pure function so the AWS and Azure
+ * responders and the simulator decide identically. The responders load the state from their store
+ * (DynamoDB on AWS) and commit the outcome with conditional writes; the simulator keeps it in memory.
+ *
+ * Order of checks (the first that fails decides): duplicate delivery, in-flight lock, cooldown,
+ * circuit breaker. A `clear` (revert) is never blocked by the cooldown or the circuit breaker: undoing
+ * a change must always be possible, or a flapping trigger could strand an instance scaled up.
+ */
+
+/** What a responder is asked to do. */
+export interface GuardRequest {
+  /** Milliseconds since the epoch. */
+  now: number;
+  /** The response (activate) or trigger (clear) being run. */
+  responseId: string;
+  intent: "activate" | "clear";
+  /**
+   * Identifies one delivery of one state change (alarm name + state-change timestamp, or schedule
+   * tick). A redelivered event carries the same id and must not act twice.
+   */
+  transitionId: string;
+  cooldownSeconds: number;
+  maxActionsPerHour: number;
+}
+
+/** What the store knows about one instance. */
+export interface GuardState {
+  /** Transition ids already handled (kept at least an hour). */
+  handledTransitions: ReadonlySet<string>;
+  /** When each response last ran, ms. */
+  lastRunAt: ReadonlyMap<string, number>;
+  /** When each action on this instance ran within the last hour, ms, any order. */
+  recentActions: readonly number[];
+  /** An in-flight action's lock, if any. */
+  lock?: { holder: string; expiresAt: number };
+}
+
+/** Why a responder did not act. */
+export type SkipReason = "duplicate" | "locked" | "cooldown" | "circuit-open";
+
+/** The outcome: act, or skip with a reason and a sentence for logs. */
+export type GuardDecision = { act: true } | { act: false; reason: SkipReason; detail: string };
+
+const HOUR_MS = 3_600_000;
+
+/** Decides whether to act now. Pure: the caller commits the outcome with {@link recordAction}. */
+export function decide(request: GuardRequest, state: GuardState): GuardDecision {
+  if (state.handledTransitions.has(request.transitionId)) {
+    return {
+      act: false,
+      reason: "duplicate",
+      detail: `transition ${request.transitionId} was already handled`,
+    };
+  }
+  if (state.lock && state.lock.expiresAt > request.now) {
+    return {
+      act: false,
+      reason: "locked",
+      detail: `another action (${state.lock.holder}) is in flight until ${new Date(state.lock.expiresAt).toISOString()}`,
+    };
+  }
+  if (request.intent === "clear") return { act: true };
+  const last = state.lastRunAt.get(request.responseId);
+  const cooldownMs = request.cooldownSeconds * 1000;
+  if (last !== undefined && request.now - last < cooldownMs) {
+    const waitSeconds = Math.ceil((last + cooldownMs - request.now) / 1000);
+    return {
+      act: false,
+      reason: "cooldown",
+      detail: `response ${request.responseId} ran ${Math.floor((request.now - last) / 1000)} s ago; cooldown ${request.cooldownSeconds} s has ${waitSeconds} s left`,
+    };
+  }
+  const inLastHour = state.recentActions.filter((t) => request.now - t < HOUR_MS).length;
+  if (inLastHour >= request.maxActionsPerHour) {
+    return {
+      act: false,
+      reason: "circuit-open",
+      detail: `${inLastHour} actions on this instance in the last hour reached the limit of ${request.maxActionsPerHour}`,
+    };
+  }
+  return { act: true };
+}
+
+/** A mutable in-memory guard state (the simulator's store, and a reference for the others). */
+export class MemoryGuardState implements GuardState {
+  readonly handledTransitions = new Set<string>();
+  readonly lastRunAt = new Map<string, number>();
+  recentActions: number[] = [];
+  lock?: { holder: string; expiresAt: number };
+
+  /** Records that `request` acted (or was considered, for duplicates) at `request.now`. */
+  recordAction(request: GuardRequest): void {
+    this.handledTransitions.add(request.transitionId);
+    if (request.intent === "activate") this.lastRunAt.set(request.responseId, request.now);
+    this.recentActions = this.recentActions.filter((t) => request.now - t < HOUR_MS);
+    this.recentActions.push(request.now);
+  }
+
+  /** Records a skipped delivery so its redelivery is recognised too. */
+  recordSkip(request: GuardRequest): void {
+    this.handledTransitions.add(request.transitionId);
+  }
+}
