@@ -1,0 +1,148 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parsePersona } from "../../src/pdl/parse.js";
+import { PlanError } from "../../src/plan/errors.js";
+import { alarmName, responderName } from "../../src/plan/names.js";
+import { planFleet, planPersona } from "../../src/plan/plan.js";
+
+const seed = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), { file: "HighTraffic.yaml" });
+const input = { persona: seed, ref: { name: "HighTraffic", version: "1.0.0", digest: "d".repeat(64) } };
+
+describe("planPersona", () => {
+  const plan = planPersona(input);
+
+  it("renders the seed's CPU trigger as the CloudWatch alarm the design names", () => {
+    expect(plan.alarms[0]!.aws).toEqual({
+      namespace: "AWS/EC2",
+      metricName: "CPUUtilization",
+      statistic: "Average",
+      dimensions: ["InstanceId"],
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 80,
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: "missing",
+    });
+    expect(plan.alarms[0]!.onAlarm).toEqual({
+      intent: "activate",
+      responseId: "cpu-utilization-above-80",
+      actions: [{ kind: "scale", cpu: 16 }],
+      responders: ["scale"],
+    });
+  });
+
+  it("renders 'for 5 minutes' on Azure as the window minimum, so it fires at the fifth breaching minute", () => {
+    expect(plan.alarms[0]!.azure).toEqual({
+      metricNamespace: "Microsoft.Compute/virtualMachines",
+      metricName: "Percentage CPU",
+      operator: "GreaterThan",
+      threshold: 80,
+      timeAggregation: "Minimum",
+      windowSize: "PT5M",
+      evaluationFrequency: "PT1M",
+    });
+  });
+
+  it("sends network latency to the personas agent and the feed to the firewall responder", () => {
+    expect(plan.alarms.map((a) => [a.id, a.source])).toEqual([
+      ["cpu-utilization-above-80", "native"],
+      ["network-latency-above-100", "personas-agent"],
+    ]);
+    expect(plan.telemetry).toEqual({
+      native: ["cpu-utilization"],
+      cloudAgent: [],
+      personasAgent: [{ metricId: "network-latency", metricName: "NetworkLatency", periodSeconds: 60 }],
+    });
+    expect(plan.responders).toEqual(["scale", "feature", "firewall"]);
+    expect(plan.feeds).toEqual([
+      {
+        sourceId: "threatintel-example-com",
+        kind: "list",
+        url: "https://threatintel.example.com/latest_ips",
+        frequencySeconds: 300,
+        scheduleExpression: "rate(5 minutes)",
+        limits: { timeoutSeconds: 10, maxBytes: 10485760 },
+        responseId: "threatintel-example-com",
+        responder: "firewall",
+        format: { type: "plain" },
+        mode: "block",
+        maxShrinkPercent: 50,
+      },
+    ]);
+  });
+
+  it("fills guard rails from the defaults and is shared by every instance with the same digest", () => {
+    expect(plan.guards).toEqual({ maxActionsPerHour: 6, defaultCooldownSeconds: 300, lockTtlSeconds: 900 });
+    expect(plan.responses.map((r) => [r.id, r.cooldownSeconds, r.maxActionsPerHour])).toEqual([
+      ["cpu-utilization-above-80", 300, 6],
+      ["network-latency-above-100", 300, 6],
+      ["threatintel-example-com", 300, 6],
+    ]);
+    expect(planPersona({ ...input })).toBe(plan);
+  });
+
+  it("plans a clear alarm with the reverting actions for 'Clear: after 15 minutes'", () => {
+    const persona = parsePersona(
+      "Name: Web\nTelemetryTriggers:\n  - Condition: CPU > 80% for 5 minutes\n    Action: Scale up to 16 cores\n    Clear: after 15 minutes\n",
+    );
+    const clear = planPersona({ persona, ref: { name: "Web", version: "1.0.0", digest: "c".repeat(64) } })
+      .alarms[1]!;
+    expect(clear.id).toBe("cpu-utilization-above-80-clear");
+    expect(clear.aws.comparisonOperator).toBe("LessThanOrEqualToThreshold");
+    expect([clear.aws.period, clear.aws.evaluationPeriods, clear.aws.datapointsToAlarm]).toEqual([
+      60, 15, 15,
+    ]);
+    expect(clear.onAlarm).toEqual({
+      intent: "clear",
+      responseId: "cpu-utilization-above-80",
+      actions: [{ kind: "scale", baseline: true }],
+      responders: ["scale"],
+    });
+  });
+
+  it("converts bandwidth thresholds to the bytes per period CloudWatch sums", () => {
+    const persona = parsePersona(
+      "Name: Net\nTelemetryTriggers:\n  - Condition: Network In > 800 Mbps for 3 minutes\n    Action: Notify ops\n",
+    );
+    const alarm = planPersona({ persona, ref: { name: "Net", version: "1.0.0", digest: "n".repeat(64) } })
+      .alarms[0]!;
+    expect(alarm.aws.threshold).toBe(6_000_000_000);
+    expect(alarm.aws.statistic).toBe("Sum");
+  });
+});
+
+describe("planFleet", () => {
+  const instances = Array.from({ length: 100 }, (_, i) => ({ key: `web-${i}`, resolved: input }));
+
+  it("plans responders and feeds once per fleet, whatever its size", () => {
+    const fleet = planFleet("web", instances, { webAcl: true });
+    expect(fleet.personas).toHaveLength(1);
+    expect(fleet.responders).toEqual(["scale", "feature", "firewall"]);
+    expect(fleet.feeds.map((f) => [f.id, f.enforcement])).toEqual([
+      ["HighTraffic-threatintel-example-com", "waf-ip-set"],
+    ]);
+    expect(fleet.features.map((f) => f.id)).toEqual(["cdn-caching"]);
+  });
+
+  it("refuses a list feed with nowhere to enforce it, naming the fleet, persona, feed and fix", () => {
+    expect(() => planFleet("web", instances)).toThrow(PlanError);
+    expect(() => planFleet("web", instances)).toThrow(
+      "fleet 'web': persona HighTraffic feed 'threatintel-example-com' (https://threatintel.example.com/latest_ips) needs a place to enforce its list: pass firewall.webAclArn (a WAF web ACL; lists up to 10,000 CIDRs per IP version) or firewall.networkAclId (a network ACL; lists up to 18 entries)",
+    );
+  });
+});
+
+describe("names", () => {
+  it("builds deterministic names within CloudWatch's and Lambda's limits", () => {
+    expect(alarmName("web", "web-0", "cpu-utilization-above-80")).toBe(
+      "personas-web-web-0-cpu-utilization-above-80",
+    );
+    const long = alarmName("f".repeat(200), "i".repeat(100), "a");
+    expect(long).toHaveLength(255);
+    expect(long).toBe(alarmName("f".repeat(200), "i".repeat(100), "a"));
+    expect(responderName("a-very-long-fleet-name-for-the-production-web-tier", "shift-persona")).toHaveLength(
+      64,
+    );
+  });
+});
