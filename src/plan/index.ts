@@ -6,6 +6,13 @@ export { type AzureAlertSpec, azureAlertOf, type CloudWatchAlarmSpec, cloudWatch
 export { DEFAULT_PROBE_TARGETS, GUARD_DEFAULTS, NETWORK_ACL_MAX_ENTRIES } from "./defaults.js";
 export { PlanError } from "./errors.js";
 export {
+  alarmDescription,
+  buildManifest,
+  FleetManifest,
+  MANIFEST_VERSION,
+  parseAlarmDescription,
+} from "./manifest.js";
+export {
   ALARM_NAME_LIMIT,
   alarmName,
   FUNCTION_NAME_LIMIT,
