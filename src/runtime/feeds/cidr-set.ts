@@ -683,7 +683,7 @@ function widestFit<T extends { prefixes: Uint8Array }>(
 ): { prefix: number; result: T } {
   let lo = 0;
   let hi = max;
-  let best = truncate(0);
+  let best: T | undefined;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     const candidate = truncate(mid);
@@ -694,7 +694,8 @@ function widestFit<T extends { prefixes: Uint8Array }>(
       hi = mid - 1;
     }
   }
-  return { prefix: lo, result: lo === 0 ? truncate(0) : best };
+  // A /0 always fits (one entry); it is computed only when nothing longer does.
+  return { prefix: lo, result: best ?? truncate(0) };
 }
 
 function truncateIpv4(set: CidrSet, maxPrefix: number): { starts: Uint32Array; prefixes: Uint8Array } {

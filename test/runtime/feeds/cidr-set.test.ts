@@ -351,6 +351,40 @@ describe("fitToLimit", () => {
     expect(fit.set.ipv4Strings()).toEqual(["10.0.0.0/23"]);
   });
 
+  it("always covers every listed address and fits, with the longest prefix that does", () => {
+    fc.assert(
+      fc.property(cidrs(32), fc.integer({ min: 1, max: 20 }), (entries, limit) => {
+        const set = CidrSet.fromStrings(entries.map((e) => `${v4Text(e.start)}/${e.prefix}`));
+        const fit = fitToLimit(set, { limit, widen: true });
+        expect(fit.ok).toBe(true);
+        expect(fit.set.ipv4.length).toBeLessThanOrEqual(limit);
+        // Every original block lies inside some widened block.
+        for (let i = 0; i < set.ipv4.length; i++) {
+          const start = set.ipv4[i]!;
+          const inside = Array.from(fit.set.ipv4).some((w, j) => {
+            const p = fit.set.ipv4Prefixes[j]!;
+            return p <= set.ipv4Prefixes[i]! && (p === 0 || start >>> (32 - p) === w >>> (32 - p));
+          });
+          expect(inside).toBe(true);
+        }
+        if (fit.ipv4.status === "widened") {
+          const added = fit.set.ipv4AddressCount() - aggregate(set).ipv4AddressCount();
+          expect(fit.ipv4.extraAddresses).toBe(BigInt(added));
+          if (fit.ipv4.maxPrefix < 32) {
+            const tighter = CidrSet.fromStrings(
+              Array.from(aggregate(set).ipv4, (a, j) => {
+                const p = Math.min(aggregate(set).ipv4Prefixes[j]!, fit.ipv4.maxPrefix + 1);
+                return `${v4Text(BigInt(a))}/${p}`;
+              }),
+            );
+            expect(aggregate(tighter).ipv4.length).toBeGreaterThan(limit);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("keeps the default WAF limit of 10,000 entries per IP version", () => {
     const entries = Array.from({ length: 10_001 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.0/32`);
     const fit = fitToLimit(CidrSet.fromStrings(entries));
