@@ -1,0 +1,221 @@
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  DigestMismatchError,
+  NoMatchingVersionError,
+  PersonaNotFoundError,
+  PersonaRepository,
+  PublishedVersionConflictError,
+} from "../../src/repository/index.js";
+import { S3PersonaRepository } from "../../src/repository/s3.js";
+import { motoClientConfig, noMoto, resetMoto } from "../support/moto.js";
+
+const BUCKET = "acme-personas";
+
+function persona(name: string, version: string, cpu: number, extra = ""): string {
+  return `Name: ${name}\nVersion: "${version}"\n${extra}BaseConfiguration:\n  CPU: ${cpu} cores\n`;
+}
+
+describe.skipIf(noMoto)("S3PersonaRepository (against moto)", () => {
+  let client: S3Client;
+  let remote: S3PersonaRepository;
+
+  beforeEach(async () => {
+    await resetMoto();
+    client = new S3Client(motoClientConfig());
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await client.send(
+      new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }),
+    );
+    remote = new S3PersonaRepository({ client, bucket: BUCKET });
+  });
+
+  it("round-trips the embedded personas: publish, list, read by range, same digests and merged chain", async () => {
+    // Prepare
+    const local = PersonaRepository.fromDirectory("personas");
+
+    // Act
+    const outcomes = await remote.publish(local);
+    const names = await remote.names();
+    const webBaseVersions = await remote.versions("WebBase");
+    const entry = await remote.get("HighTraffic@^1.2");
+    const merged = await remote.resolve("HighTraffic@^1.2");
+
+    // Assess
+    expect(outcomes.map((o) => [o.persona, o.status, o.url])).toEqual([
+      ["ApiServer@2.0.0", "published", "s3://acme-personas/personas/ApiServer/2.0.0.json"],
+      ["BatchWorker@1.0.0", "published", "s3://acme-personas/personas/BatchWorker/1.0.0.json"],
+      ["HighTraffic@1.2.0", "published", "s3://acme-personas/personas/HighTraffic/1.2.0.json"],
+      ["HighTraffic@1.3.0", "published", "s3://acme-personas/personas/HighTraffic/1.3.0.json"],
+      ["LockedDown@1.0.0", "published", "s3://acme-personas/personas/LockedDown/1.0.0.json"],
+      ["WebBase@1.0.0", "published", "s3://acme-personas/personas/WebBase/1.0.0.json"],
+      ["WebBase@1.1.0", "published", "s3://acme-personas/personas/WebBase/1.1.0.json"],
+    ]);
+    expect(outcomes.every((o) => typeof o.versionId === "string" && o.versionId.length > 0)).toBe(true);
+    expect(names).toEqual(["ApiServer", "BatchWorker", "HighTraffic", "LockedDown", "WebBase"]);
+    expect(webBaseVersions).toEqual(["1.0.0", "1.1.0"]);
+    expect(entry.version).toBe("1.3.0");
+    expect(entry.digest).toBe(local.get("HighTraffic@1.3.0").digest);
+    expect(entry.persona).toEqual(local.get("HighTraffic@1.3.0").persona);
+    expect(entry.source).toBe(local.get("HighTraffic@1.3.0").source);
+    expect(entry.file).toBe("s3://acme-personas/personas/HighTraffic/1.3.0.json");
+    expect(merged.chain.map((e) => `${e.name}@${e.version}`)).toEqual(["HighTraffic@1.3.0", "WebBase@1.1.0"]);
+    expect(merged.digest).toBe(local.resolve("HighTraffic@^1.2").digest);
+    expect(merged.persona).toEqual(local.resolve("HighTraffic@^1.2").persona);
+  });
+
+  it("stores the documented object layout: JSON document, digest in the metadata", async () => {
+    // Prepare
+    const local = PersonaRepository.fromSources([{ file: "Tiny.yaml", text: persona("Tiny", "1.0.0", 2) }]);
+
+    // Act
+    await remote.publish(local);
+    const object = await client.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: "personas/Tiny/1.0.0.json" }),
+    );
+    const document = JSON.parse(await object.Body!.transformToString()) as Record<string, unknown>;
+
+    // Assess
+    const digest = local.get("Tiny").digest;
+    expect(object.ContentType).toBe("application/json");
+    expect(object.Metadata).toEqual({ "persona-digest": digest });
+    expect(document).toEqual({
+      format: "pulumi-personas/persona@1",
+      name: "Tiny",
+      version: "1.0.0",
+      digest,
+      file: "Tiny.yaml",
+      source: persona("Tiny", "1.0.0", 2),
+      persona: {
+        name: "Tiny",
+        version: "1.0.0",
+        base: { cpu: 2 },
+        software: [],
+        features: [],
+        triggers: [],
+        sources: [],
+        responses: [],
+        bounds: {},
+      },
+    });
+  });
+
+  it("publishes again without writing what is already there, and refuses to change a published version", async () => {
+    // Prepare
+    await remote.publish(
+      PersonaRepository.fromSources([{ file: "a/Tiny.yaml", text: persona("Tiny", "1.0.0", 2) }]),
+    );
+
+    // Act
+    const again = await remote.publish(
+      PersonaRepository.fromSources([
+        { file: "b/Tiny.yaml", text: `# reformatted\n${persona("Tiny", "1.0.0", 2)}` },
+      ]),
+    );
+    const changed = remote.publish(
+      PersonaRepository.fromSources([{ file: "c/Tiny.yaml", text: persona("Tiny", "1.0.0", 4) }]),
+    );
+
+    // Assess
+    expect(again.map((o) => o.status)).toEqual(["unchanged"]);
+    await expect(changed).rejects.toBeInstanceOf(PublishedVersionConflictError);
+    await expect(changed).rejects.toThrow(
+      /^Tiny@1\.0\.0 is already published at s3:\/\/acme-personas\/personas\/Tiny\/1\.0\.0\.json with digest sha256:[0-9a-f]{64}, but c\/Tiny\.yaml has sha256:[0-9a-f]{64}; a published version never changes, so raise the Version in c\/Tiny\.yaml\.$/,
+    );
+  });
+
+  it("refuses an object whose persona was edited after publishing", async () => {
+    // Prepare
+    await remote.publish(
+      PersonaRepository.fromSources([{ file: "Tiny.yaml", text: persona("Tiny", "1.0.0", 2) }]),
+    );
+    const key = "personas/Tiny/1.0.0.json";
+    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const document = JSON.parse(await object.Body!.transformToString()) as {
+      persona: { base: { cpu: number } };
+    };
+    document.persona.base.cpu = 64;
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Body: JSON.stringify(document),
+        Metadata: object.Metadata,
+      }),
+    );
+
+    // Act
+    const read = remote.get("Tiny");
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(DigestMismatchError);
+    await expect(read).rejects.toThrow(
+      /^s3:\/\/acme-personas\/personas\/Tiny\/1\.0\.0\.json: the persona's digest is sha256:[0-9a-f]{64}, but its document says sha256:[0-9a-f]{64}; the object was changed after it was published\. Restore the published object version, or publish the change as a new Version\.$/,
+    );
+  });
+
+  it("checks a pinned digest on read", async () => {
+    // Prepare
+    await remote.publish(
+      PersonaRepository.fromSources([{ file: "Tiny.yaml", text: persona("Tiny", "1.0.0", 2) }]),
+    );
+    const pinned = `sha256:${"0".repeat(64)}`;
+
+    // Act
+    const read = remote.get("Tiny@1.0.0", { expectedDigest: pinned });
+
+    // Assess
+    await expect(read).rejects.toThrow(
+      new RegExp(
+        `^s3://acme-personas/personas/Tiny/1\\.0\\.0\\.json has digest sha256:[0-9a-f]{64}, not the expected ${pinned}; the persona was changed or a different version was chosen\\.$`,
+      ),
+    );
+  });
+
+  it("names what is missing: an unknown persona, a range nothing matches", async () => {
+    // Prepare
+    await remote.publish(
+      PersonaRepository.fromSources([
+        { file: "1.yaml", text: persona("Tiny", "1.0.0", 2) },
+        { file: "2.yaml", text: persona("Tiny", "1.4.0", 2) },
+      ]),
+    );
+
+    // Act
+    const unknown = remote.get("Huge");
+    const outOfRange = remote.get("Tiny@^2");
+
+    // Assess
+    await expect(unknown).rejects.toBeInstanceOf(PersonaNotFoundError);
+    await expect(unknown).rejects.toThrow(
+      "s3://acme-personas/personas/ has no persona 'Huge'; publish it with 'personas publish <dir> --bucket acme-personas'.",
+    );
+    await expect(outOfRange).rejects.toBeInstanceOf(NoMatchingVersionError);
+    await expect(outOfRange).rejects.toThrow(
+      "s3://acme-personas/personas/ has no version of 'Tiny' matching '^2'; it has 1.0.0, 1.4.0. Change the range or publish a matching version.",
+    );
+  });
+
+  it("reads a persona whose parent is missing from the bucket as an Extends error naming the chain", async () => {
+    // Prepare
+    await remote.publish(
+      PersonaRepository.fromSources([
+        { file: "Child.yaml", text: persona("Child", "1.0.0", 2, "Extends: Parent@^1\n") },
+      ]),
+    );
+
+    // Act
+    const read = remote.resolve("Child");
+
+    // Assess
+    await expect(read).rejects.toThrow(
+      "Child@1.0.0 (s3://acme-personas/personas/Child/1.0.0.json) extends 'Parent@^1', which cannot be found: The repository has no persona 'Parent'; it has Child. Chain: Child@1.0.0 → Parent@^1.",
+    );
+  });
+});
