@@ -11,6 +11,7 @@ import { z } from "zod";
 import { Action } from "../pdl/actions/index.js";
 import { Bounds, FeedFormat, FetchLimits, ValueCondition } from "../pdl/model.js";
 import type { AlarmPlan, FleetPlan, PersonaPlan } from "./plan.js";
+import { RESPONDER_KINDS } from "./responders.js";
 
 /** The manifest format version responders understand. */
 export const MANIFEST_VERSION = 1;

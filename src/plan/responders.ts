@@ -5,16 +5,21 @@
  */
 import type { Action } from "../pdl/actions/index.js";
 
-/** Every responder kind. `list-feed` and `value-feed` are scheduled fetchers, not alarm targets. */
-export type ResponderKind =
-  | "scale"
-  | "feature"
-  | "firewall"
-  | "shift-persona"
-  | "notify"
-  | "run-command"
-  | "invoke-function"
-  | "value-feed";
+/**
+ * Every responder kind, in the order they are listed (and so created), for stable plans.
+ * `value-feed` is a scheduled fetcher; `firewall` is both the list-feed fetcher and its enforcer.
+ */
+export const RESPONDER_KINDS = [
+  "scale",
+  "feature",
+  "firewall",
+  "shift-persona",
+  "notify",
+  "run-command",
+  "invoke-function",
+  "value-feed",
+] as const;
+export type ResponderKind = (typeof RESPONDER_KINDS)[number];
 
 /**
  * What a responder may do. Each is one line of least privilege: `instance.resize` is stop, modify
@@ -70,14 +75,5 @@ export const RESPONDER_CAPABILITIES: Record<ResponderKind, readonly Capability[]
   "value-feed": ["responder.invoke", ...COMMON],
 };
 
-/** Order in which responders are listed (and so created), for stable plans. */
-export const RESPONDER_ORDER: readonly ResponderKind[] = [
-  "scale",
-  "feature",
-  "firewall",
-  "shift-persona",
-  "notify",
-  "run-command",
-  "invoke-function",
-  "value-feed",
-];
+/** Order in which responders are listed (and so created). */
+export const RESPONDER_ORDER: readonly ResponderKind[] = RESPONDER_KINDS;
