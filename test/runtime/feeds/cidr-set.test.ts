@@ -367,13 +367,15 @@ describe("fitToLimit", () => {
           });
           expect(inside).toBe(true);
         }
-        if (fit.ipv4.status === "widened") {
+        const widened = fit.ipv4;
+        if (widened.status === "widened") {
           const added = fit.set.ipv4AddressCount() - aggregate(set).ipv4AddressCount();
-          expect(fit.ipv4.extraAddresses).toBe(BigInt(added));
-          if (fit.ipv4.maxPrefix < 32) {
+          expect(widened.extraAddresses).toBe(BigInt(added));
+          const { maxPrefix } = widened;
+          if (maxPrefix < 32) {
             const tighter = CidrSet.fromStrings(
               Array.from(aggregate(set).ipv4, (a, j) => {
-                const p = Math.min(aggregate(set).ipv4Prefixes[j]!, fit.ipv4.maxPrefix + 1);
+                const p = Math.min(aggregate(set).ipv4Prefixes[j]!, maxPrefix + 1);
                 return `${v4Text(BigInt(a))}/${p}`;
               }),
             );
