@@ -84,7 +84,9 @@ export function buildCondition(fields: ConditionFields): Parsed<Condition> {
       `${didYouMean(fields.metric, metricNames())}known metrics: ${knownMetricTitles()}`,
     );
   }
-  const operator = OPERATOR_WORDS[fields.operator.toLowerCase()];
+  // Own keys only: "constructor" or "toString" are not operators.
+  const word = fields.operator.toLowerCase();
+  const operator = Object.hasOwn(OPERATOR_WORDS, word) ? OPERATOR_WORDS[word] : undefined;
   if (!operator)
     return problem(`unknown operator '${fields.operator}'`, "use one of >, >=, <, <=, above, below");
   const threshold = parseThreshold(fields.threshold, metric);

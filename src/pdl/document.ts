@@ -175,7 +175,8 @@ export function canonicalKey(key: string): string | undefined {
 /** How to show a canonical key to a user who writes in `style` (PascalCase seed notation or camelCase). */
 export function displayKey(key: string, style: "pascal" | "camel"): string {
   if (style === "camel") return key;
-  return DISPLAY_EXCEPTIONS[key] ?? key[0]!.toUpperCase() + key.slice(1);
+  if (Object.hasOwn(DISPLAY_EXCEPTIONS, key)) return DISPLAY_EXCEPTIONS[key]!;
+  return key === "" ? key : key[0]!.toUpperCase() + key.slice(1);
 }
 
 /** The keys allowed in the object schema found at `path` of the document, for "did you mean". */

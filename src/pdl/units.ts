@@ -81,7 +81,7 @@ export function canonicalUnit(dimension: Dimension): string {
 export function dimensionOfUnit(unit: string): Dimension | undefined {
   const lower = unit.toLowerCase();
   for (const dimension of ["percent", "memory", "bandwidth", "time", "duration", "cpu"] as const) {
-    if (lower !== "" && lower in UNITS[dimension].factors) return dimension;
+    if (lower !== "" && Object.hasOwn(UNITS[dimension].factors, lower)) return dimension;
   }
   return undefined;
 }
@@ -114,7 +114,8 @@ export function parseQuantity(text: string | number, dimension: Dimension): Pars
       `write a number followed by one of: ${acceptedUnits(dimension)}`,
     );
   }
-  const factor = spec.factors[raw.unit];
+  // Own keys only: a unit spelt "constructor" must not find Object.prototype's member.
+  const factor = Object.hasOwn(spec.factors, raw.unit) ? spec.factors[raw.unit] : undefined;
   if (factor === undefined) {
     const other = dimensionOfUnit(raw.unit);
     const what = other ? `'${raw.unit}' is ${DIMENSION_NAMES[other]} unit` : `unknown unit '${raw.unit}'`;
