@@ -16,16 +16,7 @@ import { RESPONDER_KINDS } from "./responders.js";
 /** The manifest format version responders understand. */
 export const MANIFEST_VERSION = 1;
 
-const ResponderKind = z.enum([
-  "scale",
-  "feature",
-  "firewall",
-  "shift-persona",
-  "notify",
-  "run-command",
-  "invoke-function",
-  "value-feed",
-]);
+const ResponderKind = z.enum(RESPONDER_KINDS);
 
 const ManifestResponse = z.strictObject({
   actions: z.array(Action).min(1),
