@@ -292,8 +292,24 @@ function readSoftware(
       }
       entry = parsed.value;
     } else {
-      entry = { name: input.name, version: input.version === undefined ? "latest" : String(input.version) };
+      entry = {
+        name: input.name.trim(),
+        version: input.version === undefined ? "latest" : String(input.version).trim(),
+      };
       if (input.note !== undefined) entry.note = input.note;
+      if (entry.name === "" || entry.version === "") {
+        report(
+          [...path, entry.name === "" ? "name" : "version"],
+          "invalid-software",
+          entry.name === ""
+            ? "a software entry needs a name"
+            : `software '${entry.name}' has an empty version`,
+          entry.name === ""
+            ? "write e.g. 'name: Nginx'"
+            : "write 'latest' or a version such as '1.24', or leave version out",
+        );
+        return;
+      }
     }
     const key = entry.name.toLowerCase();
     if (seen.has(key)) {
@@ -368,6 +384,15 @@ class ResponseTable {
   /** Declares an `AutomatedResponses` entry. */
   declare(input: ResponseInput, path: Path): void {
     const id = slugify(input.name);
+    if (id === "") {
+      this.report(
+        [...path, "name"],
+        "invalid-name",
+        `response name '${input.name}' has no letters or digits`,
+        "name it, e.g. 'scale-out'",
+      );
+      return;
+    }
     if (this.find(id)) {
       this.report(
         [...path, "name"],
@@ -807,6 +832,13 @@ function readSource(
     }
   }
   const id = input.name === undefined ? defaultSourceId(input.url) : slugify(input.name);
+  if (id === "")
+    fail(
+      "name",
+      "invalid-name",
+      `source name '${input.name}' has no letters or digits`,
+      "name it, e.g. 'threat-feed'",
+    );
 
   if (kind === "list") {
     if (input.condition !== undefined)
@@ -951,6 +983,15 @@ function readListFormat(
           "missing-column",
           "a csv feed needs a Column",
           "add 'Column: <header name>' or 'Column: <0-based index>'",
+        );
+        return undefined;
+      }
+      if (typeof input.column === "number" ? input.column < 0 : input.column.trim() === "") {
+        fail(
+          "column",
+          "invalid-column",
+          `Column '${input.column}' is neither a 0-based index nor a header name`,
+          "write e.g. 'Column: 0' or 'Column: ip'",
         );
         return undefined;
       }

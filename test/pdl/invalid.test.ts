@@ -1447,6 +1447,86 @@ const INVALID: { title: string; text: string; diagnostics: Seen[] }[] = [
       },
     ],
   },
+  {
+    title: "a structured software entry without a name",
+    text: doc("Name: Web", "SoftwareStack:", '  - name: ""', "    version: latest"),
+    diagnostics: [
+      {
+        at: "3:11",
+        code: "invalid-software",
+        message: "a software entry needs a name",
+        hint: "write e.g. 'name: Nginx'",
+      },
+    ],
+  },
+  {
+    title: "a response name without letters or digits",
+    text: doc("Name: Web", "AutomatedResponses:", '  - Name: "!!!"', "    Action: Notify ops-team"),
+    diagnostics: [
+      {
+        at: "3:11",
+        code: "invalid-name",
+        message: "response name '!!!' has no letters or digits",
+        hint: "name it, e.g. 'scale-out'",
+      },
+    ],
+  },
+  {
+    title: "a source name without letters or digits",
+    text: doc(
+      "Name: Web",
+      "ExternalDataSources:",
+      '  - Name: "--"',
+      "    URL: https://feeds.example.com/drop.txt",
+      "    Frequency: 5 minutes",
+      "    Action: Block listed addresses",
+    ),
+    diagnostics: [
+      {
+        at: "3:11",
+        code: "invalid-name",
+        message: "source name '--' has no letters or digits",
+        hint: "name it, e.g. 'threat-feed'",
+      },
+    ],
+  },
+  {
+    title: "a negative csv column",
+    text: doc(
+      "Name: Web",
+      "ExternalDataSources:",
+      "  - URL: https://feeds.example.com/drop.csv",
+      "    Frequency: 5 minutes",
+      "    Format: csv",
+      "    Column: -1",
+      "    Action: Block listed addresses",
+    ),
+    diagnostics: [
+      {
+        at: "6:13",
+        code: "invalid-column",
+        message: "Column '-1' is neither a 0-based index nor a header name",
+        hint: "write e.g. 'Column: 0' or 'Column: ip'",
+      },
+    ],
+  },
+  {
+    title: "a notification message over 1000 characters",
+    text: doc(
+      "Name: Web",
+      "TelemetryTriggers:",
+      "  - Condition: CPU Load > 80%",
+      `    Action: "Notify ops-team: ${"x".repeat(1001)}"`,
+    ),
+    diagnostics: [
+      {
+        at: "4:13",
+        code: "unknown-action",
+        message: `action 'Notify ops-team: ${"x".repeat(43)}…': message too big: expected string to have <=1000 characters`,
+        hint: "shorten or correct the message",
+      },
+    ],
+  },
 ];
 
 describe("invalid persona documents", () => {

@@ -96,7 +96,18 @@ export function parseActionPhrase(text: string): Parsed<Action> {
   const trimmed = text.trim().replace(/\s+/g, " ");
   for (const kind of ACTION_KINDS as readonly ActionKind<Action>[]) {
     const parsed = kind.parsePhrase(trimmed);
-    if (parsed) return parsed;
+    if (!parsed?.ok) {
+      if (parsed) return parsed;
+      continue;
+    }
+    // The phrase matched; its values must still fit the kind's model (e.g. a message's length).
+    const checked = kind.schema.safeParse(parsed.value);
+    if (checked.success) return parsed;
+    const issue = checked.error.issues[0]!;
+    return problem(
+      `action '${shorten(trimmed)}': ${issue.path.join(".")} ${issue.message.replace(/^[A-Z]/, (c) => c.toLowerCase())}`,
+      `shorten or correct the ${issue.path.join(".")}`,
+    );
   }
   const repaired = repairPhrase(trimmed);
   const suggestion = repaired === undefined ? "" : `did you mean '${repaired}'? `;
@@ -104,6 +115,10 @@ export function parseActionPhrase(text: string): Parsed<Action> {
     `unknown action '${trimmed}'`,
     `${suggestion}accepted forms: ${acceptedActionForms().join(" | ")}`,
   );
+}
+
+function shorten(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 /** Replaces misspelt vocabulary words and returns the result if it then parses, e.g. "Scale upp" → "Scale up". */
