@@ -4,6 +4,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { canonicalKey } from "./document.js";
+import { readYamlFast } from "./fast-yaml.js";
 
 /** A path into a document: keys and array indexes. */
 export type Path = readonly (string | number)[];
@@ -38,6 +39,12 @@ export function pathKey(path: Path): string {
 
 /** Parses YAML text; never throws (syntax problems are returned located). */
 export function readYaml(text: string): SourceDocument {
+  // Most persona files are plain block YAML: read those directly, the library does the rest.
+  return readYamlFast(text) ?? readYamlWithLibrary(text);
+}
+
+/** {@link readYaml} through the `yaml` library, for any YAML (the fast reader's reference). */
+export function readYamlWithLibrary(text: string): SourceDocument {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const source: SourceDocument = {
