@@ -9,6 +9,8 @@ import { parseArgs } from "node:util";
 import { PersonasError } from "../errors.js";
 import { personaJsonSchema } from "../pdl/json-schema.js";
 import { UsageError } from "./errors.js";
+import { explainCommand } from "./explain.js";
+import { publishCommand } from "./publish.js";
 import { validateCommand } from "./validate.js";
 
 /** What a command prints and how the process ends. */
@@ -25,6 +27,16 @@ Commands:
       --format text|json             output format (default text)
       --print                        also print each persona's normalised model
   schema                           print the JSON Schema of persona files
+  explain --tags k=v,...           which persona an instance gets, and where each field comes from
+      --instance-file <file>         explain many instances (YAML/JSON list of { id, tags })
+      --id <name>                    the instance's name with --tags (default "instance")
+      --mapping <file>               mapping file (default the embedded personas/mapping.yaml)
+      --personas <dir>               persona directory (default the embedded personas/)
+      --cloud aws|azure              also choose a size
+      --format text|json             output format (default text)
+  publish <dir> --bucket <bucket>  publish a persona directory to an S3 repository
+      --prefix <prefix>              key prefix (default personas/)
+      --region <region>, --endpoint <url>
 
 Options:
   -h, --help                       show this help
@@ -36,10 +48,43 @@ export function run(argv: readonly string[]): CommandResult {
     const [command, ...rest] = argv;
     switch (command) {
       case "validate": {
-        const { values, positionals } = parse(rest, { format: { type: "string", default: "text" }, print: { type: "boolean", default: false } });
+        const { values, positionals } = parse(rest, {
+          format: { type: "string", default: "text" },
+          print: { type: "boolean", default: false },
+        });
         if (positionals.length === 0) throw new UsageError("validate needs at least one file or folder");
-        return validateCommand({ paths: positionals, format: outputFormat(values.format), print: values.print === true });
+        return validateCommand({
+          paths: positionals,
+          format: outputFormat(values.format),
+          print: values.print === true,
+        });
       }
+      case "explain": {
+        const { values, positionals } = parse(rest, {
+          tags: { type: "string" },
+          "instance-file": { type: "string" },
+          id: { type: "string" },
+          mapping: { type: "string" },
+          personas: { type: "string" },
+          cloud: { type: "string" },
+          format: { type: "string", default: "text" },
+        });
+        if (positionals.length > 0)
+          throw new UsageError(`explain takes no arguments, got '${positionals.join(" ")}'`);
+        if (values.cloud !== undefined && values.cloud !== "aws" && values.cloud !== "azure")
+          throw new UsageError(`--cloud must be 'aws' or 'azure', not '${values.cloud}'`);
+        return explainCommand({
+          format: outputFormat(values.format),
+          ...(values.tags === undefined ? {} : { tags: String(values.tags) }),
+          ...(values["instance-file"] === undefined ? {} : { instanceFile: String(values["instance-file"]) }),
+          ...(values.id === undefined ? {} : { id: String(values.id) }),
+          ...(values.mapping === undefined ? {} : { mapping: String(values.mapping) }),
+          ...(values.personas === undefined ? {} : { personas: String(values.personas) }),
+          ...(values.cloud === undefined ? {} : { cloud: values.cloud }),
+        });
+      }
+      case "publish":
+        throw new UsageError("publish talks to S3 and runs through runAsync");
       case "schema":
         parse(rest, {});
         return { exitCode: 0, stdout: `${JSON.stringify(personaJsonSchema(), null, 2)}\n` };
@@ -52,10 +97,41 @@ export function run(argv: readonly string[]): CommandResult {
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (error) {
-    if (error instanceof UsageError) return { exitCode: 2, stdout: "", stderr: `personas: ${error.message}\n\n${USAGE}` };
-    if (error instanceof PersonasError) return { exitCode: 1, stdout: "", stderr: `personas: ${error.message}\n` };
-    throw error;
+    return failure(error);
   }
+}
+
+/** Runs the CLI like {@link run}, awaiting the commands that talk to the network (`publish`). */
+export async function runAsync(argv: readonly string[]): Promise<CommandResult> {
+  const [command, ...rest] = argv;
+  if (command !== "publish") return run(argv);
+  try {
+    const { values, positionals } = parse(rest, {
+      bucket: { type: "string" },
+      prefix: { type: "string" },
+      region: { type: "string" },
+      endpoint: { type: "string" },
+    });
+    if (positionals.length !== 1 || values.bucket === undefined)
+      throw new UsageError("publish needs one persona directory and --bucket <bucket>");
+    return await publishCommand({
+      dir: positionals[0]!,
+      bucket: String(values.bucket),
+      ...(values.prefix === undefined ? {} : { prefix: String(values.prefix) }),
+      ...(values.region === undefined ? {} : { region: String(values.region) }),
+      ...(values.endpoint === undefined ? {} : { endpoint: String(values.endpoint) }),
+    });
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+function failure(error: unknown): CommandResult {
+  if (error instanceof UsageError)
+    return { exitCode: 2, stdout: "", stderr: `personas: ${error.message}\n\n${USAGE}` };
+  if (error instanceof PersonasError)
+    return { exitCode: 1, stdout: "", stderr: `personas: ${error.message}\n` };
+  throw error;
 }
 
 type OptionSpec = Record<string, { type: "string" | "boolean"; default?: string | boolean; short?: string }>;
@@ -79,8 +155,9 @@ if (require.main === module) {
     if (error.code === "EPIPE") process.exit(0);
     throw error;
   });
-  const result = run(process.argv.slice(2));
-  process.stdout.write(result.stdout);
-  if (result.stderr) process.stderr.write(result.stderr);
-  process.exitCode = result.exitCode;
+  void runAsync(process.argv.slice(2)).then((result) => {
+    process.stdout.write(result.stdout);
+    if (result.stderr) process.stderr.write(result.stderr);
+    process.exitCode = result.exitCode;
+  });
 }
