@@ -14,6 +14,8 @@ export type Dimension = "percent" | "duration" | "memory" | "bandwidth" | "cpu" 
 interface RawQuantity {
   value: number;
   unit: string;
+  /** The unit as written, for messages. */
+  written: string;
 }
 
 const QUANTITY = /^\s*([+-]?(?:\d+(?:\.\d+)?|\.\d+))\s*([a-zA-Z%/]*)\s*$/;
@@ -21,7 +23,7 @@ const QUANTITY = /^\s*([+-]?(?:\d+(?:\.\d+)?|\.\d+))\s*([a-zA-Z%/]*)\s*$/;
 function splitQuantity(text: string): RawQuantity | undefined {
   const match = QUANTITY.exec(text);
   if (!match) return undefined;
-  return { value: Number(match[1]), unit: match[2]!.toLowerCase() };
+  return { value: Number(match[1]), unit: match[2]!.toLowerCase(), written: match[2]! };
 }
 
 /** Unit spellings per dimension, with the factor to the dimension's canonical unit. */
@@ -66,10 +68,31 @@ const UNITS: Record<Dimension, { canonical: string; factors: Record<string, numb
   count: { canonical: "", factors: { "": 1 } },
 };
 
+/** The usual spellings of each dimension's units, for hints (every spelling in UNITS is accepted). */
+const DISPLAY_UNITS: Record<Dimension, string> = {
+  percent: "%",
+  duration: "seconds (s), minutes (m), hours (h), days (d)",
+  time: "ms, s",
+  memory: "GB, GiB, MB, MiB, TB, TiB",
+  bandwidth: "Gbps, Mbps, Kbps",
+  cpu: "cores, vCPUs",
+  count: "a plain number",
+};
+
+/** What a dimension's units measure, for "wrong unit" messages. */
+const MEASURES: Record<Dimension, string> = {
+  percent: "percentages",
+  duration: "durations",
+  time: "times",
+  memory: "memory sizes",
+  bandwidth: "bandwidth",
+  cpu: "vCPUs",
+  count: "counts",
+};
+
 /** Human list of the units accepted for a dimension, for hints. */
 export function acceptedUnits(dimension: Dimension): string {
-  const spellings = Object.keys(UNITS[dimension].factors).filter((u) => u !== "");
-  return spellings.length === 0 ? "a plain number" : spellings.join(", ");
+  return DISPLAY_UNITS[dimension];
 }
 
 /** Canonical unit name of a dimension (`GiB`, `Gbps`, `%`, `ms`, `seconds`, `vCPU`). */
@@ -118,9 +141,9 @@ export function parseQuantity(text: string | number, dimension: Dimension): Pars
   const factor = Object.hasOwn(spec.factors, raw.unit) ? spec.factors[raw.unit] : undefined;
   if (factor === undefined) {
     const other = dimensionOfUnit(raw.unit);
-    const what = other ? `'${raw.unit}' is ${DIMENSION_NAMES[other]} unit` : `unknown unit '${raw.unit}'`;
+    const why = other ? `'${raw.written}' measures ${MEASURES[other]}` : `unknown unit '${raw.written}'`;
     return problem(
-      `${what}, but ${DIMENSION_NAMES[dimension]} is expected here ('${text}')`,
+      `expected ${DIMENSION_NAMES[dimension]}, received '${text.trim()}' (${why})`,
       `use one of: ${acceptedUnits(dimension)}`,
     );
   }

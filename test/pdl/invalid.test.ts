@@ -142,8 +142,8 @@ const INVALID: { title: string; text: string; diagnostics: Seen[] }[] = [
       {
         at: "3:11",
         code: "invalid-quantity",
-        message: "'cores' is a number of vCPUs unit, but a memory size is expected here ('32 cores')",
-        hint: "use one of: gb, gib, g, mb, mib, tb, tib",
+        message: "expected a memory size, received '32 cores' ('cores' measures vCPUs)",
+        hint: "use one of: GB, GiB, MB, MiB, TB, TiB",
       },
     ],
   },
@@ -159,8 +159,8 @@ const INVALID: { title: string; text: string; diagnostics: Seen[] }[] = [
       {
         at: "3:16",
         code: "invalid-condition",
-        message: "CPU utilization: 'ms' is a time unit, but a percentage is expected here ('100ms')",
-        hint: "use one of: %, percent, pct",
+        message: "CPU utilization: expected a percentage, received '100ms' ('ms' measures times)",
+        hint: "use one of: %",
       },
     ],
   },
@@ -188,8 +188,8 @@ const INVALID: { title: string; text: string; diagnostics: Seen[] }[] = [
       {
         at: "3:21",
         code: "invalid-quantity",
-        message: "unknown unit 'furlongs', but a bandwidth is expected here ('10 furlongs')",
-        hint: "use one of: gbps, gbit/s, mbps, mbit/s, kbps, bps",
+        message: "expected a bandwidth, received '10 furlongs' (unknown unit 'furlongs')",
+        hint: "use one of: Gbps, Mbps, Kbps",
       },
     ],
   },
@@ -1617,10 +1617,10 @@ describe("a document with many problems", () => {
       "    2 |   CPU: 0 cores",
       "      |        ^^^^^^^",
       "  hint: write e.g. '8 cores'",
-      "Web.yaml:3:11: error: 'cores' is a number of vCPUs unit, but a memory size is expected here ('32 cores')",
+      "Web.yaml:3:11: error: expected a memory size, received '32 cores' ('cores' measures vCPUs)",
       "    3 |   Memory: 32 cores",
       "      |           ^^^^^^^^",
-      "  hint: use one of: gb, gib, g, mb, mib, tb, tib",
+      "  hint: use one of: GB, GiB, MB, MiB, TB, TiB",
     ]);
   });
 });
