@@ -19,12 +19,17 @@ export const PERSONA_SCHEMA_ID = "https://pulumi-personas.dev/schemas/persona.sc
  * ```
  */
 export function personaJsonSchema(): JsonSchema {
-  const schema = z.toJSONSchema(PersonaDocument, { target: "draft-2020-12", unrepresentable: "any", reused: "ref" }) as JsonSchema;
+  const schema = z.toJSONSchema(PersonaDocument, {
+    target: "draft-2020-12",
+    unrepresentable: "any",
+    reused: "ref",
+  }) as JsonSchema;
   return {
     $schema: schema.$schema,
     $id: PERSONA_SCHEMA_ID,
     title: "pulumi-personas persona",
-    description: "A persona: base configuration, software, telemetry triggers, external data sources and automated responses.",
+    description:
+      "A persona: base configuration, software, telemetry triggers, external data sources and automated responses.",
     ...addPascalSpellings(withoutKeys(schema, ["$schema"]), "#"),
   };
 }
@@ -35,7 +40,8 @@ function withoutKeys(schema: JsonSchema, keys: string[]): JsonSchema {
 
 /** Adds each property's PascalCase spelling as a `$ref` to the camelCase one (`pointer` locates `node`). */
 function addPascalSpellings(node: unknown, pointer: string): JsonSchema {
-  if (Array.isArray(node)) return node.map((item, i) => addPascalSpellings(item, `${pointer}/${i}`)) as unknown as JsonSchema;
+  if (Array.isArray(node))
+    return node.map((item, i) => addPascalSpellings(item, `${pointer}/${i}`)) as unknown as JsonSchema;
   if (node === null || typeof node !== "object") return node as JsonSchema;
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(node)) {
@@ -54,7 +60,9 @@ function addPascalSpellings(node: unknown, pointer: string): JsonSchema {
     if (required && required.length > 0) {
       delete out.required;
       // A required key may be written in either spelling.
-      out.allOf = required.map((key) => ({ anyOf: [{ required: [key] }, { required: [displayKey(key, "pascal")] }] }));
+      out.allOf = required.map((key) => ({
+        anyOf: [{ required: [key] }, { required: [displayKey(key, "pascal")] }],
+      }));
     }
   }
   return out;
