@@ -3,7 +3,16 @@
  * form, varied numbers) on one core. Target: ≥ 5,000 documents/s, < 200 MB peak RSS.
  */
 import { validatePersonaText } from "../src/pdl/parse.js";
-import { cpuTimeRuns, fmt, loadAverage, machineLine, median, peakRssMiB, timeRuns, writeSection } from "./support.js";
+import {
+  cpuTimeRuns,
+  fmt,
+  loadAverage,
+  machineLine,
+  median,
+  peakRssMiB,
+  timeRuns,
+  writeSection,
+} from "./support.js";
 
 const DOCUMENTS = 10_000;
 const RUNS = 5;
@@ -26,7 +35,7 @@ TelemetryTriggers:
       Action: Scale up to ${2 ** (2 + (i % 5))} cores
       Cooldown: 10 minutes
       Clear: after 15 minutes
-    - Condition: Network Latency > ${50 + i % 200}ms for 3 of 5 minutes
+    - Condition: Network Latency > ${50 + (i % 200)}ms for 3 of 5 minutes
       Action: Activate CDN caching
 
 ExternalDataSources:
@@ -55,7 +64,9 @@ externalDataSources:
 `;
 }
 
-const documents = Array.from({ length: DOCUMENTS }, (_, i) => (i % 2 === 0 ? seedNotation(i) : structured(i)));
+const documents = Array.from({ length: DOCUMENTS }, (_, i) =>
+  i % 2 === 0 ? seedNotation(i) : structured(i),
+);
 let invalid = 0;
 const times = timeRuns(RUNS, () => {
   invalid = 0;
