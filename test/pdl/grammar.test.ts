@@ -335,7 +335,7 @@ describe("action phrases", () => {
     expect(parsed.ok ? undefined : parsed.message).toBe(message);
     if (suggestion !== undefined)
       expect(parsed.ok ? undefined : parsed.hint).toMatch(
-        new RegExp(`^${escape(suggestion)}accepted forms: `),
+        new RegExp(`^${escapeRegExp(suggestion)}accepted forms: `),
       );
   });
 
@@ -464,6 +464,6 @@ describe("value-source conditions", () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
