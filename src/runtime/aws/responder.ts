@@ -1,0 +1,279 @@
+/**
+ * The flow every alarm-driven responder shares: parse the event, find the persona and alarm in the
+ * manifest, keep the actions of this responder's kind, pass the guard rails (duplicate delivery,
+ * lock, cooldown, circuit breaker) in DynamoDB, act, then release the lock, record the action and
+ * write an audit record. Every decision is one structured log line with a metric.
+ */
+import { randomUUID } from "node:crypto";
+import { type Action, revertAction } from "../../pdl/actions/index.js";
+import type { FleetManifest } from "../../plan/manifest.js";
+import { parseAlarmDescription } from "../../plan/manifest.js";
+import { responderOf } from "../../plan/responders.js";
+import type { GuardRequest } from "../decide.js";
+import { createContext, type ResponderContext, type ResponderOptions } from "./context.js";
+import type { DispatchKind } from "./env.js";
+import { EventRejectedError, ManifestError, ResponderError } from "./errors.js";
+import { alarmInstanceId, alarmTransitionId, parseResponderEvent } from "./events.js";
+import { describeError } from "./log.js";
+
+/** A persona as the manifest holds it. */
+export type ManifestPersona = FleetManifest["personas"][string];
+
+/** One responder's share of a response on one instance. */
+export interface ActionJob {
+  instanceId: string;
+  digest: string;
+  persona: ManifestPersona;
+  intent: "activate" | "clear";
+  responseId: string;
+  transitionId: string;
+  /** The actions of this responder's kind, in the response's order. */
+  actions: Action[];
+}
+
+/** What an executor did. */
+export interface ActionResult {
+  /** `acted` changed something; `unchanged` found nothing to change (not counted by the guards). */
+  outcome: "acted" | "unchanged";
+  /** One sentence for the log and the audit record. */
+  detail: string;
+}
+
+/** Carries out one kind of action. Throws `ActionFailedError` (or any error) when it cannot. */
+export type ActionExecutor = (ctx: ResponderContext, job: ActionJob) => Promise<ActionResult>;
+
+/** What a responder invocation returns (also logged). */
+export type ResponderResult =
+  | { outcome: "acted" | "unchanged"; instanceId: string; detail: string }
+  | { outcome: "skipped"; reason: string; detail: string; instanceId?: string };
+
+/** The Lambda context fields used. */
+export interface InvocationContext {
+  awsRequestId?: string;
+}
+
+/** A Lambda handler. */
+export type Handler<R> = (event: unknown, context?: InvocationContext) => Promise<R>;
+
+/**
+ * Makes an alarm-driven handler from an executor.
+ * @example
+ * export const handler = createResponder("notify", notifyExecutor);
+ */
+export function createResponder(
+  kind: DispatchKind,
+  executor: ActionExecutor,
+  options: ResponderOptions = {},
+): Handler<ResponderResult> {
+  let ctx: ResponderContext | undefined;
+  return async (event, invocation) => {
+    ctx ??= contextOrLog(kind, options);
+    return respond(ctx, kind, executor, event, invocation?.awsRequestId ?? randomUUID());
+  };
+}
+
+/** Builds the context, writing a plain error line first when the configuration is broken. */
+export function contextOrLog(kind: string, options: ResponderOptions): ResponderContext {
+  try {
+    return createContext(kind, options);
+  } catch (error) {
+    const sink = options.logSink ?? ((line: string) => process.stdout.write(`${line}\n`));
+    sink(
+      JSON.stringify({
+        level: "error",
+        message: "responder configuration is invalid",
+        responder: kind,
+        error: describeError(error),
+      }),
+    );
+    throw error;
+  }
+}
+
+async function respond(
+  ctx: ResponderContext,
+  kind: DispatchKind,
+  executor: ActionExecutor,
+  input: unknown,
+  requestId: string,
+): Promise<ResponderResult> {
+  let job: ActionJob;
+  let guard: { cooldownSeconds: number; maxActionsPerHour: number; lockTtlSeconds: number };
+  try {
+    const planned = await planJob(ctx, kind, input);
+    if ("skip" in planned) {
+      ctx.log.decision("skipped", planned.skip.detail, {
+        reason: planned.skip.reason,
+        ...(planned.skip.instanceId ? { instanceId: planned.skip.instanceId } : {}),
+      });
+      return { outcome: "skipped", ...planned.skip };
+    }
+    ({ job, guard } = planned);
+  } catch (error) {
+    const reason =
+      error instanceof EventRejectedError
+        ? "invalid-event"
+        : error instanceof ManifestError
+          ? "manifest"
+          : "error";
+    ctx.log.decision("rejected", (error as Error).message, { reason, error: describeError(error) });
+    throw error;
+  }
+
+  const request: GuardRequest = {
+    now: ctx.now(),
+    responseId: job.responseId,
+    intent: job.intent,
+    transitionId: job.transitionId,
+    cooldownSeconds: guard.cooldownSeconds,
+    maxActionsPerHour: guard.maxActionsPerHour,
+  };
+  const fields = {
+    instanceId: job.instanceId,
+    responseId: job.responseId,
+    intent: job.intent,
+    transitionId: job.transitionId,
+  };
+  const begun = await ctx.store.begin(
+    { subject: job.instanceId, kind },
+    request,
+    guard.lockTtlSeconds,
+    `${kind}:${requestId}`,
+  );
+  if (!begun.act) {
+    ctx.log.decision("skipped", begun.detail, { ...fields, reason: begun.reason });
+    return { outcome: "skipped", reason: begun.reason, detail: begun.detail, instanceId: job.instanceId };
+  }
+  const started = ctx.now();
+  try {
+    const result = await executor(ctx, job);
+    await ctx.store.finish(begun.lease, result.outcome === "acted", ctx.now());
+    await ctx.store.audit({
+      subject: job.instanceId,
+      kind,
+      responseId: job.responseId,
+      intent: job.intent,
+      transitionId: job.transitionId,
+      outcome: result.outcome,
+      detail: result.detail,
+      at: request.now,
+    });
+    ctx.log.decision("acted", result.detail, {
+      ...fields,
+      reason: result.outcome,
+      durationMs: ctx.now() - started,
+    });
+    return { outcome: result.outcome, instanceId: job.instanceId, detail: result.detail };
+  } catch (error) {
+    const detail = (error as Error).message;
+    // A failed attempt counts: a response that keeps failing must meet the cooldown and the breaker too.
+    await ctx.store.finish(begun.lease, true, ctx.now());
+    await ctx.store.audit({
+      subject: job.instanceId,
+      kind,
+      responseId: job.responseId,
+      intent: job.intent,
+      transitionId: job.transitionId,
+      outcome: "failed",
+      detail,
+      at: request.now,
+    });
+    ctx.log.decision("failed", detail, {
+      ...fields,
+      reason: error instanceof ResponderError ? error.code : "error",
+      error: describeError(error),
+      durationMs: ctx.now() - started,
+    });
+    throw error;
+  }
+}
+
+type Planned =
+  | { skip: { reason: string; detail: string; instanceId?: string } }
+  | { job: ActionJob; guard: { cooldownSeconds: number; maxActionsPerHour: number; lockTtlSeconds: number } };
+
+async function planJob(ctx: ResponderContext, kind: DispatchKind, input: unknown): Promise<Planned> {
+  const parsed = parseResponderEvent(input);
+  if (parsed.kind === "alarm") {
+    const event = parsed.event;
+    const name = event.alarmData.alarmName;
+    if (event.alarmData.state.value !== "ALARM") {
+      return {
+        skip: {
+          reason: "not-alarm-state",
+          detail: `alarm ${name} went to ${event.alarmData.state.value}; persona alarms act on entering ALARM (reverts have their own clear alarm)`,
+        },
+      };
+    }
+    const tag = parseAlarmDescription(event.alarmData.configuration.description ?? "");
+    if (tag === undefined) {
+      throw new EventRejectedError(
+        `Alarm ${name} has no [personas:v1 digest=... alarm=...] tag at the end of its description, so it is not a persona alarm; nothing was done. Remove this function from the alarm's actions.`,
+      );
+    }
+    const instanceId = alarmInstanceId(event);
+    if (instanceId === undefined) {
+      throw new EventRejectedError(
+        `Alarm ${name} does not name exactly one InstanceId dimension in its metrics; nothing was done.`,
+      );
+    }
+    const { persona } = await ctx.manifest.persona(tag.digest);
+    const alarm = persona.alarms[tag.alarmId];
+    if (alarm === undefined) {
+      throw new ManifestError(
+        `Persona ${persona.name} ${persona.version} in the fleet manifest has no alarm '${tag.alarmId}' (alarm ${name}); run \`pulumi up\` to bring alarms and the manifest back in step.`,
+      );
+    }
+    const response = persona.responses[alarm.responseId];
+    const job: ActionJob = {
+      instanceId,
+      digest: tag.digest,
+      persona,
+      intent: alarm.intent,
+      responseId: alarm.responseId,
+      transitionId: alarmTransitionId(event),
+      actions: alarm.actions.filter((a) => responderOf(a) === kind),
+    };
+    if (job.actions.length === 0) return { skip: noActions(kind, `alarm ${name}`, instanceId) };
+    return {
+      job,
+      guard: {
+        cooldownSeconds: response?.cooldownSeconds ?? persona.guards.defaultCooldownSeconds,
+        maxActionsPerHour: response?.maxActionsPerHour ?? persona.guards.maxActionsPerHour,
+        lockTtlSeconds: persona.guards.lockTtlSeconds,
+      },
+    };
+  }
+  const event = parsed.event;
+  const { manifest, persona } = await ctx.manifest.persona(event.digest);
+  const response = persona.responses[event.responseId];
+  if (response === undefined) {
+    throw new ManifestError(
+      `Persona ${persona.name} in the fleet manifest has no response '${event.responseId}' (dispatched by feed ${event.feedId}).`,
+    );
+  }
+  const actions =
+    event.intent === "activate" ? response.actions : response.actions.flatMap((a) => revertAction(a) ?? []);
+  const job: ActionJob = {
+    instanceId: event.instanceId,
+    digest: event.digest,
+    persona,
+    intent: event.intent,
+    responseId: event.responseId,
+    transitionId: event.transitionId,
+    actions: actions.filter((a) => responderOf(a) === kind),
+  };
+  if (job.actions.length === 0) return { skip: noActions(kind, `feed ${event.feedId}`, event.instanceId) };
+  return {
+    job,
+    guard: {
+      cooldownSeconds: manifest.feeds[event.feedId]?.cooldownSeconds ?? response.cooldownSeconds,
+      maxActionsPerHour: response.maxActionsPerHour,
+      lockTtlSeconds: persona.guards.lockTtlSeconds,
+    },
+  };
+}
+
+function noActions(kind: string, from: string, instanceId: string) {
+  return { reason: "no-actions", detail: `${from} has no ${kind} actions for this responder`, instanceId };
+}
