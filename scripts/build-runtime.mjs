@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Bundles each AWS responder handler (src/runtime/aws/handlers/<kind>.ts) into
+// dist/runtime/aws/<kind>.js: one self-contained CommonJS file per function, minified, for Node 20,
+// with the AWS SDK v3 left to the Lambda runtime (it ships with nodejs20.x).
+//
+// zod is bundled, minus the parts a responder never calls: its 40-odd translated error locales
+// (English stays), JSON Schema conversion both ways, and the optional JIT compiler. Each is
+// replaced by a stub that throws if it is ever reached, so a mistake fails loudly.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const HANDLERS = "src/runtime/aws/handlers";
+const OUT = "dist/runtime/aws";
+
+const NOT_BUNDLED = (name) => `() => { throw new Error("zod ${name} is not bundled in the responders"); }`;
+const STUBS = [
+  [/\/zod\/v4\/locales\/index\.js$/, "export {};"],
+  [
+    /\/zod\/v4\/core\/compile\.js$/,
+    `export const INVALID = Symbol.for("zod.compile.invalid");
+     export class ZodCompileAsyncError extends Error {}
+     export class ZodCompileUnsupportedError extends Error {}
+     export const compile = ${NOT_BUNDLED("compile")};
+     export const withParser = ${NOT_BUNDLED("withParser")};`,
+  ],
+  [
+    /\/zod\/v4\/core\/to-json-schema\.js$/,
+    `export const createToJSONSchemaMethod = () => ${NOT_BUNDLED("toJSONSchema")};
+     export const createStandardJSONSchemaMethod = () => ${NOT_BUNDLED("toJSONSchema")};`,
+  ],
+  [
+    /\/zod\/v4\/core\/json-schema-processors\.js$/,
+    `export const toJSONSchema = ${NOT_BUNDLED("toJSONSchema")};
+     export const aggregateChecks = ${NOT_BUNDLED("toJSONSchema")};`,
+  ],
+  [/\/zod\/v4\/core\/json-schema-generator\.js$/, `export class JSONSchemaGenerator { constructor() { (${NOT_BUNDLED("JSONSchemaGenerator")})(); } }`],
+  [/\/zod\/v4\/classic\/from-json-schema\.js$/, "export function fromJSONSchema() { throw new Error('zod fromJSONSchema is not bundled in the responders'); }"],
+];
+
+/** esbuild plugin replacing unused zod modules with stubs. */
+const slimZod = {
+  name: "slim-zod",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/].*\.js$/ }, (args) => {
+      const path = args.path.replaceAll("\\", "/");
+      const stub = STUBS.find(([pattern]) => pattern.test(path));
+      return stub ? { contents: stub[1], loader: "js" } : undefined;
+    });
+  },
+};
+
+/** Builds every handler; returns [{ kind, file, bytes, zodBytes, inputs }] (inputs: esbuild's per-file bytes). */
+export async function buildRuntime({ outdir = OUT, minify = true } = {}) {
+  const kinds = readdirSync(HANDLERS)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => f.replace(/\.ts$/, ""))
+    .sort();
+  const results = [];
+  for (const kind of kinds) {
+    const outfile = join(outdir, `${kind}.js`);
+    const built = await build({
+      entryPoints: [join(HANDLERS, `${kind}.ts`)],
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      minify,
+      legalComments: "none",
+      external: ["@aws-sdk/*"],
+      mainFields: ["module", "main"],
+      plugins: [slimZod],
+      outfile,
+      logLevel: "warning",
+      metafile: true,
+    });
+    const inputs = Object.values(built.metafile.outputs)[0]?.inputs ?? {};
+    let zod = 0;
+    for (const [path, info] of Object.entries(inputs)) if (/node_modules[\\/]zod[\\/]/.test(path)) zod += info.bytesInOutput;
+    results.push({ kind, file: outfile, bytes: statSync(outfile).size, zodBytes: zod, inputs });
+  }
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const results = await buildRuntime();
+  for (const r of results) console.log(`${r.file}  ${(r.bytes / 1024).toFixed(1)} KiB (zod ${(r.zodBytes / 1024).toFixed(1)} KiB)`);
+}
