@@ -4,7 +4,9 @@
  * period, publishing to a local moto. The node exporter is scraped at the same period. Reports each
  * process's peak RSS (VmHWM) and its CPU share of one core over the run.
  *
- * PERSONAS_BENCH_AGENT_SECONDS sets the duration (default 600, the issue's 10 minutes).
+ * PERSONAS_BENCH_AGENT_SECONDS sets the duration (default 600, the issue's 10 minutes),
+ * PERSONAS_BENCH_AGENT_NODE_FLAGS the agent's node flags (default the unit's), and
+ * PERSONAS_BENCH_AGENT_DRY_RUN=1 prints the section instead of writing it (trial runs).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +18,11 @@ import { DEFAULT_NODE_FLAGS } from "../src/agent/systemd.js";
 import { fmt, machineLine, writeSection } from "./support.js";
 
 const seconds = Number(process.env.PERSONAS_BENCH_AGENT_SECONDS ?? "600");
+/** Node flags for the agent, space-separated, to compare settings. @default DEFAULT_NODE_FLAGS */
+const nodeFlags =
+  process.env.PERSONAS_BENCH_AGENT_NODE_FLAGS?.split(" ").filter(Boolean) ?? DEFAULT_NODE_FLAGS;
+/** "1" prints the section instead of writing it into BENCHMARKS.md (trial runs). */
+const dryRun = process.env.PERSONAS_BENCH_AGENT_DRY_RUN === "1";
 const LINES_PER_SECOND = 1000;
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
 
@@ -132,7 +139,7 @@ async function main(): Promise<void> {
     : undefined;
   if (exporter) await waitFor(`http://127.0.0.1:${exporterPort}/metrics`);
 
-  const agent = spawn(process.execPath, [...DEFAULT_NODE_FLAGS, agentFile, "--config", configFile], {
+  const agent = spawn(process.execPath, [...nodeFlags, agentFile, "--config", configFile], {
     env: {
       ...process.env,
       AWS_ACCESS_KEY_ID: "bench",
@@ -147,19 +154,27 @@ async function main(): Promise<void> {
   });
   await new Promise((r) => setTimeout(r, 1000));
 
-  // Two logs at 1,000 lines/s each, written in 10 slices a second; 2 % are 5xx.
+  // Two logs at 1,000 lines/s each, 2 % of them 5xx. Each tick writes what the elapsed time is owed,
+  // so a late timer on a loaded machine does not lower the rate.
   let lineNumber = 0;
-  const writer = setInterval(() => {
+  let linesPerLog = 0;
+  const writingFrom = process.hrtime.bigint();
+  const writeOwedLines = () => {
+    const elapsedMs = Number(process.hrtime.bigint() - writingFrom) / 1e6;
+    const owed = Math.floor((elapsedMs * LINES_PER_SECOND) / 1000) - linesPerLog;
+    if (owed <= 0) return;
     for (const log of logs) {
       let text = "";
-      for (let i = 0; i < LINES_PER_SECOND / 10; i++) {
+      for (let i = 0; i < owed; i++) {
         lineNumber++;
         const status = lineNumber % 50 === 0 ? 503 : 200;
         text += `127.0.0.1 - - [26/Nov/2025:10:00:00 +0000] "GET /item/${lineNumber} HTTP/1.1" ${status} 512 "-" "bench"\n`;
       }
       appendFileSync(log, text);
     }
-  }, 100);
+    linesPerLog += owed;
+  };
+  const writer = setInterval(writeOwedLines, 100);
   let scrapes = 0;
   const scraper = exporter
     ? setInterval(() => {
@@ -181,6 +196,8 @@ async function main(): Promise<void> {
   const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   const end = { agent: sample(pids.agent), exporter: pids.exporter ? sample(pids.exporter) : undefined };
   clearInterval(sampler);
+  writeOwedLines();
+  const writeRate = linesPerLog / (Number(process.hrtime.bigint() - writingFrom) / 1e9);
   clearInterval(writer);
   if (scraper) clearInterval(scraper);
 
@@ -201,7 +218,7 @@ async function main(): Promise<void> {
   const rows = [
     "| process | peak RSS (MiB) | RSS at end (MiB) | of which anonymous (MiB) | CPU (% of one core) |",
     "| --- | ---: | ---: | ---: | ---: |",
-    `| personas agent (node ${DEFAULT_NODE_FLAGS.join(" ")}) | ${fmt(agentPeak, 1)} | ${fmt(end.agent.rssKiB / 1024, 1)} | ${fmt(end.agent.anonKiB / 1024, 1)} | ${fmt(agentCpu, 2)} |`,
+    `| personas agent (node ${nodeFlags.join(" ")}) | ${fmt(agentPeak, 1)} | ${fmt(end.agent.rssKiB / 1024, 1)} | ${fmt(end.agent.anonKiB / 1024, 1)} | ${fmt(agentCpu, 2)} |`,
   ];
   let ratio = "";
   if (start.exporter && end.exporter) {
@@ -214,14 +231,12 @@ async function main(): Promise<void> {
   } else {
     rows.push("| prometheus-node-exporter | not installed | | | |");
   }
-  writeSection(
-    "agent",
-    `## Telemetry agent (\`bench/agent.bench.ts\`)
+  const section = `## Telemetry agent (\`bench/agent.bench.ts\`)
 
 ${machineLine()}
 
 ${fmt(wallSeconds, 0)} s at a 10 s period: 10 probe targets on loopback (5 TCP, 5 HTTP, a round every 5 s),
-2 logs growing at ${fmt(LINES_PER_SECOND)} lines/s each (${fmt(lineNumber)} lines written), 6 metrics + heartbeat
+2 logs growing at ${fmt(LINES_PER_SECOND)} lines/s each (${fmt(lineNumber)} lines written, ${fmt(writeRate, 0)} lines/s per log), 6 metrics + heartbeat
 published to moto (${stopped ? `${fmt(stopped.sent)} datums sent, ${fmt(stopped.dropped)} dropped` : "agent summary missing"}).
 The node exporter ran beside it in the same run${exporter ? `, scraped ${scrapes} times` : ""}.
 Target: at most 50 MB RSS and 1 % of one core.
@@ -230,8 +245,9 @@ ${rows.join("\n")}
 
 ${ratio}
 RSS includes the node binary's own pages (an idle \`node\` is about 40 MiB, of which about 6 MiB
-anonymous); the anonymous column is the memory the process itself allocated.`,
-  );
+anonymous); the anonymous column is the memory the process itself allocated.`;
+  if (dryRun) console.log(section);
+  else writeSection("agent", section);
 }
 
 void main().then(

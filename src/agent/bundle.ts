@@ -1,6 +1,6 @@
 /**
- * Builds the agent into one self-contained CommonJS file (node built-ins, the CloudWatch and SSM
- * clients and zod/mini included), the file the AWS components ship to instances.
+ * Builds the agent into one self-contained CommonJS file (node built-ins and zod/mini; no AWS SDK:
+ * the agent signs its own CloudWatch and SSM requests), the file the AWS components ship to instances.
  */
 import { join } from "node:path";
 

@@ -44,3 +44,52 @@ export class PublishError extends PersonasError {
     this.retryable = retryable;
   }
 }
+
+/**
+ * Thrown by the agent's AWS client when it has no credentials to sign with: none in the environment
+ * and none from the EC2 instance profile (instance metadata unreachable, or no role attached).
+ * Publishing retries later, since a role can be attached to a running instance.
+ */
+export class AwsCredentialsError extends PersonasError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("AGENT_AWS_CREDENTIALS", message, options);
+  }
+}
+
+/**
+ * Thrown by the agent's AWS client when it cannot tell which region to call: none configured, none
+ * in the environment, and instance metadata unreachable. Publishing retries later.
+ */
+export class AwsRegionError extends PersonasError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("AGENT_AWS_REGION", message, options);
+  }
+}
+
+/**
+ * Thrown by the agent's AWS client when an AWS API call fails: no answer (network), or an error
+ * answer from the service. `retryable` says whether the same call may succeed later.
+ */
+export class AwsRequestError extends PersonasError {
+  /** The API operation, e.g. `PutMetricData`. */
+  readonly operation: string;
+  /** HTTP status of the answer; undefined when there was none. */
+  readonly status: number | undefined;
+  /** The service's error code, e.g. `Throttling` or `ParameterNotFound`. */
+  readonly errorCode: string | undefined;
+  /** True for no answer, throttling and 5xx. */
+  readonly retryable: boolean;
+
+  constructor(
+    operation: string,
+    message: string,
+    details: { status?: number | undefined; errorCode?: string | undefined; retryable: boolean },
+    options?: { cause?: unknown },
+  ) {
+    super("AGENT_AWS_REQUEST", message, options);
+    this.operation = operation;
+    this.status = details.status;
+    this.errorCode = details.errorCode;
+    this.retryable = details.retryable;
+  }
+}

@@ -5,30 +5,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { TelemetryAgent } from "./agent.js";
-import { CloudWatchPublisher } from "./cloudwatch.js";
+import { defaultCredentials } from "./aws.js";
+import { CloudWatchQueryPublisher } from "./cloudwatch-query.js";
 import { type AgentConfig, parseAgentConfig } from "./config.js";
 import { jsonLineLogger } from "./logger.js";
+import { SsmParameterReader } from "./ssm.js";
 
 /** Exit status for an unusable configuration (sysexits EX_CONFIG); the unit does not restart on it. */
 export const EXIT_CONFIG = 78;
-
-async function readParameter(config: AgentConfig, name: string): Promise<string> {
-  // Loaded only when used, so an agent without a parameter never pays for the SSM client.
-  const { SSMClient, GetParameterCommand } = await import("@aws-sdk/client-ssm");
-  const client = new SSMClient({
-    maxAttempts: 3,
-    ...(config.publish.region === undefined ? {} : { region: config.publish.region }),
-    ...(config.publish.endpoint === undefined ? {} : { endpoint: config.publish.endpoint }),
-  });
-  try {
-    const result = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    const value = result.Parameter?.Value;
-    if (value === undefined) throw new Error(`SSM parameter ${name} has no value`);
-    return value;
-  } finally {
-    client.destroy();
-  }
-}
 
 async function main(argv: readonly string[]): Promise<void> {
   const logger = jsonLineLogger();
@@ -45,16 +29,23 @@ async function main(argv: readonly string[]): Promise<void> {
     logger.error("cannot start: configuration unusable", { reason: (error as Error).message });
     process.exit(EXIT_CONFIG);
   }
-  const publisher = new CloudWatchPublisher({
-    ...(config.publish.region === undefined ? {} : { region: config.publish.region }),
-    ...(config.publish.endpoint === undefined ? {} : { endpoint: config.publish.endpoint }),
+  // One credential source for CloudWatch and SSM: the instance profile is fetched once for both.
+  const credentials = defaultCredentials();
+  const publisher = new CloudWatchQueryPublisher({
+    region: config.publish.region,
+    endpoint: config.publish.endpoint,
+    credentials,
   });
   const agent = new TelemetryAgent({ config, publisher, logger });
   process.on("SIGHUP", () => {
     const parameter = agent.config.configParameter;
+    const { region, endpoint } = agent.config.publish;
     void (parameter === undefined
       ? agent.reload(() => readFile(path, "utf8"), path)
-      : agent.reload(() => readParameter(agent.config, parameter), `ssm:${parameter}`));
+      : agent.reload(
+          () => new SsmParameterReader({ region, endpoint, credentials }).get(parameter),
+          `ssm:${parameter}`,
+        ));
   });
   let stopping = false;
   const stop = (signal: string) => {
@@ -62,10 +53,7 @@ async function main(argv: readonly string[]): Promise<void> {
     stopping = true;
     logger.info("stopping", { signal });
     void agent.stop().then(
-      () => {
-        publisher.destroy();
-        process.exit(0);
-      },
+      () => process.exit(0),
       (error) => {
         logger.error("stop failed", { error });
         process.exit(1);

@@ -3,7 +3,6 @@
  * timeout, and {@link ProbeRounds}, which runs rounds on a fixed rate without ever overlapping them.
  */
 import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import type { ProbeTarget } from "./config.js";
 
@@ -68,10 +67,13 @@ export function probeTcp(target: Extract<ProbeTarget, { kind: "tcp" }>): Promise
  *   method: "GET", minStatus: 200, maxStatus: 399, timeoutMs: 2000 });
  * ```
  */
-export function probeHttp(target: Extract<ProbeTarget, { kind: "http" }>): Promise<ProbeResult> {
+export async function probeHttp(target: Extract<ProbeTarget, { kind: "http" }>): Promise<ProbeResult> {
+  // node:https (and TLS) is loaded only when an https target is configured.
+  const send: typeof httpRequest = target.url.startsWith("https:")
+    ? (await import("node:https")).request
+    : httpRequest;
   return new Promise((resolve) => {
     const start = process.hrtime.bigint();
-    const send = target.url.startsWith("https:") ? httpsRequest : httpRequest;
     let settled = false;
     const finish = (result: ProbeResult) => {
       if (settled) return;
