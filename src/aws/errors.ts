@@ -1,0 +1,79 @@
+/**
+ * Errors of the AWS components. Each is thrown while the program runs, so `pulumi preview` stops
+ * before anything is created, with a message that names the component, the instance and the fix.
+ */
+import { PersonasError } from "../errors.js";
+
+/** Where in a program an error happened: the component and, when it is about one, the instance. */
+export interface ComponentErrorContext {
+  /** The component type, e.g. `PersonaFleet`. */
+  component: string;
+  /** The component's name (the first constructor argument). */
+  name: string;
+  /** The instance key (or EC2 instance id for attachments). */
+  instance?: string;
+}
+
+function where(context: ComponentErrorContext): string {
+  const head = `${context.component} '${context.name}'`;
+  return context.instance === undefined ? head : `${head}: instance '${context.instance}'`;
+}
+
+/** The base of every AWS component error; catch it to handle them all. */
+export class AwsComponentError extends PersonasError {
+  constructor(
+    code: string,
+    readonly context: ComponentErrorContext,
+    problem: string,
+    fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, `${where(context)}: ${problem}. Fix: ${fix}.`, options);
+  }
+}
+
+/** No persona applies to an instance: nothing named one and no mapping rule matched its tags. */
+export class NoPersonaError extends AwsComponentError {
+  constructor(context: ComponentErrorContext, problem: string, options?: { cause?: unknown }) {
+    super(
+      "AWS_NO_PERSONA",
+      context,
+      problem,
+      "give the instance a persona (`persona`), add a mapping rule that matches its tags, or set `defaultPersona` on the component",
+      options,
+    );
+  }
+}
+
+/** Two personas claim one instance. */
+export class PersonaConflictError extends AwsComponentError {
+  constructor(context: ComponentErrorContext, problem: string, fix: string, options?: { cause?: unknown }) {
+    super("AWS_PERSONA_CONFLICT", context, problem, fix, options);
+  }
+}
+
+/** A persona needs something the component was not given (a web ACL for a list feed, log files, an SNS topic). */
+export class MissingTargetError extends AwsComponentError {
+  constructor(context: ComponentErrorContext, problem: string, fix: string, options?: { cause?: unknown }) {
+    super("AWS_MISSING_TARGET", context, problem, fix, options);
+  }
+}
+
+/** The component's arguments contradict each other or break a limit. */
+export class InvalidArgumentsError extends AwsComponentError {
+  constructor(context: ComponentErrorContext, problem: string, fix: string) {
+    super("AWS_INVALID_ARGUMENTS", context, problem, fix);
+  }
+}
+
+/** A responder's prebuilt code is not where the components expect it. */
+export class ResponderCodeMissingError extends AwsComponentError {
+  constructor(context: ComponentErrorContext, path: string) {
+    super(
+      "AWS_RESPONDER_CODE_MISSING",
+      context,
+      `the responder bundle ${path} does not exist`,
+      "run `npm run build` in pulumi-personas (it bundles src/runtime/aws with esbuild), or pass `responders.codeDirectory`",
+    );
+  }
+}

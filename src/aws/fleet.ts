@@ -1,0 +1,95 @@
+import type * as cloudwatch from "@pulumi/aws/cloudwatch";
+import type * as dynamodb from "@pulumi/aws/dynamodb";
+import type * as ec2 from "@pulumi/aws/ec2";
+import type * as iam from "@pulumi/aws/iam";
+import type * as lambda from "@pulumi/aws/lambda";
+import type * as scheduler from "@pulumi/aws/scheduler";
+import type * as ssm from "@pulumi/aws/ssm";
+import type * as wafv2 from "@pulumi/aws/wafv2";
+import * as pulumi from "@pulumi/pulumi";
+import type { FleetPlan } from "../plan/plan.js";
+import type { ResponderKind } from "../plan/responders.js";
+import {
+  type Baseline,
+  type FleetMember,
+  type MemberComponentArgs,
+  planMembers,
+  renderMembers,
+} from "./members.js";
+
+/** Arguments of {@link PersonaFleet}. */
+export interface PersonaFleetArgs extends MemberComponentArgs {
+  /** The fleet's instances; each gets its persona from `persona`, the resolver or `defaultPersona`. */
+  instances: readonly FleetMember[];
+}
+
+/**
+ * A fleet of EC2 instances driven by personas: one instance per member with the planned type, the
+ * persona's software in its user data and one CloudWatch alarm per trigger; and, once per fleet, one
+ * Lambda responder per action kind, their permissions, logs and failure queue, the state table, the
+ * manifest, the feed schedules, WAF IP sets and the instance profile.
+ *
+ * Pulumi owns the baseline; responders own the instance type and the `persona:active` tag, which
+ * `pulumi up` ignores (see `baseline` for what was deployed).
+ *
+ * @example
+ * ```ts
+ * const web = new PersonaFleet("web", {
+ *   ami: "ami-0abcdef1234567890",
+ *   os: "amazon-linux",
+ *   architecture: "arm64",
+ *   defaultPersona: { persona: highTraffic, ref: { name: "HighTraffic", version: "1.0.0", digest } },
+ *   instances: [{ name: "web-1" }, { name: "web-2" }],
+ *   firewall: { webAclArn: acl.arn },
+ * });
+ * ```
+ */
+export class PersonaFleet extends pulumi.ComponentResource {
+  /** The fleet name (`persona:fleet` tag value). */
+  readonly fleetName: string;
+  /** The plan this fleet renders. */
+  readonly plan: FleetPlan;
+  /** Instances by member name. */
+  readonly instances: Record<string, ec2.Instance>;
+  /** Alarms by member name, in plan order. */
+  readonly alarms: Record<string, cloudwatch.MetricAlarm[]>;
+  /** What `pulumi up` deployed, by member name. */
+  readonly baseline: Record<string, Baseline>;
+  /** One function per responder kind the fleet's personas need. */
+  readonly responders: Partial<Record<ResponderKind, lambda.Function>>;
+  /** Responder state: locks, cooldowns, idempotency, audit. */
+  readonly stateTable: dynamodb.Table;
+  /** The manifest the responders read. */
+  readonly manifestParameter: ssm.Parameter;
+  /** The instance profile every instance uses. */
+  readonly instanceProfile: iam.InstanceProfile;
+  /** One schedule per feed. */
+  readonly schedules: scheduler.Schedule[];
+  /** WAF IP sets (IPv4 and IPv6 per list feed) when a web ACL is given. */
+  readonly ipSets: wafv2.IpSet[];
+
+  constructor(name: string, args: PersonaFleetArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("personas:aws:PersonaFleet", name, {}, opts);
+    const context = { component: "PersonaFleet", name };
+    const fleetName = args.fleetName ?? name;
+    const planned = planMembers(context, fleetName, args.instances, args);
+    const rendered = renderMembers(this, name, context, args.instances, args, planned);
+    this.fleetName = fleetName;
+    this.plan = rendered.plan;
+    this.instances = rendered.instances;
+    this.alarms = rendered.alarms;
+    this.baseline = rendered.baseline;
+    this.responders = rendered.fleet.responders;
+    this.stateTable = rendered.fleet.stateTable;
+    this.manifestParameter = rendered.fleet.manifestParameter;
+    this.instanceProfile = rendered.instanceProfile;
+    this.schedules = rendered.fleet.schedules;
+    this.ipSets = rendered.fleet.ipSets;
+    this.registerOutputs({
+      fleetName,
+      stateTableName: this.stateTable.name,
+      manifestParameterName: this.manifestParameter.name,
+      responderArns: rendered.fleet.responderArns,
+    });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * AWS components: `PersonaFleet`, `PersonaInstance` and `PersonaAttachment` render a persona plan as
+ * EC2 instances, CloudWatch alarms, Lambda responders, schedules, WAF IP sets and SSM features.
+ * @packageDocumentation
+ */
+export { type AttachedInstance, PersonaAttachment, type PersonaAttachmentArgs } from "./attachment.js";
+export {
+  DEFAULT_RESPONDER_CODE_DIRECTORY,
+  type FeedScheduleEvent,
+  FLEET_TAG_KEY,
+  KIND_ENV,
+  RESPONDER_ENV,
+  RESPONDER_METRICS_NAMESPACE,
+  responderCodePath,
+} from "./contract.js";
+export {
+  AwsComponentError,
+  type ComponentErrorContext,
+  InvalidArgumentsError,
+  MissingTargetError,
+  NoPersonaError,
+  PersonaConflictError,
+  ResponderCodeMissingError,
+} from "./errors.js";
+export { PersonaFleet, type PersonaFleetArgs } from "./fleet.js";
+export {
+  isReadOnly,
+  type PolicyDocument,
+  type PolicyStatement,
+  type ResponderPolicyContext,
+  responderPolicy,
+} from "./iam.js";
+export { PersonaInstance, type PersonaInstanceArgs } from "./instance.js";
+export {
+  type AgentArgs,
+  type Baseline,
+  defaultAgentSource,
+  type FleetMember,
+  type InstanceSettings,
+  type MemberComponentArgs,
+} from "./members.js";
+export {
+  type FirewallSettings,
+  type FleetOptions,
+  RESPONDER_OWNED,
+  type ResponderSettings,
+} from "./render.js";
+export type { InstanceTags, PersonaResolver, PersonaSpec } from "./resolution.js";
+export {
+  type AgentOptions,
+  type AgentSource,
+  cloudWatchAgentConfig,
+  OPERATING_SYSTEMS,
+  type OperatingSystem,
+  personasAgentConfig,
+  renderUserData,
+} from "./user-data.js";

@@ -1,0 +1,273 @@
+/**
+ * What PersonaFleet and PersonaInstance share: resolve each member's persona, plan the fleet,
+ * check the arguments, then render fleet-level resources once and each member's instance and alarms.
+ */
+
+import type * as cloudwatch from "@pulumi/aws/cloudwatch";
+import type * as ec2 from "@pulumi/aws/ec2";
+import type * as iam from "@pulumi/aws/iam";
+import type * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_PROBE_TARGETS, NETWORK_ACL_MAX_ENTRIES } from "../plan/defaults.js";
+import { PlanError } from "../plan/errors.js";
+import { type FleetPlan, type PersonaPlan, type PlanInput, planFleet, planPersona } from "../plan/plan.js";
+import { agentMetricsOf } from "../plan/render.js";
+import { type ComponentErrorContext, InvalidArgumentsError, MissingTargetError } from "./errors.js";
+import {
+  checkFleetOptions,
+  type FleetOptions,
+  type FleetResources,
+  type PersonaShared,
+  renderAlarms,
+  renderFleet,
+  renderInstance,
+  renderInstanceProfile,
+  sharedOf,
+} from "./render.js";
+import { type PersonaResolver, type PersonaSpec, personaFor } from "./resolution.js";
+import { type AgentOptions, type AgentSource, type OperatingSystem, renderUserData } from "./user-data.js";
+
+/** EC2 settings the components pass through to every instance. */
+export type InstanceSettings = Omit<
+  ec2.InstanceArgs,
+  "ami" | "instanceType" | "userData" | "tags" | "iamInstanceProfile"
+>;
+
+/** The personas agent, for personas that need metrics no AWS agent provides. */
+export interface AgentArgs {
+  /**
+   * Where instances download the bundled agent.
+   * @default the `pulumi-personas` npm package of this version (`package/dist/agent/personas-agent.cjs`)
+   */
+  source?: AgentSource;
+  /** What latency probes measure. @default DEFAULT_PROBE_TARGETS (http://127.0.0.1/) */
+  probeTargets?: AgentOptions["probeTargets"];
+  /** Log files for error-rate and request-count metrics; required when a persona needs them. */
+  logFiles?: AgentOptions["logFiles"];
+  /** The node binary on the instance. @default "/usr/bin/node" */
+  nodePath?: string;
+}
+
+/** Arguments every instance-creating component shares. */
+export interface MemberComponentArgs extends FleetOptions {
+  /**
+   * The fleet name: the `persona:fleet` tag value and the middle of every physical name.
+   * @default the component's name
+   */
+  fleetName?: string;
+  /** The AMI every instance boots; it must match the persona's architecture. */
+  ami: pulumi.Input<string>;
+  /** The AMI's operating system, which chooses apt or dnf. @default "amazon-linux" */
+  os?: OperatingSystem;
+  /** Constrains size selection when a persona names no architecture (match it to the AMI). @default any */
+  architecture?: "x86_64" | "arm64";
+  /** EC2 settings for every instance (subnet, security groups, key pair, volumes, ...). @default {} */
+  instanceSettings?: InstanceSettings;
+  /** Resolves instance tags to a persona (see `resolveWith`). */
+  resolve?: PersonaResolver;
+  /** The persona of instances that name none and that the resolver does not match. */
+  defaultPersona?: PersonaSpec;
+  /** The personas agent settings. @default defaults of each field */
+  agent?: AgentArgs;
+}
+
+/** One member of a fleet. */
+export interface FleetMember {
+  /** Key unique in the fleet; names the instance's resources (`<component>-<key>`). */
+  name: string;
+  /** The instance's tags: resolution reads them and the instance carries them. @default {} */
+  tags?: Record<string, string>;
+  /** The persona, when not resolved from the tags. */
+  persona?: PersonaSpec;
+  /** EC2 settings for this instance only, over `instanceSettings`. */
+  settings?: InstanceSettings;
+}
+
+/** Everything the components render. */
+export interface RenderedMembers {
+  plan: FleetPlan;
+  fleet: FleetResources;
+  instanceProfile: iam.InstanceProfile;
+  instances: Record<string, ec2.Instance>;
+  alarms: Record<string, cloudwatch.MetricAlarm[]>;
+  baseline: Record<string, Baseline>;
+}
+
+/** What `pulumi up` deploys for an instance; responders may change type and active persona later. */
+export interface Baseline {
+  instanceType: string;
+  persona: string;
+  version: string;
+  digest: string;
+}
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+function packageVersion(): string {
+  // Both src/aws and dist/aws sit two levels below package.json.
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  const { join } = require("node:path") as typeof import("node:path");
+  return (
+    JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
+  ).version;
+}
+
+/** The agent source used when none is given: the published package's bundled agent. */
+export function defaultAgentSource(): AgentSource {
+  const version = packageVersion();
+  return { url: `https://registry.npmjs.org/pulumi-personas/-/pulumi-personas-${version}.tgz` };
+}
+
+/** What planning reads from a component's arguments. */
+export type PlanningArgs = Pick<
+  MemberComponentArgs,
+  "resolve" | "defaultPersona" | "architecture" | "firewall" | "notifications" | "agent"
+>;
+
+/** Resolves and plans members; throws component errors naming the instance and the fix. */
+export function planMembers(
+  context: ComponentErrorContext,
+  fleet: string,
+  members: readonly FleetMember[],
+  args: PlanningArgs,
+  label: (key: string) => string = (key) => key,
+): { plan: FleetPlan; resolved: { key: string; resolved: PlanInput }[] } {
+  const seen = new Set<string>();
+  for (const member of members) {
+    if (!KEY.test(member.name))
+      throw new InvalidArgumentsError(
+        { ...context, instance: label(member.name) },
+        "the instance name must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        "rename the instance",
+      );
+    if (seen.has(member.name))
+      throw new InvalidArgumentsError(
+        { ...context, instance: label(member.name) },
+        "two instances have this name",
+        "give every instance of the fleet its own name",
+      );
+    seen.add(member.name);
+  }
+  const resolved = members.map((member) => ({
+    key: member.name,
+    resolved: personaFor(
+      { ...context, instance: label(member.name) },
+      { name: label(member.name), tags: member.tags ?? {} },
+      {
+        ...(member.persona ? { persona: member.persona } : {}),
+        ...(args.resolve ? { resolve: args.resolve } : {}),
+        ...(args.defaultPersona ? { defaultPersona: args.defaultPersona } : {}),
+        ...(args.architecture ? { architecture: args.architecture } : {}),
+      },
+    ),
+  }));
+  const firewall = args.firewall ?? {};
+  const targets = {
+    webAcl: firewall.webAclArn !== undefined,
+    networkAcl: firewall.networkAclId !== undefined,
+  };
+  checkPersonaNeeds(context, resolved, targets, args.agent, label);
+  let plan: FleetPlan;
+  try {
+    plan = planFleet(fleet, resolved, targets);
+  } catch (error) {
+    if (error instanceof PlanError)
+      throw new MissingTargetError(context, error.message, "give the component what the message asks for", {
+        cause: error,
+      });
+    throw error;
+  }
+  checkFleetOptions(context, plan, args);
+  return { plan, resolved };
+}
+
+/** Per distinct persona, the first instance using it: where its needs are reported. */
+function checkPersonaNeeds(
+  context: ComponentErrorContext,
+  resolved: readonly { key: string; resolved: PlanInput }[],
+  targets: { webAcl: boolean; networkAcl: boolean },
+  agent: AgentArgs | undefined,
+  label: (key: string) => string,
+): void {
+  const checked = new Set<PersonaPlan>();
+  for (const { key, resolved: input } of resolved) {
+    const plan = planPersona(input);
+    if (checked.has(plan)) continue;
+    checked.add(plan);
+    const where = { ...context, instance: label(key) };
+    const listFeed = plan.feeds.find((f) => f.kind === "list");
+    if (listFeed && !targets.webAcl && !targets.networkAcl)
+      throw new MissingTargetError(
+        where,
+        `its persona ${plan.persona.name} feed '${listFeed.sourceId}' (${listFeed.url}) updates a firewall list, and the component has no place to enforce it`,
+        `pass firewall.webAclArn (a WAF web ACL; lists up to 10,000 CIDRs per IP version) or firewall.networkAclId (a network ACL; lists up to ${NETWORK_ACL_MAX_ENTRIES} entries)`,
+      );
+    const logMetrics = agentMetricsOf(plan.telemetry).filter((m) => m.signal.startsWith("log."));
+    if (logMetrics.length > 0 && (agent?.logFiles ?? []).length === 0)
+      throw new MissingTargetError(
+        where,
+        `its persona ${plan.persona.name} alarms on ${logMetrics.map((m) => m.name).join(", ")}, which the personas agent computes from log files, and no log file is given`,
+        'pass agent.logFiles, e.g. [{ name: "nginx", path: "/var/log/nginx/access.log", errorPattern: "\\" 5\\\\d\\\\d " }]',
+      );
+  }
+}
+
+/** Renders the fleet-level resources and every member. */
+export function renderMembers(
+  parent: pulumi.ComponentResource,
+  name: string,
+  context: ComponentErrorContext,
+  members: readonly FleetMember[],
+  args: MemberComponentArgs,
+  planned: { plan: FleetPlan; resolved: { key: string; resolved: PlanInput }[] },
+  nameTag: (key: string) => string = (key) => key,
+): RenderedMembers {
+  const { plan } = planned;
+  const fleetTags = args.tags ?? {};
+  const fleet = renderFleet(parent, name, context, plan, args);
+  const instanceProfile = renderInstanceProfile(parent, name, plan.fleet, fleetTags);
+  const agent: AgentOptions = {
+    source: args.agent?.source ?? defaultAgentSource(),
+    probeTargets: args.agent?.probeTargets ?? DEFAULT_PROBE_TARGETS.map((t) => ({ ...t })),
+  };
+  if (args.agent?.logFiles) agent.logFiles = args.agent.logFiles;
+  if (args.agent?.nodePath) agent.nodePath = args.agent.nodePath;
+  const os = args.os ?? "amazon-linux";
+  const shared = new Map<PersonaPlan, { shared: PersonaShared; userData: string }>();
+  const alarmTags = args.tags;
+  const instances: Record<string, ec2.Instance> = {};
+  const alarms: Record<string, cloudwatch.MetricAlarm[]> = {};
+  const baseline: Record<string, Baseline> = {};
+  const settings = args.instanceSettings ?? {};
+  members.forEach((member, index) => {
+    const personaPlan = plan.instances[index]!.plan;
+    let entry = shared.get(personaPlan);
+    if (!entry) {
+      entry = {
+        shared: sharedOf(personaPlan, fleet, fleetTags),
+        userData: renderUserData(personaPlan, { os, agent }),
+      };
+      shared.set(personaPlan, entry);
+    }
+    const key = member.name;
+    const instance = renderInstance(
+      parent,
+      name,
+      key,
+      { ami: args.ami, ...settings, ...member.settings },
+      entry.shared,
+      entry.userData,
+      instanceProfile,
+      member.tags,
+      nameTag(key),
+    );
+    instances[key] = instance;
+    alarms[key] = renderAlarms(parent, name, plan.fleet, key, instance.id, entry.shared, alarmTags);
+    baseline[key] = {
+      instanceType: personaPlan.compute.size!,
+      persona: personaPlan.persona.name,
+      version: personaPlan.persona.version,
+      digest: personaPlan.persona.digest,
+    };
+  });
+  return { plan, fleet, instanceProfile, instances, alarms, baseline };
+}

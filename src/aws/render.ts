@@ -1,0 +1,777 @@
+/**
+ * The shared rendering of a fleet plan into AWS resources, used by PersonaFleet, PersonaInstance and
+ * PersonaAttachment. Plain functions that take the parent, so children are always parented and
+ * named from the component's name. Fleet-level resources are created once; per instance, only the
+ * EC2 instance (or fleet tag, for attachments) and one alarm per planned alarm.
+ */
+import { existsSync } from "node:fs";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as dynamodb from "@pulumi/aws/dynamodb";
+import * as ec2 from "@pulumi/aws/ec2";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { getRegionOutput } from "@pulumi/aws/getRegion";
+import * as iam from "@pulumi/aws/iam";
+import * as lambda from "@pulumi/aws/lambda";
+import * as scheduler from "@pulumi/aws/scheduler";
+import * as sqs from "@pulumi/aws/sqs";
+import * as ssm from "@pulumi/aws/ssm";
+import * as wafv2 from "@pulumi/aws/wafv2";
+import * as pulumi from "@pulumi/pulumi";
+import { alarmDescription, buildManifest } from "../plan/manifest.js";
+import { alarmName, fleetResourceName, responderName } from "../plan/names.js";
+import type { AlarmPlan, FleetFeedPlan, FleetPlan, PersonaPlan } from "../plan/plan.js";
+import { okResponders } from "../plan/render.js";
+import type { ResponderKind } from "../plan/responders.js";
+import { PERSONA_TAGS } from "../plan/tags.js";
+import {
+  DEFAULT_RESPONDER_CODE_DIRECTORY,
+  type FeedScheduleEvent,
+  FLEET_TAG_KEY,
+  KIND_ENV,
+  RESPONDER_ENV,
+  RESPONDER_METRICS_NAMESPACE,
+  responderCodePath,
+} from "./contract.js";
+import {
+  type ComponentErrorContext,
+  InvalidArgumentsError,
+  MissingTargetError,
+  ResponderCodeMissingError,
+} from "./errors.js";
+import { assumeRolePolicy, instanceManagedPolicyArns, responderPolicy } from "./iam.js";
+
+/** Responder function settings. */
+export interface ResponderSettings {
+  /**
+   * Directory holding the bundled handlers, `<kind>.js` each.
+   * @default the package's `dist/runtime/aws`
+   */
+  codeDirectory?: string;
+  /** Lambda runtime. @default "nodejs22.x" */
+  runtime?: string;
+  /** Memory in MB. @default 256 */
+  memorySize?: number;
+  /** Timeout in seconds; a resize (stop, modify, start) takes minutes. @default 600 */
+  timeout?: number;
+  /** Reserved concurrency per responder: bounds how many instances one responder touches at once. @default 10 */
+  reservedConcurrency?: number;
+  /** Days the responders' logs are kept. @default 30 */
+  logRetentionDays?: number;
+  /** An SNS topic for failed invocations; without it the fleet creates an SQS queue. @default a new queue */
+  failureTopicArn?: pulumi.Input<string>;
+}
+
+/** Where list feeds are enforced. */
+export interface FirewallSettings {
+  /** A WAF web ACL: each list feed gets an IPv4 and an IPv6 IP set and one rule in this ACL. */
+  webAclArn?: pulumi.Input<string>;
+  /** The web ACL's scope. @default "REGIONAL" */
+  scope?: "REGIONAL" | "CLOUDFRONT";
+  /** Priority of the first feed rule in the web ACL; further feeds take the next numbers. @default 10 */
+  rulePriority?: number;
+  /** A network ACL for short lists (up to 18 entries). Only one of webAclArn and networkAclId can be specified. */
+  networkAclId?: pulumi.Input<string>;
+  /** The first network ACL rule number the responder may use; each feed takes the next 18. @default 100 */
+  networkAclFirstRule?: number;
+}
+
+/** The fleet-wide options every component shares. */
+export interface FleetOptions {
+  responders?: ResponderSettings;
+  firewall?: FirewallSettings;
+  /** SNS topic ARNs by notification channel (the name after `Notify`). */
+  notifications?: Record<string, pulumi.Input<string>>;
+  /** Tags added to every resource that takes tags. */
+  tags?: Record<string, string>;
+}
+
+/** The fleet-level resources. */
+export interface FleetResources {
+  fleet: string;
+  stateTable: dynamodb.Table;
+  manifestParameter: ssm.Parameter;
+  failureQueue?: sqs.Queue;
+  responders: Partial<Record<ResponderKind, lambda.Function>>;
+  permissions: Partial<Record<ResponderKind, lambda.Permission>>;
+  schedules: scheduler.Schedule[];
+  ipSets: wafv2.IpSet[];
+  featureDocument?: ssm.Document;
+  /** ARNs for alarm actions, by kind. */
+  responderArns: Partial<Record<ResponderKind, pulumi.Output<string>>>;
+}
+
+interface AccountFacts {
+  partition: string;
+  region: string;
+  account: string;
+}
+
+const MANIFEST_STANDARD_LIMIT = 4096;
+const MANIFEST_ADVANCED_LIMIT = 8192;
+
+function kindsTargetedByAlarms(plan: FleetPlan): Set<ResponderKind> {
+  const kinds = new Set<ResponderKind>();
+  for (const persona of plan.personas)
+    for (const alarm of persona.alarms) {
+      for (const kind of alarm.onAlarm.responders) kinds.add(kind);
+      for (const kind of okResponders(alarm)) kinds.add(kind);
+    }
+  return kinds;
+}
+
+function notifyChannels(plan: FleetPlan): string[] {
+  const channels = new Set<string>();
+  for (const persona of plan.personas) {
+    for (const response of persona.responses)
+      for (const action of response.actions) if (action.kind === "notify") channels.add(action.target);
+    for (const alarm of persona.alarms)
+      for (const action of alarm.onAlarm.actions) if (action.kind === "notify") channels.add(action.target);
+  }
+  return [...channels].sort();
+}
+
+function invokedFunctions(plan: FleetPlan): string[] {
+  const functions = new Set<string>();
+  for (const persona of plan.personas)
+    for (const response of persona.responses)
+      for (const action of response.actions)
+        if (action.kind === "invoke-function") functions.add(action.function);
+  return [...functions].sort();
+}
+
+/** Checks what the plan needs from the arguments, before any resource is registered. */
+export function checkFleetOptions(
+  context: ComponentErrorContext,
+  plan: FleetPlan,
+  options: FleetOptions,
+): void {
+  const firewall = options.firewall ?? {};
+  if (firewall.webAclArn !== undefined && firewall.networkAclId !== undefined)
+    throw new InvalidArgumentsError(
+      context,
+      "Only one of [firewall.webAclArn] and [firewall.networkAclId] can be specified",
+      "keep the web ACL for lists longer than 18 entries, or the network ACL for short lists",
+    );
+  const missing = notifyChannels(plan).filter((channel) => options.notifications?.[channel] === undefined);
+  if (missing.length > 0)
+    throw new MissingTargetError(
+      context,
+      `its personas notify ${missing.map((c) => `'${c}'`).join(", ")} but \`notifications\` maps no SNS topic to ${missing.length === 1 ? "it" : "them"}`,
+      `pass notifications: { ${missing.map((c) => `"${c}": topic.arn`).join(", ")} }`,
+    );
+}
+
+/** Registers the fleet-level resources of a plan. */
+export function renderFleet(
+  parent: pulumi.ComponentResource,
+  name: string,
+  context: ComponentErrorContext,
+  plan: FleetPlan,
+  options: FleetOptions,
+): FleetResources {
+  const opts = { parent };
+  const fleet = plan.fleet;
+  const tags = { ...options.tags, [FLEET_TAG_KEY]: fleet };
+  const settings = options.responders ?? {};
+  const codeDirectory = settings.codeDirectory ?? DEFAULT_RESPONDER_CODE_DIRECTORY;
+  if (!isMocked())
+    for (const kind of plan.responders) {
+      const path = responderCodePath(kind, codeDirectory);
+      if (!existsSync(path)) throw new ResponderCodeMissingError(context, path);
+    }
+
+  const facts: pulumi.Output<AccountFacts> = pulumi
+    .all([
+      getPartitionOutput({}, opts).partition,
+      getRegionOutput({}, opts).region,
+      getCallerIdentityOutput({}, opts).accountId,
+    ])
+    .apply(([partition, region, account]) => ({ partition, region, account }));
+
+  const stateTable = new dynamodb.Table(
+    `${name}-state`,
+    {
+      name: fleetResourceName(fleet, "state", 255),
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "pk",
+      rangeKey: "sk",
+      attributes: [
+        { name: "pk", type: "S" },
+        { name: "sk", type: "S" },
+      ],
+      ttl: { attributeName: "expiresAt", enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      tags,
+    },
+    opts,
+  );
+
+  const manifest = JSON.stringify(buildManifest(plan));
+  const manifestBytes = Buffer.byteLength(manifest);
+  if (manifestBytes > MANIFEST_ADVANCED_LIMIT)
+    throw new InvalidArgumentsError(
+      context,
+      `the fleet manifest is ${manifestBytes} bytes, more than an SSM parameter holds (${MANIFEST_ADVANCED_LIMIT})`,
+      "split the fleet into several fleets with fewer distinct personas",
+    );
+  const manifestParameter = new ssm.Parameter(
+    `${name}-manifest`,
+    {
+      name: `/personas/${fleet}/manifest`,
+      type: "String",
+      tier: manifestBytes > MANIFEST_STANDARD_LIMIT ? "Advanced" : "Standard",
+      value: manifest,
+      description: `pulumi-personas manifest of fleet ${fleet} (read by its responders)`,
+      tags,
+    },
+    opts,
+  );
+
+  let failureQueue: sqs.Queue | undefined;
+  let failureArn: pulumi.Input<string>;
+  if (settings.failureTopicArn !== undefined) failureArn = settings.failureTopicArn;
+  else {
+    failureQueue = new sqs.Queue(
+      `${name}-failures`,
+      {
+        name: fleetResourceName(fleet, "failures", 80),
+        messageRetentionSeconds: 1_209_600,
+        sqsManagedSseEnabled: true,
+        tags,
+      },
+      opts,
+    );
+    failureArn = failureQueue.arn;
+  }
+
+  // Features with scripts run through one document; state lives in SSM parameters the responder writes.
+  const scripted = plan.features.filter((f) => f.activate !== undefined || f.deactivate !== undefined);
+  const featureDocumentName = fleetResourceName(fleet, "feature", 128);
+  const featureDocument =
+    scripted.length > 0 && plan.responders.includes("feature")
+      ? new ssm.Document(
+          `${name}-feature`,
+          {
+            name: featureDocumentName,
+            documentType: "Command",
+            documentFormat: "JSON",
+            content: JSON.stringify(featureDocumentContent(fleet, scripted)),
+            tags,
+          },
+          opts,
+        )
+      : undefined;
+
+  // WAF IP sets and rules, one pair per list feed enforced by WAF.
+  const firewall = options.firewall ?? {};
+  const scope = firewall.scope ?? "REGIONAL";
+  const ipSets: wafv2.IpSet[] = [];
+  const wafSets: Record<string, { ipv4: wafv2.IpSet; ipv6: wafv2.IpSet }> = {};
+  const wafFeeds = plan.feeds.filter((f) => f.enforcement === "waf-ip-set");
+  wafFeeds.forEach((feed, index) => {
+    const make = (version: "IPV4" | "IPV6") =>
+      new wafv2.IpSet(
+        `${name}-${feed.id}-${version.toLowerCase()}`,
+        {
+          name: fleetResourceName(fleet, `${feed.id}-${version.toLowerCase()}`, 128),
+          description: `pulumi-personas ${fleet}: ${feed.url}`,
+          scope,
+          ipAddressVersion: version,
+          addresses: [],
+          tags,
+        },
+        // The firewall responder owns the addresses.
+        { parent, ignoreChanges: ["addresses"] },
+      );
+    const pair = { ipv4: make("IPV4"), ipv6: make("IPV6") };
+    wafSets[feed.id] = pair;
+    ipSets.push(pair.ipv4, pair.ipv6);
+    new wafv2.WebAclRule(
+      `${name}-${feed.id}-rule`,
+      {
+        webAclArn: firewall.webAclArn!,
+        name: fleetResourceName(fleet, feed.id, 128),
+        priority: (firewall.rulePriority ?? 10) + index,
+        action: feed.mode === "allow" ? { allow: {} } : { block: {} },
+        statement: {
+          orStatement: {
+            statements: [
+              { ipSetReferenceStatement: { arn: pair.ipv4.arn } },
+              { ipSetReferenceStatement: { arn: pair.ipv6.arn } },
+            ],
+          },
+        },
+        visibilityConfig: {
+          cloudwatchMetricsEnabled: true,
+          metricName: fleetResourceName(fleet, feed.id, 128).replace(/[^A-Za-z0-9_-]/g, "-"),
+          sampledRequestsEnabled: true,
+        },
+      },
+      opts,
+    );
+  });
+  const aclFeeds = plan.feeds.filter((f) => f.enforcement === "network-acl");
+
+  const alarmKinds = kindsTargetedByAlarms(plan);
+  const responders: FleetResources["responders"] = {};
+  const permissions: FleetResources["permissions"] = {};
+  const responderArns: FleetResources["responderArns"] = {};
+  const functionNames = Object.fromEntries(plan.responders.map((k) => [k, responderName(fleet, k)]));
+  const topics = options.notifications ?? {};
+  const functions = invokedFunctions(plan);
+
+  for (const kind of plan.responders) {
+    const functionName = functionNames[kind]!;
+    const role = new iam.Role(
+      `${name}-${kind}`,
+      {
+        name: functionName,
+        assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+        description: `pulumi-personas ${fleet}: ${kind} responder`,
+        tags,
+      },
+      opts,
+    );
+    const logGroup = new cloudwatch.LogGroup(
+      `${name}-${kind}`,
+      { name: `/aws/lambda/${functionName}`, retentionInDays: settings.logRetentionDays ?? 30, tags },
+      opts,
+    );
+    const wafArns =
+      kind === "firewall" ? Object.values(wafSets).flatMap((p) => [p.ipv4.arn, p.ipv6.arn]) : [];
+    const policy = new iam.RolePolicy(
+      `${name}-${kind}`,
+      {
+        role: role.id,
+        name: functionName,
+        policy: pulumi
+          .all([
+            facts,
+            stateTable.arn,
+            manifestParameter.arn,
+            logGroup.arn,
+            failureArn,
+            pulumi.all(wafArns),
+            kind === "firewall" && firewall.networkAclId !== undefined ? [firewall.networkAclId] : [],
+            kind === "notify" ? pulumi.all(notifyChannels(plan).map((c) => topics[c]!)) : [],
+          ])
+          .apply(([f, table, parameter, logs, failure, waf, acls, topicArns]) =>
+            JSON.stringify(
+              responderPolicy({
+                ...f,
+                fleet,
+                kind,
+                stateTableArn: table,
+                manifestParameterArn: parameter,
+                logGroupArn: logs,
+                failureDestinationArn: failure,
+                wafIpSetArns: waf,
+                networkAclIds: acls as string[],
+                topicArns: topicArns as string[],
+                functions,
+                responderFunctionNames: plan.responders
+                  .filter((k) => k !== kind)
+                  .map((k) => functionNames[k]!),
+                featureDocumentName,
+              }),
+            ),
+          ),
+      },
+      opts,
+    );
+    const variables: Record<string, pulumi.Input<string>> = {
+      [RESPONDER_ENV.manifestParameter]: manifestParameter.name,
+      [RESPONDER_ENV.stateTable]: stateTable.name,
+      [RESPONDER_ENV.fleetName]: fleet,
+      [RESPONDER_ENV.fleetTagKey]: FLEET_TAG_KEY,
+      [RESPONDER_ENV.metricsNamespace]: RESPONDER_METRICS_NAMESPACE,
+      [RESPONDER_ENV.responderKind]: kind,
+      ...kindVariables(kind, {
+        fleet,
+        scope,
+        wafSets,
+        aclFeeds,
+        networkAclId: firewall.networkAclId,
+        firstRule: firewall.networkAclFirstRule ?? 100,
+        topics,
+        channels: notifyChannels(plan),
+        featureDocumentName: featureDocument ? featureDocumentName : "",
+        functionNames,
+      }),
+    };
+    const fn = new lambda.Function(
+      `${name}-${kind}`,
+      {
+        name: functionName,
+        description: `pulumi-personas ${fleet}: ${kind} responder`,
+        runtime: settings.runtime ?? "nodejs22.x",
+        handler: "index.handler",
+        code: new pulumi.asset.AssetArchive({
+          "index.js": new pulumi.asset.FileAsset(responderCodePath(kind, codeDirectory)),
+        }),
+        role: role.arn,
+        memorySize: settings.memorySize ?? 256,
+        timeout: settings.timeout ?? 600,
+        reservedConcurrentExecutions: settings.reservedConcurrency ?? 10,
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        environment: { variables },
+        tags,
+      },
+      { parent, dependsOn: [policy, logGroup] },
+    );
+    new lambda.FunctionEventInvokeConfig(
+      `${name}-${kind}`,
+      {
+        functionName: fn.name,
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: 3600,
+        destinationConfig: { onFailure: { destination: failureArn } },
+      },
+      opts,
+    );
+    responders[kind] = fn;
+    responderArns[kind] = fn.arn;
+    if (alarmKinds.has(kind))
+      permissions[kind] = new lambda.Permission(
+        `${name}-${kind}-alarms`,
+        {
+          function: fn.name,
+          action: "lambda:InvokeFunction",
+          principal: "lambda.alarms.cloudwatch.amazonaws.com",
+          sourceArn: pulumi.interpolate`arn:${facts.partition}:cloudwatch:${facts.region}:${facts.account}:alarm:${`personas-${fleet}-`}*`,
+          sourceAccount: facts.account,
+        },
+        opts,
+      );
+  }
+
+  const schedules = renderSchedules(parent, name, fleet, plan.feeds, responders, failureQueue, tags);
+  const result: FleetResources = {
+    fleet,
+    stateTable,
+    manifestParameter,
+    responders,
+    permissions,
+    schedules,
+    ipSets,
+    responderArns,
+  };
+  if (failureQueue) result.failureQueue = failureQueue;
+  if (featureDocument) result.featureDocument = featureDocument;
+  return result;
+}
+
+function kindVariables(
+  kind: ResponderKind,
+  c: {
+    fleet: string;
+    scope: string;
+    wafSets: Record<string, { ipv4: wafv2.IpSet; ipv6: wafv2.IpSet }>;
+    aclFeeds: readonly FleetFeedPlan[];
+    networkAclId: pulumi.Input<string> | undefined;
+    firstRule: number;
+    topics: Record<string, pulumi.Input<string>>;
+    channels: readonly string[];
+    featureDocumentName: string;
+    functionNames: Record<string, string>;
+  },
+): Record<string, pulumi.Input<string>> {
+  const json = (value: unknown) => pulumi.jsonStringify(pulumi.output(value));
+  switch (kind) {
+    case "firewall": {
+      const variables: Record<string, pulumi.Input<string>> = {};
+      const sets = Object.entries(c.wafSets);
+      if (sets.length > 0) {
+        const ref = (s: wafv2.IpSet) => ({ id: s.id, name: s.name, arn: s.arn });
+        variables[KIND_ENV.wafIpSets] = json(
+          Object.fromEntries(
+            sets.map(([id, p]) => [id, { scope: c.scope, ipv4: ref(p.ipv4), ipv6: ref(p.ipv6) }]),
+          ),
+        );
+      }
+      if (c.aclFeeds.length > 0 && c.networkAclId !== undefined)
+        variables[KIND_ENV.networkAclRules] = json(
+          Object.fromEntries(
+            c.aclFeeds.map((feed, i) => [
+              feed.id,
+              {
+                networkAclId: c.networkAclId,
+                firstRuleNumber: c.firstRule + i * (feed.maxEntries ?? 18),
+                maxEntries: feed.maxEntries ?? 18,
+              },
+            ]),
+          ),
+        );
+      return variables;
+    }
+    case "notify":
+      return { [KIND_ENV.snsTopics]: json(Object.fromEntries(c.channels.map((ch) => [ch, c.topics[ch]]))) };
+    case "feature":
+      return {
+        [KIND_ENV.featureDocument]: c.featureDocumentName,
+        [KIND_ENV.featureParameterPrefix]: `/personas/${c.fleet}/features`,
+      };
+    case "run-command":
+      return { [KIND_ENV.runCommandDocument]: "AWS-RunShellScript" };
+    case "value-feed":
+      return {
+        [KIND_ENV.responderFunctions]: JSON.stringify(
+          Object.fromEntries(Object.entries(c.functionNames).filter(([k]) => k !== "value-feed")),
+        ),
+      };
+    default:
+      return {};
+  }
+}
+
+/** An SSM Command document that runs a feature's activate or deactivate script, chosen by parameters. */
+function featureDocumentContent(fleet: string, features: FleetPlan["features"]): Record<string, unknown> {
+  const cases = features.flatMap((f) => [
+    ...(f.activate !== undefined ? [`  '${f.id}:on')`, indent(f.activate), "    ;;"] : []),
+    ...(f.deactivate !== undefined ? [`  '${f.id}:off')`, indent(f.deactivate), "    ;;"] : []),
+  ]);
+  return {
+    schemaVersion: "2.2",
+    description: `pulumi-personas ${fleet}: switch a feature on or off`,
+    parameters: {
+      feature: { type: "String", allowedValues: features.map((f) => f.id) },
+      state: { type: "String", allowedValues: ["on", "off"] },
+    },
+    mainSteps: [
+      {
+        action: "aws:runShellScript",
+        name: "switchFeature",
+        inputs: {
+          runCommand: [
+            "set -euo pipefail",
+            `case '{{ feature }}:{{ state }}' in`,
+            ...cases,
+            "  *) echo 'nothing to run for {{ feature }} {{ state }}' ;;",
+            "esac",
+          ],
+        },
+      },
+    ],
+  };
+}
+
+function indent(script: string): string {
+  return script
+    .split("\n")
+    .map((line) => `    ${line}`)
+    .join("\n");
+}
+
+function renderSchedules(
+  parent: pulumi.ComponentResource,
+  name: string,
+  fleet: string,
+  feeds: readonly FleetFeedPlan[],
+  responders: FleetResources["responders"],
+  failureQueue: sqs.Queue | undefined,
+  tags: Record<string, string>,
+): scheduler.Schedule[] {
+  if (feeds.length === 0) return [];
+  const opts = { parent };
+  const targets = [...new Set(feeds.map((f) => f.responder))].map((k) => responders[k]!.arn);
+  const role = new iam.Role(
+    `${name}-scheduler`,
+    {
+      name: fleetResourceName(fleet, "scheduler"),
+      assumeRolePolicy: assumeRolePolicy("scheduler.amazonaws.com"),
+      description: `pulumi-personas ${fleet}: EventBridge Scheduler invokes the feed responders`,
+      tags,
+    },
+    opts,
+  );
+  const policy = new iam.RolePolicy(
+    `${name}-scheduler`,
+    {
+      role: role.id,
+      name: fleetResourceName(fleet, "scheduler"),
+      policy: pulumi.all([pulumi.all(targets), failureQueue?.arn]).apply(([arns, queue]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "InvokeFeedResponders",
+              Effect: "Allow",
+              Action: ["lambda:InvokeFunction"],
+              Resource: arns,
+            },
+            // Scheduler dead-letter queues are SQS only; with an SNS failure topic, schedules keep none.
+            ...(queue === undefined
+              ? []
+              : [{ Sid: "DeadLetter", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: queue }]),
+          ],
+        }),
+      ),
+    },
+    opts,
+  );
+  return feeds.map((feed) => {
+    const event: FeedScheduleEvent = { source: "personas.feed", fleet, feedId: feed.id };
+    return new scheduler.Schedule(
+      `${name}-${feed.id}`,
+      {
+        name: fleetResourceName(fleet, feed.id),
+        description: `pulumi-personas ${fleet}: fetch ${feed.url}`,
+        scheduleExpression: feed.scheduleExpression,
+        flexibleTimeWindow: { mode: "OFF" },
+        target: {
+          arn: responders[feed.responder]!.arn,
+          roleArn: role.arn,
+          input: JSON.stringify(event),
+          retryPolicy: { maximumRetryAttempts: 0 },
+          ...(failureQueue ? { deadLetterConfig: { arn: failureQueue.arn } } : {}),
+        },
+      },
+      { parent, dependsOn: [policy] },
+    );
+  });
+}
+
+/** The fleet's instance role and profile: only the CloudWatch agent and SSM managed policies. */
+export function renderInstanceProfile(
+  parent: pulumi.ComponentResource,
+  name: string,
+  fleet: string,
+  tags: Record<string, string>,
+): iam.InstanceProfile {
+  const opts = { parent };
+  const role = new iam.Role(
+    `${name}-instance`,
+    {
+      name: fleetResourceName(fleet, "instance"),
+      assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"),
+      description: `pulumi-personas ${fleet}: instances (CloudWatch agent and SSM only)`,
+      tags: { ...tags, [FLEET_TAG_KEY]: fleet },
+    },
+    opts,
+  );
+  const partition = getPartitionOutput({}, opts).partition;
+  const attachments = [0, 1].map(
+    (i) =>
+      new iam.RolePolicyAttachment(
+        `${name}-instance-${i === 0 ? "cloudwatch" : "ssm"}`,
+        { role: role.name, policyArn: partition.apply((p) => instanceManagedPolicyArns(p)[i]!) },
+        opts,
+      ),
+  );
+  return new iam.InstanceProfile(
+    `${name}-instance`,
+    {
+      name: fleetResourceName(fleet, "instance", 128),
+      role: role.name,
+      tags: { ...tags, [FLEET_TAG_KEY]: fleet },
+    },
+    { parent, dependsOn: attachments },
+  );
+}
+
+/** Per persona plan, what every instance of it shares: tags, alarm settings and actions. */
+export interface PersonaShared {
+  plan: PersonaPlan;
+  tags: Record<string, string>;
+  alarms: {
+    alarm: AlarmPlan;
+    description: string;
+    alarmActions: pulumi.Output<string>[];
+    okActions: pulumi.Output<string>[];
+  }[];
+}
+
+/** Computes once per persona what its instances share. */
+export function sharedOf(
+  plan: PersonaPlan,
+  fleet: FleetResources,
+  extraTags: Record<string, string>,
+): PersonaShared {
+  return {
+    plan,
+    tags: {
+      ...extraTags,
+      [PERSONA_TAGS.name]: plan.persona.name,
+      [PERSONA_TAGS.version]: plan.persona.version,
+      [PERSONA_TAGS.digest]: plan.persona.digest,
+      [PERSONA_TAGS.active]: plan.persona.name,
+      [FLEET_TAG_KEY]: fleet.fleet,
+    },
+    alarms: plan.alarms.map((alarm) => ({
+      alarm,
+      description: alarmDescription(plan, alarm),
+      alarmActions: alarm.onAlarm.responders.map((k) => fleet.responderArns[k]!),
+      okActions: okResponders(alarm).map((k) => fleet.responderArns[k]!),
+    })),
+  };
+}
+
+/** Registers one alarm per planned alarm for an instance, parented to the component. */
+export function renderAlarms(
+  parent: pulumi.ComponentResource,
+  name: string,
+  fleet: string,
+  key: string,
+  instanceId: pulumi.Input<string>,
+  shared: PersonaShared,
+  tags: Record<string, string> | undefined,
+): cloudwatch.MetricAlarm[] {
+  return shared.alarms.map(({ alarm, description, alarmActions, okActions }) => {
+    const spec = alarm.aws;
+    const args: cloudwatch.MetricAlarmArgs = {
+      name: alarmName(fleet, key, alarm.id),
+      alarmDescription: description,
+      namespace: spec.namespace,
+      metricName: spec.metricName,
+      statistic: spec.statistic,
+      dimensions: { InstanceId: instanceId },
+      period: spec.period,
+      evaluationPeriods: spec.evaluationPeriods,
+      datapointsToAlarm: spec.datapointsToAlarm,
+      threshold: spec.threshold,
+      comparisonOperator: spec.comparisonOperator,
+      treatMissingData: spec.treatMissingData,
+      alarmActions,
+      okActions,
+    };
+    if (tags) args.tags = tags;
+    return new cloudwatch.MetricAlarm(`${name}-${key}-${alarm.id}`, args, { parent });
+  });
+}
+
+/** The attributes responders own; `pulumi up` must not undo their changes. */
+export const RESPONDER_OWNED = ["instanceType", `tags["${PERSONA_TAGS.active}"]`] as const;
+
+/** True under `pulumi.runtime.setMocks` (offline plans and tests): no responder bundle is read. */
+function isMocked(): boolean {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): unknown };
+  const mocks = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (...args: never[]) => unknown };
+  return settings.getMonitor() instanceof mocks.MockMonitor;
+}
+
+/** The EC2 instance of one fleet member. */
+export function renderInstance(
+  parent: pulumi.ComponentResource,
+  name: string,
+  key: string,
+  args: Omit<ec2.InstanceArgs, "tags" | "instanceType" | "userData" | "iamInstanceProfile">,
+  shared: PersonaShared,
+  userData: string,
+  profile: iam.InstanceProfile,
+  memberTags: Record<string, string> | undefined,
+  nameTag: string,
+): ec2.Instance {
+  return new ec2.Instance(
+    `${name}-${key}`,
+    {
+      ...args,
+      instanceType: shared.plan.compute.size!,
+      iamInstanceProfile: profile.name,
+      userData,
+      metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
+      tags: memberTags ? { Name: nameTag, ...memberTags, ...shared.tags } : { Name: nameTag, ...shared.tags },
+    },
+    { parent, ignoreChanges: [...RESPONDER_OWNED] },
+  );
+}

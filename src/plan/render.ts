@@ -1,0 +1,99 @@
+/**
+ * Decisions every cloud renderer shares that the plan's core types do not carry: which size the
+ * plan deploys on a cloud when resolution chose none, where an alarm's OK transition goes, and which
+ * signal of the personas agent produces each metric it must publish. The AWS and Azure components
+ * call these; they decide nothing of their own.
+ */
+import { selectSize } from "../resolve/sizing/index.js";
+import type { Architecture, Cloud } from "../resolve/sizing/types.js";
+import { PlanError } from "./errors.js";
+import type { AlarmPlan, PlanInput, TelemetryPlan } from "./plan.js";
+import type { ResponderKind } from "./responders.js";
+
+/**
+ * The input with a size on `cloud`: the one resolution chose, else the persona's explicit `size`, else
+ * the cheapest catalog size that meets its BaseConfiguration (`architecture` narrows the choice when
+ * the persona names none).
+ *
+ * @example
+ * ```ts
+ * withCloudSize({ persona, ref }, "aws").size; // { cloud: "aws", name: "c7g.8xlarge", reason: "...", runnerUp: "m7g.8xlarge" }
+ * ```
+ */
+export function withCloudSize(
+  input: PlanInput,
+  cloud: Cloud,
+  options: { architecture?: Architecture } = {},
+): PlanInput {
+  if (input.size?.cloud === cloud) return input;
+  const base = input.persona.base;
+  if (base.size !== undefined)
+    return { ...input, size: { cloud, name: base.size, reason: "the persona's BaseConfiguration names it" } };
+  const architecture = base.architecture ?? options.architecture;
+  const selection = selectSize(
+    {
+      cloud,
+      ...(base.cpu !== undefined ? { vcpu: base.cpu } : {}),
+      ...(base.memoryGiB !== undefined ? { memoryGiB: base.memoryGiB } : {}),
+      ...(base.networkGbps !== undefined ? { networkGbps: base.networkGbps } : {}),
+    },
+    {
+      ...(base.family !== undefined ? { families: base.family } : {}),
+      ...(architecture !== undefined ? { architecture } : {}),
+    },
+  );
+  const size: NonNullable<PlanInput["size"]> = {
+    cloud,
+    name: selection.choice.name,
+    reason: selection.reason,
+  };
+  if (selection.runnerUp) size.runnerUp = selection.runnerUp.name;
+  return { ...input, size };
+}
+
+/**
+ * Responders an alarm's OK transition is sent to. An activate alarm tells its responders the
+ * condition has recovered (they close the incident in their state and audit; they run no action),
+ * so the clear alarm, when the trigger has one, can revert only what is still open. A clear alarm's
+ * own OK transition means nothing and goes nowhere.
+ */
+export function okResponders(alarm: AlarmPlan): readonly ResponderKind[] {
+  return alarm.role === "activate" ? alarm.onAlarm.responders : [];
+}
+
+/** The personas agent's signals a plan can ask for (the agent's `AgentSignal`, src/agent/config.ts). */
+export type AgentSignalName = "probe.latency" | "log.errorRate" | "log.requests";
+
+/** One metric the personas agent publishes for a plan. */
+export interface AgentMetricPlan {
+  /** The CloudWatch / Azure metric name the alarm watches. */
+  name: string;
+  /** The agent signal that produces it. */
+  signal: AgentSignalName;
+  /** 10 (high resolution) when an alarm needs sub-minute periods, else 60. */
+  period: 10 | 60;
+}
+
+/** Agent signals by catalog metric id: the metrics no cloud agent provides. */
+const AGENT_SIGNALS: Readonly<Record<string, AgentSignalName>> = {
+  "network-latency": "probe.latency",
+  "error-rate": "log.errorRate",
+  "request-count": "log.requests",
+};
+
+/**
+ * The metrics the personas agent must publish for a plan's telemetry, with the signal that measures
+ * each. Probe signals need probe targets and log signals need log files, which the fleet supplies.
+ *
+ * @throws {PlanError} when a metric has no agent signal (a catalog entry without one).
+ */
+export function agentMetricsOf(telemetry: TelemetryPlan): AgentMetricPlan[] {
+  return telemetry.personasAgent.map((metric) => {
+    const signal = AGENT_SIGNALS[metric.metricId];
+    if (!signal)
+      throw new PlanError(
+        `metric '${metric.metricId}' is published by the personas agent but the agent has no signal for it: add it to AGENT_SIGNALS in src/plan/render.ts`,
+      );
+    return { name: metric.metricName, signal, period: metric.periodSeconds < 60 ? 10 : 60 };
+  });
+}
