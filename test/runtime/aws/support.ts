@@ -290,21 +290,35 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
     state.instance = new FakeInstance();
     state.table = new FakeTable();
     state.manifestReads = 0;
-    ec2.on(DescribeInstancesCommand).callsFake(async () => (await tick(), state.instance.describe()));
-    ec2
-      .on(StopInstancesCommand)
-      .callsFake(async (input) => (await tick(), state.instance.stop(input.Force === true)));
-    ec2
-      .on(ModifyInstanceAttributeCommand)
-      .callsFake(async (input) => (await tick(), state.instance.modify(input.InstanceType.Value)));
-    ec2.on(StartInstancesCommand).callsFake(async () => (await tick(), state.instance.start()));
+    ec2.on(DescribeInstancesCommand).callsFake(async () => {
+      await tick();
+      return state.instance.describe();
+    });
+    ec2.on(StopInstancesCommand).callsFake(async (input) => {
+      await tick();
+      return state.instance.stop(input.Force === true);
+    });
+    ec2.on(ModifyInstanceAttributeCommand).callsFake(async (input) => {
+      await tick();
+      return state.instance.modify(input.InstanceType.Value);
+    });
+    ec2.on(StartInstancesCommand).callsFake(async () => {
+      await tick();
+      return state.instance.start();
+    });
     ec2.on(CreateTagsCommand).callsFake(async (input) => {
       state.instance.calls.push("tags");
       for (const tag of input.Tags ?? []) state.instance.tags[tag.Key] = tag.Value;
       return {};
     });
-    ddb.on(GetItemCommand).callsFake(async (input) => (await tick(), state.table.get(input)));
-    ddb.on(PutItemCommand).callsFake(async (input) => (await tick(), state.table.put(input)));
+    ddb.on(GetItemCommand).callsFake(async (input) => {
+      await tick();
+      return state.table.get(input);
+    });
+    ddb.on(PutItemCommand).callsFake(async (input) => {
+      await tick();
+      return state.table.put(input);
+    });
     ssm.on(GetParameterCommand).callsFake(async () => {
       state.manifestReads++;
       return { Parameter: { Value: JSON.stringify(state.manifest) } };

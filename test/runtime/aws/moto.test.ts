@@ -1,0 +1,224 @@
+/**
+ * The responders with the real AWS SDK against moto: a real stop / modify / start of an EC2
+ * instance, DynamoDB locks under two concurrent invocations, WAF IP set updates up to the
+ * 10,000-address limit (which moto does not enforce, so our code must), SSM parameters and tags.
+ */
+import { CreateTableCommand, DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { CreateIPSetCommand, GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
+import { beforeEach, describe, expect, it } from "vitest";
+import { featureExecutor } from "../../../src/runtime/aws/actions/feature.js";
+import { scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
+import { shiftPersonaExecutor } from "../../../src/runtime/aws/actions/shift-persona.js";
+import { createContext } from "../../../src/runtime/aws/context.js";
+import { FirewallLimitError } from "../../../src/runtime/aws/errors.js";
+import { writeIpSet } from "../../../src/runtime/aws/firewall.js";
+import { createResponder } from "../../../src/runtime/aws/responder.js";
+import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
+import { alarmEvent, DIGEST, MANIFEST_PARAMETER, testManifest } from "./support.js";
+
+const TABLE = "web-state";
+const ENV = {
+  MANIFEST_PARAMETER,
+  STATE_TABLE: TABLE,
+  FLEET_NAME: "web",
+  SCALE_WAIT_SECONDS: "30",
+  POLL_SECONDS: "0",
+};
+
+describe.skipIf(noMoto)("responders against moto", () => {
+  const config = motoClientConfig();
+  const ec2 = new EC2Client(config);
+  const ddb = new DynamoDBClient(config);
+  const ssm = new SSMClient(config);
+  const waf = new WAFV2Client(config);
+  let instanceId: string;
+
+  const options = () => ({ env: ENV, clientConfig: config, sleep: async () => {}, logSink: () => {} });
+
+  beforeEach(async () => {
+    await resetMoto();
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+    await ssm.send(
+      new PutParameterCommand({
+        Name: MANIFEST_PARAMETER,
+        Type: "String",
+        Value: JSON.stringify(testManifest()),
+      }),
+    );
+    const images = await ec2.send(new DescribeImagesCommand({}));
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: images.Images![0]!.ImageId!,
+        InstanceType: "m7i.large",
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [
+          {
+            ResourceType: "instance",
+            Tags: [
+              { Key: "persona:fleet", Value: "web" },
+              { Key: "persona:name", Value: "WebBase" },
+              { Key: "persona:digest", Value: DIGEST },
+              { Key: "persona:active", Value: "WebBase" },
+            ],
+          },
+        ],
+      }),
+    );
+    instanceId = run.Instances![0]!.InstanceId!;
+  });
+
+  async function instance() {
+    const found = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const i = found.Reservations![0]!.Instances![0]!;
+    return {
+      state: i.State?.Name,
+      type: i.InstanceType,
+      tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key, t.Value])),
+    };
+  }
+
+  async function audits() {
+    const result = await ddb.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": { S: `audit#${instanceId}` } },
+      }),
+    );
+    return (result.Items ?? []).map((i) => [i.kind?.S, i.outcome?.S]);
+  }
+
+  it("resizes a running instance with a real stop, modify and start", async () => {
+    const result = await createResponder(
+      "scale",
+      scaleExecutor,
+      options(),
+    )(alarmEvent("cpu-high", { instanceId }));
+    expect(result.outcome).toBe("acted");
+    expect(await instance()).toMatchObject({ state: "running", type: "m7i.2xlarge" });
+    expect(await audits()).toEqual([["scale", "acted"]]);
+  });
+
+  it("lets one of two concurrent invocations act, through DynamoDB conditional writes", async () => {
+    const handler = createResponder("scale", scaleExecutor, options());
+    const results = await Promise.all([
+      handler(alarmEvent("cpu-high", { instanceId }), { awsRequestId: "a" }),
+      handler(alarmEvent("cpu-high", { instanceId, timestamp: "2025-01-09T11:37:50.000+0000" }), {
+        awsRequestId: "b",
+      }),
+    ]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(["acted", "skipped"]);
+    expect(results.find((r) => r.outcome === "skipped")).toMatchObject({ reason: "locked" });
+    expect(await instance()).toMatchObject({ state: "running", type: "m7i.2xlarge" });
+    expect(await audits()).toEqual([["scale", "acted"]]);
+  });
+
+  it("shifts the persona by retagging the instance and remembers the previous one", async () => {
+    const result = await createResponder(
+      "shift-persona",
+      shiftPersonaExecutor,
+      options(),
+    )(alarmEvent("attack", { instanceId }));
+    expect(result).toMatchObject({
+      outcome: "acted",
+      detail: `${instanceId}: persona WebBase -> LockedDown`,
+    });
+    expect((await instance()).tags).toMatchObject({
+      "persona:active": "LockedDown",
+      "persona:previous": "WebBase",
+      "persona:name": "WebBase",
+    });
+  });
+
+  it("records a feature's state in Parameter Store", async () => {
+    const result = await createResponder(
+      "feature",
+      featureExecutor,
+      options(),
+    )(alarmEvent("attack", { instanceId }));
+    expect(result).toMatchObject({ outcome: "acted", detail: `${instanceId}: cdn-caching on (state only)` });
+    const parameter = await ssm.send(
+      new GetParameterCommand({ Name: `/personas/web/features/${instanceId}/cdn-caching` }),
+    );
+    expect(parameter.Parameter?.Value).toBe("on");
+  });
+
+  describe("WAF IP sets", () => {
+    async function createSet() {
+      const created = await waf.send(
+        new CreateIPSetCommand({
+          Name: "web-feed-v4",
+          Scope: "REGIONAL",
+          IPAddressVersion: "IPV4",
+          Addresses: ["192.0.2.1/32"],
+        }),
+      );
+      return { name: "web-feed-v4", id: created.Summary!.Id! };
+    }
+    const addresses = (n: number) =>
+      Array.from({ length: n }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`);
+    const read = async (ref: { name: string; id: string }) =>
+      (await waf.send(new GetIPSetCommand({ Name: ref.name, Id: ref.id, Scope: "REGIONAL" }))).IPSet
+        ?.Addresses ?? [];
+
+    it("writes 10,000 addresses, the most a set holds", async () => {
+      const ref = await createSet();
+      await writeIpSet(createContext("firewall", options()), "REGIONAL", ref, addresses(10_000));
+      expect(await read(ref)).toHaveLength(10_000);
+    });
+
+    it("refuses 10,001 addresses, which moto would accept, and leaves the set as it was", async () => {
+      const ref = await createSet();
+      const error = await writeIpSet(
+        createContext("firewall", options()),
+        "REGIONAL",
+        ref,
+        addresses(10_001),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FirewallLimitError);
+      expect((error as Error).message).toBe(
+        "Refusing to write 10001 addresses to WAF IP set web-feed-v4: a set holds at most 10,000.",
+      );
+      expect(await read(ref)).toEqual(["192.0.2.1/32"]);
+    });
+
+    it("reads the set again and retries when its lock token is stale", async () => {
+      const ref = await createSet();
+      const first = await waf.send(new GetIPSetCommand({ Name: ref.name, Id: ref.id, Scope: "REGIONAL" }));
+      // Someone else writes in between: the token we hold is now stale.
+      await waf.send(
+        new UpdateIPSetCommand({
+          Name: ref.name,
+          Id: ref.id,
+          Scope: "REGIONAL",
+          Addresses: ["198.51.100.0/24"],
+          LockToken: first.LockToken!,
+        }),
+      );
+      const tokens = new Map([[ref.id, first.LockToken!]]);
+      await writeIpSet(createContext("firewall", options()), "REGIONAL", ref, ["203.0.113.0/24"], tokens);
+      expect(await read(ref)).toEqual(["203.0.113.0/24"]);
+    });
+  });
+});
