@@ -1,0 +1,213 @@
+/**
+ * Feeds end to end through the firewall handler: a loopback server serves realistic feeds and
+ * hostile answers, the handler runs against moto's WAF and DynamoDB, and the blocklist in the IP
+ * sets is asserted after every run. A hostile feed must never change it.
+ */
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { CreateIPSetCommand, GetIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FleetManifest } from "../../../src/plan/manifest.js";
+import { createFirewallResponder, type FirewallResult } from "../../../src/runtime/aws/firewall.js";
+import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
+import { type FeedServer, startFeedServer } from "../feeds/feed-server.js";
+
+const TABLE = "web-state";
+const PARAMETER = "/personas/web/manifest";
+const PLAIN_V4 = Array.from({ length: 40 }, (_, i) => `198.51.100.${i * 2}/32`).sort();
+
+describe.skipIf(noMoto)("firewall responder with feeds", () => {
+  const config = motoClientConfig();
+  const waf = new WAFV2Client(config);
+  let server: FeedServer;
+  let origin: string;
+  const sets: Record<string, { name: string; id: string }> = {};
+
+  function manifest(): FleetManifest {
+    const feed = (
+      path: string,
+      format: Record<string, unknown> = { type: "plain" },
+      limits = { timeoutSeconds: 5, maxBytes: 1024 * 1024 },
+    ) => ({
+      kind: "list" as const,
+      persona: "WebBase",
+      sourceId: path,
+      url: path.startsWith("http") ? path : `${origin}${path}`,
+      limits,
+      responseId: "block",
+      format: format as never,
+      mode: "block" as const,
+      maxShrinkPercent: 50,
+      enforcement: "waf-ip-set" as const,
+    });
+    return {
+      version: 1,
+      fleet: "web",
+      personas: {},
+      feeds: {
+        drop: feed("/drop.txt", { type: "spamhaus-drop" }),
+        plain: feed("/plain.txt"),
+        empty: feed("/empty.txt"),
+        garbage: feed("/garbage.txt"),
+        truncated: feed("/truncated.txt"),
+        huge: feed("/huge.txt"),
+        slow: feed("/slow.txt", { type: "plain" }, { timeoutSeconds: 1, maxBytes: 1024 * 1024 }),
+        metadata: feed("/redirect-metadata"),
+        http: feed(`${server.httpOrigin}/plain.txt`),
+        shrunk: feed("/shrunk.txt"),
+        csv: feed("/feodo.csv", { type: "csv", column: "dst_ip" }),
+        json: feed("/data.json", { type: "json", path: "$.data[*].ip" }),
+      },
+    };
+  }
+
+  beforeAll(async () => {
+    server = await startFeedServer();
+    // https with the test certificate when openssl is available, else plain http allowed for the test.
+    origin = server.httpsOrigin ?? server.httpOrigin;
+    await resetMoto();
+    await new DynamoDBClient(config).send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+    await new SSMClient(config).send(
+      new PutParameterCommand({ Name: PARAMETER, Type: "String", Value: JSON.stringify(manifest()) }),
+    );
+    for (const [name, version] of [
+      ["shared-v4", "IPV4"],
+      ["shared-v6", "IPV6"],
+      ["csv-v4", "IPV4"],
+      ["csv-v6", "IPV6"],
+    ] as const) {
+      const created = await waf.send(
+        new CreateIPSetCommand({ Name: name, Scope: "REGIONAL", IPAddressVersion: version, Addresses: [] }),
+      );
+      sets[name] = { name, id: created.Summary!.Id! };
+    }
+  });
+  afterAll(async () => server?.close());
+
+  function handler(allowances = true) {
+    const shared = { scope: "REGIONAL", ipv4: sets["shared-v4"], ipv6: sets["shared-v6"] };
+    const wafIpSets = Object.fromEntries(Object.keys(manifest().feeds).map((id) => [id, shared]));
+    wafIpSets.csv = { scope: "REGIONAL", ipv4: sets["csv-v4"], ipv6: sets["csv-v6"] };
+    wafIpSets.json = wafIpSets.csv;
+    return createFirewallResponder({
+      env: {
+        MANIFEST_PARAMETER: PARAMETER,
+        STATE_TABLE: TABLE,
+        FLEET_NAME: "web",
+        WAF_IP_SETS: JSON.stringify(wafIpSets),
+        WAF_WRITE_INTERVAL_MS: "0",
+      },
+      clientConfig: config,
+      logSink: () => {},
+      fetcher: allowances
+        ? {
+            unsafeTestAllowances: {
+              allowLoopback: true,
+              allowHttp: server.httpsOrigin === undefined,
+              ...(server.cert ? { ca: server.cert } : {}),
+            },
+          }
+        : {},
+    });
+  }
+
+  let tickNumber = 0;
+  const run = (h: ReturnType<typeof handler>, feedId: string): Promise<FirewallResult> =>
+    h({
+      type: "personas.feed-tick",
+      version: 1,
+      feedId,
+      scheduledTime: `2025-01-09T12:${String(tickNumber++).padStart(2, "0")}:00Z`,
+    });
+
+  async function blocklist(v4 = "shared-v4", v6 = "shared-v6") {
+    const read = async (ref: { name: string; id: string } | undefined) =>
+      (
+        (await waf.send(new GetIPSetCommand({ Name: ref!.name, Id: ref!.id, Scope: "REGIONAL" }))).IPSet
+          ?.Addresses ?? []
+      )
+        .slice()
+        .sort();
+    return { ipv4: await read(sets[v4]), ipv6: await read(sets[v6]) };
+  }
+
+  it("applies a feed, grows it, and keeps the last good list through every hostile answer", async () => {
+    const h = handler();
+    expect(await run(h, "drop")).toMatchObject({
+      outcome: "replaced",
+      reason: "first-list",
+      entries: { ipv4: 2, ipv6: 1 },
+    });
+    expect(await blocklist()).toEqual({ ipv4: ["1.10.16.0/20", "1.19.0.0/16"], ipv6: ["2a06:e480::/29"] });
+
+    expect(await run(h, "plain")).toMatchObject({
+      outcome: "replaced",
+      reason: "updated",
+      entries: { ipv4: 40, ipv6: 1 },
+    });
+    const good = { ipv4: PLAIN_V4, ipv6: ["2001:db8:bad::/48"] };
+    expect(await blocklist()).toEqual(good);
+
+    const hostile: [string, string][] = [
+      ["plain", "not-modified"],
+      ["empty", "empty"],
+      ["garbage", "mostly-rejected"],
+      ["truncated", "fetch-failed"],
+      ["huge", "fetch-failed"],
+      ["slow", "fetch-failed"],
+      ["metadata", "fetch-failed"],
+      ["shrunk", "shrunk-too-much"],
+    ];
+    for (const [feedId, reason] of hostile) {
+      expect(await run(h, feedId), feedId).toMatchObject({ outcome: "kept", reason });
+      expect(await blocklist(), feedId).toEqual(good);
+    }
+  });
+
+  it("refuses loopback and plain http in the deployed configuration and keeps the list", async () => {
+    const deployed = handler(false);
+    const before = await blocklist();
+    for (const feedId of ["plain", "http"]) {
+      const result = await run(deployed, feedId);
+      expect(result, feedId).toMatchObject({ outcome: "kept", reason: "fetch-failed" });
+      expect(await blocklist(), feedId).toEqual(before);
+    }
+  });
+
+  it("reads CSV columns and JSON paths into their own sets", async () => {
+    const h = handler();
+    expect(await run(h, "csv")).toMatchObject({ outcome: "replaced", reason: "first-list" });
+    expect(await blocklist("csv-v4", "csv-v6")).toEqual({
+      ipv4: ["185.117.90.142/32", "67.213.75.205/32"],
+      ipv6: [],
+    });
+    expect(await run(h, "json")).toMatchObject({ outcome: "replaced", reason: "updated" });
+    expect(await blocklist("csv-v4", "csv-v6")).toEqual({
+      ipv4: ["192.0.2.44/32"],
+      ipv6: ["2001:db8::dead:beef/128"],
+    });
+  });
+
+  it("rejects a tick for a feed the manifest does not have, and a malformed tick", async () => {
+    const h = handler();
+    await expect(run(h, "nope")).rejects.toThrow(
+      "The fleet manifest in /personas/web/manifest has no feed 'nope'; the schedule belongs to a feed this fleet no longer deploys. Run `pulumi up`.",
+    );
+    await expect(h({ type: "personas.feed-tick", feedId: "plain" })).rejects.toThrow(
+      "Rejected an event that is not a valid feed schedule event (version: Invalid input: expected 1; scheduledTime: Invalid input: expected string, received undefined); nothing was done.",
+    );
+  });
+});
