@@ -107,7 +107,24 @@ interface CompiledCondition {
 interface Content {
   readonly persona: Persona;
   readonly digest: string;
+  /** Shared by every instance with this content. */
+  readonly ref: ResolvedPersona["ref"];
 }
+
+interface Applied {
+  readonly value: OverrideValue;
+  readonly source: FieldProvenance;
+}
+
+/** The conditions on one exact tag key: by exact value, the pattern ones, and a memo of both per value seen. */
+interface KeyIndex {
+  readonly exact: Map<string, number[]>;
+  readonly other: number[];
+  readonly byValue: Map<string, readonly number[]>;
+}
+
+/** Bounds the per-key memo of matched conditions (tag values such as names are unbounded). */
+const MAX_VALUES_PER_KEY = 10_000;
 
 /** Bounds the memo tables; a fleet with more distinct override sets than this re-merges some. */
 const MAX_MEMO = 100_000;
@@ -127,7 +144,7 @@ export class ResolutionContext {
   private readonly chains: (ResolvedChain | undefined)[];
   private readonly defaultChain: ResolvedChain | undefined;
   private readonly conditions: CompiledCondition[] = [];
-  private readonly exactKeys = new Map<string, { exact: Map<string, number[]>; other: number[] }>();
+  private readonly exactKeys = new Map<string, KeyIndex>();
   private readonly patternKeys: number[] = [];
   private readonly conditionCounts: Int32Array;
   private readonly ruleStamp: Int32Array;
@@ -135,6 +152,10 @@ export class ResolutionContext {
   private readonly conditionStamp: Int32Array;
   private readonly conditionTag: string[];
   private readonly ruleConditions: number[][];
+  /** Per rule whose conditions are all exact: its (shared, frozen) `rule` result; its matched tags never vary. */
+  private readonly fixedRules: (ResolvedPersona["rule"] | undefined)[];
+  /** Per rule: its overrides as they enter the content memo key. */
+  private readonly overrideKeys: string[];
   private epoch = 0;
   private readonly contents = new Map<string, Content>();
   private readonly provenances = new Map<string, Readonly<Record<string, FieldProvenance>>>();
@@ -190,6 +211,16 @@ export class ResolutionContext {
     this.ruleStamp = new Int32Array(this.rules.length);
     this.ruleHits = new Int32Array(this.rules.length);
     this.ruleConditions = this.rules.map(() => []);
+    this.fixedRules = this.rules.map((rule) =>
+      rule.match.every((c) => c.key.kind === "exact" && c.value.kind === "exact")
+        ? Object.freeze({
+            id: rule.id,
+            priority: rule.priority,
+            matchedTags: Object.freeze(rule.match.map((c) => `${c.key.text}=${c.value.text}`)) as string[],
+          })
+        : undefined,
+    );
+    this.overrideKeys = this.rules.map((rule) => rule.overrides.map((o) => `|${o.path}=${o.value}`).join(""));
     this.rules.forEach((rule, rank) => {
       this.conditionCounts[rank] = rule.match.length;
       for (const condition of rule.match) {
@@ -202,7 +233,7 @@ export class ResolutionContext {
         }
         let entry = this.exactKeys.get(condition.key.text);
         if (!entry) {
-          entry = { exact: new Map(), other: [] };
+          entry = { exact: new Map(), other: [], byValue: new Map() };
           this.exactKeys.set(condition.key.text, entry);
         }
         if (condition.value.kind === "exact") {
@@ -237,12 +268,13 @@ export class ResolutionContext {
       }
       const entry = this.exactKeys.get(key);
       if (entry) {
-        const exact = entry.exact.get(value);
-        if (exact) for (let i = 0; i < exact.length; i++) this.hit(exact[i]!, epoch, key, value, touched);
-        for (let i = 0; i < entry.other.length; i++) {
-          const c = entry.other[i]!;
-          if (matches(this.conditions[c]!.condition.value, value)) this.hit(c, epoch, key, value, touched);
+        let ids = entry.byValue.get(value);
+        if (ids === undefined) {
+          ids = this.conditionsFor(entry, value);
+          if (entry.byValue.size >= MAX_VALUES_PER_KEY) entry.byValue.clear();
+          entry.byValue.set(value, ids);
         }
+        for (let i = 0; i < ids.length; i++) this.hit(ids[i]!, epoch, key, value, touched);
       }
       for (let i = 0; i < this.patternKeys.length; i++) {
         const c = this.patternKeys[i]!;
@@ -280,7 +312,11 @@ export class ResolutionContext {
     if (chosen >= 0) {
       chain = this.chains[chosen]!;
       const r = this.rules[chosen]!;
-      rule = { id: r.id, priority: r.priority, matchedTags: this.matchedTags(chosen, epoch) };
+      rule = this.fixedRules[chosen] ?? {
+        id: r.id,
+        priority: r.priority,
+        matchedTags: this.matchedTags(chosen, epoch),
+      };
     } else if (this.defaultChain) {
       chain = this.defaultChain;
       rule = { id: DEFAULT_RULE_ID, priority: Number.NEGATIVE_INFINITY, matchedTags: [] };
@@ -293,123 +329,159 @@ export class ResolutionContext {
     }
 
     // Overrides: matched rules that choose no persona or the same one, lowest precedence first.
-    const applied: { value: OverrideValue; source: FieldProvenance; rank: number }[] = [];
-    const byField = new Map<string, { value: OverrideValue; rank: number }>();
+    const overlay: number[] = [];
+    const overlayTags: string[] = [];
     for (let m = matched.length - 1; m >= 0; m--) {
       const rank = matched[m]!;
       const r = this.rules[rank]!;
       if (r.overrides.length === 0 || (r.persona && r.persona.name !== chain.entry.name)) continue;
-      const tag = this.matchedTags(rank, epoch).join(",");
-      for (const value of r.overrides) {
-        const earlier = byField.get(value.path);
-        if (earlier) {
-          const e = this.rules[earlier.rank]!;
-          if (
-            e.priority === r.priority &&
-            e.specificity === r.specificity &&
-            String(earlier.value.value) !== String(value.value)
-          ) {
-            throw new OverrideConflictError(
-              id,
-              tags,
-              value.field,
-              [r.id, e.id],
-              `Instance '${id}': rules '${r.id}' (${tag}) and '${e.id}' (${this.matchedTags(earlier.rank, epoch).join(",")}) set ${value.field} to different values (${value.written}, ${earlier.value.written}) at the same precedence (priority ${r.priority}, specificity ${r.specificity}). Give one rule a higher priority.`,
-            );
-          }
-        }
-        byField.set(value.path, { value, rank });
-        applied.push({
-          value,
-          rank,
-          source: { source: "rule", rule: r.id, tag, detail: `${value.field}: ${value.written}` },
-        });
-      }
+      overlay.push(rank);
+      overlayTags.push(this.matchedTags(rank, epoch).join(","));
     }
-    if (overrideTags) {
-      const chooser = chosen >= 0 ? this.rules[chosen]! : undefined;
-      const allowed = chooser?.instanceOverrides ?? this.mapping.instanceOverrides;
-      for (const key of overrideTags.sort()) {
-        const written = key.slice(prefix.length);
-        const tagText = `${key}=${tags[key]}`;
-        const field = overrideFieldName(written);
-        if (field === undefined || field.startsWith("triggers.")) {
-          throw new UnknownOverrideFieldError(
-            id,
-            tags,
-            written,
-            `Instance '${id}' has tag '${tagText}', but '${written}' is not a field instances can override; ${unknownFieldHint(written).replace(", triggers.<id>.threshold", "")}. Fix or remove the tag.`,
-          );
-        }
-        if (!allowed.includes(field)) {
-          const where = chooser?.instanceOverrides
-            ? `rule '${chooser.id}' (${chooser.at})`
-            : this.mapping.file;
-          throw new OverrideNotAllowedError(
-            id,
-            tags,
-            field,
-            `Instance '${id}' has tag '${tagText}', but ${where} does not let instances override '${field}' (allowed: ${allowed.join(", ") || "none"}). Add '${field}' to instanceOverrides in ${where}, or remove the tag.`,
-          );
-        }
-        const cacheKey = `${field}\u0000${tags[key]}`;
-        let read = this.instanceOverrideValues.get(cacheKey);
-        if (!read) {
-          read = readOverride(field, tags[key]!);
-          if (this.instanceOverrideValues.size >= MAX_MEMO) this.instanceOverrideValues.clear();
-          this.instanceOverrideValues.set(cacheKey, read);
-        }
-        if (!read.ok) {
-          throw new InvalidOverrideValueError(
-            id,
-            tags,
-            field,
-            `Instance '${id}' has tag '${tagText}': ${read.message}${read.hint ? `; ${read.hint}` : ""}.`,
-          );
-        }
-        applied.push({
-          value: read.value,
-          rank: -1,
-          source: { source: "tag", tag: tagText, detail: `${field}: ${read.value.written}` },
-        });
-      }
-    }
+    if (overlay.length > 1) this.checkOverrideConflicts(overlay, overlayTags, id, tags);
+    const fromTags = overrideTags ? this.readOverrideTags(overrideTags, chosen, id, tags) : undefined;
 
     const viaDefault = chosen < 0;
-    const contentKey =
-      applied.length === 0
-        ? chain.digest
-        : `${chain.digest}|${applied.map((a) => `${a.value.path}=${a.value.value}`).join("|")}`;
-    let content = this.contents.get(contentKey);
-    if (!content) {
-      content = this.applyOverrides(chain, applied, id, tags);
-      if (this.contents.size >= MAX_MEMO) this.contents.clear();
-      this.contents.set(contentKey, content);
+    let contentKey = chain.digest;
+    let provenanceKey = viaDefault ? `${contentKey}|default` : contentKey;
+    if (overlay.length > 0 || fromTags) {
+      for (let i = 0; i < overlay.length; i++) {
+        const rank = overlay[i]!;
+        contentKey += this.overrideKeys[rank]!;
+        provenanceKey += `|${this.rules[rank]!.id}:${overlayTags[i]}`;
+      }
+      if (fromTags)
+        for (const { value, tag } of fromTags) {
+          contentKey += `|${value.path}=${value.value}`;
+          provenanceKey += `|${tag}`;
+        }
+      provenanceKey = `${contentKey}#${provenanceKey}`;
     }
-    const provenanceKey =
-      applied.length === 0
-        ? `${contentKey}|${viaDefault}`
-        : `${contentKey}|${viaDefault}|${applied.map((a) => `${a.source.rule ?? ""}:${a.source.tag}`).join("|")}`;
+    let content = this.contents.get(contentKey);
     let provenance = this.provenances.get(provenanceKey);
-    if (!provenance) {
-      provenance = this.buildProvenance(chain, applied, viaDefault);
-      if (this.provenances.size >= MAX_MEMO) this.provenances.clear();
-      this.provenances.set(provenanceKey, provenance);
+    if (!content || !provenance) {
+      const applied: Applied[] = [];
+      overlay.forEach((rank, i) => {
+        const r = this.rules[rank]!;
+        for (const value of r.overrides)
+          applied.push({
+            value,
+            source: {
+              source: "rule",
+              rule: r.id,
+              tag: overlayTags[i]!,
+              detail: `${value.field}: ${value.written}`,
+            },
+          });
+      });
+      for (const { value, tag } of fromTags ?? [])
+        applied.push({ value, source: { source: "tag", tag, detail: `${value.field}: ${value.written}` } });
+      if (!content) {
+        content = this.applyOverrides(chain, applied, id, tags);
+        if (this.contents.size >= MAX_MEMO) this.contents.clear();
+        this.contents.set(contentKey, content);
+      }
+      if (!provenance) {
+        provenance = this.buildProvenance(chain, applied, viaDefault);
+        if (this.provenances.size >= MAX_MEMO) this.provenances.clear();
+        this.provenances.set(provenanceKey, provenance);
+      }
     }
     const resolved: ResolvedPersona = {
-      instance: { id, tags },
+      instance,
       persona: content.persona,
-      ref: {
-        name: chain.entry.name,
-        version: chain.entry.version,
-        digest: content.digest,
-        file: chain.entry.file,
-      },
+      ref: content.ref,
       rule,
       provenance,
     };
     if (options.cloud !== undefined) resolved.size = this.size(content, options.cloud);
     return resolved;
+  }
+
+  /** Two rules at the same precedence that set one field to different values are a conflict. */
+  private checkOverrideConflicts(
+    overlay: readonly number[],
+    overlayTags: readonly string[],
+    id: string,
+    tags: Readonly<Record<string, string>>,
+  ): void {
+    for (let j = 1; j < overlay.length; j++) {
+      const r = this.rules[overlay[j]!]!;
+      for (let i = 0; i < j; i++) {
+        const e = this.rules[overlay[i]!]!;
+        if (e.priority !== r.priority || e.specificity !== r.specificity) continue;
+        for (const value of r.overrides) {
+          const other = e.overrides.find((o) => o.path === value.path);
+          if (other === undefined || String(other.value) === String(value.value)) continue;
+          throw new OverrideConflictError(
+            id,
+            tags,
+            value.field,
+            [r.id, e.id],
+            `Instance '${id}': rules '${r.id}' (${overlayTags[j]}) and '${e.id}' (${overlayTags[i]}) set ${value.field} to different values (${value.written}, ${other.written}) at the same precedence (priority ${r.priority}, specificity ${r.specificity}). Give one rule a higher priority.`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Reads `persona:<field>` tags, checking each field is known and allowed. */
+  private readOverrideTags(
+    overrideTags: string[],
+    chosen: number,
+    id: string,
+    tags: Readonly<Record<string, string>>,
+  ): { value: OverrideValue; tag: string }[] {
+    const prefix = this.mapping.overrideTagPrefix;
+    const chooser = chosen >= 0 ? this.rules[chosen]! : undefined;
+    const allowed = chooser?.instanceOverrides ?? this.mapping.instanceOverrides;
+    const out: { value: OverrideValue; tag: string }[] = [];
+    for (const key of overrideTags.sort()) {
+      const written = key.slice(prefix.length);
+      const tagText = `${key}=${tags[key]}`;
+      const field = overrideFieldName(written);
+      if (field === undefined || field.startsWith("triggers.")) {
+        throw new UnknownOverrideFieldError(
+          id,
+          tags,
+          written,
+          `Instance '${id}' has tag '${tagText}', but '${written}' is not a field instances can override; ${unknownFieldHint(written).replace(", triggers.<id>.threshold", "")}. Fix or remove the tag.`,
+        );
+      }
+      if (!allowed.includes(field)) {
+        const where = chooser?.instanceOverrides ? `rule '${chooser.id}' (${chooser.at})` : this.mapping.file;
+        throw new OverrideNotAllowedError(
+          id,
+          tags,
+          field,
+          `Instance '${id}' has tag '${tagText}', but ${where} does not let instances override '${field}' (allowed: ${allowed.join(", ") || "none"}). Add '${field}' to instanceOverrides in ${where}, or remove the tag.`,
+        );
+      }
+      const cacheKey = `${field}\u0000${tags[key]}`;
+      let read = this.instanceOverrideValues.get(cacheKey);
+      if (!read) {
+        read = readOverride(field, tags[key]!);
+        if (this.instanceOverrideValues.size >= MAX_MEMO) this.instanceOverrideValues.clear();
+        this.instanceOverrideValues.set(cacheKey, read);
+      }
+      if (!read.ok) {
+        throw new InvalidOverrideValueError(
+          id,
+          tags,
+          field,
+          `Instance '${id}' has tag '${tagText}': ${read.message}${read.hint ? `; ${read.hint}` : ""}.`,
+        );
+      }
+      out.push({ value: read.value, tag: tagText });
+    }
+    return out;
+  }
+
+  /** The conditions on an exact key that a value satisfies: the exact ones, then the patterns that match. */
+  private conditionsFor(entry: KeyIndex, value: string): readonly number[] {
+    const out = [...(entry.exact.get(value) ?? [])];
+    for (const c of entry.other) if (matches(this.conditions[c]!.condition.value, value)) out.push(c);
+    return out;
   }
 
   private hit(condition: number, epoch: number, key: string, value: string, touched: number[]): void {
@@ -435,11 +507,13 @@ export class ResolutionContext {
 
   private applyOverrides(
     chain: ResolvedChain,
-    applied: readonly { value: OverrideValue; source: FieldProvenance }[],
+    applied: readonly Applied[],
     id: string,
     tags: Readonly<Record<string, string>>,
   ): Content {
-    if (applied.length === 0) return { persona: chain.persona, digest: chain.digest };
+    const ref = (digest: string) =>
+      Object.freeze({ name: chain.entry.name, version: chain.entry.version, digest, file: chain.entry.file });
+    if (applied.length === 0) return { persona: chain.persona, digest: chain.digest, ref: ref(chain.digest) };
     const persona: Persona = {
       ...chain.persona,
       base: { ...chain.persona.base },
@@ -499,12 +573,13 @@ export class ResolutionContext {
       }
     }
     const frozen = deepFreeze(persona);
-    return { persona: frozen, digest: contentDigest(frozen) };
+    const digest = contentDigest(frozen);
+    return { persona: frozen, digest, ref: ref(digest) };
   }
 
   private buildProvenance(
     chain: ResolvedChain,
-    applied: readonly { value: OverrideValue; source: FieldProvenance }[],
+    applied: readonly Applied[],
     viaDefault: boolean,
   ): Readonly<Record<string, FieldProvenance>> {
     const baseKey = `${chain.entry.name}@${chain.entry.version}|${viaDefault}`;
