@@ -1,0 +1,169 @@
+/**
+ * `personas simulate <persona>`: replay a scenario or a telemetry file through a persona's plan and
+ * print the timeline (text or JSON); `--out <dir>` also writes the HTML report with one SVG per
+ * trigger. Also the persona loading `personas test` shares.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, extname, isAbsolute, join } from "node:path";
+import type { Persona } from "../pdl/model.js";
+import { parsePersona } from "../pdl/parse.js";
+import { type PersonaPlan, planPersona } from "../plan/plan.js";
+import { contentDigest } from "../repository/digest.js";
+import { defaultRepository, PersonaRepository } from "../repository/repository.js";
+import { simulate } from "../sim/engine.js";
+import { formatTimeline, timelineJson } from "../sim/render.js";
+import { writeReport } from "../sim/report.js";
+import { SCENARIO_KINDS, type ScenarioSpec, scenarioTelemetry } from "../sim/scenarios.js";
+import {
+  metricIdOf,
+  parseDuration,
+  readTelemetryCsv,
+  readTelemetryJson,
+  type Telemetry,
+} from "../sim/telemetry.js";
+import { UsageError } from "./errors.js";
+import type { CommandResult } from "./main.js";
+
+/**
+ * Plans a persona named by a file path (relative to `baseDir`) or a repository reference
+ * (`HighTraffic@1.3.0`, looked up in `personaDir` or the embedded `personas/`). A file whose
+ * persona `Extends` another is resolved through the repository, so its parents are merged in.
+ */
+export function loadPersonaPlan(
+  reference: string,
+  baseDir = ".",
+  personaDir?: string | undefined,
+): PersonaPlan {
+  const path = isAbsolute(reference) ? reference : join(baseDir, reference);
+  const repository = () =>
+    personaDir !== undefined ? PersonaRepository.fromDirectory(personaDir) : defaultRepository();
+  let persona: Persona;
+  let version: string;
+  let digest: string;
+  if (/\.(ya?ml|json)$/i.test(reference)) {
+    if (!existsSync(path)) throw new UsageError(`cannot read persona file '${path}': ENOENT`);
+    persona = parsePersona(readFileSync(path, "utf8"), { file: path });
+    if (persona.extends !== undefined && persona.version !== undefined) {
+      const chain = repository().resolve(`${persona.name}@${persona.version}`);
+      persona = chain.persona;
+      digest = chain.digest;
+    } else digest = contentDigest(persona);
+    version = persona.version ?? "0.0.0";
+  } else {
+    const chain = repository().resolve(reference);
+    persona = chain.persona;
+    version = chain.entry.version;
+    digest = chain.digest;
+  }
+  return planPersona({ persona, ref: { name: persona.name, version, digest } });
+}
+
+/** The flags of `personas simulate`, as parsed (all strings). */
+export interface SimulateFlags {
+  scenario?: string | undefined;
+  /** Scenario parameters, `key=value` separated by commas. */
+  params?: string | undefined;
+  telemetry?: string | undefined;
+  seed?: string | undefined;
+  duration?: string | undefined;
+  "initial-size"?: string | undefined;
+  out?: string | undefined;
+  personas?: string | undefined;
+}
+
+/** Options of `personas simulate`. */
+export interface SimulateCommandOptions extends SimulateFlags {
+  persona: string;
+  format: "text" | "json";
+}
+
+const DURATION_PARAMS = new Set([
+  "at",
+  "durationSeconds",
+  "duration",
+  "highSeconds",
+  "lowSeconds",
+  "spikeAt",
+  "spikeSeconds",
+  "latencyAt",
+  "latencySeconds",
+  "feedOutageAt",
+  "feedOutageSeconds",
+]);
+
+function scenarioOf(kind: string, params: readonly string[]): ScenarioSpec {
+  if (!(SCENARIO_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(
+      `unknown scenario '${kind}'; the built-in scenarios are ${SCENARIO_KINDS.join(", ")}`,
+    );
+  }
+  const spec: Record<string, unknown> = { kind };
+  for (const param of params) {
+    const eq = param.indexOf("=");
+    if (eq <= 0)
+      throw new UsageError(
+        `--params takes key=value pairs separated by commas, e.g. --params at=10m,level=95; received '${param}'`,
+      );
+    const key = param.slice(0, eq);
+    const value = param.slice(eq + 1);
+    if (key === "metric") spec.metric = metricIdOf(value, "--params metric");
+    else if (key === "feed") spec.feed = value;
+    else if (DURATION_PARAMS.has(key))
+      spec[key === "duration" ? "durationSeconds" : key] = parseDuration(value, `--params ${key}`);
+    else {
+      const number = Number(value);
+      if (!Number.isFinite(number))
+        throw new UsageError(`--params ${key} must be a number; received '${value}'`);
+      spec[key] = number;
+    }
+  }
+  return spec as ScenarioSpec;
+}
+
+function readTelemetry(file: string): Telemetry {
+  if (!existsSync(file)) throw new UsageError(`cannot read telemetry file '${file}': ENOENT`);
+  const text = readFileSync(file, "utf8");
+  return extname(file).toLowerCase() === ".csv"
+    ? readTelemetryCsv(text, { file })
+    : readTelemetryJson(text, { file });
+}
+
+/** Runs `personas simulate`. */
+export function simulateCommand(options: SimulateCommandOptions): CommandResult {
+  if (options.scenario !== undefined && options.telemetry !== undefined) {
+    throw new UsageError("Only one of --scenario and --telemetry can be specified");
+  }
+  const seed = Number(options.seed ?? "1");
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, not '${options.seed}'`);
+  const plan = loadPersonaPlan(options.persona, ".", options.personas);
+  const durationSeconds =
+    options.duration !== undefined ? parseDuration(options.duration, "--duration") : undefined;
+  const params = options.params === undefined ? [] : options.params.split(",").filter((p) => p.trim() !== "");
+  const telemetry =
+    options.telemetry !== undefined
+      ? readTelemetry(options.telemetry)
+      : scenarioTelemetry(plan, scenarioOf(options.scenario ?? "day", params), {
+          seed,
+          ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+        });
+  const initialSize = options["initial-size"];
+  const result = simulate(plan, telemetry, {
+    seed,
+    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    ...(initialSize !== undefined ? { initialSize } : {}),
+  });
+  let stdout =
+    options.format === "json" ? `${JSON.stringify(timelineJson(result), null, 1)}\n` : formatTimeline(result);
+  if (options.out !== undefined) {
+    const files = writeReport(options.out, result);
+    const note = `Report written to ${files.html} (${files.charts.length} chart${files.charts.length === 1 ? "" : "s"}, ${files.text}, ${files.json})\n`;
+    if (options.format === "text") stdout += `\n${note}`;
+    else return { exitCode: 0, stdout, stderr: note };
+  }
+  return { exitCode: 0, stdout };
+}
+
+/** The directory of a file, for resolving paths written inside it. */
+export function directoryOf(file: string): string {
+  return dirname(file);
+}
