@@ -11,6 +11,8 @@ import { personaJsonSchema } from "../pdl/json-schema.js";
 import { UsageError } from "./errors.js";
 import { explainCommand } from "./explain.js";
 import { publishCommand } from "./publish.js";
+import { type SimulateFlags, simulateCommand } from "./simulate.js";
+import { testCommand } from "./test.js";
 import { validateCommand } from "./validate.js";
 
 /** What a command prints and how the process ends. */
@@ -27,6 +29,19 @@ Commands:
       --format text|json             output format (default text)
       --print                        also print each persona's normalised model
   schema                           print the JSON Schema of persona files
+  simulate <persona file or Name@range>
+                                   replay telemetry through the persona's plan and print the timeline
+      --scenario steady|spike|ramp|flapping|outage|feed-outage|day   built-in scenario (default day)
+      --params k=v,...               scenario parameters (at=10m,level=95,metric=cpu, ...)
+      --telemetry <file.csv|.json>   replay a time series instead of a scenario
+      --seed <n>                     seed of the scenario (default 1)
+      --duration <d>                 how long to simulate (e.g. 6h; default the scenario's or file's)
+      --initial-size <size>          instance size at the start (default the persona's baseline)
+      --out <dir>                    also write index.html, one SVG per trigger, timeline.txt/json
+      --format text|json             output format (default text)
+  test <files or folders...>       run persona test files (exit 0 pass, 1 fail, 2 usage)
+      --format text|json             output format (default text)
+      --personas <dir>               persona directory for Name@range references (default personas/)
   explain --tags k=v,...           which persona an instance gets, and where each field comes from
       --instance-file <file>         explain many instances (YAML/JSON list of { id, tags })
       --id <name>                    the instance's name with --tags (default "instance")
@@ -85,6 +100,38 @@ export function run(argv: readonly string[]): CommandResult {
       }
       case "publish":
         throw new UsageError("publish talks to S3 and runs through runAsync");
+      case "simulate": {
+        const { values, positionals } = parse(rest, {
+          scenario: { type: "string" },
+          params: { type: "string" },
+          telemetry: { type: "string" },
+          seed: { type: "string", default: "1" },
+          duration: { type: "string" },
+          "initial-size": { type: "string" },
+          out: { type: "string" },
+          format: { type: "string", default: "text" },
+          personas: { type: "string" },
+        });
+        if (positionals.length !== 1)
+          throw new UsageError("simulate needs exactly one persona file or reference");
+        return simulateCommand({
+          ...(values as SimulateFlags),
+          persona: positionals[0]!,
+          format: outputFormat(values.format),
+        });
+      }
+      case "test": {
+        const { values, positionals } = parse(rest, {
+          format: { type: "string", default: "text" },
+          personas: { type: "string" },
+        });
+        if (positionals.length === 0) throw new UsageError("test needs at least one test file or folder");
+        return testCommand({
+          paths: positionals,
+          format: outputFormat(values.format),
+          personas: values.personas as string | undefined,
+        });
+      }
       case "schema":
         parse(rest, {});
         return { exitCode: 0, stdout: `${JSON.stringify(personaJsonSchema(), null, 2)}\n` };
