@@ -221,7 +221,8 @@ export function renderFleet(
       name: `/personas/${fleet}/manifest`,
       type: "String",
       tier: manifestBytes > MANIFEST_STANDARD_LIMIT ? "Advanced" : "Standard",
-      value: manifest,
+      // The manifest holds no secret; a plain value keeps diffs readable.
+      insecureValue: manifest,
       description: `pulumi-personas manifest of fleet ${fleet} (read by its responders)`,
       tags,
     },
@@ -509,7 +510,7 @@ function kindVariables(
       return { [KIND_ENV.snsTopics]: json(Object.fromEntries(c.channels.map((ch) => [ch, c.topics[ch]]))) };
     case "feature":
       return {
-        [KIND_ENV.featureDocument]: c.featureDocumentName,
+        ...(c.featureDocumentName !== "" ? { [KIND_ENV.featureDocument]: c.featureDocumentName } : {}),
         [KIND_ENV.featureParameterPrefix]: `/personas/${c.fleet}/features`,
       };
     case "run-command":

@@ -161,10 +161,10 @@ function personasAgentScript(family: OsFamily, config: AgentConfigInput, agent: 
   lines.push("install -d -m 0755 /opt/personas-agent");
   if (archive) {
     const inside = agent.source.pathInArchive ?? "package/dist/agent/personas-agent.cjs";
-    const depth = inside.split("/").length - 1;
     lines.push(
-      `tar -xzf ${download} -C /opt/personas-agent --strip-components=${depth} ${quote(inside)}`,
-      `mv /opt/personas-agent/${inside.split("/").pop()} ${AGENT_PATH}`,
+      "install -d -m 0700 /tmp/personas-agent-package",
+      `tar -xzf ${download} -C /tmp/personas-agent-package ${quote(inside)}`,
+      `install -m 0644 ${quote(`/tmp/personas-agent-package/${inside}`)} ${AGENT_PATH}`,
     );
   } else lines.push(`install -m 0644 ${download} ${AGENT_PATH}`);
   const script = renderAgentInstallScript({

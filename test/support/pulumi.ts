@@ -22,6 +22,18 @@ export interface RecordedCall {
 /** Answers data-source calls in a test; return `undefined` to fall back to echoing the inputs. */
 export type CallResponder = (call: RecordedCall) => Record<string, unknown> | undefined;
 
+/** What the account facts data sources answer in tests: partition aws, us-east-1, account 123456789012. */
+const AWS_CALL_ANSWERS: Record<string, Record<string, unknown>> = {
+  "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" },
+  "aws:index/getRegion:getRegion": { region: "us-east-1", name: "us-east-1", id: "us-east-1" },
+  "aws:index/getCallerIdentity:getCallerIdentity": {
+    accountId: "123456789012",
+    arn: "arn:aws:iam::123456789012:user/test",
+    userId: "AIDATEST",
+    id: "123456789012",
+  },
+};
+
 class Recorder implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
@@ -37,7 +49,7 @@ class Recorder implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const call = { token: args.token, inputs: args.inputs };
     this.calls.push(call);
-    return this.callResponder?.(call) ?? args.inputs;
+    return this.callResponder?.(call) ?? AWS_CALL_ANSWERS[args.token] ?? args.inputs;
   }
 
   reset(): void {
@@ -63,4 +75,30 @@ export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
 /** Resources of one type, in registration order. */
 export function resourcesOfType(type: string): RecordedResource[] {
   return recorder.resources.filter((r) => r.type === type);
+}
+
+/**
+ * Waits until every resource registration and data-source call in flight has been answered, so a test
+ * can read the recorder right after constructing components. Uses the SDK's own drain (what
+ * `pulumi.runtime.disconnect` waits on).
+ */
+export async function settled(): Promise<void> {
+  const settings = (await import("@pulumi/pulumi/runtime/settings.js")) as unknown as {
+    waitForRPCs(): Promise<void>;
+  };
+  await settings.waitForRPCs();
+}
+
+/** The recorded resource of a type and name; throws when absent, so tests fail with the name. */
+export function resourceNamed(type: string, name: string): RecordedResource {
+  const found = recorder.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name} was registered`);
+  return found;
+}
+
+/** Counts recorded resources by type, sorted by type. */
+export function countByType(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of recorder.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }

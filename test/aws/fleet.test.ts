@@ -1,0 +1,526 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  isReadOnly,
+  MissingTargetError,
+  NoPersonaError,
+  PersonaConflictError,
+  PersonaFleet,
+  type PolicyDocument,
+} from "../../src/aws/index.js";
+import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
+import { optionRecorder, personaOf, SEED_DIGEST, seedPersona, WEB_ACL } from "./support.js";
+
+function seedFleet(count: number, extra: Partial<ConstructorParameters<typeof PersonaFleet>[1]> = {}) {
+  return new PersonaFleet(
+    "web",
+    {
+      ami: "ami-0123456789abcdef0",
+      defaultPersona: seedPersona,
+      instances: Array.from({ length: count }, (_, i) => ({ name: `web-${i + 1}` })),
+      firewall: { webAclArn: WEB_ACL },
+      ...extra,
+    },
+    extra as never,
+  );
+}
+
+const FLEET_LEVEL = {
+  "aws:cloudwatch/logGroup:LogGroup": 3,
+  "aws:dynamodb/table:Table": 1,
+  "aws:iam/instanceProfile:InstanceProfile": 1,
+  "aws:iam/role:Role": 5,
+  "aws:iam/rolePolicy:RolePolicy": 4,
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2,
+  "aws:lambda/function:Function": 3,
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
+  "aws:lambda/permission:Permission": 2,
+  "aws:scheduler/schedule:Schedule": 1,
+  "aws:sqs/queue:Queue": 1,
+  "aws:ssm/parameter:Parameter": 1,
+  "aws:wafv2/ipSet:IpSet": 2,
+  "aws:wafv2/webAclRule:WebAclRule": 1,
+  "personas:aws:PersonaFleet": 1,
+};
+
+function policies(): Record<string, PolicyDocument> {
+  return Object.fromEntries(
+    resourcesOfType("aws:iam/rolePolicy:RolePolicy").map((r) => [
+      r.name,
+      JSON.parse(r.inputs.policy as string),
+    ]),
+  );
+}
+
+beforeEach(() => recorder.reset());
+
+describe("PersonaFleet with the seed persona", () => {
+  it("registers the fleet-level resources once and one instance and two alarms per instance", async () => {
+    seedFleet(1);
+    await settled();
+    expect(countByType()).toEqual({
+      ...FLEET_LEVEL,
+      "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
+      "aws:ec2/instance:Instance": 1,
+    });
+  });
+
+  it("keeps responders and permissions constant as the fleet grows from 1 to 10 to 100 instances", async () => {
+    for (const count of [1, 10, 100]) {
+      recorder.reset();
+      seedFleet(count);
+      await settled();
+      expect(countByType()).toEqual({
+        ...FLEET_LEVEL,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 2 * count,
+        "aws:ec2/instance:Instance": count,
+      });
+      expect(resourcesOfType("aws:lambda/function:Function").map((f) => f.inputs.name)).toEqual([
+        "personas-web-scale",
+        "personas-web-feature",
+        "personas-web-firewall",
+      ]);
+    }
+  });
+
+  it("renders the seed's CPU trigger as the CloudWatch alarm the issue names, acting on the scale responder", async () => {
+    seedFleet(1);
+    await settled();
+    expect(
+      resourceNamed("aws:cloudwatch/metricAlarm:MetricAlarm", "web-web-1-cpu-utilization-above-80").inputs,
+    ).toEqual({
+      name: "personas-web-web-1-cpu-utilization-above-80",
+      alarmDescription: `HighTraffic 1.0.0: cpu-utilization > 80% for 5 minutes [personas:v1 digest=${SEED_DIGEST} alarm=cpu-utilization-above-80]`,
+      namespace: "AWS/EC2",
+      metricName: "CPUUtilization",
+      statistic: "Average",
+      dimensions: { InstanceId: "web-web-1-id" },
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      threshold: 80,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "missing",
+      alarmActions: ["arn:aws:mock:us-east-1:123456789012:Function/web-scale"],
+      okActions: ["arn:aws:mock:us-east-1:123456789012:Function/web-scale"],
+    });
+    const latency = resourceNamed(
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "web-web-1-network-latency-above-100",
+    );
+    expect(latency.inputs).toMatchObject({
+      namespace: "Personas/Agent",
+      metricName: "NetworkLatency",
+      threshold: 100,
+      evaluationPeriods: 1,
+      alarmActions: ["arn:aws:mock:us-east-1:123456789012:Function/web-feature"],
+    });
+  });
+
+  it("creates the instance with the planned type, the fleet's profile and the persona tags", async () => {
+    seedFleet(1, { instances: [{ name: "web-1", tags: { team: "edge" } }] });
+    await settled();
+    const { userData, ...inputs } = resourceNamed("aws:ec2/instance:Instance", "web-web-1").inputs;
+    expect(inputs).toEqual({
+      ami: "ami-0123456789abcdef0",
+      instanceType: "c7g.8xlarge",
+      iamInstanceProfile: "personas-web-instance",
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required" },
+      tags: {
+        Name: "web-1",
+        team: "edge",
+        "persona:name": "HighTraffic",
+        "persona:version": "1.0.0",
+        "persona:digest": SEED_DIGEST,
+        "persona:active": "HighTraffic",
+        "persona:fleet": "web",
+      },
+    });
+    expect(userData).toContain(
+      "# SoftwareStack\ndnf install -y nginx redis6 prometheus\nsystemctl enable --now nginx redis-server prometheus\n",
+    );
+    expect(userData).toContain(
+      "curl -fsSL --proto '=https' -o /tmp/personas-agent.tgz 'https://registry.npmjs.org/pulumi-personas/-/pulumi-personas-0.1.0.tgz'\n" +
+        "install -d -m 0755 /opt/personas-agent\n" +
+        "install -d -m 0700 /tmp/personas-agent-package\n" +
+        "tar -xzf /tmp/personas-agent.tgz -C /tmp/personas-agent-package 'package/dist/agent/personas-agent.cjs'\n" +
+        "install -m 0644 '/tmp/personas-agent-package/package/dist/agent/personas-agent.cjs' /opt/personas-agent/personas-agent.cjs\n",
+    );
+  });
+
+  it("ignores the attributes responders own and parents every child to the fleet", async () => {
+    const { seen, transformations } = optionRecorder();
+    seedFleet(2, { transformations } as never);
+    await settled();
+    const children = seen.filter((s) => s.type !== "personas:aws:PersonaFleet");
+    expect(children.every((s) => s.parent === "web")).toBe(true);
+    expect(children.filter((s) => s.type === "aws:ec2/instance:Instance")).toEqual([
+      {
+        type: "aws:ec2/instance:Instance",
+        name: "web-web-1",
+        parent: "web",
+        ignoreChanges: ["instanceType", 'tags["persona:active"]'],
+      },
+      {
+        type: "aws:ec2/instance:Instance",
+        name: "web-web-2",
+        parent: "web",
+        ignoreChanges: ["instanceType", 'tags["persona:active"]'],
+      },
+    ]);
+    expect(children.filter((s) => s.type === "aws:wafv2/ipSet:IpSet").map((s) => s.ignoreChanges)).toEqual([
+      ["addresses"],
+      ["addresses"],
+    ]);
+  });
+
+  it("lets CloudWatch alarms invoke each alarm responder through one permission with a source-ARN pattern", async () => {
+    seedFleet(10);
+    await settled();
+    expect(resourcesOfType("aws:lambda/permission:Permission").map((p) => [p.name, p.inputs])).toEqual([
+      [
+        "web-scale-alarms",
+        {
+          action: "lambda:InvokeFunction",
+          function: "personas-web-scale",
+          principal: "lambda.alarms.cloudwatch.amazonaws.com",
+          sourceAccount: "123456789012",
+          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-*",
+        },
+      ],
+      [
+        "web-feature-alarms",
+        {
+          action: "lambda:InvokeFunction",
+          function: "personas-web-feature",
+          principal: "lambda.alarms.cloudwatch.amazonaws.com",
+          sourceAccount: "123456789012",
+          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-*",
+        },
+      ],
+    ]);
+  });
+
+  it("deploys each responder with prebuilt code, a current runtime, reserved concurrency, logs and an on-failure queue", async () => {
+    seedFleet(1);
+    await settled();
+    const { code: _code, role, ...scale } = resourceNamed("aws:lambda/function:Function", "web-scale").inputs;
+    expect(role).toBe("arn:aws:mock:us-east-1:123456789012:Role/web-scale");
+    expect(scale).toEqual({
+      name: "personas-web-scale",
+      description: "pulumi-personas web: scale responder",
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      memorySize: 256,
+      timeout: 600,
+      reservedConcurrentExecutions: 10,
+      loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web-scale" },
+      environment: {
+        variables: {
+          MANIFEST_PARAMETER: "/personas/web/manifest",
+          STATE_TABLE: "personas-web-state",
+          FLEET_NAME: "web",
+          FLEET_TAG_KEY: "persona:fleet",
+          METRICS_NAMESPACE: "Personas/Responders",
+          RESPONDER_KIND: "scale",
+        },
+      },
+      tags: { "persona:fleet": "web" },
+    });
+    expect(resourceNamed("aws:cloudwatch/logGroup:LogGroup", "web-scale").inputs).toEqual({
+      name: "/aws/lambda/personas-web-scale",
+      retentionInDays: 30,
+      tags: { "persona:fleet": "web" },
+    });
+    expect(
+      resourceNamed("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "web-scale").inputs,
+    ).toEqual({
+      functionName: "personas-web-scale",
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 3600,
+      destinationConfig: {
+        onFailure: { destination: "arn:aws:mock:us-east-1:123456789012:Queue/web-failures" },
+      },
+    });
+    const firewall = resourceNamed("aws:lambda/function:Function", "web-firewall").inputs as {
+      environment: { variables: Record<string, string> };
+    };
+    expect(JSON.parse(firewall.environment.variables.WAF_IP_SETS!)).toEqual({
+      "HighTraffic-threatintel-example-com": {
+        scope: "REGIONAL",
+        ipv4: {
+          id: "web-HighTraffic-threatintel-example-com-ipv4-id",
+          name: "personas-web-HighTraffic-threatintel-example-com-ipv4",
+          arn: "arn:aws:mock:us-east-1:123456789012:IpSet/web-HighTraffic-threatintel-example-com-ipv4",
+        },
+        ipv6: {
+          id: "web-HighTraffic-threatintel-example-com-ipv6-id",
+          name: "personas-web-HighTraffic-threatintel-example-com-ipv6",
+          arn: "arn:aws:mock:us-east-1:123456789012:IpSet/web-HighTraffic-threatintel-example-com-ipv6",
+        },
+      },
+    });
+  });
+
+  it("keeps responder state in a pay-per-request table with a TTL and point-in-time recovery", async () => {
+    seedFleet(1);
+    await settled();
+    expect(resourceNamed("aws:dynamodb/table:Table", "web-state").inputs).toEqual({
+      name: "personas-web-state",
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "pk",
+      rangeKey: "sk",
+      attributes: [
+        { name: "pk", type: "S" },
+        { name: "sk", type: "S" },
+      ],
+      ttl: { attributeName: "expiresAt", enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      tags: { "persona:fleet": "web" },
+    });
+    const manifest = resourceNamed("aws:ssm/parameter:Parameter", "web-manifest").inputs;
+    expect(manifest.name).toBe("/personas/web/manifest");
+    expect(Object.keys(JSON.parse(manifest.insecureValue as string).personas)).toEqual([SEED_DIGEST]);
+  });
+
+  it("schedules the threat feed every 5 minutes into the firewall responder and blocks through WAF IP sets", async () => {
+    seedFleet(1);
+    await settled();
+    expect(
+      resourceNamed("aws:scheduler/schedule:Schedule", "web-HighTraffic-threatintel-example-com").inputs,
+    ).toEqual({
+      name: "personas-web-HighTraffic-threatintel-example-com",
+      description: "pulumi-personas web: fetch https://threatintel.example.com/latest_ips",
+      scheduleExpression: "rate(5 minutes)",
+      flexibleTimeWindow: { mode: "OFF" },
+      target: {
+        arn: "arn:aws:mock:us-east-1:123456789012:Function/web-firewall",
+        roleArn: "arn:aws:mock:us-east-1:123456789012:Role/web-scheduler",
+        input: '{"source":"personas.feed","fleet":"web","feedId":"HighTraffic-threatintel-example-com"}',
+        retryPolicy: { maximumRetryAttempts: 0 },
+        deadLetterConfig: { arn: "arn:aws:mock:us-east-1:123456789012:Queue/web-failures" },
+      },
+    });
+    expect(
+      resourcesOfType("aws:wafv2/ipSet:IpSet").map((s) => [
+        s.inputs.ipAddressVersion,
+        s.inputs.scope,
+        s.inputs.addresses,
+      ]),
+    ).toEqual([
+      ["IPV4", "REGIONAL", []],
+      ["IPV6", "REGIONAL", []],
+    ]);
+    expect(resourcesOfType("aws:wafv2/webAclRule:WebAclRule")[0]!.inputs).toMatchObject({
+      webAclArn: WEB_ACL,
+      priority: 10,
+      action: { block: {} },
+    });
+  });
+});
+
+describe("PersonaFleet IAM", () => {
+  it("gives instances only the CloudWatch agent and SSM managed policies, through one profile per fleet", async () => {
+    seedFleet(10);
+    await settled();
+    expect(resourcesOfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs)).toEqual(
+      [
+        { role: "personas-web-instance", policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" },
+        { role: "personas-web-instance", policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+      ],
+    );
+    expect(resourcesOfType("aws:iam/instanceProfile:InstanceProfile")).toHaveLength(1);
+  });
+
+  it("scopes every responder: no iam action, and nothing mutating on * or on instances without the fleet-tag condition", async () => {
+    seedFleet(1);
+    await settled();
+    const statements = Object.values(policies()).flatMap((p) => p.Statement);
+    expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith("iam:"))).toEqual([]);
+    for (const statement of statements) {
+      const resources = ([] as string[]).concat(statement.Resource);
+      const broad = resources.some((r) => r === "*" || r.endsWith(":instance/*"));
+      if (broad && !isReadOnly(statement)) expect(statement.Condition, statement.Sid).toBeDefined();
+    }
+    expect(policies()["web-scale"]!.Statement.slice(0, 2)).toEqual([
+      {
+        Sid: "DescribeInstances",
+        Effect: "Allow",
+        Action: ["ec2:DescribeInstanceStatus", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances"],
+        Resource: "*",
+      },
+      {
+        Sid: "ResizeFleetInstances",
+        Effect: "Allow",
+        Action: ["ec2:ModifyInstanceAttribute", "ec2:StartInstances", "ec2:StopInstances"],
+        Resource: "arn:aws:ec2:us-east-1:123456789012:instance/*",
+        Condition: { StringEquals: { "aws:ResourceTag/persona:fleet": "web" } },
+      },
+    ]);
+    expect(policies()["web-firewall"]!.Statement[0]).toEqual({
+      Sid: "UpdateFleetIpSets",
+      Effect: "Allow",
+      Action: ["wafv2:GetIPSet", "wafv2:UpdateIPSet"],
+      Resource: [
+        "arn:aws:mock:us-east-1:123456789012:IpSet/web-HighTraffic-threatintel-example-com-ipv4",
+        "arn:aws:mock:us-east-1:123456789012:IpSet/web-HighTraffic-threatintel-example-com-ipv6",
+      ],
+    });
+  });
+});
+
+describe("PersonaFleet user data", () => {
+  const pinned = personaOf(
+    "Name: Pinned\nSoftwareStack:\n  - Nginx 1.24\n  - Redis\nTelemetryTriggers:\n  - Condition: Memory > 90% for 10 minutes\n    Action: Scale up to 16 cores\n  - Condition: Network Latency > 200ms\n    Action: Scale up to 16 cores\n",
+    "e",
+  );
+
+  it("installs the pinned packages with apt on Ubuntu and enables their services", async () => {
+    new PersonaFleet("api", {
+      ami: "ami-1",
+      os: "ubuntu",
+      defaultPersona: pinned,
+      instances: [{ name: "api-1" }],
+    });
+    await settled();
+    const userData = resourceNamed("aws:ec2/instance:Instance", "api-api-1").inputs.userData as string;
+    expect(userData).toContain(
+      "apt-get update -y\n# SoftwareStack\napt-get install -y --no-install-recommends curl ca-certificates nginx=1.24* redis-server\nsystemctl enable --now nginx redis-server\n",
+    );
+  });
+
+  it("pins with dnf on Amazon Linux", async () => {
+    new PersonaFleet("api", {
+      ami: "ami-1",
+      os: "amazon-linux",
+      defaultPersona: pinned,
+      instances: [{ name: "api-1" }],
+    });
+    await settled();
+    expect(resourceNamed("aws:ec2/instance:Instance", "api-api-1").inputs.userData).toContain(
+      "dnf install -y nginx-1.24* redis6\n",
+    );
+  });
+
+  it("configures the CloudWatch agent for exactly the memory metric, aggregated to InstanceId", async () => {
+    new PersonaFleet("api", {
+      ami: "ami-1",
+      os: "ubuntu",
+      defaultPersona: pinned,
+      instances: [{ name: "api-1" }],
+    });
+    await settled();
+    const userData = resourceNamed("aws:ec2/instance:Instance", "api-api-1").inputs.userData as string;
+    const config = userData.split("<<'PERSONAS_CWAGENT_CONFIG'\n")[1]!.split("\nPERSONAS_CWAGENT_CONFIG")[0]!;
+    expect(JSON.parse(config)).toEqual({
+      agent: { metrics_collection_interval: 60, run_as_user: "root" },
+      metrics: {
+        namespace: "CWAgent",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudWatch agent's own placeholder
+        append_dimensions: { InstanceId: "${aws:InstanceId}" },
+        aggregation_dimensions: [["InstanceId"]],
+        metrics_collected: { mem: { measurement: ["used_percent"], metrics_collection_interval: 60 } },
+      },
+    });
+    expect(userData).toContain(
+      "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json",
+    );
+  });
+
+  it("installs the personas agent, publishing NetworkLatency with the instance id filled in at boot", async () => {
+    new PersonaFleet("api", {
+      ami: "ami-1",
+      os: "ubuntu",
+      defaultPersona: pinned,
+      instances: [{ name: "api-1" }],
+      agent: { source: { url: "https://artifacts.example.com/personas-agent.cjs", sha256: "f".repeat(64) } },
+    });
+    await settled();
+    const userData = resourceNamed("aws:ec2/instance:Instance", "api-api-1").inputs.userData as string;
+    expect(userData).toContain(
+      "curl -fsSL --proto '=https' -o /tmp/personas-agent.cjs 'https://artifacts.example.com/personas-agent.cjs'\n" +
+        `echo '${"f".repeat(64)}  /tmp/personas-agent.cjs' | sha256sum -c -\n`,
+    );
+    const config = userData.split("<<'PERSONAS_AGENT_CONFIG'\n")[1]!.split("\nPERSONAS_AGENT_CONFIG")[0]!;
+    expect(JSON.parse(config)).toEqual({
+      version: 1,
+      dimensions: { InstanceId: "__PERSONAS_INSTANCE_ID__" },
+      metrics: [{ name: "NetworkLatency", signal: "probe.latency", period: 60 }],
+      probes: { targets: [{ name: "local-http", kind: "http", url: "http://127.0.0.1/" }] },
+    });
+    expect(userData).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable
+      'sed -i "s/__PERSONAS_INSTANCE_ID__/${INSTANCE_ID}/" /etc/personas-agent/config.json\nsystemctl daemon-reload\nsystemctl enable --now personas-agent.service\n',
+    );
+  });
+});
+
+describe("PersonaFleet bad input fails at preview", () => {
+  it("names the instance no persona matches and the ways to give it one", () => {
+    const act = () =>
+      new PersonaFleet("web", { ami: "ami-1", instances: [{ name: "db-1", tags: { role: "db" } }] });
+    expect(act).toThrow(NoPersonaError);
+    expect(act).toThrow(
+      "PersonaFleet 'web': instance 'db-1': it names no persona and the component has no resolver or default persona (tags {role=db}). Fix: give the instance a persona (`persona`), add a mapping rule that matches its tags, or set `defaultPersona` on the component.",
+    );
+  });
+
+  it("reports a resolver that matches nothing with the instance's tags", () => {
+    const act = () =>
+      new PersonaFleet("web", {
+        ami: "ami-1",
+        resolve: () => undefined,
+        instances: [{ name: "db-1", tags: { role: "db" } }],
+      });
+    expect(act).toThrow(
+      "PersonaFleet 'web': instance 'db-1': no mapping rule matches its tags {role=db}. Fix: give the instance a persona (`persona`), add a mapping rule that matches its tags, or set `defaultPersona` on the component.",
+    );
+  });
+
+  it("refuses an instance claimed by two personas", () => {
+    const act = () =>
+      new PersonaFleet("web", {
+        ami: "ami-1",
+        firewall: { webAclArn: WEB_ACL },
+        instances: [{ name: "web-1", persona: seedPersona, tags: { "persona:name": "LockedDown" } }],
+      });
+    expect(act).toThrow(PersonaConflictError);
+    expect(act).toThrow(
+      "PersonaFleet 'web': instance 'web-1': it is given persona HighTraffic but its tag persona:name=LockedDown names another. Fix: remove the persona:name tag (the library writes it) or give the instance persona LockedDown.",
+    );
+  });
+
+  it("refuses a WAF feed without a web ACL, naming the first instance that needs it", () => {
+    const act = () =>
+      new PersonaFleet("web", { ami: "ami-1", defaultPersona: seedPersona, instances: [{ name: "web-1" }] });
+    expect(act).toThrow(MissingTargetError);
+    expect(act).toThrow(
+      "PersonaFleet 'web': instance 'web-1': its persona HighTraffic feed 'threatintel-example-com' (https://threatintel.example.com/latest_ips) updates a firewall list, and the component has no place to enforce it. Fix: pass firewall.webAclArn (a WAF web ACL; lists up to 10,000 CIDRs per IP version) or firewall.networkAclId (a network ACL; lists up to 18 entries).",
+    );
+  });
+
+  it("refuses both a web ACL and a network ACL", () => {
+    const act = () => seedFleet(1, { firewall: { webAclArn: WEB_ACL, networkAclId: "acl-0123" } });
+    expect(act).toThrow(
+      "PersonaFleet 'web': Only one of [firewall.webAclArn] and [firewall.networkAclId] can be specified. Fix: keep the web ACL for lists longer than 18 entries, or the network ACL for short lists.",
+    );
+  });
+
+  it("asks for an SNS topic for every channel the personas notify", () => {
+    const paging = personaOf(
+      "Name: Paging\nTelemetryTriggers:\n  - Condition: CPU > 95% for 5 minutes\n    Action: Notify ops-team\n",
+      "b",
+    );
+    const act = () =>
+      new PersonaFleet("web", { ami: "ami-1", defaultPersona: paging, instances: [{ name: "web-1" }] });
+    expect(act).toThrow(
+      "PersonaFleet 'web': its personas notify 'ops-team' but `notifications` maps no SNS topic to it. Fix: pass notifications: { \"ops-team\": topic.arn }.",
+    );
+  });
+
+  it("refuses two instances with one name", () => {
+    const act = () => seedFleet(1, { instances: [{ name: "web-1" }, { name: "web-1" }] });
+    expect(act).toThrow(
+      "PersonaFleet 'web': instance 'web-1': two instances have this name. Fix: give every instance of the fleet its own name.",
+    );
+  });
+});
