@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parsePersona } from "../../src/pdl/parse.js";
+import { planPersona } from "../../src/plan/plan.js";
+import { agentMetricsOf, okResponders, withCloudSize } from "../../src/plan/render.js";
+
+const seed = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), { file: "HighTraffic.yaml" });
+const input = { persona: seed, ref: { name: "HighTraffic", version: "1.0.0", digest: "d".repeat(64) } };
+
+describe("withCloudSize", () => {
+  it("picks the cheapest AWS size meeting the seed's 8 cores, 32 GB and 10 Gbps when resolution chose none", () => {
+    expect(withCloudSize(input, "aws").size).toEqual({
+      cloud: "aws",
+      name: "c7g.8xlarge",
+      reason: expect.stringContaining("c7g.8xlarge"),
+      runnerUp: "m7g.8xlarge",
+    });
+  });
+
+  it("narrows the choice to the AMI's architecture and keeps a size resolution already chose", () => {
+    expect(withCloudSize(input, "aws", { architecture: "x86_64" }).size?.name).not.toMatch(/g\./);
+    const sized = { ...input, size: { cloud: "aws" as const, name: "m7i.2xlarge" } };
+    expect(withCloudSize(sized, "aws")).toBe(sized);
+  });
+});
+
+describe("okResponders", () => {
+  it("sends an activate alarm's recovery to its responders and a clear alarm's nowhere", () => {
+    const persona = parsePersona(
+      "Name: Web\nTelemetryTriggers:\n  - Condition: CPU > 80% for 5 minutes\n    Action: Scale up to 16 cores\n    Clear: after 15 minutes\n",
+    );
+    const plan = planPersona({ persona, ref: { name: "Web", version: "1.0.0", digest: "9".repeat(64) } });
+    expect(plan.alarms.map((a) => [a.id, okResponders(a)])).toEqual([
+      ["cpu-utilization-above-80", ["scale"]],
+      ["cpu-utilization-above-80-clear", []],
+    ]);
+  });
+});
+
+describe("agentMetricsOf", () => {
+  it("maps network latency to the agent's probe latency at a 60 s period", () => {
+    expect(agentMetricsOf(planPersona(input).telemetry)).toEqual([
+      { name: "NetworkLatency", signal: "probe.latency", period: 60 },
+    ]);
+  });
+
+  it("publishes at high resolution when an alarm needs a sub-minute period", () => {
+    expect(
+      agentMetricsOf({
+        native: [],
+        cloudAgent: [],
+        personasAgent: [{ metricId: "error-rate", metricName: "ErrorRate", periodSeconds: 10 }],
+      }),
+    ).toEqual([{ name: "ErrorRate", signal: "log.errorRate", period: 10 }]);
+  });
+});
