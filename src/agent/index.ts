@@ -1,8 +1,23 @@
 /**
  * The on-VM telemetry agent: probes and log-derived metrics the cloud does not collect, published to
- * CloudWatch (the publisher is an interface, so other backends can follow).
+ * CloudWatch (the publisher is an interface, so other backends can follow). The bundled agent talks
+ * to AWS without the SDK (`CloudWatchQueryPublisher`, `SsmParameterReader`); the SDK-based
+ * `CloudWatchPublisher` stays for programs that already load the SDK.
  */
 export { type AgentStats, TelemetryAgent, type TelemetryAgentOptions } from "./agent.js";
+export {
+  AwsClient,
+  type AwsClientOptions,
+  type CredentialSource,
+  type DefaultCredentialsOptions,
+  defaultCredentials,
+  type HttpAnswer,
+  httpExchange,
+  InstanceMetadata,
+  type InstanceMetadataOptions,
+  resolveRegion,
+  serviceEndpoint,
+} from "./aws.js";
 export { type BundleAgentOptions, bundleAgent } from "./bundle.js";
 export {
   type BatchLimits,
@@ -13,6 +28,14 @@ export {
   PUT_METRIC_DATA_LIMITS,
   toCloudWatchDatum,
 } from "./cloudwatch.js";
+export {
+  CloudWatchQueryPublisher,
+  type CloudWatchQueryPublisherOptions,
+  encodePutMetricData,
+  encodeQueryDatum,
+  parseQueryError,
+  queryDatumBytes,
+} from "./cloudwatch-query.js";
 export {
   AGENT_CONFIG_VERSION,
   AgentConfig,
@@ -29,7 +52,13 @@ export {
   parseAgentConfig,
   TcpProbeTarget,
 } from "./config.js";
-export { AgentConfigError, PublishError } from "./errors.js";
+export {
+  AgentConfigError,
+  AwsCredentialsError,
+  AwsRegionError,
+  AwsRequestError,
+  PublishError,
+} from "./errors.js";
 export { type AgentLogger, jsonLineLogger, type LogFields } from "./logger.js";
 export { type ProbeResult, ProbeRounds, probeAll, probeHttp, probeTarget, probeTcp } from "./probes.js";
 export {
@@ -40,6 +69,14 @@ export {
   type PublishQueueOptions,
   type PublishStats,
 } from "./publisher.js";
+export {
+  type AwsCredentials,
+  amzDate,
+  type SignableRequest,
+  type SigningScope,
+  signRequest,
+} from "./sigv4.js";
+export { SsmParameterReader } from "./ssm.js";
 export { PeriodSamples, percentile, type StatisticSet, singleValue } from "./stats.js";
 export {
   type AgentInstallOptions,

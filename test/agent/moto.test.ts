@@ -1,17 +1,35 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type AgentLogger,
+  AwsRequestError,
   CloudWatchPublisher,
+  CloudWatchQueryPublisher,
+  type MetricPublisher,
   parseAgentConfig,
+  SsmParameterReader,
   TelemetryAgent,
 } from "../../src/agent/index.js";
 import { motoClientConfig, motoEndpoint, noMoto } from "../support/moto.js";
 
 const quiet: AgentLogger = { info: () => {}, warn: () => {}, error: () => {} };
 const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
+
+/** Both CloudWatch publishers: the SDK-free one the bundled agent uses, and the SDK-based one. */
+const publishers: { name: string; create: (endpoint: string) => MetricPublisher & { destroy?(): void } }[] = [
+  {
+    name: "CloudWatchQueryPublisher",
+    create: (endpoint) => new CloudWatchQueryPublisher({ region: "us-east-1", endpoint, credentials }),
+  },
+  {
+    name: "CloudWatchPublisher",
+    create: (endpoint) =>
+      new CloudWatchPublisher({ clientConfig: { ...motoClientConfig(), endpoint, credentials } }),
+  },
+];
 
 function configFor(endpoint: string, instanceId: string, maxBufferedDatums = 10_000) {
   return parseAgentConfig(
@@ -53,14 +71,16 @@ async function readBack(
   return (result.Datapoints ?? []).sort((a, b) => a.Timestamp!.getTime() - b.Timestamp!.getTime());
 }
 
-describe.skipIf(noMoto)("CloudWatch publishing against moto", () => {
+describe.skipIf(noMoto).each(publishers)("$name against moto", ({ name, create }) => {
+  // One instance per publisher, so their datapoints never mix in the shared moto.
+  const readbackId = `i-readback-${name}`;
   it("publishes statistic sets that GetMetricStatistics reads back", async () => {
     // Prepare
     let now = Math.floor(Date.now() / 10_000) * 10_000 - 60_000;
     const start = now;
-    const publisher = new CloudWatchPublisher({ clientConfig: { ...motoClientConfig(), credentials } });
+    const publisher = create(motoEndpoint);
     const agent = new TelemetryAgent({
-      config: configFor(motoEndpoint, "i-readback"),
+      config: configFor(motoEndpoint, readbackId),
       publisher,
       logger: quiet,
       clock: () => now,
@@ -75,12 +95,12 @@ describe.skipIf(noMoto)("CloudWatch publishing against moto", () => {
     now += 10_000;
     agent.closePeriods();
     await agent.flush();
-    publisher.destroy();
+    publisher.destroy?.();
 
     // Assess
     const client = new CloudWatchClient(motoClientConfig());
-    const latency = await readBack(client, "i-readback", "NetworkLatency", start - 1, start + 30_000);
-    const failures = await readBack(client, "i-readback", "ProbeFailures", start - 1, start + 30_000);
+    const latency = await readBack(client, readbackId, "NetworkLatency", start - 1, start + 30_000);
+    const failures = await readBack(client, readbackId, "ProbeFailures", start - 1, start + 30_000);
     client.destroy();
     expect(latency).toEqual([
       {
@@ -109,9 +129,7 @@ describe.skipIf(noMoto)("CloudWatch publishing against moto", () => {
       const endpoint = `http://127.0.0.1:${port}`;
       moto = await startMoto(port);
       let now = Math.floor(Date.now() / 10_000) * 10_000 - 300_000;
-      const publisher = new CloudWatchPublisher({
-        clientConfig: { ...motoClientConfig(), endpoint, credentials },
-      });
+      const publisher = create(endpoint);
       const capacity = 12;
       const agent = new TelemetryAgent({
         config: configFor(endpoint, "i-outage", capacity),
@@ -160,9 +178,44 @@ describe.skipIf(noMoto)("CloudWatch publishing against moto", () => {
       const client = new CloudWatchClient({ ...motoClientConfig(), endpoint });
       const latency = await readBack(client, "i-outage", "NetworkLatency", now - 400_000, now + 10_000);
       client.destroy();
-      publisher.destroy();
+      publisher.destroy?.();
       expect(latency.map((d) => d.Maximum)).toEqual([106, 107, 108, 109, 500]);
     });
+  });
+});
+
+describe.skipIf(noMoto)("SsmParameterReader against moto", () => {
+  const name = "/personas/test/agent";
+  const ssm = new SSMClient(motoClientConfig());
+  afterAll(async () => {
+    await ssm.send(new DeleteParameterCommand({ Name: name })).catch(() => undefined);
+    ssm.destroy();
+  });
+
+  it("reads a SecureString parameter, decrypted", async () => {
+    await ssm.send(
+      new PutParameterCommand({ Name: name, Value: '{"version":1}', Type: "SecureString", Overwrite: true }),
+    );
+
+    const value = await new SsmParameterReader({
+      region: "us-east-1",
+      endpoint: motoEndpoint,
+      credentials,
+    }).get(name);
+
+    expect(value).toBe('{"version":1}');
+  });
+
+  it("reports a missing parameter with SSM's error code, not retryable", async () => {
+    const reader = new SsmParameterReader({ region: "us-east-1", endpoint: motoEndpoint, credentials });
+
+    const error = (await reader.get("/personas/missing").catch((e: unknown) => e)) as AwsRequestError;
+
+    expect(error).toBeInstanceOf(AwsRequestError);
+    expect([error.errorCode, error.status, error.retryable]).toEqual(["ParameterNotFound", 400, false]);
+    expect(error.message).toMatch(
+      /^SSM GetParameter of \/personas\/missing failed \(HTTP 400\): ParameterNotFound: /,
+    );
   });
 });
 
