@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -6,6 +9,8 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { beforeEach, describe, expect, it } from "vitest";
+import { runAsync } from "../../src/cli/main.js";
+import { publishCommand } from "../../src/cli/publish.js";
 import {
   DigestMismatchError,
   NoMatchingVersionError,
@@ -216,6 +221,58 @@ describe.skipIf(noMoto)("S3PersonaRepository (against moto)", () => {
     // Assess
     await expect(read).rejects.toThrow(
       "Child@1.0.0 (s3://acme-personas/personas/Child/1.0.0.json) extends 'Parent@^1', which cannot be found: The repository has no persona 'Parent'; it has Child. Chain: Child@1.0.0 → Parent@^1.",
+    );
+  });
+
+  it("personas publish prints what it wrote, then leaves unchanged versions alone", async () => {
+    // Act
+    const first = await publishCommand({ dir: "personas", bucket: BUCKET, client });
+    const second = await publishCommand({ dir: "personas", bucket: BUCKET, prefix: "personas", client });
+
+    // Assess
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout.split("\n")[0]).toMatch(
+      /^published ApiServer@2\.0\.0 sha256:[0-9a-f]{64} → s3:\/\/acme-personas\/personas\/ApiServer\/2\.0\.0\.json \(version \S+\)$/,
+    );
+    expect(first.stdout.trimEnd().split("\n")).toHaveLength(7);
+    expect(second.exitCode).toBe(0);
+    expect(
+      second.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => line.split(" ").slice(0, 2).join(" ")),
+    ).toEqual([
+      "unchanged ApiServer@2.0.0",
+      "unchanged BatchWorker@1.0.0",
+      "unchanged HighTraffic@1.2.0",
+      "unchanged HighTraffic@1.3.0",
+      "unchanged LockedDown@1.0.0",
+      "unchanged WebBase@1.0.0",
+      "unchanged WebBase@1.1.0",
+    ]);
+  });
+
+  it("personas publish refuses a directory with a broken Extends chain and publishes nothing", async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), "personas-publish-"));
+    writeFileSync(join(dir, "Child.yaml"), persona("Child", "1.0.0", 2, "Extends: Missing@^1\n"));
+
+    // Act
+    const result = await publishCommand({ dir, bucket: BUCKET, client });
+
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(
+      `personas: Child@1.0.0 (${join(dir, "Child.yaml")}) extends 'Missing@^1', which cannot be found: The repository has no persona 'Missing'; it has Child. Chain: Child@1.0.0 → Missing@^1.\nnothing was published\n`,
+    );
+    expect(await remote.names()).toEqual([]);
+  });
+
+  it("personas publish needs a directory and a bucket (exit 2)", async () => {
+    const result = await runAsync(["publish", "personas"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr!.split("\n")[0]).toBe(
+      "personas: publish needs one persona directory and --bucket <bucket>",
     );
   });
 });
