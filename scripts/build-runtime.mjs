@@ -34,8 +34,14 @@ const STUBS = [
     `export const toJSONSchema = ${NOT_BUNDLED("toJSONSchema")};
      export const aggregateChecks = ${NOT_BUNDLED("toJSONSchema")};`,
   ],
-  [/\/zod\/v4\/core\/json-schema-generator\.js$/, `export class JSONSchemaGenerator { constructor() { (${NOT_BUNDLED("JSONSchemaGenerator")})(); } }`],
-  [/\/zod\/v4\/classic\/from-json-schema\.js$/, "export function fromJSONSchema() { throw new Error('zod fromJSONSchema is not bundled in the responders'); }"],
+  [
+    /\/zod\/v4\/core\/json-schema-generator\.js$/,
+    `export class JSONSchemaGenerator { constructor() { (${NOT_BUNDLED("JSONSchemaGenerator")})(); } }`,
+  ],
+  [
+    /\/zod\/v4\/classic\/from-json-schema\.js$/,
+    "export function fromJSONSchema() { throw new Error('zod fromJSONSchema is not bundled in the responders'); }",
+  ],
 ];
 
 /** esbuild plugin replacing unused zod modules with stubs. */
@@ -76,13 +82,27 @@ export async function buildRuntime({ outdir = OUT, minify = true } = {}) {
     });
     const inputs = Object.values(built.metafile.outputs)[0]?.inputs ?? {};
     let zod = 0;
-    for (const [path, info] of Object.entries(inputs)) if (/node_modules[\\/]zod[\\/]/.test(path)) zod += info.bytesInOutput;
+    for (const [path, info] of Object.entries(inputs))
+      if (/node_modules[\\/]zod[\\/]/.test(path)) zod += info.bytesInOutput;
     results.push({ kind, file: outfile, bytes: statSync(outfile).size, zodBytes: zod, inputs });
   }
   return results;
 }
 
+// CLI: `node scripts/build-runtime.mjs [--outdir DIR] [--json]`; --json prints [{ kind, file, bytes, zodBytes }].
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await buildRuntime();
-  for (const r of results) console.log(`${r.file}  ${(r.bytes / 1024).toFixed(1)} KiB (zod ${(r.zodBytes / 1024).toFixed(1)} KiB)`);
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--outdir");
+  const results = await buildRuntime(at >= 0 ? { outdir: args[at + 1] } : {});
+  if (args.includes("--json")) {
+    console.log(
+      JSON.stringify(results.map(({ kind, file, bytes, zodBytes }) => ({ kind, file, bytes, zodBytes }))),
+    );
+  } else {
+    for (const r of results) {
+      console.log(
+        `${r.file}  ${(r.bytes / 1024).toFixed(1)} KiB (zod ${(r.zodBytes / 1024).toFixed(1)} KiB)`,
+      );
+    }
+  }
 }

@@ -152,17 +152,15 @@ describe("value-feed responder", () => {
       mocks.state.manifest.feeds["WebBase-threat"]!.url =
         `http://127.0.0.1:${(server.address() as AddressInfo).port}/level.json`;
       // The dispatch lists the persona's instances by tag; the scale responder then describes one.
-      mocks.ec2
-        .on(DescribeInstancesCommand)
-        .callsFake(async (input) =>
-          input.Filters === undefined
-            ? mocks.state.instance.describe()
-            : {
-                Reservations: [
-                  { Instances: [{ InstanceId: INSTANCE, Tags: [{ Key: "persona:digest", Value: DIGEST }] }] },
-                ],
-              },
-        );
+      mocks.ec2.on(DescribeInstancesCommand).callsFake(async (input) =>
+        input.Filters === undefined
+          ? mocks.state.instance.describe()
+          : {
+              Reservations: [
+                { Instances: [{ InstanceId: INSTANCE, Tags: [{ Key: "persona:digest", Value: DIGEST }] }] },
+              ],
+            },
+      );
       lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
       let clock = Date.parse("2025-01-09T12:00:00Z");
       const handler = createValueFeedResponder({
