@@ -245,8 +245,8 @@ function diffLines(expected: readonly string[], actual: readonly string[]): stri
       out.push(`  ${expected[i]}`);
       i++;
       j++;
-    } else if (j < n && (i === m || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) out.push(`+ ${actual[j++]}`);
-    else out.push(`- ${expected[i++]}`);
+    } else if (i < m && (j === n || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) out.push(`- ${expected[i++]}`);
+    else out.push(`+ ${actual[j++]}`);
   }
   return out;
 }

@@ -1,0 +1,198 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { run } from "../../src/cli/main.js";
+import { PersonaTestFileError } from "../../src/sim/errors.js";
+import { runPersonaTestFile } from "../../src/sim/persona-test.js";
+import { seedPlan } from "./fixtures.js";
+
+function scratch(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "personas-sim-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const failing = `persona: ${join(process.cwd(), "examples/HighTraffic.yaml")}
+tests:
+  - name: expects the alarm a minute early
+    series:
+      cpu: "50x9 90x4 50x4"
+      network-latency: "20x17"
+    expect:
+      alarms:
+        - { at: 13m, alarm: cpu-utilization-above-80, state: ALARM }
+      actions:
+        - { at: 13m, source: cpu-utilization-above-80, outcome: ran }
+`;
+
+describe("runPersonaTestFile", () => {
+  it("passes a case whose expectations hold", () => {
+    const report = runPersonaTestFile(
+      {
+        persona: "seed",
+        tests: [
+          {
+            name: "fires",
+            series: { cpu: "90x4" },
+            expect: { alarms: [{ at: "4m", alarm: "cpu-utilization-above-80", state: "ALARM" }] },
+          },
+        ],
+      },
+      "t.yaml",
+      () => seedPlan,
+    );
+
+    expect(report.results).toEqual([{ name: "fires", passed: true, failures: [] }]);
+  });
+
+  it("reports each difference, with a line diff of the actions", () => {
+    const report = runPersonaTestFile(
+      {
+        persona: "seed",
+        tests: [
+          {
+            name: "early",
+            series: { cpu: "50x9 90x4 50x4", "network-latency": "20x17" },
+            expect: {
+              alarms: [
+                { at: "13m", alarm: "cpu-utilization-above-80", state: "ALARM" },
+                { at: "1m", alarm: "cpu-high", state: "OK" },
+              ],
+              actions: [{ at: "13m", source: "cpu-utilization-above-80", outcome: "ran" }],
+              size: [{ at: "20m", size: "m7i.2xlarge" }],
+            },
+          },
+        ],
+      },
+      "t.yaml",
+      () => seedPlan,
+    );
+
+    expect(report.results[0]!.failures).toEqual([
+      "alarm cpu-utilization-above-80 at 00:13: expected ALARM, got OK (datapoint 90)",
+      "alarm 'cpu-high' does not exist; the persona's alarms are cpu-utilization-above-80, network-latency-above-100",
+      "actions differ (- expected, + actual):\n    - 00:13 cpu-utilization-above-80 ran\n    + 00:14 cpu-utilization-above-80 ran",
+      "size at 00:20: expected m7i.2xlarge, got c7g.8xlarge",
+    ]);
+  });
+
+  it("rejects a malformed file with every problem and its path", () => {
+    expect(() =>
+      runPersonaTestFile(
+        {
+          persona: "seed",
+          tests: [{ name: "x", series: {}, expect: { alarms: [{ at: "1m", state: "ON" }] } }],
+        },
+        "t.yaml",
+        () => seedPlan,
+      ),
+    ).toThrow(PersonaTestFileError);
+    try {
+      runPersonaTestFile({ tests: [] }, "t.yaml", () => seedPlan);
+    } catch (error) {
+      expect((error as Error).message).toBe(
+        "t.yaml: invalid test file:\n  - persona: Invalid input: expected string, received undefined\n  - tests: Too small: expected array to have >=1 items",
+      );
+    }
+  });
+});
+
+describe("personas test", () => {
+  it("passes every example persona's tests (exit 0)", () => {
+    const result = run(["test", "examples/tests"]);
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(
+      "✔ examples/tests/HighTraffic.test.yaml › the CPU trigger fires on the fifth breaching minute, not the fourth",
+    );
+    expect(result.stdout).toMatch(/\n17 passed, 0 failed, in 8 files\n$/);
+  });
+
+  it("exits 1 with a diff when a case fails", () => {
+    const dir = scratch({ "seed.test.yaml": failing });
+
+    const result = run(["test", dir]);
+
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe(
+      `✘ ${join(dir, "seed.test.yaml")} › expects the alarm a minute early\n` +
+        "    alarm cpu-utilization-above-80 at 00:13: expected ALARM, got OK (datapoint 90)\n" +
+        "    actions differ (- expected, + actual):\n" +
+        "        - 00:13 cpu-utilization-above-80 ran\n" +
+        "        + 00:14 cpu-utilization-above-80 ran\n" +
+        "\n0 passed, 1 failed, in 1 file\n",
+    );
+  });
+
+  it("exits 2 on usage errors", () => {
+    expect(run(["test"]).exitCode).toBe(2);
+    expect(run(["test", "no/such/dir"]).stderr).toContain("cannot read 'no/such/dir': ENOENT");
+  });
+});
+
+describe("personas simulate", () => {
+  it("prints the timeline of a scenario and writes the report", () => {
+    const out = mkdtempSync(join(tmpdir(), "personas-report-"));
+
+    const result = run([
+      "simulate",
+      "examples/HighTraffic.yaml",
+      "--scenario",
+      "spike",
+      "--params",
+      "at=10m,duration=6m",
+      "--initial-size",
+      "m7i.2xlarge",
+      "--out",
+      out,
+    ]);
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(
+      "   00:14  ran Scale up to 16 cores (cpu-utilization-above-80) → changed: m7i.2xlarge → m7i.4xlarge (16 vCPU, 64 GiB)",
+    );
+    expect(result.stdout).toContain(
+      `Report written to ${join(out, "index.html")} (2 charts, ${join(out, "timeline.txt")}, ${join(out, "timeline.json")})`,
+    );
+    expect(readFileSync(join(out, "HighTraffic-cpu-utilization-above-80.svg"), "utf8")).toMatch(
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
+    );
+  });
+
+  it("replays a CSV file and prints JSON", () => {
+    const dir = scratch({
+      "t.csv": "time,cpu,network-latency\n0,95,20\n1m,95,20\n2m,95,20\n3m,95,20\n4m,95,20\n",
+    });
+
+    const result = run([
+      "simulate",
+      "examples/HighTraffic.yaml",
+      "--telemetry",
+      join(dir, "t.csv"),
+      "--format",
+      "json",
+    ]);
+
+    const json = JSON.parse(result.stdout) as {
+      rows: { time: string; triggers: Record<string, { state: string }> }[];
+    };
+    expect(json.rows.map((r) => r.triggers["cpu-utilization-above-80"]!.state)).toEqual([
+      "OK",
+      "OK",
+      "OK",
+      "OK",
+      "ALARM",
+    ]);
+  });
+
+  it("exits 2 on usage errors", () => {
+    expect(run(["simulate"]).stderr).toContain("simulate needs exactly one persona file or reference");
+    expect(run(["simulate", "examples/HighTraffic.yaml", "--scenario", "meteor"]).stderr).toContain(
+      "unknown scenario 'meteor'; the built-in scenarios are steady, spike, ramp, flapping, outage, feed-outage, day",
+    );
+    expect(
+      run(["simulate", "examples/HighTraffic.yaml", "--scenario", "spike", "--telemetry", "t.csv"]).stderr,
+    ).toContain("Only one of --scenario and --telemetry can be specified");
+  });
+});
