@@ -90,7 +90,8 @@ const MAYBE_NOT_STRING = new Set([..."~nNtTfF0123456789+-."].map((c) => c.charCo
 
 /** The value of a plain scalar under the core schema, tags tried in the library's order. */
 export function resolvePlainScalar(source: string): unknown {
-  if (!MAYBE_NOT_STRING.has(source.charCodeAt(0))) return source;
+  // No core-schema null, boolean or number contains a space: "8 cores", "10 minutes" are text.
+  if (!MAYBE_NOT_STRING.has(source.charCodeAt(0)) || source.includes(" ")) return source;
   if (NULL.test(source)) return null;
   if (BOOL.test(source)) return source[0] === "t" || source[0] === "T";
   if (INT_OCT.test(source)) return Number.parseInt(source.substring(2), 8);
@@ -250,11 +251,6 @@ class Reader {
     return this.lineEnd < this.length ? this.lineEnd + 1 : this.length;
   }
 
-  private triviaHasComment(): boolean {
-    for (let i = 0; i < this.triviaCount; i++) if (this.triviaColumn[i]! >= 0) return true;
-    return false;
-  }
-
   private isSequenceItem(at: number): boolean {
     return (
       this.text.charCodeAt(at) === DASH && (at + 1 === this.lineEnd || this.text.charCodeAt(at + 1) === SPACE)
@@ -386,19 +382,21 @@ class Reader {
       if (below > column || (below === column && this.isSequenceItem(this.content)))
         return this.blockNode(below, path, depth);
     }
-    return this.empty(at, comment, path, depth);
+    return this.empty(at, comment, path, depth, column);
   }
 
   /** A block sequence whose first `-` is the current line's content, at `column`. */
   private blockSeq(column: number, path: string, depth: number): unknown[] {
     const span = this.span(path, this.content, this.content, depth);
     const out: unknown[] = [];
+    // Comment lines left over from the previous item belong to this item's `-` in the library.
+    let commentBefore = false;
     for (let index = 0; ; index++) {
       const childPath = `${path}[${index}]`;
       const at = this.skipSpaces(this.content + 1);
       let value: unknown;
       if (at === this.lineEnd || this.text.charCodeAt(at) === HASH) {
-        const comment = at < this.lineEnd;
+        const comment = commentBefore || at < this.lineEnd;
         this.advance(this.nextLine());
         value =
           !this.atEnd && this.column > column
@@ -417,6 +415,7 @@ class Reader {
       if (this.atEnd || this.column < column) break;
       if (this.column > column) outside();
       if (!this.isSequenceItem(this.content)) break;
+      commentBefore = this.pendingColumn >= 0;
       this.pendingColumn = -1;
     }
     this.close(column, span.end);
@@ -429,12 +428,29 @@ class Reader {
     return this.blockMap(column, this.content, path, depth);
   }
 
-  /** An empty value (null) placed at `at`; comments near it change its range, so leave those. */
-  private empty(at: number, comment: boolean, path: string, depth: number): null {
-    if (comment || this.triviaHasComment()) outside();
+  /**
+   * An empty value (null) at `at`, after its `:` or `-` and spaces, with the current line the next
+   * content. With no comment near it the node is empty; with one, it runs over the blank and
+   * comment lines up to the next content, except that before the next key of its own mapping
+   * (`nextKeyColumn`) the library hands the lines from the second line break after the last
+   * comment indented deeper than that mapping over to that key.
+   */
+  private empty(at: number, inlineComment: boolean, path: string, depth: number, nextKeyColumn = -1): null {
     this.span(path, at, at, depth);
     this.pendingColumn = -1;
-    this.nodeEnd = at;
+    let end = this.content;
+    let lines = this.triviaCount;
+    if (nextKeyColumn >= 0 && !this.atEnd && this.column === nextKeyColumn) {
+      let reset = 0;
+      for (let i = 0; i < this.triviaCount; i++) if (this.triviaColumn[i]! > nextKeyColumn) reset = i + 1;
+      if (reset < this.triviaCount) {
+        lines = reset + 1;
+        end = this.triviaEnd[reset]! - 1;
+      }
+    }
+    let comment = inlineComment;
+    for (let i = 0; i < lines && !comment; i++) comment = this.triviaColumn[i]! >= 0;
+    this.nodeEnd = comment ? end : at;
     return null;
   }
 
@@ -703,7 +719,13 @@ class Reader {
   }
 }
 
-/** Sets a key the way the library path does, so `__proto__` is data, not a prototype. */
+/**
+ * Sets a key as the library path's `Object.defineProperty` does. Plain assignment makes the same
+ * property on a fresh object for every key but `__proto__` (the one setter on `Object.prototype`),
+ * and keeps objects in V8's fast mode, which makes everything that reads them later faster.
+ */
 function define(out: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
