@@ -15,16 +15,16 @@ describe("readTelemetryCsv", () => {
       { file: "t.csv" },
     );
 
-    expect([...telemetry.metrics["cpu-utilization"]!.values]).toEqual([50, 92, Number.NaN]);
-    expect([...telemetry.metrics["network-latency"]!.times]).toEqual([0, 60, 120]);
-    expect([...telemetry.values!["threat-level"]!.values]).toEqual([1, Number.NaN, 5]);
+    expect(Array.from(telemetry.metrics["cpu-utilization"]!.values)).toEqual([50, 92, Number.NaN]);
+    expect(Array.from(telemetry.metrics["network-latency"]!.times)).toEqual([0, 60, 120]);
+    expect(Array.from(telemetry.values!["threat-level"]!.values)).toEqual([1, Number.NaN, 5]);
     expect(telemetry.durationSeconds).toBe(180);
   });
 
   it("turns ISO timestamps into seconds from the first row", () => {
     const telemetry = readTelemetryCsv("time,cpu\n2026-01-01T10:00:00Z,50\n2026-01-01T10:01:00Z,60\n");
 
-    expect([...telemetry.metrics["cpu-utilization"]!.times]).toEqual([0, 60]);
+    expect(Array.from(telemetry.metrics["cpu-utilization"]!.times)).toEqual([0, 60]);
   });
 
   it("names the line and column of a bad cell, an unknown metric and unsorted rows", () => {
@@ -62,8 +62,8 @@ describe("readTelemetryJson", () => {
       }),
     );
 
-    expect([...telemetry.metrics["cpu-utilization"]!.values]).toEqual([50, Number.NaN, 90]);
-    expect([...telemetry.metrics["network-latency"]!.times]).toEqual([300]);
+    expect(Array.from(telemetry.metrics["cpu-utilization"]!.values)).toEqual([50, Number.NaN, 90]);
+    expect(Array.from(telemetry.metrics["network-latency"]!.times)).toEqual([300]);
     expect(telemetry.feeds!.ti).toEqual([
       { at: 0, body: "192.0.2.1\n192.0.2.9" },
       { at: 300, error: "timeout" },
