@@ -13,6 +13,8 @@ export const WafIpSetRef = z.strictObject({
   name: z.string().min(1),
   /** The IP set's id. */
   id: z.string().min(1),
+  /** The IP set's ARN (not needed to write it). */
+  arn: z.string().optional(),
 });
 export type WafIpSetRef = z.infer<typeof WafIpSetRef>;
 
@@ -27,7 +29,15 @@ export type WafFeedSets = z.infer<typeof WafFeedSets>;
 
 const WafIpSets = z.record(z.string(), WafFeedSets);
 const StringMap = z.record(z.string(), z.string().min(1));
-const RuleNumbers = z.record(z.string(), z.int().min(1).max(32766));
+/** The network ACL rules one list feed owns. */
+export const NetworkAclRules = z.object({
+  networkAclId: z.string().min(1),
+  /** The feed owns rule numbers firstRuleNumber … firstRuleNumber + maxEntries - 1. */
+  firstRuleNumber: z.int().min(1).max(32766),
+  maxEntries: z.int().min(1).max(40),
+});
+export type NetworkAclRules = z.infer<typeof NetworkAclRules>;
+const NetworkAclRuleMap = z.record(z.string(), NetworkAclRules);
 /** The responders a value feed can dispatch a response through. */
 export const DispatchKind = z.enum([
   "scale",
@@ -49,11 +59,11 @@ export const ENV = {
   fleetTagKey: "FLEET_TAG_KEY",
   metricsNamespace: "METRICS_NAMESPACE",
   wafIpSets: "WAF_IP_SETS",
-  networkAclId: "NETWORK_ACL_ID",
-  networkAclRuleNumbers: "NETWORK_ACL_RULE_NUMBERS",
-  notifyTopics: "NOTIFY_TOPICS",
+  networkAclRules: "NETWORK_ACL_RULES",
+  notifyTopics: "SNS_TOPICS",
   featureParameterPrefix: "FEATURE_PARAMETER_PREFIX",
-  commandDocument: "COMMAND_DOCUMENT",
+  featureDocument: "FEATURE_DOCUMENT",
+  commandDocument: "RUN_COMMAND_DOCUMENT",
   responderFunctions: "RESPONDER_FUNCTIONS",
   scaleWaitSeconds: "SCALE_WAIT_SECONDS",
   pollSeconds: "POLL_SECONDS",
@@ -70,8 +80,6 @@ export const ENV_DEFAULTS = {
   pollSeconds: 5,
   /** WAF accepts about one write per second per account. */
   wafWriteIntervalMs: 1000,
-  /** First network ACL rule number of a feed not listed in NETWORK_ACL_RULE_NUMBERS. */
-  networkAclRuleNumber: 100,
 } as const;
 
 const SET_BY = "the PersonaFleet component sets it on every responder function; redeploy the stack";
@@ -123,18 +131,25 @@ export class ResponderEnv {
     );
   }
 
-  /** The network ACL list feeds write to (NETWORK_ACL_ID). */
-  get networkAclId(): string {
-    return this.required(ENV.networkAclId, "the id of the network ACL that enforces list feeds (acl-...)");
+  /** The network ACL rules a list feed owns (NETWORK_ACL_RULES, JSON). */
+  networkAclRules(feedId: string): NetworkAclRules {
+    const rules =
+      this.json(
+        ENV.networkAclRules,
+        NetworkAclRuleMap,
+        '{"<feed id>": {"networkAclId": "acl-...", "firstRuleNumber": 100, "maxEntries": 18}}',
+      ) ?? {};
+    const found = rules[feedId];
+    if (found === undefined) {
+      throw new ResponderConfigError(
+        ENV.networkAclRules,
+        `Environment variable ${ENV.networkAclRules} has no rules for feed ${feedId} (${SET_BY}).`,
+      );
+    }
+    return found;
   }
 
-  /** First rule number each feed owns in the network ACL (NETWORK_ACL_RULE_NUMBERS, JSON). @default 100 for every feed */
-  networkAclRuleNumber(feedId: string): number {
-    const numbers = this.json(ENV.networkAclRuleNumbers, RuleNumbers, '{"<feed id>": 100}') ?? {};
-    return numbers[feedId] ?? ENV_DEFAULTS.networkAclRuleNumber;
-  }
-
-  /** SNS topic ARN by notification channel (NOTIFY_TOPICS, JSON). */
+  /** SNS topic ARN by notification channel (SNS_TOPICS, JSON). */
   get notifyTopics(): Readonly<Record<string, string>> {
     return this.json(ENV.notifyTopics, StringMap, '{"ops-team": "arn:aws:sns:..."}') ?? {};
   }
@@ -147,7 +162,15 @@ export class ResponderEnv {
     );
   }
 
-  /** SSM document that runs shell scripts (COMMAND_DOCUMENT). @default "AWS-RunShellScript" */
+  /**
+   * SSM document that runs features' scripts, with parameters `feature` and `state`
+   * (FEATURE_DOCUMENT). Unset: features change state only.
+   */
+  get featureDocument(): string | undefined {
+    return this.optional(ENV.featureDocument);
+  }
+
+  /** SSM document that runs shell commands (RUN_COMMAND_DOCUMENT). @default "AWS-RunShellScript" */
   get commandDocument(): string {
     return this.optional(ENV.commandDocument) ?? ENV_DEFAULTS.commandDocument;
   }

@@ -50,16 +50,19 @@ export const AlarmEvent = z.object({
 export type AlarmEvent = z.infer<typeof AlarmEvent>;
 
 /**
- * A feed schedule's input. The component sets it as the Scheduler target's input, with
- * `scheduledTime: "<aws.scheduler.scheduled-time>"` filled in by Scheduler at each run.
+ * A feed schedule's input, as the components set it on the Scheduler target:
+ * `{"source":"personas.feed","fleet":"<fleet>","feedId":"<id>"}`, optionally with
+ * `"scheduledTime": "<aws.scheduler.scheduled-time>"`, which Scheduler fills in at each run and
+ * which makes a redelivered run recognisable.
  */
 export const FeedTickEvent = z.strictObject({
-  type: z.literal("personas.feed-tick"),
-  version: z.literal(1),
+  source: z.literal("personas.feed"),
+  /** The fleet the schedule belongs to; must be this function's fleet. */
+  fleet: z.string().min(1),
   /** The fleet feed id (`<persona>-<source>`), a key of the manifest's `feeds`. */
   feedId: z.string().min(1),
-  /** When the run was scheduled (ISO 8601); a redelivered run carries the same time. */
-  scheduledTime: z.string().min(1),
+  /** When the run was scheduled (ISO 8601). */
+  scheduledTime: z.string().min(1).optional(),
 });
 export type FeedTickEvent = z.infer<typeof FeedTickEvent>;
 
@@ -91,9 +94,23 @@ export function parseResponderEvent(input: unknown): ResponderEvent {
   return { kind: "alarm", event: parseWith(AlarmEvent, input, "CloudWatch alarm") };
 }
 
-/** Recognises a feed tick; throws {@link EventRejectedError} otherwise. */
-export function parseFeedTick(input: unknown): FeedTickEvent {
-  return parseWith(FeedTickEvent, input, "feed schedule");
+/** Recognises a feed tick of `fleet`; throws {@link EventRejectedError} otherwise. */
+export function parseFeedTick(input: unknown, fleet: string): FeedTickEvent {
+  const tick = parseWith(FeedTickEvent, input, "feed schedule");
+  if (tick.fleet !== fleet) {
+    throw new EventRejectedError(
+      `Rejected a schedule of fleet '${tick.fleet}': this function serves fleet '${fleet}'; nothing was done.`,
+    );
+  }
+  return tick;
+}
+
+/**
+ * The transition id of a tick: the scheduled time when Scheduler sent one (a redelivery is then
+ * recognised), else the invocation's own id (the per-feed lock still keeps runs apart).
+ */
+export function tickTransitionId(tick: FeedTickEvent, requestId: string): string {
+  return `${tick.feedId}@${tick.scheduledTime ?? requestId}`;
 }
 
 function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {

@@ -28,7 +28,7 @@ import {
 import type { ResponderContext, ResponderOptions } from "./context.js";
 import { ENV, type WafFeedSets, type WafIpSetRef } from "./env.js";
 import { EventRejectedError, FirewallLimitError, ManifestError, ResponderError } from "./errors.js";
-import { parseFeedTick } from "./events.js";
+import { parseFeedTick, tickTransitionId } from "./events.js";
 import { retryThrottled } from "./instances.js";
 import { describeError, type MetricPoint } from "./log.js";
 import { contextOrLog, type Handler, type InvocationContext } from "./responder.js";
@@ -76,13 +76,14 @@ export function createFirewallResponder(options: ResponderOptions = {}): Handler
   return async (event: unknown, invocation?: InvocationContext) => {
     ctx ??= contextOrLog("firewall", options);
     const c = ctx;
+    const requestId = invocation?.awsRequestId ?? randomUUID();
     let feedId: string;
     let feed: ManifestFeed;
     let transitionId: string;
     try {
-      const tick = parseFeedTick(event);
+      const tick = parseFeedTick(event, c.env.fleetName);
       feedId = tick.feedId;
-      transitionId = `${tick.feedId}@${tick.scheduledTime}`;
+      transitionId = tickTransitionId(tick, requestId);
       feed = await c.manifest.feed(feedId);
       if (feed.kind !== "list") {
         throw new EventRejectedError(
@@ -112,7 +113,7 @@ export function createFirewallResponder(options: ResponderOptions = {}): Handler
         maxActionsPerHour: 3600,
       },
       900,
-      `firewall:${invocation?.awsRequestId ?? randomUUID()}`,
+      `firewall:${requestId}`,
     );
     if (!begun.act) {
       c.log.decision("skipped", begun.detail, { feedId, reason: begun.reason, transitionId });
@@ -379,9 +380,10 @@ export async function writeIpSet(
 // --- network ACL ---------------------------------------------------------------------------------
 
 function aclEnforcer(ctx: ResponderContext, feedId: string, feed: ManifestFeed): Enforcer {
-  const aclId = ctx.env.networkAclId;
-  const first = ctx.env.networkAclRuleNumber(feedId);
-  const max = feed.maxEntries ?? 18;
+  const rules = ctx.env.networkAclRules(feedId);
+  const aclId = rules.networkAclId;
+  const first = rules.firstRuleNumber;
+  const max = Math.min(rules.maxEntries, feed.maxEntries ?? rules.maxEntries);
   const action = feed.mode === "allow" ? "allow" : "deny";
   type Rule = { number: number; cidr: string; v6: boolean };
   let existing: Rule[] = [];

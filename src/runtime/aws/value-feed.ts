@@ -18,7 +18,7 @@ import type { ResponderContext, ResponderOptions } from "./context.js";
 import { type DispatchKind, ENV } from "./env.js";
 import { ActionFailedError, EventRejectedError, ManifestError, ResponderError } from "./errors.js";
 import type { DispatchEvent } from "./events.js";
-import { parseFeedTick } from "./events.js";
+import { parseFeedTick, tickTransitionId } from "./events.js";
 import { retryThrottled } from "./instances.js";
 import { describeError } from "./log.js";
 import { contextOrLog, type Handler, type InvocationContext } from "./responder.js";
@@ -115,12 +115,14 @@ export function createValueFeedResponder(options: ResponderOptions = {}): Handle
   return async (event: unknown, invocation?: InvocationContext) => {
     ctx ??= contextOrLog("value-feed", options);
     const c = ctx;
+    const requestId = invocation?.awsRequestId ?? randomUUID();
     let feedId: string;
     let feed: ManifestFeed;
-    let scheduledTime: string;
+    let tickId: string;
     try {
-      const tick = parseFeedTick(event);
-      ({ feedId, scheduledTime } = tick);
+      const tick = parseFeedTick(event, c.env.fleetName);
+      feedId = tick.feedId;
+      tickId = tickTransitionId(tick, requestId);
       feed = await c.manifest.feed(feedId);
       if (feed.kind !== "value" || feed.condition === undefined) {
         throw new EventRejectedError(
@@ -138,7 +140,6 @@ export function createValueFeedResponder(options: ResponderOptions = {}): Handle
       throw error;
     }
     const now = c.now();
-    const tickId = `${feedId}@${scheduledTime}`;
     const begun = await c.store.begin(
       { subject: `feed:${feedId}`, kind: "value-feed" },
       {
@@ -150,7 +151,7 @@ export function createValueFeedResponder(options: ResponderOptions = {}): Handle
         maxActionsPerHour: 3600,
       },
       900,
-      `value-feed:${invocation?.awsRequestId ?? randomUUID()}`,
+      `value-feed:${requestId}`,
     );
     if (!begun.act) {
       c.log.decision("skipped", begun.detail, { feedId, reason: begun.reason });

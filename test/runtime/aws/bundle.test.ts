@@ -30,7 +30,7 @@ describe("responder bundles", () => {
       "shift-persona",
       "value-feed",
     ]);
-    const load = createRequire(import.meta.url);
+    const load = createRequire(resolve("package.json"));
     for (const { kind } of built)
       expect(typeof load(resolve(outdir, `${kind}.js`)).handler, kind).toBe("function");
   });
@@ -46,7 +46,7 @@ describe("responder bundles", () => {
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write;
     try {
-      const { handler } = createRequire(import.meta.url)(resolve(outdir, "notify.js"));
+      const { handler } = createRequire(resolve("package.json"))(resolve(outdir, "notify.js"));
       await expect(handler({ source: "aws.cloudwatch" })).rejects.toThrow(
         "Rejected an event that is not a valid CloudWatch alarm event (alarmArn: Invalid input: expected string, received undefined; alarmData: Invalid input: expected object, received undefined); nothing was done.",
       );

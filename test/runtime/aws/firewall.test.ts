@@ -127,8 +127,8 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
   let tickNumber = 0;
   const run = (h: ReturnType<typeof handler>, feedId: string): Promise<FirewallResult> =>
     h({
-      type: "personas.feed-tick",
-      version: 1,
+      source: "personas.feed",
+      fleet: "web",
       feedId,
       scheduledTime: `2025-01-09T12:${String(tickNumber++).padStart(2, "0")}:00Z`,
     });
@@ -201,13 +201,16 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
     });
   });
 
-  it("rejects a tick for a feed the manifest does not have, and a malformed tick", async () => {
+  it("rejects a tick for a feed the manifest does not have, a malformed tick, and another fleet's tick", async () => {
     const h = handler();
     await expect(run(h, "nope")).rejects.toThrow(
       "The fleet manifest in /personas/web/manifest has no feed 'nope'; the schedule belongs to a feed this fleet no longer deploys. Run `pulumi up`.",
     );
-    await expect(h({ type: "personas.feed-tick", feedId: "plain" })).rejects.toThrow(
-      "Rejected an event that is not a valid feed schedule event (version: Invalid input: expected 1; scheduledTime: Invalid input: expected string, received undefined); nothing was done.",
+    await expect(h({ source: "personas.feed", feedId: "plain" })).rejects.toThrow(
+      "Rejected an event that is not a valid feed schedule event (fleet: Invalid input: expected string, received undefined); nothing was done.",
+    );
+    await expect(h({ source: "personas.feed", fleet: "batch", feedId: "plain" })).rejects.toThrow(
+      "Rejected a schedule of fleet 'batch': this function serves fleet 'web'; nothing was done.",
     );
   });
 });

@@ -3,7 +3,7 @@
  * instance, DynamoDB locks under two concurrent invocations, WAF IP set updates up to the
  * 10,000-address limit (which moto does not enforce, so our code must), SSM parameters and tags.
  */
-import { CreateTableCommand, DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -146,8 +146,17 @@ describe.skipIf(noMoto)("responders against moto", () => {
     });
     expect((await instance()).tags).toMatchObject({
       "persona:active": "LockedDown",
-      "persona:previous": "WebBase",
       "persona:name": "WebBase",
+    });
+    const record = await ddb.send(
+      new GetItemCommand({
+        TableName: TABLE,
+        Key: { pk: { S: `persona#${instanceId}` }, sk: { S: "previous" } },
+      }),
+    );
+    expect(JSON.parse(record.Item!.document!.S!)).toMatchObject({
+      previous: "WebBase",
+      current: "LockedDown",
     });
   });
 

@@ -99,8 +99,8 @@ describe("responder events", () => {
 
 describe("ResponderEnv", () => {
   it("explains a malformed JSON map", () => {
-    expect(() => new ResponderEnv({ NOTIFY_TOPICS: "[1]" }).notifyTopics).toThrow(
-      'Environment variable NOTIFY_TOPICS is malformed (Invalid input: expected record, received array); expected for example {"ops-team": "arn:aws:sns:..."}.',
+    expect(() => new ResponderEnv({ SNS_TOPICS: "[1]" }).notifyTopics).toThrow(
+      'Environment variable SNS_TOPICS is malformed (Invalid input: expected record, received array); expected for example {"ops-team": "arn:aws:sns:..."}.',
     );
   });
 
@@ -173,8 +173,8 @@ describe("value-feed responder", () => {
         fetcher: { unsafeTestAllowances: { allowLoopback: true, allowHttp: true } },
       });
       const tick = (minute: number) => ({
-        type: "personas.feed-tick",
-        version: 1,
+        source: "personas.feed",
+        fleet: "web",
         feedId: "WebBase-threat",
         scheduledTime: `2025-01-09T12:${String(minute).padStart(2, "0")}:00Z`,
       });

@@ -154,7 +154,7 @@ export const TEST_ENV = {
   FLEET_NAME: "web",
   SCALE_WAIT_SECONDS: "6",
   POLL_SECONDS: "1",
-  NOTIFY_TOPICS: JSON.stringify({ ops: "arn:aws:sns:us-east-1:111122223333:ops" }),
+  SNS_TOPICS: JSON.stringify({ ops: "arn:aws:sns:us-east-1:111122223333:ops" }),
 };
 
 /** An AWS error as the SDK raises it. */

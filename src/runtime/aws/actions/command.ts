@@ -1,5 +1,5 @@
 /**
- * SSM Run Command with its outcome: send a shell script to one instance, then poll the invocation
+ * SSM Run Command with its outcome: send a document to one instance, then poll the invocation
  * until it ends (bounded by SCALE_WAIT_SECONDS at POLL_SECONDS intervals) and report its status.
  */
 import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
@@ -17,19 +17,20 @@ export interface CommandOutcome {
   output: string;
 }
 
-/** Runs `script` on the instance; throws {@link ActionFailedError} unless it succeeds. */
-export async function runScript(
+/** Runs an SSM document on the instance; throws {@link ActionFailedError} unless it succeeds. */
+export async function runDocument(
   ctx: ResponderContext,
   instanceId: string,
-  script: string,
+  document: string,
+  parameters: Record<string, string[]>,
   comment: string,
 ): Promise<CommandOutcome> {
   const sent = await retryThrottled(ctx, () =>
     ctx.clients.ssm.send(
       new SendCommandCommand({
-        DocumentName: ctx.env.commandDocument,
+        DocumentName: document,
         InstanceIds: [instanceId],
-        Parameters: { commands: [script] },
+        Parameters: parameters,
         Comment: comment.slice(0, 100),
       }),
     ),

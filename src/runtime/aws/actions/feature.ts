@@ -5,10 +5,11 @@
  */
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import type { ActivateFeatureAction, DeactivateFeatureAction } from "../../../pdl/actions/index.js";
-import { InstanceRefusedError } from "../errors.js";
+import { ENV } from "../env.js";
+import { ActionFailedError, InstanceRefusedError } from "../errors.js";
 import { describeFleetInstance, retryThrottled } from "../instances.js";
 import type { ActionExecutor } from "../responder.js";
-import { runScript } from "./command.js";
+import { runDocument } from "./command.js";
 
 /** The parameter holding a feature's state on an instance. */
 export function featureParameterName(prefix: string, instanceId: string, featureId: string): string {
@@ -39,10 +40,18 @@ export const featureExecutor: ActionExecutor = async (ctx, job) => {
         `Feature ${action.feature} was set ${on ? "on" : "off"} in ${name}, but its script needs a running instance and ${job.instanceId} is ${instance.state}.`,
       );
     }
-    const outcome = await runScript(
+    const document = ctx.env.featureDocument;
+    if (document === undefined) {
+      throw new ActionFailedError(
+        `Feature ${action.feature} was set ${on ? "on" : "off"} in ${name}, but ${ENV.featureDocument} is not set, so its script cannot run; the component sets it when a feature has scripts.`,
+        false,
+      );
+    }
+    const outcome = await runDocument(
       ctx,
       job.instanceId,
-      script,
+      document,
+      { feature: [action.feature], state: [on ? "on" : "off"] },
       `personas: ${on ? "activate" : "deactivate"} ${action.feature}`,
     );
     done.push(`${action.feature} ${on ? "on" : "off"} (command ${outcome.commandId} ${outcome.status})`);

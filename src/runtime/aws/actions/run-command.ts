@@ -3,7 +3,7 @@ import type { RunCommandAction } from "../../../pdl/actions/index.js";
 import { InstanceRefusedError } from "../errors.js";
 import { describeFleetInstance } from "../instances.js";
 import type { ActionExecutor } from "../responder.js";
-import { runScript } from "./command.js";
+import { runDocument } from "./command.js";
 
 /** The run-command responder's executor. */
 export const runCommandExecutor: ActionExecutor = async (ctx, job) => {
@@ -16,7 +16,13 @@ export const runCommandExecutor: ActionExecutor = async (ctx, job) => {
   }
   const done: string[] = [];
   for (const action of job.actions as RunCommandAction[]) {
-    const outcome = await runScript(ctx, job.instanceId, action.command, `personas: ${job.responseId}`);
+    const outcome = await runDocument(
+      ctx,
+      job.instanceId,
+      ctx.env.commandDocument,
+      { commands: [action.command] },
+      `personas: ${job.responseId}`,
+    );
     done.push(`command ${outcome.commandId} ${outcome.status}`);
   }
   return { outcome: "acted", detail: `${job.instanceId}: ${done.join(", ")}` };

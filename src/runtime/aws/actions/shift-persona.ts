@@ -1,7 +1,8 @@
 /**
- * Persona shift: rewrite the instance's active-persona tag (`persona:active`), keeping the one it
- * replaces in `persona:previous` so "Shift back to previous persona" knows where to go. `pulumi up`
- * ignores `persona:active`, so the shift survives the next deployment.
+ * Persona shift: rewrite the instance's active-persona tag (`persona:active`) and record the shift
+ * in the state table (`persona#<instance id>` / `previous`), so "Shift back to previous persona"
+ * knows where to go. The responder may write only `persona:active` (an IAM condition on the tag
+ * keys); `pulumi up` ignores that tag, so the shift survives the next deployment.
  */
 import { CreateTagsCommand } from "@aws-sdk/client-ec2";
 import type { ShiftPersonaAction } from "../../../pdl/actions/index.js";
@@ -10,8 +11,15 @@ import { ActionFailedError } from "../errors.js";
 import { describeFleetInstance, retryThrottled } from "../instances.js";
 import type { ActionExecutor } from "../responder.js";
 
-/** The tag that remembers the persona a shift replaced. */
-export const PREVIOUS_PERSONA_TAG = "persona:previous";
+/** The state-table document recording an instance's last shift. */
+export interface PersonaShiftRecord {
+  /** The persona before the last shift. */
+  previous: string;
+  /** The persona the last shift set. */
+  current: string;
+  /** When, ms. */
+  at: number;
+}
 
 /** The shift-persona responder's executor. Several shifts in one response: the last one wins. */
 export const shiftPersonaExecutor: ActionExecutor = async (ctx, job) => {
@@ -20,14 +28,14 @@ export const shiftPersonaExecutor: ActionExecutor = async (ctx, job) => {
   const current = instance.tags[PERSONA_TAGS.active] ?? instance.tags[PERSONA_TAGS.name] ?? job.persona.name;
   let target: string;
   if (action.previous) {
-    const previous = instance.tags[PREVIOUS_PERSONA_TAG];
-    if (previous === undefined) {
+    const record = await ctx.store.readDocument<PersonaShiftRecord>(`persona#${job.instanceId}`, "previous");
+    if (record === undefined) {
       throw new ActionFailedError(
-        `Instance ${job.instanceId} has no ${PREVIOUS_PERSONA_TAG} tag, so there is no previous persona to shift back to; it stays ${current}.`,
+        `Instance ${job.instanceId} has no recorded persona shift, so there is no previous persona to shift back to; it stays ${current}.`,
         true,
       );
     }
-    target = previous;
+    target = record.previous;
   } else {
     target = action.persona!.replace(/@.*$/, "");
   }
@@ -37,12 +45,11 @@ export const shiftPersonaExecutor: ActionExecutor = async (ctx, job) => {
     ctx.clients.ec2.send(
       new CreateTagsCommand({
         Resources: [job.instanceId],
-        Tags: [
-          { Key: PERSONA_TAGS.active, Value: target },
-          { Key: PREVIOUS_PERSONA_TAG, Value: current },
-        ],
+        Tags: [{ Key: PERSONA_TAGS.active, Value: target }],
       }),
     ),
   );
+  const record: PersonaShiftRecord = { previous: current, current: target, at: ctx.now() };
+  await ctx.store.writeDocument(`persona#${job.instanceId}`, "previous", record, record.at);
   return { outcome: "acted", detail: `${job.instanceId}: persona ${current} -> ${target}` };
 };
