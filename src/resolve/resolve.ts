@@ -68,7 +68,7 @@ export interface InstanceTags {
 
 /** The persona an instance gets, and why. */
 export interface ResolvedPersona {
-  /** The instance resolved. */
+  /** The instance resolved: the object passed in, not a copy. */
   instance: { id: string; tags: Readonly<Record<string, string>> };
   /** Merged: extends chain, then rule overrides, then per-instance override tags. Frozen and shared. */
   persona: Persona;
