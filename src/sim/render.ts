@@ -280,9 +280,12 @@ export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimel
   }
   for (let t = 0; t <= duration; t += timeStep) {
     const anchor = t === 0 ? "start" : t + timeStep > duration ? "end" : "middle";
-    parts.push(
-      `<text x="${n(x(t))}" y="${M.top + plotH + 19}" text-anchor="${anchor}">${clockLabel(result.startMs, t)}</text>`,
-    );
+    // The end of a one-day run reads 24:00, short enough not to run into the previous label.
+    const label =
+      t === 86_400 && duration === 86_400 && result.startMs % 86_400_000 === 0
+        ? "24:00"
+        : clockLabel(result.startMs, t);
+    parts.push(`<text x="${n(x(t))}" y="${M.top + plotH + 19}" text-anchor="${anchor}">${label}</text>`);
   }
   parts.push(`<text x="${M.left + plotW / 2}" y="${H - 8}" text-anchor="middle">time (UTC)</text>`);
   parts.push("</g>");
@@ -317,6 +320,7 @@ export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimel
   parts.push("</g>");
   // Actions this trigger caused.
   parts.push('<g class="actions">');
+  let labelEnd = 0;
   for (const record of result.actions) {
     if (
       record.source.kind !== "alarm" ||
@@ -326,9 +330,18 @@ export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimel
       continue;
     const ax = n(x(record.at + period / 2));
     const color = record.outcome === "dispatched" ? "#1a7f37" : "#bc4c00";
-    const label = record.outcome === "dispatched" ? record.actions.join("; ") : `skipped: ${record.reason}`;
+    const label = `${clockLabel(result.startMs, record.at)} ${record.outcome === "dispatched" ? record.actions.join("; ") : `skipped: ${record.reason}`}`;
+    // Labels that would overlap the previous one are left to the marker's tooltip.
+    const width = label.length * 7;
+    const right = Number(ax) + 8 + width <= W - M.right;
+    const from = right ? Number(ax) + 8 : Number(ax) - 8 - width;
+    let text = "";
+    if (from >= labelEnd) {
+      text = `<text x="${n(right ? from : Number(ax) - 8)}" y="${M.top + 14}" fill="${color}" font-weight="600"${right ? "" : ' text-anchor="end"'}>${escapeXml(label)}</text>`;
+      labelEnd = from + width + 8;
+    }
     parts.push(
-      `<g><title>${escapeXml(`${clockLabel(result.startMs, record.at)} ${describeRecord(record)}`)}</title><line x1="${ax}" x2="${ax}" y1="${M.top}" y2="${M.top + plotH}" stroke="${color}" stroke-width="1.5"/><path d="M ${ax} ${M.top + 10} l -6 -10 h 12 z" fill="${color}"/><text x="${n(Number(ax) + 8)}" y="${M.top + 14}" fill="${color}" font-weight="600">${escapeXml(`${clockLabel(result.startMs, record.at)} ${label}`)}</text></g>`,
+      `<g><title>${escapeXml(`${clockLabel(result.startMs, record.at)} ${describeRecord(record)}`)}</title><line x1="${ax}" x2="${ax}" y1="${M.top}" y2="${M.top + plotH}" stroke="${color}" stroke-width="1.5"/><path d="M ${ax} ${M.top + 10} l -6 -10 h 12 z" fill="${color}"/>${text}</g>`,
     );
   }
   parts.push("</g>");

@@ -29,7 +29,7 @@ describe("renderTriggerSvg", () => {
     expect(svg).toContain("threshold &gt; 80%");
     expect(svg).toMatch(/<rect [^>]*fill="#f8c9cc"><title>ALARM 10:04–10:25<\/title>/);
     expect(svg).toContain("10:04 Scale up to 16 cores");
-    for (const label of ["00:00", "02:00", "12:00", "22:00", "+1d 00:00"])
+    for (const label of ["00:00", "02:00", "12:00", "22:00", "24:00"])
       expect(svg).toContain(`>${label}</text>`);
     expect(svg.match(/<polyline /g)!.length).toBe(1);
   });
