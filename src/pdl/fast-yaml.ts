@@ -31,9 +31,9 @@ export function readYamlFast(text: string): SourceDocument | undefined {
   }
 }
 
-/** Tabs, carriage returns, other control characters, byte-order marks and Unicode line breaks. */
+/** Tabs, carriage returns outside CRLF, other control characters, byte-order marks, Unicode line breaks. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
-const UNSUPPORTED_CHARACTER = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
+const UNSUPPORTED_CHARACTER = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\r(?!\n)/;
 
 /** Thrown (one shared instance, so no stack is captured per throw) when the text leaves the subset. */
 const OUTSIDE_SUBSET = new Error("outside the fast YAML subset");
@@ -44,6 +44,7 @@ const MAX_NODES = 100_000;
 /** The library reports implicit keys longer than 1024 characters; stay well clear. */
 const MAX_KEY_LENGTH = 1000;
 
+const CARRIAGE_RETURN = 13;
 const SPACE = 32;
 const DOUBLE_QUOTE = 34;
 const HASH = 35;
@@ -147,13 +148,17 @@ class Reader {
   // The current content line (neither blank nor a comment), or the end of the text.
   private lineStart = 0;
   private content = 0;
+  /** End of the current line's text: its line break (`\r\n` or `\n`) or the end of the text. */
   private lineEnd = 0;
+  /** Position of the current line's `\n`, or the end of the text. */
+  private lineBreak = 0;
   private atEnd = false;
 
   // Blank and comment lines skipped on the way to the current content line.
   private triviaCount = 0;
   private readonly triviaColumn: number[] = []; // -1 for a blank line
-  private readonly triviaEnd: number[] = [];
+  private readonly triviaEnd: number[] = []; // after the line break
+  private readonly triviaBreak: number[] = []; // at the line break
 
   /**
    * Comment lines after the last value that no value took: the innermost collection being closed
@@ -224,13 +229,16 @@ class Reader {
     while (start < length) {
       let at = start;
       while (at < length && text.charCodeAt(at) === SPACE) at++;
-      let end = text.indexOf("\n", at);
-      if (end === -1) end = length;
+      let lineBreak = text.indexOf("\n", at);
+      if (lineBreak === -1) lineBreak = length;
+      const end =
+        lineBreak > at && text.charCodeAt(lineBreak - 1) === CARRIAGE_RETURN ? lineBreak - 1 : lineBreak;
       if (at === end || text.charCodeAt(at) === HASH) {
         this.triviaColumn[this.triviaCount] = at === end ? -1 : at - start;
-        this.triviaEnd[this.triviaCount] = end < length ? end + 1 : end;
+        this.triviaEnd[this.triviaCount] = lineBreak < length ? lineBreak + 1 : lineBreak;
+        this.triviaBreak[this.triviaCount] = end;
         this.triviaCount++;
-        start = end + 1;
+        start = lineBreak + 1;
         continue;
       }
       // Document markers (and anything that looks like one) are for the library.
@@ -238,17 +246,19 @@ class Reader {
       this.lineStart = start;
       this.content = at;
       this.lineEnd = end;
+      this.lineBreak = lineBreak;
       this.atEnd = false;
       return;
     }
     this.lineStart = length;
     this.content = length;
     this.lineEnd = length;
+    this.lineBreak = length;
     this.atEnd = true;
   }
 
   private nextLine(): number {
-    return this.lineEnd < this.length ? this.lineEnd + 1 : this.length;
+    return this.lineBreak < this.length ? this.lineBreak + 1 : this.length;
   }
 
   private isSequenceItem(at: number): boolean {
@@ -445,7 +455,7 @@ class Reader {
       for (let i = 0; i < this.triviaCount; i++) if (this.triviaColumn[i]! > nextKeyColumn) reset = i + 1;
       if (reset < this.triviaCount) {
         lines = reset + 1;
-        end = this.triviaEnd[reset]! - 1;
+        end = this.triviaBreak[reset]!;
       }
     }
     let comment = inlineComment;

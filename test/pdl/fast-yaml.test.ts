@@ -209,6 +209,15 @@ describe("readYamlFast", () => {
       expect(spans(source, "valueSpans")).toMatchObject({ a: [2, 2], b: [8, 8], "c[0]": [15, 15] });
     });
 
+    it("reads Windows line breaks, leaving them out of values and keys", () => {
+      // Act
+      const source = readFast("a: x \r\n\r\nb:\r\n  - 'y' # c\r\n");
+
+      // Assess
+      expect(source.data).toEqual({ a: "x", b: ["y"] });
+      expect(spans(source, "valueSpans")).toEqual({ "": [0, 26], a: [3, 4], b: [15, 26], "b[0]": [17, 20] });
+    });
+
     it("reads empty values next to comments, ending them where the library does", () => {
       // Act
       const commented = readFast("a: 1\nb: # later\n");
@@ -341,7 +350,7 @@ describe("readYamlFast", () => {
     const outside: [string, string][] = [
       ["tabs", "a:\n\tb: 1\n"],
       ["a tab inside a value", "a: x\ty\n"],
-      ["carriage returns", "a: 1\r\nb: 2\r\n"],
+      ["a carriage return outside a line break", "a: 1\rb: 2\n"],
       ["a byte-order mark", "\ufeffa: 1\n"],
       ["anchors", "a: &x 1\n"],
       ["aliases", "a: *x\n"],
@@ -645,6 +654,15 @@ describe("readYamlFast", () => {
           agreesWithLibrary(text);
         }),
         { numRuns: 4000 },
+      );
+    });
+
+    it("agrees on the same documents with Windows line breaks", () => {
+      fc.assert(
+        fc.property(shaped, (text) => {
+          agreesWithLibrary(text.replaceAll("\n", "\r\n"));
+        }),
+        { numRuns: 2000 },
       );
     });
 
