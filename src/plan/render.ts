@@ -17,7 +17,7 @@ import type { ResponderKind } from "./responders.js";
  *
  * @example
  * ```ts
- * withCloudSize({ persona, ref }, "aws").size; // { cloud: "aws", name: "c7g.8xlarge", reason: "...", runnerUp: "m7g.8xlarge" }
+ * withCloudSize({ persona, ref }, "aws").size; // { cloud: "aws", name: "m7g.2xlarge", reason: "...", runnerUp: "m6i.2xlarge" }
  * ```
  */
 export function withCloudSize(
@@ -38,6 +38,8 @@ export function withCloudSize(
       ...(base.networkGbps !== undefined ? { networkGbps: base.networkGbps } : {}),
     },
     {
+      // Read NetworkBandwidth as the clouds' size tables do ("up to"), as resolution does.
+      networkBasis: "peak",
       ...(base.family !== undefined ? { families: base.family } : {}),
       ...(architecture !== undefined ? { architecture } : {}),
     },

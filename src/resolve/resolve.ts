@@ -643,6 +643,9 @@ export class ResolutionContext {
           ...(base.networkGbps === undefined ? {} : { networkGbps: base.networkGbps }),
         },
         {
+          // NetworkBandwidth reads like the clouds' own size tables ("up to 12.5 Gbps"): the seed's
+          // 8 cores / 32 GB / 10 Gbps is an 8-vCPU size, not a 32-vCPU one that sustains 10 Gbps.
+          networkBasis: "peak",
           ...(family === undefined ? {} : { preferFamilies: [family] }),
           ...(base.architecture === undefined ? {} : { architecture: base.architecture }),
         },

@@ -122,7 +122,7 @@ describe("PersonaFleet with the seed persona", () => {
     const { userData, ...inputs } = resourceNamed("aws:ec2/instance:Instance", "web-web-1").inputs;
     expect(inputs).toEqual({
       ami: "ami-0123456789abcdef0",
-      instanceType: "c7g.8xlarge",
+      instanceType: "m7g.2xlarge",
       iamInstanceProfile: "personas-web-instance",
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required" },
       tags: {

@@ -8,12 +8,12 @@ const seed = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), { f
 const input = { persona: seed, ref: { name: "HighTraffic", version: "1.0.0", digest: "d".repeat(64) } };
 
 describe("withCloudSize", () => {
-  it("picks the cheapest AWS size meeting the seed's 8 cores, 32 GB and 10 Gbps when resolution chose none", () => {
+  it("picks the cheapest AWS size meeting the seed's 8 cores, 32 GB and 'up to' 10 Gbps when resolution chose none", () => {
     expect(withCloudSize(input, "aws").size).toEqual({
       cloud: "aws",
-      name: "c7g.8xlarge",
-      reason: expect.stringContaining("c7g.8xlarge"),
-      runnerUp: "m7g.8xlarge",
+      name: "m7g.2xlarge",
+      reason: expect.stringContaining(">= 10 Gbps peak"),
+      runnerUp: "m6i.2xlarge",
     });
   });
 

@@ -353,7 +353,7 @@ rules:
     expect(resolved.size).toEqual({
       cloud: "aws",
       name: "m7g.xlarge",
-      reason: selectSize({ cloud: "aws", vcpu: 4, memoryGiB: 16 }).reason,
+      reason: selectSize({ cloud: "aws", vcpu: 4, memoryGiB: 16 }, { networkBasis: "peak" }).reason,
       runnerUp: "m6i.xlarge",
     });
     expect(resolved.size!.reason).toMatch(

@@ -227,7 +227,7 @@ function computeSelection(index: CatalogIndex, request: SizeRequest, options: Se
     removed.length === 0
       ? undefined
       : `${removed.join(", ")} excluded${kept.length === 0 ? "" : ` except ${kept.join(", ")}`}`;
-  const filters = describeFilters(restrictTo, options.architecture, exclusion, req.peak);
+  const filters = describeFilters(restrictTo, options.architecture, exclusion);
 
   if (pool.length === 0) {
     const message = `No ${cloud} size passes the filters (${filters.join("; ")}); loosen the families, architecture or excluded categories.`;
@@ -265,7 +265,6 @@ function describeFilters(
   families: readonly FamilyIndex[] | undefined,
   architecture: Architecture | undefined,
   exclusion: string | undefined,
-  peak: boolean,
 ): string[] {
   const parts: string[] = [];
   if (families !== undefined) {
@@ -273,7 +272,6 @@ function describeFilters(
   }
   if (architecture !== undefined) parts.push(`${architecture} only`);
   if (exclusion !== undefined) parts.push(exclusion);
-  if (peak) parts.push("network compared at peak");
   return parts;
 }
 

@@ -99,7 +99,7 @@ describe("selectSize on AWS", () => {
     expect(
       selectSize({ cloud: "aws", vcpu: 8, memoryGiB: 32, networkGbps: 10 }, { networkBasis: "peak" }).reason,
     ).toBe(
-      "m7g.2xlarge at $0.3264/h: cheapest of 54 aws sizes with >= 8 vCPU, >= 32 GiB, >= 10 Gbps peak (burstable excluded; network compared at peak); runner-up m6i.2xlarge at $0.384/h",
+      "m7g.2xlarge at $0.3264/h: cheapest of 54 aws sizes with >= 8 vCPU, >= 32 GiB, >= 10 Gbps peak (burstable excluded); runner-up m6i.2xlarge at $0.384/h",
     );
   });
 
