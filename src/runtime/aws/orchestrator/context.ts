@@ -1,0 +1,67 @@
+/** The orchestrator's per-container context: environment, clients, log and the published source. */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { S3Client } from "@aws-sdk/client-s3";
+import { AwsClients } from "../context.js";
+import { type LogSink, ResponderLog } from "../log.js";
+import { OrchestratorEnv } from "./env.js";
+import { Orchestrator } from "./orchestrator.js";
+import { PublishedSource } from "./source.js";
+
+/** The responders' clients plus CloudWatch and S3. */
+export class OrchestratorClients extends AwsClients {
+  private cw: CloudWatchClient | undefined;
+  private s3Client: S3Client | undefined;
+  constructor(private readonly clientConfig: Record<string, unknown> = {}) {
+    super(clientConfig);
+  }
+  get cloudwatch(): CloudWatchClient {
+    this.cw ??= new CloudWatchClient(this.clientConfig);
+    return this.cw;
+  }
+  get s3(): S3Client {
+    this.s3Client ??= new S3Client(this.clientConfig);
+    return this.s3Client;
+  }
+}
+
+/** Options of {@link createOrchestrator}; the deployed handler passes none. */
+export interface OrchestratorOptions {
+  /** Environment variables. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Configuration of every AWS client (tests point it at moto). @default {} */
+  clientConfig?: Record<string, unknown>;
+  /** Where log lines go. @default stdout */
+  logSink?: LogSink;
+}
+
+/** The per-container orchestrator. */
+export interface OrchestratorContext {
+  readonly env: OrchestratorEnv;
+  readonly clients: OrchestratorClients;
+  readonly log: ResponderLog;
+  readonly orchestrator: Orchestrator;
+}
+
+/**
+ * Builds the orchestrator; reads the required variables now, so a missing one fails here.
+ * @example
+ * const { orchestrator } = createOrchestrator({ env: process.env });
+ * await orchestrator.reconcile(); // a sweep of the fleet
+ */
+export function createOrchestrator(options: OrchestratorOptions = {}): OrchestratorContext {
+  const env = new OrchestratorEnv(options.env ?? process.env);
+  const clients = new OrchestratorClients(options.clientConfig ?? {});
+  const log = new ResponderLog(
+    { responder: "orchestrator", fleet: env.fleetName, namespace: env.metricsNamespace },
+    options.logSink,
+  );
+  void env.stateTable;
+  const source = new PublishedSource({
+    client: clients.s3,
+    bucket: env.bucket,
+    prefix: env.prefix,
+    mappingKey: env.mappingKey,
+  });
+  const orchestrator = new Orchestrator({ env, clients, log, source });
+  return { env, clients, log, orchestrator };
+}
