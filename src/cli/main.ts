@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { PersonasError } from "../errors.js";
 import { personaJsonSchema } from "../pdl/json-schema.js";
+import { demoCommand } from "./demo.js";
 import { UsageError } from "./errors.js";
 import { explainCommand } from "./explain.js";
 import { publishCommand } from "./publish.js";
@@ -25,6 +26,8 @@ export interface CommandResult {
 const USAGE = `Usage: personas <command> [options]
 
 Commands:
+  demo                             the whole idea offline: validate the seed, resolve, plan, simulate a day
+      --out <dir>                    where the report goes (default out/)
   validate <files or folders...>   check persona files (exit 0 valid, 1 invalid, 2 usage)
       --format text|json             output format (default text)
       --print                        also print each persona's normalised model
@@ -131,6 +134,13 @@ export function run(argv: readonly string[]): CommandResult {
           format: outputFormat(values.format),
           personas: values.personas as string | undefined,
         });
+      }
+      case "demo": {
+        const { values } = parse(rest, {
+          out: { type: "string", default: "out" },
+          seed: { type: "string", default: "examples/HighTraffic.yaml" },
+        });
+        return demoCommand({ outDir: String(values.out), seedFile: String(values.seed) });
       }
       case "schema":
         parse(rest, {});

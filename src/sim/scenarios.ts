@@ -360,7 +360,10 @@ export function scenarioTelemetry(
           values[i] = values[i]! * (1 + 0.25 * Math.sin((2 * Math.PI * (t - 9 * 3600)) / 86_400));
         });
       }
-      const spikeMetric = firstMetric(plan, spec.kind, "network-latency");
+      // A traffic spike shows as CPU load first; personas that don't watch CPU get it on their first metric.
+      const spikeMetric = builder.series.has("cpu-utilization")
+        ? "cpu-utilization"
+        : firstMetric(plan, spec.kind, "network-latency");
       const spike = levelsOf(plan, spikeMetric).breach;
       const spikeTarget = builder.values(spikeMetric);
       builder.each(spec.spikeAt ?? 10 * 3600, spec.spikeSeconds ?? 1500, (i) => {
