@@ -10,7 +10,8 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpServer, request as httpRequest, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { bundleAgent } from "../src/agent/bundle.js";
 import type { AgentConfigInput } from "../src/agent/config.js";
@@ -105,6 +106,54 @@ async function main(): Promise<void> {
   const motoEndpoint = `http://127.0.0.1:${motoPort}`;
   await waitFor(`${motoEndpoint}/moto-api/`);
 
+  // The agent publishes over HTTPS, as it does to CloudWatch: a TLS proxy in front of moto with a
+  // throwaway certificate the agent trusts through NODE_EXTRA_CA_CERTS.
+  const certificate = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      `${dir}/tls-key.pem`,
+      "-out",
+      `${dir}/tls-cert.pem`,
+    ],
+    { stdio: "ignore" },
+  );
+  const tls = certificate.status === 0;
+  let publishEndpoint = motoEndpoint;
+  let tlsProxy: Server | undefined;
+  if (tls) {
+    tlsProxy = createHttpsServer(
+      { key: readFileSync(`${dir}/tls-key.pem`), cert: readFileSync(`${dir}/tls-cert.pem`) },
+      (req, res) => {
+        const upstream = httpRequest(
+          `${motoEndpoint}${req.url}`,
+          { method: req.method, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        upstream.once("error", () => res.writeHead(502).end());
+        req.pipe(upstream);
+      },
+    );
+    await new Promise<void>((r) => tlsProxy!.listen(0, "127.0.0.1", r));
+    publishEndpoint = `https://127.0.0.1:${(tlsProxy.address() as { port: number }).port}`;
+  }
+
   const config: AgentConfigInput = {
     version: 1,
     dimensions: { InstanceId: "i-bench", PersonaName: "HighTraffic" },
@@ -125,7 +174,7 @@ async function main(): Promise<void> {
       { name: "ErrorCount", signal: "log.errors", period: 10 },
       { name: "ErrorRate", signal: "log.errorRate", period: 10 },
     ],
-    publish: { region: "us-east-1", endpoint: motoEndpoint },
+    publish: { region: "us-east-1", endpoint: publishEndpoint },
   };
   const configFile = `${dir}/config.json`;
   writeFileSync(configFile, JSON.stringify(config));
@@ -145,6 +194,7 @@ async function main(): Promise<void> {
       AWS_ACCESS_KEY_ID: "bench",
       AWS_SECRET_ACCESS_KEY: "bench",
       AWS_REGION: "us-east-1",
+      ...(tls ? { NODE_EXTRA_CA_CERTS: `${dir}/tls-cert.pem` } : {}),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -206,6 +256,7 @@ async function main(): Promise<void> {
   if (exporter?.pid !== undefined) process.kill(exporter.pid, "SIGTERM");
   if (moto.pid !== undefined) process.kill(moto.pid, "SIGTERM");
   for (const s of [...tcpServers, ...httpServers]) s.close();
+  tlsProxy?.close();
 
   const stopped = agentOutput
     .split("\n")
@@ -237,7 +288,7 @@ ${machineLine()}
 
 ${fmt(wallSeconds, 0)} s at a 10 s period: 10 probe targets on loopback (5 TCP, 5 HTTP, a round every 5 s),
 2 logs growing at ${fmt(LINES_PER_SECOND)} lines/s each (${fmt(lineNumber)} lines written, ${fmt(writeRate, 0)} lines/s per log), 6 metrics + heartbeat
-published to moto (${stopped ? `${fmt(stopped.sent)} datums sent, ${fmt(stopped.dropped)} dropped` : "agent summary missing"}).
+published to moto ${tls ? "over HTTPS (a TLS proxy in front of it)" : "over plain HTTP (no openssl for a certificate)"} (${stopped ? `${fmt(stopped.sent)} datums sent, ${fmt(stopped.dropped)} dropped` : "agent summary missing"}).
 The node exporter ran beside it in the same run${exporter ? `, scraped ${scrapes} times` : ""}.
 Target: at most 50 MB RSS and 1 % of one core.
 

@@ -36,6 +36,9 @@ export async function bundleAgent(options: BundleAgentOptions = {}): Promise<str
     outfile,
     minify: options.minify ?? true,
     legalComments: "none",
+    // `import("node:https")` becomes a lazy require(): a real dynamic import would load Node's ESM
+    // loader, about 1 MiB more for nothing.
+    supported: { "dynamic-import": false },
     logLevel: "warning",
   });
   return outfile;

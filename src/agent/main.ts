@@ -3,13 +3,19 @@
  * SIGHUP re-reads the configuration (the SSM parameter it names, else the file); SIGTERM and SIGINT
  * publish what was measured and exit.
  */
-import { readFile } from "node:fs/promises";
+import { readFile as readFileCallback } from "node:fs";
 import { TelemetryAgent } from "./agent.js";
 import { defaultCredentials } from "./aws.js";
 import { CloudWatchQueryPublisher } from "./cloudwatch-query.js";
 import { type AgentConfig, parseAgentConfig } from "./config.js";
 import { jsonLineLogger } from "./logger.js";
 import { SsmParameterReader } from "./ssm.js";
+
+// Callback fs wrapped by hand: node:fs/promises would load about 1 MiB of modules the agent does not need.
+const readFile = (path: string, encoding: "utf8") =>
+  new Promise<string>((resolve, reject) =>
+    readFileCallback(path, encoding, (error, text) => (error ? reject(error) : resolve(text))),
+  );
 
 /** Exit status for an unusable configuration (sysexits EX_CONFIG); the unit does not restart on it. */
 export const EXIT_CONFIG = 78;

@@ -25,10 +25,18 @@ export interface AgentInstallOptions {
 }
 
 /**
- * V8 flags for a small, steady footprint: a 1 MB young generation (short-lived line strings die
- * there) and an old-generation cap well above the bounded buffer's worst case.
+ * V8 flags for a small, steady footprint (each measured in `bench/agent.bench.ts`, see docs/agent.md):
+ * `--lite-mode` runs without the optimizing compiler, whose code pages alone are about 4 MiB of RSS,
+ * for a CPU cost within the noise at the agent's load; `--no-expose-wasm` silences the warning lite
+ * mode prints otherwise; a 1 MB young generation (short-lived line strings die there) and an
+ * old-generation cap well above the bounded buffer's worst case.
  */
-export const DEFAULT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1", "--max-old-space-size=64"];
+export const DEFAULT_NODE_FLAGS: readonly string[] = [
+  "--lite-mode",
+  "--no-expose-wasm",
+  "--max-semi-space-size=1",
+  "--max-old-space-size=64",
+];
 
 const DEFAULTS = {
   configPath: "/etc/personas-agent/config.json",

@@ -3,8 +3,30 @@
  * to its end, then the new one from its start) and by truncation (the size shrinks below the read
  * offset: read again from 0), and waits for a missing file without failing.
  */
-import { type FileHandle, open, stat } from "node:fs/promises";
+import { close, fstat, open, read, type Stats, stat } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+
+// Callback fs wrapped by hand: node:fs/promises would load about 1 MiB of modules the agent does not need.
+const statPath = (path: string) =>
+  new Promise<Stats>((resolve, reject) =>
+    stat(path, (error, stats) => (error ? reject(error) : resolve(stats))),
+  );
+const openFile = (path: string) =>
+  new Promise<number>((resolve, reject) =>
+    open(path, "r", (error, fd) => (error ? reject(error) : resolve(fd))),
+  );
+const statFile = (fd: number) =>
+  new Promise<Stats>((resolve, reject) =>
+    fstat(fd, (error, stats) => (error ? reject(error) : resolve(stats))),
+  );
+const readFile = (fd: number, buffer: Buffer, position: number) =>
+  new Promise<number>((resolve, reject) =>
+    read(fd, buffer, 0, buffer.length, position, (error, bytesRead) =>
+      error ? reject(error) : resolve(bytesRead),
+    ),
+  );
+const closeFile = (fd: number) =>
+  new Promise<void>((resolve, reject) => close(fd, (error) => (error ? reject(error) : resolve())));
 
 /** What a {@link LogTailer} has seen since it was created. */
 export interface TailStats {
@@ -34,7 +56,7 @@ const CHUNK_BYTES = 64 * 1024;
  * ```
  */
 export class LogTailer {
-  private handle: FileHandle | undefined;
+  private fd: number | undefined;
   private inode = -1;
   private offset = 0;
   private partial = "";
@@ -71,12 +93,13 @@ export class LogTailer {
   /** Closes the file. */
   async close(): Promise<void> {
     await this.busy;
-    await this.handle?.close();
-    this.handle = undefined;
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await closeFile(fd);
   }
 
   private async readNew(): Promise<void> {
-    const current = await stat(this.path).catch((error: NodeJS.ErrnoException) => {
+    const current = await statPath(this.path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return undefined;
       throw error;
     });
@@ -85,24 +108,26 @@ export class LogTailer {
     if (current === undefined) {
       this.counters.missing = true;
       // Rotated away and not yet recreated: finish what was written to the old file.
-      if (this.handle) await this.drainAndClose();
+      if (this.fd !== undefined) await this.drainAndClose();
       return;
     }
     this.counters.missing = false;
-    if (this.handle && current.ino !== this.inode) {
+    if (this.fd !== undefined && current.ino !== this.inode) {
       this.counters.renames++;
       await this.drainAndClose();
     }
-    if (!this.handle) {
-      this.handle = await open(this.path, "r");
-      const opened = await this.handle.stat();
+    // The path's stat describes the open file when the inode matches, saving an fstat each poll.
+    let size = current.size;
+    if (this.fd === undefined) {
+      this.fd = await openFile(this.path);
+      const opened = await statFile(this.fd);
       this.inode = opened.ino;
       // An existing file at start-up is read from its end; a new one (after rotation) from its start.
       this.offset = firstPoll ? opened.size : 0;
       this.partial = "";
       this.decoder = new StringDecoder("utf8");
+      size = opened.size;
     }
-    const size = (await this.handle.stat()).size;
     if (size < this.offset) {
       this.counters.truncations++;
       this.offset = 0;
@@ -117,17 +142,20 @@ export class LogTailer {
     // The last line of a rotated file may lack its newline; it is complete now.
     if (this.partial !== "") this.emit(this.partial);
     this.partial = "";
-    await this.handle?.close();
-    this.handle = undefined;
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await closeFile(fd);
   }
 
   private async readToEnd(): Promise<void> {
-    const handle = this.handle!;
+    const fd = this.fd!;
     for (;;) {
-      const { bytesRead } = await handle.read(this.chunk, 0, CHUNK_BYTES, this.offset);
+      const bytesRead = await readFile(fd, this.chunk, this.offset);
       if (bytesRead === 0) return;
       this.offset += bytesRead;
       this.split(this.decoder.write(this.chunk.subarray(0, bytesRead)));
+      // A short read reached the end; what is appended meanwhile waits for the next poll.
+      if (bytesRead < CHUNK_BYTES) return;
     }
   }
 

@@ -25,7 +25,7 @@ After=network-online.target
 
 [Service]
 Type=simple
-ExecStart=/usr/bin/node --max-semi-space-size=1 --max-old-space-size=64 /opt/personas-agent/personas-agent.cjs --config /etc/personas-agent/config.json
+ExecStart=/usr/bin/node --lite-mode --no-expose-wasm --max-semi-space-size=1 --max-old-space-size=64 /opt/personas-agent/personas-agent.cjs --config /etc/personas-agent/config.json
 ExecReload=/bin/kill -HUP $MAINPID
 KillSignal=SIGTERM
 TimeoutStopSec=30
