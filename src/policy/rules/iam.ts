@@ -72,7 +72,8 @@ function permissionProblems(document: unknown, config: IamConfig): string[] | "u
       Object.keys(recordOf(c) ?? {}),
     );
     const scoped = keys.some((key) => config.scopingConditionKeys.some((prefix) => key.startsWith(prefix)));
-    const mutating = actions.filter((a) => a !== "*" && !READ_ONLY.test(a));
+    // Each action is reported once: wildcards above, the rest here.
+    const mutating = actions.filter((a) => a !== "*" && !iamWildcards.includes(a) && !READ_ONLY.test(a));
     if (mutating.length > 0 && !scoped)
       problems.push(
         `must scope ${listOf(mutating)} on "*" in ${where} with a tag condition; name the resources or add an aws:ResourceTag/persona:fleet condition`,
