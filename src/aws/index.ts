@@ -45,7 +45,13 @@ export {
   RESPONDER_OWNED,
   type ResponderSettings,
 } from "./render.js";
-export type { InstanceTags, PersonaResolver, PersonaSpec } from "./resolution.js";
+export {
+  type InstanceResolutionContext,
+  type InstanceTags,
+  type PersonaResolver,
+  type PersonaSpec,
+  resolveWith,
+} from "./resolution.js";
 export {
   type AgentOptions,
   type AgentSource,

@@ -93,3 +93,22 @@ export function personaFor(
     );
   return withCloudSize(chosen, "aws", sources.architecture ? { architecture: sources.architecture } : {});
 }
+
+/** What {@link resolveWith} needs of a resolution context (`createResolutionContext` in `pulumi-personas`). */
+export interface InstanceResolutionContext {
+  resolve(instance: { id: string; tags: Record<string, string> }, options: { cloud: "aws" }): PersonaSpec;
+}
+
+/**
+ * A resolver from a resolution context (a persona repository and mapping rules): the instance key is
+ * the instance id resolution reports, and sizes are chosen on AWS.
+ *
+ * @example
+ * ```ts
+ * const context = createResolutionContext(PersonaRepository.fromDirectory("personas"), parseMapping(text));
+ * new PersonaFleet("web", { ami, resolve: resolveWith(context), instances: [{ name: "web-1", tags: { role: "web" } }] });
+ * ```
+ */
+export function resolveWith(context: InstanceResolutionContext): PersonaResolver {
+  return (instance) => context.resolve({ id: instance.name, tags: { ...instance.tags } }, { cloud: "aws" });
+}

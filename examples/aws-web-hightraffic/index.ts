@@ -1,0 +1,41 @@
+// A web fleet driven by the seed's HighTraffic persona: instances tagged role=web resolve to it
+// through mapping.yaml, scale up to 16 cores on sustained CPU, cache on latency and block the
+// threat feed's addresses in a WAF web ACL.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as wafv2 from "@pulumi/aws/wafv2";
+import * as pulumi from "@pulumi/pulumi";
+import { createResolutionContext, PersonaRepository, parseMapping } from "pulumi-personas";
+import { PersonaFleet, resolveWith } from "pulumi-personas/aws";
+
+const config = new pulumi.Config();
+const instanceCount = config.getNumber("instanceCount") ?? 3;
+// An arm64 Amazon Linux 2023 AMI: the persona's cheapest fit is a Graviton (m7g) type.
+const ami = config.get("ami") ?? "ami-0c2b9b8c5a5c7f1d2";
+
+const repository = PersonaRepository.fromDirectory(join(__dirname, "personas"));
+const mappingFile = join(__dirname, "mapping.yaml");
+const mapping = parseMapping(readFileSync(mappingFile, "utf8"), { file: mappingFile });
+
+const acl = new wafv2.WebAcl("edge", {
+  scope: "REGIONAL",
+  defaultAction: { allow: {} },
+  visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: "edge", sampledRequestsEnabled: true },
+});
+
+export const fleet = new PersonaFleet("web", {
+  ami,
+  os: "amazon-linux",
+  architecture: "arm64",
+  resolve: resolveWith(createResolutionContext(repository, mapping)),
+  instances: Array.from({ length: instanceCount }, (_, i) => ({
+    name: `web-${i + 1}`,
+    tags: { role: "web" },
+  })),
+  firewall: { webAclArn: acl.arn },
+});
+
+export const baseline = fleet.baseline;
+export const responders = Object.fromEntries(
+  Object.entries(fleet.responders).map(([kind, fn]) => [kind, fn?.name]),
+);

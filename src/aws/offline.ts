@@ -1,0 +1,123 @@
+/**
+ * Offline plans: run a Pulumi program in-process under the SDK's mock engine and record the resource
+ * tree `pulumi up` would create (type, name, inputs, parent). No cloud account, no Pulumi CLI.
+ * Used by `personas plan` and by tests of example programs.
+ */
+import { dirname, join, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource the program registered. */
+export interface PlannedResource {
+  type: string;
+  name: string;
+  /** The parent's name, undefined for the stack's top-level resources. */
+  parent: string | undefined;
+  inputs: Record<string, unknown>;
+}
+
+const ACCOUNT_FACTS: Record<string, Record<string, unknown>> = {
+  "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" },
+  "aws:index/getRegion:getRegion": { region: "us-east-1", name: "us-east-1", id: "us-east-1" },
+  "aws:index/getCallerIdentity:getCallerIdentity": {
+    accountId: "123456789012",
+    arn: "arn:aws:iam::123456789012:user/offline",
+    userId: "OFFLINE",
+    id: "123456789012",
+  },
+};
+
+class PlanMocks implements pulumi.runtime.Mocks {
+  readonly resources: PlannedResource[] = [];
+  parent: string | undefined;
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    this.resources.push({ type: args.type, name: args.name, parent: this.parent, inputs: args.inputs });
+    const id = `${args.name}-id`;
+    const arn = `arn:aws:offline:us-east-1:123456789012:${args.type.split(":").pop()}/${args.name}`;
+    return { id, state: { ...args.inputs, arn, name: args.inputs.name ?? args.name, id } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    if (args.token === "aws:ec2/getInstances:getInstances") return { ids: [], privateIps: [], publicIps: [] };
+    return ACCOUNT_FACTS[args.token] ?? args.inputs;
+  }
+}
+
+/**
+ * Runs `program` under the mock engine and returns every registered resource in registration order.
+ * Installs its own mocks: call it in a process of its own (the CLI does) or restore your mocks after.
+ *
+ * @example
+ * ```ts
+ * const resources = await planOffline(() => { new PersonaFleet("web", args); });
+ * ```
+ */
+export async function planOffline(program: () => void | Promise<void>): Promise<PlannedResource[]> {
+  const mocks = new PlanMocks();
+  await pulumi.runtime.setMocks(mocks, "offline", "plan", true);
+  const settings = require("@pulumi/pulumi/runtime/settings") as {
+    getMonitor(): { registerResource(req: unknown, callback: unknown): unknown };
+    waitForRPCs(): Promise<void>;
+  };
+  // The mocks API does not pass the parent; the request does. newResource runs synchronously inside.
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: unknown, callback: unknown) => {
+    const parentUrn = (req as { getParent(): string }).getParent();
+    mocks.parent = parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : undefined;
+    try {
+      return register(req, callback);
+    } finally {
+      mocks.parent = undefined;
+    }
+  };
+  await program();
+  await settings.waitForRPCs();
+  return mocks.resources;
+}
+
+/**
+ * Bundles a TypeScript or JavaScript Pulumi program with esbuild (a build-time dependency, loaded only
+ * here) so it can run in this process: `pulumi-personas` imports point at this package, everything
+ * else stays external, `__dirname` is the program's own directory.
+ */
+export async function bundleProgram(entry: string, outfile: string): Promise<string> {
+  const { build } = await import("esbuild");
+  const packageRoot = join(__dirname, "..", "..");
+  const source = __filename.endsWith(".ts") ? "src" : "dist";
+  const extension = __filename.endsWith(".ts") ? "ts" : "js";
+  const program = resolve(entry);
+  await build({
+    entryPoints: [program],
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    outfile,
+    packages: "external",
+    alias: {
+      "pulumi-personas/aws": join(packageRoot, source, "aws", `index.${extension}`),
+      "pulumi-personas": join(packageRoot, source, `index.${extension}`),
+    },
+    define: { __dirname: JSON.stringify(dirname(program)) },
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+/** Formats planned resources as a Mermaid graph: components as subgraphs' parents, edges parent → child. */
+export function toMermaid(resources: readonly PlannedResource[]): string {
+  const ids = new Map<string, string>();
+  const id = (name: string) => {
+    let value = ids.get(name);
+    if (!value) {
+      value = `r${ids.size}`;
+      ids.set(name, value);
+    }
+    return value;
+  };
+  const lines = ["graph TD"];
+  for (const r of resources) lines.push(`  ${id(r.name)}["${r.name}<br/>${r.type}"]`);
+  for (const r of resources) if (r.parent !== undefined) lines.push(`  ${id(r.parent)} --> ${id(r.name)}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,30 @@
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { bundleProgram } from "../../src/aws/offline.js";
+import { countByType, recorder, resourceNamed, settled } from "../support/pulumi.js";
+
+beforeEach(() => recorder.reset());
+
+describe("examples/aws-web-hightraffic", () => {
+  it("plans offline: three role=web instances resolve to HighTraffic 1.2.0 through the mapping", async () => {
+    // Under the repository, so the bundle's external packages resolve from its node_modules.
+    const outfile = join(".cache", "examples", "aws-web-hightraffic.cjs");
+    await bundleProgram("examples/aws-web-hightraffic/index.ts", outfile);
+    createRequire(__filename)(resolve(outfile));
+    await settled();
+    expect(countByType()).toMatchObject({
+      "aws:ec2/instance:Instance": 3,
+      "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
+      "aws:lambda/function:Function": 3,
+      "aws:wafv2/webAcl:WebAcl": 1,
+      "aws:wafv2/ipSet:IpSet": 2,
+      "personas:aws:PersonaFleet": 1,
+    });
+    expect(resourceNamed("aws:ec2/instance:Instance", "web-web-1").inputs).toMatchObject({
+      ami: "ami-0c2b9b8c5a5c7f1d2",
+      instanceType: "m7g.2xlarge",
+      tags: { Name: "web-1", role: "web", "persona:name": "HighTraffic", "persona:version": "1.2.0" },
+    });
+  });
+});
