@@ -1,0 +1,233 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  alarmActionsTargetResponders,
+  alarmsCoverTriggers,
+  feedTargetsExist,
+  indexStack,
+  stackBudget,
+  TYPES,
+} from "../../src/policy/index.js";
+import { SEED_DIGEST } from "../aws/support.js";
+import {
+  editManifest,
+  policyResource,
+  type RecordedStack,
+  runStackRule,
+  seedFleetStack,
+  stackArgs,
+  urnOf,
+  withInputs,
+  without,
+} from "./support.js";
+
+const FEED = "HighTraffic-threatintel-example-com";
+const CPU_ALARM = "web-web-1-cpu-utilization-above-80";
+const MANIFEST_URN = urnOf(TYPES.parameter, "web-manifest");
+const OTHER_DIGEST = "ab".repeat(32);
+let fleet: RecordedStack;
+
+beforeAll(async () => {
+  fleet = await seedFleetStack(2);
+});
+
+describe("persona-alarms-cover-triggers", () => {
+  const rule = alarmsCoverTriggers;
+
+  it("passes a fleet whose instances have one alarm per trigger", async () => {
+    expect(await runStackRule(rule, stackArgs(fleet.resources))).toEqual([]);
+  });
+
+  it("reports the instance whose alarm is missing, naming the alarm id", async () => {
+    const stack = without(fleet, (r) => r.name !== CPU_ALARM);
+    expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
+      {
+        message:
+          "Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest 5eed5eed…): cpu-utilization-above-80 is missing; render its alarms with PersonaFleet or PersonaInstance.",
+        urn: urnOf(TYPES.instance, "web-web-1"),
+      },
+    ]);
+  });
+
+  it("finds alarms through the engine's property dependencies when the instance id is unknown", async () => {
+    const stack = withInputs(fleet, TYPES.alarm, CPU_ALARM, (i) => ({ ...i, dimensions: {} }));
+    const instance = stack.resources.find((r) => r.name === "web-web-1")!;
+    const alarm = stack.resources.find((r) => r.name === CPU_ALARM)!;
+    alarm.propertyDependencies = { dimensions: [instance] };
+    expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([]);
+  });
+
+  it("reports an alarm that carries another persona's digest", async () => {
+    const stack = withInputs(fleet, TYPES.alarm, CPU_ALARM, (i) => ({
+      ...i,
+      alarmDescription: (i.alarmDescription as string).replace(SEED_DIGEST, OTHER_DIGEST),
+    }));
+    expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
+      {
+        message:
+          "Alarm 'web-web-1-cpu-utilization-above-80' must belong to the persona of the instance it watches: it carries digest abababab…, instance 'web-web-1' has 5eed5eed…; re-run the fleet component so the alarms follow the persona.",
+        urn: urnOf(TYPES.alarm, CPU_ALARM),
+      },
+      {
+        message:
+          "Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest 5eed5eed…): cpu-utilization-above-80 is missing; render its alarms with PersonaFleet or PersonaInstance.",
+        urn: urnOf(TYPES.instance, "web-web-1"),
+      },
+    ]);
+  });
+
+  it("reports an instance whose digest its fleet's manifest does not list", async () => {
+    const stack = withInputs(fleet, TYPES.instance, "web-web-2", (i) => ({
+      ...i,
+      tags: { ...(i.tags as object), "persona:digest": OTHER_DIGEST },
+    }));
+    expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
+      {
+        message:
+          "Instance 'web-web-2' must carry a persona digest that fleet 'web' manifests: abababab… is not in it; let the fleet component set the persona tags.",
+        urn: urnOf(TYPES.instance, "web-web-2"),
+      },
+    ]);
+  });
+
+  it("reports instances of a fleet without a manifest, and a manifest it cannot read", async () => {
+    const missing = without(fleet, (r) => r.type !== TYPES.parameter);
+    expect((await runStackRule(rule, stackArgs(missing.resources))).map((v) => v.message)).toEqual([
+      "Instance 'web-web-1' must belong to a fleet whose manifest is in this stack: no /personas/web/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
+      "Instance 'web-web-2' must belong to a fleet whose manifest is in this stack: no /personas/web/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
+    ]);
+    const unreadable = withInputs(fleet, TYPES.parameter, "web-manifest", (i) => ({
+      ...i,
+      insecureValue: "{}",
+    }));
+    expect((await runStackRule(rule, stackArgs(unreadable.resources)))[0]).toEqual({
+      message:
+        "Parameter 'web-manifest' must hold a fleet manifest the pack can read: its value is not a version 1 fleet manifest (version: Invalid input: expected 1); let PersonaFleet write it.",
+      urn: MANIFEST_URN,
+    });
+  });
+});
+
+describe("persona-alarm-actions-target-responders", () => {
+  const rule = alarmActionsTargetResponders;
+
+  it("passes alarms whose actions are the fleet's responders", async () => {
+    expect(await runStackRule(rule, stackArgs(fleet.resources))).toEqual([]);
+  });
+
+  it("reports an alarm without actions", async () => {
+    const stack = withInputs(fleet, TYPES.alarm, CPU_ALARM, (i) => ({ ...i, alarmActions: [] }));
+    expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
+      {
+        message:
+          "Alarm 'web-web-1-cpu-utilization-above-80' must have at least one alarm action: set alarmActions to a responder function of this stack (the fleet components do).",
+        urn: urnOf(TYPES.alarm, CPU_ALARM),
+      },
+    ]);
+  });
+
+  it("reports actions that point outside the stack", async () => {
+    const foreign = "arn:aws:lambda:us-east-1:999999999999:function:elsewhere";
+    const stack = withInputs(fleet, TYPES.alarm, CPU_ALARM, (i) => ({ ...i, okActions: [foreign] }));
+    expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
+      {
+        message: `Alarm 'web-web-1-cpu-utilization-above-80' must send its actions to a responder of this stack: ${foreign} is not a responder here; point them at the fleet's responder functions.`,
+        urn: urnOf(TYPES.alarm, CPU_ALARM),
+      },
+    ]);
+  });
+
+  it("accepts an action whose ARN the engine links to a responder through property dependencies", async () => {
+    const stack = withInputs(fleet, TYPES.alarm, CPU_ALARM, (i) => ({ ...i, alarmActions: ["arn:late"] }));
+    const alarm = stack.resources.find((r) => r.name === CPU_ALARM)!;
+    const linked = policyResource(TYPES.function, "late", { arn: "arn:late", name: "late" });
+    alarm.propertyDependencies = { alarmActions: [linked] };
+    expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([]);
+  });
+});
+
+describe("persona-feed-targets-exist", () => {
+  const rule = feedTargetsExist;
+
+  it("passes a fleet whose WAF feed has both IP sets and its web ACL rule", async () => {
+    expect(await runStackRule(rule, stackArgs(fleet.resources))).toEqual([]);
+  });
+
+  it("reports a missing IP set", async () => {
+    const stack = without(fleet, (r) => !(r.type === TYPES.ipSet && r.name.endsWith("-ipv6")));
+    expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
+      {
+        message: `Feed '${FEED}' of fleet 'web' must have its WAF IP sets in this stack: personas-web-${FEED}-ipv6 is missing; pass firewall.webAclArn to the fleet component.`,
+        urn: MANIFEST_URN,
+      },
+    ]);
+  });
+
+  it("reports a missing web ACL rule", async () => {
+    const stack = without(fleet, (r) => r.type !== TYPES.webAclRule);
+    expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
+      {
+        message: `Feed '${FEED}' of fleet 'web' must have a web ACL rule that references its IP sets: personas-web-${FEED} is missing or names no web ACL; pass firewall.webAclArn to the fleet component.`,
+        urn: MANIFEST_URN,
+      },
+    ]);
+  });
+
+  it("reports a network ACL feed whose firewall responder names no network ACL, and passes it once named", async () => {
+    const acl = withInputs(fleet, TYPES.parameter, "web-manifest", (i) =>
+      editManifest(i, (m) => {
+        m.feeds[FEED]!.enforcement = "network-acl";
+      }),
+    );
+    expect(await runStackRule(rule, stackArgs(acl.resources))).toEqual([
+      {
+        message: `Feed '${FEED}' of fleet 'web' must name the network ACL it writes: the firewall responder has no NETWORK_ACL_RULES entry for it; pass firewall.networkAclId to the fleet component.`,
+        urn: MANIFEST_URN,
+      },
+    ]);
+    const named = withInputs(acl, TYPES.function, "web-firewall", (i) => {
+      const environment = i.environment as { variables: Record<string, string> };
+      const rules = { [FEED]: { networkAclId: "acl-0123", firstRuleNumber: 100, maxEntries: 18 } };
+      return {
+        ...i,
+        environment: { variables: { ...environment.variables, NETWORK_ACL_RULES: JSON.stringify(rules) } },
+      };
+    });
+    expect(await runStackRule(rule, stackArgs(named.resources))).toEqual([]);
+  });
+});
+
+describe("persona-stack-budget", () => {
+  const rule = stackBudget;
+
+  it("passes a fleet within the default budgets (5,000 alarms, 40 responders)", async () => {
+    expect(await runStackRule(rule, stackArgs(fleet.resources))).toEqual([]);
+  });
+
+  it("reports alarms over the alarm budget", async () => {
+    expect(await runStackRule(rule, stackArgs(fleet.resources, { maxAlarms: 3 }))).toEqual([
+      {
+        message:
+          "The stack must hold at most 3 persona alarms, not 4: split the fleet across stacks, drop triggers, or raise maxAlarms.",
+      },
+    ]);
+  });
+
+  it("reports responders over the responder budget", async () => {
+    expect(await runStackRule(rule, stackArgs(fleet.resources, { maxResponders: 2 }))).toEqual([
+      {
+        message:
+          "The stack must hold at most 2 responder functions, not 3: merge fleets, or raise maxResponders.",
+      },
+    ]);
+  });
+});
+
+describe("indexStack", () => {
+  it("indexes a stack once and returns the same index for the same resource list", () => {
+    const first = indexStack(fleet.resources);
+    expect(indexStack(fleet.resources)).toBe(first);
+    expect(first.personaAlarms.length).toBe(4);
+    expect([...first.manifests.keys()]).toEqual(["web"]);
+    expect(first.responderFunctions.map((f) => f.name)).toEqual(["web-scale", "web-feature", "web-firewall"]);
+  });
+});
