@@ -153,7 +153,8 @@ export function alarmDescription(plan: PersonaPlan, alarm: AlarmPlan): string {
   return sentence.slice(0, 1024 - tag.length) + tag;
 }
 
-const DESCRIPTION_TAG = /\[personas:v1 digest=([0-9a-f]{64}) alarm=([a-z0-9-]+)\]$/;
+// Digests from the repository and resolution carry a `sha256:` prefix; the manifest is keyed by the same string.
+const DESCRIPTION_TAG = /\[personas:v1 digest=((?:sha256:)?[0-9a-f]{64}) alarm=([a-z0-9-]+)\]$/;
 
 /** Reads the tag of an alarm description; undefined when the alarm is not a persona alarm. */
 export function parseAlarmDescription(description: string): { digest: string; alarmId: string } | undefined {

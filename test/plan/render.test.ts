@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parsePersona } from "../../src/pdl/parse.js";
+import { alarmDescription, parseAlarmDescription } from "../../src/plan/manifest.js";
 import { planPersona } from "../../src/plan/plan.js";
 import { agentMetricsOf, okResponders, withCloudSize } from "../../src/plan/render.js";
 
@@ -52,5 +53,16 @@ describe("agentMetricsOf", () => {
         personasAgent: [{ metricId: "error-rate", metricName: "ErrorRate", periodSeconds: 10 }],
       }),
     ).toEqual([{ name: "ErrorRate", signal: "log.errorRate", period: 10 }]);
+  });
+});
+
+describe("parseAlarmDescription", () => {
+  it("reads back the repository's sha256-prefixed digests, which key the manifest", () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    const plan = planPersona({ persona: seed, ref: { name: "HighTraffic", version: "1.2.0", digest } });
+    expect(parseAlarmDescription(alarmDescription(plan, plan.alarms[0]!))).toEqual({
+      digest,
+      alarmId: "cpu-utilization-above-80",
+    });
   });
 });
