@@ -95,6 +95,13 @@ export interface OrchestratorDeps {
 interface Desired {
   owner: "stack" | "runtime";
   plan: PersonaPlan;
+  /** Rendered before anything is written, so a rendering fault changes nothing. */
+  rendered: Rendered;
+}
+
+interface Rendered {
+  agentConfig: string;
+  script: string;
 }
 
 const BASELINE_TAGS: ReadonlySet<string> = new Set(Object.values(PERSONA_TAGS));
@@ -103,6 +110,7 @@ const MAX_PAGES = 200;
 /** Reconciles instances of one fleet. Build once per container. */
 export class Orchestrator {
   private activeContexts = new Map<string, ResolutionContext>();
+  private readonly renderedByDigest = new Map<string, Rendered>();
   private activeContextsOf: ResolutionContext | undefined;
 
   constructor(private readonly deps: OrchestratorDeps) {}
@@ -220,7 +228,30 @@ export class Orchestrator {
         ? resolveInstance(subject, this.activeContext(context, active), { cloud: "aws" })
         : resolveInstance(subject, context, { cloud: "aws" });
     const plan = planPersona(resolved);
-    return { owner: plan.persona.digest === stackDigest ? "stack" : "runtime", plan };
+    return {
+      owner: plan.persona.digest === stackDigest ? "stack" : "runtime",
+      plan,
+      rendered: this.render(plan),
+    };
+  }
+
+  /** The agent configuration and the install script of a plan (the user data's), memoised per plan. */
+  private render(plan: PersonaPlan): Rendered {
+    const key = `${plan.persona.digest}|${plan.compute.size ?? ""}`;
+    let rendered = this.renderedByDigest.get(key);
+    if (rendered === undefined) {
+      const { env } = this.deps;
+      const agent = env.agentOptions;
+      rendered = {
+        agentConfig: JSON.stringify({
+          cloudwatch: cloudWatchAgentConfig(plan) ?? null,
+          personas: agent ? (personasAgentConfig(plan, agent) ?? null) : null,
+        }),
+        script: renderUserData(plan, { os: env.operatingSystem, ...(agent ? { agent } : {}) }),
+      };
+      this.renderedByDigest.set(key, rendered);
+    }
+    return rendered;
   }
 
   /** A context resolving every instance to the shifted-to persona, with the fleet's override rules. */
@@ -231,6 +262,14 @@ export class Orchestrator {
     }
     let found = this.activeContexts.get(reference);
     if (found === undefined) {
+      try {
+        context.repository.get(reference);
+      } catch (error) {
+        throw new UnknownActivePersonaError(
+          `Tag ${PERSONA_TAGS.active}=${reference} names no published persona: ${(error as Error).message} Publish it, or retag the instance.`,
+          { cause: error },
+        );
+      }
       try {
         found = createResolutionContext(
           context.repository,
@@ -246,7 +285,7 @@ export class Orchestrator {
         );
       } catch (error) {
         throw new UnknownActivePersonaError(
-          `Tag ${PERSONA_TAGS.active}=${reference} names a persona the repository does not have: ${(error as Error).message}`,
+          `Tag ${PERSONA_TAGS.active}=${reference} cannot be resolved: ${(error as Error).message}`,
           { cause: error },
         );
       }
@@ -347,29 +386,21 @@ export class Orchestrator {
     if (!claimed) return; // another invocation applied this change
     const plan = desired.plan;
     try {
-      const agent = {
-        cloudwatch: cloudWatchAgentConfig(plan) ?? null,
-        personas: env.agentOptions ? (personasAgentConfig(plan, env.agentOptions) ?? null) : null,
-      };
       await clients.ssm.send(
         new PutParameterCommand({
           Name: `${env.agentParameterPrefix}/${instanceId}`,
-          Value: JSON.stringify(agent),
+          Value: desired.rendered.agentConfig,
           Type: "String",
           Overwrite: true,
         }),
       );
       changes.push("agent:config");
-      const script = renderUserData(plan, {
-        os: env.operatingSystem,
-        ...(env.agentOptions ? { agent: env.agentOptions } : {}),
-      });
       await clients.ssm.send(
         new SendCommandCommand({
           DocumentName: env.commandDocument,
           InstanceIds: [instanceId],
           Comment: `personas: ${plan.persona.name} ${plan.persona.version}`.slice(0, 100),
-          Parameters: { commands: [script] },
+          Parameters: { commands: [desired.rendered.script] },
         }),
       );
       changes.push("software:install");

@@ -57,7 +57,11 @@ export class PublishedSource {
    * @throws {@link RemoteRepositoryError}, {@link DigestMismatchError}, {@link MappingUnavailableError}, {@link MappingValidationError}.
    */
   async current(): Promise<ResolutionContext> {
-    const [fingerprint] = await Promise.all([this.fingerprint(), this.refreshMapping()]);
+    // Both reads at once; the repository's fault is reported first, so the reason is deterministic.
+    const [listed, mapping] = await Promise.allSettled([this.fingerprint(), this.refreshMapping()]);
+    if (listed.status === "rejected") throw listed.reason;
+    if (mapping.status === "rejected") throw mapping.reason;
+    const fingerprint = listed.value;
     const key = `${fingerprint}\n${this.mappingTag}`;
     if (this.context !== undefined && key === this.contextKey) return this.context;
     const local =
@@ -116,7 +120,7 @@ export class PublishedSource {
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 304) return;
-      if (status === 404 || (error as Error).name === "NoSuchKey") {
+      if ((error as Error).name === "NoSuchKey") {
         throw new MappingUnavailableError(
           `The fleet's mapping is not published at ${this.mappingUrl}; publish it there (see docs/orchestrator.md) or set MAPPING_KEY.`,
           { cause: error },
