@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { personaGuardResourcePolicies, personaGuardStackPolicies, TYPES } from "../../src/policy/index.js";
+import {
+  editManifest,
+  exampleStack,
+  type RecordedStack,
+  runEveryRule,
+  seedFleetStack,
+  withInputs,
+} from "./support.js";
+
+const FEED = "HighTraffic-threatintel-example-com";
+const everyRule = (stack: RecordedStack) =>
+  runEveryRule(stack, personaGuardResourcePolicies, personaGuardStackPolicies);
+
+let hundred: RecordedStack;
+
+beforeAll(async () => {
+  hundred = await seedFleetStack(100);
+});
+
+describe("persona-guard over fleets registered under the mocks", () => {
+  it("lists eleven rules with kebab-case names and 'Checks whether' descriptions", () => {
+    const rules = [...personaGuardResourcePolicies, ...personaGuardStackPolicies];
+    expect(rules.map((r) => r.name)).toEqual([
+      "persona-responder-iam-least-privilege",
+      "persona-feeds-https-and-paced",
+      "persona-scale-actions-bounded",
+      "persona-lambda-runtime-supported",
+      "persona-log-group-retention",
+      "persona-state-table-point-in-time-recovery",
+      "persona-instance-tags",
+      "persona-alarms-cover-triggers",
+      "persona-alarm-actions-target-responders",
+      "persona-feed-targets-exist",
+      "persona-stack-budget",
+    ]);
+    for (const rule of rules) {
+      expect(rule.description).toMatch(/^Checks whether .+\.$/);
+      expect(rule.enforcementLevel).toBe("mandatory");
+    }
+  });
+
+  it("passes every rule on the aws-web-hightraffic example (repository digests, arm64, a WAF web ACL)", async () => {
+    const example = await exampleStack();
+    expect(example.recorded.filter((r) => r.type === TYPES.alarm).length).toBe(6);
+    expect(await everyRule(example)).toEqual({});
+  });
+
+  it("passes every rule on a 100-instance fleet", async () => {
+    // 31 fleet-level resources, then one instance and two alarms per member.
+    expect(hundred.recorded.length).toBe(331);
+    expect(await everyRule(hundred)).toEqual({});
+  });
+
+  it("fails only the alarm-actions rule when one alarm has no actions", async () => {
+    const broken = withInputs(hundred, TYPES.alarm, "web-web-42-cpu-utilization-above-80", (i) => ({
+      ...i,
+      alarmActions: [],
+    }));
+    expect(await everyRule(broken)).toEqual({
+      "persona-alarm-actions-target-responders": [
+        "Alarm 'web-web-42-cpu-utilization-above-80' must have at least one alarm action: set alarmActions to a responder function of this stack (the fleet components do).",
+      ],
+    });
+  });
+
+  it("fails only the IAM rule when a responder policy gains a wildcard statement", async () => {
+    const broken = withInputs(hundred, TYPES.rolePolicy, "web-feature", (i) => {
+      const policy = JSON.parse(i.policy as string) as { Statement: unknown[] };
+      policy.Statement.push({
+        Sid: "Anything",
+        Effect: "Allow",
+        Action: ["ec2:TerminateInstances"],
+        Resource: "*",
+      });
+      return { ...i, policy: JSON.stringify(policy) };
+    });
+    expect(await everyRule(broken)).toEqual({
+      "persona-responder-iam-least-privilege": [
+        `Role policy 'web-feature' must scope ec2:TerminateInstances on "*" in statement 'Anything' with a tag condition; name the resources or add an aws:ResourceTag/persona:fleet condition.`,
+      ],
+    });
+  });
+
+  it("fails only the feed rule when the manifest lists an http feed", async () => {
+    const broken = withInputs(hundred, TYPES.parameter, "web-manifest", (i) =>
+      editManifest(i, (m) => {
+        m.feeds[FEED]!.url = "http://threatintel.example.com/latest_ips";
+      }),
+    );
+    expect(await everyRule(broken)).toEqual({
+      "persona-feeds-https-and-paced": [
+        `Parameter 'web-manifest' must list feeds served over https: feed '${FEED}' fetches http://threatintel.example.com/latest_ips; change the persona's URL to https.`,
+      ],
+    });
+  });
+});
