@@ -1,5 +1,11 @@
+import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { personaGuardResourcePolicies, personaGuardStackPolicies, TYPES } from "../../src/policy/index.js";
+import {
+  personaGuardPolicies,
+  personaGuardResourcePolicies,
+  personaGuardStackPolicies,
+  TYPES,
+} from "../../src/policy/index.js";
 import {
   editManifest,
   exampleStack,
@@ -38,6 +44,27 @@ describe("persona-guard over fleets registered under the mocks", () => {
     for (const rule of rules) {
       expect(rule.description).toMatch(/^Checks whether .+\.$/);
       expect(rule.enforcementLevel).toBe("mandatory");
+    }
+  });
+
+  it("declares config schemas whose defaults are valid configurations (what pulumi validates the pack config with)", () => {
+    const ajv = new Ajv({ strict: false });
+    const configurable = personaGuardPolicies.filter((rule) => rule.configSchema !== undefined);
+    expect(configurable.map((rule) => rule.name)).toEqual([
+      "persona-responder-iam-least-privilege",
+      "persona-feeds-https-and-paced",
+      "persona-scale-actions-bounded",
+      "persona-lambda-runtime-supported",
+      "persona-log-group-retention",
+      "persona-instance-tags",
+      "persona-stack-budget",
+    ]);
+    for (const rule of configurable) {
+      const { properties } = rule.configSchema!;
+      const defaults = Object.fromEntries(Object.entries(properties).map(([key, p]) => [key, p.default]));
+      const validate = ajv.compile({ type: "object", properties, additionalProperties: false });
+      expect(validate(defaults), `${rule.name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      expect(validate({ ...defaults, [Object.keys(properties)[0]!]: null }), rule.name).toBe(false);
     }
   });
 
