@@ -3,6 +3,7 @@
  * tree `pulumi up` would create (type, name, inputs, parent). No cloud account, no Pulumi CLI.
  * Used by `personas plan` and by tests of example programs.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -83,9 +84,11 @@ export async function planOffline(program: () => void | Promise<void>): Promise<
  */
 export async function bundleProgram(entry: string, outfile: string): Promise<string> {
   const { build } = await import("esbuild");
-  const packageRoot = join(__dirname, "..", "..");
-  const source = __filename.endsWith(".ts") ? "src" : "dist";
-  const extension = __filename.endsWith(".ts") ? "ts" : "js";
+  const packageRoot = findPackageRoot();
+  // The built package when there is one, else the sources (a checkout of this repository).
+  const built = existsSync(join(packageRoot, "dist", "aws", "index.js"));
+  const source = built ? "dist" : "src";
+  const extension = built ? "js" : "ts";
   const program = resolve(entry);
   await build({
     entryPoints: [program],
@@ -103,6 +106,23 @@ export async function bundleProgram(entry: string, outfile: string): Promise<str
     logLevel: "warning",
   });
   return outfile;
+}
+
+/** The directory of this package's package.json, from wherever this module was loaded or bundled. */
+function findPackageRoot(): string {
+  for (const start of [__dirname, process.cwd()]) {
+    let dir = start;
+    for (let depth = 0; depth < 8; depth++) {
+      const manifest = join(dir, "package.json");
+      if (
+        existsSync(manifest) &&
+        (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "pulumi-personas"
+      )
+        return dir;
+      dir = dirname(dir);
+    }
+  }
+  return join(__dirname, "..", "..");
 }
 
 /** Formats planned resources as a Mermaid graph: components as subgraphs' parents, edges parent → child. */

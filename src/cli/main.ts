@@ -11,6 +11,7 @@ import { personaJsonSchema } from "../pdl/json-schema.js";
 import { demoCommand } from "./demo.js";
 import { UsageError } from "./errors.js";
 import { explainCommand } from "./explain.js";
+import { planCommandSync } from "./plan.js";
 import { publishCommand } from "./publish.js";
 import { type SimulateFlags, simulateCommand } from "./simulate.js";
 import { testCommand } from "./test.js";
@@ -32,6 +33,13 @@ Commands:
       --format text|json             output format (default text)
       --print                        also print each persona's normalised model
   schema                           print the JSON Schema of persona files
+  plan <program.ts or persona file>
+                                   the resources \`pulumi up\` would create, offline (Pulumi's mock engine)
+      --tag k=v                      a tag of every instance, repeatable (persona files)
+      --instances <n>                instances in the fleet (default 1; persona files)
+      --fleet <name>                 fleet name (default fleet; persona files)
+      --web-acl-arn <arn>            web ACL for list feeds (default a placeholder; persona files)
+      --format text|json|mermaid     output format (default text)
   simulate <persona file or Name@range>
                                    replay telemetry through the persona's plan and print the timeline
       --scenario steady|spike|ramp|flapping|outage|feed-outage|day   built-in scenario (default day)
@@ -142,6 +150,8 @@ export function run(argv: readonly string[]): CommandResult {
         });
         return demoCommand({ outDir: String(values.out), seedFile: String(values.seed) });
       }
+      case "plan":
+        return planCommandSync(rest);
       case "schema":
         parse(rest, {});
         return { exitCode: 0, stdout: `${JSON.stringify(personaJsonSchema(), null, 2)}\n` };

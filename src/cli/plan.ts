@@ -1,0 +1,233 @@
+/**
+ * `personas plan`: the resource tree `pulumi up` would create, computed offline under Pulumi's mock
+ * engine. Either a Pulumi program (TypeScript or JavaScript, bundled with esbuild) or a persona file
+ * with tags, deployed as a PersonaFleet of `--instances` instances.
+ *
+ * The mock engine is asynchronous and process-wide, so `planCommandSync` (what `personas plan` runs)
+ * executes `planCommand` in a child process and returns its output.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { PlannedResource } from "../aws/offline.js";
+import { PersonasError } from "../errors.js";
+import { parsePersona } from "../pdl/parse.js";
+import { contentDigest } from "../repository/digest.js";
+import { UsageError } from "./errors.js";
+
+/** What a command prints and how the process ends (the shape `main.ts` returns). */
+interface PlanResult {
+  exitCode: number;
+  stdout: string;
+  stderr?: string;
+}
+
+/** Options of {@link planCommand}. */
+export interface PlanOptions {
+  /** A Pulumi program (`.ts` / `.js`) or a persona file (`.yaml` / `.yml` / `.json`). */
+  input: string;
+  /** Tags of every instance (persona input only). */
+  tags: Record<string, string>;
+  /** Number of instances (persona input only). @default 1 */
+  instances: number;
+  /** Fleet name (persona input only). @default "fleet" */
+  fleet: string;
+  /** The web ACL ARN list feeds are enforced in (persona input only). @default a placeholder ARN */
+  webAclArn: string;
+  format: "text" | "json" | "mermaid";
+}
+
+const PLACEHOLDER_WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/offline-plan/00000000";
+
+/** Inputs worth printing per resource: the ones that say what it is. */
+const KEY_INPUTS = [
+  "name",
+  "instanceType",
+  "ami",
+  "namespace",
+  "metricName",
+  "comparisonOperator",
+  "threshold",
+  "period",
+  "evaluationPeriods",
+  "datapointsToAlarm",
+  "runtime",
+  "reservedConcurrentExecutions",
+  "principal",
+  "sourceArn",
+  "scheduleExpression",
+  "ipAddressVersion",
+  "policyArn",
+  "billingMode",
+  "retentionInDays",
+];
+
+function keyInputs(resource: PlannedResource): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of KEY_INPUTS) if (resource.inputs[key] !== undefined) picked[key] = resource.inputs[key];
+  return picked;
+}
+
+function formatText(resources: readonly PlannedResource[]): string {
+  const children = new Map<string | undefined, PlannedResource[]>();
+  for (const r of resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  const lines: string[] = [];
+  const walk = (parent: string | undefined, depth: number) => {
+    for (const r of children.get(parent) ?? []) {
+      const inputs = Object.entries(keyInputs(r))
+        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+        .join(" ");
+      lines.push(`${"  ".repeat(depth)}${r.type} ${r.name}${inputs ? `  ${inputs}` : ""}`);
+      if (r.type.startsWith("personas:")) walk(r.name, depth + 1);
+    }
+  };
+  walk(undefined, 0);
+  const counts = new Map<string, number>();
+  for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  lines.push("", `${resources.length} resources:`);
+  for (const [type, count] of [...counts].sort(([a], [b]) => a.localeCompare(b)))
+    lines.push(`  ${count} × ${type}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** Plans `options.input` offline and formats the resource tree. Installs its own Pulumi mocks. */
+export async function planCommand(options: PlanOptions): Promise<PlanResult> {
+  if (!existsSync(options.input)) throw new UsageError(`${options.input} does not exist`);
+  // Loaded here, so other commands never load Pulumi (an optional peer dependency).
+  const { bundleProgram, planOffline, toMermaid } = await import("../aws/offline.js");
+  const { PersonaFleet } = await import("../aws/fleet.js");
+  let program: () => void;
+  if (/\.(ts|js|cjs|mjs)$/.test(options.input)) {
+    mkdirSync(".cache/personas-plan", { recursive: true });
+    const bundle = await bundleProgram(options.input, resolve(".cache/personas-plan/program.cjs"));
+    program = () => {
+      require(bundle);
+    };
+  } else {
+    const persona = parsePersona(readFileSync(options.input, "utf8"), { file: options.input });
+    const ref = { name: persona.name, version: persona.version ?? "0.0.0", digest: contentDigest(persona) };
+    program = () => {
+      new PersonaFleet(options.fleet, {
+        ami: "ami-00000000000000000",
+        defaultPersona: { persona, ref },
+        instances: Array.from({ length: options.instances }, (_, i) => ({
+          name: `${options.fleet}-${i + 1}`,
+          tags: options.tags,
+        })),
+        firewall: { webAclArn: options.webAclArn },
+      });
+    };
+  }
+  const resources = await planOffline(program);
+  const stdout =
+    options.format === "json"
+      ? `${JSON.stringify(
+          resources.map((r) => ({
+            type: r.type,
+            name: r.name,
+            parent: r.parent ?? null,
+            inputs: keyInputs(r),
+          })),
+          null,
+          2,
+        )}\n`
+      : options.format === "mermaid"
+        ? toMermaid(resources)
+        : formatText(resources);
+  return { exitCode: 0, stdout };
+}
+
+/** Parses `personas plan` arguments. */
+export function parsePlanArgs(args: readonly string[]): PlanOptions {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        tag: { type: "string", multiple: true },
+        instances: { type: "string", default: "1" },
+        fleet: { type: "string", default: "fleet" },
+        "web-acl-arn": { type: "string", default: PLACEHOLDER_WEB_ACL },
+        format: { type: "string", default: "text" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError("plan needs one Pulumi program or persona file");
+  const format = values.format;
+  if (format !== "text" && format !== "json" && format !== "mermaid")
+    throw new UsageError(`--format must be 'text', 'json' or 'mermaid', not '${String(format)}'`);
+  const instances = Number(values.instances);
+  if (!Number.isInteger(instances) || instances < 1 || instances > 10_000)
+    throw new UsageError(
+      `--instances must be a whole number from 1 to 10000, not '${String(values.instances)}'`,
+    );
+  const tags: Record<string, string> = {};
+  for (const tag of (values.tag as string[] | undefined) ?? []) {
+    const at = tag.indexOf("=");
+    if (at < 1) throw new UsageError(`--tag must be key=value, not '${tag}'`);
+    tags[tag.slice(0, at)] = tag.slice(at + 1);
+  }
+  return {
+    input: positionals[0]!,
+    tags,
+    instances,
+    fleet: String(values.fleet),
+    webAclArn: String(values["web-acl-arn"]),
+    format,
+  };
+}
+
+/** The file the child process runs: this module compiled (dist), or bundled from source (development). */
+function workerFile(): string {
+  if (__filename.endsWith(".js")) return __filename;
+  const source = __filename.endsWith(".ts") ? __filename : join(process.cwd(), "src", "cli", "plan.ts");
+  const outfile = resolve(".cache/personas-plan/worker.cjs");
+  mkdirSync(".cache/personas-plan", { recursive: true });
+  const result = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `require("esbuild").buildSync({ entryPoints: [${JSON.stringify(source)}], bundle: true, platform: "node", target: "node20", format: "cjs", outfile: ${JSON.stringify(outfile)}, packages: "external", logLevel: "error" })`,
+    ],
+    { encoding: "utf8" },
+  );
+  if (result.status !== 0) throw new UsageError(`cannot build the plan worker: ${result.stderr}`);
+  return outfile;
+}
+
+/** Runs `personas plan` in a child process (the mock engine is async and process-wide). */
+export function planCommandSync(args: readonly string[]): PlanResult {
+  parsePlanArgs(args);
+  const result = spawnSync(process.execPath, [workerFile(), ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+    env: { ...process.env, PERSONAS_PLAN_WORKER: "1" },
+  });
+  const out: PlanResult = { exitCode: result.status ?? 1, stdout: result.stdout };
+  if (result.stderr) out.stderr = result.stderr;
+  return out;
+}
+
+async function worker(): Promise<void> {
+  try {
+    const result = await planCommand(parsePlanArgs(process.argv.slice(2)));
+    process.stdout.write(result.stdout);
+    process.exitCode = result.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`personas: ${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof PersonasError) {
+      process.stderr.write(`personas: ${error.message}\n`);
+      process.exitCode = 1;
+    } else throw error;
+  }
+}
+
+if (process.env.PERSONAS_PLAN_WORKER === "1" && require.main === module) void worker();

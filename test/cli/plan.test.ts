@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { run } from "../../src/cli/main.js";
+import { parsePlanArgs, planCommand } from "../../src/cli/plan.js";
+import { installMocks } from "../support/pulumi.js";
+
+// planCommand installs its own mocks; give the other test files theirs back.
+afterAll(() => installMocks());
+
+describe("personas plan", () => {
+  it("prints the seed's resource tree for a persona and tags, children under the fleet", async () => {
+    const result = await planCommand(
+      parsePlanArgs(["examples/HighTraffic.yaml", "--tag", "role=web", "--fleet", "web"]),
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("personas:aws:PersonaFleet web\n");
+    expect(result.stdout).toContain(
+      "  aws:cloudwatch/metricAlarm:MetricAlarm web-web-1-cpu-utilization-above-80  name=personas-web-web-1-cpu-utilization-above-80 namespace=AWS/EC2 metricName=CPUUtilization comparisonOperator=GreaterThanThreshold threshold=80 period=60 evaluationPeriods=5 datapointsToAlarm=5\n",
+    );
+    expect(result.stdout).toContain("\n34 resources:\n");
+    expect(result.stdout).toContain("  3 × aws:lambda/function:Function\n");
+  });
+
+  it("prints JSON with each resource's parent, and a Mermaid graph", async () => {
+    const json = await planCommand(
+      parsePlanArgs(["examples/HighTraffic.yaml", "--format", "json", "--fleet", "web"]),
+    );
+    const resources = JSON.parse(json.stdout) as { type: string; name: string; parent: string | null }[];
+    expect(resources[0]).toEqual({
+      type: "personas:aws:PersonaFleet",
+      name: "web",
+      parent: null,
+      inputs: {},
+    });
+    expect(resources.filter((r) => r.parent !== "web").map((r) => r.name)).toEqual(["web"]);
+    const mermaid = await planCommand(
+      parsePlanArgs(["examples/HighTraffic.yaml", "--format", "mermaid", "--fleet", "web"]),
+    );
+    expect(mermaid.stdout.startsWith('graph TD\n  r0["web<br/>personas:aws:PersonaFleet"]\n')).toBe(true);
+    expect(mermaid.stdout).toContain("  r0 --> r1\n");
+  });
+
+  it("rejects bad usage before planning", () => {
+    const result = run(["plan", "examples/HighTraffic.yaml", "--format", "yaml"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("personas: --format must be 'text', 'json' or 'mermaid', not 'yaml'\n");
+  });
+});
