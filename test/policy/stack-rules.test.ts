@@ -56,11 +56,29 @@ describe("persona-alarms-cover-triggers", () => {
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([]);
   });
 
-  it("reports an alarm that carries another persona's digest", async () => {
-    const stack = withInputs(fleet, TYPES.alarm, CPU_ALARM, (i) => ({
+  const retagged = (stack: RecordedStack) =>
+    withInputs(stack, TYPES.alarm, CPU_ALARM, (i) => ({
       ...i,
       alarmDescription: (i.alarmDescription as string).replace(SEED_DIGEST, OTHER_DIGEST),
     }));
+
+  it("reports an alarm whose digest no manifest of the stack lists", async () => {
+    const violations = await runStackRule(rule, stackArgs(retagged(fleet).resources));
+    expect(violations[0]).toEqual({
+      message:
+        "Alarm 'web-web-1-cpu-utilization-above-80' must carry a persona digest that a fleet manifest of this stack lists: abababab… is in none, so its responders would ignore it; let the fleet component render it.",
+      urn: urnOf(TYPES.alarm, CPU_ALARM),
+    });
+  });
+
+  it("reports an alarm that carries another persona's digest than its instance", async () => {
+    // The other persona is in the manifest: only the mismatch with the instance is wrong.
+    const withOther = withInputs(fleet, TYPES.parameter, "web-manifest", (i) =>
+      editManifest(i, (m) => {
+        m.personas[OTHER_DIGEST] = m.personas[SEED_DIGEST]!;
+      }),
+    );
+    const stack = retagged(withOther);
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
         message:
@@ -91,7 +109,13 @@ describe("persona-alarms-cover-triggers", () => {
 
   it("reports instances of a fleet without a manifest, and a manifest it cannot read", async () => {
     const missing = without(fleet, (r) => r.type !== TYPES.parameter);
+    const unlisted = (alarm: string) =>
+      `Alarm '${alarm}' must carry a persona digest that a fleet manifest of this stack lists: 5eed5eed… is in none, so its responders would ignore it; let the fleet component render it.`;
     expect((await runStackRule(rule, stackArgs(missing.resources))).map((v) => v.message)).toEqual([
+      unlisted("web-web-1-cpu-utilization-above-80"),
+      unlisted("web-web-2-cpu-utilization-above-80"),
+      unlisted("web-web-1-network-latency-above-100"),
+      unlisted("web-web-2-network-latency-above-100"),
       "Instance 'web-web-1' must belong to a fleet whose manifest is in this stack: no /personas/web/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
       "Instance 'web-web-2' must belong to a fleet whose manifest is in this stack: no /personas/web/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
     ]);

@@ -21,7 +21,15 @@ export const alarmsCoverTriggers: StackValidationPolicy = {
       );
     // Alarm ids per watched instance, one pass over the alarms.
     const seen = new Map<PolicyResource, { digest: string; alarmId: string; alarm: PolicyResource }[]>();
+    const digests = new Set<string>();
+    for (const { manifest } of index.manifests.values())
+      for (const digest of Object.keys(manifest.personas)) digests.add(digest);
     for (const alarm of index.personaAlarms) {
+      if (!digests.has(alarm.digest))
+        reportViolation(
+          `Alarm '${alarm.resource.name}' must carry a persona digest that a fleet manifest of this stack lists: ${shortDigest(alarm.digest)} is in none, so its responders would ignore it; let the fleet component render it.`,
+          alarm.resource.urn,
+        );
       const instance = alarmInstance(alarm.resource, index);
       if (!instance) continue;
       pushTo(seen, instance, { digest: alarm.digest, alarmId: alarm.alarmId, alarm: alarm.resource });
