@@ -76,7 +76,7 @@ export {
   type SigningScope,
   signRequest,
 } from "./sigv4.js";
-export { SsmParameterReader } from "./ssm.js";
+export { SsmParameterReader, type SsmParameterReaderOptions } from "./ssm.js";
 export { PeriodSamples, percentile, type StatisticSet, singleValue } from "./stats.js";
 export {
   type AgentInstallOptions,

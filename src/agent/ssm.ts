@@ -4,6 +4,15 @@
  */
 import { AwsClient, type AwsClientOptions } from "./aws.js";
 import { AwsRequestError } from "./errors.js";
+import { backoffDelay } from "./publisher.js";
+
+/** Options of a {@link SsmParameterReader}: those of its {@link AwsClient}, and retries. */
+export interface SsmParameterReaderOptions extends AwsClientOptions {
+  /** Attempts per read when SSM throttles, answers 5xx or does not answer. @default 3 */
+  readonly maxAttempts?: number;
+  /** First retry delay in milliseconds (full jitter, doubling). @default 200 */
+  readonly retryBaseMs?: number;
+}
 
 /**
  * Reads SSM parameters (SecureString ones decrypted).
@@ -15,18 +24,35 @@ import { AwsRequestError } from "./errors.js";
  */
 export class SsmParameterReader {
   private readonly client: AwsClient;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
 
-  constructor(options: AwsClientOptions = {}) {
+  constructor(options: SsmParameterReaderOptions = {}) {
     this.client = new AwsClient("ssm", options);
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.retryBaseMs = options.retryBaseMs ?? 200;
   }
 
   /**
-   * Returns the parameter's value.
+   * Returns the parameter's value, retrying throttling, 5xx and no answer up to `maxAttempts` times.
    *
    * @throws AwsRequestError when SSM answers with an error (e.g. `ParameterNotFound`) or not at all;
    * AwsCredentialsError or AwsRegionError without credentials or region.
    */
   async get(name: string): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.getOnce(name);
+      } catch (error) {
+        if (!(error instanceof AwsRequestError && error.retryable) || attempt >= this.maxAttempts)
+          throw error;
+        const delayMs = backoffDelay(attempt, this.retryBaseMs, 10 * this.retryBaseMs, Math.random);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  private async getOnce(name: string): Promise<string> {
     const answer = await this.client.post(
       "GetParameter",
       { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonSSM.GetParameter" },
