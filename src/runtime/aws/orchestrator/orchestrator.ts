@@ -6,8 +6,8 @@
  * - the agent configuration parameter `<AGENT_PARAMETER_PREFIX>/<instance>`;
  * - the software (the persona's install script, the same as the user data, through Run Command);
  * - feature states (reset to the persona's defaults) and the baseline size (through the scale responder);
- * - one attribute per instance in the state table's `orchestrator#<fleet>` / `applied` item: the digest
- *   whose software, agent, features and size it applied last.
+ * - one item per instance in the state table (`pk = orchestrator#<fleet>`, `sk = <instance id>`): the
+ *   digest whose software, agent, features and size it applied last (one Query reads a fleet).
  * What is unchanged costs no write; the reads are batched per sweep.
  */
 import {
@@ -18,7 +18,12 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
 } from "@aws-sdk/client-cloudwatch";
-import { GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from "@aws-sdk/client-dynamodb";
 import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PutParameterCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
@@ -149,7 +154,7 @@ export class Orchestrator {
     const [instances, alarms, applied] = await Promise.all([
       this.describeInstances(fleet, instanceIds),
       this.describeRuntimeAlarms(fleet, instanceIds),
-      this.readApplied(fleet),
+      this.readApplied(fleet, instanceIds),
     ]);
     const outcomes: InstanceOutcome[] = new Array(instances.length);
     let next = 0;
@@ -443,7 +448,7 @@ export class Orchestrator {
 
   /**
    * Records the change before making it, conditionally on the record read: of two invocations for
-   * the same change, only one applies it. `next` undefined removes the record (back to the stack's).
+   * the same change, only one applies it. `next` undefined deletes the record (back to the stack's).
    */
   private async claim(
     fleet: string,
@@ -451,20 +456,35 @@ export class Orchestrator {
     previous: string | undefined,
     next: string | undefined,
   ): Promise<boolean> {
+    const condition =
+      previous === undefined
+        ? { ConditionExpression: "attribute_not_exists(pk)" }
+        : {
+            ConditionExpression: "digest = :previous",
+            ExpressionAttributeValues: { ":previous": { S: previous } },
+          };
     try {
-      await this.deps.clients.dynamodb.send(
-        new UpdateItemCommand({
-          TableName: this.deps.env.stateTable,
-          Key: appliedKey(fleet),
-          UpdateExpression: next === undefined ? "REMOVE #i" : "SET #i = :next",
-          ConditionExpression: previous === undefined ? "attribute_not_exists(#i)" : "#i = :previous",
-          ExpressionAttributeNames: { "#i": instanceId },
-          ExpressionAttributeValues: {
-            ...(next === undefined ? {} : { ":next": { S: next } }),
-            ...(previous === undefined ? {} : { ":previous": { S: previous } }),
-          },
-        }),
-      );
+      if (next === undefined) {
+        await this.deps.clients.dynamodb.send(
+          new DeleteItemCommand({
+            TableName: this.deps.env.stateTable,
+            Key: appliedKey(fleet, instanceId),
+            ...condition,
+          }),
+        );
+      } else {
+        await this.deps.clients.dynamodb.send(
+          new PutItemCommand({
+            TableName: this.deps.env.stateTable,
+            Item: {
+              ...appliedKey(fleet, instanceId),
+              digest: { S: next },
+              at: { S: new Date().toISOString() },
+            },
+            ...condition,
+          }),
+        );
+      }
       return true;
     } catch (error) {
       if ((error as Error).name === "ConditionalCheckFailedException") return false;
@@ -473,16 +493,15 @@ export class Orchestrator {
   }
 
   private async release(fleet: string, instanceId: string, previous: string | undefined): Promise<void> {
+    const table = this.deps.env.stateTable;
     try {
-      await this.deps.clients.dynamodb.send(
-        new UpdateItemCommand({
-          TableName: this.deps.env.stateTable,
-          Key: appliedKey(fleet),
-          UpdateExpression: previous === undefined ? "REMOVE #i" : "SET #i = :previous",
-          ExpressionAttributeNames: { "#i": instanceId },
-          ...(previous === undefined ? {} : { ExpressionAttributeValues: { ":previous": { S: previous } } }),
-        }),
-      );
+      const key = appliedKey(fleet, instanceId);
+      if (previous === undefined) {
+        await this.deps.clients.dynamodb.send(new DeleteItemCommand({ TableName: table, Key: key }));
+      } else {
+        const item = { ...key, digest: { S: previous }, at: { S: new Date().toISOString() } };
+        await this.deps.clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: item }));
+      }
     } catch (error) {
       this.deps.log.error(
         `Could not give back the claim on ${instanceId}; the next sweep will not retry it`,
@@ -494,17 +513,40 @@ export class Orchestrator {
     }
   }
 
-  private async readApplied(fleet: string): Promise<Map<string, string>> {
-    const output = await this.deps.clients.dynamodb.send(
-      new GetItemCommand({
-        TableName: this.deps.env.stateTable,
-        Key: appliedKey(fleet),
-        ConsistentRead: true,
-      }),
-    );
+  /** What was applied, per instance: one Query of the fleet's partition (1 MB a page, about 8,000 instances). */
+  private async readApplied(
+    fleet: string,
+    instanceIds: readonly string[] | undefined,
+  ): Promise<Map<string, string>> {
     const applied = new Map<string, string>();
-    for (const [key, value] of Object.entries(output.Item ?? {})) {
-      if (key.startsWith("i-") && value.S !== undefined) applied.set(key, value.S);
+    let start: Record<string, AttributeValue> | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const output = await this.deps.clients.dynamodb.send(
+        new QueryCommand({
+          TableName: this.deps.env.stateTable,
+          ConsistentRead: true,
+          ...(instanceIds?.length === 1
+            ? {
+                KeyConditionExpression: "pk = :pk AND sk = :sk",
+                ExpressionAttributeValues: {
+                  ":pk": { S: appliedPartition(fleet) },
+                  ":sk": { S: instanceIds[0]! },
+                },
+              }
+            : {
+                KeyConditionExpression: "pk = :pk",
+                ExpressionAttributeValues: { ":pk": { S: appliedPartition(fleet) } },
+              }),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of output.Items ?? []) {
+        const id = item.sk?.S;
+        const digest = item.digest?.S;
+        if (id !== undefined && digest !== undefined) applied.set(id, digest);
+      }
+      start = output.LastEvaluatedKey;
+      if (start === undefined) break;
     }
     return applied;
   }
@@ -569,8 +611,12 @@ export class Orchestrator {
   }
 }
 
-function appliedKey(fleet: string) {
-  return { pk: { S: `orchestrator#${fleet}` }, sk: { S: "applied" } };
+function appliedPartition(fleet: string): string {
+  return `orchestrator#${fleet}`;
+}
+
+function appliedKey(fleet: string, instanceId: string) {
+  return { pk: { S: appliedPartition(fleet) }, sk: { S: instanceId } };
 }
 
 function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
