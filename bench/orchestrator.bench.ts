@@ -1,6 +1,6 @@
 /**
  * The run-time orchestrator against moto: 1,000 instances, counting every AWS API call with SDK
- * middleware (reads: Describe/Get/List/Head; writes: everything else). Scenarios:
+ * middleware (reads: Describe, Get, List, Head, Query, Scan; writes: everything else). Scenarios:
  * - first apply: 1,000 instances retagged to HighTraffic (5 alarms each), applied by one sweep;
  * - sweep, nothing changed: the same 1,000 run-time-owned instances; and 1,000 instances the stack
  *   deployed (the common case: run time owns nothing for them);
@@ -69,7 +69,7 @@ class CallCounter {
 }
 
 function isRead(operation: string): boolean {
-  return /^(Describe|Get|List|Head)/.test(operation);
+  return /^(Describe|Get|List|Head|Query|Scan|BatchGet)/.test(operation);
 }
 
 interface Stack {
