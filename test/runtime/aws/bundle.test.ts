@@ -14,7 +14,7 @@ const outdir = mkdtempSync(join(".cache", "runtime-bundles-"));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe("responder bundles", () => {
-  it("builds one bundle per responder kind, each exporting a handler", () => {
+  it("builds one bundle per responder kind and the orchestrator, each exporting a handler", () => {
     const run = spawnSync(process.execPath, ["scripts/build-runtime.mjs", "--outdir", outdir, "--json"], {
       encoding: "utf8",
     });
@@ -25,6 +25,7 @@ describe("responder bundles", () => {
       "firewall",
       "invoke-function",
       "notify",
+      "orchestrator",
       "run-command",
       "scale",
       "shift-persona",
