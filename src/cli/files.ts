@@ -13,7 +13,10 @@ export function expandPaths(paths: readonly string[]): string[] {
     try {
       stats = statSync(path);
     } catch (error) {
-      throw new UsageError(`cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+      throw new UsageError(
+        `cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        { cause: error },
+      );
     }
     if (stats.isDirectory()) out.push(...walk(path));
     else out.push(path);
@@ -23,7 +26,9 @@ export function expandPaths(paths: readonly string[]): string[] {
 
 function walk(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const full = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...walk(full));

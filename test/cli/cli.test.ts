@@ -17,22 +17,32 @@ describe("personas validate", () => {
   it("exits 0 and summarises a valid persona", () => {
     const result = run(["validate", "examples/HighTraffic.yaml"]);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain("✔ examples/HighTraffic.yaml: HighTraffic — 3 packages, 2 triggers, 1 source, 3 responses");
+    expect(result.stdout).toContain(
+      "✔ examples/HighTraffic.yaml: HighTraffic — 3 packages, 2 triggers, 1 source, 3 responses",
+    );
   });
 
   it("exits 1 and prints located errors for an invalid persona", () => {
     const dir = scratch({ "Bad.yaml": "BaseConfiguration:\n  CPU: 0 cores\n" });
     const result = run(["validate", dir]);
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toContain(`${join(dir, "Bad.yaml")}:2:8: error: CPU '0 cores' must be a whole number of cores from 1 to 448`);
+    expect(result.stdout).toContain(
+      `${join(dir, "Bad.yaml")}:2:8: error: CPU '0 cores' must be a whole number of cores from 1 to 448`,
+    );
     expect(result.stdout).toContain("    2 |   CPU: 0 cores\n      |        ^^^^^^^");
     expect(result.stdout).toContain(`✘ ${join(dir, "Bad.yaml")}: 1 error`);
   });
 
   it("reports machine-readable results with --format json", () => {
-    const dir = scratch({ "A.yaml": "BaseConfiguration:\n  CPU: 2 cores\n", "B.yml": "Bounds: { MaxActionsPerHour: 0 }\n" });
+    const dir = scratch({
+      "A.yaml": "BaseConfiguration:\n  CPU: 2 cores\n",
+      "B.yml": "Bounds: { MaxActionsPerHour: 0 }\n",
+    });
     const result = run(["validate", "--format", "json", dir]);
-    const report = JSON.parse(result.stdout) as { valid: boolean; files: { file: string; valid: boolean; diagnostics: { code: string }[] }[] };
+    const report = JSON.parse(result.stdout) as {
+      valid: boolean;
+      files: { file: string; valid: boolean; diagnostics: { code: string }[] }[];
+    };
     expect(result.exitCode).toBe(1);
     expect(report.valid).toBe(false);
     expect(report.files.map((f) => [f.file, f.valid])).toEqual([
@@ -44,8 +54,12 @@ describe("personas validate", () => {
 
   it("exits 2 on usage errors", () => {
     expect(run(["validate"]).exitCode).toBe(2);
-    expect(run(["validate", "--format", "xml", "examples"]).stderr).toContain("--format must be 'text' or 'json', not 'xml'");
-    expect(run(["validate", "no/such/file.yaml"]).stderr).toContain("cannot read 'no/such/file.yaml': ENOENT");
+    expect(run(["validate", "--format", "xml", "examples"]).stderr).toContain(
+      "--format must be 'text' or 'json', not 'xml'",
+    );
+    expect(run(["validate", "no/such/file.yaml"]).stderr).toContain(
+      "cannot read 'no/such/file.yaml': ENOENT",
+    );
     expect(run(["frobnicate"]).stderr).toContain("unknown command 'frobnicate'");
     expect(run(["validate", "--bogus", "x"]).exitCode).toBe(2);
   });
@@ -68,6 +82,8 @@ describe("personas schema", () => {
   it("rejects misspelt keys and wrong shapes, as editors should show", () => {
     expect(validate({ BaseConfiguration: { CPUs: 8 } })).toBe(false);
     expect(validate({ telemetryTriggers: [{ action: "Notify ops" }] })).toBe(false);
-    expect(validate({ telemetryTriggers: [{ Condition: "CPU > 80%", action: { kind: "scale", cpu: 16 } }] })).toBe(true);
+    expect(
+      validate({ telemetryTriggers: [{ Condition: "CPU > 80%", action: { kind: "scale", cpu: 16 } }] }),
+    ).toBe(true);
   });
 });
