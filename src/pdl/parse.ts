@@ -13,9 +13,10 @@ import type { z } from "zod";
 import { type Diagnostic, SourceMap, sortDiagnostics } from "./diagnostics.js";
 import { displayKey, keysAt, PersonaDocument } from "./document.js";
 import { PersonaValidationError } from "./errors.js";
+import { describeValue, type Locator, locator, typeName } from "./locate.js";
 import type { Persona } from "./model.js";
 import { normalise } from "./normalise.js";
-import { type Path, pathKey, readYaml, type SourceDocument, type Span } from "./source.js";
+import { type Path, pathKey, readYaml } from "./source.js";
 import { didYouMean } from "./suggest.js";
 
 /** Options of the PDL parser. */
@@ -224,31 +225,6 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "an empty value";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `the text '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
-  return `${typeof value} ${String(value)}`;
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  string: "text",
-  number: "a number",
-  int: "a whole number",
-  object: "a mapping",
-  array: "a list",
-  boolean: "true or false",
-};
-
-function typeName(expected: string): string {
-  return expected
-    .split(" or ")
-    .map((t) => TYPE_NAMES[t] ?? t)
-    .join(" or ");
-}
-
 function issueDiagnostics(
   issue: Issue,
   data: unknown,
@@ -331,56 +307,6 @@ function displayPath(path: string, style: "pascal" | "camel"): string {
 }
 
 // --- positions -----------------------------------------------------------------------------------
-
-interface Locator {
-  path(path: Path, code: string, message: string, hint?: string): Diagnostic;
-  key(path: Path, code: string, message: string, hint?: string): Diagnostic;
-  span(span: Span, code: string, message: string, hint?: string): Diagnostic;
-  /** The key at the end of `path` as the user wrote it, when it differs from the canonical one. */
-  written(path: Path): string | undefined;
-}
-
-function locator(file: string, map: SourceMap | undefined, source: SourceDocument | undefined): Locator {
-  const make = (
-    span: Span | undefined,
-    code: string,
-    message: string,
-    hint: string | undefined,
-    path: Path,
-  ): Diagnostic => {
-    // Text without a located value (an empty document) points at its start; objects have no lines (0:0).
-    const start = span && map ? map.position(span.start) : { line: map ? 1 : 0, column: map ? 1 : 0 };
-    const end = span && map ? map.position(span.end) : start;
-    const length = end.line === start.line ? Math.max(1, end.column - start.column) : 1;
-    const diagnostic: Diagnostic = {
-      severity: "error",
-      code,
-      message,
-      file,
-      line: start.line,
-      column: start.column,
-      length,
-      path: pathKey(path),
-    };
-    if (hint !== undefined && hint !== "") diagnostic.hint = hint;
-    return diagnostic;
-  };
-  // The nearest enclosing value that has a position (a missing key points at its parent).
-  const nearestSpan = (path: Path): Span | undefined => {
-    for (let n = path.length; n >= 0; n--) {
-      const span = source?.valueSpans.get(pathKey(path.slice(0, n)));
-      if (span) return span;
-    }
-    return undefined;
-  };
-  return {
-    path: (path, code, message, hint) => make(nearestSpan(path), code, message, hint, path),
-    key: (path, code, message, hint) =>
-      make(source?.keySpans.get(pathKey(path)) ?? nearestSpan(path), code, message, hint, path),
-    span: (span, code, message, hint) => make(span, code, message, hint, []),
-    written: (path) => source?.writtenKeys.get(pathKey(path)),
-  };
-}
 
 /** Objects from TypeScript may use seed-notation keys too; canonicalise them like YAML keys. */
 function normaliseKeysOfObject(value: unknown): unknown {

@@ -19,7 +19,8 @@
  */
 import { z } from "zod";
 import { type Diagnostic, SourceMap, sortDiagnostics } from "../pdl/diagnostics.js";
-import { type Path, pathKey, readYaml, type SourceDocument, type Span } from "../pdl/source.js";
+import { describeValue, type Locator, locator, typeName } from "../pdl/locate.js";
+import { type Path, pathKey, readYaml, type SourceDocument } from "../pdl/source.js";
 import { didYouMean } from "../pdl/suggest.js";
 import { type PersonaReference, parseReference } from "../repository/reference.js";
 import { MappingValidationError } from "./errors.js";
@@ -404,23 +405,6 @@ function restoreTagKeys(data: Record<string, unknown>, source: SourceDocument): 
   });
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "an empty value";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `the text '${value}'`;
-  return `${typeof value} ${String(value)}`;
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  string: "text",
-  number: "a number",
-  object: "a mapping",
-  array: "a list",
-  record: "a mapping",
-  int: "a whole number",
-};
 const KEYS_AT: Record<string, readonly string[]> = {
   "": Object.keys(MappingDocument.shape),
   rule: Object.keys(RuleInput.shape),
@@ -456,7 +440,7 @@ function issueDiagnostic(issue: z.core.$ZodIssue, data: unknown, locate: Locator
       return locate.path(
         path,
         "wrong-type",
-        `'${where}': expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, received ${describeValue(received)}`,
+        `'${where}': expected ${typeName(issue.expected)}, received ${describeValue(received)}`,
       );
     case "invalid_union":
       return locate.path(
@@ -471,50 +455,6 @@ function issueDiagnostic(issue: z.core.$ZodIssue, data: unknown, locate: Locator
 }
 
 // --- positions -----------------------------------------------------------------------------------
-
-interface Locator {
-  path(path: Path, code: string, message: string, hint?: string): Diagnostic;
-  key(path: Path, code: string, message: string, hint?: string): Diagnostic;
-  span(span: Span, code: string, message: string, hint?: string): Diagnostic;
-}
-
-function locator(file: string, map: SourceMap | undefined, source: SourceDocument | undefined): Locator {
-  const make = (
-    span: Span | undefined,
-    code: string,
-    message: string,
-    hint: string | undefined,
-    path: Path,
-  ): Diagnostic => {
-    const start = span && map ? map.position(span.start) : { line: map ? 1 : 0, column: map ? 1 : 0 };
-    const end = span && map ? map.position(span.end) : start;
-    const diagnostic: Diagnostic = {
-      severity: "error",
-      code,
-      message,
-      file,
-      line: start.line,
-      column: start.column,
-      length: end.line === start.line ? Math.max(1, end.column - start.column) : 1,
-      path: pathKey(path),
-    };
-    if (hint) diagnostic.hint = hint;
-    return diagnostic;
-  };
-  const nearestSpan = (path: Path): Span | undefined => {
-    for (let n = path.length; n >= 0; n--) {
-      const span = source?.valueSpans.get(pathKey(path.slice(0, n)));
-      if (span) return span;
-    }
-    return undefined;
-  };
-  return {
-    path: (path, code, message, hint) => make(nearestSpan(path), code, message, hint, path),
-    key: (path, code, message, hint) =>
-      make(source?.keySpans.get(pathKey(path)) ?? nearestSpan(path), code, message, hint, path),
-    span: (span, code, message, hint) => make(span, code, message, hint, []),
-  };
-}
 
 function lineOf(locate: Locator, path: Path): string {
   const d = locate.path(path, "", "");
