@@ -56,6 +56,29 @@ const slimZod = {
   },
 };
 
+/**
+ * esbuild plugin declaring the PDL's modules free of import-time side effects (they define schemas
+ * and pure functions), so a module a responder reaches only for something it never calls (the
+ * manifest's builder uses `revertAction`; responders only read the manifest) is left out, and
+ * classic zod with it.
+ */
+const pureSources = {
+  name: "pure-sources",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (args.pluginData?.pureSources) return undefined;
+      const resolved = await b.resolve(args.path, {
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        pluginData: { pureSources: true },
+      });
+      if (resolved.errors.length > 0 || !/[\\/]src[\\/]pdl[\\/]/.test(resolved.path)) return undefined;
+      return { ...resolved, sideEffects: false };
+    });
+  },
+};
+
 /** Builds every handler; returns [{ kind, file, bytes, zodBytes, inputs }] (inputs: esbuild's per-file bytes). */
 export async function buildRuntime({ outdir = OUT, minify = true } = {}) {
   const kinds = readdirSync(HANDLERS)
@@ -75,7 +98,7 @@ export async function buildRuntime({ outdir = OUT, minify = true } = {}) {
       legalComments: "none",
       external: ["@aws-sdk/*"],
       mainFields: ["module", "main"],
-      plugins: [slimZod],
+      plugins: [pureSources, slimZod],
       outfile,
       logLevel: "warning",
       metafile: true,

@@ -7,28 +7,58 @@
  * Alarms point into it through their description, which ends with a machine-readable tag:
  * `[personas:v1 digest=<sha256> alarm=<alarm id>]`.
  */
-import { z } from "zod";
-import { Action } from "../pdl/actions/index.js";
-import { Bounds, FeedFormat, FetchLimits, ValueCondition } from "../pdl/model.js";
+import * as z from "zod/mini";
+import { type Action, revertAction } from "../pdl/actions/index.js";
+import type { Bounds, FeedFormat, FetchLimits, ValueCondition } from "../pdl/model.js";
 import type { AlarmPlan, FleetPlan, PersonaPlan } from "./plan.js";
 import { RESPONDER_KINDS } from "./responders.js";
+
+// The schema is zod/mini and imports nothing but types from the PDL, so a responder bundle that
+// validates the manifest carries neither classic zod nor the PDL (issue 5: bundles of at most 100 kB).
 
 /** The manifest format version responders understand. */
 export const MANIFEST_VERSION = 1;
 
-const ResponderKind = z.enum(RESPONDER_KINDS);
+/**
+ * A part the PDL validated in full when the persona was parsed: the manifest checks its shape only
+ * (`shape`'s keys, other keys kept) and types it as the PDL's model.
+ */
+function validated<T>(shape: z.core.$ZodLooseShape): z.ZodMiniType<T> {
+  return z.looseObject(shape) as unknown as z.ZodMiniType<T>;
+}
+
+/** Every action kind of the PDL catalog; the type below fails when a kind is added there and not here. */
+const ACTION_KIND_NAMES = [
+  "scale",
+  "activate-feature",
+  "deactivate-feature",
+  "firewall",
+  "shift-persona",
+  "notify",
+  "run-command",
+  "invoke-function",
+] as const satisfies readonly Action["kind"][];
+type MissingActionKind = Exclude<Action["kind"], (typeof ACTION_KIND_NAMES)[number]>;
+const allActionKindsListed: [MissingActionKind] extends [never] ? true : MissingActionKind = true;
+void allActionKindsListed;
+
+const ManifestAction = validated<Action>({ kind: z.enum(ACTION_KIND_NAMES) });
+const ManifestActions = z.array(ManifestAction).check(z.minLength(1));
+const int = (min?: number) => (min === undefined ? z.int() : z.int().check(z.minimum(min)));
 
 const ManifestResponse = z.strictObject({
-  actions: z.array(Action).min(1),
-  responders: z.array(ResponderKind),
-  cooldownSeconds: z.int().min(0),
-  maxActionsPerHour: z.int().min(1),
+  actions: ManifestActions,
+  /** What runs when the response is cleared: each action's revert (the PDL's `revertAction`), in order. */
+  clearActions: z.array(ManifestAction),
+  responders: z.array(z.enum(RESPONDER_KINDS)),
+  cooldownSeconds: int(0),
+  maxActionsPerHour: int(1),
 });
 
 const ManifestAlarm = z.strictObject({
   intent: z.enum(["activate", "clear"]),
   responseId: z.string(),
-  actions: z.array(Action).min(1),
+  actions: ManifestActions,
 });
 
 const ManifestFeed = z.strictObject({
@@ -36,25 +66,27 @@ const ManifestFeed = z.strictObject({
   persona: z.string(),
   sourceId: z.string(),
   url: z.string(),
-  limits: FetchLimits,
+  limits: validated<FetchLimits>({ timeoutSeconds: z.number(), maxBytes: z.number() }),
   responseId: z.string(),
-  format: FeedFormat.optional(),
-  mode: z.enum(["block", "allow"]).optional(),
-  maxShrinkPercent: z.number().optional(),
-  enforcement: z.enum(["waf-ip-set", "network-acl"]).optional(),
-  maxEntries: z.int().optional(),
-  valueFormat: z.enum(["json", "text"]).optional(),
-  condition: ValueCondition.optional(),
-  cooldownSeconds: z.int().optional(),
-  clearAfterSeconds: z.int().optional(),
+  format: z.optional(validated<FeedFormat>({ type: z.enum(["plain", "spamhaus-drop", "csv", "json"]) })),
+  mode: z.optional(z.enum(["block", "allow"])),
+  maxShrinkPercent: z.optional(z.number()),
+  enforcement: z.optional(z.enum(["waf-ip-set", "network-acl"])),
+  maxEntries: z.optional(z.int()),
+  valueFormat: z.optional(z.enum(["json", "text"])),
+  condition: z.optional(
+    validated<ValueCondition>({ path: z.string(), operator: z.string(), threshold: z.number() }),
+  ),
+  cooldownSeconds: z.optional(z.int()),
+  clearAfterSeconds: z.optional(z.int()),
 });
 
 const ManifestPersona = z.strictObject({
   name: z.string(),
   version: z.string(),
   /** The size the persona's BaseConfiguration selects: "Scale back to baseline" returns here. */
-  baselineSize: z.string().optional(),
-  bounds: Bounds,
+  baselineSize: z.optional(z.string()),
+  bounds: validated<Bounds>({}),
   guards: z.strictObject({
     maxActionsPerHour: z.int(),
     defaultCooldownSeconds: z.int(),
@@ -65,8 +97,8 @@ const ManifestPersona = z.strictObject({
   features: z.array(
     z.strictObject({
       id: z.string(),
-      activate: z.string().optional(),
-      deactivate: z.string().optional(),
+      activate: z.optional(z.string()),
+      deactivate: z.optional(z.string()),
       initial: z.enum(["on", "off"]),
     }),
   ),
@@ -94,6 +126,7 @@ function personaEntry(plan: PersonaPlan): z.infer<typeof ManifestPersona> {
         r.id,
         {
           actions: [...r.actions],
+          clearActions: r.actions.flatMap((a) => revertAction(a) ?? []),
           responders: [...r.responders],
           cooldownSeconds: r.cooldownSeconds,
           maxActionsPerHour: r.maxActionsPerHour,

@@ -4,17 +4,20 @@
  * variable, what it should hold and who sets it. The AWS components set every variable; see
  * docs/runtime-aws.md for the contract.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "./zod.js";
 import { ResponderConfigError } from "./errors.js";
+
+const NonEmpty = z.string().check(z.minLength(1));
 
 /** A WAF IP set the firewall responder writes. */
 export const WafIpSetRef = z.strictObject({
   /** The IP set's name. */
-  name: z.string().min(1),
+  name: NonEmpty,
   /** The IP set's id. */
-  id: z.string().min(1),
+  id: NonEmpty,
   /** The IP set's ARN (not needed to write it). */
-  arn: z.string().optional(),
+  arn: z.optional(z.string()),
 });
 export type WafIpSetRef = z.infer<typeof WafIpSetRef>;
 
@@ -22,19 +25,19 @@ export type WafIpSetRef = z.infer<typeof WafIpSetRef>;
 export const WafFeedSets = z.strictObject({
   /** `REGIONAL` (ALB, API Gateway) or `CLOUDFRONT`. */
   scope: z.enum(["REGIONAL", "CLOUDFRONT"]),
-  ipv4: WafIpSetRef.optional(),
-  ipv6: WafIpSetRef.optional(),
+  ipv4: z.optional(WafIpSetRef),
+  ipv6: z.optional(WafIpSetRef),
 });
 export type WafFeedSets = z.infer<typeof WafFeedSets>;
 
 const WafIpSets = z.record(z.string(), WafFeedSets);
-const StringMap = z.record(z.string(), z.string().min(1));
+const StringMap = z.record(z.string(), NonEmpty);
 /** The network ACL rules one list feed owns. */
 export const NetworkAclRules = z.object({
-  networkAclId: z.string().min(1),
+  networkAclId: NonEmpty,
   /** The feed owns rule numbers firstRuleNumber … firstRuleNumber + maxEntries - 1. */
-  firstRuleNumber: z.int().min(1).max(32766),
-  maxEntries: z.int().min(1).max(40),
+  firstRuleNumber: z.int().check(z.minimum(1), z.maximum(32766)),
+  maxEntries: z.int().check(z.minimum(1), z.maximum(40)),
 });
 export type NetworkAclRules = z.infer<typeof NetworkAclRules>;
 const NetworkAclRuleMap = z.record(z.string(), NetworkAclRules);
@@ -49,7 +52,7 @@ export const DispatchKind = z.enum([
   "invoke-function",
 ]);
 export type DispatchKind = z.infer<typeof DispatchKind>;
-const ResponderFunctions = z.partialRecord(DispatchKind, z.string().min(1));
+const ResponderFunctions = z.partialRecord(DispatchKind, NonEmpty);
 
 /** Variable names, in one place. */
 export const ENV = {
@@ -233,7 +236,7 @@ export class ResponderEnv {
     });
   }
 
-  private json<T>(name: string, schema: z.ZodType<T>, example: string): T | undefined {
+  private json<T>(name: string, schema: z.ZodMiniType<T>, example: string): T | undefined {
     return this.memo(`${name}#json`, () => {
       const text = this.optional(name);
       if (text === undefined) return undefined;

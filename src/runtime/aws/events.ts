@@ -6,44 +6,47 @@
  * - a dispatch, sent by the value-feed responder to run a response through another responder.
  * Anything else is rejected with {@link EventRejectedError} and never half-acted on.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "./zod.js";
 import { EventRejectedError } from "./errors.js";
+
+const NonEmpty = z.string().check(z.minLength(1));
 
 const AlarmState = z.object({
   value: z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"]),
-  reason: z.string().optional(),
-  timestamp: z.string().min(1),
+  reason: z.optional(z.string()),
+  timestamp: z.string().check(z.minLength(1)),
 });
 
 const AlarmMetric = z.object({
-  id: z.string().optional(),
-  metricStat: z
-    .object({
+  id: z.optional(z.string()),
+  metricStat: z.optional(
+    z.object({
       metric: z.object({
-        namespace: z.string().optional(),
-        name: z.string().optional(),
-        dimensions: z.record(z.string(), z.string()).optional(),
+        namespace: z.optional(z.string()),
+        name: z.optional(z.string()),
+        dimensions: z.optional(z.record(z.string(), z.string())),
       }),
-      period: z.number().optional(),
-      stat: z.string().optional(),
-    })
-    .optional(),
-  expression: z.string().optional(),
+      period: z.optional(z.number()),
+      stat: z.optional(z.string()),
+    }),
+  ),
+  expression: z.optional(z.string()),
 });
 
 /** The event CloudWatch sends when an alarm with a Lambda action changes state. */
 export const AlarmEvent = z.object({
   source: z.literal("aws.cloudwatch"),
-  alarmArn: z.string().startsWith("arn:"),
-  time: z.string().optional(),
-  region: z.string().optional(),
+  alarmArn: z.string().check(z.startsWith("arn:")),
+  time: z.optional(z.string()),
+  region: z.optional(z.string()),
   alarmData: z.object({
-    alarmName: z.string().min(1),
+    alarmName: z.string().check(z.minLength(1)),
     state: AlarmState,
     previousState: AlarmState,
     configuration: z.object({
-      description: z.string().optional(),
-      metrics: z.array(AlarmMetric).optional(),
+      description: z.optional(z.string()),
+      metrics: z.optional(z.array(AlarmMetric)),
     }),
   }),
 });
@@ -58,11 +61,11 @@ export type AlarmEvent = z.infer<typeof AlarmEvent>;
 export const FeedTickEvent = z.strictObject({
   source: z.literal("personas.feed"),
   /** The fleet the schedule belongs to; must be this function's fleet. */
-  fleet: z.string().min(1),
+  fleet: NonEmpty,
   /** The fleet feed id (`<persona>-<source>`), a key of the manifest's `feeds`. */
-  feedId: z.string().min(1),
+  feedId: NonEmpty,
   /** When the run was scheduled (ISO 8601). */
-  scheduledTime: z.string().min(1).optional(),
+  scheduledTime: z.optional(NonEmpty),
 });
 export type FeedTickEvent = z.infer<typeof FeedTickEvent>;
 
@@ -70,14 +73,14 @@ export type FeedTickEvent = z.infer<typeof FeedTickEvent>;
 export const DispatchEvent = z.strictObject({
   type: z.literal("personas.dispatch"),
   version: z.literal(1),
-  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/),
+  instanceId: z.string().check(z.regex(/^i-[0-9a-f]{8,17}$/)),
   /** The digest of the instance's persona: a key of the manifest's `personas`. */
-  digest: z.string().regex(/^[0-9a-f]{64}$/),
-  responseId: z.string().min(1),
+  digest: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  responseId: NonEmpty,
   intent: z.enum(["activate", "clear"]),
   /** The feed's transition, the same for every responder the response involves. */
-  transitionId: z.string().min(1),
-  feedId: z.string().min(1),
+  transitionId: NonEmpty,
+  feedId: NonEmpty,
 });
 export type DispatchEvent = z.infer<typeof DispatchEvent>;
 
@@ -113,7 +116,7 @@ export function tickTransitionId(tick: FeedTickEvent, requestId: string): string
   return `${tick.feedId}@${tick.scheduledTime ?? requestId}`;
 }
 
-function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues

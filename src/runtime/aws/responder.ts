@@ -5,7 +5,7 @@
  * write an audit record. Every decision is one structured log line with a metric.
  */
 import { randomUUID } from "node:crypto";
-import { type Action, revertAction } from "../../pdl/actions/index.js";
+import type { Action } from "../../pdl/actions/index.js";
 import type { FleetManifest } from "../../plan/manifest.js";
 import { parseAlarmDescription } from "../../plan/manifest.js";
 import { responderOf } from "../../plan/responders.js";
@@ -252,8 +252,7 @@ async function planJob(ctx: ResponderContext, kind: DispatchKind, input: unknown
       `Persona ${persona.name} in the fleet manifest has no response '${event.responseId}' (dispatched by feed ${event.feedId}).`,
     );
   }
-  const actions =
-    event.intent === "activate" ? response.actions : response.actions.flatMap((a) => revertAction(a) ?? []);
+  const actions = event.intent === "activate" ? response.actions : response.clearActions;
   const job: ActionJob = {
     instanceId: event.instanceId,
     digest: event.digest,

@@ -9,7 +9,6 @@
 import { randomUUID } from "node:crypto";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
-import { revertAction } from "../../pdl/actions/index.js";
 import type { FleetManifest } from "../../plan/manifest.js";
 import { responderOf } from "../../plan/responders.js";
 import { PERSONA_TAGS } from "../../plan/tags.js";
@@ -261,8 +260,7 @@ async function dispatch(
     const { persona } = await ctx.manifest.persona(digest);
     const response = persona.responses[feed.responseId];
     if (response === undefined) continue;
-    const actions =
-      intent === "activate" ? response.actions : response.actions.flatMap((a) => revertAction(a) ?? []);
+    const actions = intent === "activate" ? response.actions : response.clearActions;
     const kinds = [...new Set(actions.map(responderOf))] as DispatchKind[];
     for (const kind of kinds) {
       const target = functions[kind];

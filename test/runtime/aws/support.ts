@@ -48,12 +48,14 @@ export function testManifest(): FleetManifest {
               { kind: "scale", cpu: 8 },
               { kind: "notify", target: "ops" },
             ],
+            clearActions: [{ kind: "scale", baseline: true }],
             responders: ["scale", "notify"],
             cooldownSeconds: 300,
             maxActionsPerHour: 6,
           },
           huge: {
             actions: [{ kind: "scale", cpu: 32 }],
+            clearActions: [{ kind: "scale", baseline: true }],
             responders: ["scale"],
             cooldownSeconds: 0,
             maxActionsPerHour: 6,
@@ -62,6 +64,10 @@ export function testManifest(): FleetManifest {
             actions: [
               { kind: "shift-persona", persona: "LockedDown@^1" },
               { kind: "activate-feature", feature: "cdn-caching" },
+            ],
+            clearActions: [
+              { kind: "shift-persona", previous: true },
+              { kind: "deactivate-feature", feature: "cdn-caching" },
             ],
             responders: ["feature", "shift-persona"],
             cooldownSeconds: 0,
