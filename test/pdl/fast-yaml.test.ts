@@ -4,58 +4,10 @@ import { describe, expect, it } from "vitest";
 import { readYamlFast, resolvePlainScalar } from "../../src/pdl/fast-yaml.js";
 import { readYaml, readYamlWithLibrary, type SourceDocument } from "../../src/pdl/source.js";
 import { SEED_FILE, STRUCTURED_FILE } from "./fixtures.js";
+import { seedNotation, structured } from "./generated-documents.js";
 
 const SEED = readFileSync(SEED_FILE, "utf8");
 const STRUCTURED = readFileSync(STRUCTURED_FILE, "utf8");
-
-/** The benchmark's seed-notation document (bench/pdl.bench.ts), numbered `i`. */
-function seedNotation(i: number): string {
-  return `Name: Web${i}
-Version: "1.${i % 7}.0"
-BaseConfiguration:
-    CPU: ${2 ** (1 + (i % 5))} cores
-    Memory: ${4 * (1 + (i % 8))} GB
-    NetworkBandwidth: ${1 + (i % 25)} Gbps
-
-SoftwareStack:
-    - Nginx (latest version)
-    - Redis ${6 + (i % 2)}.${i % 3} (caching)
-    - Prometheus (metrics collection)
-
-TelemetryTriggers:
-    - Condition: CPU Load > ${50 + (i % 45)}% for ${1 + (i % 10)} minutes
-      Action: Scale up to ${2 ** (2 + (i % 5))} cores
-      Cooldown: 10 minutes
-      Clear: after 15 minutes
-    - Condition: Network Latency > ${50 + (i % 200)}ms for 3 of 5 minutes
-      Action: Activate CDN caching
-
-ExternalDataSources:
-    - URL: "https://threatintel.example.com/latest_ips?n=${i}"
-      Frequency: ${1 + (i % 30)} minutes
-      Action: Update firewall rules to block malicious IPs
-`;
-}
-
-/** The benchmark's structured-form document (bench/pdl.bench.ts), numbered `i`. */
-function structured(i: number): string {
-  return `name: Api${i}
-baseConfiguration: { cpu: ${1 + (i % 16)}, memory: ${2 + (i % 64)}, networkBandwidth: 5 }
-softwareStack:
-  - { name: nginx, version: "1.24" }
-features:
-  - { name: CDN caching, activate: "systemctl start cdn", deactivate: "systemctl stop cdn" }
-telemetryTriggers:
-  - condition: { metric: cpu-utilization, operator: ">", threshold: ${60 + (i % 30)}, for: 5 minutes }
-    action: { kind: scale, cpu: 32 }
-  - condition: "Error Rate above ${1 + (i % 9)}% for 2 of 3 minutes"
-    response: page-ops
-automatedResponses:
-  - { name: page-ops, actions: ["Notify ops-team", "Activate CDN caching"], cooldown: 30 minutes }
-externalDataSources:
-  - { url: "https://api.example.com/threat", frequency: 5 minutes, condition: "$.level >= ${1 + (i % 5)}", action: "Notify security" }
-`;
-}
 
 /** Data with key order and number identity (-0, NaN) made explicit, so equality is exact. */
 function exact(value: unknown): unknown {
