@@ -6,7 +6,8 @@ export default defineConfig({
     setupFiles: ["test/setup/pulumi-mocks.mts"],
     globalSetup: ["test/setup/services.ts"],
     isolate: false,
-    testTimeout: 30_000,
+    // A bound on hung tests, not a timing: moto-backed tests take tens of seconds on a loaded 2-core machine.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     pool: "forks",
   },
