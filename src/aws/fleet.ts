@@ -9,6 +9,7 @@ import type * as wafv2 from "@pulumi/aws/wafv2";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetPlan } from "../plan/plan.js";
 import type { ResponderKind } from "../plan/responders.js";
+import { InvalidArgumentsError } from "./errors.js";
 import {
   type Baseline,
   type FleetMember,
@@ -16,11 +17,25 @@ import {
   planMembers,
   renderMembers,
 } from "./members.js";
+import {
+  type FleetOrchestratorSettings,
+  type OrchestratorResources,
+  type OrchestratorSettings,
+  renderOrchestrator,
+} from "./orchestrator.js";
 
 /** Arguments of {@link PersonaFleet}. */
 export interface PersonaFleetArgs extends MemberComponentArgs {
   /** The fleet's instances; each gets its persona from `persona`, the resolver or `defaultPersona`. */
   instances: readonly FleetMember[];
+  /**
+   * The run-time orchestrator (docs/orchestrator.md): deployed whenever `bucket`, the repository the
+   * fleet's personas are published to, is given; `enabled: false` turns it off. The install script
+   * uses the fleet's `os` and `agent` unless set here.
+   * @default no orchestrator
+   * @example { bucket: "acme-personas", tagKeys: ["role", "tier"] }
+   */
+  orchestrator?: FleetOrchestratorSettings;
 }
 
 /**
@@ -67,11 +82,14 @@ export class PersonaFleet extends pulumi.ComponentResource {
   readonly schedules: scheduler.Schedule[];
   /** WAF IP sets (IPv4 and IPv6 per list feed) when a web ACL is given. */
   readonly ipSets: wafv2.IpSet[];
+  /** The run-time orchestrator, when the fleet deploys one (see `orchestrator`). */
+  readonly orchestrator: OrchestratorResources | undefined;
 
   constructor(name: string, args: PersonaFleetArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("personas:aws:PersonaFleet", name, {}, opts);
     const context = { component: "PersonaFleet", name };
     const fleetName = args.fleetName ?? name;
+    const orchestrator = orchestratorSettings(context, args);
     const planned = planMembers(context, fleetName, args.instances, args);
     const rendered = renderMembers(this, name, context, args.instances, args, planned);
     this.fleetName = fleetName;
@@ -85,11 +103,38 @@ export class PersonaFleet extends pulumi.ComponentResource {
     this.instanceProfile = rendered.instanceProfile;
     this.schedules = rendered.fleet.schedules;
     this.ipSets = rendered.fleet.ipSets;
+    this.orchestrator =
+      orchestrator &&
+      renderOrchestrator(
+        this,
+        name,
+        rendered.fleet,
+        { operatingSystem: args.os ?? "amazon-linux", agent: rendered.agent, ...orchestrator },
+        args.tags,
+      );
     this.registerOutputs({
       fleetName,
       stateTableName: this.stateTable.name,
       manifestParameterName: this.manifestParameter.name,
       responderArns: rendered.fleet.responderArns,
+      ...(this.orchestrator ? { orchestratorArn: this.orchestrator.function.arn } : {}),
     });
   }
+}
+
+/** The orchestrator's settings when the fleet deploys one; asking for it without a bucket is an error. */
+function orchestratorSettings(
+  context: { component: string; name: string },
+  args: PersonaFleetArgs,
+): OrchestratorSettings | undefined {
+  const settings = args.orchestrator;
+  if (settings === undefined || settings.enabled === false) return undefined;
+  const { bucket, ...rest } = settings;
+  if (bucket === undefined)
+    throw new InvalidArgumentsError(
+      context,
+      "the orchestrator resolves personas from the repository bucket, and orchestrator.bucket is not given",
+      'pass orchestrator.bucket (the bucket `personas publish` writes to, e.g. "acme-personas"), or orchestrator.enabled: false',
+    );
+  return { ...rest, bucket };
 }

@@ -40,6 +40,15 @@ export {
   type MemberComponentArgs,
 } from "./members.js";
 export {
+  type FleetOrchestratorSettings,
+  type OrchestratorPolicyInput,
+  type OrchestratorResources,
+  type OrchestratorSettings,
+  orchestratorPolicy,
+  renderOrchestrator,
+  tagChangePattern,
+} from "./orchestrator.js";
+export {
   type FirewallSettings,
   type FleetOptions,
   RESPONDER_OWNED,

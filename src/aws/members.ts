@@ -90,6 +90,8 @@ export interface RenderedMembers {
   instances: Record<string, ec2.Instance>;
   alarms: Record<string, cloudwatch.MetricAlarm[]>;
   baseline: Record<string, Baseline>;
+  /** The personas agent options the user data was rendered with (the orchestrator's install script uses the same). */
+  agent: AgentOptions;
 }
 
 /** What `pulumi up` deploys for an instance; responders may change type and active persona later. */
@@ -269,5 +271,5 @@ export function renderMembers(
       digest: personaPlan.persona.digest,
     };
   });
-  return { plan, fleet, instanceProfile, instances, alarms, baseline };
+  return { plan, fleet, instanceProfile, instances, alarms, baseline, agent };
 }

@@ -48,6 +48,15 @@ export interface OrchestratorSettings {
   logRetentionDays?: number;
 }
 
+/**
+ * The orchestrator option of PersonaFleet: the settings with the bucket optional. Given the bucket the
+ * fleet resolves from, the fleet deploys the orchestrator; `enabled: false` turns it off.
+ */
+export type FleetOrchestratorSettings = Omit<OrchestratorSettings, "bucket"> & {
+  /** The bucket personas are published to; without it the fleet deploys no orchestrator. */
+  bucket?: pulumi.Input<string>;
+};
+
 /** What {@link renderOrchestrator} created. */
 export interface OrchestratorResources {
   function: lambda.Function;

@@ -14,7 +14,7 @@ import { type ScaleOptions, type ScaleResult, scaleWithinFamily } from "../../..
 import type { ResponderContext } from "../context.js";
 import { ActionFailedError, InstanceRefusedError } from "../errors.js";
 import { describeFleetInstance, describeInstance, retryThrottled, waitForState } from "../instances.js";
-import type { ActionExecutor, ManifestPersona } from "../responder.js";
+import type { ActionExecutor, ActionResult, ManifestPersona } from "../responder.js";
 
 /** Recovery passes before giving up (each pass: settle the state, restore the type, start). */
 const RECOVERY_PASSES = 3;
@@ -60,25 +60,37 @@ export const scaleExecutor: ActionExecutor = async (ctx, job) => {
     );
   }
   if (plan.direction === "none") return { outcome: "unchanged", detail: `${job.instanceId}: ${plan.reason}` };
-  const to = plan.to.name;
+  return resizeInstance(ctx, instance, plan.to.name, plan.reason);
+};
+
+/**
+ * Resizes a described instance to `to`: a stopped one is only modified (and left stopped); a running
+ * one is stopped, modified and started, and restored on failure. Any other state is refused.
+ */
+export async function resizeInstance(
+  ctx: ResponderContext,
+  instance: { id: string; state: string; type: string },
+  to: string,
+  reason: string,
+): Promise<ActionResult> {
   if (instance.state === "stopped") {
     // Found stopped, left stopped: only the type changes.
     await retryThrottled(ctx, () =>
       ctx.clients.ec2.send(
-        new ModifyInstanceAttributeCommand({ InstanceId: job.instanceId, InstanceType: { Value: to } }),
+        new ModifyInstanceAttributeCommand({ InstanceId: instance.id, InstanceType: { Value: to } }),
       ),
     );
-    return { outcome: "acted", detail: `${job.instanceId} (stopped): ${plan.reason}` };
+    return { outcome: "acted", detail: `${instance.id} (stopped): ${reason}` };
   }
   if (instance.state !== "running") {
     throw new InstanceRefusedError(
-      job.instanceId,
-      `Instance ${job.instanceId} is ${instance.state}; a resize starts only from running or stopped, so nothing was changed.`,
+      instance.id,
+      `Instance ${instance.id} is ${instance.state}; a resize starts only from running or stopped, so nothing was changed.`,
     );
   }
-  await resizeRunning(ctx, job.instanceId, instance.type, to);
-  return { outcome: "acted", detail: `${job.instanceId}: ${plan.reason}; stopped, modified and started` };
-};
+  await resizeRunning(ctx, instance.id, instance.type, to);
+  return { outcome: "acted", detail: `${instance.id}: ${reason}; stopped, modified and started` };
+}
 
 async function resizeRunning(
   ctx: ResponderContext,

@@ -1,5 +1,4 @@
-/** Lambda entry of the scale responder (bundled to dist/runtime/aws/scale.js). */
-import { scaleExecutor } from "../actions/scale.js";
-import { createResponder } from "../responder.js";
+/** Lambda entry of the scale responder (bundled to dist/runtime/aws/scale.js): alarms, dispatches and baseline requests. */
+import { createScaleHandler } from "../actions/baseline.js";
 
-export const handler = createResponder("scale", scaleExecutor);
+export const handler = createScaleHandler();

@@ -1,0 +1,224 @@
+/**
+ * PersonaFleet deploys the run-time orchestrator when it is given the repository bucket: the function,
+ * its fleet-scoped role, the tag-change rule on the fleet's tag keys and the sweep schedule; and
+ * nothing of it without a bucket or with `enabled: false`.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { defaultAgentSource, PersonaFleet } from "../../src/aws/index.js";
+import { personaGuardResourcePolicies, personaGuardStackPolicies } from "../../src/policy/index.js";
+import { runEveryRule, stackOf } from "../policy/support.js";
+import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
+import { seedPersona, WEB_ACL } from "./support.js";
+
+function seedFleet(orchestrator?: ConstructorParameters<typeof PersonaFleet>[1]["orchestrator"]) {
+  return new PersonaFleet("web", {
+    ami: "ami-0123456789abcdef0",
+    defaultPersona: seedPersona,
+    instances: [{ name: "web-1" }, { name: "web-2" }],
+    firewall: { webAclArn: WEB_ACL },
+    ...(orchestrator ? { orchestrator } : {}),
+  });
+}
+
+/** What a seed fleet of two instances registers without the orchestrator. */
+const WITHOUT = {
+  "aws:cloudwatch/logGroup:LogGroup": 3,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 4,
+  "aws:dynamodb/table:Table": 1,
+  "aws:ec2/instance:Instance": 2,
+  "aws:iam/instanceProfile:InstanceProfile": 1,
+  "aws:iam/role:Role": 5,
+  "aws:iam/rolePolicy:RolePolicy": 4,
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2,
+  "aws:lambda/function:Function": 3,
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
+  "aws:lambda/permission:Permission": 2,
+  "aws:scheduler/schedule:Schedule": 1,
+  "aws:sqs/queue:Queue": 1,
+  "aws:ssm/parameter:Parameter": 1,
+  "aws:wafv2/ipSet:IpSet": 2,
+  "aws:wafv2/webAclRule:WebAclRule": 1,
+  "personas:aws:PersonaFleet": 1,
+};
+
+beforeEach(() => recorder.reset());
+
+describe("PersonaFleet orchestrator", () => {
+  it("deploys no orchestrator when no bucket is given", async () => {
+    const fleet = seedFleet();
+    await settled();
+    expect(countByType()).toEqual(WITHOUT);
+    expect(fleet.orchestrator).toBeUndefined();
+  });
+
+  it("deploys no orchestrator with enabled: false, even with a bucket", async () => {
+    const fleet = seedFleet({ bucket: "acme-personas", enabled: false });
+    await settled();
+    expect(countByType()).toEqual(WITHOUT);
+    expect(fleet.orchestrator).toBeUndefined();
+  });
+
+  it("adds ten resources given the bucket: function, log group, two roles and policies, rule, target, permission, schedule", async () => {
+    const fleet = seedFleet({ bucket: "acme-personas" });
+    await settled();
+    expect(countByType()).toEqual({
+      ...WITHOUT,
+      "aws:cloudwatch/eventRule:EventRule": 1,
+      "aws:cloudwatch/eventTarget:EventTarget": 1,
+      "aws:cloudwatch/logGroup:LogGroup": 4,
+      "aws:iam/role:Role": 7,
+      "aws:iam/rolePolicy:RolePolicy": 6,
+      "aws:lambda/function:Function": 4,
+      "aws:lambda/permission:Permission": 3,
+      "aws:scheduler/schedule:Schedule": 2,
+    });
+    expect(fleet.orchestrator).toBeDefined();
+  });
+
+  it("runs the bundled orchestrator with the fleet's table, responders, repository, OS and agent", async () => {
+    seedFleet({ bucket: "acme-personas", tagKeys: ["role"] });
+    await settled();
+    const fn = resourceNamed("aws:lambda/function:Function", "web-orchestrator").inputs;
+    const { AGENT_OPTIONS, ...variables } = (fn.environment as { variables: Record<string, string> })
+      .variables;
+    expect({ ...fn, environment: undefined, code: undefined }).toEqual({
+      name: "personas-web-orchestrator",
+      description: "pulumi-personas web: run-time orchestrator",
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      role: "arn:aws:mock:us-east-1:123456789012:Role/web-orchestrator",
+      memorySize: 512,
+      timeout: 300,
+      reservedConcurrentExecutions: 5,
+      loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web-orchestrator" },
+      tags: {},
+      environment: undefined,
+      code: undefined,
+    });
+    expect(variables).toEqual({
+      FLEET_NAME: "web",
+      FLEET_TAG_KEY: "persona:fleet",
+      REPOSITORY_BUCKET: "acme-personas",
+      REPOSITORY_PREFIX: "personas/",
+      MAPPING_KEY: "mappings/web.yaml",
+      STATE_TABLE: "personas-web-state",
+      RESPONDER_ARNS: JSON.stringify({
+        scale: "arn:aws:mock:us-east-1:123456789012:Function/web-scale",
+        feature: "arn:aws:mock:us-east-1:123456789012:Function/web-feature",
+        firewall: "arn:aws:mock:us-east-1:123456789012:Function/web-firewall",
+      }),
+      INSTANCE_OS: "amazon-linux",
+      CONCURRENCY: "8",
+      SCALE_FUNCTION: "arn:aws:mock:us-east-1:123456789012:Function/web-scale",
+    });
+    // The user data's agent options: the install script the orchestrator sends is the same.
+    expect(JSON.parse(AGENT_OPTIONS!)).toEqual({
+      source: defaultAgentSource(),
+      probeTargets: [{ kind: "http", name: "local-http", url: "http://127.0.0.1/" }],
+    });
+  });
+
+  it("invokes the function on EC2 tag changes of the mapping's keys and every persona:* tag", async () => {
+    seedFleet({ bucket: "acme-personas", tagKeys: ["role", "tier"] });
+    await settled();
+    const rule = resourceNamed("aws:cloudwatch/eventRule:EventRule", "web-orchestrator-tags").inputs;
+    expect(rule.name).toBe("personas-web-tag-changes");
+    expect(JSON.parse(rule.eventPattern as string)).toEqual({
+      source: ["aws.tag"],
+      "detail-type": ["Tag Change on Resource"],
+      detail: {
+        service: ["ec2"],
+        "resource-type": ["instance"],
+        "changed-tag-keys": [
+          "persona:active",
+          "persona:digest",
+          "persona:fleet",
+          "persona:name",
+          "persona:version",
+          "role",
+          "tier",
+        ],
+      },
+    });
+    expect(resourceNamed("aws:cloudwatch/eventTarget:EventTarget", "web-orchestrator-tags").inputs).toEqual({
+      rule: "personas-web-tag-changes",
+      arn: "arn:aws:mock:us-east-1:123456789012:Function/web-orchestrator",
+    });
+    expect(resourceNamed("aws:lambda/permission:Permission", "web-orchestrator-tags").inputs).toEqual({
+      function: "personas-web-orchestrator",
+      action: "lambda:InvokeFunction",
+      principal: "events.amazonaws.com",
+      sourceArn: "arn:aws:mock:us-east-1:123456789012:EventRule/web-orchestrator-tags",
+    });
+  });
+
+  it("sweeps every 15 minutes through a scheduler role that may invoke only the orchestrator", async () => {
+    seedFleet({ bucket: "acme-personas" });
+    await settled();
+    const schedule = resourceNamed("aws:scheduler/schedule:Schedule", "web-orchestrator-sweep").inputs;
+    expect(schedule).toMatchObject({
+      name: "personas-web-sweep",
+      scheduleExpression: "rate(15 minutes)",
+      flexibleTimeWindow: { mode: "OFF" },
+      target: {
+        arn: "arn:aws:mock:us-east-1:123456789012:Function/web-orchestrator",
+        roleArn: "arn:aws:mock:us-east-1:123456789012:Role/web-orchestrator-sweep",
+        input: '{"source":"personas.orchestrator","fleet":"web","kind":"sweep"}',
+        retryPolicy: { maximumRetryAttempts: 0 },
+      },
+    });
+    const sweepPolicy = JSON.parse(
+      resourceNamed("aws:iam/rolePolicy:RolePolicy", "web-orchestrator-sweep").inputs.policy as string,
+    );
+    expect(sweepPolicy.Statement).toEqual([
+      {
+        Sid: "InvokeOrchestrator",
+        Effect: "Allow",
+        Action: ["lambda:InvokeFunction"],
+        Resource: "arn:aws:mock:us-east-1:123456789012:Function/web-orchestrator",
+      },
+    ]);
+  });
+
+  it("gives the orchestrator a role lambda assumes, scoped to the fleet's run-time alarms, parameters and records", async () => {
+    seedFleet({ bucket: "acme-personas" });
+    await settled();
+    const role = resourceNamed("aws:iam/role:Role", "web-orchestrator").inputs;
+    expect(role.name).toBe("personas-web-orchestrator");
+    expect(JSON.parse(role.assumeRolePolicy as string).Statement[0].Principal).toEqual({
+      Service: "lambda.amazonaws.com",
+    });
+    const policy = JSON.parse(
+      resourceNamed("aws:iam/rolePolicy:RolePolicy", "web-orchestrator").inputs.policy as string,
+    ) as { Statement: { Sid: string; Resource: unknown }[] };
+    expect(Object.fromEntries(policy.Statement.map((s) => [s.Sid, s.Resource]))).toEqual({
+      ListRepository: "arn:aws:s3:::acme-personas",
+      ReadRepository: [
+        "arn:aws:s3:::acme-personas/personas/*",
+        "arn:aws:s3:::acme-personas/mappings/web.yaml",
+      ],
+      DescribeInstances: "*",
+      RuntimeAlarms: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-runtime-*",
+      Parameters: "arn:aws:ssm:us-east-1:123456789012:parameter/personas/web/*",
+      RunCommandOnFleet: "arn:aws:ec2:us-east-1:123456789012:instance/*",
+      RunCommandDocument: "arn:aws:ssm:us-east-1::document/AWS-RunShellScript",
+      AppliedRecords: "arn:aws:mock:us-east-1:123456789012:Table/web-state",
+      Logs: "arn:aws:mock:us-east-1:123456789012:LogGroup/web-orchestrator:*",
+      ScaleResponder: "arn:aws:mock:us-east-1:123456789012:Function/web-scale",
+    });
+  });
+
+  it("passes every persona-guard rule with the orchestrator deployed", async () => {
+    seedFleet({ bucket: "acme-personas", tagKeys: ["role"] });
+    await settled();
+    const stack = stackOf([...recorder.resources]);
+    expect(await runEveryRule(stack, personaGuardResourcePolicies, personaGuardStackPolicies)).toEqual({});
+  });
+
+  it("refuses an orchestrator without a bucket, naming the fix", () => {
+    expect(() => seedFleet({ tagKeys: ["role"] })).toThrow(
+      "PersonaFleet 'web': the orchestrator resolves personas from the repository bucket, and orchestrator.bucket is not given. Fix: pass orchestrator.bucket (the bucket `personas publish` writes to, e.g. \"acme-personas\"), or orchestrator.enabled: false.",
+    );
+    expect(resourcesOfType("aws:ec2/instance:Instance")).toEqual([]);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * The scale responder's `personas.baseline` branch against aws-sdk-client-mock: the orchestrator's
+ * request resizes to the given size through the same guard and stop → modify → start → restore path
+ * as an alarm, with no manifest entry needed.
+ */
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { createScaleHandler, parseBaselineRequest } from "../../../../src/runtime/aws/actions/baseline.js";
+import { ActionFailedError, EventRejectedError } from "../../../../src/runtime/aws/errors.js";
+import type { BaselineEvent } from "../../../../src/runtime/aws/orchestrator/index.js";
+import { awsError, INSTANCE, installMocks, TEST_ENV, tick } from "../support.js";
+
+const mocks = installMocks();
+afterAll(() => mocks.restore());
+
+const DIGEST = "sha256:" + "b2".repeat(32);
+const TRANSITION = `orchestrator:${INSTANCE}@${DIGEST}`;
+let lines: Record<string, unknown>[] = [];
+
+function baseline(size: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: "personas.baseline",
+    version: 1,
+    instanceId: INSTANCE,
+    digest: DIGEST,
+    size,
+    transitionId: TRANSITION,
+    ...extra,
+  };
+}
+
+function scaleHandler() {
+  return createScaleHandler({
+    env: TEST_ENV,
+    now: () => Date.parse("2025-01-09T11:38:00Z"),
+    sleep: tick,
+    logSink: (line) => lines.push(JSON.parse(line)),
+  });
+}
+
+beforeEach(() => {
+  mocks.reset();
+  lines = [];
+});
+
+describe("scale responder, personas.baseline", () => {
+  it("stops, modifies and starts a running instance to the requested size, without reading the manifest", async () => {
+    const result = await scaleHandler()(baseline("m7i.xlarge"), { awsRequestId: "req-1" });
+    const { instance, table } = mocks.state;
+    expect(result).toEqual({
+      outcome: "acted",
+      instanceId: INSTANCE,
+      detail: `${INSTANCE}: m7i.large -> m7i.xlarge (baseline of persona ${DIGEST}); stopped, modified and started`,
+    });
+    expect(instance.calls).toEqual(["stop", "modify:m7i.xlarge", "start"]);
+    expect([instance.state, instance.type]).toEqual(["running", "m7i.xlarge"]);
+    expect(mocks.state.manifestReads).toBe(0);
+    expect(table.audits().map((a) => [a.kind, a.responseId, a.outcome, a.transitionId])).toEqual([
+      ["scale", "baseline", "acted", TRANSITION],
+    ]);
+  });
+
+  it("changes nothing when the instance already has the size, and does not count it", async () => {
+    const result = await scaleHandler()(baseline("m7i.large"), { awsRequestId: "req-1" });
+    expect(result).toEqual({
+      outcome: "unchanged",
+      instanceId: INSTANCE,
+      detail: `${INSTANCE}: already m7i.large, the baseline of persona ${DIGEST}`,
+    });
+    expect(mocks.state.instance.calls).toEqual([]);
+  });
+
+  it("acts once for a redelivered request", async () => {
+    const handler = scaleHandler();
+    await handler(baseline("m7i.xlarge"), { awsRequestId: "req-1" });
+    const again = await handler(baseline("m7i.xlarge"), { awsRequestId: "req-2" });
+    expect(again).toMatchObject({ outcome: "skipped", reason: "duplicate", instanceId: INSTANCE });
+    expect(mocks.state.instance.calls).toEqual(["stop", "modify:m7i.xlarge", "start"]);
+  });
+
+  it("restores the original type and starts the instance when the modify fails", async () => {
+    mocks.state.instance.faults.modify.push(awsError("InvalidParameterValue", "m7i.xlarge is not supported"));
+    const run = scaleHandler()(baseline("m7i.xlarge"), { awsRequestId: "req-1" });
+    await expect(run).rejects.toThrow(ActionFailedError);
+    await expect(run).rejects.toThrow(
+      `Resizing ${INSTANCE} from m7i.large to m7i.xlarge failed (m7i.xlarge is not supported); the instance was restored and is running as m7i.large.`,
+    );
+    const { instance, table } = mocks.state;
+    expect([instance.state, instance.type]).toEqual(["running", "m7i.large"]);
+    expect(table.audits().map((a) => a.outcome)).toEqual(["failed"]);
+  });
+
+  it("refuses an instance of another fleet", async () => {
+    mocks.state.instance.tags["persona:fleet"] = "api";
+    await expect(scaleHandler()(baseline("m7i.xlarge"), { awsRequestId: "req-1" })).rejects.toThrow(
+      `Instance ${INSTANCE} is not in fleet web (tag persona:fleet is 'api'); responders act only on their own fleet's instances, so nothing was done.`,
+    );
+    expect(mocks.state.instance.calls).toEqual([]);
+  });
+
+  it("accepts the event the orchestrator sends as it is", () => {
+    const sent: BaselineEvent = {
+      type: "personas.baseline",
+      version: 1,
+      instanceId: INSTANCE,
+      digest: DIGEST,
+      size: "m7g.xlarge",
+      transitionId: TRANSITION,
+    };
+    expect(parseBaselineRequest(sent)).toEqual(sent);
+  });
+
+  it("rejects a malformed request before touching anything", async () => {
+    const run = scaleHandler()(baseline("huge", { version: 2, extra: true }), { awsRequestId: "req-1" });
+    await expect(run).rejects.toThrow(EventRejectedError);
+    await expect(run).rejects.toThrow(
+      "Rejected an event that is not a valid baseline event (version: expected 1; size: expected /^[a-z0-9-]+\\.[a-z0-9-]+$/; unknown fields extra); nothing was done.",
+    );
+    expect(mocks.state.instance.calls).toEqual([]);
+    expect(mocks.state.table.items.size).toBe(0);
+    expect(lines.map((l) => [l.outcome, l.reason])).toEqual([["rejected", "invalid-event"]]);
+  });
+});
