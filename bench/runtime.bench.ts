@@ -14,7 +14,11 @@ interface Built {
   kind: string;
   bytes: number;
   zodBytes: number;
+  classicZod: boolean;
 }
+
+/** The orchestrator is issue 9's function, not a responder; the target is the responders'. */
+const NOT_A_RESPONDER = new Set(["orchestrator"]);
 
 const TARGET = 100 * 1000;
 
@@ -28,9 +32,15 @@ function main(): void {
     const built = JSON.parse(run.stdout) as Built[];
     const rows = built.map(
       (b) =>
-        `| ${b.kind} | ${fmt(b.bytes / 1000, 1)} | ${fmt(b.zodBytes / 1000, 1)} | ${fmt((b.bytes - b.zodBytes) / 1000, 1)} | ${b.bytes <= TARGET ? "yes" : "no"} |`,
+        `| ${NOT_A_RESPONDER.has(b.kind) ? `${b.kind} (not a responder)` : b.kind} | ${fmt(b.bytes / 1000, 1)} | ${fmt(b.zodBytes / 1000, 1)} | ${b.classicZod ? "classic + mini" : "mini"} | ${fmt((b.bytes - b.zodBytes) / 1000, 1)} | ${b.bytes <= TARGET ? "yes" : "no"} |`,
     );
-    const largest = Math.max(...built.map((b) => b.bytes));
+    const responders = built.filter((b) => !NOT_A_RESPONDER.has(b.kind));
+    const largest = responders.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    const over = responders.filter((b) => b.bytes > TARGET);
+    const verdict =
+      over.length === 0
+        ? "every responder meets the target."
+        : `over the target: ${over.map((b) => `${b.kind}${b.classicZod ? " (classic zod, through src/runtime/feeds/formats)" : ""}`).join(", ")}.`;
     writeSection(
       "runtime",
       [
@@ -38,13 +48,13 @@ function main(): void {
         "",
         machineLine().replace("`npm run bench`", "`npm run bench runtime`"),
         "",
-        "One bundle per handler (`scripts/build-runtime.mjs`): esbuild, minified, target node20, CommonJS, `@aws-sdk/*` external (the nodejs20.x runtime provides it). zod's locales, JSON Schema conversion and JIT compiler are stubbed out.",
+        "One bundle per handler (`scripts/build-runtime.mjs`): esbuild, minified, target node20, CommonJS, `@aws-sdk/*` external (the nodejs20.x runtime provides it). zod's locales, JSON Schema conversion and JIT compiler are stubbed out. The responders validate events and the manifest with zod/mini; the PDL's and src/runtime/feeds' modules are marked side-effect free, so code a responder never calls (the manifest builder's use of the PDL) stays out.",
         "",
-        "| handler | bundle (kB) | of which zod (kB) | our code (kB) | <= 100 kB |",
-        "| --- | ---: | ---: | ---: | :---: |",
+        "| handler | bundle (kB) | of which zod (kB) | zod flavour | our code (kB) | <= 100 kB |",
+        "| --- | ---: | ---: | --- | ---: | :---: |",
         ...rows,
         "",
-        `Largest bundle: ${fmt(largest / 1000, 1)} kB against the 100 kB target. zod alone (validating the manifest with the plan's \`FleetManifest\` schema, and the events) is ${fmt(built[0]!.zodBytes / 1000, 1)} kB of every bundle, so the target is out of reach while the runtime validates with zod; see docs/runtime-aws.md.`,
+        `Largest responder: ${largest.kind}, ${fmt(largest.bytes / 1000, 1)} kB against the 100 kB target; ${verdict} See docs/runtime-aws.md.`,
       ].join("\n"),
     );
   } finally {

@@ -73,13 +73,17 @@ const pureSources = {
         kind: args.kind,
         pluginData: { pureSources: true },
       });
-      if (resolved.errors.length > 0 || !/[\\/]src[\\/]pdl[\\/]/.test(resolved.path)) return undefined;
+      if (resolved.errors.length > 0 || !/[\\/]src[\\/](pdl|runtime[\\/]feeds)[\\/]/.test(resolved.path))
+        return undefined;
       return { ...resolved, sideEffects: false };
     });
   },
 };
 
-/** Builds every handler; returns [{ kind, file, bytes, zodBytes, inputs }] (inputs: esbuild's per-file bytes). */
+/**
+ * Builds every handler; returns [{ kind, file, bytes, zodBytes, classicZod, inputs }] (classicZod:
+ * classic zod is in the bundle, not only zod/mini; inputs: esbuild's per-file bytes).
+ */
 export async function buildRuntime({ outdir = OUT, minify = true } = {}) {
   const kinds = readdirSync(HANDLERS)
     .filter((f) => f.endsWith(".ts"))
@@ -105,26 +109,38 @@ export async function buildRuntime({ outdir = OUT, minify = true } = {}) {
     });
     const inputs = Object.values(built.metafile.outputs)[0]?.inputs ?? {};
     let zod = 0;
-    for (const [path, info] of Object.entries(inputs))
+    let classicZod = false;
+    for (const [path, info] of Object.entries(inputs)) {
       if (/node_modules[\\/]zod[\\/]/.test(path)) zod += info.bytesInOutput;
-    results.push({ kind, file: outfile, bytes: statSync(outfile).size, zodBytes: zod, inputs });
+      if (/node_modules[\\/]zod[\\/]v4[\\/]classic[\\/]/.test(path) && info.bytesInOutput > 0)
+        classicZod = true;
+    }
+    results.push({ kind, file: outfile, bytes: statSync(outfile).size, zodBytes: zod, classicZod, inputs });
   }
   return results;
 }
 
-// CLI: `node scripts/build-runtime.mjs [--outdir DIR] [--json]`; --json prints [{ kind, file, bytes, zodBytes }].
+// CLI: `node scripts/build-runtime.mjs [--outdir DIR] [--json]`; --json prints [{ kind, file, bytes, zodBytes, classicZod }].
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const at = args.indexOf("--outdir");
   const results = await buildRuntime(at >= 0 ? { outdir: args[at + 1] } : {});
   if (args.includes("--json")) {
     console.log(
-      JSON.stringify(results.map(({ kind, file, bytes, zodBytes }) => ({ kind, file, bytes, zodBytes }))),
+      JSON.stringify(
+        results.map(({ kind, file, bytes, zodBytes, classicZod }) => ({
+          kind,
+          file,
+          bytes,
+          zodBytes,
+          classicZod,
+        })),
+      ),
     );
   } else {
     for (const r of results) {
       console.log(
-        `${r.file}  ${(r.bytes / 1024).toFixed(1)} KiB (zod ${(r.zodBytes / 1024).toFixed(1)} KiB)`,
+        `${r.file}  ${(r.bytes / 1024).toFixed(1)} KiB (zod ${(r.zodBytes / 1024).toFixed(1)} KiB${r.classicZod ? ", classic" : ""})`,
       );
     }
   }

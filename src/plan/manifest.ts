@@ -13,8 +13,9 @@ import type { Bounds, FeedFormat, FetchLimits, ValueCondition } from "../pdl/mod
 import type { AlarmPlan, FleetPlan, PersonaPlan } from "./plan.js";
 import { RESPONDER_KINDS } from "./responders.js";
 
-// The schema is zod/mini and imports nothing but types from the PDL, so a responder bundle that
-// validates the manifest carries neither classic zod nor the PDL (issue 5: bundles of at most 100 kB).
+// The schema is zod/mini and uses only the PDL's types; only buildManifest calls into the PDL. So a
+// responder that validates the manifest bundles neither classic zod nor the PDL (issue 5: at most
+// 100 kB per responder bundle; scripts/build-runtime.mjs marks the PDL side-effect free).
 
 /** The manifest format version responders understand. */
 export const MANIFEST_VERSION = 1;
