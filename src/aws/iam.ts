@@ -201,7 +201,8 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
           Sid: "ReadManifest",
           Effect: "Allow",
           Action: ["ssm:GetParameter"],
-          Resource: c.manifestParameterArn,
+          // The fleet manifest, and the orchestrator's entries for personas the stack does not deploy.
+          Resource: [c.manifestParameterArn, arn("ssm", `parameter/personas/${c.fleet}/runtime-manifest/*`)],
         },
       ];
     case "metrics.publish":

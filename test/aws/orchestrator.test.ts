@@ -208,6 +208,20 @@ describe("PersonaFleet orchestrator", () => {
     });
   });
 
+  it("lets every responder read the fleet manifest and the orchestrator's run-time entries, nothing else in SSM", async () => {
+    seedFleet({ bucket: "acme-personas" });
+    await settled();
+    for (const kind of ["scale", "feature", "firewall"]) {
+      const policy = JSON.parse(
+        resourceNamed("aws:iam/rolePolicy:RolePolicy", `web-${kind}`).inputs.policy as string,
+      ) as { Statement: { Sid: string; Resource: unknown }[] };
+      expect(policy.Statement.find((s) => s.Sid === "ReadManifest")!.Resource, kind).toEqual([
+        "arn:aws:mock:us-east-1:123456789012:Parameter/web-manifest",
+        "arn:aws:ssm:us-east-1:123456789012:parameter/personas/web/runtime-manifest/*",
+      ]);
+    }
+  });
+
   it("passes every persona-guard rule with the orchestrator deployed", async () => {
     seedFleet({ bucket: "acme-personas", tagKeys: ["role"] });
     await settled();

@@ -28,7 +28,7 @@ import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PutParameterCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../aws/user-data.js";
-import { alarmDescription } from "../../../plan/manifest.js";
+import { alarmDescription, buildManifest } from "../../../plan/manifest.js";
 import { alarmName } from "../../../plan/names.js";
 import { type PersonaPlan, planPersona } from "../../../plan/plan.js";
 import { okResponders } from "../../../plan/render.js";
@@ -40,6 +40,7 @@ import {
   resolveInstance,
 } from "../../../resolve/resolve.js";
 import type { ResponderLog } from "../log.js";
+import { runtimeManifestParameter } from "../manifest-source.js";
 import type { OrchestratorClients } from "./context.js";
 import type { OrchestratorEnv } from "./env.js";
 import { AlarmNotOwnedError, type FaultReason, faultReason, UnknownActivePersonaError } from "./errors.js";
@@ -391,6 +392,22 @@ export class Orchestrator {
     if (!claimed) return; // another invocation applied this change
     const plan = desired.plan;
     try {
+      if (desired.owner === "runtime") {
+        // The responders find a persona the stack does not deploy here (ManifestSource falls back to it).
+        const entry = JSON.stringify(
+          buildManifest({ fleet, personas: [plan], instances: [], responders: [], feeds: [], features: [] }),
+        );
+        await clients.ssm.send(
+          new PutParameterCommand({
+            Name: runtimeManifestParameter(`/personas/${fleet}/manifest`, digest)!,
+            Value: entry,
+            Type: "String",
+            Tier: entry.length > 4096 ? "Advanced" : "Standard",
+            Overwrite: true,
+          }),
+        );
+        changes.push("manifest:runtime");
+      }
       await clients.ssm.send(
         new PutParameterCommand({
           Name: `${env.agentParameterPrefix}/${instanceId}`,

@@ -18,6 +18,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { shiftPersonaExecutor } from "../../../../src/runtime/aws/actions/shift-persona.js";
+import { ManifestSource } from "../../../../src/runtime/aws/manifest-source.js";
 import { createOrchestratorHandler } from "../../../../src/runtime/aws/orchestrator/handler.js";
 import { createResponder } from "../../../../src/runtime/aws/responder.js";
 import { noMoto, resetMoto } from "../../../support/moto.js";
@@ -110,6 +111,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
         owner: "runtime",
         changes: [
           ...web.alarmIds.map((a) => `alarm:put ${a}`),
+          "manifest:runtime",
           "agent:config",
           "software:install",
           "feature:cdn-caching=off",
@@ -179,6 +181,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
         "cpu-utilization-above-80-clear",
         "network-latency-above-100",
       ]).map((n) => `alarm:delete ${n}`),
+      "manifest:runtime",
       "agent:config",
       "software:install",
       "size:m7g.xlarge",
@@ -281,6 +284,16 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
     });
     expect(await runtimeAlarmNames(clients.cloudwatch, id!)).toEqual(names(id!, locked.alarmIds));
     expect(baselineInvocations().map((c) => c.event.size)).toEqual(["m7g.xlarge"]);
+    // The fleet manifest does not list LockedDown; the responders find its run-time entry instead.
+    const source = new ManifestSource(ssm, MANIFEST_PARAMETER);
+    expect((await source.persona(locked.digest)).persona).toMatchObject({
+      name: "LockedDown",
+      version: "1.0.0",
+      baselineSize: "m7g.xlarge",
+    });
+    expect(Object.keys((await source.persona(locked.digest)).persona.alarms).sort()).toEqual(
+      [...locked.alarmIds].sort(),
+    );
 
     // Act 2: the clear alarm shifts back.
     now += 60_000;
