@@ -3,7 +3,7 @@
  * by header name; fields may be quoted (`"..."`, with `""` for a quote, line breaks allowed);
  * lines starting with the comment character and blank lines are skipped.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { FeedParseError } from "../errors.js";
 import { type FeedCollector, type FeedFormat, isBlank } from "./types.js";
 
@@ -12,13 +12,13 @@ export const csvFormatOptions = z.strictObject({
   /** The format name. */
   name: z.literal("csv"),
   /** The column holding the address: a 0-based index, or a header name (which implies `header: true`). */
-  column: z.union([z.number().int().min(0), z.string().min(1)]),
+  column: z.union([z.int().check(z.minimum(0)), z.string().check(z.minLength(1))]),
   /** Whether the first record is a header row; defaults to true when `column` is a name, false otherwise. */
-  header: z.boolean().optional(),
+  header: z.optional(z.boolean()),
   /** The field delimiter, one character; defaults to `,`. */
-  delimiter: z.string().length(1).optional(),
+  delimiter: z.optional(z.string().check(z.length(1))),
   /** Lines starting with this character are comments; defaults to `#`. */
-  comment: z.string().length(1).optional(),
+  comment: z.optional(z.string().check(z.length(1))),
 });
 /** Options of the `csv` format. */
 export type csvFormatOptions = z.infer<typeof csvFormatOptions>;

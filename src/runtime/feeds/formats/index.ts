@@ -2,7 +2,7 @@
  * The registry of feed formats. Adding a format means adding one module beside this one and one
  * line to {@link feedFormats}; the `Format:` setting schema and the docs follow from it.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { FeedFormatError } from "../errors.js";
 import { csvFormat, csvFormatOptions } from "./csv.js";
 import { jsonFormat, jsonFormatOptions } from "./json.js";

@@ -4,7 +4,7 @@
  * `[n]`, `[*]` and `.*`. A path that finds nothing in an element is not an error (feeds often
  * mix IPv4 and IPv6 objects); a selected value that is not an address string is rejected.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { FeedParseError } from "../errors.js";
 import type { FeedCollector, FeedFormat } from "./types.js";
 
@@ -51,17 +51,19 @@ export function compileJsonPath(path: string): Step[] | string {
   return steps;
 }
 
-const jsonPath = z.string().superRefine((path, ctx) => {
-  const compiled = compileJsonPath(path);
-  if (typeof compiled === "string") ctx.addIssue({ code: "custom", message: compiled });
-});
+const jsonPath = z.string().check(
+  z.superRefine((path, ctx) => {
+    const compiled = compileJsonPath(path);
+    if (typeof compiled === "string") ctx.addIssue({ code: "custom", message: compiled, input: path });
+  }),
+);
 
 /** Options of the `json` format. */
 export const jsonFormatOptions = z.strictObject({
   /** The format name. */
   name: z.literal("json"),
   /** One JSON path, or several whose selections are combined (e.g. separate IPv4 and IPv6 lists). */
-  path: z.union([jsonPath, z.array(jsonPath).min(1)]),
+  path: z.union([jsonPath, z.array(jsonPath).check(z.minLength(1))]),
 });
 /** Options of the `json` format. */
 export type jsonFormatOptions = z.infer<typeof jsonFormatOptions>;

@@ -2,7 +2,7 @@
  * `plain`: one IP address or CIDR per line. `#` and `;` start comments (whole-line or after the
  * address); blank lines are skipped. Anything else on a line rejects that line.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type FeedCollector, type FeedFormat, forEachLine, isBlank } from "./types.js";
 
 /** Options of the `plain` format (it has none besides its name). */

@@ -3,7 +3,7 @@
  * `;` comment lines. A data line without its `; SBL` reference is rejected, which also catches a
  * feed configured with the wrong format.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type FeedCollector, type FeedFormat, forEachLine, isBlank } from "./types.js";
 
 /** Options of the `spamhaus-drop` format (it has none besides its name). */

@@ -3,7 +3,7 @@
  * A format finds the address token of each record and hands its position to
  * {@link FeedCollector.accept}; the collector parses it numerically and counts what it rejects.
  */
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { newParsedCidr, ParseStatus, parseCidr, parseStatusText } from "../address.js";
 import { CidrBuilder, type CidrSet } from "../cidr-set.js";
 
@@ -42,7 +42,7 @@ export interface FeedFormat<Options extends { name: string }> {
   /** One sentence for docs and error messages. */
   readonly description: string;
   /** Strict schema of the format's options, including `name`. */
-  readonly options: z.ZodType<Options>;
+  readonly options: z.ZodMiniType<Options>;
   /** Reads every record of `text` into `collector`; throws `FeedParseError` if the text is not this format at all. */
   parse(text: string, options: Options, collector: FeedCollector): void;
 }
