@@ -117,6 +117,8 @@ const MAX_PAGES = 200;
 export class Orchestrator {
   private activeContexts = new Map<string, ResolutionContext>();
   private readonly renderedByDigest = new Map<string, Rendered>();
+  /** Run-time manifest entries written by this invocation, by digest. */
+  private manifestEntries = new Map<string, Promise<void>>();
   private activeContextsOf: ResolutionContext | undefined;
 
   constructor(private readonly deps: OrchestratorDeps) {}
@@ -128,6 +130,7 @@ export class Orchestrator {
   async reconcile(instanceIds?: readonly string[]): Promise<ReconcileSummary> {
     const { env, log } = this.deps;
     const fleet = env.fleetName;
+    this.manifestEntries = new Map();
     let context: ResolutionContext;
     try {
       context = await this.deps.source.current();
@@ -393,20 +396,15 @@ export class Orchestrator {
     const plan = desired.plan;
     try {
       if (desired.owner === "runtime") {
-        // The responders find a persona the stack does not deploy here (ManifestSource falls back to it).
-        const entry = JSON.stringify(
-          buildManifest({ fleet, personas: [plan], instances: [], responders: [], feeds: [], features: [] }),
-        );
-        await clients.ssm.send(
-          new PutParameterCommand({
-            Name: runtimeManifestParameter(`/personas/${fleet}/manifest`, digest)!,
-            Value: entry,
-            Type: "String",
-            Tier: entry.length > 4096 ? "Advanced" : "Standard",
-            Overwrite: true,
-          }),
-        );
-        changes.push("manifest:runtime");
+        // Once per digest and invocation: the responders find a persona the stack does not deploy there.
+        let written = this.manifestEntries.get(digest);
+        const first = written === undefined;
+        if (written === undefined) {
+          written = this.writeManifestEntry(fleet, plan);
+          this.manifestEntries.set(digest, written);
+        }
+        await written;
+        if (first) changes.push("manifest:runtime");
       }
       await clients.ssm.send(
         new PutParameterCommand({
@@ -467,6 +465,22 @@ export class Orchestrator {
    * Records the change before making it, conditionally on the record read: of two invocations for
    * the same change, only one applies it. `next` undefined deletes the record (back to the stack's).
    */
+  /** The one-persona manifest the responders fall back to (`runtimeManifestParameter`). */
+  private async writeManifestEntry(fleet: string, plan: PersonaPlan): Promise<void> {
+    const entry = JSON.stringify(
+      buildManifest({ fleet, personas: [plan], instances: [], responders: [], feeds: [], features: [] }),
+    );
+    await this.deps.clients.ssm.send(
+      new PutParameterCommand({
+        Name: runtimeManifestParameter(`/personas/${fleet}/manifest`, plan.persona.digest)!,
+        Value: entry,
+        Type: "String",
+        Tier: entry.length > 4096 ? "Advanced" : "Standard",
+        Overwrite: true,
+      }),
+    );
+  }
+
   private async claim(
     fleet: string,
     instanceId: string,
