@@ -9,6 +9,7 @@ import type * as wafv2 from "@pulumi/aws/wafv2";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetPlan } from "../plan/plan.js";
 import type { ResponderKind } from "../plan/responders.js";
+import { FLEET_TAG_KEY } from "./contract.js";
 import { InvalidArgumentsError } from "./errors.js";
 import {
   type Baseline,
@@ -42,7 +43,8 @@ export interface PersonaFleetArgs extends MemberComponentArgs {
  * A fleet of EC2 instances driven by personas: one instance per member with the planned type, the
  * persona's software in its user data and one CloudWatch alarm per trigger; and, once per fleet, one
  * Lambda responder per action kind, their permissions, logs and failure queue, the state table, the
- * manifest, the feed schedules, WAF IP sets and the instance profile.
+ * manifest, the feed schedules, WAF IP sets and the instance profile. Given `orchestrator.bucket`,
+ * also the run-time orchestrator, which applies the persona the tags resolve to between deployments.
  *
  * Pulumi owns the baseline; responders own the instance type and the `persona:active` tag, which
  * `pulumi up` ignores (see `baseline` for what was deployed).
@@ -110,7 +112,8 @@ export class PersonaFleet extends pulumi.ComponentResource {
         name,
         rendered.fleet,
         { operatingSystem: args.os ?? "amazon-linux", agent: rendered.agent, ...orchestrator },
-        args.tags,
+        // The fleet tag, as on every fleet-level resource: the policy pack finds the fleet's resources by it.
+        { ...args.tags, [FLEET_TAG_KEY]: fleetName },
       );
     this.registerOutputs({
       fleetName,

@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { defaultAgentSource, PersonaFleet } from "../../src/aws/index.js";
 import { personaGuardResourcePolicies, personaGuardStackPolicies } from "../../src/policy/index.js";
-import { runEveryRule, stackOf } from "../policy/support.js";
+import { runEveryRule, stackOf, withInputs } from "../policy/support.js";
 import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
 import { seedPersona, WEB_ACL } from "./support.js";
 
@@ -91,7 +91,7 @@ describe("PersonaFleet orchestrator", () => {
       timeout: 300,
       reservedConcurrentExecutions: 5,
       loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web-orchestrator" },
-      tags: {},
+      tags: { "persona:fleet": "web" },
       environment: undefined,
       code: undefined,
     });
@@ -227,6 +227,31 @@ describe("PersonaFleet orchestrator", () => {
     await settled();
     const stack = stackOf([...recorder.resources]);
     expect(await runEveryRule(stack, personaGuardResourcePolicies, personaGuardStackPolicies)).toEqual({});
+  });
+
+  it("is checked by the IAM rule: a wildcard write in its policy fails persona-responder-iam-least-privilege", async () => {
+    seedFleet({ bucket: "acme-personas" });
+    await settled();
+    const broken = withInputs(
+      stackOf([...recorder.resources]),
+      "aws:iam/rolePolicy:RolePolicy",
+      "web-orchestrator",
+      (inputs) => {
+        const policy = JSON.parse(inputs.policy as string) as { Statement: unknown[] };
+        policy.Statement.push({
+          Sid: "Anything",
+          Effect: "Allow",
+          Action: ["ssm:PutParameter"],
+          Resource: "*",
+        });
+        return { ...inputs, policy: JSON.stringify(policy) };
+      },
+    );
+    expect(await runEveryRule(broken, personaGuardResourcePolicies, personaGuardStackPolicies)).toEqual({
+      "persona-responder-iam-least-privilege": [
+        `Role policy 'web-orchestrator' must scope ssm:PutParameter on "*" in statement 'Anything' with a tag condition; name the resources or add an aws:ResourceTag/persona:fleet condition.`,
+      ],
+    });
   });
 
   it("refuses an orchestrator without a bucket, naming the fix", () => {
