@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type * as cloudwatch from "@pulumi/aws/cloudwatch";
 import type * as dynamodb from "@pulumi/aws/dynamodb";
 import type * as ec2 from "@pulumi/aws/ec2";
@@ -9,8 +10,8 @@ import type * as wafv2 from "@pulumi/aws/wafv2";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetPlan } from "../plan/plan.js";
 import type { ResponderKind } from "../plan/responders.js";
-import { FLEET_TAG_KEY } from "./contract.js";
-import { InvalidArgumentsError } from "./errors.js";
+import { DEFAULT_RESPONDER_CODE_DIRECTORY, FLEET_TAG_KEY } from "./contract.js";
+import { InvalidArgumentsError, ResponderCodeMissingError } from "./errors.js";
 import {
   type Baseline,
   type FleetMember,
@@ -24,6 +25,7 @@ import {
   type OrchestratorSettings,
   renderOrchestrator,
 } from "./orchestrator.js";
+import { isMocked } from "./render.js";
 
 /** Arguments of {@link PersonaFleet}. */
 export interface PersonaFleetArgs extends MemberComponentArgs {
@@ -139,5 +141,10 @@ function orchestratorSettings(
       "the orchestrator resolves personas from the repository bucket, and orchestrator.bucket is not given",
       'pass orchestrator.bucket (the bucket `personas publish` writes to, e.g. "acme-personas"), or orchestrator.enabled: false',
     );
-  return { ...rest, bucket };
+  // Bundled beside the responders; a missing bundle stops the preview as theirs does (not under mocks).
+  const codeDirectory =
+    settings.codeDirectory ?? args.responders?.codeDirectory ?? DEFAULT_RESPONDER_CODE_DIRECTORY;
+  const code = `${codeDirectory}/orchestrator.js`;
+  if (!isMocked() && !existsSync(code)) throw new ResponderCodeMissingError(context, code);
+  return { ...rest, bucket, codeDirectory };
 }

@@ -42,7 +42,7 @@ export interface OrchestratorSettings {
   concurrency?: number;
   /** Reserved concurrency: bounds a storm of tag events. @default 5 */
   reservedConcurrency?: number;
-  /** Directory holding `orchestrator.js`. @default the package's `dist/runtime/aws` */
+  /** Directory holding `orchestrator.js`. @default PersonaFleet's `responders.codeDirectory`, else the package's `dist/runtime/aws` */
   codeDirectory?: string;
   /** Days the logs are kept. @default 30 */
   logRetentionDays?: number;

@@ -745,7 +745,7 @@ export function renderAlarms(
 export const RESPONDER_OWNED = ["instanceType", `tags["${PERSONA_TAGS.active}"]`] as const;
 
 /** True under `pulumi.runtime.setMocks` (offline plans and tests): no responder bundle is read. */
-function isMocked(): boolean {
+export function isMocked(): boolean {
   const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): unknown };
   const mocks = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (...args: never[]) => unknown };
   return settings.getMonitor() instanceof mocks.MockMonitor;
