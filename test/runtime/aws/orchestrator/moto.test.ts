@@ -474,7 +474,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
     });
   });
 
-  // 200 invocations against moto on a shared machine: allow time, never fail on a duration.
+  // 200 concurrent invocations against one moto process: bounded, not timed; a loaded machine needs the room.
   it("a storm of tag events: concurrent invocations converge, and each change is applied once", async () => {
     // Prepare
     const ids = await launch(clients, { role: "web" }, 10);
@@ -505,8 +505,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
     await expect(handler()({ hello: "world" })).rejects.toThrow(
       "Rejected an event that is neither an EC2 tag change nor a sweep; nothing was done.",
     );
-    // 200 concurrent invocations against one moto process: bounded, not timed; a loaded machine needs the room.
-  }, 180_000);
+  });
 
   it("removing persona:active from a shifted instance is a shift back", async () => {
     const base = expected({});
