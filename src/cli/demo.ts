@@ -1,7 +1,7 @@
 /**
  * `personas demo` (`npm start`): the whole idea on a laptop, with no cloud account and no Pulumi CLI.
  * It validates the seed's HighTraffic persona, resolves the embedded personas for a few tagged
- * instances, prints the resources `pulumi up` would create for them, simulates a day with a traffic
+ * instances, prints the resources `pulumi up` would create, the plan of one instance, simulates a day with a traffic
  * spike, a latency incident and a feed outage, and writes the report to the output folder.
  */
 import { readFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { createResolutionContext, resolveFleet } from "../resolve/resolve.js";
 import { formatTimeline } from "../sim/render.js";
 import { simulateDay } from "../sim/report.js";
 import type { CommandResult } from "./main.js";
+import { planCommandSync } from "./plan.js";
 
 /** Options of {@link demoCommand}. */
 export interface DemoOptions {
@@ -70,10 +71,28 @@ export function demoCommand(options: DemoOptions): CommandResult {
     );
   }
 
+  heading(
+    "3. What `pulumi up` would create for a fleet of two instances of the seed persona (offline, Pulumi's mock engine)",
+  );
+  const offline = planCommandSync([
+    options.seedFile,
+    "--instances",
+    "2",
+    "--fleet",
+    "web",
+    "--tag",
+    "role=web",
+  ]);
+  out.push(offline.stdout.trimEnd());
+  if (offline.exitCode !== 0)
+    return { exitCode: offline.exitCode, stdout: `${out.join("\n")}\n`, stderr: offline.stderr ?? "" };
+
   const web = fleet.resolved.find((r) => r.instance.id === "web-1");
   if (!web) return { exitCode: 1, stdout: `${out.join("\n")}\n` };
   const plan = planPersona(web);
-  heading(`3. The plan for web-1 (${plan.persona.name}@${plan.persona.version})`);
+  heading(
+    `4. The plan for web-1 (${plan.persona.name}@${plan.persona.version}): its alarms, feeds and responders`,
+  );
   for (const alarm of plan.alarms) {
     const a = alarm.aws;
     out.push(
@@ -85,7 +104,9 @@ export function demoCommand(options: DemoOptions): CommandResult {
     out.push(`feed ${feed.sourceId}: ${feed.url} ${feed.scheduleExpression} → ${feed.responder}`);
   out.push(`responders (one function each per fleet): ${plan.responders.join(", ")}`);
 
-  heading("4. Simulate a day: a traffic spike at 10:00, a latency incident at 15:00, a feed outage at 18:00");
+  heading(
+    "5. Simulate web-1 for a day: a traffic spike at 10:00, a latency incident at 15:00, a feed outage at 18:00",
+  );
   const { result, files } = simulateDay(plan, { outDir: options.outDir, seed: 1 });
   out.push(formatTimeline(result));
   out.push("", `Report: ${files.html} (open it in a browser), timeline: ${files.text}, data: ${files.json}`);

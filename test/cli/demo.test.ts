@@ -19,6 +19,13 @@ describe("personas demo (npm start)", () => {
     );
   });
 
+  it("prints what `pulumi up` would create, from Pulumi's mock engine, with no cloud account", () => {
+    expect(result.stdout).toContain("personas:aws:PersonaFleet web");
+    expect(result.stdout).toContain("aws:ec2/instance:Instance web-web-2  instanceType=m7g.2xlarge");
+    expect(result.stdout).toContain("37 resources:");
+    expect(result.stdout).toContain("  4 × aws:cloudwatch/metricAlarm:MetricAlarm");
+  });
+
   it("simulates the day: the spike scales up at its fifth breaching minute and back after the clear window", () => {
     expect(result.stdout).toContain(
       "10:04  ran Scale up to 16 cores (cpu-utilization-above-80) → changed: m7g.2xlarge → m7g.4xlarge",
