@@ -1,71 +1,63 @@
 /**
- * Vitest global setup: starts the loopback services the integration tests need (moto, the AWS API
- * emulator) and stops them by PID afterwards. Tests read the endpoint with `inject("motoEndpoint")`.
+ * Vitest global setup: checks the programs the integration tests need (moto, openssl; Azurite joins
+ * the same table when it arrives) and tells the workers which are present. It starts no server: each
+ * worker starts its own emulator on a port of its own (test/support/emulator.ts), so tests can run on
+ * any number of workers without sharing state.
  *
- * On a machine without `moto_server`, the moto-backed tests are skipped with a plain note; under CI
- * (`CI=true`) a missing moto is an error, so CI can never pass by skipping them.
+ * Locally, a missing program skips the tests that need it, with a note. Under CI (`CI=true`) it fails
+ * the run with one line naming every missing program, so CI can never pass by skipping them.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
+import { spawnSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
+
+/** A program some tests need, how to detect it and how to install it. */
+interface Prerequisite {
+  readonly command: readonly [string, ...string[]];
+  readonly needed: string;
+  readonly install: string;
+}
+
+export const PREREQUISITES = {
+  moto: {
+    command: ["moto_server", "--help"],
+    needed: "the AWS integration tests against moto",
+    install: "`pip install 'moto[server]'` (moto 5.x)",
+  },
+  openssl: {
+    command: ["openssl", "version"],
+    needed: "the feed fetcher's TLS tests (certificate and vetted-address checks)",
+    install: "`apt-get install openssl`",
+  },
+} as const satisfies Record<string, Prerequisite>;
+
+export type PrerequisiteName = keyof typeof PREREQUISITES;
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** `http://127.0.0.1:PORT` of the moto server, or "" when moto is not installed. */
-    motoEndpoint: string;
+    /** Which prerequisite programs are installed on this machine. */
+    prerequisites: Record<PrerequisiteName, boolean>;
   }
 }
 
-const MOTO_INSTALL_HINT = "install it with `pip install 'moto[server]'` (moto 5.x) and re-run `npm test`";
-
-let moto: ChildProcess | undefined;
-
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const found = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
-  if (found.error || found.status !== 0) {
-    if (process.env.CI === "true") {
-      throw new Error(
-        `moto_server is not installed, and CI must run the moto integration tests: ${MOTO_INSTALL_HINT}`,
-      );
-    }
-    process.stderr.write(
-      `\nNOTE: moto_server was not found, so the AWS integration tests are SKIPPED; ${MOTO_INSTALL_HINT}.\n\n`,
+export default function setup(project: TestProject): void {
+  const present = {} as Record<PrerequisiteName, boolean>;
+  for (const [name, { command }] of Object.entries(PREREQUISITES) as [PrerequisiteName, Prerequisite][]) {
+    const [program, ...args] = command;
+    const run = spawnSync(program, args, { stdio: "ignore", timeout: 30_000 });
+    present[name] = run.error === undefined && run.status === 0;
+  }
+  const missing = (Object.keys(present) as PrerequisiteName[]).filter((name) => !present[name]);
+  if (missing.length > 0 && process.env.CI === "true") {
+    const list = missing.map(
+      (name) => `${PREREQUISITES[name].command[0]} (install with ${PREREQUISITES[name].install})`,
     );
-    project.provide("motoEndpoint", "");
-    return async () => {};
+    throw new Error(`CI must run every test, but these programs are missing: ${list.join("; ")}.`);
   }
-  const port = await freePort();
-  moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilReady(endpoint);
-  project.provide("motoEndpoint", endpoint);
-  return async () => {
-    if (moto?.pid !== undefined && moto.exitCode === null) process.kill(moto.pid, "SIGTERM");
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilReady(endpoint: string): Promise<void> {
-  // Bounded: moto starts in well under a second here; 15 s means something is wrong.
-  for (let attempt = 0; attempt < 150; attempt++) {
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.ok || response.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  for (const name of missing) {
+    const { command, needed, install } = PREREQUISITES[name];
+    process.stderr.write(
+      `\nNOTE: ${command[0]} was not found, so ${needed} are SKIPPED; install it with ${install}.\n`,
+    );
   }
-  throw new Error(`moto_server did not answer at ${endpoint} within 15 s`);
+  project.provide("prerequisites", present);
 }

@@ -10,6 +10,7 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { have } from "../../support/prerequisites.js";
 
 /** Realistic feeds served by path, all with an ETag and Last-Modified. */
 export const FEEDS: Readonly<Record<string, string>> = {
@@ -61,7 +62,7 @@ export interface FeedServer {
 }
 
 function makeCertificate(): { key: string; cert: string } | undefined {
-  if (spawnSync("openssl", ["version"]).status !== 0) return undefined;
+  if (!have.openssl) return undefined;
   const dir = mkdtempSync(join(tmpdir(), "feed-cert-"));
   try {
     const result = spawnSync(
@@ -85,9 +86,12 @@ function makeCertificate(): { key: string; cert: string } | undefined {
         "-addext",
         "subjectAltName=IP:127.0.0.1,DNS:feeds.test",
       ],
-      { stdio: "ignore", timeout: 20_000 },
+      { stdio: ["ignore", "ignore", "pipe"], timeout: 20_000 },
     );
-    if (result.status !== 0) return undefined;
+    if (result.status !== 0)
+      throw new Error(
+        `openssl could not make the test certificate: ${String(result.stderr ?? result.error)}`,
+      );
     return {
       key: readFileSync(join(dir, "key.pem"), "utf8"),
       cert: readFileSync(join(dir, "cert.pem"), "utf8"),

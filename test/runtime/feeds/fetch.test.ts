@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { lookup } from "node:dns/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -13,9 +12,8 @@ import {
   type LastGoodList,
   refreshFeed,
 } from "../../../src/runtime/feeds/index.js";
+import { have } from "../../support/prerequisites.js";
 import { ETAG, type FeedServer, LAST_MODIFIED, startFeedServer } from "./feed-server.js";
-
-const haveOpenssl = spawnSync("openssl", ["version"]).status === 0;
 
 let server: FeedServer;
 /** https://127.0.0.1:PORT with openssl, else http://127.0.0.1:PORT (then the http allowance is on). */
@@ -184,7 +182,7 @@ describe("FeedFetcher with test allowances", () => {
   });
 });
 
-describe.skipIf(!haveOpenssl)("FeedFetcher TLS", () => {
+describe.skipIf(!have.openssl)("FeedFetcher TLS", () => {
   it("refuses a self-signed certificate unless its CA is given", async () => {
     const fetcher = new FeedFetcher({ unsafeTestAllowances: { allowLoopback: true } });
     const error = await fetcher.fetch(`${origin}/plain.txt`).catch((e: unknown) => e);
