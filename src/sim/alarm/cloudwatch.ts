@@ -48,13 +48,17 @@ export type CloudWatchAlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
  *   (INSUFFICIENT_DATA).
  * - `missing-data-ignored`: treatment `ignore` and the datapoints present cannot decide; the
  *   current state is kept.
+ * - `breaching-too-recent`: treatment `missing`, fewer than N datapoints present, every one of them
+ *   breaching but fewer than datapointsToAlarm and the oldest younger than datapointsToAlarm
+ *   periods (INSUFFICIENT_DATA, as the guide's 2019 tables give for `- - - - X`).
  */
 export type CloudWatchAlarmReason =
   | "threshold-crossed"
   | "breaching-then-missing"
   | "within-threshold"
   | "all-missing"
-  | "missing-data-ignored";
+  | "missing-data-ignored"
+  | "breaching-too-recent";
 
 /**
  * The settings of a CloudWatch metric alarm that decide its state, in `PutMetricAlarm` terms.
@@ -217,7 +221,10 @@ function isMissing(value: number | null | undefined): value is null | undefined 
  *    current state where the datapoints present cannot decide.
  * 4. "Avoiding premature transitions to alarm state": under `missing` (and as "retain" under
  *    `ignore`), when every datapoint present breaches and the oldest is at least M periods old,
- *    the alarm goes to ALARM even with fewer than M breaching datapoints.
+ *    the alarm goes to ALARM even with fewer than M breaching datapoints. When every datapoint
+ *    present breaches but the oldest is younger than M periods, `missing` goes to
+ *    INSUFFICIENT_DATA: the 2019 guide's tables give "Insufficient data" for `- - - - X` (M = 3
+ *    and M = 2); the current guide is silent on that row.
  *
  * Sources: "Alarm evaluation" and "Configuring how CloudWatch alarms treat missing data",
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
@@ -299,8 +306,9 @@ export function evaluateCloudWatchAlarm(
       if (breachingPresent >= s.datapointsToAlarm)
         return decide(s, currentState, "threshold-crossed", counts);
       const allBreach = breachingPresent === present.length;
-      if (allBreach && oldestAge >= s.datapointsToAlarm) {
-        return decide(s, currentState, "breaching-then-missing", counts);
+      if (allBreach) {
+        const reason = oldestAge >= s.datapointsToAlarm ? "breaching-then-missing" : "breaching-too-recent";
+        return decide(s, currentState, reason, counts);
       }
       return decide(s, currentState, "within-threshold", counts);
     }
@@ -347,6 +355,7 @@ function stateFor(reason: CloudWatchAlarmReason, previousState: CloudWatchAlarmS
     case "within-threshold":
       return "OK";
     case "all-missing":
+    case "breaching-too-recent":
       return "INSUFFICIENT_DATA";
     case "missing-data-ignored":
       return previousState;
@@ -373,6 +382,8 @@ function describe(
       return `Insufficient data: all ${plural(s.evaluationRange, "datapoint")} in the evaluation range are missing.`;
     case "missing-data-ignored":
       return `Missing data ignored: ${counts.present} of ${plural(s.evaluationRange, "datapoint")} in the evaluation range present and ${counts.breaching} breaching, too few to decide (${needed}); the state stays ${state}.`;
+    case "breaching-too-recent":
+      return `Insufficient data: every datapoint present (${counts.present}) was ${op}, but fewer than datapointsToAlarm (${m}) and the oldest is only ${plural(counts.oldestAge, "period")} old, so CloudWatch waits for more data.`;
     case "breaching-then-missing":
       return `Breaching then missing: every datapoint present (${counts.present}) was ${op} and the oldest is ${plural(counts.oldestAge, "period")} old, at least datapointsToAlarm (${m}), so CloudWatch goes to ALARM without waiting for more data.`;
     case "threshold-crossed":
@@ -406,12 +417,14 @@ const REASONS: readonly CloudWatchAlarmReason[] = [
   "within-threshold",
   "all-missing",
   "missing-data-ignored",
+  "breaching-too-recent",
 ];
 const THRESHOLD_CROSSED = 0;
 const BREACHING_THEN_MISSING = 1;
 const WITHIN_THRESHOLD = 2;
 const ALL_MISSING = 3;
 const MISSING_DATA_IGNORED = 4;
+const BREACHING_TOO_RECENT = 5;
 
 /**
  * A CloudWatch metric alarm fed one datapoint per period: the same decisions as
@@ -567,7 +580,8 @@ export class CloudWatchAlarmEvaluator {
         case 0:
           if (present === 0) reason = ALL_MISSING;
           else if (breaching >= m) reason = THRESHOLD_CROSSED;
-          else if (breaching === present && this.oldestAge >= m) reason = BREACHING_THEN_MISSING;
+          else if (breaching === present)
+            reason = this.oldestAge >= m ? BREACHING_THEN_MISSING : BREACHING_TOO_RECENT;
           else reason = WITHIN_THRESHOLD;
           break;
         default:
@@ -579,7 +593,7 @@ export class CloudWatchAlarmEvaluator {
     this.reasonCode = reason;
     if (reason === THRESHOLD_CROSSED || reason === BREACHING_THEN_MISSING) this.stateCode = ALARM;
     else if (reason === WITHIN_THRESHOLD) this.stateCode = OK;
-    else if (reason === ALL_MISSING) this.stateCode = INSUFFICIENT_DATA;
+    else if (reason === ALL_MISSING || reason === BREACHING_TOO_RECENT) this.stateCode = INSUFFICIENT_DATA;
   }
 
   /** Age (1 = the current period) of the oldest datapoint in range, when fewer than N are present. */

@@ -66,6 +66,10 @@ describe("evaluateCloudWatchAlarm", () => {
       ["- - - - -", 3, ["INSUFFICIENT_DATA", RETAIN, "ALARM", "OK"]],
       ["0 X X - X", 0, ["ALARM", "ALARM", "ALARM", "ALARM"]],
       ["- - X - -", 2, ["ALARM", RETAIN, "ALARM", "OK"]],
+      // The 2019 edition of the same table (awsdocs/amazon-cloudwatch-user-guide,
+      // doc_source/AlarmThatSendsEmail.md at 05fd32f) has two more rows; the current guide dropped them.
+      ["- - - - X", 2, ["INSUFFICIENT_DATA", RETAIN, "ALARM", "OK"]],
+      ["X - - - -", 2, ["ALARM", RETAIN, "ALARM", "OK"]],
     ] as const)(
       "row %s (%i to fill) gives %j for missing, ignore, breaching, notBreaching",
       (data, filled, states) => {
@@ -81,6 +85,8 @@ describe("evaluateCloudWatchAlarm", () => {
       ["0 - X - -", 1, ["OK", "OK", "ALARM", "OK"]],
       ["- - - - 0", 2, ["OK", "OK", "ALARM", "OK"]],
       ["- - - X -", 2, ["ALARM", RETAIN, "ALARM", "OK"]],
+      // From the 2019 edition of the table (see the first table).
+      ["- - - - X", 2, ["INSUFFICIENT_DATA", RETAIN, "ALARM", "OK"]],
     ] as const)(
       "row %s (%i missing) gives %j for missing, ignore, breaching, notBreaching",
       (data, filled, states) => {
@@ -143,11 +149,11 @@ describe("evaluateCloudWatchAlarm", () => {
 
   describe("avoiding premature transitions to alarm state (Datapoints to Alarm 3, evaluation range 5)", () => {
     it.each([
-      ["- - - - X", "OK"],
-      ["- - - X -", "OK"],
+      ["- - - - X", "INSUFFICIENT_DATA"],
+      ["- - - X -", "INSUFFICIENT_DATA"],
       ["- - - X 0", "OK"],
       ["- - X - 0", "OK"],
-    ] as const)("does not go to ALARM on %s with missing data treated as missing", (data, state) => {
+    ] as const)("does not go to ALARM on %s with missing data treated as missing (%s)", (data, state) => {
       expect(evaluateCloudWatchAlarm(guideAlarm(3, "missing"), row(data), "OK").state).toBe(state);
     });
 
@@ -242,13 +248,23 @@ describe("evaluateCloudWatchAlarm", () => {
       expect(result).toMatchObject({ state: "OK", changed: false, datapointsBreaching: 4 });
     });
 
-    it("stays OK after 4 breaching minutes on a fresh metric (the fifth period is missing, not breaching)", () => {
+    it("stays INSUFFICIENT_DATA after 4 breaching minutes on a fresh metric (too few, too recent: the 2019 guide's - - - - X)", () => {
       const result = evaluateCloudWatchAlarm(cpu, [85, 90, 95, 97], "INSUFFICIENT_DATA");
 
-      expect(result.state).toBe("OK");
+      expect(result).toMatchObject({
+        state: "INSUFFICIENT_DATA",
+        changed: false,
+        reason: "breaching-too-recent",
+      });
       expect(result.message).toBe(
-        "Within threshold: 4 of the 4 datapoints present were greater than the threshold (80), 1 missing; 5 needed for ALARM.",
+        "Insufficient data: every datapoint present (4) was greater than the threshold (80), but fewer than datapointsToAlarm (5) and the oldest is only 4 periods old, so CloudWatch waits for more data.",
       );
+    });
+
+    it("goes to OK on a fresh metric once a present datapoint does not breach", () => {
+      const result = evaluateCloudWatchAlarm(cpu, [85, 90, 40, 97], "INSUFFICIENT_DATA");
+
+      expect(result).toMatchObject({ state: "OK", changed: true, reason: "within-threshold" });
     });
 
     it("does not count exactly 80% as breaching", () => {
@@ -415,8 +431,9 @@ describe("CloudWatchAlarmEvaluator", () => {
 
     for (const value of row("- - X - -")) alarm.step(value);
 
+    // The step before, - - X -, left the alarm in INSUFFICIENT_DATA (the breach was too recent).
     expect(alarm.explain()).toEqual(
-      evaluateCloudWatchAlarm(guideAlarm(3, "missing"), row("- - X - -"), "OK"),
+      evaluateCloudWatchAlarm(guideAlarm(3, "missing"), row("- - X - -"), "INSUFFICIENT_DATA"),
     );
   });
 
@@ -431,7 +448,8 @@ describe("CloudWatchAlarmEvaluator", () => {
       periods: 0,
       changed: false,
     });
-    expect(alarm.step(90)).toBe("OK");
+    // One breaching minute of five: too little data for a fresh alarm, not a continuation of the old breach.
+    expect(alarm.step(90)).toBe("INSUFFICIENT_DATA");
   });
 
   it("rejects an unknown initial state", () => {
