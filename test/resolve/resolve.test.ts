@@ -159,6 +159,21 @@ describe("Conflicts and failures", () => {
         "Instance 'i-1': rules 'premium' (tier=premium) and 'big' (size=big) set memory to different values (64 GB, 128 GB) at the same precedence (priority 0, specificity 3). Give one rule a higher priority.",
     },
     {
+      // Three override rules: the conflicting two are not neighbours (issue 19's surviving mutant
+      // compared only adjacent rules).
+      when: "the first and third of three override rules set one field differently at the same precedence",
+      rules: [
+        { id: "web", match: { role: "web" }, persona: "Web@^1" },
+        { id: "premium", match: { tier: "premium" }, overrides: { memory: "64 GB" } },
+        { id: "fast", match: { speed: "fast" }, overrides: { cpu: "16 cores" } },
+        { id: "big", match: { size: "big" }, overrides: { memory: "128 GB" } },
+      ],
+      tags: { role: "web", tier: "premium", speed: "fast", size: "big" },
+      type: OverrideConflictError,
+      message:
+        "Instance 'i-1': rules 'premium' (tier=premium) and 'big' (size=big) set memory to different values (64 GB, 128 GB) at the same precedence (priority 0, specificity 3). Give one rule a higher priority.",
+    },
+    {
       when: "no rule matches and there is no default persona",
       rules: [{ id: "web", match: { role: "web" }, persona: "Web@^1" }],
       tags: { role: "db", env: "prod" },
