@@ -17,6 +17,12 @@ import { RESPONDER_KINDS } from "./responders.js";
 // responder that validates the manifest bundles neither classic zod nor the PDL (issue 5: at most
 // 100 kB per responder bundle; scripts/build-runtime.mjs marks the PDL side-effect free).
 
+/**
+ * A persona digest as the repository computes it and the components write it (tags, alarm
+ * descriptions, manifest keys, dispatches): `sha256:` and 64 lowercase hex digits.
+ */
+export const PERSONA_DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
 /** The manifest format version responders understand. */
 export const MANIFEST_VERSION = 1;
 

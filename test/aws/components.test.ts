@@ -5,7 +5,6 @@ import { optionRecorder, personaOf, seedPersona, WEB_ACL } from "./support.js";
 
 const scaler = personaOf(
   "Name: Scaler\nSoftwareStack:\n  - Nginx\nTelemetryTriggers:\n  - Condition: CPU > 80% for 5 minutes\n    Action: Scale up to 16 cores\n",
-  "7",
 );
 
 beforeEach(() => recorder.reset());
@@ -42,7 +41,7 @@ describe("PersonaInstance", () => {
       instanceType: vm.plan.compute.size,
       persona: "Scaler",
       version: "1.0.0",
-      digest: "7".repeat(64),
+      digest: scaler.ref.digest,
     });
   });
 

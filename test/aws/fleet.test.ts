@@ -371,7 +371,6 @@ describe("PersonaFleet IAM", () => {
 describe("PersonaFleet user data", () => {
   const pinned = personaOf(
     "Name: Pinned\nSoftwareStack:\n  - Nginx 1.24\n  - Redis\nTelemetryTriggers:\n  - Condition: Memory > 90% for 10 minutes\n    Action: Scale up to 16 cores\n  - Condition: Network Latency > 200ms\n    Action: Scale up to 16 cores\n",
-    "e",
   );
 
   it("installs the pinned packages with apt on Ubuntu and enables their services", async () => {
@@ -508,7 +507,6 @@ describe("PersonaFleet bad input fails at preview", () => {
   it("asks for an SNS topic for every channel the personas notify", () => {
     const paging = personaOf(
       "Name: Paging\nTelemetryTriggers:\n  - Condition: CPU > 95% for 5 minutes\n    Action: Notify ops-team\n",
-      "b",
     );
     const act = () =>
       new PersonaFleet("web", { ami: "ami-1", defaultPersona: paging, instances: [{ name: "web-1" }] });

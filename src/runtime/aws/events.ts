@@ -7,6 +7,7 @@
  * Anything else is rejected with {@link EventRejectedError} and never half-acted on.
  */
 import * as z from "zod/mini";
+import { PERSONA_DIGEST_PATTERN } from "../../plan/manifest.js";
 import "./zod.js";
 import { EventRejectedError } from "./errors.js";
 
@@ -74,8 +75,8 @@ export const DispatchEvent = z.strictObject({
   type: z.literal("personas.dispatch"),
   version: z.literal(1),
   instanceId: z.string().check(z.regex(/^i-[0-9a-f]{8,17}$/)),
-  /** The digest of the instance's persona: a key of the manifest's `personas`. */
-  digest: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  /** The digest of the instance's persona as its `persona:digest` tag and the manifest hold it (`sha256:<hex>`). */
+  digest: z.string().check(z.regex(PERSONA_DIGEST_PATTERN)),
   responseId: NonEmpty,
   intent: z.enum(["activate", "clear"]),
   /** The feed's transition, the same for every responder the response involves. */

@@ -15,43 +15,9 @@ import { featureExecutor } from "../../../src/runtime/aws/actions/feature.js";
 import { invokeFunctionExecutor } from "../../../src/runtime/aws/actions/invoke-function.js";
 import { runCommandExecutor } from "../../../src/runtime/aws/actions/run-command.js";
 import { createResponder } from "../../../src/runtime/aws/responder.js";
-import { alarmEvent, DIGEST, INSTANCE, installMocks, TEST_ENV, testManifest } from "./support.js";
+import { alarmEvent, INSTANCE, installMocks, TEST_ENV, testManifest } from "./support.js";
 
 const manifest = testManifest();
-const persona = manifest.personas[DIGEST]!;
-persona.features = [{ id: "cdn-caching", initial: "off", activate: "enable-cdn", deactivate: "disable-cdn" }];
-const guards = { cooldownSeconds: 0, maxActionsPerHour: 6 };
-persona.responses.cache = {
-  actions: [{ kind: "activate-feature", feature: "cdn-caching" }],
-  clearActions: [{ kind: "deactivate-feature", feature: "cdn-caching" }],
-  responders: ["feature"],
-  ...guards,
-};
-persona.responses.patch = {
-  actions: [{ kind: "run-command", command: "systemctl reload nginx" }],
-  clearActions: [],
-  responders: ["run-command"],
-  ...guards,
-};
-persona.responses.hook = {
-  actions: [{ kind: "invoke-function", function: "web-hook" }],
-  clearActions: [],
-  responders: ["invoke-function"],
-  ...guards,
-};
-persona.alarms["cache-on"] = {
-  intent: "activate",
-  responseId: "cache",
-  actions: persona.responses.cache.actions,
-};
-persona.alarms["cache-off"] = {
-  intent: "clear",
-  responseId: "cache",
-  actions: persona.responses.cache.clearActions,
-};
-persona.alarms.patch = { intent: "activate", responseId: "patch", actions: persona.responses.patch.actions };
-persona.alarms.hook = { intent: "activate", responseId: "hook", actions: persona.responses.hook.actions };
-
 const mocks = installMocks(manifest);
 const lambda = mockClient(LambdaClient);
 afterAll(() => {
@@ -118,7 +84,7 @@ describe("feature responder", () => {
       },
     ]);
     expect(mocks.state.table.audits().map((a) => [a.kind, a.responseId, a.intent, a.outcome])).toEqual([
-      ["feature", "cache", "activate", "acted"],
+      ["feature", "cache-on", "activate", "acted"],
     ]);
   });
 
@@ -129,7 +95,7 @@ describe("feature responder", () => {
     const handler = createResponder("feature", featureExecutor, quiet);
 
     // Act, Assess
-    await expect(handler(alarmEvent("cache-off"))).rejects.toThrow(
+    await expect(handler(alarmEvent("cache-on-clear"))).rejects.toThrow(
       "Command cmd-1 on i-0123456789abcdef0 ended Failed: disable-cdn: not found; see Run Command's history for the full output.",
     );
     expect([...parameters]).toEqual([[`/personas/web/features/${INSTANCE}/cdn-caching`, "off"]]);

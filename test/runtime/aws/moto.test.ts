@@ -161,6 +161,20 @@ describe.skipIf(noMoto)("responders against moto", () => {
   });
 
   it("records a feature's state in Parameter Store", async () => {
+    // The fleet deploys no feature document here: the feature's state changes, no script runs.
+    const manifest = testManifest();
+    for (const feature of manifest.personas[DIGEST]!.features) {
+      delete feature.activate;
+      delete feature.deactivate;
+    }
+    await ssm.send(
+      new PutParameterCommand({
+        Name: MANIFEST_PARAMETER,
+        Type: "String",
+        Value: JSON.stringify(manifest),
+        Overwrite: true,
+      }),
+    );
     const result = await createResponder(
       "feature",
       featureExecutor,

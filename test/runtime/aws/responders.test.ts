@@ -13,22 +13,20 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { notifyExecutor } from "../../../src/runtime/aws/actions/notify.js";
 import { scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
 import { ResponderEnv } from "../../../src/runtime/aws/env.js";
+import { parseResponderEvent } from "../../../src/runtime/aws/events.js";
 import { createResponder } from "../../../src/runtime/aws/responder.js";
 import { createValueFeedResponder, readValue } from "../../../src/runtime/aws/value-feed.js";
-import { alarmEvent, DIGEST, INSTANCE, installMocks, TEST_ENV, testManifest } from "./support.js";
+import {
+  alarmEvent,
+  DIGEST,
+  INSTANCE,
+  installMocks,
+  TEST_ENV,
+  testAlarmName,
+  testManifest,
+} from "./support.js";
 
 const manifest = testManifest();
-manifest.feeds["WebBase-threat"] = {
-  kind: "value",
-  persona: "WebBase",
-  sourceId: "threat",
-  url: "https://threat.example/level.json",
-  limits: { timeoutSeconds: 5, maxBytes: 65536 },
-  responseId: "cpu-high",
-  valueFormat: "json",
-  condition: { path: "$.threat.level", operator: ">=", threshold: 4 },
-  clearAfterSeconds: 600,
-};
 const mocks = installMocks(manifest);
 const sns = mockClient(SNSClient);
 const lambda = mockClient(LambdaClient);
@@ -55,8 +53,7 @@ describe("responder events", () => {
     expect(result).toEqual({
       outcome: "skipped",
       reason: "not-alarm-state",
-      detail:
-        "alarm web-WebBase-cpu-high went to OK; persona alarms act on entering ALARM (reverts have their own clear alarm)",
+      detail: `alarm ${testAlarmName("cpu-high")} went to OK; persona alarms act on entering ALARM (reverts have their own clear alarm)`,
     });
     expect(sns.calls()).toHaveLength(0);
   });
@@ -82,7 +79,7 @@ describe("responder events", () => {
         quiet,
       )(alarmEvent("cpu-high", { description: "hand-made alarm" })),
     ).rejects.toThrow(
-      "Alarm web-WebBase-cpu-high has no [personas:v1 digest=... alarm=...] tag at the end of its description, so it is not a persona alarm; nothing was done. Remove this function from the alarm's actions.",
+      `Alarm ${testAlarmName("cpu-high")} has no [personas:v1 digest=... alarm=...] tag at the end of its description, so it is not a persona alarm; nothing was done. Remove this function from the alarm's actions.`,
     );
   });
 
@@ -93,6 +90,33 @@ describe("responder events", () => {
     });
     await expect(handler(alarmEvent("cpu-high"))).rejects.toThrow(
       "Environment variable MANIFEST_PARAMETER is not set; it must hold the name of the SSM parameter holding the fleet manifest (the PersonaFleet component sets it on every responder function; redeploy the stack).",
+    );
+  });
+});
+
+describe("dispatch events", () => {
+  const dispatch = (digest: string) => ({
+    type: "personas.dispatch",
+    version: 1,
+    instanceId: INSTANCE,
+    digest,
+    responseId: "threat-scale",
+    intent: "activate",
+    transitionId: "WebBase-threat@2025-01-09T12:02:00Z#activate",
+    feedId: "WebBase-threat",
+  });
+
+  it("accepts the digest as the components tag instances with it (sha256:<hex>)", () => {
+    expect(testManifest().personas[DIGEST]).toBeDefined();
+    expect(parseResponderEvent(dispatch(DIGEST))).toMatchObject({
+      kind: "dispatch",
+      event: { digest: DIGEST },
+    });
+  });
+
+  it("refuses a digest in any other spelling", () => {
+    expect(() => parseResponderEvent(dispatch(DIGEST.replace(/^sha256:/, "")))).toThrow(
+      "Rejected an event that is not a valid dispatch event (digest: Invalid string: must match pattern /^sha256:[0-9a-f]{64}$/); nothing was done.",
     );
   });
 });
@@ -128,7 +152,7 @@ describe("notify responder", () => {
     await handler(alarmEvent("cpu-high"));
     expect(
       sns.commandCalls(PublishCommand).map((c) => [c.args[0].input.TopicArn, c.args[0].input.Subject]),
-    ).toEqual([["arn:aws:sns:us-east-1:111122223333:ops", `WebBase: cpu-high ran on ${INSTANCE}`]]);
+    ).toEqual([["arn:aws:sns:us-east-1:111122223333:ops", `WebBase: scale-out ran on ${INSTANCE}`]]);
   });
 });
 
@@ -149,6 +173,7 @@ describe("value-feed responder", () => {
     );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
+      // The persona's feed, served from loopback instead of its https URL.
       mocks.state.manifest.feeds["WebBase-threat"]!.url =
         `http://127.0.0.1:${(server.address() as AddressInfo).port}/level.json`;
       // The dispatch lists the persona's instances by tag; the scale responder then describes one.
@@ -186,7 +211,7 @@ describe("value-feed responder", () => {
       expect(await handler(tick(2))).toMatchObject({
         outcome: "dispatched",
         intent: "activate",
-        dispatched: [`scale:${INSTANCE}`, `notify:${INSTANCE}`],
+        dispatched: [`scale:${INSTANCE}`],
       });
       expect(await handler(tick(3))).toMatchObject({ outcome: "steady", value: 5 });
       body = '{"threat":{"level":1}}';
@@ -205,7 +230,6 @@ describe("value-feed responder", () => {
       }));
       expect(sent.map((s) => [s.to, s.event.intent, s.event.transitionId])).toEqual([
         ["web-scale", "activate", "WebBase-threat@2025-01-09T12:02:00Z#activate"],
-        ["web-notify", "activate", "WebBase-threat@2025-01-09T12:02:00Z#activate"],
         ["web-scale", "clear", "WebBase-threat@2025-01-09T12:18:00Z#clear"],
       ]);
       // The dispatched event runs through the scale responder's own guards and executor.

@@ -7,7 +7,16 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
 import { ActionFailedError } from "../../../src/runtime/aws/errors.js";
 import { createResponder } from "../../../src/runtime/aws/responder.js";
-import { ALARM_ARN, alarmEvent, awsError, INSTANCE, installMocks, TEST_ENV, tick } from "./support.js";
+import {
+  ALARM_ARN,
+  alarmEvent,
+  awsError,
+  DIGEST,
+  INSTANCE,
+  installMocks,
+  TEST_ENV,
+  tick,
+} from "./support.js";
 
 const mocks = installMocks();
 afterAll(() => mocks.restore());
@@ -206,15 +215,23 @@ describe("scale responder", () => {
     expect(soon).toEqual({
       outcome: "skipped",
       reason: "cooldown",
-      detail: "response cpu-high ran 60 s ago; cooldown 300 s has 240 s left",
+      detail: "response scale-out ran 60 s ago; cooldown 300 s has 240 s left",
       instanceId: INSTANCE,
     });
   });
 
   it("refuses a target above the persona's bounds and leaves the instance as it was", async () => {
-    const error = await scaleHandler()(alarmEvent("mem-high")).catch((e: unknown) => e);
+    // The PDL refuses such a persona; a manifest of another version (bounds lowered) must not slip through.
+    const persona = mocks.state.manifest.personas[DIGEST]!;
+    const bounds = persona.bounds;
+    persona.bounds = { ...bounds, maxCpu: 8 };
+    const error = await scaleHandler()(alarmEvent("mem-high"))
+      .catch((e: unknown) => e)
+      .finally(() => {
+        persona.bounds = bounds;
+      });
     expect((error as Error).message).toBe(
-      "Cannot scale m7i.large to >= 32 vCPU: the smallest m7i size with >= 32 vCPU is m7i.8xlarge (32 vCPU, 128 GiB), above the bound of at most 16 vCPU; within the bound m7i has 2, 4, 8, 16 vCPU sizes. Instance i-0123456789abcdef0 was not changed.",
+      "Cannot scale m7i.large to >= 16 vCPU: the smallest m7i size with >= 16 vCPU is m7i.4xlarge (16 vCPU, 64 GiB), above the bound of at most 8 vCPU; within the bound m7i has 2, 4, 8 vCPU sizes. Instance i-0123456789abcdef0 was not changed.",
     );
     expect(mocks.state.instance.calls).toEqual([]);
     expect([mocks.state.instance.state, mocks.state.instance.type]).toEqual(["running", "m7i.large"]);

@@ -23,102 +23,155 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import type { FleetManifest } from "../../../src/plan/manifest.js";
+import { parsePersona } from "../../../src/pdl/parse.js";
+import { alarmDescription, buildManifest, type FleetManifest } from "../../../src/plan/manifest.js";
+import { alarmName } from "../../../src/plan/names.js";
+import { type FleetPlan, type PersonaPlan, planFleet } from "../../../src/plan/plan.js";
+import { contentDigest } from "../../../src/repository/digest.js";
 
-export const DIGEST = "a1".repeat(32);
+/**
+ * The persona every responder test runs: one trigger per responder kind, named so tests read as
+ * the behaviour they check. Fixtures below are built from it by the planner and the renderer's own
+ * functions (digest, manifest, alarm names and descriptions), never typed by hand.
+ */
+export const TEST_PERSONA_TEXT = `Name: WebBase
+Version: "1.0.0"
+Description: The responder tests' persona.
+BaseConfiguration:
+    CPU: 2 cores
+    Memory: 8 GB
+Features:
+    - Name: CDN caching
+      Activate: enable-cdn
+      Deactivate: disable-cdn
+AutomatedResponses:
+    - Name: scale-out
+      Action:
+        - Scale up to 8 cores
+        - "Notify ops: CPU high"
+      Cooldown: 5 minutes
+    - Name: threat-scale
+      Action: Scale up to 8 cores
+    - Name: lockdown
+      Action:
+        - Shift persona to LockedDown@^1
+        - Activate CDN caching
+      Cooldown: 1 hour
+TelemetryTriggers:
+    - Name: cpu-high
+      Condition: CPU Load > 80% for 5 minutes
+      Response: scale-out
+      Clear: CPU Load < 40% for 5 minutes
+      ClearAction: Scale back to baseline
+    - Name: mem-high
+      Condition: Memory Utilization > 90% for 5 minutes
+      Action: Scale up to 16 cores
+    - Name: attack
+      Condition: Network Latency > 100ms
+      Response: lockdown
+      Clear: after 10 minutes
+    - Name: cache-on
+      Condition: Network Latency > 200ms
+      Action: Activate CDN caching
+      Cooldown: 0 seconds
+      Clear: after 10 minutes
+    - Name: patch
+      Condition: Disk Utilization > 90% for 5 minutes
+      Action: Run command "systemctl reload nginx"
+      Cooldown: 0 seconds
+    - Name: hook
+      Condition: CPU Load > 95% for 5 minutes
+      Action: Invoke function web-hook
+      Cooldown: 0 seconds
+ExternalDataSources:
+    - Name: threat
+      URL: "https://threat.example/level.json"
+      Frequency: 5 minutes
+      Condition: "$.threat.level >= 4"
+      Response: threat-scale
+      Clear: after 10 minutes
+Bounds:
+    MaxCPU: 16 cores
+    MaxActionsPerHour: 6
+`;
+
+/** The fleet the responder tests serve. */
+export const FLEET = "web";
+/** The fleet member key of the test instance (the middle of its stack alarm names). */
+export const MEMBER_KEY = "web-1";
 export const INSTANCE = "i-0123456789abcdef0";
 export const MANIFEST_PARAMETER = "/personas/web/manifest";
-export const ALARM_ARN = "arn:aws:cloudwatch:us-east-1:111122223333:alarm:web-WebBase-cpu-high";
+const ACCOUNT_ARN = "arn:aws:cloudwatch:us-east-1:111122223333:alarm:";
 
-/** The manifest the tests use: WebBase, baseline m7i.large, bounded at 16 vCPU. */
-export function testManifest(): FleetManifest {
-  return {
-    version: 1,
-    fleet: "web",
-    personas: {
-      [DIGEST]: {
-        name: "WebBase",
-        version: "1.0.0",
-        baselineSize: "m7i.large",
-        bounds: { maxCpu: 16 },
-        guards: { maxActionsPerHour: 6, defaultCooldownSeconds: 300, lockTtlSeconds: 900 },
-        responses: {
-          "cpu-high": {
-            actions: [
-              { kind: "scale", cpu: 8 },
-              { kind: "notify", target: "ops" },
-            ],
-            clearActions: [{ kind: "scale", baseline: true }],
-            responders: ["scale", "notify"],
-            cooldownSeconds: 300,
-            maxActionsPerHour: 6,
-          },
-          huge: {
-            actions: [{ kind: "scale", cpu: 32 }],
-            clearActions: [{ kind: "scale", baseline: true }],
-            responders: ["scale"],
-            cooldownSeconds: 0,
-            maxActionsPerHour: 6,
-          },
-          lockdown: {
-            actions: [
-              { kind: "shift-persona", persona: "LockedDown@^1" },
-              { kind: "activate-feature", feature: "cdn-caching" },
-            ],
-            clearActions: [
-              { kind: "shift-persona", previous: true },
-              { kind: "deactivate-feature", feature: "cdn-caching" },
-            ],
-            responders: ["feature", "shift-persona"],
-            cooldownSeconds: 0,
-            maxActionsPerHour: 6,
-          },
+const testPersona = parsePersona(TEST_PERSONA_TEXT, { file: "WebBase.yaml" });
+/** The test persona's digest, as the repository computes it (`sha256:<hex>`). */
+export const DIGEST = contentDigest(testPersona);
+
+/** The planned fleet of one member with the test persona, on m7i.large. */
+export function testFleetPlan(): FleetPlan {
+  return planFleet(
+    FLEET,
+    [
+      {
+        key: MEMBER_KEY,
+        resolved: {
+          persona: testPersona,
+          ref: { name: testPersona.name, version: testPersona.version ?? "1.0.0", digest: DIGEST },
+          size: { cloud: "aws", name: "m7i.large" },
         },
-        alarms: {
-          "cpu-high": {
-            intent: "activate",
-            responseId: "cpu-high",
-            actions: [
-              { kind: "scale", cpu: 8 },
-              { kind: "notify", target: "ops" },
-            ],
-          },
-          "cpu-high-clear": {
-            intent: "clear",
-            responseId: "cpu-high",
-            actions: [{ kind: "scale", baseline: true }],
-          },
-          "mem-high": { intent: "activate", responseId: "huge", actions: [{ kind: "scale", cpu: 32 }] },
-          attack: {
-            intent: "activate",
-            responseId: "lockdown",
-            actions: [
-              { kind: "shift-persona", persona: "LockedDown@^1" },
-              { kind: "activate-feature", feature: "cdn-caching" },
-            ],
-          },
-        },
-        features: [{ id: "cdn-caching", initial: "off" }],
       },
-    },
-    feeds: {},
-  };
+    ],
+    { webAcl: false, networkAcl: false },
+  );
 }
 
-/** The CloudWatch alarm → Lambda event for one of the manifest's alarms. */
+/** The test persona's plan. */
+export function testPersonaPlan(): PersonaPlan {
+  return testFleetPlan().personas[0]!;
+}
+
+/** The fleet manifest the components write for {@link testFleetPlan}. */
+export function testManifest(): FleetManifest {
+  return buildManifest(testFleetPlan());
+}
+
+/** The name the components give the test member's alarm `alarmId`. */
+export function testAlarmName(alarmId: string, key: string = MEMBER_KEY): string {
+  return alarmName(FLEET, key, alarmId);
+}
+
+/** The ARN of that alarm. */
+export const ALARM_ARN = `${ACCOUNT_ARN}${testAlarmName("cpu-high")}`;
+
+/** The description the components give the test persona's alarm `alarmId`. */
+export function testAlarmDescription(alarmId: string): string {
+  const plan = testPersonaPlan();
+  const alarm = plan.alarms.find((a) => a.id === alarmId);
+  if (alarm === undefined) throw new Error(`the test persona has no alarm '${alarmId}'`);
+  return alarmDescription(plan, alarm);
+}
+
+/** The CloudWatch alarm → Lambda event for one of the test member's alarms, as the components name it. */
 export function alarmEvent(
   alarmId: string,
-  options: { state?: "ALARM" | "OK"; timestamp?: string; instanceId?: string; description?: string } = {},
+  options: {
+    state?: "ALARM" | "OK";
+    timestamp?: string;
+    instanceId?: string;
+    description?: string;
+    /** The alarm's name. @default the components' name for the test member */
+    alarmName?: string;
+  } = {},
 ) {
-  const arn = alarmId === "cpu-high" ? ALARM_ARN : ALARM_ARN.replace("cpu-high", alarmId);
+  const name = options.alarmName ?? testAlarmName(alarmId);
   return {
     source: "aws.cloudwatch",
-    alarmArn: arn,
+    alarmArn: `${ACCOUNT_ARN}${name}`,
     accountId: "111122223333",
     time: "2025-01-09T11:37:48.000+0000",
     region: "us-east-1",
     alarmData: {
-      alarmName: arn.split(":alarm:")[1],
+      alarmName: name,
       state: {
         value: options.state ?? "ALARM",
         reason: "Threshold Crossed",
@@ -130,9 +183,7 @@ export function alarmEvent(
         timestamp: "2025-01-09T10:00:00.000+0000",
       },
       configuration: {
-        description:
-          options.description ??
-          `WebBase 1.0.0: cpu-utilization > 80% for 5 minutes [personas:v1 digest=${DIGEST} alarm=${alarmId}]`,
+        description: options.description ?? testAlarmDescription(alarmId),
         metrics: [
           {
             id: "m1",

@@ -7,12 +7,11 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createScaleHandler, parseBaselineRequest } from "../../../../src/runtime/aws/actions/baseline.js";
 import { ActionFailedError, EventRejectedError } from "../../../../src/runtime/aws/errors.js";
 import type { BaselineEvent } from "../../../../src/runtime/aws/orchestrator/index.js";
-import { awsError, INSTANCE, installMocks, TEST_ENV, tick } from "../support.js";
+import { awsError, DIGEST, INSTANCE, installMocks, TEST_ENV, tick } from "../support.js";
 
 const mocks = installMocks();
 afterAll(() => mocks.restore());
 
-const DIGEST = "sha256:" + "b2".repeat(32);
 const TRANSITION = `orchestrator:${INSTANCE}@${DIGEST}`;
 let lines: Record<string, unknown>[] = [];
 

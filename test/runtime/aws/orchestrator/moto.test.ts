@@ -22,7 +22,7 @@ import { ManifestSource } from "../../../../src/runtime/aws/manifest-source.js";
 import { createOrchestratorHandler } from "../../../../src/runtime/aws/orchestrator/handler.js";
 import { createResponder } from "../../../../src/runtime/aws/responder.js";
 import { noMoto, resetMoto } from "../../../support/moto.js";
-import { alarmEvent, DIGEST, MANIFEST_PARAMETER, testManifest } from "../support.js";
+import { alarmEvent, MANIFEST_PARAMETER, testManifest } from "../support.js";
 import {
   alarmTags,
   BUCKET,
@@ -253,13 +253,6 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
       "persona:active": base.name,
     });
     const manifest = testManifest();
-    const persona = manifest.personas[DIGEST]!;
-    persona.responses.lockdown!.cooldownSeconds = 3600;
-    persona.alarms["attack-clear"] = {
-      intent: "clear",
-      responseId: "lockdown",
-      actions: [{ kind: "shift-persona", previous: true }],
-    };
     await ssm.send(
       new PutParameterCommand({ Name: MANIFEST_PARAMETER, Value: JSON.stringify(manifest), Type: "String" }),
     );
