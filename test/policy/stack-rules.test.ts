@@ -24,6 +24,8 @@ const FEED = "HighTraffic-threatintel-example-com";
 const CPU_ALARM = "web-web-1-cpu-utilization-above-80";
 const MANIFEST_URN = urnOf(TYPES.parameter, "web-manifest");
 const OTHER_DIGEST = "ab".repeat(32);
+/** How messages show the seed persona's digest. */
+const SEED_SHORT = `${SEED_DIGEST.slice("sha256:".length, "sha256:".length + 8)}…`;
 let fleet: RecordedStack;
 
 beforeAll(async () => {
@@ -41,8 +43,7 @@ describe("persona-alarms-cover-triggers", () => {
     const stack = without(fleet, (r) => r.name !== CPU_ALARM);
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message:
-          "Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest 5eed5eed…): cpu-utilization-above-80 is missing; render its alarms with PersonaFleet or PersonaInstance.",
+        message: `Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest ${SEED_SHORT}): cpu-utilization-above-80 is missing; render its alarms with PersonaFleet or PersonaInstance.`,
         urn: urnOf(TYPES.instance, "web-web-1"),
       },
     ]);
@@ -81,13 +82,11 @@ describe("persona-alarms-cover-triggers", () => {
     const stack = retagged(withOther);
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message:
-          "Alarm 'web-web-1-cpu-utilization-above-80' must belong to the persona of the instance it watches: it carries digest abababab…, instance 'web-web-1' has 5eed5eed…; re-run the fleet component so the alarms follow the persona.",
+        message: `Alarm 'web-web-1-cpu-utilization-above-80' must belong to the persona of the instance it watches: it carries digest abababab…, instance 'web-web-1' has ${SEED_SHORT}; re-run the fleet component so the alarms follow the persona.`,
         urn: urnOf(TYPES.alarm, CPU_ALARM),
       },
       {
-        message:
-          "Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest 5eed5eed…): cpu-utilization-above-80 is missing; render its alarms with PersonaFleet or PersonaInstance.",
+        message: `Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest ${SEED_SHORT}): cpu-utilization-above-80 is missing; render its alarms with PersonaFleet or PersonaInstance.`,
         urn: urnOf(TYPES.instance, "web-web-1"),
       },
     ]);
@@ -110,7 +109,7 @@ describe("persona-alarms-cover-triggers", () => {
   it("reports instances of a fleet without a manifest, and a manifest it cannot read", async () => {
     const missing = without(fleet, (r) => r.type !== TYPES.parameter);
     const unlisted = (alarm: string) =>
-      `Alarm '${alarm}' must carry a persona digest that a fleet manifest of this stack lists: 5eed5eed… is in none, so its responders would ignore it; let the fleet component render it.`;
+      `Alarm '${alarm}' must carry a persona digest that a fleet manifest of this stack lists: ${SEED_SHORT} is in none, so its responders would ignore it; let the fleet component render it.`;
     expect((await runStackRule(rule, stackArgs(missing.resources))).map((v) => v.message)).toEqual([
       unlisted("web-web-1-cpu-utilization-above-80"),
       unlisted("web-web-2-cpu-utilization-above-80"),
