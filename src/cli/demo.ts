@@ -14,6 +14,7 @@ import { parseMapping } from "../resolve/mapping.js";
 import { createResolutionContext, resolveFleet } from "../resolve/resolve.js";
 import { formatTimeline } from "../sim/render.js";
 import { simulateDay } from "../sim/report.js";
+import { readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 import { planCommandSync } from "./plan.js";
 
@@ -37,7 +38,7 @@ export function demoCommand(options: DemoOptions): CommandResult {
   const heading = (text: string) => out.push("", `== ${text}`);
 
   heading(`1. Validate the seed persona (${options.seedFile})`);
-  const text = readFileSync(options.seedFile, "utf8");
+  const text = readInputFile(options.seedFile, "persona file");
   const validation = validatePersonaText(text, { file: options.seedFile });
   const source = new SourceMap(text);
   for (const diagnostic of validation.diagnostics) out.push(formatDiagnostic(diagnostic, source));

@@ -2,7 +2,6 @@
  * `personas explain`: which persona an instance gets, in which version, with which overrides, and
  * why: one row per field (or per item when all of it came from one place) with its source.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { PersonasError } from "../errors.js";
@@ -12,6 +11,7 @@ import { parseMapping } from "../resolve/mapping.js";
 import { createResolutionContext, type InstanceTags, resolveFleet } from "../resolve/resolve.js";
 import type { Cloud } from "../resolve/sizing/types.js";
 import { UsageError } from "./errors.js";
+import { readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 
 /** Options of {@link explainCommand}. */
@@ -35,14 +35,14 @@ export interface ExplainOptions {
 /** Resolves the instances and prints the explanation; exit 1 when any instance cannot be resolved. */
 export function explainCommand(options: ExplainOptions): CommandResult {
   if ((options.tags === undefined) === (options.instanceFile === undefined))
-    throw new UsageError("explain needs exactly one of --tags key=value,... and --instance-file <file>");
+    throw new UsageError("needs exactly one of --tags key=value,... and --instance-file <file>");
   const instances =
     options.tags !== undefined
       ? [{ id: options.id ?? "instance", tags: parseTags(options.tags) }]
       : readInstances(options.instanceFile!);
   const directory = options.personas ?? defaultPersonaDirectory();
   const mappingFile = options.mapping ?? join(directory, "mapping.yaml");
-  const mapping = parseMapping(readText(mappingFile), { file: mappingFile });
+  const mapping = parseMapping(readInputFile(mappingFile, "mapping file"), { file: mappingFile });
   const context = createResolutionContext(PersonaRepository.fromDirectory(directory), mapping);
   const outcome = resolveFleet(
     instances,
@@ -79,20 +79,10 @@ export function parseTags(text: string): Record<string, string> {
   return tags;
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      cause: error,
-    });
-  }
-}
-
 function readInstances(file: string): InstanceTags[] {
   let data: unknown;
   try {
-    data = parseYaml(readText(file));
+    data = parseYaml(readInputFile(file, "instance file"));
   } catch (error) {
     if (error instanceof PersonasError) throw error;
     throw new UsageError(`cannot read the instance file '${file}': ${(error as Error).message}`, {

@@ -8,9 +8,12 @@
 import { parseArgs } from "node:util";
 import { PersonasError } from "../errors.js";
 import { personaJsonSchema } from "../pdl/json-schema.js";
+import { nearest } from "../pdl/suggest.js";
 import { demoCommand } from "./demo.js";
 import { UsageError } from "./errors.js";
 import { explainCommand } from "./explain.js";
+import { COMMANDS, commandHelp, commandPrefix, findCommand, globalHelp, usageLine } from "./help.js";
+import { packagedFile, packageVersion } from "./package.js";
 import { planCommandSync } from "./plan.js";
 import { publishCommand } from "./publish.js";
 import { type SimulateFlags, simulateCommand } from "./simulate.js";
@@ -24,61 +27,19 @@ export interface CommandResult {
   stderr?: string;
 }
 
-const USAGE = `Usage: personas <command> [options]
-
-Commands:
-  demo                             the whole idea offline: validate the seed, resolve, plan, simulate a day
-      --out <dir>                    where the report goes (default out/)
-  validate <files or folders...>   check persona files (exit 0 valid, 1 invalid, 2 usage)
-      --format text|json             output format (default text)
-      --print                        also print each persona's normalised model
-  schema                           print the JSON Schema of persona files
-  plan <program.ts or persona file>
-                                   the resources \`pulumi up\` would create, offline (Pulumi's mock engine)
-      --tag k=v                      a tag of every instance, repeatable (persona files)
-      --instances <n>                instances in the fleet (default 1; persona files)
-      --fleet <name>                 fleet name (default fleet; persona files)
-      --web-acl-arn <arn>            web ACL for list feeds (default a placeholder; persona files)
-      --format text|json|mermaid     output format (default text)
-  simulate <persona file or Name@range>
-                                   replay telemetry through the persona's plan and print the timeline
-      --scenario steady|spike|ramp|flapping|outage|feed-outage|day   built-in scenario (default day)
-      --params k=v,...               scenario parameters (at=10m,level=95,metric=cpu, ...)
-      --telemetry <file.csv|.json>   replay a time series instead of a scenario
-      --seed <n>                     seed of the scenario (default 1)
-      --duration <d>                 how long to simulate (e.g. 6h; default the scenario's or file's)
-      --initial-size <size>          instance size at the start (default the persona's baseline)
-      --out <dir>                    also write index.html, one SVG per trigger, timeline.txt/json
-      --format text|json             output format (default text)
-  test <files or folders...>       run persona test files (exit 0 pass, 1 fail, 2 usage)
-      --format text|json             output format (default text)
-      --personas <dir>               persona directory for Name@range references (default personas/)
-  explain --tags k=v,...           which persona an instance gets, and where each field comes from
-      --instance-file <file>         explain many instances (YAML/JSON list of { id, tags })
-      --id <name>                    the instance's name with --tags (default "instance")
-      --mapping <file>               mapping file (default the embedded personas/mapping.yaml)
-      --personas <dir>               persona directory (default the embedded personas/)
-      --cloud aws|azure              also choose a size
-      --format text|json             output format (default text)
-  publish <dir> --bucket <bucket>  publish a persona directory to an S3 repository
-      --prefix <prefix>              key prefix (default personas/)
-      --region <region>, --endpoint <url>
-
-Options:
-  -h, --help                       show this help
-`;
-
 /** Runs the CLI with `argv` (without node and script) and returns what to print. */
 export function run(argv: readonly string[]): CommandResult {
+  const [command, ...rest] = argv;
   try {
-    const [command, ...rest] = argv;
+    const early = helpOrVersion(command, rest);
+    if (early) return early;
     switch (command) {
       case "validate": {
         const { values, positionals } = parse(rest, {
           format: { type: "string", default: "text" },
           print: { type: "boolean", default: false },
         });
-        if (positionals.length === 0) throw new UsageError("validate needs at least one file or folder");
+        if (positionals.length === 0) throw new UsageError("needs at least one file or folder");
         return validateCommand({
           paths: positionals,
           format: outputFormat(values.format),
@@ -96,7 +57,7 @@ export function run(argv: readonly string[]): CommandResult {
           format: { type: "string", default: "text" },
         });
         if (positionals.length > 0)
-          throw new UsageError(`explain takes no arguments, got '${positionals.join(" ")}'`);
+          throw new UsageError(`takes no arguments, got '${positionals.join(" ")}'`);
         if (values.cloud !== undefined && values.cloud !== "aws" && values.cloud !== "azure")
           throw new UsageError(`--cloud must be 'aws' or 'azure', not '${values.cloud}'`);
         return explainCommand({
@@ -123,8 +84,7 @@ export function run(argv: readonly string[]): CommandResult {
           format: { type: "string", default: "text" },
           personas: { type: "string" },
         });
-        if (positionals.length !== 1)
-          throw new UsageError("simulate needs exactly one persona file or reference");
+        if (positionals.length !== 1) throw new UsageError("needs exactly one persona file or reference");
         return simulateCommand({
           ...(values as SimulateFlags),
           persona: positionals[0]!,
@@ -136,7 +96,7 @@ export function run(argv: readonly string[]): CommandResult {
           format: { type: "string", default: "text" },
           personas: { type: "string" },
         });
-        if (positionals.length === 0) throw new UsageError("test needs at least one test file or folder");
+        if (positionals.length === 0) throw new UsageError("needs at least one test file or folder");
         return testCommand({
           paths: positionals,
           format: outputFormat(values.format),
@@ -146,32 +106,59 @@ export function run(argv: readonly string[]): CommandResult {
       case "demo": {
         const { values } = parse(rest, {
           out: { type: "string", default: "out" },
-          seed: { type: "string", default: "examples/HighTraffic.yaml" },
+          seed: { type: "string" },
         });
-        return demoCommand({ outDir: String(values.out), seedFile: String(values.seed) });
+        const seedFile =
+          values.seed === undefined ? packagedFile("examples", "HighTraffic.yaml") : String(values.seed);
+        return demoCommand({ outDir: String(values.out), seedFile });
       }
       case "plan":
         return planCommandSync(rest);
-      case "schema":
-        parse(rest, {});
+      case "schema": {
+        const { positionals } = parse(rest, {});
+        if (positionals.length > 0)
+          throw new UsageError(`takes no arguments, got '${positionals.join(" ")}'`);
         return { exitCode: 0, stdout: `${JSON.stringify(personaJsonSchema(), null, 2)}\n` };
-      case undefined:
-      case "-h":
-      case "--help":
-      case "help":
-        return { exitCode: command === undefined ? 2 : 0, stdout: USAGE };
+      }
       default:
-        throw new UsageError(`unknown command '${command}'`);
+        throw new UsageError(unknownCommandMessage(String(command)));
     }
   } catch (error) {
-    return failure(error);
+    return failure(error, command);
   }
+}
+
+/** `--help`, `-h`, `help [command]`, `--version`, `-V`: answered before any command runs. */
+function helpOrVersion(command: string | undefined, rest: readonly string[]): CommandResult | undefined {
+  if (command === undefined) return { exitCode: 2, stdout: "", stderr: globalHelp() };
+  if (command === "--version" || command === "-V" || command === "version")
+    return { exitCode: 0, stdout: `${packageVersion()}\n` };
+  if (command === "--help" || command === "-h") return { exitCode: 0, stdout: globalHelp() };
+  if (command === "help") {
+    const topic = rest[0];
+    if (topic === undefined) return { exitCode: 0, stdout: globalHelp() };
+    const help = findCommand(topic);
+    if (!help) throw new UsageError(unknownCommandMessage(topic));
+    return { exitCode: 0, stdout: commandHelp(help) };
+  }
+  const help = findCommand(command);
+  if (help && (rest.includes("--help") || rest.includes("-h")))
+    return { exitCode: 0, stdout: commandHelp(help) };
+  return undefined;
+}
+
+function unknownCommandMessage(command: string): string {
+  const close = nearest(
+    command,
+    COMMANDS.map((c) => c.name),
+  );
+  return `unknown command '${command}'${close ? ` (did you mean '${close}'?)` : ""}`;
 }
 
 /** Runs the CLI like {@link run}, awaiting the commands that talk to the network (`publish`). */
 export async function runAsync(argv: readonly string[]): Promise<CommandResult> {
   const [command, ...rest] = argv;
-  if (command !== "publish") return run(argv);
+  if (command !== "publish" || rest.includes("--help") || rest.includes("-h")) return run(argv);
   try {
     const { values, positionals } = parse(rest, {
       bucket: { type: "string" },
@@ -180,7 +167,7 @@ export async function runAsync(argv: readonly string[]): Promise<CommandResult> 
       endpoint: { type: "string" },
     });
     if (positionals.length !== 1 || values.bucket === undefined)
-      throw new UsageError("publish needs one persona directory and --bucket <bucket>");
+      throw new UsageError("needs one persona directory and --bucket <bucket>");
     return await publishCommand({
       dir: positionals[0]!,
       bucket: String(values.bucket),
@@ -189,15 +176,19 @@ export async function runAsync(argv: readonly string[]): Promise<CommandResult> 
       ...(values.endpoint === undefined ? {} : { endpoint: String(values.endpoint) }),
     });
   } catch (error) {
-    return failure(error);
+    return failure(error, command);
   }
 }
 
-function failure(error: unknown): CommandResult {
+/**
+ * A failed command as one line: usage errors end with where to read the command's options; other
+ * known errors already say what to do next.
+ */
+function failure(error: unknown, command: string | undefined): CommandResult {
   if (error instanceof UsageError)
-    return { exitCode: 2, stdout: "", stderr: `personas: ${error.message}\n\n${USAGE}` };
+    return { exitCode: 2, stdout: "", stderr: usageLine(command, error.message) };
   if (error instanceof PersonasError)
-    return { exitCode: 1, stdout: "", stderr: `personas: ${error.message}\n` };
+    return { exitCode: 1, stdout: "", stderr: `${commandPrefix(command)}: ${error.message}\n` };
   throw error;
 }
 

@@ -15,6 +15,7 @@ import { PersonasError } from "../errors.js";
 import { parsePersona } from "../pdl/parse.js";
 import { contentDigest } from "../repository/digest.js";
 import { UsageError } from "./errors.js";
+import { commandPrefix, usageLine } from "./help.js";
 
 /** What a command prints and how the process ends (the shape `main.ts` returns). */
 interface PlanResult {
@@ -93,7 +94,8 @@ function formatText(resources: readonly PlannedResource[]): string {
 
 /** Plans `options.input` offline and formats the resource tree. Installs its own Pulumi mocks. */
 export async function planCommand(options: PlanOptions): Promise<PlanResult> {
-  if (!existsSync(options.input)) throw new UsageError(`${options.input} does not exist`);
+  if (!existsSync(options.input))
+    throw new UsageError(`no Pulumi program or persona file at '${options.input}'; check the path`);
   // Loaded here, so other commands never load Pulumi (an optional peer dependency).
   const { bundleProgram, planOffline, toMermaid } = await import("../aws/offline.js");
   const { PersonaFleet } = await import("../aws/fleet.js");
@@ -158,7 +160,7 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
     throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
   }
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError("plan needs one Pulumi program or persona file");
+  if (positionals.length !== 1) throw new UsageError("needs one Pulumi program or persona file");
   const format = values.format;
   if (format !== "text" && format !== "json" && format !== "mermaid")
     throw new UsageError(`--format must be 'text', 'json' or 'mermaid', not '${String(format)}'`);
@@ -221,10 +223,10 @@ async function worker(): Promise<void> {
     process.exitCode = result.exitCode;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`personas: ${error.message}\n`);
+      process.stderr.write(usageLine("plan", error.message));
       process.exitCode = 2;
     } else if (error instanceof PersonasError) {
-      process.stderr.write(`personas: ${error.message}\n`);
+      process.stderr.write(`${commandPrefix("plan")}: ${error.message}\n`);
       process.exitCode = 1;
     } else throw error;
   }

@@ -7,6 +7,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { RepositoryError } from "../repository/errors.js";
 import { PersonaRepository } from "../repository/repository.js";
 import { S3PersonaRepository } from "../repository/s3.js";
+import { commandPrefix } from "./help.js";
 import type { CommandResult } from "./main.js";
 
 /** Options of {@link publishCommand}. */
@@ -33,7 +34,7 @@ export async function publishCommand(options: PublishOptions): Promise<CommandRe
     return {
       exitCode: 1,
       stdout: "",
-      stderr: `${problems.map((p) => `personas: ${p.message}`).join("\n")}\nnothing was published\n`,
+      stderr: `${problems.map((p) => `${commandPrefix("publish")}: ${p.message}`).join("\n")}\nnothing was published\n`,
     };
   }
   const client =
@@ -59,7 +60,7 @@ export async function publishCommand(options: PublishOptions): Promise<CommandRe
       return {
         exitCode: 1,
         stdout: `${lines.join("\n")}${lines.length ? "\n" : ""}`,
-        stderr: `personas: ${error.message}\n`,
+        stderr: `${commandPrefix("publish")}: ${error.message}\n`,
       };
     }
   }

@@ -3,7 +3,6 @@
  * print the timeline (text or JSON); `--out <dir>` also writes the HTML report with one SVG per
  * trigger. Also the persona loading `personas test` shares.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { dirname, extname, isAbsolute, join } from "node:path";
 import type { Persona } from "../pdl/model.js";
 import { parsePersona } from "../pdl/parse.js";
@@ -22,6 +21,7 @@ import {
   type Telemetry,
 } from "../sim/telemetry.js";
 import { UsageError } from "./errors.js";
+import { readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 
 /**
@@ -41,8 +41,7 @@ export function loadPersonaPlan(
   let version: string;
   let digest: string;
   if (/\.(ya?ml|json)$/i.test(reference)) {
-    if (!existsSync(path)) throw new UsageError(`cannot read persona file '${path}': ENOENT`);
-    persona = parsePersona(readFileSync(path, "utf8"), { file: path });
+    persona = parsePersona(readInputFile(path, "persona file"), { file: path });
     if (persona.extends !== undefined && persona.version !== undefined) {
       const chain = repository().resolve(`${persona.name}@${persona.version}`);
       persona = chain.persona;
@@ -121,8 +120,7 @@ function scenarioOf(kind: string, params: readonly string[]): ScenarioSpec {
 }
 
 function readTelemetry(file: string): Telemetry {
-  if (!existsSync(file)) throw new UsageError(`cannot read telemetry file '${file}': ENOENT`);
-  const text = readFileSync(file, "utf8");
+  const text = readInputFile(file, "telemetry file");
   return extname(file).toLowerCase() === ".csv"
     ? readTelemetryCsv(text, { file })
     : readTelemetryJson(text, { file });

@@ -2,11 +2,10 @@
  * `personas test <files or folders...>`: run persona test files (promtool-style YAML, see
  * docs/simulation.md). Exit 0 when every case passes, 1 when any fails (with a diff), 2 on usage.
  */
-import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { PersonaTestFileError } from "../sim/errors.js";
 import { type PersonaTestReport, runPersonaTestFile } from "../sim/persona-test.js";
-import { expandPaths } from "./files.js";
+import { expandPaths, readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 import { directoryOf, loadPersonaPlan } from "./simulate.js";
 
@@ -26,7 +25,7 @@ export function testCommand(options: TestCommandOptions): CommandResult {
   for (const file of files) {
     let data: unknown;
     try {
-      data = parseYaml(readFileSync(file, "utf8"));
+      data = parseYaml(readInputFile(file, "persona test file"));
     } catch (error) {
       throw new PersonaTestFileError(file, `not valid YAML (${(error as Error).message})`, { cause: error });
     }

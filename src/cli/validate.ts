@@ -1,9 +1,8 @@
 /** `personas validate <files or folders...>`: check persona files; exit 0 valid, 1 invalid. */
-import { readFileSync } from "node:fs";
 import { type Diagnostic, formatDiagnostic, SourceMap } from "../pdl/diagnostics.js";
 import type { Persona } from "../pdl/model.js";
 import { validatePersonaText } from "../pdl/parse.js";
-import { expandPaths } from "./files.js";
+import { expandPaths, readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 
 export interface ValidateOptions {
@@ -24,7 +23,7 @@ export function validateCommand(options: ValidateOptions): CommandResult {
   const reports: FileReport[] = [];
   const lines: string[] = [];
   for (const file of expandPaths(options.paths)) {
-    const text = readFileSync(file, "utf8");
+    const text = readInputFile(file, "persona file");
     const outcome = validatePersonaText(text, { file });
     const report: FileReport = { file, valid: outcome.valid, diagnostics: outcome.diagnostics };
     if (outcome.persona) report.persona = outcome.persona;

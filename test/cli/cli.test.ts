@@ -58,7 +58,7 @@ describe("personas validate", () => {
       "--format must be 'text' or 'json', not 'xml'",
     );
     expect(run(["validate", "no/such/file.yaml"]).stderr).toContain(
-      "cannot read 'no/such/file.yaml': ENOENT",
+      "no file or folder at 'no/such/file.yaml'; check the path",
     );
     expect(run(["frobnicate"]).stderr).toContain("unknown command 'frobnicate'");
     expect(run(["validate", "--bogus", "x"]).exitCode).toBe(2);

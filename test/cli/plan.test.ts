@@ -42,6 +42,8 @@ describe("personas plan", () => {
   it("rejects bad usage before planning", () => {
     const result = run(["plan", "examples/HighTraffic.yaml", "--format", "yaml"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("personas: --format must be 'text', 'json' or 'mermaid', not 'yaml'\n");
+    expect(result.stderr).toContain(
+      "personas plan: --format must be 'text', 'json' or 'mermaid', not 'yaml' (see 'personas plan --help')\n",
+    );
   });
 });

@@ -127,7 +127,9 @@ describe("personas test", () => {
 
   it("exits 2 on usage errors", () => {
     expect(run(["test"]).exitCode).toBe(2);
-    expect(run(["test", "no/such/dir"]).stderr).toContain("cannot read 'no/such/dir': ENOENT");
+    expect(run(["test", "no/such/dir"]).stderr).toContain(
+      "no file or folder at 'no/such/dir'; check the path",
+    );
   });
 });
 
@@ -188,7 +190,9 @@ describe("personas simulate", () => {
   });
 
   it("exits 2 on usage errors", () => {
-    expect(run(["simulate"]).stderr).toContain("simulate needs exactly one persona file or reference");
+    expect(run(["simulate"]).stderr).toContain(
+      "personas simulate: needs exactly one persona file or reference",
+    );
     expect(run(["simulate", "examples/HighTraffic.yaml", "--scenario", "meteor"]).stderr).toContain(
       "unknown scenario 'meteor'; the built-in scenarios are steady, spike, ramp, flapping, outage, feed-outage, day",
     );
