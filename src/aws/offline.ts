@@ -13,6 +13,8 @@ export interface PlannedResource {
   name: string;
   /** The parent's name, undefined for the stack's top-level resources. */
   parent: string | undefined;
+  /** The parent's type: names are unique only per type (a role and a function may share one). */
+  parentType: string | undefined;
   inputs: Record<string, unknown>;
 }
 
@@ -29,10 +31,16 @@ const ACCOUNT_FACTS: Record<string, Record<string, unknown>> = {
 
 class PlanMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
-  parent: string | undefined;
+  parent: { type: string; name: string } | undefined;
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-    this.resources.push({ type: args.type, name: args.name, parent: this.parent, inputs: args.inputs });
+    this.resources.push({
+      type: args.type,
+      name: args.name,
+      parent: this.parent?.name,
+      parentType: this.parent?.type,
+      inputs: args.inputs,
+    });
     const id = `${args.name}-id`;
     const arn = `arn:aws:offline:us-east-1:123456789012:${args.type.split(":").pop()}/${args.name}`;
     return { id, state: { ...args.inputs, arn, name: args.inputs.name ?? args.name, id } };
@@ -64,8 +72,12 @@ export async function planOffline(program: () => void | Promise<void>): Promise<
   const monitor = settings.getMonitor();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: unknown, callback: unknown) => {
+    // urn:pulumi:<stack>::<project>::<parent types joined by $>::<name>
     const parentUrn = (req as { getParent(): string }).getParent();
-    mocks.parent = parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : undefined;
+    if (parentUrn) {
+      const parts = parentUrn.split("::");
+      mocks.parent = { name: parts.slice(3).join("::"), type: parts[2]!.split("$").pop()! };
+    } else mocks.parent = undefined;
     try {
       return register(req, callback);
     } finally {
@@ -127,17 +139,21 @@ function findPackageRoot(): string {
 
 /** Formats planned resources as a Mermaid graph: components as subgraphs' parents, edges parent → child. */
 export function toMermaid(resources: readonly PlannedResource[]): string {
+  // One node per resource: names repeat across types (a role and its function), so the key is both.
   const ids = new Map<string, string>();
-  const id = (name: string) => {
-    let value = ids.get(name);
+  const id = (type: string, name: string) => {
+    const key = `${type}\u0000${name}`;
+    let value = ids.get(key);
     if (!value) {
       value = `r${ids.size}`;
-      ids.set(name, value);
+      ids.set(key, value);
     }
     return value;
   };
   const lines = ["graph TD"];
-  for (const r of resources) lines.push(`  ${id(r.name)}["${r.name}<br/>${r.type}"]`);
-  for (const r of resources) if (r.parent !== undefined) lines.push(`  ${id(r.parent)} --> ${id(r.name)}`);
+  for (const r of resources) lines.push(`  ${id(r.type, r.name)}["${r.name}<br/>${r.type}"]`);
+  for (const r of resources)
+    if (r.parent !== undefined && r.parentType !== undefined)
+      lines.push(`  ${id(r.parentType, r.parent)} --> ${id(r.type, r.name)}`);
   return `${lines.join("\n")}\n`;
 }

@@ -39,6 +39,23 @@ describe("personas plan", () => {
     expect(mermaid.stdout).toContain("  r0 --> r1\n");
   });
 
+  it("draws one Mermaid node per resource, even where a role and a function share a name", async () => {
+    const json = JSON.parse(
+      (await planCommand(parsePlanArgs(["examples/HighTraffic.yaml", "--format", "json", "--fleet", "web"])))
+        .stdout,
+    ) as { type: string; name: string }[];
+    const mermaid = (
+      await planCommand(parsePlanArgs(["examples/HighTraffic.yaml", "--format", "mermaid", "--fleet", "web"]))
+    ).stdout;
+    const nodes = [...mermaid.matchAll(/^ {2}(r\d+)\["([^<]+)<br\/>([^"]+)"\]$/gm)];
+    const edges = [...mermaid.matchAll(/^ {2}(r\d+) --> (r\d+)$/gm)];
+    const sharedNames = json.filter((r, i) => json.findIndex((o) => o.name === r.name) !== i);
+    expect(sharedNames.length).toBeGreaterThan(0);
+    expect(nodes.map((n) => [n[2], n[3]])).toEqual(json.map((r) => [r.name, r.type]));
+    expect(new Set(nodes.map((n) => n[1])).size).toBe(json.length);
+    expect(edges).toHaveLength(json.length - 1);
+  });
+
   it("rejects bad usage before planning", () => {
     const result = run(["plan", "examples/HighTraffic.yaml", "--format", "yaml"]);
     expect(result.exitCode).toBe(2);
