@@ -149,18 +149,21 @@ describe("personas explain", () => {
   });
 
   it.each([
-    [["explain"], "personas: explain needs exactly one of --tags key=value,... and --instance-file <file>"],
+    [
+      ["explain"],
+      "personas explain: needs exactly one of --tags key=value,... and --instance-file <file> (see 'personas explain --help')",
+    ],
     [
       ["explain", "--tags", "role"],
-      "personas: cannot read the tag 'role': write key=value, separated by commas",
+      "personas explain: cannot read the tag 'role': write key=value, separated by commas (see 'personas explain --help')",
     ],
     [
       ["explain", "--tags", "role=web", "--cloud", "gcp"],
-      "personas: --cloud must be 'aws' or 'azure', not 'gcp'",
+      "personas explain: --cloud must be 'aws' or 'azure', not 'gcp' (see 'personas explain --help')",
     ],
   ])("refuses bad usage with exit 2: %j", (argv, message) => {
     const result = run(argv);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr!.split("\n")[0]).toBe(message);
+    expect(result.stderr).toBe(`${message}\n`);
   });
 });
