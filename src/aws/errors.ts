@@ -77,3 +77,16 @@ export class ResponderCodeMissingError extends AwsComponentError {
     );
   }
 }
+
+/**
+ * Planned resources break the AWS API contract (a name, size, pattern or quota AWS would refuse), or
+ * the contract data is incomplete. Thrown by `assertCloudContract`; `violations` lists each input.
+ */
+export class CloudContractError extends PersonasError {
+  constructor(
+    message: string,
+    readonly violations: readonly import("./cloud-contract.js").CloudContractViolation[] = [],
+  ) {
+    super("AWS_CLOUD_CONTRACT", message);
+  }
+}

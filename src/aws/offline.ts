@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { autoName } from "./cloud-contract.js";
 
 /** One resource the program registered. */
 export interface PlannedResource {
@@ -29,6 +30,54 @@ const ACCOUNT_FACTS: Record<string, Record<string, unknown>> = {
   },
 };
 
+const REGION_ACCOUNT = "us-east-1:123456789012";
+
+/**
+ * The ARN AWS would give a resource of this type and physical name, so inputs built from other
+ * resources' ARNs (a Lambda's role, a schedule's dead-letter queue) meet the cloud-contract check's
+ * ARN patterns as they would on a real account.
+ */
+export function offlineArn(type: string, name: string): string {
+  const bare = name.replace(/^\//, "");
+  switch (type) {
+    case "aws:iam/role:Role":
+      return `arn:aws:iam::123456789012:role/${name}`;
+    case "aws:iam/instanceProfile:InstanceProfile":
+      return `arn:aws:iam::123456789012:instance-profile/${name}`;
+    case "aws:lambda/function:Function":
+      return `arn:aws:lambda:${REGION_ACCOUNT}:function:${name}`;
+    case "aws:sqs/queue:Queue":
+      return `arn:aws:sqs:${REGION_ACCOUNT}:${name}`;
+    case "aws:sns/topic:Topic":
+      return `arn:aws:sns:${REGION_ACCOUNT}:${name}`;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return `arn:aws:logs:${REGION_ACCOUNT}:log-group:${name}`;
+    case "aws:dynamodb/table:Table":
+      return `arn:aws:dynamodb:${REGION_ACCOUNT}:table/${name}`;
+    case "aws:ssm/parameter:Parameter":
+      return `arn:aws:ssm:${REGION_ACCOUNT}:parameter/${bare}`;
+    case "aws:ssm/document:Document":
+      return `arn:aws:ssm:${REGION_ACCOUNT}:document/${name}`;
+    case "aws:wafv2/ipSet:IpSet":
+      return `arn:aws:wafv2:${REGION_ACCOUNT}:regional/ipset/${name}/0a1b2c3d`;
+    case "aws:scheduler/schedule:Schedule":
+      return `arn:aws:scheduler:${REGION_ACCOUNT}:schedule/default/${name}`;
+    case "aws:cloudwatch/eventRule:EventRule":
+      return `arn:aws:events:${REGION_ACCOUNT}:rule/${name}`;
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return `arn:aws:cloudwatch:${REGION_ACCOUNT}:alarm:${name}`;
+    case "aws:sfn/stateMachine:StateMachine":
+      return `arn:aws:states:${REGION_ACCOUNT}:stateMachine:${name}`;
+    case "aws:s3/bucketV2:BucketV2":
+    case "aws:s3/bucket:Bucket":
+      return `arn:aws:s3:::${name}`;
+    default: {
+      const [, module = "resource", kind = "resource"] = /^[^:]+:([^/]+)\/([^:]+)/.exec(type) ?? [];
+      return `arn:aws:${module}:${REGION_ACCOUNT}:${kind}/${bare}`;
+    }
+  }
+}
+
 class PlanMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
   parent: { type: string; name: string } | undefined;
@@ -42,8 +91,9 @@ class PlanMocks implements pulumi.runtime.Mocks {
       inputs: args.inputs,
     });
     const id = `${args.name}-id`;
-    const arn = `arn:aws:offline:us-east-1:123456789012:${args.type.split(":").pop()}/${args.name}`;
-    return { id, state: { ...args.inputs, arn, name: args.inputs.name ?? args.name, id } };
+    const name = typeof args.inputs.name === "string" ? args.inputs.name : autoName(args.name);
+    const arn = offlineArn(args.type, name);
+    return { id, state: { ...args.inputs, arn, name, id } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
