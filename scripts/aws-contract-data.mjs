@@ -241,20 +241,28 @@ function main() {
     console.error("botocore not found: install it (pip install botocore) or set BOTOCORE_DIR");
     process.exit(2);
   }
-  const text = `${JSON.stringify(extract(dir), null, 2)}\n`;
+  const data = extract(dir);
   if (process.argv.includes("--check")) {
-    const committed = existsSync(OUTPUT) ? readFileSync(OUTPUT, "utf8") : "";
-    if (committed !== text) {
+    // Compared as data: the committed file is formatted by Biome.
+    const committed = existsSync(OUTPUT) ? readFileSync(OUTPUT, "utf8") : "{}";
+    if (JSON.stringify(JSON.parse(committed)) !== JSON.stringify(data)) {
       console.error(
-        `${OUTPUT} differs from botocore ${botocoreVersion(dir)}'s models: run node scripts/aws-contract-data.mjs`,
+        `${OUTPUT} differs from botocore ${data.botocore}'s models: run node scripts/aws-contract-data.mjs`,
       );
       process.exit(1);
     }
-    console.log(`${OUTPUT} matches botocore ${botocoreVersion(dir)}`);
+    console.log(`${OUTPUT} matches botocore ${data.botocore}`);
     return;
   }
-  writeFileSync(OUTPUT, text);
-  console.log(`wrote ${OUTPUT} from botocore ${botocoreVersion(dir)}`);
+  writeFileSync(OUTPUT, `${JSON.stringify(data, null, 2)}\n`);
+  execFileSync(
+    join(dirname(OUTPUT), "..", "..", "..", "node_modules", ".bin", "biome"),
+    ["format", "--write", OUTPUT],
+    {
+      stdio: "ignore",
+    },
+  );
+  console.log(`wrote ${OUTPUT} from botocore ${data.botocore}`);
 }
 
 main();

@@ -134,8 +134,12 @@ export async function planOffline(program: () => void | Promise<void>): Promise<
       mocks.parent = undefined;
     }
   };
-  await program();
-  await settings.waitForRPCs();
+  try {
+    await program();
+  } finally {
+    // Also when the program throws: registrations still in flight must reach these mocks, not the next plan's.
+    await settings.waitForRPCs();
+  }
   return mocks.resources;
 }
 

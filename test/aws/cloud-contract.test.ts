@@ -1,0 +1,326 @@
+/**
+ * The cloud-contract check (src/aws/cloud-contract.ts): planned resources against the AWS API
+ * models and AWS's documented limits. Fixtures are the renderer's own output (a seed fleet planned
+ * offline); each failing case breaks exactly one input of one rendered resource.
+ */
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  assertCloudContract,
+  CHECKED_RESOURCE_TYPES,
+  type ContractResource,
+  checkCloudContract,
+  formatViolation,
+} from "../../src/aws/cloud-contract.js";
+import { CloudContractError } from "../../src/aws/errors.js";
+import { PersonaFleet } from "../../src/aws/index.js";
+import { planOffline } from "../../src/aws/offline.js";
+import { installMocks } from "../support/pulumi.js";
+import { seedPersona, WEB_ACL } from "./support.js";
+
+const botocore = spawnSync("python3", ["-c", "import botocore"], { stdio: "ignore" });
+const noBotocore = botocore.error !== undefined || botocore.status !== 0;
+
+let planned: ContractResource[] = [];
+
+beforeAll(async () => {
+  planned = await planOffline(() => {
+    new PersonaFleet("web", {
+      ami: "ami-0123456789abcdef0",
+      defaultPersona: seedPersona,
+      instances: [{ name: "web-1" }, { name: "web-2" }],
+      firewall: { webAclArn: WEB_ACL },
+      agent: { source: { url: "https://example.com/personas-agent.tgz" } },
+    });
+  });
+});
+// planOffline installs its own mocks; later files expect the recorder.
+afterAll(() => installMocks());
+
+/** A deep copy of plain objects and arrays; anything else (assets, promises) is shared. */
+function copyPlain<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyPlain) as T;
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyPlain(v)])) as T;
+  return value;
+}
+
+/** The planned resources with one resource's inputs changed; the others stay as rendered. */
+function withChange(
+  type: string,
+  change: (inputs: Record<string, unknown>) => void,
+): { changed: ContractResource; all: ContractResource[] } {
+  const target = planned.find((r) => r.type === type);
+  if (!target) throw new Error(`the seed fleet plans no ${type}`);
+  const changed = { ...target, inputs: copyPlain(target.inputs) };
+  change(changed.inputs);
+  return { changed, all: planned.map((r) => (r === target ? changed : r)) };
+}
+
+function violationsAfter(type: string, change: (inputs: Record<string, unknown>) => void) {
+  const { changed, all } = withChange(type, change);
+  return checkCloudContract(all).map((v) => ({ ...v, changed: v.resource === changed.name }));
+}
+
+describe("checkCloudContract", () => {
+  it("finds nothing AWS would refuse in the seed fleet as the components render it", () => {
+    expect(checkCloudContract(planned).map(formatViolation)).toEqual([]);
+  });
+
+  it("knows every AWS resource type the seed fleet plans", () => {
+    const types = [...new Set(planned.map((r) => r.type).filter((t) => t.startsWith("aws:")))];
+    expect(types.filter((t) => !CHECKED_RESOURCE_TYPES.includes(t))).toEqual([]);
+  });
+
+  it("reports a Lambda function name over 64 characters, naming the resource, input and sources", () => {
+    const violations = violationsAfter("aws:lambda/function:Function", (inputs) => {
+      inputs.name = `personas-${"f".repeat(60)}`;
+    });
+    expect(violations.map(formatViolation)).toEqual([
+      `web-scale (aws:lambda/function:Function) name = personas-${"f".repeat(60)}: a function name (not an ARN) is 1 to 64 letters, digits, hyphens or underscores [lambdaFunctionName; https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html]`,
+    ]);
+  });
+
+  it("reports a function name with a dot against the model's pattern and the documented name rule", () => {
+    const violations = violationsAfter("aws:lambda/function:Function", (inputs) => {
+      inputs.name = "personas-web.prod-scale";
+    });
+    expect(violations.map((v) => v.member)).toEqual([
+      "lambda.CreateFunction.FunctionName",
+      "lambdaFunctionName",
+    ]);
+    expect(violations[0]!.source).toMatch(/^botocore [0-9.]+ lambda 2015-03-31 model$/);
+  });
+
+  it("reports Lambda environment variables over 4 KB in aggregate", () => {
+    const violations = violationsAfter("aws:lambda/function:Function", (inputs) => {
+      (inputs.environment as { variables: Record<string, string> }).variables.WAF_IP_SETS = "x".repeat(4000);
+    });
+    expect(violations).toEqual([
+      expect.objectContaining({
+        input: "environment.variables",
+        member: "lambdaEnvironmentBytes",
+        source: "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html",
+      }),
+    ]);
+    expect(violations[0]!.value).toMatch(/^4[0-9]{3} bytes$/);
+  });
+
+  it("reports a reserved Lambda environment key", () => {
+    const violations = violationsAfter("aws:lambda/function:Function", (inputs) => {
+      (inputs.environment as { variables: Record<string, string> }).variables.AWS_REGION = "us-east-1";
+    });
+    expect(violations.map((v) => [v.input, v.member])).toEqual([
+      ["environment.variables{AWS_REGION}", "lambdaReservedEnvironment"],
+    ]);
+  });
+
+  it("reports user data over 16 KB", () => {
+    const violations = violationsAfter("aws:ec2/instance:Instance", (inputs) => {
+      inputs.userData = `#!/bin/bash\n${"#".repeat(16_384)}`;
+    });
+    expect(violations.map((v) => [v.input, v.member])).toEqual([["userData", "userDataBytes"]]);
+  });
+
+  it("reports an instance type the EC2 model does not list", () => {
+    const violations = violationsAfter("aws:ec2/instance:Instance", (inputs) => {
+      inputs.instanceType = "c7g.huge";
+    });
+    expect(violations.map((v) => [v.input, v.member])).toEqual([
+      ["instanceType", "ec2.RunInstances.InstanceType"],
+    ]);
+  });
+
+  it("reports tags: the reserved aws: prefix, keys over 128, values over 256 and more than 50", () => {
+    const prefixed = violationsAfter("aws:dynamodb/table:Table", (inputs) => {
+      (inputs.tags as Record<string, string>)["aws:team"] = "web";
+    });
+    expect(prefixed.map((v) => [v.input, v.member])).toEqual([["tags{aws:team}", "tagReservedPrefix"]]);
+    const long = violationsAfter("aws:sqs/queue:Queue", (inputs) => {
+      (inputs.tags as Record<string, string>)["k".repeat(129)] = "v".repeat(257);
+    });
+    expect(long.map((v) => v.member)).toEqual(["tagKeyLength", "tagValueLength"]);
+    const many = violationsAfter("aws:ec2/instance:Instance", (inputs) => {
+      for (let i = 0; i < 50; i++) (inputs.tags as Record<string, string>)[`team-${i}`] = "web";
+    });
+    expect(many.map((v) => [v.input, v.member])).toEqual([["tags", "tagCount"]]);
+  });
+
+  it("reports an IAM tag value outside the IAM model's character pattern", () => {
+    const violations = violationsAfter("aws:iam/role:Role", (inputs) => {
+      (inputs.tags as Record<string, string>).owner = "web;prod";
+    });
+    expect(violations.map((v) => [v.input, v.member])).toEqual([
+      ["tags{owner}", "iam.CreateRole.Tags[].Value"],
+    ]);
+  });
+
+  it("reports an SSM parameter value over its tier's size, and a name beginning with aws", () => {
+    const standard = violationsAfter("aws:ssm/parameter:Parameter", (inputs) => {
+      inputs.tier = "Standard";
+      inputs.insecureValue = "x".repeat(4097);
+    });
+    expect(standard.map((v) => [v.input, v.member])).toEqual([
+      ["insecureValue", "ssmParameterStandardBytes"],
+    ]);
+    const advanced = violationsAfter("aws:ssm/parameter:Parameter", (inputs) => {
+      inputs.tier = "Advanced";
+      inputs.insecureValue = "x".repeat(8193);
+    });
+    expect(advanced.map((v) => v.member)).toEqual(["ssmParameterAdvancedBytes"]);
+    const reserved = violationsAfter("aws:ssm/parameter:Parameter", (inputs) => {
+      inputs.name = "/aws/personas/manifest";
+    });
+    expect(reserved.map((v) => v.member)).toEqual(["ssmParameterName"]);
+  });
+
+  it("reports a WAF IP set description outside the model's pattern, a /0 entry and more than 10,000 entries", () => {
+    const described = violationsAfter("aws:wafv2/ipSet:IpSet", (inputs) => {
+      inputs.description = "pulumi-personas web: https://feeds.example.com/drop?list=1&x=%20";
+    });
+    expect(described.map((v) => [v.input, v.member])).toEqual([
+      ["description", "wafv2.CreateIPSet.Description"],
+    ]);
+    const wide = violationsAfter("aws:wafv2/ipSet:IpSet", (inputs) => {
+      inputs.addresses = [
+        "0.0.0.0/0",
+        ...Array.from({ length: 10_000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`),
+      ];
+    });
+    expect(wide.map((v) => [v.input, v.member])).toEqual([
+      ["addresses", "wafIpSetAddresses"],
+      ["addresses[0]", "wafNoSlashZero"],
+    ]);
+  });
+
+  it("reports web ACL rules that share a priority in one web ACL", () => {
+    const rule = planned.find((r) => r.type === "aws:wafv2/webAclRule:WebAclRule")!;
+    const twin = {
+      ...rule,
+      name: "other-fleet-rule",
+      inputs: { ...rule.inputs, name: "personas-other-feed" },
+    };
+    expect(checkCloudContract([...planned, twin]).map((v) => [v.resource, v.member, v.value])).toEqual([
+      [
+        "other-fleet-rule",
+        "wafv2.UpdateWebACL.Rules[].Priority",
+        `${rule.inputs.priority} (also ${rule.name})`,
+      ],
+    ]);
+  });
+
+  it("reports two resources of one type with one physical name", () => {
+    const queue = planned.find((r) => r.type === "aws:sqs/queue:Queue")!;
+    const twin = { ...queue, name: "other-failures" };
+    expect(checkCloudContract([...planned, twin]).map((v) => [v.resource, v.member])).toEqual([
+      ["other-failures", "physical name"],
+    ]);
+  });
+
+  it("reports names, sizes and enums of the other resource types against their models", () => {
+    const cases: [string, (inputs: Record<string, unknown>) => void, string][] = [
+      [
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        (i) => void (i.name = "a".repeat(256)),
+        "cloudwatch.PutMetricAlarm.AlarmName",
+      ],
+      [
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        (i) => void (i.alarmDescription = "d".repeat(1025)),
+        "cloudwatch.PutMetricAlarm.AlarmDescription",
+      ],
+      [
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        (i) => void (i.statistic = "p99"),
+        "cloudwatch.PutMetricAlarm.Statistic",
+      ],
+      ["aws:dynamodb/table:Table", (i) => void (i.name = "ab"), "dynamodbTableName"],
+      ["aws:sqs/queue:Queue", (i) => void (i.name = "personas-web.prod-failures"), "sqsQueueName"],
+      [
+        "aws:scheduler/schedule:Schedule",
+        (i) => void (i.name = "s".repeat(65)),
+        "scheduler.CreateSchedule.Name",
+      ],
+      ["aws:iam/role:Role", (i) => void (i.name = "r".repeat(65)), "iam.CreateRole.RoleName"],
+      ["aws:cloudwatch/logGroup:LogGroup", (i) => void (i.retentionInDays = 31), "logRetentionDays"],
+      [
+        "aws:lambda/permission:Permission",
+        (i) => void (i.statementId = "alarms.web prod"),
+        "lambda.AddPermission.StatementId",
+      ],
+      [
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+        (i) => void (i.maximumRetryAttempts = 3),
+        "lambda.PutFunctionEventInvokeConfig.MaximumRetryAttempts",
+      ],
+      [
+        "aws:wafv2/webAclRule:WebAclRule",
+        (i) => void (i.visibilityConfig = { metricName: "web prod" }),
+        "wafv2.UpdateWebACL.Rules[].VisibilityConfig.MetricName",
+      ],
+    ];
+    for (const [type, change, member] of cases)
+      expect(
+        violationsAfter(type, change).map((v) => v.member),
+        `${type} ${member}`,
+      ).toEqual([member]);
+  });
+
+  it("checks the provider's auto-name when a resource has no name", () => {
+    const violations = violationsAfter("aws:iam/role:Role", (inputs) => {
+      delete inputs.name;
+    });
+    expect(violations).toEqual([]);
+    const long = checkCloudContract([
+      { type: "aws:iam/role:Role", name: "r".repeat(60), inputs: { assumeRolePolicy: "{}" } },
+    ]);
+    expect(long.map((v) => [v.input, v.member])).toEqual([["name (auto-named)", "iam.CreateRole.RoleName"]]);
+  });
+
+  it("reports an AWS resource type it has no contract for, and skips components and other providers", () => {
+    const violations = checkCloudContract([
+      { type: "aws:ec2/vpc:Vpc", name: "net", inputs: {} },
+      { type: "personas:aws:PersonaFleet", name: "web", inputs: {} },
+      { type: "azure-native:compute:VirtualMachine", name: "vm", inputs: {} },
+    ]);
+    expect(violations.map(formatViolation)).toEqual([
+      "net (aws:ec2/vpc:Vpc) (type) = aws:ec2/vpc:Vpc: the cloud-contract check has no contract for this resource type: add one in src/aws/cloud-contract.ts and docs/aws.md [(none); src/aws/cloud-contract.ts]",
+    ]);
+  });
+});
+
+describe("assertCloudContract", () => {
+  it("throws CloudContractError listing every violation", () => {
+    const { all } = withChange("aws:sqs/queue:Queue", (inputs) => {
+      inputs.messageRetentionSeconds = 30;
+    });
+    let error: unknown;
+    try {
+      assertCloudContract(all);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(CloudContractError);
+    expect((error as CloudContractError).message).toBe(
+      "1 planned input would be refused by AWS:\n  web-failures (aws:sqs/queue:Queue) messageRetentionSeconds = 30: MessageRetentionPeriod is 60 to 1,209,600 seconds [sqsMessageRetention; https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html]",
+    );
+    expect((error as CloudContractError).violations).toHaveLength(1);
+  });
+
+  it("passes the seed fleet", () => {
+    expect(() => assertCloudContract(planned)).not.toThrow();
+  });
+});
+
+describe.skipIf(noBotocore)(
+  "the committed API constraints (src/aws/contract-data/api-constraints.json)",
+  () => {
+    it("match the installed botocore models (regenerate with node scripts/aws-contract-data.mjs)", () => {
+      const check = spawnSync(process.execPath, ["scripts/aws-contract-data.mjs", "--check"], {
+        encoding: "utf8",
+      });
+      expect(check.stderr).toBe("");
+      expect(check.status).toBe(0);
+    });
+  },
+);
