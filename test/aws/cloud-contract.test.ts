@@ -218,44 +218,43 @@ describe("checkCloudContract", () => {
   });
 
   it("reports names, sizes and enums of the other resource types against their models", () => {
+    const set = (key: string, value: unknown) => (inputs: Record<string, unknown>) => {
+      inputs[key] = value;
+    };
     const cases: [string, (inputs: Record<string, unknown>) => void, string][] = [
       [
         "aws:cloudwatch/metricAlarm:MetricAlarm",
-        (i) => void (i.name = "a".repeat(256)),
+        set("name", "a".repeat(256)),
         "cloudwatch.PutMetricAlarm.AlarmName",
       ],
       [
         "aws:cloudwatch/metricAlarm:MetricAlarm",
-        (i) => void (i.alarmDescription = "d".repeat(1025)),
+        set("alarmDescription", "d".repeat(1025)),
         "cloudwatch.PutMetricAlarm.AlarmDescription",
       ],
       [
         "aws:cloudwatch/metricAlarm:MetricAlarm",
-        (i) => void (i.statistic = "p99"),
+        set("statistic", "p99"),
         "cloudwatch.PutMetricAlarm.Statistic",
       ],
-      ["aws:dynamodb/table:Table", (i) => void (i.name = "ab"), "dynamodbTableName"],
-      ["aws:sqs/queue:Queue", (i) => void (i.name = "personas-web.prod-failures"), "sqsQueueName"],
-      [
-        "aws:scheduler/schedule:Schedule",
-        (i) => void (i.name = "s".repeat(65)),
-        "scheduler.CreateSchedule.Name",
-      ],
-      ["aws:iam/role:Role", (i) => void (i.name = "r".repeat(65)), "iam.CreateRole.RoleName"],
-      ["aws:cloudwatch/logGroup:LogGroup", (i) => void (i.retentionInDays = 31), "logRetentionDays"],
+      ["aws:dynamodb/table:Table", set("name", "ab"), "dynamodbTableName"],
+      ["aws:sqs/queue:Queue", set("name", "personas-web.prod-failures"), "sqsQueueName"],
+      ["aws:scheduler/schedule:Schedule", set("name", "s".repeat(65)), "scheduler.CreateSchedule.Name"],
+      ["aws:iam/role:Role", set("name", "r".repeat(65)), "iam.CreateRole.RoleName"],
+      ["aws:cloudwatch/logGroup:LogGroup", set("retentionInDays", 31), "logRetentionDays"],
       [
         "aws:lambda/permission:Permission",
-        (i) => void (i.statementId = "alarms.web prod"),
+        set("statementId", "alarms.web prod"),
         "lambda.AddPermission.StatementId",
       ],
       [
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
-        (i) => void (i.maximumRetryAttempts = 3),
+        set("maximumRetryAttempts", 3),
         "lambda.PutFunctionEventInvokeConfig.MaximumRetryAttempts",
       ],
       [
         "aws:wafv2/webAclRule:WebAclRule",
-        (i) => void (i.visibilityConfig = { metricName: "web prod" }),
+        set("visibilityConfig", { metricName: "web prod" }),
         "wafv2.UpdateWebACL.Rules[].VisibilityConfig.MetricName",
       ],
     ];
