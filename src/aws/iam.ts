@@ -129,7 +129,10 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
       ];
     }
     case "firewall.update": {
-      const statements: PolicyStatement[] = [];
+      // Block lists never cover the account's own VPC ranges: the responder reads them every run.
+      const statements: PolicyStatement[] = [
+        { Sid: "DescribeOwnNetworks", Effect: "Allow", Action: ["ec2:DescribeVpcs"], Resource: "*" },
+      ];
       if (c.wafIpSetArns && c.wafIpSetArns.length > 0)
         statements.push({
           Sid: "UpdateFleetIpSets",

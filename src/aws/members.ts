@@ -166,6 +166,7 @@ export function planMembers(
   const targets = {
     webAcl: firewall.webAclArn !== undefined,
     networkAcl: firewall.networkAclId !== undefined,
+    ...(firewall.lists ? { lists: firewall.lists } : {}),
   };
   checkPersonaNeeds(context, resolved, targets, args.agent, label);
   let plan: FleetPlan;

@@ -20,7 +20,7 @@ import * as wafv2 from "@pulumi/aws/wafv2";
 import * as pulumi from "@pulumi/pulumi";
 import { alarmDescription, buildManifest } from "../plan/manifest.js";
 import { alarmName, fleetResourceName, responderName } from "../plan/names.js";
-import type { AlarmPlan, FleetFeedPlan, FleetPlan, PersonaPlan } from "../plan/plan.js";
+import type { AlarmPlan, FleetFeedPlan, FleetPlan, ListSafetySettings, PersonaPlan } from "../plan/plan.js";
 import { okResponders } from "../plan/render.js";
 import type { ResponderKind } from "../plan/responders.js";
 import { PERSONA_TAGS } from "../plan/tags.js";
@@ -72,8 +72,22 @@ export interface FirewallSettings {
   rulePriority?: number;
   /** A network ACL for short lists (up to 18 entries). Only one of webAclArn and networkAclId can be specified. */
   networkAclId?: pulumi.Input<string>;
-  /** The first network ACL rule number the responder may use; each feed takes the next 18. @default 100 */
+  /**
+   * The first network ACL rule number the responder may use; each feed reserves the next 18. Rules
+   * are evaluated lowest first, so deny rules must come before the ACL's allow rules (the default
+   * ACL allows everything at rule 100). The responder owns only the numbers it created and refuses
+   * a range holding a rule it did not create (docs/aws.md, "Network ACL rules").
+   * @default 1
+   */
   networkAclFirstRule?: number;
+  /**
+   * What list feeds may put into the firewall: minimum prefixes and the growth guard. Block lists
+   * also never take special-purpose ranges or the account's VPC CIDR blocks (not configurable).
+   * @default { minPrefixIpv4: 8, minPrefixIpv6: 29, maxGrowPercent: 100 }
+   * @example
+   * firewall: { webAclArn: acl.arn, rulePriority: 100, lists: { minPrefixIpv4: 16 } }
+   */
+  lists?: ListSafetySettings;
 }
 
 /** The fleet-wide options every component shares. */
@@ -107,6 +121,8 @@ interface AccountFacts {
   account: string;
 }
 
+/** Before the default ACL's allow-all rule 100, so deny rules take effect. */
+const DEFAULT_NETWORK_ACL_FIRST_RULE = 1;
 const MANIFEST_STANDARD_LIMIT = 4096;
 const MANIFEST_ADVANCED_LIMIT = 8192;
 
@@ -152,6 +168,15 @@ export function checkFleetOptions(
       context,
       "Only one of [firewall.webAclArn] and [firewall.networkAclId] can be specified",
       "keep the web ACL for lists longer than 18 entries, or the network ACL for short lists",
+    );
+  const aclFeeds = plan.feeds.filter((f) => f.enforcement === "network-acl");
+  const firstRule = firewall.networkAclFirstRule ?? DEFAULT_NETWORK_ACL_FIRST_RULE;
+  const lastRule = firstRule + aclFeeds.reduce((n, f) => n + (f.maxEntries ?? 18), 0) - 1;
+  if (aclFeeds.length > 0 && (!Number.isInteger(firstRule) || firstRule < 1 || lastRule > 32766))
+    throw new InvalidArgumentsError(
+      context,
+      `[firewall.networkAclFirstRule] ${firstRule} gives the list feeds rule numbers ${firstRule}–${lastRule}; network ACL rule numbers run from 1 to 32766`,
+      "pick a first rule number so that every feed's 18 rules fit, below your own allow rules",
     );
   const missing = notifyChannels(plan).filter((channel) => options.notifications?.[channel] === undefined);
   if (missing.length > 0)
@@ -394,7 +419,7 @@ export function renderFleet(
         wafSets,
         aclFeeds,
         networkAclId: firewall.networkAclId,
-        firstRule: firewall.networkAclFirstRule ?? 100,
+        firstRule: firewall.networkAclFirstRule ?? DEFAULT_NETWORK_ACL_FIRST_RULE,
         topics,
         channels: notifyChannels(plan),
         featureDocumentName: featureDocument ? featureDocumentName : "",

@@ -16,5 +16,22 @@ export const DEFAULT_PROBE_TARGETS = [
   { name: "local-http", kind: "http", url: "http://127.0.0.1/" },
 ] as const;
 
-/** Network ACLs hold few rules; longer lists need a WAF IP set (10,000 entries per set). */
+/**
+ * Network ACLs hold few rules: 20 per direction by default ("Rules per network ACL", Amazon VPC
+ * quotas, https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html), which the
+ * ACL's own rules share. Longer lists need a WAF IP set (10,000 entries per set).
+ */
 export const NETWORK_ACL_MAX_ENTRIES = 18;
+
+/**
+ * What a list feed may put into a firewall when the fleet does not say otherwise; see
+ * `src/runtime/feeds/safety.ts` for why /8 and /29, and docs/security.md.
+ */
+export const LIST_SAFETY_DEFAULTS = {
+  /** Shortest IPv4 prefix a feed entry may have. */
+  minPrefixIpv4: 8,
+  /** Shortest IPv6 prefix a feed entry may have. */
+  minPrefixIpv6: 29,
+  /** Largest growth in covered addresses per update, in percent of the last good list (100 = may double). */
+  maxGrowPercent: 100,
+} as const;

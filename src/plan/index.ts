@@ -3,7 +3,12 @@
  * @packageDocumentation
  */
 export { type AzureAlertSpec, azureAlertOf, type CloudWatchAlarmSpec, cloudWatchAlarmOf } from "./alarms.js";
-export { DEFAULT_PROBE_TARGETS, GUARD_DEFAULTS, NETWORK_ACL_MAX_ENTRIES } from "./defaults.js";
+export {
+  DEFAULT_PROBE_TARGETS,
+  GUARD_DEFAULTS,
+  LIST_SAFETY_DEFAULTS,
+  NETWORK_ACL_MAX_ENTRIES,
+} from "./defaults.js";
 export { PlanError } from "./errors.js";
 export {
   alarmDescription,

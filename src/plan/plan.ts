@@ -24,7 +24,7 @@ import type {
   ValueCondition,
 } from "../pdl/model.js";
 import { type AzureAlertSpec, azureAlertOf, type CloudWatchAlarmSpec, cloudWatchAlarmOf } from "./alarms.js";
-import { GUARD_DEFAULTS, NETWORK_ACL_MAX_ENTRIES } from "./defaults.js";
+import { GUARD_DEFAULTS, LIST_SAFETY_DEFAULTS, NETWORK_ACL_MAX_ENTRIES } from "./defaults.js";
 import { PlanError } from "./errors.js";
 import { type PlannedPackage, planPackages } from "./packages.js";
 import { RESPONDER_ORDER, type ResponderKind, responderOf } from "./responders.js";
@@ -323,6 +323,21 @@ export interface FirewallTargets {
   webAcl?: boolean;
   /** A network ACL is given: short lists (up to 18 entries) become deny/allow rules. */
   networkAcl?: boolean;
+  /**
+   * What list feeds may put into the firewall.
+   * @default LIST_SAFETY_DEFAULTS (IPv4 /8, IPv6 /29, growth up to 100% per update)
+   */
+  lists?: ListSafetySettings;
+}
+
+/** Limits on what a list feed may put into a firewall (the feed's publisher is not trusted). */
+export interface ListSafetySettings {
+  /** Shortest IPv4 prefix a feed entry may have (1–32). @default 8 */
+  minPrefixIpv4?: number;
+  /** Shortest IPv6 prefix a feed entry may have (1–128). @default 29 */
+  minPrefixIpv6?: number;
+  /** Largest growth in covered addresses per update, in percent of the last good list. @default 100 */
+  maxGrowPercent?: number;
 }
 
 /** A feed deployed once per fleet, whatever number of instances use it. */
@@ -334,6 +349,12 @@ export interface FleetFeedPlan extends FeedPlan {
   enforcement?: "waf-ip-set" | "network-acl";
   /** For network ACLs: the largest list applied; longer lists keep the last good one and raise a metric. */
   maxEntries?: number;
+  /** For list feeds: the shortest IPv4 prefix an entry may have. */
+  minPrefixIpv4?: number;
+  /** For list feeds: the shortest IPv6 prefix an entry may have. */
+  minPrefixIpv6?: number;
+  /** For list feeds: the largest growth in covered addresses per update, in percent. */
+  maxGrowPercent?: number;
 }
 
 /** The plan of a fleet: the distinct persona plans, one per instance, and the fleet-level parts. */
@@ -365,6 +386,7 @@ export function planFleet(
     return { key, plan };
   });
   const responders = sortResponders([...personas.keys()].flatMap((p) => p.responders));
+  const listSafety = listSafetyOf(fleet, firewall.lists ?? {});
   const feeds = new Map<string, FleetFeedPlan>();
   const features = new Map<string, Feature>();
   for (const plan of personas.keys()) {
@@ -373,6 +395,7 @@ export function planFleet(
       if (feeds.has(id)) continue;
       const fleetFeed: FleetFeedPlan = { ...feed, id, persona: plan.persona.name };
       if (feed.kind === "list") {
+        Object.assign(fleetFeed, listSafety);
         if (firewall.webAcl) fleetFeed.enforcement = "waf-ip-set";
         else if (firewall.networkAcl) {
           fleetFeed.enforcement = "network-acl";
@@ -396,4 +419,21 @@ export function planFleet(
     feeds: [...feeds.values()],
     features: [...features.values()],
   };
+}
+
+/** The fleet's list-safety settings with defaults filled in; a PlanError names a setting out of range. */
+function listSafetyOf(fleet: string, settings: ListSafetySettings): Required<ListSafetySettings> {
+  const resolved = { ...LIST_SAFETY_DEFAULTS, ...settings };
+  const check = (name: keyof ListSafetySettings, min: number, max: number, why: string) => {
+    const value = resolved[name];
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new PlanError(
+        `fleet '${fleet}': firewall.lists.${name} must be an integer from ${min} to ${max} (${why}), got ${value}`,
+        { fleet },
+      );
+  };
+  check("minPrefixIpv4", 1, 32, "a /0 would let a feed block or allow every IPv4 address");
+  check("minPrefixIpv6", 1, 128, "a /0 would let a feed block or allow every IPv6 address");
+  check("maxGrowPercent", 0, 1_000_000, "percent of the addresses the last good list covers");
+  return resolved;
 }

@@ -11,10 +11,10 @@ import { metricById } from "../pdl/metrics/index.js";
 import type { AlarmPlan, FeedPlan, PersonaPlan, ResponsePlan } from "../plan/plan.js";
 import { type Cloud, findSize, SizingError, selectSize } from "../resolve/sizing/index.js";
 import { decide, type GuardRequest, MemoryGuardState, type SkipReason } from "../runtime/decide.js";
-import { type CidrSet, fitToLimit } from "../runtime/feeds/cidr-set.js";
-import { FeedError } from "../runtime/feeds/errors.js";
-import { type feedFormatSetting, parseFeed } from "../runtime/feeds/formats/index.js";
-import { decideLastGood, type FeedDecisionReason } from "../runtime/feeds/policy.js";
+import type { CidrSet } from "../runtime/feeds/cidr-set.js";
+import type { feedFormatSetting } from "../runtime/feeds/formats/index.js";
+import type { FeedDecisionReason } from "../runtime/feeds/policy.js";
+import { judgeFeed } from "../runtime/feeds/refresh.js";
 import { CloudWatchAlarmEvaluator, type CloudWatchAlarmState } from "./alarm/index.js";
 import { applyAction, type EffectOutcome, type InstanceState } from "./effects.js";
 import { SimulationError } from "./errors.js";
@@ -591,32 +591,15 @@ class Run {
     const input = latestAtOrBefore(this.telemetry.feeds?.[feed.sourceId], t);
     if (!input) return;
     const previous = this.lastGood.get(feed.sourceId);
-    const policy = { maxShrinkShare: (feed.maxShrinkPercent ?? 50) / 100 };
-    let decision: ReturnType<typeof decideLastGood>;
-    let next: CidrSet | undefined;
-    if ("error" in input) {
-      decision = decideLastGood(previous, { kind: "failed", error: new Error(input.error) }, policy);
-    } else {
-      try {
-        const parsed = parseFeed(input.body, formatSettingOf(feed));
-        const fit = fitToLimit(parsed.set);
-        next = fit.set;
-        decision = decideLastGood(
-          previous,
-          {
-            kind: "parsed",
-            list: fit.set,
-            accepted: parsed.accepted,
-            rejected: parsed.rejected,
-            overLimit: fit.ok ? [] : fit.messages,
-          },
-          policy,
-        );
-      } catch (error) {
-        if (!(error instanceof FeedError)) throw error;
-        decision = decideLastGood(previous, { kind: "failed", error }, policy);
-      }
-    }
+    const { decision, list: next } = judgeFeed(
+      previous,
+      "error" in input ? { error: new Error(input.error) } : { text: input.body },
+      {
+        format: formatSettingOf(feed),
+        policy: { maxShrinkShare: (feed.maxShrinkPercent ?? 50) / 100 },
+        safety: { mode: feed.mode ?? "block" },
+      },
+    );
     // List updates are governed by the last-good-list rule (a fleet-wide WAF set, not an instance
     // change), so they are feed ticks, not guard-railed actions.
     if (decision.action === "replace" && next) this.lastGood.set(feed.sourceId, next);

@@ -127,11 +127,11 @@ Bounds:
 
 describe("simulate (feeds)", () => {
   const ticks = [
-    { at: 0, body: "192.0.2.1\n198.51.100.7\n203.0.113.9\n" },
+    { at: 0, body: "185.220.100.1\n185.220.101.7\n185.220.102.9\n" },
     { at: 300, error: "connection timed out after 10 s" },
     { at: 600, body: "" },
-    { at: 900, body: "192.0.2.1\n" },
-    { at: 1200, body: "192.0.2.1\n198.51.100.7\n203.0.113.9\n203.0.113.77\n" },
+    { at: 900, body: "185.220.100.1\n" },
+    { at: 1200, body: "185.220.100.1\n185.220.101.7\n185.220.102.9\n185.220.102.77\n" },
   ];
 
   it("keeps the last good list through a feed outage, an empty answer and a sharp shrink", () => {

@@ -37,6 +37,10 @@ export class AwsClients {
   get wafv2(): WAFV2Client {
     return this.client("wafv2", () => new WAFV2Client(this.config));
   }
+  /** A WAF client pinned to a region (CLOUDFRONT-scope IP sets are managed in us-east-1 only). */
+  wafv2ForRegion(region: string): WAFV2Client {
+    return this.client(`wafv2:${region}`, () => new WAFV2Client({ ...this.config, region }));
+  }
   private client<T>(name: string, make: () => T): T {
     if (!this.made.has(name)) this.made.set(name, make());
     return this.made.get(name) as T;

@@ -38,6 +38,11 @@ export const NetworkAclRules = z.object({
   /** The feed owns rule numbers firstRuleNumber … firstRuleNumber + maxEntries - 1. */
   firstRuleNumber: z.int().check(z.minimum(1), z.maximum(32766)),
   maxEntries: z.int().check(z.minimum(1), z.maximum(40)),
+  /**
+   * Inbound rules the ACL may hold in all ("Rules per network ACL", Amazon VPC quotas: 20 per
+   * direction by default, adjustable up to 40); the ACL's other rules count against it too.
+   */
+  ruleQuota: z.optional(z.int().check(z.minimum(1), z.maximum(40))),
 });
 export type NetworkAclRules = z.infer<typeof NetworkAclRules>;
 const NetworkAclRuleMap = z.record(z.string(), NetworkAclRules);
@@ -140,7 +145,7 @@ export class ResponderEnv {
       this.json(
         ENV.networkAclRules,
         NetworkAclRuleMap,
-        '{"<feed id>": {"networkAclId": "acl-...", "firstRuleNumber": 100, "maxEntries": 18}}',
+        '{"<feed id>": {"networkAclId": "acl-...", "firstRuleNumber": 1, "maxEntries": 18}}',
       ) ?? {};
     const found = rules[feedId];
     if (found === undefined) {

@@ -67,3 +67,21 @@ export class FirewallLimitError extends ResponderError {
     super("RESPONDER_FIREWALL_LIMIT", message);
   }
 }
+
+/**
+ * Thrown when the network ACL rule numbers a feed reserves hold rules the responder did not create
+ * (the default ACL's allow-all rule 100, an operator's own rule): nothing is written, since
+ * replacing or deleting them could cut the subnet off.
+ */
+export class NetworkAclRangeConflictError extends ResponderError {
+  /** The network ACL. */
+  readonly networkAclId: string;
+  /** The foreign rule numbers found in the feed's range. */
+  readonly ruleNumbers: readonly number[];
+
+  constructor(message: string, networkAclId: string, ruleNumbers: readonly number[]) {
+    super("RESPONDER_NACL_RANGE_CONFLICT", message);
+    this.networkAclId = networkAclId;
+    this.ruleNumbers = ruleNumbers;
+  }
+}

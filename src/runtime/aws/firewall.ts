@@ -6,15 +6,14 @@
  * about one write per second) or to its network ACL rules. A failed, empty, garbage, oversized or
  * sharply shrunken feed keeps the list in force and raises the `FeedListKept` metric.
  */
-import { randomUUID } from "node:crypto";
 import {
   CreateNetworkAclEntryCommand,
   DeleteNetworkAclEntryCommand,
   DescribeNetworkAclsCommand,
+  DescribeVpcsCommand,
   ReplaceNetworkAclEntryCommand,
 } from "@aws-sdk/client-ec2";
-import { GetIPSetCommand, UpdateIPSetCommand } from "@aws-sdk/client-wafv2";
-import type { FleetManifest } from "../../plan/manifest.js";
+import { GetIPSetCommand, UpdateIPSetCommand, type WAFV2Client } from "@aws-sdk/client-wafv2";
 import {
   aggregate,
   CidrSet,
@@ -27,13 +26,11 @@ import {
 } from "../feeds/index.js";
 import type { ResponderContext, ResponderOptions } from "./context.js";
 import { ENV, type WafFeedSets, type WafIpSetRef } from "./env.js";
-import { EventRejectedError, FirewallLimitError, ManifestError, ResponderError } from "./errors.js";
-import { parseFeedTick, tickTransitionId } from "./events.js";
+import { FirewallLimitError, NetworkAclRangeConflictError, ResponderError } from "./errors.js";
+import { createFeedTickHandler, type ManifestFeed } from "./feed-tick.js";
 import { retryThrottled } from "./instances.js";
 import { describeError, type MetricPoint } from "./log.js";
-import { contextOrLog, type Handler, type InvocationContext } from "./responder.js";
-
-type ManifestFeed = FleetManifest["feeds"][string];
+import type { Handler } from "./responder.js";
 
 /** What one feed tick did. */
 export interface FirewallResult {
@@ -50,7 +47,17 @@ export interface FirewallResult {
 /** WAF optimistic-lock retries before giving up on a write. */
 const WAF_LOCK_ATTEMPTS = 5;
 /** Decisions that keep the list because the feed looked unhealthy (as opposed to unchanged). */
-const GUARDED = new Set(["fetch-failed", "empty", "mostly-rejected", "over-limit", "shrunk-too-much"]);
+const GUARDED = new Set([
+  "fetch-failed",
+  "empty",
+  "mostly-rejected",
+  "unsafe-entries",
+  "over-limit",
+  "shrunk-too-much",
+  "grew-too-much",
+]);
+/** Inbound rules per network ACL unless NETWORK_ACL_RULES says the quota was raised (Amazon VPC quotas). */
+const DEFAULT_NACL_RULE_QUOTA = 20;
 
 /** The manifest's `{ type }` format as the feeds module's `{ name }` options. */
 export function feedFormatOf(feed: ManifestFeed): feedFormatOptions {
@@ -71,65 +78,24 @@ export function feedFormatOf(feed: ManifestFeed): feedFormatOptions {
  * export const handler = createFirewallResponder();
  */
 export function createFirewallResponder(options: ResponderOptions = {}): Handler<FirewallResult> {
-  let ctx: ResponderContext | undefined;
   let lastWafWrite = Number.NEGATIVE_INFINITY;
-  return async (event: unknown, invocation?: InvocationContext) => {
-    ctx ??= contextOrLog("firewall", options);
-    const c = ctx;
-    const requestId = invocation?.awsRequestId ?? randomUUID();
-    let feedId: string;
-    let feed: ManifestFeed;
-    let transitionId: string;
-    try {
-      const tick = parseFeedTick(event, c.env.fleetName);
-      feedId = tick.feedId;
-      transitionId = tickTransitionId(tick, requestId);
-      feed = await c.manifest.feed(feedId);
-      if (feed.kind !== "list") {
-        throw new EventRejectedError(
-          `Feed ${feedId} is a value feed; its schedule must invoke the value-feed responder, not the firewall. Nothing was done.`,
-        );
-      }
-    } catch (error) {
-      const reason =
-        error instanceof EventRejectedError
-          ? "invalid-event"
-          : error instanceof ManifestError
-            ? "manifest"
-            : "error";
-      c.log.decision("rejected", (error as Error).message, { reason, error: describeError(error) });
-      throw error;
-    }
-    const key = { subject: `feed:${feedId}`, kind: "firewall" };
-    const now = c.now();
-    const begun = await c.store.begin(
-      key,
-      {
-        now,
-        responseId: feed.responseId,
-        intent: "activate",
-        transitionId,
-        cooldownSeconds: 0,
-        maxActionsPerHour: 3600,
-      },
-      900,
-      `firewall:${requestId}`,
-    );
-    if (!begun.act) {
-      c.log.decision("skipped", begun.detail, { feedId, reason: begun.reason, transitionId });
-      return { feedId, outcome: "skipped", reason: begun.reason, detail: begun.detail };
-    }
-    try {
-      const result = await runFeed(c, feedId, feed, {
+  return createFeedTickHandler<FirewallResult>(options, {
+    responder: "firewall",
+    refuse: (feedId, feed) =>
+      feed.kind !== "list"
+        ? `Feed ${feedId} is a value feed; its schedule must invoke the value-feed responder, not the firewall. Nothing was done.`
+        : undefined,
+    skipped: (feedId, reason, detail) => ({ feedId, outcome: "skipped", reason, detail }),
+    run: async ({ ctx, feedId, feed, transitionId, now }) => {
+      const result = await runFeed(ctx, feedId, feed, {
         pace: async () => {
-          const wait = lastWafWrite + c.env.wafWriteIntervalMs - c.now();
-          if (wait > 0) await c.sleep(wait);
-          lastWafWrite = c.now();
+          const wait = lastWafWrite + ctx.env.wafWriteIntervalMs - ctx.now();
+          if (wait > 0) await ctx.sleep(wait);
+          lastWafWrite = ctx.now();
         },
       });
-      await c.store.finish(begun.lease, false, c.now());
       if (result.outcome === "replaced") {
-        await c.store.audit({
+        await ctx.store.audit({
           subject: `feed:${feedId}`,
           kind: "firewall",
           responseId: feed.responseId,
@@ -141,27 +107,47 @@ export function createFirewallResponder(options: ResponderOptions = {}): Handler
         });
       }
       return result;
-    } catch (error) {
-      await c.store.finish(begun.lease, false, c.now());
-      c.log.decision("failed", (error as Error).message, {
-        feedId,
-        reason: error instanceof ResponderError ? error.code : "error",
-        error: describeError(error),
-      });
-      throw error;
+    },
+  });
+}
+
+/**
+ * The account's own networks in this region: every VPC's IPv4 and IPv6 CIDR blocks. A block list
+ * never covers them, whatever the feed says (blocking the VPC's own range cuts instances off from
+ * each other, from their load balancer and from the VPC resolver).
+ */
+export async function ownNetworks(ctx: ResponderContext): Promise<CidrSet> {
+  const cidrs: string[] = [];
+  let nextToken: string | undefined;
+  // Bounded: 1,000 pages of VPCs is far beyond any account's quota.
+  for (let page = 0; page < 1000; page++) {
+    const result = await retryThrottled(ctx, () =>
+      ctx.clients.ec2.send(new DescribeVpcsCommand(nextToken === undefined ? {} : { NextToken: nextToken })),
+    );
+    for (const vpc of result?.Vpcs ?? []) {
+      for (const block of vpc.CidrBlockAssociationSet ?? [])
+        if (block.CidrBlock !== undefined) cidrs.push(block.CidrBlock);
+      if (vpc.CidrBlock !== undefined) cidrs.push(vpc.CidrBlock);
+      for (const block of vpc.Ipv6CidrBlockAssociationSet ?? [])
+        if (block.Ipv6CidrBlock !== undefined) cidrs.push(block.Ipv6CidrBlock);
     }
-  };
+    nextToken = result?.NextToken;
+    if (nextToken === undefined) break;
+  }
+  return aggregate(CidrSet.fromStrings(cidrs));
 }
 
 interface Enforcer {
-  /** The list in force, aggregated. */
+  /** The list in force, aggregated; throws, writing nothing, when the enforcer cannot safely own it. */
   read(): Promise<CidrSet>;
   /** Replaces the list in force. */
   write(list: CidrSet): Promise<void>;
-  /** The entry limit per IP version. */
-  limit: number;
-  /** The limit on both versions together, when there is one (network ACL rules). */
-  totalLimit?: number;
+  /** The entry limit per IP version (known after `read`). */
+  readonly limit: number;
+  /** The limit on both versions together, when there is one (network ACL rules; known after `read`). */
+  readonly totalLimit?: number;
+  /** What the limit is, for the over-limit message. */
+  readonly limitName: string;
 }
 
 async function runFeed(
@@ -187,8 +173,18 @@ async function runFeed(
     url: feed.url,
     format: feedFormatOf(feed),
     lastGood: current.size === 0 ? undefined : { list: current, ...(validators ? { validators } : {}) },
-    limit: { limit: enforcer.limit },
-    policy: { maxShrinkShare: (feed.maxShrinkPercent ?? 50) / 100 },
+    limit: { limit: Math.max(1, enforcer.limit) },
+    policy: {
+      maxShrinkShare: (feed.maxShrinkPercent ?? 50) / 100,
+      maxGrowShare: (feed.maxGrowPercent ?? 100) / 100,
+    },
+    safety: {
+      mode: feed.mode ?? "block",
+      ...(feed.minPrefixIpv4 !== undefined ? { minPrefixIpv4: feed.minPrefixIpv4 } : {}),
+      ...(feed.minPrefixIpv6 !== undefined ? { minPrefixIpv6: feed.minPrefixIpv6 } : {}),
+      // Only block lists are screened against the account's networks; an allow list may name them.
+      ...((feed.mode ?? "block") === "block" ? { ownNetworks: await ownNetworks(ctx) } : {}),
+    },
   });
   let decision = run.decision;
   const fields: Record<string, unknown> = {
@@ -203,6 +199,10 @@ async function runFeed(
     fields.rejected = run.parsed.rejected;
     if (run.parsed.rejected > 0) fields.rejectedSamples = run.parsed.rejectedSamples;
   }
+  if (run.screened && run.screened.refused > 0) {
+    fields.refused = run.screened.byReason;
+    fields.refusedSamples = run.screened.samples;
+  }
   if (run.error) fields.error = describeError(run.error);
   if (
     decision.action === "replace" &&
@@ -213,7 +213,7 @@ async function runFeed(
       ...decision,
       action: "keep",
       reason: "over-limit",
-      message: `The feed has ${run.lastGood!.list.size} entries after aggregation; the network ACL takes at most ${enforcer.totalLimit}. Keeping the list in force of ${current.size} entries; enforce this feed with a WAF IP set instead.`,
+      message: `The feed has ${run.lastGood!.list.size} entries after aggregation; ${enforcer.limitName} takes at most ${enforcer.totalLimit}. Keeping the list in force of ${current.size} entries; enforce this feed with a WAF IP set instead.`,
     };
     fields.reason = "over-limit";
   }
@@ -225,6 +225,15 @@ async function runFeed(
       dimensions: { Feed: feedId },
     },
   ];
+  if (run.screened && run.screened.refused > 0) {
+    // One metric per line shares the line's dimension fields, so the reasons go in a field, not a dimension.
+    metrics.push({
+      name: "FeedEntriesRefused",
+      value: run.screened.refused,
+      unit: "Count",
+      dimensions: { Feed: feedId },
+    });
+  }
   if (decision.action === "keep") {
     if (GUARDED.has(decision.reason)) {
       metrics.push({
@@ -273,7 +282,29 @@ async function runFeed(
   };
 }
 
-// --- WAF -----------------------------------------------------------------------------------------
+// --- WAF ---------------------------------------------------------------------------------------
+
+/**
+ * The WAF client for a scope. CLOUDFRONT IP sets live in us-east-1 only ("To work with CloudFront,
+ * you must also specify the Region US East (N. Virginia)... API and SDKs - For all calls, use the
+ * Region endpoint us-east-1", AWS WAFV2 API Reference, CreateIPSet `Scope`), whatever the Lambda's region.
+ */
+function wafClient(ctx: ResponderContext, scope: "REGIONAL" | "CLOUDFRONT"): WAFV2Client {
+  return scope === "CLOUDFRONT" ? ctx.clients.wafv2ForRegion("us-east-1") : ctx.clients.wafv2;
+}
+
+/**
+ * The addresses to write for one IP version. WAF refuses a /0 ("AWS WAF supports all IPv4 and IPv6
+ * CIDR ranges except for /0", AWS WAFV2 API Reference, IPSet `Addresses`), and aggregation can
+ * produce one (an allow list covering every /1): it is written as the two halves, which cover the same.
+ * @example
+ * wafAddresses(["0.0.0.0/0"]); // ["0.0.0.0/1", "128.0.0.0/1"]
+ */
+export function wafAddresses(addresses: readonly string[]): string[] {
+  return addresses.flatMap((cidr) =>
+    cidr === "0.0.0.0/0" ? ["0.0.0.0/1", "128.0.0.0/1"] : cidr === "::/0" ? ["::/1", "8000::/1"] : [cidr],
+  );
+}
 
 function wafEnforcer(ctx: ResponderContext, feedId: string, pace: () => Promise<void>): Enforcer {
   const sets: WafFeedSets | undefined = ctx.env.wafIpSets[feedId];
@@ -283,25 +314,29 @@ function wafEnforcer(ctx: ResponderContext, feedId: string, pace: () => Promise<
       `${ENV.wafIpSets} has no IP sets for feed ${feedId}; the component that deploys the feed must list them. Nothing was changed.`,
     );
   }
-  const tokens = new Map<string, string>();
+  const client = wafClient(ctx, sets.scope);
+  const known: IpSetState = new Map();
   return {
+    // Each version is checked against the set's limit; a /0 split in two still fits (it is alone).
     limit: WAF_IP_SET_LIMIT,
+    limitName: "a WAF IP set",
     async read() {
       const addresses: string[] = [];
       for (const ref of [sets.ipv4, sets.ipv6]) {
         if (ref === undefined) continue;
         const got = await retryThrottled(ctx, () =>
-          ctx.clients.wafv2.send(new GetIPSetCommand({ Name: ref.name, Id: ref.id, Scope: sets.scope })),
+          client.send(new GetIPSetCommand({ Name: ref.name, Id: ref.id, Scope: sets.scope })),
         );
-        if (got.LockToken !== undefined) tokens.set(ref.id, got.LockToken);
+        if (got.LockToken !== undefined)
+          known.set(ref.id, { lockToken: got.LockToken, description: got.IPSet?.Description });
         addresses.push(...(got.IPSet?.Addresses ?? []));
       }
       return aggregate(CidrSet.fromStrings(addresses));
     },
     async write(list) {
       const versions: [WafIpSetRef | undefined, string[], string][] = [
-        [sets.ipv4, list.ipv4Strings(), "IPv4"],
-        [sets.ipv6, list.ipv6Strings(), "IPv6"],
+        [sets.ipv4, wafAddresses(list.ipv4Strings()), "IPv4"],
+        [sets.ipv6, wafAddresses(list.ipv6Strings()), "IPv6"],
       ];
       for (const [ref, addresses, version] of versions) {
         if (ref === undefined) {
@@ -321,54 +356,84 @@ function wafEnforcer(ctx: ResponderContext, feedId: string, pace: () => Promise<
           }
           continue;
         }
-        await writeIpSet(ctx, sets.scope, ref, addresses, tokens, pace);
+        await updateIpSet(ctx, client, sets.scope, ref, addresses, known, pace);
       }
     },
   };
 }
 
-/** Replaces an IP set's addresses: at most 10,000, with the lock token, retrying lost races. */
+/** What the last GetIPSet or UpdateIPSet said about a set, by id: its lock token and the description to repeat. */
+export type IpSetState = Map<string, { lockToken: string; description: string | undefined }>;
+
+/**
+ * Replaces an IP set's addresses: at most 10,000, never a /0, with the lock token, retrying lost
+ * races, and keeping the set's description (UpdateIPSet replaces the whole set: a call without
+ * `Description` clears it, AWS WAFV2 API Reference, UpdateIPSet).
+ * @example
+ * await writeIpSet(ctx, "REGIONAL", { name: "web-drop-ipv4", id }, ["45.1.2.0/24"]);
+ */
 export async function writeIpSet(
   ctx: ResponderContext,
   scope: "REGIONAL" | "CLOUDFRONT",
   ref: WafIpSetRef,
   addresses: string[],
-  tokens: Map<string, string> = new Map(),
+  known: IpSetState = new Map(),
   pace: () => Promise<void> = async () => {},
+): Promise<void> {
+  await updateIpSet(ctx, wafClient(ctx, scope), scope, ref, addresses, known, pace);
+}
+
+async function updateIpSet(
+  ctx: ResponderContext,
+  client: WAFV2Client,
+  scope: "REGIONAL" | "CLOUDFRONT",
+  ref: WafIpSetRef,
+  addresses: string[],
+  known: IpSetState,
+  pace: () => Promise<void>,
 ): Promise<void> {
   if (addresses.length > WAF_IP_SET_LIMIT) {
     throw new FirewallLimitError(
       `Refusing to write ${addresses.length} addresses to WAF IP set ${ref.name}: a set holds at most ${WAF_IP_SET_LIMIT.toLocaleString("en-US")}.`,
     );
   }
+  const zero = addresses.find((a) => a.endsWith("/0"));
+  if (zero !== undefined) {
+    throw new FirewallLimitError(
+      `Refusing to write ${zero} to WAF IP set ${ref.name}: WAF supports every CIDR range except /0; write it as its two /1 halves.`,
+    );
+  }
   for (let attempt = 1; attempt <= WAF_LOCK_ATTEMPTS; attempt++) {
-    let token = tokens.get(ref.id);
-    if (token === undefined) {
+    let state = known.get(ref.id);
+    if (state === undefined) {
       const got = await retryThrottled(ctx, () =>
-        ctx.clients.wafv2.send(new GetIPSetCommand({ Name: ref.name, Id: ref.id, Scope: scope })),
+        client.send(new GetIPSetCommand({ Name: ref.name, Id: ref.id, Scope: scope })),
       );
-      token = got.LockToken;
+      state = { lockToken: got.LockToken ?? "", description: got.IPSet?.Description };
     }
     await pace();
+    const { lockToken, description } = state;
     try {
       const result = await retryThrottled(ctx, () =>
-        ctx.clients.wafv2.send(
+        client.send(
           new UpdateIPSetCommand({
             Name: ref.name,
             Id: ref.id,
             Scope: scope,
             Addresses: addresses,
-            LockToken: token,
+            LockToken: lockToken,
+            ...(description !== undefined ? { Description: description } : {}),
           }),
         ),
       );
-      if (result.NextLockToken !== undefined) tokens.set(ref.id, result.NextLockToken);
-      else tokens.delete(ref.id);
+      if (result.NextLockToken !== undefined)
+        known.set(ref.id, { lockToken: result.NextLockToken, description });
+      else known.delete(ref.id);
       return;
     } catch (error) {
       if ((error as { name?: string }).name !== "WAFOptimisticLockException") throw error;
       ctx.log.warn("WAF IP set changed since it was read; reading it again", { ipSet: ref.name, attempt });
-      tokens.delete(ref.id);
+      known.delete(ref.id);
     }
   }
   throw new ResponderError(
@@ -379,39 +444,104 @@ export async function writeIpSet(
 
 // --- network ACL ---------------------------------------------------------------------------------
 
+/** The rule numbers a feed's responder created in a network ACL, as recorded in the state table. */
+export interface OwnedAclRules {
+  networkAclId: string;
+  ruleNumbers: number[];
+}
+
+/** State-table sort key of {@link OwnedAclRules} under `feed#<feed id>`. */
+export const OWNED_ACL_RULES_KEY = "network-acl-rules";
+
+/**
+ * Enforces a list as inbound network ACL rules. The responder owns only the rule numbers it created
+ * (recorded in the state table before each change), so it never replaces or deletes a rule someone
+ * else wrote: a reserved range holding a rule it did not create is refused before anything is
+ * written. Rules are evaluated lowest number first, so the range must sit before the ACL's allow
+ * rules for deny rules to take effect (the default ACL allows everything at rule 100).
+ */
 function aclEnforcer(ctx: ResponderContext, feedId: string, feed: ManifestFeed): Enforcer {
   const rules = ctx.env.networkAclRules(feedId);
   const aclId = rules.networkAclId;
   const first = rules.firstRuleNumber;
-  const max = Math.min(rules.maxEntries, feed.maxEntries ?? rules.maxEntries);
+  const reserved = Math.min(rules.maxEntries, feed.maxEntries ?? rules.maxEntries);
+  const quota = rules.ruleQuota ?? DEFAULT_NACL_RULE_QUOTA;
   const action = feed.mode === "allow" ? "allow" : "deny";
-  type Rule = { number: number; cidr: string; v6: boolean };
+  const docKey = `feed#${feedId}`;
+  type Rule = { number: number; cidr: string };
   let existing: Rule[] = [];
+  let capacity = reserved;
+  const record = (ruleNumbers: number[]) =>
+    ctx.store.writeDocument(
+      docKey,
+      OWNED_ACL_RULES_KEY,
+      {
+        networkAclId: aclId,
+        ruleNumbers: [...new Set(ruleNumbers)].sort((a, b) => a - b),
+      } satisfies OwnedAclRules,
+      ctx.now(),
+    );
   return {
-    limit: max,
-    totalLimit: max,
+    get limit() {
+      return capacity;
+    },
+    get totalLimit() {
+      return capacity;
+    },
+    limitName: `network ACL ${aclId} (${quota} inbound rules per ACL, shared with its other rules)`,
     async read() {
       const result = await retryThrottled(ctx, () =>
         ctx.clients.ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] })),
       );
-      const entries = result.NetworkAcls?.[0]?.Entries ?? [];
-      existing = entries
-        .filter(
-          (e) =>
-            e.Egress === false &&
-            e.RuleNumber !== undefined &&
-            e.RuleNumber >= first &&
-            e.RuleNumber < first + max,
-        )
-        .map((e) => ({
-          number: e.RuleNumber!,
-          cidr: (e.CidrBlock ?? e.Ipv6CidrBlock)!,
-          v6: e.CidrBlock === undefined,
-        }));
+      // The default rule (*, number 32767) cannot be changed and does not count against the quota.
+      const inbound = (result.NetworkAcls?.[0]?.Entries ?? []).filter(
+        (e) => e.Egress === false && e.RuleNumber !== undefined && e.RuleNumber < 32767,
+      );
+      const stored = await ctx.store.readDocument<OwnedAclRules>(docKey, OWNED_ACL_RULES_KEY);
+      const owned = new Set(stored?.networkAclId === aclId ? stored.ruleNumbers : []);
+      const inRange = inbound.filter((e) => e.RuleNumber! >= first && e.RuleNumber! < first + reserved);
+      const foreign = inRange.filter((e) => !owned.has(e.RuleNumber!));
+      if (foreign.length > 0) {
+        const described = foreign
+          .map((e) => `${e.RuleNumber} (${e.RuleAction} ${e.CidrBlock ?? e.Ipv6CidrBlock})`)
+          .join(", ");
+        const message =
+          `Network ACL ${aclId} holds rule${foreign.length === 1 ? "" : "s"} ${described} in the rule numbers ` +
+          `${first}–${first + reserved - 1} that feed ${feedId} reserves, and this responder did not create ` +
+          `${foreign.length === 1 ? "it" : "them"}; nothing was written. Give the feed a free range ` +
+          "(firewall.networkAclFirstRule) or remove those rules.";
+        ctx.log.metric(
+          message,
+          [
+            {
+              name: "NetworkAclRangeConflict",
+              value: foreign.length,
+              unit: "Count",
+              dimensions: { Feed: feedId },
+            },
+          ],
+          { level: "error", feedId, networkAclId: aclId, ruleNumbers: foreign.map((e) => e.RuleNumber) },
+        );
+        throw new NetworkAclRangeConflictError(
+          message,
+          aclId,
+          foreign.map((e) => e.RuleNumber!),
+        );
+      }
+      existing = inRange.map((e) => ({ number: e.RuleNumber!, cidr: (e.CidrBlock ?? e.Ipv6CidrBlock)! }));
+      // Every inbound rule that is not this feed's counts against the ACL's quota.
+      capacity = Math.max(0, Math.min(reserved, quota - (inbound.length - existing.length)));
       return aggregate(CidrSet.fromStrings(existing.map((r) => r.cidr)));
     },
     async write(list) {
       const wanted = list.toStrings();
+      if (wanted.length > capacity)
+        throw new FirewallLimitError(
+          `Refusing to write ${wanted.length} rules to network ACL ${aclId}: feed ${feedId} may use ${capacity} (quota ${quota} inbound rules per ACL).`,
+        );
+      const target = wanted.map((_, i) => first + i);
+      // Record first: a crash halfway leaves rules this responder knows it owns, never orphans it would refuse.
+      await record([...existing.map((r) => r.number), ...target]);
       const byNumber = new Map(existing.map((r) => [r.number, r]));
       for (let i = 0; i < wanted.length; i++) {
         const cidr = wanted[i]!;
@@ -447,6 +577,7 @@ function aclEnforcer(ctx: ResponderContext, feedId: string, feed: ManifestFeed):
           );
         }
       }
+      await record(target);
     },
   };
 }

@@ -6,23 +6,19 @@
  * so their locks, cooldowns and bounds apply. Unreadable or missing data never fires an action: it
  * is logged and counted (`ValueFeedUnreadable`).
  */
-import { randomUUID } from "node:crypto";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
-import type { FleetManifest } from "../../plan/manifest.js";
 import { responderOf } from "../../plan/responders.js";
 import { PERSONA_TAGS } from "../../plan/tags.js";
 import { compileJsonPath, FeedError, FeedFetcher } from "../feeds/index.js";
 import type { ResponderContext, ResponderOptions } from "./context.js";
 import { type DispatchKind, ENV } from "./env.js";
-import { ActionFailedError, EventRejectedError, ManifestError, ResponderError } from "./errors.js";
+import { ActionFailedError } from "./errors.js";
 import type { DispatchEvent } from "./events.js";
-import { parseFeedTick, tickTransitionId } from "./events.js";
+import { createFeedTickHandler, type ManifestFeed } from "./feed-tick.js";
 import { retryThrottled } from "./instances.js";
-import { describeError } from "./log.js";
-import { contextOrLog, type Handler, type InvocationContext } from "./responder.js";
+import type { Handler } from "./responder.js";
 
-type ManifestFeed = FleetManifest["feeds"][string];
 type Condition = NonNullable<ManifestFeed["condition"]>;
 
 /** What the value feed remembers between ticks. */
@@ -110,66 +106,16 @@ export function holds(value: number, condition: Condition): boolean {
  * export const handler = createValueFeedResponder();
  */
 export function createValueFeedResponder(options: ResponderOptions = {}): Handler<ValueFeedResult> {
-  let ctx: ResponderContext | undefined;
-  return async (event: unknown, invocation?: InvocationContext) => {
-    ctx ??= contextOrLog("value-feed", options);
-    const c = ctx;
-    const requestId = invocation?.awsRequestId ?? randomUUID();
-    let feedId: string;
-    let feed: ManifestFeed;
-    let tickId: string;
-    try {
-      const tick = parseFeedTick(event, c.env.fleetName);
-      feedId = tick.feedId;
-      tickId = tickTransitionId(tick, requestId);
-      feed = await c.manifest.feed(feedId);
-      if (feed.kind !== "value" || feed.condition === undefined) {
-        throw new EventRejectedError(
-          `Feed ${feedId} is not a value feed with a condition; its schedule must invoke the firewall responder. Nothing was done.`,
-        );
-      }
-    } catch (error) {
-      const reason =
-        error instanceof EventRejectedError
-          ? "invalid-event"
-          : error instanceof ManifestError
-            ? "manifest"
-            : "error";
-      c.log.decision("rejected", (error as Error).message, { reason, error: describeError(error) });
-      throw error;
-    }
-    const now = c.now();
-    const begun = await c.store.begin(
-      { subject: `feed:${feedId}`, kind: "value-feed" },
-      {
-        now,
-        responseId: feed.responseId,
-        intent: "activate",
-        transitionId: tickId,
-        cooldownSeconds: 0,
-        maxActionsPerHour: 3600,
-      },
-      900,
-      `value-feed:${requestId}`,
-    );
-    if (!begun.act) {
-      c.log.decision("skipped", begun.detail, { feedId, reason: begun.reason });
-      return { feedId, outcome: "skipped", detail: begun.detail };
-    }
-    try {
-      const result = await tick(c, feedId, feed, feed.condition, tickId, now);
-      await c.store.finish(begun.lease, false, c.now());
-      return result;
-    } catch (error) {
-      await c.store.finish(begun.lease, false, c.now());
-      c.log.decision("failed", (error as Error).message, {
-        feedId,
-        reason: error instanceof ResponderError ? error.code : "error",
-        error: describeError(error),
-      });
-      throw error;
-    }
-  };
+  return createFeedTickHandler<ValueFeedResult>(options, {
+    responder: "value-feed",
+    refuse: (feedId, feed) =>
+      feed.kind !== "value" || feed.condition === undefined
+        ? `Feed ${feedId} is not a value feed with a condition; its schedule must invoke the firewall responder. Nothing was done.`
+        : undefined,
+    skipped: (feedId, _reason, detail) => ({ feedId, outcome: "skipped", detail }),
+    run: ({ ctx, feedId, feed, transitionId, now }) =>
+      tick(ctx, feedId, feed, feed.condition!, transitionId, now),
+  });
 }
 
 async function tick(

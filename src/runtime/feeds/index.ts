@@ -10,3 +10,4 @@ export * from "./fetch.js";
 export * from "./formats/index.js";
 export * from "./policy.js";
 export * from "./refresh.js";
+export * from "./safety.js";

@@ -3,10 +3,12 @@
  * like a healthy feed; a failed, empty, mostly-garbage, oversized or sharply shrunken result keeps
  * the previous good list, so a feed outage (or a tampered feed) never unblocks everyone.
  */
-import type { CidrSet } from "./cidr-set.js";
+import { type CidrSet, type CoverageChange, coverageChange } from "./cidr-set.js";
 
-/** Default largest share of entries a new list may lose against the last good one. */
+/** Default largest share of the covered addresses a new list may drop against the last good one. */
 export const DEFAULT_MAX_SHRINK_SHARE = 0.5;
+/** Default largest growth in covered addresses, as a share of what the last good list covers (1 = may double). */
+export const DEFAULT_MAX_GROW_SHARE = 1;
 /** Default largest share of rejected lines in a feed that is still trusted. */
 export const DEFAULT_MAX_REJECTED_SHARE = 0.5;
 
@@ -27,10 +29,12 @@ export type FeedOutcome =
       readonly kind: "parsed";
       /** The final list (aggregated, and widened if that was enabled). */
       readonly list: CidrSet;
-      /** Entries the format accepted. */
+      /** Entries the format accepted and the safety screen let through. */
       readonly accepted: number;
       /** Lines or values the format rejected. */
       readonly rejected: number;
+      /** Accepted entries the safety screen refused (too wide, special-purpose, own network); counted as rejected. */
+      readonly refused?: number;
       /** Sentences from limit fitting when a version is over the limit; empty or absent when it fits. */
       readonly overLimit?: readonly string[];
     };
@@ -38,10 +42,18 @@ export type FeedOutcome =
 /** Tunables of {@link decideLastGood}. */
 export interface LastGoodPolicy {
   /**
-   * Largest share (0–1) of entries a new list may lose against the last good list before it is refused.
+   * Largest share (0–1) of the addresses the last good list covers that a new list may stop covering.
+   * Measured per IP version in addresses, not entries, so swapping entries for others counts as a loss.
    * @default 0.5
    */
   readonly maxShrinkShare?: number;
+  /**
+   * Largest number of newly covered addresses, as a share of what the last good list covers, per IP
+   * version (1 = the coverage may at most double in one update). A version the last list did not
+   * cover at all is not limited by this rule (the minimum prefix still applies).
+   * @default 1
+   */
+  readonly maxGrowShare?: number;
   /**
    * Largest share (0–1) of rejected lines or values in a feed that is still accepted.
    * @default 0.5
@@ -58,8 +70,10 @@ export type FeedDecisionReason =
   | "fetch-failed"
   | "empty"
   | "mostly-rejected"
+  | "unsafe-entries"
   | "over-limit"
-  | "shrunk-too-much";
+  | "shrunk-too-much"
+  | "grew-too-much";
 
 /** The policy's verdict. */
 export interface FeedDecision {
@@ -89,6 +103,9 @@ export function decideLastGood(
 ): FeedDecision {
   const maxShrink = checkShare("maxShrinkShare", policy.maxShrinkShare ?? DEFAULT_MAX_SHRINK_SHARE);
   const maxRejected = checkShare("maxRejectedShare", policy.maxRejectedShare ?? DEFAULT_MAX_REJECTED_SHARE);
+  const maxGrow = policy.maxGrowShare ?? DEFAULT_MAX_GROW_SHARE;
+  if (!(maxGrow >= 0 && Number.isFinite(maxGrow)))
+    throw new RangeError(`maxGrowShare must be a finite number from 0, got ${maxGrow}`);
   const previousEntries = previous?.size ?? 0;
   const kept =
     previousEntries === 0
@@ -113,16 +130,27 @@ export function decideLastGood(
   }
   const newEntries = outcome.list.size;
   const base = { previousEntries, newEntries };
-  const lines = outcome.accepted + outcome.rejected;
+  const refused = outcome.refused ?? 0;
+  const lines = outcome.accepted + outcome.rejected + refused;
   if (lines === 0) {
     return { action: "keep", reason: "empty", message: `The feed is empty; ${kept}.`, ...base };
   }
-  if (outcome.rejected / lines > maxRejected) {
+  if (refused / lines > maxRejected) {
+    return {
+      action: "keep",
+      reason: "unsafe-entries",
+      message:
+        `${refused} of ${lines} feed entries were refused as unsafe for a firewall (wider than the minimum prefix, ` +
+        `special-purpose or the account's own network; more than ${percent(maxRejected)}); ${kept}.`,
+      ...base,
+    };
+  }
+  if ((outcome.rejected + refused) / lines > maxRejected) {
     return {
       action: "keep",
       reason: "mostly-rejected",
       message:
-        `${outcome.rejected} of ${lines} feed lines were rejected (more than ${percent(maxRejected)}); ` +
+        `${outcome.rejected + refused} of ${lines} feed lines were rejected (more than ${percent(maxRejected)}); ` +
         `the feed looks broken or is not in the configured format; ${kept}.`,
       ...base,
     };
@@ -154,14 +182,27 @@ export function decideLastGood(
       ...base,
     };
   }
-  const lost = (previousEntries - newEntries) / previousEntries;
-  if (lost > maxShrink) {
+  const change = coverageChange(previous, outcome.list);
+  const { lost, gained } = worstChange(change);
+  if (lost.share > maxShrink) {
     return {
       action: "keep",
       reason: "shrunk-too-much",
       message:
-        `The feed shrank from ${previousEntries} to ${newEntries} entries (${percent(lost)} fewer, more than ` +
-        `the allowed ${percent(maxShrink)}); ${kept}. Raise maxShrinkShare if the shrink is expected.`,
+        `The new list stops covering ${percent(lost.share)} of the ${lost.version} addresses the last good list covers ` +
+        `(more than the allowed ${percent(maxShrink)}; ${previousEntries} entries before, ${newEntries} now); ${kept}. ` +
+        "Raise the feed's MaxShrink if the change is expected.",
+      ...base,
+    };
+  }
+  if (gained.share > maxGrow) {
+    return {
+      action: "keep",
+      reason: "grew-too-much",
+      message:
+        `The new list covers ${percent(gained.share)} more ${gained.version} addresses than the last good list ` +
+        `(more than the allowed ${percent(maxGrow)}; ${previousEntries} entries before, ${newEntries} now); ${kept}. ` +
+        "Raise maxGrowPercent if the growth is expected.",
       ...base,
     };
   }
@@ -171,6 +212,30 @@ export function decideLastGood(
     message: `Replacing the list of ${previousEntries} entries with ${newEntries} entries.`,
     ...base,
   };
+}
+
+/** The largest share of coverage lost and gained, each with the IP version it happened in. */
+function worstChange(change: CoverageChange): {
+  lost: { share: number; version: string };
+  gained: { share: number; version: string };
+} {
+  const v4 = shares4(change.ipv4);
+  const v6 = shares6(change.ipv6);
+  return {
+    lost: v6.lost > v4.lost ? { share: v6.lost, version: "IPv6" } : { share: v4.lost, version: "IPv4" },
+    gained:
+      v6.gained > v4.gained ? { share: v6.gained, version: "IPv6" } : { share: v4.gained, version: "IPv4" },
+  };
+}
+
+function shares4(c: CoverageChange["ipv4"]): { lost: number; gained: number } {
+  return c.before === 0 ? { lost: 0, gained: 0 } : { lost: c.removed / c.before, gained: c.added / c.before };
+}
+
+function shares6(c: CoverageChange["ipv6"]): { lost: number; gained: number } {
+  // Ratios of 128-bit counts: exact in integers to six decimal places, which is all a percentage needs.
+  const share = (n: bigint) => Number((n * 1_000_000n) / c.before) / 1_000_000;
+  return c.before === 0n ? { lost: 0, gained: 0 } : { lost: share(c.removed), gained: share(c.added) };
 }
 
 function checkShare(name: string, value: number): number {

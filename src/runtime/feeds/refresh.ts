@@ -1,6 +1,6 @@
 /**
- * One feed run, end to end: fetch (conditionally), decode, parse, aggregate, fit under the limit,
- * and apply the last-good-list rule. The result says which list is in force after the run, so a
+ * One feed run, end to end: fetch (conditionally), decode, parse, screen out unsafe entries,
+ * aggregate, fit under the limit, and apply the last-good-list rule. The result says which list is in force after the run, so a
  * handler writes `lastGood.list` when `decision.action === "replace"` and nothing otherwise.
  */
 import { type CidrSet, type FitOptions, type FitResult, fitToLimit } from "./cidr-set.js";
@@ -13,6 +13,7 @@ import {
   parseFeed,
 } from "./formats/index.js";
 import { decideLastGood, type FeedDecision, type LastGoodPolicy } from "./policy.js";
+import { type ListSafety, type ScreenedList, screenList } from "./safety.js";
 
 /** The list in force and the validators that came with it. */
 export interface LastGoodList {
@@ -46,6 +47,11 @@ export interface RefreshFeedOptions {
    */
   readonly policy?: LastGoodPolicy;
   /**
+   * What the list may hold: minimum prefixes, and for block lists no special-purpose or own ranges.
+   * @default { mode: "block" } with the default minimum prefixes
+   */
+  readonly safety?: ListSafety;
+  /**
    * Rejected lines kept for logs.
    * @default 5
    */
@@ -60,10 +66,73 @@ export interface FeedRefresh {
   readonly lastGood: LastGoodList | undefined;
   /** The parsed feed, when a body was fetched and parsed. */
   readonly parsed?: ParsedFeed;
+  /** The safety screen, when a body was parsed. */
+  readonly screened?: ScreenedList;
   /** The limit check, when a body was parsed. */
   readonly fit?: FitResult;
   /** The fetch or parse error, when the run failed. */
   readonly error?: FeedError;
+}
+
+/** What a feed tick brought: a body to judge, or the error that stopped the fetch. */
+export type FeedInput = { readonly text: string } | { readonly error: unknown };
+
+/** The judgement of one feed body (or failure) against the last good list. */
+export interface FeedJudgement {
+  /** Keep or replace, and why. */
+  readonly decision: FeedDecision;
+  /** The new list (screened, aggregated, fitted), when a body was parsed. */
+  readonly list?: CidrSet;
+  /** The parsed feed, when a body was parsed. */
+  readonly parsed?: ParsedFeed;
+  /** The safety screen, when a body was parsed. */
+  readonly screened?: ScreenedList;
+  /** The limit check, when a body was parsed. */
+  readonly fit?: FitResult;
+  /** The parse error, when the body was not the configured format at all. */
+  readonly error?: FeedError;
+}
+
+/**
+ * Parses, screens, fits and judges one feed body against the last good list: the one rejection
+ * routine the responders and the simulator share. A body that is not the format at all is a
+ * `fetch-failed` keep carrying the error; invalid settings throw.
+ * @example
+ * const judged = judgeFeed(previous, { text: body }, { format: "plain" });
+ * if (judged.decision.action === "replace") apply(judged.list!);
+ */
+export function judgeFeed(
+  previous: CidrSet | undefined,
+  input: FeedInput,
+  options: Pick<RefreshFeedOptions, "format" | "limit" | "policy" | "safety" | "maxRejectedSamples">,
+): FeedJudgement {
+  const policy = options.policy ?? {};
+  if ("error" in input)
+    return { decision: decideLastGood(previous, { kind: "failed", error: input.error }, policy) };
+  let parsed: ParsedFeed;
+  try {
+    parsed = parseFeed(input.text, normaliseFormatSetting(options.format), {
+      maxRejectedSamples: options.maxRejectedSamples ?? 5,
+    });
+  } catch (error) {
+    if (!(error instanceof FeedError)) throw error;
+    return { decision: decideLastGood(previous, { kind: "failed", error }, policy), error };
+  }
+  const screened = screenList(parsed.set, options.safety ?? { mode: "block" });
+  const fit = fitToLimit(screened.set, options.limit ?? {});
+  const decision = decideLastGood(
+    previous,
+    {
+      kind: "parsed",
+      list: fit.set,
+      accepted: Math.max(0, parsed.accepted - screened.refused),
+      rejected: parsed.rejected,
+      refused: screened.refused,
+      overLimit: fit.ok ? [] : fit.messages,
+    },
+    policy,
+  );
+  return { decision, list: fit.set, parsed, screened, fit };
 }
 
 /**
@@ -76,47 +145,32 @@ export interface FeedRefresh {
 export async function refreshFeed(options: RefreshFeedOptions): Promise<FeedRefresh> {
   const format = normaliseFormatSetting(options.format);
   const previous = options.lastGood;
-  const policy = options.policy ?? {};
-  let parsed: ParsedFeed;
-  let validators: FeedValidators;
+  let input: FeedInput;
+  let validators: FeedValidators = {};
   try {
     const result = await options.fetcher.fetch(options.url, previous?.validators ?? {});
     if (result.status === "unchanged") {
-      const decision = decideLastGood(previous?.list, { kind: "not-modified" }, policy);
+      const decision = decideLastGood(previous?.list, { kind: "not-modified" }, options.policy ?? {});
       const lastGood =
         previous === undefined ? undefined : { list: previous.list, validators: result.validators };
       return { decision, lastGood };
     }
     validators = result.validators;
-    parsed = parseFeed(decodeFeedBody(result.body), format, {
-      maxRejectedSamples: options.maxRejectedSamples ?? 5,
-    });
+    input = { text: decodeFeedBody(result.body) };
   } catch (error) {
     if (!(error instanceof FeedError)) throw error;
-    return {
-      decision: decideLastGood(previous?.list, { kind: "failed", error }, policy),
-      lastGood: previous,
-      error,
-    };
+    input = { error };
   }
-  const fit = fitToLimit(parsed.set, options.limit ?? {});
-  const decision = decideLastGood(
-    previous?.list,
-    {
-      kind: "parsed",
-      list: fit.set,
-      accepted: parsed.accepted,
-      rejected: parsed.rejected,
-      overLimit: fit.ok ? [] : fit.messages,
-    },
-    policy,
-  );
+  const judged = judgeFeed(previous?.list, input, { ...options, format });
+  const { decision } = judged;
+  if ("error" in input) return { decision, lastGood: previous, error: input.error as FeedError };
+  if (judged.error) return { decision, lastGood: previous, error: judged.error };
   // An identical list keeps the old entries but takes the new validators, so the next run can get a 304.
   const lastGood =
     decision.action === "replace"
-      ? { list: fit.set, validators }
+      ? { list: judged.list!, validators }
       : decision.reason === "identical" && previous !== undefined
         ? { list: previous.list, validators }
         : previous;
-  return { decision, lastGood, parsed, fit };
+  return { decision, lastGood, parsed: judged.parsed!, screened: judged.screened!, fit: judged.fit! };
 }

@@ -4,6 +4,7 @@
  * sets is asserted after every run. A hostile feed must never change it.
  */
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { CreateIPSetCommand, GetIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +15,7 @@ import { type FeedServer, startFeedServer } from "../feeds/feed-server.js";
 
 const TABLE = "web-state";
 const PARAMETER = "/personas/web/manifest";
-const PLAIN_V4 = Array.from({ length: 40 }, (_, i) => `198.51.100.${i * 2}/32`).sort();
+const PLAIN_V4 = Array.from({ length: 40 }, (_, i) => `185.220.101.${i * 2}/32`).sort();
 
 describe.skipIf(noMoto)("firewall responder with feeds", () => {
   const config = motoClientConfig();
@@ -28,6 +29,7 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
       path: string,
       format: Record<string, unknown> = { type: "plain" },
       limits = { timeoutSeconds: 5, maxBytes: 1024 * 1024 },
+      maxShrinkPercent = 50,
     ) => ({
       kind: "list" as const,
       persona: "WebBase",
@@ -37,7 +39,7 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
       responseId: "block",
       format: format as never,
       mode: "block" as const,
-      maxShrinkPercent: 50,
+      maxShrinkPercent,
       enforcement: "waf-ip-set" as const,
     });
     return {
@@ -46,7 +48,8 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
       personas: {},
       feeds: {
         drop: feed("/drop.txt", { type: "spamhaus-drop" }),
-        plain: feed("/plain.txt"),
+        // Replacing another feed's list in the shared sets drops all of its addresses: allowed here.
+        plain: feed("/plain.txt", { type: "plain" }, undefined, 100),
         empty: feed("/empty.txt"),
         garbage: feed("/garbage.txt"),
         truncated: feed("/truncated.txt"),
@@ -56,7 +59,9 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
         http: feed(`${server.httpOrigin}/plain.txt`),
         shrunk: feed("/shrunk.txt"),
         csv: feed("/feodo.csv", { type: "csv", column: "dst_ip" }),
-        json: feed("/data.json", { type: "json", path: "$.data[*].ip" }),
+        json: feed("/data.json", { type: "json", path: "$.data[*].ip" }, undefined, 100),
+        everything: feed("/everything.txt"),
+        "own-vpc": feed("/own-vpc.txt"),
       },
     };
   }
@@ -88,6 +93,8 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
       ["shared-v6", "IPV6"],
       ["csv-v4", "IPV4"],
       ["csv-v6", "IPV6"],
+      ["hostile-v4", "IPV4"],
+      ["hostile-v6", "IPV6"],
     ] as const) {
       const created = await waf.send(
         new CreateIPSetCommand({ Name: name, Scope: "REGIONAL", IPAddressVersion: version, Addresses: [] }),
@@ -97,11 +104,13 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
   });
   afterAll(async () => server?.close());
 
-  function handler(allowances = true) {
+  function handler(allowances = true, logSink: (line: string) => void = () => {}) {
     const shared = { scope: "REGIONAL", ipv4: sets["shared-v4"], ipv6: sets["shared-v6"] };
     const wafIpSets = Object.fromEntries(Object.keys(manifest().feeds).map((id) => [id, shared]));
     wafIpSets.csv = { scope: "REGIONAL", ipv4: sets["csv-v4"], ipv6: sets["csv-v6"] };
     wafIpSets.json = wafIpSets.csv;
+    wafIpSets.everything = { scope: "REGIONAL", ipv4: sets["hostile-v4"], ipv6: sets["hostile-v6"] };
+    wafIpSets["own-vpc"] = wafIpSets.everything;
     return createFirewallResponder({
       env: {
         MANIFEST_PARAMETER: PARAMETER,
@@ -111,7 +120,7 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
         WAF_WRITE_INTERVAL_MS: "0",
       },
       clientConfig: config,
-      logSink: () => {},
+      logSink,
       fetcher: allowances
         ? {
             unsafeTestAllowances: {
@@ -158,7 +167,7 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
       reason: "updated",
       entries: { ipv4: 40, ipv6: 1 },
     });
-    const good = { ipv4: PLAIN_V4, ipv6: ["2001:db8:bad::/48"] };
+    const good = { ipv4: PLAIN_V4, ipv6: ["2a0b:f4c0:bad::/48"] };
     expect(await blocklist()).toEqual(good);
 
     const hostile: [string, string][] = [
@@ -196,8 +205,56 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
     });
     expect(await run(h, "json")).toMatchObject({ outcome: "replaced", reason: "updated" });
     expect(await blocklist("csv-v4", "csv-v6")).toEqual({
-      ipv4: ["192.0.2.44/32"],
-      ipv6: ["2001:db8::dead:beef/128"],
+      ipv4: ["185.220.100.44/32"],
+      ipv6: ["2a0b:f4c0::dead:beef/128"],
+    });
+  });
+
+  it("never blocks the account's own VPC, and keeps the last good list against a feed of 0.0.0.0/0 and ::/0", async () => {
+    // Prepare: a VPC with a public range (BYOIP-style); the feed lists part of it next to two real entries.
+    await new EC2Client(config).send(new CreateVpcCommand({ CidrBlock: "45.60.0.0/16" }));
+    const lines: Record<string, unknown>[] = [];
+    const h = handler(true, (line) => lines.push(JSON.parse(line)));
+
+    // Act: the first list, with the own-VPC entry refused
+    const first = await run(h, "own-vpc");
+
+    // Assess
+    expect(first).toMatchObject({ outcome: "replaced", reason: "first-list", entries: { ipv4: 2, ipv6: 0 } });
+    const applied = { ipv4: ["185.220.101.11/32", "185.220.101.9/32"], ipv6: [] };
+    expect(await blocklist("hostile-v4", "hostile-v6")).toEqual(applied);
+    expect(lines.find((l) => l.FeedEntriesRefused !== undefined)).toMatchObject({
+      FeedEntriesRefused: 1,
+      refused: { "too-wide": 0, "special-purpose": 0, "own-network": 1 },
+      refusedSamples: [
+        {
+          cidr: "45.60.1.0/24",
+          reason: "own-network",
+          detail: "overlaps the account's own network (a VPC CIDR block)",
+        },
+      ],
+    });
+
+    // Act: the whole internet (WAF would refuse a /0 anyway; a block of /1s would block everyone)
+    lines.length = 0;
+    const everything = await run(h, "everything");
+
+    // Assess: nothing changed, and the kept list raised FeedListKept with the reason
+    expect(everything).toMatchObject({
+      outcome: "kept",
+      reason: "unsafe-entries",
+      entries: { ipv4: 2, ipv6: 0 },
+    });
+    expect(await blocklist("hostile-v4", "hostile-v6")).toEqual(applied);
+    const kept = lines.find((l) => l.FeedListKept !== undefined);
+    expect(kept).toMatchObject({
+      level: "warn",
+      FeedListKept: 1,
+      Reason: "unsafe-entries",
+      FeedEntriesRefused: 2,
+      refused: { "too-wide": 2, "special-purpose": 0, "own-network": 0 },
+      message:
+        "2 of 2 feed entries were refused as unsafe for a firewall (wider than the minimum prefix, special-purpose or the account's own network; more than 50%); keeping the last good list of 2 entries.",
     });
   });
 

@@ -239,8 +239,10 @@ describe.skipIf(noMoto)("responders against moto", () => {
           LockToken: first.LockToken!,
         }),
       );
-      const tokens = new Map([[ref.id, first.LockToken!]]);
-      await writeIpSet(createContext("firewall", options()), "REGIONAL", ref, ["203.0.113.0/24"], tokens);
+      const known = new Map([
+        [ref.id, { lockToken: first.LockToken!, description: first.IPSet?.Description }],
+      ]);
+      await writeIpSet(createContext("firewall", options()), "REGIONAL", ref, ["203.0.113.0/24"], known);
       expect(await read(ref)).toEqual(["203.0.113.0/24"]);
     });
   });

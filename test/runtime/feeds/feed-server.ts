@@ -16,13 +16,14 @@ import { have } from "../../support/prerequisites.js";
 export const FEEDS: Readonly<Record<string, string>> = {
   "/plain.txt": [
     "# example blocklist",
-    ...Array.from({ length: 40 }, (_, i) => `198.51.100.${i * 2}`),
-    "2001:db8:bad::/48",
+    ...Array.from({ length: 40 }, (_, i) => `185.220.101.${i * 2}`),
+    "2a0b:f4c0:bad::/48",
     "",
   ].join("\n"),
   "/shrunk.txt": [
-    "# the same list, cut to a quarter",
-    ...Array.from({ length: 10 }, (_, i) => `198.51.100.${i * 2}`),
+    "# the same list, its IPv4 part cut to a quarter",
+    ...Array.from({ length: 10 }, (_, i) => `185.220.101.${i * 2}`),
+    "2a0b:f4c0:bad::/48",
   ].join("\n"),
   "/drop.txt": [
     "; Spamhaus DROP List 2025/01/09 - (c) 2025 The Spamhaus Project SLU",
@@ -38,10 +39,13 @@ export const FEEDS: Readonly<Record<string, string>> = {
     '"2024-02-11 09:12:00","185.117.90.142","8080"',
     "",
   ].join("\n"),
-  "/data.json": JSON.stringify({ data: [{ ip: "192.0.2.44" }, { ip: "2001:db8::dead:beef" }] }),
+  "/data.json": JSON.stringify({ data: [{ ip: "185.220.100.44" }, { ip: "2a0b:f4c0::dead:beef" }] }),
   "/garbage.txt":
     "<html><head><title>502 Bad Gateway</title></head>\n<body>\n<h1>502 Bad Gateway</h1>\n</body></html>\n",
   "/empty.txt": "",
+  // Hostile lists: the whole internet, and the account's own VPC range next to one real entry.
+  "/everything.txt": "0.0.0.0/0\n::/0\n",
+  "/own-vpc.txt": "45.60.1.0/24\n185.220.101.9\n185.220.101.11\n",
 };
 
 export const ETAG = '"feed-v1"';
@@ -120,14 +124,14 @@ function handler(hits: string[]): http.RequestListener {
       case "/truncated.txt": {
         // Promise 100 kB, send 5 kB, then drop the connection.
         res.writeHead(200, { "Content-Length": "100000" });
-        res.write("198.51.100.1\n".repeat(400));
+        res.write("185.220.101.1\n".repeat(400));
         setTimeout(() => res.socket?.destroy(), 20);
         return;
       }
       case "/huge.txt": {
         // 50 MB of valid lines without a Content-Length, honouring back-pressure.
         res.writeHead(200, { "Content-Type": "text/plain" });
-        const chunk = Buffer.from("198.51.100.1\n".repeat(80_000));
+        const chunk = Buffer.from("185.220.101.1\n".repeat(80_000));
         let sent = 0;
         const pump = () => {
           while (sent < HUGE_BYTES && !res.destroyed) {
@@ -144,7 +148,7 @@ function handler(hits: string[]): http.RequestListener {
       }
       case "/huge-declared.txt": {
         res.writeHead(200, { "Content-Length": String(HUGE_BYTES) });
-        res.write("198.51.100.1\n");
+        res.write("185.220.101.1\n");
         setTimeout(() => res.destroy(), 200);
         return;
       }
@@ -158,7 +162,7 @@ function handler(hits: string[]): http.RequestListener {
             if (!res.destroyed) res.end();
             return;
           }
-          res.write(`198.51.100.${lines++}\n`);
+          res.write(`185.220.101.${lines++}\n`);
         }, 100);
         res.on("close", () => clearInterval(timer));
         return;

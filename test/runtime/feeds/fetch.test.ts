@@ -226,13 +226,13 @@ describe("refreshFeed", () => {
       newEntries: 41,
     });
     expect(first.lastGood?.validators).toEqual({ etag: ETAG, lastModified: LAST_MODIFIED });
-    expect(first.lastGood?.list.ipv6Strings()).toEqual(["2001:db8:bad::/48"]);
+    expect(first.lastGood?.list.ipv6Strings()).toEqual(["2a0b:f4c0:bad::/48"]);
   });
 
   it.each([
     ["/drop.txt", "spamhaus-drop", ["1.10.16.0/20", "1.19.0.0/16", "2a06:e480::/29"]],
     ["/feodo.csv", { name: "csv", column: "dst_ip" }, ["67.213.75.205/32", "185.117.90.142/32"]],
-    ["/data.json", { name: "json", path: "$.data[*].ip" }, ["192.0.2.44/32", "2001:db8::dead:beef/128"]],
+    ["/data.json", { name: "json", path: "$.data[*].ip" }, ["185.220.100.44/32", "2a0b:f4c0::dead:beef/128"]],
   ] as const)("reads %s as %j", async (path, format, expected) => {
     const run = await refreshFeed({ fetcher: testFetcher(), url: `${origin}${path}`, format });
     expect(run.decision.reason).toBe("first-list");
@@ -317,7 +317,7 @@ describe("refreshFeed", () => {
       lastGood: { list: previous.list },
     });
     expect(run.decision.message).toBe(
-      "The feed shrank from 41 to 10 entries (75.6% fewer, more than the allowed 50%); keeping the last good list of 41 entries. Raise maxShrinkShare if the shrink is expected.",
+      "The new list stops covering 75% of the IPv4 addresses the last good list covers (more than the allowed 50%; 41 entries before, 11 now); keeping the last good list of 41 entries. Raise the feed's MaxShrink if the change is expected.",
     );
   });
 

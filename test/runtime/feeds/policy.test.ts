@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { CidrSet, decideLastGood, FeedTimeoutError } from "../../../src/runtime/feeds/index.js";
 
-const list = (n: number) => CidrSet.fromStrings(Array.from({ length: n }, (_, i) => `192.0.2.${i}/32`));
+const list = (n: number) => CidrSet.fromStrings(Array.from({ length: n }, (_, i) => `185.220.101.${i}/32`));
+/** `n` single addresses from the /24 after the one {@link list} uses: same size, no address in common. */
+const other = (n: number) => CidrSet.fromStrings(Array.from({ length: n }, (_, i) => `185.220.102.${i}/32`));
 const parsed = (set: CidrSet, rejected = 0) => ({
   kind: "parsed" as const,
   list: set,
@@ -42,6 +44,35 @@ describe("decideLastGood", () => {
     );
   });
 
+  it("accepts a feed with exactly the allowed share of rejected lines, and keeps one with a line more", () => {
+    // Boundary of the rule: the share must be MORE than maxRejectedShare to refuse (5 of 10 is not).
+    expect(decideLastGood(list(10), parsed(list(5), 5))).toMatchObject({
+      action: "replace",
+      reason: "updated",
+    });
+    expect(decideLastGood(list(10), parsed(list(5), 6)).reason).toBe("mostly-rejected");
+    expect(decideLastGood(list(10), parsed(list(8), 2), { maxRejectedShare: 0.2 }).reason).toBe("updated");
+    expect(decideLastGood(list(10), parsed(list(8), 3), { maxRejectedShare: 0.2 }).reason).toBe(
+      "mostly-rejected",
+    );
+  });
+
+  it("keeps the list when the safety screen refused more than the allowed share, naming the reason", () => {
+    const refused = (set: CidrSet, n: number) => ({ ...parsed(set), accepted: set.size, refused: n });
+    expect(decideLastGood(list(10), refused(CidrSet.empty(), 1))).toEqual({
+      action: "keep",
+      reason: "unsafe-entries",
+      message:
+        "1 of 1 feed entries were refused as unsafe for a firewall (wider than the minimum prefix, special-purpose " +
+        "or the account's own network; more than 50%); keeping the last good list of 10 entries.",
+      previousEntries: 10,
+      newEntries: 0,
+    });
+    expect(decideLastGood(list(10), refused(list(5), 5)).reason).toBe("updated");
+    // Refused and rejected add up against the same share.
+    expect(decideLastGood(list(10), { ...refused(list(5), 3), rejected: 3 }).reason).toBe("mostly-rejected");
+  });
+
   it("replaces a list that shrank by exactly the allowed share, and keeps one that shrank more", () => {
     expect(decideLastGood(list(10), parsed(list(5))).reason).toBe("updated");
     expect(decideLastGood(list(10), parsed(list(4))).reason).toBe("shrunk-too-much");
@@ -57,6 +88,51 @@ describe("decideLastGood", () => {
       newEntries: 20,
     });
     expect(decideLastGood(list(10), parsed(list(10))).reason).toBe("identical");
+  });
+
+  it("measures the shrink in addresses: swapping every entry for another is a 100% loss", () => {
+    expect(decideLastGood(list(10), parsed(other(10))).message).toBe(
+      "The new list stops covering 100% of the IPv4 addresses the last good list covers (more than the allowed 50%; " +
+        "10 entries before, 10 now); keeping the last good list of 10 entries. Raise the feed's MaxShrink if the change is expected.",
+    );
+  });
+
+  it("refuses a list that swaps 100 /32s for 100 /8s, though the entry count is the same", () => {
+    const hosts = CidrSet.fromStrings(Array.from({ length: 100 }, (_, i) => `45.${i}.0.1/32`));
+    const eights = CidrSet.fromStrings(Array.from({ length: 100 }, (_, i) => `${i + 1}.0.0.0/8`));
+    const grown = CidrSet.fromStrings([...hosts.toStrings(), ...eights.toStrings()]);
+    expect(decideLastGood(hosts, parsed(grown), { maxShrinkShare: 1 })).toMatchObject({
+      action: "keep",
+      reason: "grew-too-much",
+    });
+  });
+
+  it("accepts a list whose coverage exactly doubles, and keeps one that grows more", () => {
+    const one = CidrSet.fromStrings(["45.1.0.0/24"]);
+    expect(decideLastGood(one, parsed(CidrSet.fromStrings(["45.1.0.0/23"]))).reason).toBe("updated");
+    expect(decideLastGood(one, parsed(CidrSet.fromStrings(["45.1.0.0/23", "45.9.0.1"])))).toEqual({
+      action: "keep",
+      reason: "grew-too-much",
+      message:
+        "The new list covers 100.4% more IPv4 addresses than the last good list (more than the allowed 100%; " +
+        "1 entries before, 2 now); keeping the last good list of 1 entries. Raise maxGrowPercent if the growth is expected.",
+      previousEntries: 1,
+      newEntries: 2,
+    });
+    expect(
+      decideLastGood(one, parsed(CidrSet.fromStrings(["45.1.0.0/22"])), { maxGrowShare: 3 }).reason,
+    ).toBe("updated");
+    // A version the last list did not cover is a first list for that version.
+    expect(decideLastGood(one, parsed(CidrSet.fromStrings(["45.1.0.0/24", "2a0b:f4c0::/32"]))).reason).toBe(
+      "updated",
+    );
+  });
+
+  it("judges IPv6 by its own coverage, not drowned by IPv4's", () => {
+    const both = CidrSet.fromStrings(["45.1.0.0/16", "2a0b:f4c0::/48", "2a0b:f4c1::/48"]);
+    expect(decideLastGood(both, parsed(CidrSet.fromStrings(["45.1.0.0/16"]))).message).toContain(
+      "stops covering 100% of the IPv6 addresses",
+    );
   });
 
   it("refuses shares outside 0..1", () => {
