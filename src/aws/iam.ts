@@ -129,10 +129,7 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
       ];
     }
     case "firewall.update": {
-      // Block lists never cover the account's own VPC ranges: the responder reads them every run.
-      const statements: PolicyStatement[] = [
-        { Sid: "DescribeOwnNetworks", Effect: "Allow", Action: ["ec2:DescribeVpcs"], Resource: "*" },
-      ];
+      const statements: PolicyStatement[] = [];
       if (c.wafIpSetArns && c.wafIpSetArns.length > 0)
         statements.push({
           Sid: "UpdateFleetIpSets",
@@ -150,6 +147,8 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
           },
           { Sid: "DescribeNetworkAcls", Effect: "Allow", Action: ["ec2:DescribeNetworkAcls"], Resource: "*" },
         );
+      // Block lists never cover the account's own VPC ranges: the responder reads them every run.
+      statements.push({ Sid: "DescribeOwnNetworks", Effect: "Allow", Action: ["ec2:DescribeVpcs"], Resource: "*" });
       return statements;
     }
     case "notification.publish":
