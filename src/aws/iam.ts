@@ -148,7 +148,12 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
           { Sid: "DescribeNetworkAcls", Effect: "Allow", Action: ["ec2:DescribeNetworkAcls"], Resource: "*" },
         );
       // Block lists never cover the account's own VPC ranges: the responder reads them every run.
-      statements.push({ Sid: "DescribeOwnNetworks", Effect: "Allow", Action: ["ec2:DescribeVpcs"], Resource: "*" });
+      statements.push({
+        Sid: "DescribeOwnNetworks",
+        Effect: "Allow",
+        Action: ["ec2:DescribeVpcs"],
+        Resource: "*",
+      });
       return statements;
     }
     case "notification.publish":
