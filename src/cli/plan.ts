@@ -122,6 +122,13 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
     };
   }
   const resources = await planOffline(program);
+  // What the mock engine accepted but AWS would refuse (names, sizes, quotas): exit 1, one line each.
+  const { checkCloudContract, formatViolation } = await import("../aws/cloud-contract.js");
+  const violations = checkCloudContract(resources);
+  const stderr =
+    violations.length === 0
+      ? undefined
+      : `AWS would refuse ${violations.length} planned input${violations.length === 1 ? "" : "s"} (cloud-contract check, docs/aws.md):\n${violations.map((v) => `  ${formatViolation(v)}\n`).join("")}`;
   const stdout =
     options.format === "json"
       ? `${JSON.stringify(
@@ -137,7 +144,7 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
       : options.format === "mermaid"
         ? toMermaid(resources)
         : formatText(resources);
-  return { exitCode: 0, stdout };
+  return stderr === undefined ? { exitCode: 0, stdout } : { exitCode: 1, stdout, stderr };
 }
 
 /** Parses `personas plan` arguments. */

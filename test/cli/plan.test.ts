@@ -56,6 +56,18 @@ describe("personas plan", () => {
     expect(edges).toHaveLength(json.length - 1);
   });
 
+  it("fails with every input AWS would refuse, naming the resource, the input and the rule's source", async () => {
+    const result = await planCommand(
+      parsePlanArgs(["examples/HighTraffic.yaml", "--tag", "aws:team=web", "--fleet", "web"]),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain("personas:aws:PersonaFleet web\n");
+    expect(result.stderr).toBe(
+      "AWS would refuse 1 planned input (cloud-contract check, docs/aws.md):\n" +
+        "  web-web-1 (aws:ec2/instance:Instance) tags{aws:team} = aws:team: tag keys and values must not start with the reserved prefix aws: (any case) [tagReservedPrefix; https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html]\n",
+    );
+  });
+
   it("rejects bad usage before planning", () => {
     const result = run(["plan", "examples/HighTraffic.yaml", "--format", "yaml"]);
     expect(result.exitCode).toBe(2);
