@@ -343,6 +343,7 @@ const CONTRACTS: Record<string, ResourceContract> = {
         [{ path: "environment.variables", value: `${total} bytes` }],
       );
     }
+    checkNetworkAclRules(c, (variables as Record<string, unknown> | undefined)?.NETWORK_ACL_RULES);
     checkTags(c, {});
   },
   "aws:lambda/permission:Permission": (c) => {
@@ -544,6 +545,43 @@ const CONTRACTS: Record<string, ResourceContract> = {
     });
   },
 };
+
+/**
+ * The network-ACL rules the firewall responder may write (its `NETWORK_ACL_RULES` variable, JSON
+ * `{ [feedId]: { networkAclId, firstRuleNumber, maxEntries } }`): numbers within the allowed range,
+ * and no more rules per ACL and direction than the quota.
+ */
+function checkNetworkAclRules(c: ResourceCheck, json: unknown): void {
+  if (typeof json !== "string") return;
+  const input = "environment.variables{NETWORK_ACL_RULES}";
+  let feeds: Record<string, { networkAclId?: unknown; firstRuleNumber?: unknown; maxEntries?: unknown }>;
+  try {
+    feeds = JSON.parse(json);
+  } catch (error) {
+    throw new CloudContractError(`${c.resource.name}: ${input} is not JSON (${String(error)})`);
+  }
+  const perAcl = new Map<string, number>();
+  const { min, max } = DOCUMENTED_LIMITS.networkAclRuleNumber;
+  for (const [feed, rules] of Object.entries(feeds)) {
+    if (typeof rules.firstRuleNumber !== "number" || typeof rules.maxEntries !== "number") continue;
+    const last = rules.firstRuleNumber + rules.maxEntries - 1;
+    c.documented(
+      input,
+      "networkAclRuleNumber",
+      () => (rules.firstRuleNumber as number) >= min && last <= max,
+      [{ path: `${input}.${feed}`, value: `${rules.firstRuleNumber}..${last}` }],
+    );
+    const acl = String(rules.networkAclId);
+    perAcl.set(acl, (perAcl.get(acl) ?? 0) + rules.maxEntries);
+  }
+  for (const [acl, count] of perAcl)
+    c.documented(
+      input,
+      "networkAclRulesPerDirection",
+      () => count <= DOCUMENTED_LIMITS.networkAclRulesPerDirection.max,
+      [{ path: input, value: `${count} rules in ${acl}` }],
+    );
+}
 
 function checkBucket(c: ResourceCheck): void {
   const { min, max, pattern } = DOCUMENTED_LIMITS.s3BucketName;

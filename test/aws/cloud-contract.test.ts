@@ -4,6 +4,7 @@
  * offline); each failing case breaks exactly one input of one rendered resource.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   assertCloudContract,
@@ -12,6 +13,7 @@ import {
   checkCloudContract,
   formatViolation,
 } from "../../src/aws/cloud-contract.js";
+import { DOCUMENTED_LIMITS } from "../../src/aws/contract-data/documented-limits.js";
 import { CloudContractError } from "../../src/aws/errors.js";
 import { PersonaFleet } from "../../src/aws/index.js";
 import { planOffline } from "../../src/aws/offline.js";
@@ -193,6 +195,30 @@ describe("checkCloudContract", () => {
     ]);
   });
 
+  it("reports network ACL rules beyond the 20-per-direction quota or outside the rule-number range", () => {
+    const fn = planned.find((r) => r.type === "aws:lambda/function:Function" && r.name === "web-firewall")!;
+    const rules = (first: number, feeds: number) =>
+      JSON.stringify(
+        Object.fromEntries(
+          Array.from({ length: feeds }, (_, i) => [
+            `feed-${i}`,
+            { networkAclId: "acl-1", firstRuleNumber: first + i * 18, maxEntries: 18 },
+          ]),
+        ),
+      );
+    const withRules = (json: string): ContractResource => ({
+      ...fn,
+      inputs: { ...fn.inputs, environment: { variables: { NETWORK_ACL_RULES: json } } },
+    });
+    expect(checkCloudContract([withRules(rules(100, 1))])).toEqual([]);
+    expect(checkCloudContract([withRules(rules(100, 2))]).map((v) => [v.member, v.value])).toEqual([
+      ["networkAclRulesPerDirection", "36 rules in acl-1"],
+    ]);
+    expect(checkCloudContract([withRules(rules(32_760, 1))]).map((v) => [v.member, v.value])).toEqual([
+      ["networkAclRuleNumber", "32760..32777"],
+    ]);
+  });
+
   it("reports web ACL rules that share a priority in one web ACL", () => {
     const rule = planned.find((r) => r.type === "aws:wafv2/webAclRule:WebAclRule")!;
     const twin = {
@@ -308,6 +334,21 @@ describe("assertCloudContract", () => {
 
   it("passes the seed fleet", () => {
     expect(() => assertCloudContract(planned)).not.toThrow();
+  });
+});
+
+describe("docs/aws.md", () => {
+  const docs = readFileSync("docs/aws.md", "utf8");
+
+  it("lists every resource type the check knows", () => {
+    expect(CHECKED_RESOURCE_TYPES.filter((type) => !docs.includes(`\`${type}\``))).toEqual([]);
+  });
+
+  it("cites the source of every documented limit", () => {
+    const sources = [
+      ...new Set(Object.values(DOCUMENTED_LIMITS).map((limit) => limit.source.split("#")[0]!)),
+    ];
+    expect(sources.filter((source) => !docs.includes(source))).toEqual([]);
   });
 });
 
