@@ -17,11 +17,17 @@ const repository = PersonaRepository.fromDirectory(join(__dirname, "personas"));
 const mappingFile = join(__dirname, "mapping.yaml");
 const mapping = parseMapping(readFileSync(mappingFile, "utf8"), { file: mappingFile });
 
-const acl = new wafv2.WebAcl("edge", {
-  scope: "REGIONAL",
-  defaultAction: { allow: {} },
-  visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: "edge", sampledRequestsEnabled: true },
-});
+// The fleet adds its feed rules to this web ACL as separate WebAclRule resources; without
+// ignoreChanges on `rules`, the next `pulumi up` would see them as drift and remove them.
+const acl = new wafv2.WebAcl(
+  "edge",
+  {
+    scope: "REGIONAL",
+    defaultAction: { allow: {} },
+    visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: "edge", sampledRequestsEnabled: true },
+  },
+  { ignoreChanges: ["rules"] },
+);
 
 export const fleet = new PersonaFleet("web", {
   ami,

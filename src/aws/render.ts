@@ -13,6 +13,7 @@ import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { getRegionOutput } from "@pulumi/aws/getRegion";
 import * as iam from "@pulumi/aws/iam";
 import * as lambda from "@pulumi/aws/lambda";
+import { Provider } from "@pulumi/aws/provider";
 import * as scheduler from "@pulumi/aws/scheduler";
 import * as sqs from "@pulumi/aws/sqs";
 import * as ssm from "@pulumi/aws/ssm";
@@ -66,9 +67,21 @@ export interface ResponderSettings {
 export interface FirewallSettings {
   /** A WAF web ACL: each list feed gets an IPv4 and an IPv6 IP set and one rule in this ACL. */
   webAclArn?: pulumi.Input<string>;
-  /** The web ACL's scope. @default "REGIONAL" */
+  /**
+   * The web ACL's scope. `CLOUDFRONT` IP sets and rules exist only in us-east-1, so the fleet creates
+   * them through its own us-east-1 provider whatever the stack's region, and the firewall responder
+   * calls WAF in us-east-1 (AWS WAFV2 API Reference, CreateIPSet `Scope`).
+   * @default "REGIONAL"
+   */
   scope?: "REGIONAL" | "CLOUDFRONT";
-  /** Priority of the first feed rule in the web ACL; further feeds take the next numbers. @default 10 */
+  /**
+   * Priority of the fleet's first feed rule in the web ACL; further feeds take the next numbers.
+   * Priorities must be unique within a web ACL, and fleets often share one: by default each fleet
+   * takes a block of 100 derived from its name (100 × (1 + FNV-1a(fleet) mod 9,999)), so two fleets
+   * rarely meet, and two fleets in one program that claim overlapping priorities on the same web
+   * ACL are refused at plan time. Give fleets in different stacks explicit, disjoint ranges.
+   * @default derived from the fleet name (see above)
+   */
   rulePriority?: number;
   /** A network ACL for short lists (up to 18 entries). Only one of webAclArn and networkAclId can be specified. */
   networkAclId?: pulumi.Input<string>;
@@ -295,20 +308,28 @@ export function renderFleet(
   const ipSets: wafv2.IpSet[] = [];
   const wafSets: Record<string, { ipv4: wafv2.IpSet; ipv6: wafv2.IpSet }> = {};
   const wafFeeds = plan.feeds.filter((f) => f.enforcement === "waf-ip-set");
+  const firstPriority = firewall.rulePriority ?? defaultRulePriority(fleet);
+  if (wafFeeds.length > 0)
+    claimRulePriorities(context, firewall.webAclArn!, fleet, firstPriority, wafFeeds.length);
+  // CLOUDFRONT-scope WAF resources exist only in us-east-1, whatever the stack's region.
+  const wafOpts: pulumi.CustomResourceOptions =
+    scope === "CLOUDFRONT" && wafFeeds.length > 0
+      ? { ...opts, provider: new Provider(`${name}-waf-us-east-1`, { region: "us-east-1" }, { parent }) }
+      : opts;
   wafFeeds.forEach((feed, index) => {
     const make = (version: "IPV4" | "IPV6") =>
       new wafv2.IpSet(
         `${name}-${feed.id}-${version.toLowerCase()}`,
         {
           name: fleetResourceName(fleet, `${feed.id}-${version.toLowerCase()}`, 128),
-          description: `pulumi-personas ${fleet}: ${feed.url}`,
+          description: ipSetDescription(fleet, feed),
           scope,
           ipAddressVersion: version,
           addresses: [],
           tags,
         },
         // The firewall responder owns the addresses.
-        { parent, ignoreChanges: ["addresses"] },
+        { ...wafOpts, ignoreChanges: ["addresses"] },
       );
     const pair = { ipv4: make("IPV4"), ipv6: make("IPV6") };
     wafSets[feed.id] = pair;
@@ -318,7 +339,7 @@ export function renderFleet(
       {
         webAclArn: firewall.webAclArn!,
         name: fleetResourceName(fleet, feed.id, 128),
-        priority: (firewall.rulePriority ?? 10) + index,
+        priority: firstPriority + index,
         action: feed.mode === "allow" ? { allow: {} } : { block: {} },
         statement: {
           orStatement: {
@@ -334,7 +355,7 @@ export function renderFleet(
           sampledRequestsEnabled: true,
         },
       },
-      opts,
+      wafOpts,
     );
   });
   const aclFeeds = plan.feeds.filter((f) => f.enforcement === "network-acl");
@@ -800,4 +821,77 @@ export function renderInstance(
     },
     { parent, ignoreChanges: [...RESPONDER_OWNED] },
   );
+}
+
+/**
+ * An IP set description WAF accepts: the EntityDescription pattern in the WAFv2 API model
+ * (`^[\w+=:#@/\-,\.][\w+=:#@/\-,\.\s]+[\w+=:#@/\-,\.]$`, 1–256 characters) forbids `?`, `&` and
+ * `%`. Only the feed's host and path are named: a query string may carry an API key.
+ * @example
+ * ipSetDescription("web", { id: "WebBase-drop", url: "https://feeds.example/drop.txt?key=s3cret" });
+ * // "pulumi-personas web: WebBase-drop from feeds.example/drop.txt"
+ */
+export function ipSetDescription(fleet: string, feed: Pick<FleetFeedPlan, "id" | "url">): string {
+  let source: string;
+  try {
+    const url = new URL(feed.url);
+    source = `${url.host}${url.pathname === "/" ? "" : url.pathname}`;
+  } catch {
+    source = "its feed";
+  }
+  const text = `pulumi-personas ${fleet}: ${feed.id} from ${source}`
+    .replace(/[^\w+=:#@/\-,.\s]/g, "-")
+    .slice(0, 256);
+  return text.replace(/^\s+|\s+$/g, "");
+}
+
+/** FNV-1a, 32 bits: a stable spread of fleet names over priority blocks. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** The first web ACL rule priority of a fleet that names none: a block of 100 derived from its name. */
+export function defaultRulePriority(fleet: string): number {
+  return 100 * (1 + (fnv1a(fleet) % 9_999));
+}
+
+/** Rule priorities claimed in this program, per web ACL (an ARN string, or the Output passed in). */
+const priorityClaims = new Map<unknown, Map<string, { from: number; to: number }>>();
+
+/**
+ * Records that `fleet` uses priorities `first` … `first + count - 1` in a web ACL, and refuses an
+ * overlap with another fleet of this program: priorities in a web ACL "don't need to be
+ * consecutive, but they must all be different" (AWS WAFV2 API Reference, Rule `Priority`), and a
+ * clash would fail the deployment halfway.
+ */
+function claimRulePriorities(
+  context: ComponentErrorContext,
+  webAcl: pulumi.Input<string>,
+  fleet: string,
+  first: number,
+  count: number,
+): void {
+  if (!Number.isInteger(first) || first < 0)
+    throw new InvalidArgumentsError(
+      context,
+      `[firewall.rulePriority] must be a whole number from 0, got ${first}`,
+      "pick a priority range no other rule of the web ACL uses",
+    );
+  const claims = priorityClaims.get(webAcl) ?? new Map<string, { from: number; to: number }>();
+  priorityClaims.set(webAcl, claims);
+  const mine = { from: first, to: first + count - 1 };
+  for (const [other, range] of claims) {
+    if (other === fleet || range.to < mine.from || mine.to < range.from) continue;
+    throw new InvalidArgumentsError(
+      context,
+      `its web ACL rules would take priorities ${mine.from}–${mine.to}, and fleet '${other}' already uses ${range.from}–${range.to} in the same web ACL`,
+      "give each fleet sharing a web ACL its own [firewall.rulePriority] range",
+    );
+  }
+  claims.set(fleet, mine);
 }

@@ -7,6 +7,7 @@ import {
   PersonaFleet,
   type PolicyDocument,
 } from "../../src/aws/index.js";
+import { defaultRulePriority } from "../../src/aws/render.js";
 import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
 import { optionRecorder, personaOf, SEED_DIGEST, seedPersona, WEB_ACL } from "./support.js";
 
@@ -312,7 +313,7 @@ describe("PersonaFleet with the seed persona", () => {
     ]);
     expect(resourcesOfType("aws:wafv2/webAclRule:WebAclRule")[0]!.inputs).toMatchObject({
       webAclArn: WEB_ACL,
-      priority: 10,
+      priority: defaultRulePriority("web"),
       action: { block: {} },
     });
   });
