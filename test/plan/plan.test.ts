@@ -125,6 +125,21 @@ describe("planFleet", () => {
     expect(fleet.features.map((f) => f.id)).toEqual(["cdn-caching"]);
   });
 
+  it("carries the list-safety settings into every list feed, with defaults, and refuses a /0", () => {
+    expect(planFleet("web", instances, { webAcl: true }).feeds[0]).toMatchObject({
+      minPrefixIpv4: 8,
+      minPrefixIpv6: 29,
+      maxGrowPercent: 100,
+    });
+    expect(
+      planFleet("web", instances, { webAcl: true, lists: { minPrefixIpv4: 16, maxGrowPercent: 300 } })
+        .feeds[0],
+    ).toMatchObject({ minPrefixIpv4: 16, minPrefixIpv6: 29, maxGrowPercent: 300 });
+    expect(() => planFleet("web", instances, { webAcl: true, lists: { minPrefixIpv4: 0 } })).toThrow(
+      "fleet 'web': firewall.lists.minPrefixIpv4 must be an integer from 1 to 32 (a /0 would let a feed block or allow every IPv4 address), got 0",
+    );
+  });
+
   it("refuses a list feed with nowhere to enforce it, naming the fleet, persona, feed and fix", () => {
     expect(() => planFleet("web", instances)).toThrow(PlanError);
     expect(() => planFleet("web", instances)).toThrow(
