@@ -178,7 +178,7 @@ function rawProgram(): void {
               fleet,
               kind,
               stateTableArn: t,
-              manifestParameterArn: m,
+              fleetBucketArn: m,
               logGroupArn: l,
               failureDestinationArn: q,
               wafIpSetArns: kind === "firewall" ? [a, b] : [],
@@ -191,7 +191,7 @@ function rawProgram(): void {
         ),
     });
     const variables: Record<string, pulumi.Input<string>> = {
-      MANIFEST_PARAMETER: manifest.name,
+      FLEET_BUCKET: manifest.name,
       STATE_TABLE: table.name,
       FLEET_NAME: fleet,
       FLEET_TAG_KEY: "persona:fleet",

@@ -10,6 +10,7 @@ import { InvalidArgumentsError } from "./errors.js";
 import { type AgentArgs, defaultAgentSource, type FleetMember, planMembers } from "./members.js";
 import { type FleetOptions, type PersonaShared, renderAlarms, renderFleet, sharedOf } from "./render.js";
 import type { PersonaResolver, PersonaSpec } from "./resolution.js";
+import { renderMembership } from "./store.js";
 import { type OperatingSystem, renderUserData } from "./user-data.js";
 
 /** An instance this stack does not create, given by id. */
@@ -121,7 +122,9 @@ export class PersonaAttachment extends pulumi.ComponentResource {
       }
       return entry;
     };
+    const memberRows: pulumi.Output<[string, string, string]>[] = [];
     const attach = (key: string, instanceId: pulumi.Input<string>, input: PlanInput) => {
+      memberRows.push(pulumi.all([instanceId, key, planPersona(input).persona.digest]));
       if (tagInstances)
         new ec2.Tag(
           `${name}-${key}-fleet-tag`,
@@ -136,6 +139,8 @@ export class PersonaAttachment extends pulumi.ComponentResource {
         alarms[instance.name] = attach(instance.name, instance.instanceId, planned.resolved[i]!.resolved);
       });
       this.alarms = pulumi.output(alarms);
+      // The instances given by id are the members (docs/security.md): the membership record lists them.
+      renderMembership(this, name, fleetName, fleet.store, membersOf(memberRows), args.tags ?? {});
     } else {
       const input = planned.resolved[0]!.resolved;
       const found = ec2.getInstancesOutput(
@@ -148,6 +153,17 @@ export class PersonaAttachment extends pulumi.ComponentResource {
       // The query's result decides how many alarms exist; it is known at preview time.
       this.alarms = found.ids.apply((ids) =>
         Object.fromEntries([...ids].sort().map((id) => [id, attach(id, id, input)])),
+      );
+      // The query's result at deployment is the membership: an instance tagged later is not a member
+      // until the next `pulumi up` runs the query again.
+      const digest = planPersona(input).persona.digest;
+      renderMembership(
+        this,
+        name,
+        fleetName,
+        fleet.store,
+        found.ids.apply((ids) => Object.fromEntries(ids.map((id) => [id, { key: id, digest }]))),
+        args.tags ?? {},
       );
     }
     this.fleetName = fleetName;
@@ -170,4 +186,11 @@ export class PersonaAttachment extends pulumi.ComponentResource {
       responderArns: fleet.responderArns,
     });
   }
+}
+
+/** The membership record's rows (instance id, member key, digest) as a map by instance id. */
+function membersOf(rows: pulumi.Output<[string, string, string]>[]) {
+  return pulumi
+    .all(rows)
+    .apply((all) => Object.fromEntries(all.map(([id, key, digest]) => [id, { key, digest }])));
 }

@@ -32,8 +32,8 @@ export const RESPONDER_METRICS_NAMESPACE = "Personas/Responders";
 
 /** Environment variable names, set on every responder function. */
 export const RESPONDER_ENV = {
-  /** SSM parameter name holding the fleet manifest (JSON, `FleetManifest`). */
-  manifestParameter: "MANIFEST_PARAMETER",
+  /** The fleet store bucket: manifest entries and the membership record (`FLEET_STORE_KEYS`). */
+  fleetBucket: "FLEET_BUCKET",
   /** DynamoDB table for locks, cooldowns, idempotency and audit (`pk`/`sk` strings, `expiresAt` TTL). */
   stateTable: "STATE_TABLE",
   /** The fleet name (the value of the fleet tag). */
@@ -48,10 +48,6 @@ export const RESPONDER_ENV = {
 
 /** Environment variables only some kinds receive (JSON values are documented in docs/aws.md). */
 export const KIND_ENV = {
-  /** firewall: JSON `{ [feedId]: { scope, ipv4: {id,name,arn}, ipv6: {id,name,arn} } }`. */
-  wafIpSets: "WAF_IP_SETS",
-  /** firewall: JSON `{ [feedId]: { networkAclId, firstRuleNumber, maxEntries } }`. */
-  networkAclRules: "NETWORK_ACL_RULES",
   /** notify: JSON `{ [channel]: topicArn }`. */
   snsTopics: "SNS_TOPICS",
   /** feature: the SSM document that runs a feature's activate/deactivate script. */

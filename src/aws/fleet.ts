@@ -4,8 +4,8 @@ import type * as dynamodb from "@pulumi/aws/dynamodb";
 import type * as ec2 from "@pulumi/aws/ec2";
 import type * as iam from "@pulumi/aws/iam";
 import type * as lambda from "@pulumi/aws/lambda";
+import type * as s3 from "@pulumi/aws/s3";
 import type * as scheduler from "@pulumi/aws/scheduler";
-import type * as ssm from "@pulumi/aws/ssm";
 import type * as wafv2 from "@pulumi/aws/wafv2";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetPlan } from "../plan/plan.js";
@@ -78,8 +78,8 @@ export class PersonaFleet extends pulumi.ComponentResource {
   readonly responders: Partial<Record<ResponderKind, lambda.Function>>;
   /** Responder state: locks, cooldowns, idempotency, audit. */
   readonly stateTable: dynamodb.Table;
-  /** The manifest the responders read. */
-  readonly manifestParameter: ssm.Parameter;
+  /** The fleet store: the manifest the responders read and the membership record (src/aws/store.ts). */
+  readonly fleetBucket: s3.Bucket;
   /** The instance profile every instance uses. */
   readonly instanceProfile: iam.InstanceProfile;
   /** One schedule per feed. */
@@ -103,7 +103,7 @@ export class PersonaFleet extends pulumi.ComponentResource {
     this.baseline = rendered.baseline;
     this.responders = rendered.fleet.responders;
     this.stateTable = rendered.fleet.stateTable;
-    this.manifestParameter = rendered.fleet.manifestParameter;
+    this.fleetBucket = rendered.fleet.store.bucket;
     this.instanceProfile = rendered.instanceProfile;
     this.schedules = rendered.fleet.schedules;
     this.ipSets = rendered.fleet.ipSets;
@@ -120,7 +120,7 @@ export class PersonaFleet extends pulumi.ComponentResource {
     this.registerOutputs({
       fleetName,
       stateTableName: this.stateTable.name,
-      manifestParameterName: this.manifestParameter.name,
+      fleetBucketName: this.fleetBucket.id,
       responderArns: rendered.fleet.responderArns,
       ...(this.orchestrator ? { orchestratorArn: this.orchestrator.function.arn } : {}),
     });

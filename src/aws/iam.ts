@@ -31,7 +31,8 @@ export interface ResponderPolicyContext {
   fleet: string;
   kind: ResponderKind;
   stateTableArn: string;
-  manifestParameterArn: string;
+  /** The fleet store bucket's ARN. */
+  fleetBucketArn: string;
   logGroupArn: string;
   /** The on-failure destination (an SQS queue or SNS topic). */
   failureDestinationArn: string;
@@ -205,11 +206,18 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
           Resource: c.stateTableArn,
         },
         {
-          Sid: "ReadManifest",
+          Sid: "ReadFleetStore",
           Effect: "Allow",
-          Action: ["ssm:GetParameter"],
-          // The fleet manifest, and the orchestrator's entries for personas the stack does not deploy.
-          Resource: [c.manifestParameterArn, arn("ssm", `parameter/personas/${c.fleet}/runtime-manifest/*`)],
+          Action: ["s3:GetObject"],
+          // Manifest entries (the stack's and the orchestrator's) and the membership record.
+          Resource: `${c.fleetBucketArn}/*`,
+        },
+        {
+          // Alarm provenance: a responder acts only for an alarm with the fleet's owner tags.
+          Sid: "ReadAlarmTags",
+          Effect: "Allow",
+          Action: ["cloudwatch:ListTagsForResource"],
+          Resource: arn("cloudwatch", `alarm:personas-${c.fleet}-*`),
         },
       ];
     case "metrics.publish":

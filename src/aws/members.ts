@@ -6,7 +6,7 @@
 import type * as cloudwatch from "@pulumi/aws/cloudwatch";
 import type * as ec2 from "@pulumi/aws/ec2";
 import type * as iam from "@pulumi/aws/iam";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROBE_TARGETS, NETWORK_ACL_MAX_ENTRIES } from "../plan/defaults.js";
 import { PlanError } from "../plan/errors.js";
 import { type FleetPlan, type PersonaPlan, type PlanInput, planFleet, planPersona } from "../plan/plan.js";
@@ -24,6 +24,7 @@ import {
   sharedOf,
 } from "./render.js";
 import { type PersonaResolver, type PersonaSpec, personaFor } from "./resolution.js";
+import { renderMembership } from "./store.js";
 import { type AgentOptions, type AgentSource, type OperatingSystem, renderUserData } from "./user-data.js";
 
 /** EC2 settings the components pass through to every instance. */
@@ -219,7 +220,7 @@ export function renderMembers(
   parent: pulumi.ComponentResource,
   name: string,
   context: ComponentErrorContext,
-  members: readonly FleetMember[],
+  membersIn: readonly FleetMember[],
   args: MemberComponentArgs,
   planned: { plan: FleetPlan; resolved: { key: string; resolved: PlanInput }[] },
   nameTag: (key: string) => string = (key) => key,
@@ -241,7 +242,8 @@ export function renderMembers(
   const alarms: Record<string, cloudwatch.MetricAlarm[]> = {};
   const baseline: Record<string, Baseline> = {};
   const settings = args.instanceSettings ?? {};
-  members.forEach((member, index) => {
+  const members: Record<string, { instanceId: pulumi.Output<string>; digest: string }> = {};
+  membersIn.forEach((member, index) => {
     const personaPlan = plan.instances[index]!.plan;
     let entry = shared.get(personaPlan);
     if (!entry) {
@@ -271,6 +273,18 @@ export function renderMembers(
       version: personaPlan.persona.version,
       digest: personaPlan.persona.digest,
     };
+    members[key] = { instanceId: instance.id, digest: personaPlan.persona.digest };
   });
+  // The membership record: these instances, and no other, are the fleet's (docs/security.md).
+  renderMembership(
+    parent,
+    name,
+    plan.fleet,
+    fleet.store,
+    pulumi
+      .all(Object.entries(members).map(([key, m]) => pulumi.all([m.instanceId, key, m.digest])))
+      .apply((rows) => Object.fromEntries(rows.map(([id, key, digest]) => [id, { key, digest }]))),
+    fleetTags,
+  );
   return { plan, fleet, instanceProfile, instances, alarms, baseline, agent };
 }

@@ -110,8 +110,17 @@ export function renderOrchestrator(
       role: role.id,
       name: functionName,
       policy: pulumi
-        .all([partition, region, account, settings.bucket, fleet.stateTable.arn, logGroup.arn, scale?.arn])
-        .apply(([p, r, a, bucket, table, logs, scaleArn]) =>
+        .all([
+          partition,
+          region,
+          account,
+          settings.bucket,
+          fleet.stateTable.arn,
+          logGroup.arn,
+          scale?.arn,
+          fleet.store.bucket.arn,
+        ])
+        .apply(([p, r, a, bucket, table, logs, scaleArn, store]) =>
           JSON.stringify(
             orchestratorPolicy({
               partition: p,
@@ -124,6 +133,7 @@ export function renderOrchestrator(
               stateTableArn: table,
               logGroupArn: logs,
               scaleFunctionArn: scaleArn,
+              fleetBucketArn: store,
             }),
           ),
         ),
@@ -137,6 +147,7 @@ export function renderOrchestrator(
     REPOSITORY_PREFIX: prefix,
     MAPPING_KEY: mappingKey,
     STATE_TABLE: fleet.stateTable.name,
+    FLEET_BUCKET: fleet.store.bucket.id,
     RESPONDER_ARNS: pulumi
       .all(Object.entries(fleet.responderArns).map(([kind, arn]) => pulumi.all([kind, arn!])))
       .apply((pairs) => JSON.stringify(Object.fromEntries(pairs))),
@@ -255,6 +266,8 @@ export interface OrchestratorPolicyInput {
   stateTableArn: string;
   logGroupArn: string;
   scaleFunctionArn: string | undefined;
+  /** The fleet store: the membership record (read) and run-time persona entries (written). */
+  fleetBucketArn: string;
 }
 
 /**
@@ -296,6 +309,19 @@ export function orchestratorPolicy(input: OrchestratorPolicyInput): Record<strin
         "cloudwatch:TagResource",
       ],
       Resource: `arn:${p}:cloudwatch:${r}:${a}:alarm:personas-${fleet}-runtime-*`,
+    },
+    {
+      Sid: "ReadFleetStore",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: `${input.fleetBucketArn}/*`,
+    },
+    {
+      // Entries of personas the stack does not deploy (shift targets), named by their digest.
+      Sid: "WriteRuntimePersonaEntries",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: `${input.fleetBucketArn}/manifest/personas/*`,
     },
     {
       Sid: "Parameters",

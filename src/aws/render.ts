@@ -19,12 +19,12 @@ import * as sqs from "@pulumi/aws/sqs";
 import * as ssm from "@pulumi/aws/ssm";
 import * as wafv2 from "@pulumi/aws/wafv2";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmDescription, buildManifest } from "../plan/manifest.js";
+import { alarmDescription, type FeedEnforcement } from "../plan/manifest.js";
 import { alarmName, fleetResourceName, responderName } from "../plan/names.js";
 import type { AlarmPlan, FleetFeedPlan, FleetPlan, ListSafetySettings, PersonaPlan } from "../plan/plan.js";
 import { okResponders } from "../plan/render.js";
 import type { ResponderKind } from "../plan/responders.js";
-import { PERSONA_TAGS } from "../plan/tags.js";
+import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../plan/tags.js";
 import {
   DEFAULT_RESPONDER_CODE_DIRECTORY,
   type FeedScheduleEvent,
@@ -41,6 +41,7 @@ import {
   ResponderCodeMissingError,
 } from "./errors.js";
 import { assumeRolePolicy, instanceManagedPolicyArns, responderPolicy } from "./iam.js";
+import { type FleetStore, renderFleetStore } from "./store.js";
 
 /** Responder function settings. */
 export interface ResponderSettings {
@@ -117,7 +118,8 @@ export interface FleetOptions {
 export interface FleetResources {
   fleet: string;
   stateTable: dynamodb.Table;
-  manifestParameter: ssm.Parameter;
+  /** The fleet store: manifest entries and the membership record (src/aws/store.ts). */
+  store: FleetStore;
   failureQueue?: sqs.Queue;
   responders: Partial<Record<ResponderKind, lambda.Function>>;
   permissions: Partial<Record<ResponderKind, lambda.Permission>>;
@@ -136,8 +138,6 @@ interface AccountFacts {
 
 /** Before the default ACL's allow-all rule 100, so deny rules take effect. */
 const DEFAULT_NETWORK_ACL_FIRST_RULE = 1;
-const MANIFEST_STANDARD_LIMIT = 4096;
-const MANIFEST_ADVANCED_LIMIT = 8192;
 
 function kindsTargetedByAlarms(plan: FleetPlan): Set<ResponderKind> {
   const kinds = new Set<ResponderKind>();
@@ -245,28 +245,6 @@ export function renderFleet(
     opts,
   );
 
-  const manifest = JSON.stringify(buildManifest(plan));
-  const manifestBytes = Buffer.byteLength(manifest);
-  if (manifestBytes > MANIFEST_ADVANCED_LIMIT)
-    throw new InvalidArgumentsError(
-      context,
-      `the fleet manifest is ${manifestBytes} bytes, more than an SSM parameter holds (${MANIFEST_ADVANCED_LIMIT})`,
-      "split the fleet into several fleets with fewer distinct personas",
-    );
-  const manifestParameter = new ssm.Parameter(
-    `${name}-manifest`,
-    {
-      name: `/personas/${fleet}/manifest`,
-      type: "String",
-      tier: manifestBytes > MANIFEST_STANDARD_LIMIT ? "Advanced" : "Standard",
-      // The manifest holds no secret; a plain value keeps diffs readable.
-      insecureValue: manifest,
-      description: `pulumi-personas manifest of fleet ${fleet} (read by its responders)`,
-      tags,
-    },
-    opts,
-  );
-
   let failureQueue: sqs.Queue | undefined;
   let failureArn: pulumi.Input<string>;
   if (settings.failureTopicArn !== undefined) failureArn = settings.failureTopicArn;
@@ -359,6 +337,25 @@ export function renderFleet(
     );
   });
   const aclFeeds = plan.feeds.filter((f) => f.enforcement === "network-acl");
+  // Where each list feed is enforced goes into its store entry, not into environment variables
+  // (Lambda holds 4 KB of them for all variables together).
+  const enforcement: Record<string, pulumi.Input<FeedEnforcement>> = {};
+  const ref = (s: wafv2.IpSet) => ({ id: s.id, name: s.name, arn: s.arn });
+  for (const [id, pair] of Object.entries(wafSets))
+    enforcement[id] = pulumi.output({ waf: { scope, ipv4: ref(pair.ipv4), ipv6: ref(pair.ipv6) } });
+  if (firewall.networkAclId !== undefined) {
+    const first = firewall.networkAclFirstRule ?? DEFAULT_NETWORK_ACL_FIRST_RULE;
+    aclFeeds.forEach((feed, i) => {
+      enforcement[feed.id] = pulumi.output({
+        networkAcl: {
+          networkAclId: firewall.networkAclId!,
+          firstRuleNumber: first + i * (feed.maxEntries ?? 18),
+          maxEntries: feed.maxEntries ?? 18,
+        },
+      });
+    });
+  }
+  const store = renderFleetStore(parent, name, plan, tags, enforcement);
 
   const alarmKinds = kindsTargetedByAlarms(plan);
   const responders: FleetResources["responders"] = {};
@@ -396,21 +393,21 @@ export function renderFleet(
           .all([
             facts,
             stateTable.arn,
-            manifestParameter.arn,
+            store.bucket.arn,
             logGroup.arn,
             failureArn,
             pulumi.all(wafArns),
             kind === "firewall" && firewall.networkAclId !== undefined ? [firewall.networkAclId] : [],
             kind === "notify" ? pulumi.all(notifyChannels(plan).map((c) => topics[c]!)) : [],
           ])
-          .apply(([f, table, parameter, logs, failure, waf, acls, topicArns]) =>
+          .apply(([f, table, bucket, logs, failure, waf, acls, topicArns]) =>
             JSON.stringify(
               responderPolicy({
                 ...f,
                 fleet,
                 kind,
                 stateTableArn: table,
-                manifestParameterArn: parameter,
+                fleetBucketArn: bucket,
                 logGroupArn: logs,
                 failureDestinationArn: failure,
                 wafIpSetArns: waf,
@@ -428,7 +425,7 @@ export function renderFleet(
       opts,
     );
     const variables: Record<string, pulumi.Input<string>> = {
-      [RESPONDER_ENV.manifestParameter]: manifestParameter.name,
+      [RESPONDER_ENV.fleetBucket]: store.bucket.id,
       [RESPONDER_ENV.stateTable]: stateTable.name,
       [RESPONDER_ENV.fleetName]: fleet,
       [RESPONDER_ENV.fleetTagKey]: FLEET_TAG_KEY,
@@ -436,11 +433,6 @@ export function renderFleet(
       [RESPONDER_ENV.responderKind]: kind,
       ...kindVariables(kind, {
         fleet,
-        scope,
-        wafSets,
-        aclFeeds,
-        networkAclId: firewall.networkAclId,
-        firstRule: firewall.networkAclFirstRule ?? DEFAULT_NETWORK_ACL_FIRST_RULE,
         topics,
         channels: notifyChannels(plan),
         featureDocumentName: featureDocument ? featureDocumentName : "",
@@ -465,7 +457,8 @@ export function renderFleet(
         environment: { variables },
         tags,
       },
-      { parent, dependsOn: [policy, logGroup] },
+      // The store's objects first: a function that starts before its manifest exists fails its first events.
+      { parent, dependsOn: [policy, logGroup, ...store.objects] },
     );
     new lambda.FunctionEventInvokeConfig(
       `${name}-${kind}`,
@@ -497,7 +490,7 @@ export function renderFleet(
   const result: FleetResources = {
     fleet,
     stateTable,
-    manifestParameter,
+    store,
     responders,
     permissions,
     schedules,
@@ -513,11 +506,6 @@ function kindVariables(
   kind: ResponderKind,
   c: {
     fleet: string;
-    scope: string;
-    wafSets: Record<string, { ipv4: wafv2.IpSet; ipv6: wafv2.IpSet }>;
-    aclFeeds: readonly FleetFeedPlan[];
-    networkAclId: pulumi.Input<string> | undefined;
-    firstRule: number;
     topics: Record<string, pulumi.Input<string>>;
     channels: readonly string[];
     featureDocumentName: string;
@@ -526,32 +514,6 @@ function kindVariables(
 ): Record<string, pulumi.Input<string>> {
   const json = (value: unknown) => pulumi.jsonStringify(pulumi.output(value));
   switch (kind) {
-    case "firewall": {
-      const variables: Record<string, pulumi.Input<string>> = {};
-      const sets = Object.entries(c.wafSets);
-      if (sets.length > 0) {
-        const ref = (s: wafv2.IpSet) => ({ id: s.id, name: s.name, arn: s.arn });
-        variables[KIND_ENV.wafIpSets] = json(
-          Object.fromEntries(
-            sets.map(([id, p]) => [id, { scope: c.scope, ipv4: ref(p.ipv4), ipv6: ref(p.ipv6) }]),
-          ),
-        );
-      }
-      if (c.aclFeeds.length > 0 && c.networkAclId !== undefined)
-        variables[KIND_ENV.networkAclRules] = json(
-          Object.fromEntries(
-            c.aclFeeds.map((feed, i) => [
-              feed.id,
-              {
-                networkAclId: c.networkAclId,
-                firstRuleNumber: c.firstRule + i * (feed.maxEntries ?? 18),
-                maxEntries: feed.maxEntries ?? 18,
-              },
-            ]),
-          ),
-        );
-      return variables;
-    }
     case "notify":
       return { [KIND_ENV.snsTopics]: json(Object.fromEntries(c.channels.map((ch) => [ch, c.topics[ch]]))) };
     case "feature":
@@ -781,8 +743,9 @@ export function renderAlarms(
       treatMissingData: spec.treatMissingData,
       alarmActions,
       okActions,
+      // Responders act only for an alarm carrying the owner its name implies and its fleet.
+      tags: { ...tags, [ALARM_OWNER_TAG]: "stack", [PERSONA_TAGS.fleet]: fleet },
     };
-    if (tags) args.tags = tags;
     return new cloudwatch.MetricAlarm(`${name}-${key}-${alarm.id}`, args, { parent });
   });
 }

@@ -207,3 +207,108 @@ export function parseAlarmDescription(description: string): { digest: string; al
   const match = DESCRIPTION_TAG.exec(description);
   return match ? { digest: match[1]!, alarmId: match[2]! } : undefined;
 }
+
+/**
+ * The fleet store: the S3 bucket each fleet's stack creates, where the manifest lives one object per
+ * persona digest and per feed (no size ceiling, unlike an SSM parameter) and the membership record
+ * lists the instances the stack made members. Keys are built here, so the components that write
+ * and the responders that read cannot disagree.
+ */
+export const FLEET_STORE_KEYS = {
+  /** A persona's entry; its digest names it, so its content never changes (content-addressed). */
+  persona: (digest: string) => `manifest/personas/${digest.replace(/^sha256:/, "")}.json`,
+  /** A feed's entry, with where its list is enforced. */
+  feed: (feedId: string) => `manifest/feeds/${feedId}.json`,
+  /** The whole manifest, for the policy pack and people; responders read the entries above. */
+  fleet: "manifest/fleet.json",
+  /** The membership record: the instances the stack made members of the fleet. */
+  members: "members.json",
+} as const;
+
+/** A persona's store entry (`FLEET_STORE_KEYS.persona`). */
+export const PersonaEntry = z.strictObject({
+  version: z.literal(MANIFEST_VERSION),
+  fleet: z.string(),
+  digest: z.string().check(z.regex(PERSONA_DIGEST_PATTERN)),
+  persona: ManifestPersona,
+});
+export type PersonaEntry = z.infer<typeof PersonaEntry>;
+
+const WafIpSetRef = z.strictObject({ name: z.string(), id: z.string(), arn: z.optional(z.string()) });
+/** A WAF IP set the firewall responder writes. */
+export type WafIpSetRef = z.infer<typeof WafIpSetRef>;
+
+/** Where a list feed is enforced: WAF IP sets (one per IP version) or network ACL rules. */
+export const FeedEnforcement = z.strictObject({
+  waf: z.optional(
+    z.strictObject({
+      scope: z.enum(["REGIONAL", "CLOUDFRONT"]),
+      ipv4: z.optional(WafIpSetRef),
+      ipv6: z.optional(WafIpSetRef),
+    }),
+  ),
+  networkAcl: z.optional(
+    z.strictObject({
+      networkAclId: z.string().check(z.minLength(1)),
+      /** The feed owns rule numbers firstRuleNumber … firstRuleNumber + maxEntries - 1. */
+      firstRuleNumber: z.int().check(z.minimum(1), z.maximum(32766)),
+      maxEntries: z.int().check(z.minimum(1), z.maximum(40)),
+      /**
+       * Inbound rules the ACL may hold in all ("Rules per network ACL", Amazon VPC quotas: 20 per
+       * direction by default, adjustable up to 40); the ACL's other rules count against it too.
+       */
+      ruleQuota: z.optional(z.int().check(z.minimum(1), z.maximum(40))),
+    }),
+  ),
+});
+export type FeedEnforcement = z.infer<typeof FeedEnforcement>;
+
+/** A feed's store entry (`FLEET_STORE_KEYS.feed`). */
+export const FeedEntry = z.strictObject({
+  version: z.literal(MANIFEST_VERSION),
+  fleet: z.string(),
+  feedId: z.string(),
+  feed: ManifestFeed,
+  enforcement: z.optional(FeedEnforcement),
+});
+export type FeedEntry = z.infer<typeof FeedEntry>;
+
+/** One member of a fleet, as the stack (or the orchestrator, for its own alarms) names it. */
+export const FleetMemberRecord = z.strictObject({
+  /** The member key: the middle of its stack alarm names (`alarmName(fleet, key, alarmId)`). */
+  key: z.string().check(z.minLength(1)),
+  /** The digest of the persona the stack deployed on it. */
+  digest: z.string().check(z.regex(PERSONA_DIGEST_PATTERN)),
+});
+export type FleetMemberRecord = z.infer<typeof FleetMemberRecord>;
+
+/**
+ * The membership record (`FLEET_STORE_KEYS.members`): the instance ids the stack made members, the
+ * only instances the orchestrator and the responders act on. A tag is not an identity; this is.
+ */
+export const FleetMembers = z.strictObject({
+  version: z.literal(MANIFEST_VERSION),
+  fleet: z.string(),
+  members: z.record(z.string().check(z.regex(/^i-[0-9a-f]{8,17}$/)), FleetMemberRecord),
+});
+export type FleetMembers = z.infer<typeof FleetMembers>;
+
+/** The store entries of a fleet manifest, by key (feeds without their enforcement). */
+export function manifestEntries(manifest: FleetManifest): Map<string, PersonaEntry | FeedEntry> {
+  const entries = new Map<string, PersonaEntry | FeedEntry>();
+  for (const [digest, persona] of Object.entries(manifest.personas))
+    entries.set(FLEET_STORE_KEYS.persona(digest), {
+      version: MANIFEST_VERSION,
+      fleet: manifest.fleet,
+      digest,
+      persona,
+    });
+  for (const [feedId, feed] of Object.entries(manifest.feeds))
+    entries.set(FLEET_STORE_KEYS.feed(feedId), {
+      version: MANIFEST_VERSION,
+      fleet: manifest.fleet,
+      feedId,
+      feed,
+    });
+  return entries;
+}

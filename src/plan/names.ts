@@ -26,6 +26,11 @@ export function alarmName(fleet: string, instanceKey: string, alarmId: string): 
   return fitWithin(["personas", fleet, instanceKey, alarmId].map(clean).join("-"), ALARM_NAME_LIMIT);
 }
 
+/** The run-time alarm name the orchestrator gives an instance's alarm: the instance id is its key. */
+export function runtimeAlarmName(fleet: string, instanceId: string, alarmId: string): string {
+  return alarmName(fleet, `runtime-${instanceId}`, alarmId);
+}
+
 /** `personas-<fleet>-<kind>`, at most 64 characters (a Lambda function name). */
 export function responderName(fleet: string, kind: string): string {
   return fitWithin(["personas", fleet, kind].map(clean).join("-"), FUNCTION_NAME_LIMIT);

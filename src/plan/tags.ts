@@ -13,3 +13,9 @@ export const PERSONA_TAGS = {
   /** The persona in force right now; written by the shift responder, ignored by `pulumi up`. */
   active: "persona:active",
 } as const;
+
+/**
+ * The tag every persona alarm carries: `stack` on the alarms the components create, `runtime` on
+ * the orchestrator's. Responders act only for an alarm with the owner its name implies.
+ */
+export const ALARM_OWNER_TAG = "persona:owner";

@@ -6,7 +6,7 @@
  * stays linear in the number of resources.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { FleetManifest } from "../plan/manifest.js";
+import { FLEET_STORE_KEYS, FleetManifest } from "../plan/manifest.js";
 import { PERSONA_TAGS } from "../plan/tags.js";
 
 /** The Pulumi type tokens the rules look at. */
@@ -22,14 +22,13 @@ export const TYPES = {
   permission: "aws:lambda/permission:Permission",
   schedule: "aws:scheduler/schedule:Schedule",
   parameter: "aws:ssm/parameter:Parameter",
+  bucketObject: "aws:s3/bucketObjectv2:BucketObjectv2",
   ipSet: "aws:wafv2/ipSet:IpSet",
   webAclRule: "aws:wafv2/webAclRule:WebAclRule",
 } as const;
 
 /** Every name the library gives AWS resources starts with this (see src/plan/names.ts). */
 export const PERSONA_NAME_PREFIX = "personas-";
-
-const MANIFEST_NAME = /^\/personas\/(.+)\/manifest$/;
 
 /** A value as a plain record, or undefined. */
 export function recordOf(value: unknown): Record<string, unknown> | undefined {
@@ -53,17 +52,17 @@ export function fleetOf(props: Record<string, unknown>): string | undefined {
   return stringOf(tagsOf(props)[PERSONA_TAGS.fleet]);
 }
 
-/** True when a resource is a fleet manifest parameter (`/personas/<fleet>/manifest`). */
-export function isManifestParameter(type: string, props: Record<string, unknown>): boolean {
-  return type === TYPES.parameter && MANIFEST_NAME.test(stringOf(props.name) ?? "");
+/** True when a resource is a fleet's whole manifest in its fleet store (`FLEET_STORE_KEYS.fleet`). */
+export function isManifestObject(type: string, props: Record<string, unknown>): boolean {
+  return type === TYPES.bucketObject && stringOf(props.key) === FLEET_STORE_KEYS.fleet;
 }
 
-/** A manifest parameter's document, or why it cannot be read. */
+/** A manifest object's document, or why it cannot be read. */
 export type ManifestReading = { ok: true; manifest: FleetManifest } | { ok: false; reason: string };
 
-/** Reads a manifest parameter's JSON value (`insecureValue` as the components write it, or `value`). */
+/** Reads a manifest object's JSON `content`, as the components write it. */
 export function readManifest(props: Record<string, unknown>): ManifestReading {
-  const text = stringOf(props.insecureValue) ?? stringOf(props.value);
+  const text = stringOf(props.content);
   if (text === undefined) return { ok: false, reason: "it has no value" };
   let json: unknown;
   try {
@@ -156,8 +155,8 @@ export function indexStack(resources: readonly PolicyResource[]): StackIndex {
       else index.namesByType.set(type, new Set([name]));
     }
     switch (type) {
-      case TYPES.parameter: {
-        if (!isManifestParameter(type, props)) break;
+      case TYPES.bucketObject: {
+        if (!isManifestObject(type, props)) break;
         const reading = readManifest(props);
         if (reading.ok) index.manifests.set(reading.manifest.fleet, { resource, manifest: reading.manifest });
         else index.unreadableManifests.push({ resource, reason: reading.reason });

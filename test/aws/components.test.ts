@@ -26,8 +26,10 @@ describe("PersonaInstance", () => {
       "aws:lambda/function:Function": 1,
       "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
       "aws:lambda/permission:Permission": 1,
+      "aws:s3/bucket:Bucket": 1,
+      "aws:s3/bucketObjectv2:BucketObjectv2": 3,
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
       "aws:sqs/queue:Queue": 1,
-      "aws:ssm/parameter:Parameter": 1,
       "personas:aws:PersonaInstance": 1,
     });
     expect(resourceNamed("aws:ec2/instance:Instance", "api-vm").inputs.tags).toMatchObject({ Name: "api" });

@@ -35,9 +35,13 @@ const FLEET_LEVEL = {
   "aws:lambda/function:Function": 3,
   "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
   "aws:lambda/permission:Permission": 2,
+  // The fleet store: a private bucket, the manifest entries (one persona, one feed, the whole) and
+  // the membership record.
+  "aws:s3/bucket:Bucket": 1,
+  "aws:s3/bucketObjectv2:BucketObjectv2": 4,
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
   "aws:scheduler/schedule:Schedule": 1,
   "aws:sqs/queue:Queue": 1,
-  "aws:ssm/parameter:Parameter": 1,
   "aws:wafv2/ipSet:IpSet": 2,
   "aws:wafv2/webAclRule:WebAclRule": 1,
   "personas:aws:PersonaFleet": 1,
@@ -75,11 +79,11 @@ describe("PersonaFleet with the seed persona", () => {
         "aws:cloudwatch/metricAlarm:MetricAlarm": 2 * count,
         "aws:ec2/instance:Instance": count,
       });
-      expect(resourcesOfType("aws:lambda/function:Function").map((f) => f.inputs.name)).toEqual([
-        "personas-web-scale",
-        "personas-web-feature",
-        "personas-web-firewall",
-      ]);
+      expect(
+        resourcesOfType("aws:lambda/function:Function")
+          .map((f) => f.inputs.name)
+          .sort(),
+      ).toEqual(["personas-web-feature", "personas-web-firewall", "personas-web-scale"]);
     }
   });
 
@@ -103,6 +107,7 @@ describe("PersonaFleet with the seed persona", () => {
       treatMissingData: "missing",
       alarmActions: ["arn:aws:mock:us-east-1:123456789012:Function/web-scale"],
       okActions: ["arn:aws:mock:us-east-1:123456789012:Function/web-scale"],
+      tags: { "persona:owner": "stack", "persona:fleet": "web" },
     });
     const latency = resourceNamed(
       "aws:cloudwatch/metricAlarm:MetricAlarm",
@@ -217,7 +222,7 @@ describe("PersonaFleet with the seed persona", () => {
       loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web-scale" },
       environment: {
         variables: {
-          MANIFEST_PARAMETER: "/personas/web/manifest",
+          FLEET_BUCKET: "web-store-id",
           STATE_TABLE: "personas-web-state",
           FLEET_NAME: "web",
           FLEET_TAG_KEY: "persona:fleet",
@@ -242,11 +247,25 @@ describe("PersonaFleet with the seed persona", () => {
         onFailure: { destination: "arn:aws:mock:us-east-1:123456789012:Queue/web-failures" },
       },
     });
+    // Where the feed is enforced is in its fleet store entry, not in the function's environment.
     const firewall = resourceNamed("aws:lambda/function:Function", "web-firewall").inputs as {
       environment: { variables: Record<string, string> };
     };
-    expect(JSON.parse(firewall.environment.variables.WAF_IP_SETS!)).toEqual({
-      "HighTraffic-threatintel-example-com": {
+    expect(Object.keys(firewall.environment.variables).sort()).toEqual([
+      "FLEET_BUCKET",
+      "FLEET_NAME",
+      "FLEET_TAG_KEY",
+      "METRICS_NAMESPACE",
+      "RESPONDER_KIND",
+      "STATE_TABLE",
+    ]);
+    const feed = resourceNamed(
+      "aws:s3/bucketObjectv2:BucketObjectv2",
+      "web-feed-HighTraffic-threatintel-example-com",
+    ).inputs as { key: string; content: string };
+    expect(feed.key).toBe("manifest/feeds/HighTraffic-threatintel-example-com.json");
+    expect(JSON.parse(feed.content).enforcement).toEqual({
+      waf: {
         scope: "REGIONAL",
         ipv4: {
           id: "web-HighTraffic-threatintel-example-com-ipv4-id",
@@ -278,9 +297,9 @@ describe("PersonaFleet with the seed persona", () => {
       pointInTimeRecovery: { enabled: true },
       tags: { "persona:fleet": "web" },
     });
-    const manifest = resourceNamed("aws:ssm/parameter:Parameter", "web-manifest").inputs;
-    expect(manifest.name).toBe("/personas/web/manifest");
-    expect(Object.keys(JSON.parse(manifest.insecureValue as string).personas)).toEqual([SEED_DIGEST]);
+    const manifest = resourceNamed("aws:s3/bucketObjectv2:BucketObjectv2", "web-manifest").inputs;
+    expect(manifest.key).toBe("manifest/fleet.json");
+    expect(Object.keys(JSON.parse(manifest.content as string).personas)).toEqual([SEED_DIGEST]);
   });
 
   it("schedules the threat feed every 5 minutes into the firewall responder and blocks through WAF IP sets", async () => {

@@ -33,9 +33,11 @@ const WITHOUT = {
   "aws:lambda/function:Function": 3,
   "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
   "aws:lambda/permission:Permission": 2,
+  "aws:s3/bucket:Bucket": 1,
+  "aws:s3/bucketObjectv2:BucketObjectv2": 4,
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
   "aws:scheduler/schedule:Schedule": 1,
   "aws:sqs/queue:Queue": 1,
-  "aws:ssm/parameter:Parameter": 1,
   "aws:wafv2/ipSet:IpSet": 2,
   "aws:wafv2/webAclRule:WebAclRule": 1,
   "personas:aws:PersonaFleet": 1,
@@ -102,6 +104,7 @@ describe("PersonaFleet orchestrator", () => {
       REPOSITORY_PREFIX: "personas/",
       MAPPING_KEY: "mappings/web.yaml",
       STATE_TABLE: "personas-web-state",
+      FLEET_BUCKET: "web-store-id",
       RESPONDER_ARNS: JSON.stringify({
         scale: "arn:aws:mock:us-east-1:123456789012:Function/web-scale",
         feature: "arn:aws:mock:us-east-1:123456789012:Function/web-feature",
@@ -199,6 +202,8 @@ describe("PersonaFleet orchestrator", () => {
       ],
       DescribeInstances: "*",
       RuntimeAlarms: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-runtime-*",
+      ReadFleetStore: "arn:aws:mock:us-east-1:123456789012:Bucket/web-store/*",
+      WriteRuntimePersonaEntries: "arn:aws:mock:us-east-1:123456789012:Bucket/web-store/manifest/personas/*",
       Parameters: "arn:aws:ssm:us-east-1:123456789012:parameter/personas/web/*",
       RunCommandOnFleet: "arn:aws:ec2:us-east-1:123456789012:instance/*",
       RunCommandDocument: "arn:aws:ssm:us-east-1::document/AWS-RunShellScript",
@@ -208,16 +213,21 @@ describe("PersonaFleet orchestrator", () => {
     });
   });
 
-  it("lets every responder read the fleet manifest and the orchestrator's run-time entries, nothing else in SSM", async () => {
+  it("lets every responder read the fleet store and the fleet's alarm tags, and nothing else there", async () => {
     seedFleet({ bucket: "acme-personas" });
     await settled();
     for (const kind of ["scale", "feature", "firewall"]) {
       const policy = JSON.parse(
         resourceNamed("aws:iam/rolePolicy:RolePolicy", `web-${kind}`).inputs.policy as string,
-      ) as { Statement: { Sid: string; Resource: unknown }[] };
-      expect(policy.Statement.find((s) => s.Sid === "ReadManifest")!.Resource, kind).toEqual([
-        "arn:aws:mock:us-east-1:123456789012:Parameter/web-manifest",
-        "arn:aws:ssm:us-east-1:123456789012:parameter/personas/web/runtime-manifest/*",
+      ) as { Statement: { Sid: string; Action: string[]; Resource: unknown }[] };
+      const sid = (name: string) => policy.Statement.find((s) => s.Sid === name)!;
+      expect([sid("ReadFleetStore").Action, sid("ReadFleetStore").Resource], kind).toEqual([
+        ["s3:GetObject"],
+        "arn:aws:mock:us-east-1:123456789012:Bucket/web-store/*",
+      ]);
+      expect([sid("ReadAlarmTags").Action, sid("ReadAlarmTags").Resource], kind).toEqual([
+        ["cloudwatch:ListTagsForResource"],
+        "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-*",
       ]);
     }
   });

@@ -88,6 +88,6 @@ describe("PersonaFleet and pulumi up after a run-time shift", () => {
     const parameterNames = resources
       .filter((r) => r.type === "aws:ssm/parameter:Parameter")
       .map((r) => r.inputs.name);
-    expect(parameterNames).toEqual(["/personas/web/manifest"]);
+    expect(parameterNames).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ describe("personas plan", () => {
     expect(result.stdout).toContain(
       "  aws:cloudwatch/metricAlarm:MetricAlarm web-web-1-cpu-utilization-above-80  name=personas-web-web-1-cpu-utilization-above-80 namespace=AWS/EC2 metricName=CPUUtilization comparisonOperator=GreaterThanThreshold threshold=80 period=60 evaluationPeriods=5 datapointsToAlarm=5\n",
     );
-    expect(result.stdout).toContain("\n34 resources:\n");
+    expect(result.stdout).toContain("\n39 resources:\n");
     expect(result.stdout).toContain("  3 × aws:lambda/function:Function\n");
   });
 

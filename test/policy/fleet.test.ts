@@ -75,8 +75,10 @@ describe("persona-guard over fleets registered under the mocks", () => {
   });
 
   it("passes every rule on a 100-instance fleet", async () => {
-    // 31 fleet-level resources, then one instance and two alarms per member.
-    expect(hundred.recorded.length).toBe(331);
+    // 36 fleet-level resources (the fleet store: a bucket, its public access block, the membership
+    // record and the manifest entries of one persona, one feed and the whole), then one instance and
+    // two alarms per member.
+    expect(hundred.recorded.length).toBe(336);
     expect(await everyRule(hundred)).toEqual({});
   });
 
@@ -111,14 +113,14 @@ describe("persona-guard over fleets registered under the mocks", () => {
   });
 
   it("fails only the feed rule when the manifest lists an http feed", async () => {
-    const broken = withInputs(hundred, TYPES.parameter, "web-manifest", (i) =>
+    const broken = withInputs(hundred, TYPES.bucketObject, "web-manifest", (i) =>
       editManifest(i, (m) => {
         m.feeds[FEED]!.url = "http://threatintel.example.com/latest_ips";
       }),
     );
     expect(await everyRule(broken)).toEqual({
       "persona-feeds-https-and-paced": [
-        `Parameter 'web-manifest' must list feeds served over https: feed '${FEED}' fetches http://threatintel.example.com/latest_ips; change the persona's URL to https.`,
+        `Object 'web-manifest' must list feeds served over https: feed '${FEED}' fetches http://threatintel.example.com/latest_ips; change the persona's URL to https.`,
       ],
     });
   });

@@ -74,7 +74,7 @@ describe("persona-responder-iam-least-privilege", () => {
       withStatement({ Effect: "Allow", Action: ["iam:*"], Resource: "arn:aws:iam::123456789012:role/x" }),
     );
     expect(await runResourceRule(rule, args)).toEqual([
-      "Role policy 'web-scale' must not allow iam:* in statement 8; responders never need to change IAM.",
+      "Role policy 'web-scale' must not allow iam:* in statement 9; responders never need to change IAM.",
     ]);
   });
 
@@ -156,7 +156,7 @@ describe("persona-responder-iam-least-privilege", () => {
 describe("persona-feeds-https-and-paced", () => {
   const rule = feedsHttpsAndPaced;
   const manifestArgs = (change: (m: Parameters<Parameters<typeof editManifest>[1]>[0]) => void = () => {}) =>
-    argsFor(TYPES.parameter, "web-manifest", (inputs) => editManifest(inputs, change));
+    argsFor(TYPES.bucketObject, "web-manifest", (inputs) => editManifest(inputs, change));
   const scheduleArgs = (expression?: string, config = {}) =>
     argsFor(
       TYPES.schedule,
@@ -175,7 +175,7 @@ describe("persona-feeds-https-and-paced", () => {
       m.feeds[FEED]!.url = "http://threatintel.example.com/latest_ips";
     });
     expect(await runResourceRule(rule, args)).toEqual([
-      `Parameter 'web-manifest' must list feeds served over https: feed '${FEED}' fetches http://threatintel.example.com/latest_ips; change the persona's URL to https.`,
+      `Object 'web-manifest' must list feeds served over https: feed '${FEED}' fetches http://threatintel.example.com/latest_ips; change the persona's URL to https.`,
     ]);
   });
 
@@ -213,7 +213,7 @@ describe("persona-scale-actions-bounded", () => {
   type Persona = Record<string, unknown> & { alarms: Record<string, unknown> };
   const scaleArgs = (change: (persona: Persona) => void = () => {}, config = {}) =>
     argsFor(
-      TYPES.parameter,
+      TYPES.bucketObject,
       "web-manifest",
       (inputs) => editManifest(inputs, (m) => change(m.personas[SEED_DIGEST]!)),
       config,
@@ -225,8 +225,8 @@ describe("persona-scale-actions-bounded", () => {
 
   it("rejects a scale target above the organisation maximum", async () => {
     expect(await runResourceRule(rule, scaleArgs(undefined, { maxCpu: 8 }))).toEqual([
-      "Parameter 'web-manifest' must scale response 'cpu-utilization-above-80' to at most 8 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target.",
-      "Parameter 'web-manifest' must scale alarm 'cpu-utilization-above-80' to at most 8 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target.",
+      "Object 'web-manifest' must scale response 'cpu-utilization-above-80' to at most 8 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target.",
+      "Object 'web-manifest' must scale alarm 'cpu-utilization-above-80' to at most 8 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target.",
     ]);
   });
 
@@ -235,8 +235,8 @@ describe("persona-scale-actions-bounded", () => {
       p.bounds = { maxCpu: 12 };
     });
     expect(await runResourceRule(rule, args)).toEqual([
-      "Parameter 'web-manifest' must scale response 'cpu-utilization-above-80' to at most 12 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target or raise the persona's MaxCpu.",
-      "Parameter 'web-manifest' must scale alarm 'cpu-utilization-above-80' to at most 12 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target or raise the persona's MaxCpu.",
+      "Object 'web-manifest' must scale response 'cpu-utilization-above-80' to at most 12 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target or raise the persona's MaxCpu.",
+      "Object 'web-manifest' must scale alarm 'cpu-utilization-above-80' to at most 12 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target or raise the persona's MaxCpu.",
     ]);
   });
 
@@ -245,8 +245,8 @@ describe("persona-scale-actions-bounded", () => {
       p.bounds = { maxCpu: 128, maxMemoryGiB: 1024 };
     });
     expect(await runResourceRule(rule, args)).toEqual([
-      "Parameter 'web-manifest' must keep MaxCpu within the organisation maximum of 64, not 128 (persona HighTraffic 1.0.0); lower the persona's Bounds.",
-      "Parameter 'web-manifest' must keep MaxMemory within the organisation maximum of 512 GiB, not 1024 GiB (persona HighTraffic 1.0.0); lower the persona's Bounds.",
+      "Object 'web-manifest' must keep MaxCpu within the organisation maximum of 64, not 128 (persona HighTraffic 1.0.0); lower the persona's Bounds.",
+      "Object 'web-manifest' must keep MaxMemory within the organisation maximum of 512 GiB, not 1024 GiB (persona HighTraffic 1.0.0); lower the persona's Bounds.",
     ]);
   });
 
@@ -257,7 +257,7 @@ describe("persona-scale-actions-bounded", () => {
       ];
     });
     expect(await runResourceRule(rule, args)).toEqual([
-      "Parameter 'web-manifest' must scale response 'cpu-utilization-above-80' to at most 512 GiB, not 768 GiB (persona HighTraffic 1.0.0); lower the action's target.",
+      "Object 'web-manifest' must scale response 'cpu-utilization-above-80' to at most 512 GiB, not 768 GiB (persona HighTraffic 1.0.0); lower the action's target.",
     ]);
   });
 
@@ -266,7 +266,7 @@ describe("persona-scale-actions-bounded", () => {
       (p.guards as { maxActionsPerHour: number }).maxActionsPerHour = 30;
     });
     expect(await runResourceRule(rule, args)).toEqual([
-      "Parameter 'web-manifest' must allow at most 12 actions per hour, not 30 (persona HighTraffic 1.0.0); lower the persona's MaxActionsPerHour.",
+      "Object 'web-manifest' must allow at most 12 actions per hour, not 30 (persona HighTraffic 1.0.0); lower the persona's MaxActionsPerHour.",
     ]);
     const response = scaleArgs((p) => {
       (p.responses as Record<string, { maxActionsPerHour: number }>)[
@@ -274,7 +274,7 @@ describe("persona-scale-actions-bounded", () => {
       ]!.maxActionsPerHour = 20;
     });
     expect(await runResourceRule(rule, response)).toEqual([
-      "Parameter 'web-manifest' must allow response 'cpu-utilization-above-80' at most 12 actions per hour, not 20 (persona HighTraffic 1.0.0); lower its MaxActionsPerHour.",
+      "Object 'web-manifest' must allow response 'cpu-utilization-above-80' at most 12 actions per hour, not 20 (persona HighTraffic 1.0.0); lower its MaxActionsPerHour.",
     ]);
   });
 });

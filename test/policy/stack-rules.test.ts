@@ -22,7 +22,7 @@ import {
 
 const FEED = "HighTraffic-threatintel-example-com";
 const CPU_ALARM = "web-web-1-cpu-utilization-above-80";
-const MANIFEST_URN = urnOf(TYPES.parameter, "web-manifest");
+const MANIFEST_URN = urnOf(TYPES.bucketObject, "web-manifest");
 const OTHER_DIGEST = "ab".repeat(32);
 /** How messages show the seed persona's digest. */
 const SEED_SHORT = `${SEED_DIGEST.slice("sha256:".length, "sha256:".length + 8)}…`;
@@ -74,7 +74,7 @@ describe("persona-alarms-cover-triggers", () => {
 
   it("reports an alarm that carries another persona's digest than its instance", async () => {
     // The other persona is in the manifest: only the mismatch with the instance is wrong.
-    const withOther = withInputs(fleet, TYPES.parameter, "web-manifest", (i) =>
+    const withOther = withInputs(fleet, TYPES.bucketObject, "web-manifest", (i) =>
       editManifest(i, (m) => {
         m.personas[OTHER_DIGEST] = m.personas[SEED_DIGEST]!;
       }),
@@ -107,7 +107,7 @@ describe("persona-alarms-cover-triggers", () => {
   });
 
   it("reports instances of a fleet without a manifest, and a manifest it cannot read", async () => {
-    const missing = without(fleet, (r) => r.type !== TYPES.parameter);
+    const missing = without(fleet, (r) => !(r.type === TYPES.bucketObject && r.name === "web-manifest"));
     const unlisted = (alarm: string) =>
       `Alarm '${alarm}' must carry a persona digest that a fleet manifest of this stack lists: ${SEED_SHORT} is in none, so its responders would ignore it; let the fleet component render it.`;
     expect((await runStackRule(rule, stackArgs(missing.resources))).map((v) => v.message)).toEqual([
@@ -115,16 +115,16 @@ describe("persona-alarms-cover-triggers", () => {
       unlisted("web-web-2-cpu-utilization-above-80"),
       unlisted("web-web-1-network-latency-above-100"),
       unlisted("web-web-2-network-latency-above-100"),
-      "Instance 'web-web-1' must belong to a fleet whose manifest is in this stack: no /personas/web/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
-      "Instance 'web-web-2' must belong to a fleet whose manifest is in this stack: no /personas/web/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
+      "Instance 'web-web-1' must belong to a fleet whose manifest is in this stack: no manifest object (manifest/fleet.json in its fleet store) was found; deploy it with PersonaFleet or PersonaInstance.",
+      "Instance 'web-web-2' must belong to a fleet whose manifest is in this stack: no manifest object (manifest/fleet.json in its fleet store) was found; deploy it with PersonaFleet or PersonaInstance.",
     ]);
-    const unreadable = withInputs(fleet, TYPES.parameter, "web-manifest", (i) => ({
+    const unreadable = withInputs(fleet, TYPES.bucketObject, "web-manifest", (i) => ({
       ...i,
-      insecureValue: "{}",
+      content: "{}",
     }));
     expect((await runStackRule(rule, stackArgs(unreadable.resources)))[0]).toEqual({
       message:
-        "Parameter 'web-manifest' must hold a fleet manifest the pack can read: its value is not a version 1 fleet manifest (version: Invalid input: expected 1); let PersonaFleet write it.",
+        "Object 'web-manifest' must hold a fleet manifest the pack can read: its value is not a version 1 fleet manifest (version: Invalid input: expected 1); let PersonaFleet write it.",
       urn: MANIFEST_URN,
     });
   });
@@ -196,7 +196,7 @@ describe("persona-feed-targets-exist", () => {
   });
 
   it("reports a network ACL feed whose firewall responder names no network ACL, and passes it once named", async () => {
-    const acl = withInputs(fleet, TYPES.parameter, "web-manifest", (i) =>
+    const acl = withInputs(fleet, TYPES.bucketObject, "web-manifest", (i) =>
       editManifest(i, (m) => {
         m.feeds[FEED]!.enforcement = "network-acl";
       }),
@@ -251,6 +251,10 @@ describe("indexStack", () => {
     expect(indexStack(fleet.resources)).toBe(first);
     expect(first.personaAlarms.length).toBe(4);
     expect([...first.manifests.keys()]).toEqual(["web"]);
-    expect(first.responderFunctions.map((f) => f.name)).toEqual(["web-scale", "web-feature", "web-firewall"]);
+    expect(first.responderFunctions.map((f) => f.name).sort()).toEqual([
+      "web-feature",
+      "web-firewall",
+      "web-scale",
+    ]);
   });
 });

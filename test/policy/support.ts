@@ -261,7 +261,7 @@ export function editManifest(
   inputs: Record<string, unknown>,
   change: (manifest: ManifestJson) => void,
 ): Record<string, unknown> {
-  const manifest = JSON.parse(inputs.insecureValue as string) as ManifestJson;
+  const manifest = JSON.parse(inputs.content as string) as ManifestJson;
   change(manifest);
-  return { ...inputs, insecureValue: JSON.stringify(manifest) };
+  return { ...inputs, content: JSON.stringify(manifest) };
 }

@@ -16,7 +16,7 @@ export const alarmsCoverTriggers: StackValidationPolicy = {
     const index = indexStack(args.resources);
     for (const { resource, reason } of index.unreadableManifests)
       reportViolation(
-        `Parameter '${resource.name}' must hold a fleet manifest the pack can read: ${reason}; let PersonaFleet write it.`,
+        `Object '${resource.name}' must hold a fleet manifest the pack can read: ${reason}; let PersonaFleet write it.`,
         resource.urn,
       );
     // Alarm ids per watched instance, one pass over the alarms.
@@ -42,7 +42,7 @@ export const alarmsCoverTriggers: StackValidationPolicy = {
       const entry = fleet === undefined ? undefined : index.manifests.get(fleet);
       if (!entry) {
         reportViolation(
-          `Instance '${instance.name}' must belong to a fleet whose manifest is in this stack: no /personas/${fleet ?? "<fleet>"}/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.`,
+          `Instance '${instance.name}' must belong to a fleet whose manifest is in this stack: no manifest object (manifest/fleet.json in its fleet store) was found; deploy it with PersonaFleet or PersonaInstance.`,
           instance.urn,
         );
         continue;

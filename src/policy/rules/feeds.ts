@@ -5,15 +5,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { fleetResourceName, responderName } from "../../plan/names.js";
 import { configOf, integerProperty, schema } from "../config.js";
-import {
-  indexStack,
-  isManifestParameter,
-  listOf,
-  readManifest,
-  recordOf,
-  stringOf,
-  TYPES,
-} from "../stack.js";
+import { indexStack, isManifestObject, listOf, readManifest, recordOf, stringOf, TYPES } from "../stack.js";
 
 /** Configuration of {@link feedsHttpsAndPaced}. */
 export interface FeedPaceConfig {
@@ -83,13 +75,13 @@ export const feedsHttpsAndPaced: ResourceValidationPolicy = {
   }),
   validateResource: (args, reportViolation) => {
     const props = args.props as Record<string, unknown>;
-    if (isManifestParameter(args.type, props)) {
+    if (isManifestObject(args.type, props)) {
       const reading = readManifest(props);
       if (!reading.ok) return; // persona-alarms-cover-triggers reports unreadable manifests.
       for (const [id, feed] of Object.entries(reading.manifest.feeds))
         if (!feed.url.startsWith("https://"))
           reportViolation(
-            `Parameter '${args.name}' must list feeds served over https: feed '${id}' fetches ${feed.url}; change the persona's URL to https.`,
+            `Object '${args.name}' must list feeds served over https: feed '${id}' fetches ${feed.url}; change the persona's URL to https.`,
           );
       return;
     }

@@ -5,7 +5,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { FleetManifest } from "../../plan/manifest.js";
 import { configOf, integerProperty, schema } from "../config.js";
-import { isManifestParameter, readManifest } from "../stack.js";
+import { isManifestObject, readManifest } from "../stack.js";
 
 /** Configuration of {@link scaleActionsBounded}: the organisation's maxima. */
 export interface ScaleConfig {
@@ -66,13 +66,13 @@ export const scaleActionsBounded: ResourceValidationPolicy = {
   }),
   validateResource: (args, reportViolation) => {
     const props = args.props as Record<string, unknown>;
-    if (!isManifestParameter(args.type, props)) return;
+    if (!isManifestObject(args.type, props)) return;
     const reading = readManifest(props);
     if (!reading.ok) return; // persona-alarms-cover-triggers reports unreadable manifests.
     const org = configOf(args, SCALE_DEFAULTS);
     const report = (persona: ManifestPersona, must: string, fix: string) =>
       reportViolation(
-        `Parameter '${args.name}' must ${must} (persona ${persona.name} ${persona.version}); ${fix}.`,
+        `Object '${args.name}' must ${must} (persona ${persona.name} ${persona.version}); ${fix}.`,
       );
     for (const persona of Object.values(reading.manifest.personas)) {
       const { bounds } = persona;

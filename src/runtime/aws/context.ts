@@ -3,9 +3,11 @@
  * store, the logger and the clock. Built once per container (at the first invocation, so a missing
  * variable fails an invocation with a clear message instead of the module load) and reused.
  */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { WAFV2Client } from "@aws-sdk/client-wafv2";
@@ -40,6 +42,12 @@ export class AwsClients {
   /** A WAF client pinned to a region (CLOUDFRONT-scope IP sets are managed in us-east-1 only). */
   wafv2ForRegion(region: string): WAFV2Client {
     return this.client(`wafv2:${region}`, () => new WAFV2Client({ ...this.config, region }));
+  }
+  get s3(): S3Client {
+    return this.client("s3", () => new S3Client(this.config));
+  }
+  get cloudwatch(): CloudWatchClient {
+    return this.client("cloudwatch", () => new CloudWatchClient(this.config));
   }
   private client<T>(name: string, make: () => T): T {
     if (!this.made.has(name)) this.made.set(name, make());
@@ -107,7 +115,7 @@ export function createContext(responder: string, options: ResponderOptions = {})
     env,
     clients,
     log,
-    manifest: new ManifestSource(clients.ssm, env.manifestParameter),
+    manifest: new ManifestSource(clients.s3, env.fleetBucket, options.now),
     store: new GuardStore(clients.dynamodb, env.stateTable),
     now: options.now ?? Date.now,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),

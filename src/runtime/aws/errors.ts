@@ -61,6 +61,23 @@ export class InstanceRefusedError extends ResponderError {
   }
 }
 
+/**
+ * Thrown before any side effect when an event's instance is not a member of the fleet, or an
+ * alarm's name, owner tag or digest is not the one the stack or the orchestrator gave it. The
+ * responder logs it as rejected and succeeds, so a forged event is never retried.
+ */
+export class ProvenanceRefusedError extends ResponderError {
+  /** `not-member`, `alarm-name`, `alarm-owner` or `digest`. */
+  readonly reason: "not-member" | "alarm-name" | "alarm-owner" | "digest";
+  /** The instance the event named. */
+  readonly instanceId: string;
+  constructor(reason: ProvenanceRefusedError["reason"], instanceId: string, message: string) {
+    super("RESPONDER_PROVENANCE_REFUSED", message);
+    this.reason = reason;
+    this.instanceId = instanceId;
+  }
+}
+
 /** Thrown when a firewall update would break a documented limit (WAF: 10,000 addresses per IP set). */
 export class FirewallLimitError extends ResponderError {
   constructor(message: string) {

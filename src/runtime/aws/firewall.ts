@@ -24,8 +24,8 @@ import {
   refreshFeed,
   WAF_IP_SET_LIMIT,
 } from "../feeds/index.js";
+import type { FeedEnforcement, WafIpSetRef } from "../../plan/manifest.js";
 import type { ResponderContext, ResponderOptions } from "./context.js";
-import { ENV, type WafFeedSets, type WafIpSetRef } from "./env.js";
 import { FirewallLimitError, NetworkAclRangeConflictError, ResponderError } from "./errors.js";
 import { createFeedTickHandler, type ManifestFeed } from "./feed-tick.js";
 import { retryThrottled } from "./instances.js";
@@ -156,10 +156,11 @@ async function runFeed(
   feed: ManifestFeed,
   waf: { pace: () => Promise<void> },
 ): Promise<FirewallResult> {
+  const enforcement = await ctx.manifest.enforcement(feedId);
   const enforcer =
     (feed.enforcement ?? "waf-ip-set") === "waf-ip-set"
-      ? wafEnforcer(ctx, feedId, waf.pace)
-      : aclEnforcer(ctx, feedId, feed);
+      ? wafEnforcer(ctx, feedId, enforcement?.waf, waf.pace)
+      : aclEnforcer(ctx, feedId, enforcement?.networkAcl, feed);
   const current = await enforcer.read();
   const docKey = `feed#${feedId}`;
   const validators =
@@ -306,12 +307,16 @@ export function wafAddresses(addresses: readonly string[]): string[] {
   );
 }
 
-function wafEnforcer(ctx: ResponderContext, feedId: string, pace: () => Promise<void>): Enforcer {
-  const sets: WafFeedSets | undefined = ctx.env.wafIpSets[feedId];
+function wafEnforcer(
+  ctx: ResponderContext,
+  feedId: string,
+  sets: FeedEnforcement["waf"],
+  pace: () => Promise<void>,
+): Enforcer {
   if (sets === undefined || (sets.ipv4 === undefined && sets.ipv6 === undefined)) {
     throw new ResponderError(
       "RESPONDER_CONFIG",
-      `${ENV.wafIpSets} has no IP sets for feed ${feedId}; the component that deploys the feed must list them. Nothing was changed.`,
+      `The fleet store's entry of feed ${feedId} names no WAF IP sets; the component that deploys the feed must list them. Nothing was changed.`,
     );
   }
   const client = wafClient(ctx, sets.scope);
@@ -342,7 +347,7 @@ function wafEnforcer(ctx: ResponderContext, feedId: string, pace: () => Promise<
         if (ref === undefined) {
           if (addresses.length > 0) {
             ctx.log.metric(
-              `feed ${feedId} lists ${addresses.length} ${version} entries but ${ENV.wafIpSets} has no ${version} set for it; they are not enforced`,
+              `feed ${feedId} lists ${addresses.length} ${version} entries but its store entry has no ${version} set; they are not enforced`,
               [
                 {
                   name: "FeedEntriesNotEnforced",
@@ -460,8 +465,18 @@ export const OWNED_ACL_RULES_KEY = "network-acl-rules";
  * written. Rules are evaluated lowest number first, so the range must sit before the ACL's allow
  * rules for deny rules to take effect (the default ACL allows everything at rule 100).
  */
-function aclEnforcer(ctx: ResponderContext, feedId: string, feed: ManifestFeed): Enforcer {
-  const rules = ctx.env.networkAclRules(feedId);
+function aclEnforcer(
+  ctx: ResponderContext,
+  feedId: string,
+  rules: FeedEnforcement["networkAcl"],
+  feed: ManifestFeed,
+): Enforcer {
+  if (rules === undefined) {
+    throw new ResponderError(
+      "RESPONDER_CONFIG",
+      `The fleet store's entry of feed ${feedId} names no network ACL rules; the component that deploys the feed must list them. Nothing was changed.`,
+    );
+  }
   const aclId = rules.networkAclId;
   const first = rules.firstRuleNumber;
   const reserved = Math.min(rules.maxEntries, feed.maxEntries ?? rules.maxEntries);

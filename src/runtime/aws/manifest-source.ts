@@ -1,134 +1,175 @@
 /**
- * The fleet manifest as the responders see it: read from its SSM parameter at the first invocation,
- * validated with the plan's zod schema, cached for the container's life, and read again when an
- * alarm names a persona digest the cached copy does not know (a deployment changed the fleet).
- * A persona the stack does not deploy (a shift target) is found in its run-time entry, the
- * one-persona manifest the orchestrator writes at {@link runtimeManifestParameter}.
+ * The fleet store as the responders and the orchestrator see it: the S3 bucket the stack creates
+ * (FLEET_BUCKET), holding the manifest one object per persona digest and per feed, and the
+ * membership record. Every object is validated with the plan's zod schema on read.
+ *
+ * Caching: a persona entry is named by its digest, so its content never changes and it is kept for
+ * the container's life. Feed entries and the membership record change with deployments: they are
+ * kept for {@link STORE_TTL_MS}, and the membership record is read again at most once per
+ * {@link MEMBERS_RETRY_MS} when an instance is not in the cached copy (a deployment added it).
  */
-import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
-import { FleetManifest } from "../../plan/manifest.js";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type * as z from "zod/mini";
+import {
+  type FeedEnforcement,
+  FeedEntry,
+  FLEET_STORE_KEYS,
+  type FleetManifest,
+  type FleetMemberRecord,
+  FleetMembers,
+  MANIFEST_VERSION,
+  PersonaEntry,
+} from "../../plan/manifest.js";
 import { ManifestError } from "./errors.js";
 
 type ManifestPersona = FleetManifest["personas"][string];
 
-/**
- * The SSM parameter holding the run-time manifest entry of `digest`: beside the fleet manifest
- * `/personas/<fleet>/manifest`, at `/personas/<fleet>/runtime-manifest/<hex digest>` (SSM names allow
- * no ':'). Undefined when the manifest parameter is not named `.../manifest`.
- * @example runtimeManifestParameter("/personas/web/manifest", "sha256:ab12…") // "/personas/web/runtime-manifest/ab12…"
- */
-export function runtimeManifestParameter(manifestParameter: string, digest: string): string | undefined {
-  if (!manifestParameter.endsWith("/manifest")) return undefined;
-  return `${manifestParameter.slice(0, -"manifest".length)}runtime-manifest/${digest.replace(/^sha256:/, "")}`;
+/** How long feed entries and the membership record are trusted before they are read again. */
+export const STORE_TTL_MS = 60_000;
+/** Least time between two reads of the membership record caused by an unknown instance. */
+export const MEMBERS_RETRY_MS = 10_000;
+/** Persona entries kept at most (a fleet has a handful; a flood of forged digests must not grow memory). */
+const MAX_PERSONAS = 256;
+
+interface Timed<T> {
+  value: T;
+  at: number;
 }
 
-/** Reads and caches the manifest. */
+/** Reads and caches the fleet store. */
 export class ManifestSource {
-  private cached: FleetManifest | undefined;
-  /** Run-time entries by digest: a persona's entry never changes (the digest is its content). */
-  private readonly runtime = new Map<string, FleetManifest>();
+  private readonly personas = new Map<string, ManifestPersona>();
+  private readonly feeds = new Map<string, Timed<FeedEntry>>();
+  private membersCache: Timed<FleetMembers> | undefined;
   private reads = 0;
 
   constructor(
-    private readonly ssm: SSMClient,
-    private readonly parameter: string,
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** How many times the parameter was read (for logs and tests). */
+  /** How many objects were read (for logs and tests). */
   get readCount(): number {
     return this.reads;
   }
 
-  /** The manifest, read at most once unless {@link ManifestSource.persona} misses. */
-  async get(): Promise<FleetManifest> {
-    this.cached ??= await this.load();
-    return this.cached;
-  }
-
-  /** The persona with `digest`; re-reads the parameter once when the cached manifest lacks it. */
-  async persona(digest: string): Promise<{ manifest: FleetManifest; persona: ManifestPersona }> {
-    let manifest = await this.get();
-    let persona = manifest.personas[digest];
-    const known = persona === undefined ? this.runtime.get(digest) : undefined;
-    if (known !== undefined) return { manifest: known, persona: known.personas[digest]! };
-    if (persona === undefined) {
-      this.cached = manifest = await this.load();
-      persona = manifest.personas[digest];
-    }
-    if (persona === undefined) {
-      const runtime = await this.runtimeEntry(digest);
-      if (runtime !== undefined) return { manifest: runtime, persona: runtime.personas[digest]! };
-    }
-    if (persona === undefined) {
+  /** The persona with `digest`: the stack's entry or the orchestrator's, both at the same key. */
+  async persona(digest: string): Promise<{ persona: ManifestPersona }> {
+    const cached = this.personas.get(digest);
+    if (cached !== undefined) return { persona: cached };
+    const entry = await this.read(FLEET_STORE_KEYS.persona(digest), PersonaEntry, "persona entry");
+    if (entry === undefined || entry.digest !== digest) {
       throw new ManifestError(
-        `The fleet manifest in ${this.parameter} has no persona with digest ${digest}; the alarm or instance belongs to a persona this fleet no longer deploys. Run \`pulumi up\` to bring alarms and the manifest back in step.`,
+        `The fleet store ${this.bucket} has no persona with digest ${digest}; the alarm or instance belongs to a persona this fleet no longer deploys. Run \`pulumi up\` to bring alarms and the manifest back in step.`,
       );
     }
-    return { manifest, persona };
+    if (this.personas.size >= MAX_PERSONAS) this.personas.clear();
+    this.personas.set(digest, entry.persona);
+    return { persona: entry.persona };
   }
 
-  /** The feed with `feedId`; re-reads once when the cached manifest lacks it. */
-  async feed(feedId: string): Promise<FleetManifest["feeds"][string]> {
-    let feed = (await this.get()).feeds[feedId];
-    if (feed === undefined) {
-      this.cached = await this.load();
-      feed = this.cached.feeds[feedId];
-    }
-    if (feed === undefined) {
+  /** The feed with `feedId`. */
+  async feed(feedId: string): Promise<FeedEntry["feed"]> {
+    return (await this.feedEntry(feedId)).feed;
+  }
+
+  /** Where the list of feed `feedId` is enforced (WAF IP sets or network ACL rules), when it is a list feed. */
+  async enforcement(feedId: string): Promise<FeedEnforcement | undefined> {
+    return (await this.feedEntry(feedId)).enforcement;
+  }
+
+  /** The feed's store entry. */
+  async feedEntry(feedId: string): Promise<FeedEntry> {
+    const cached = this.feeds.get(feedId);
+    if (cached !== undefined && this.now() - cached.at < STORE_TTL_MS) return cached.value;
+    const entry = await this.read(FLEET_STORE_KEYS.feed(feedId), FeedEntry, "feed entry");
+    if (entry === undefined || entry.feedId !== feedId) {
       throw new ManifestError(
-        `The fleet manifest in ${this.parameter} has no feed '${feedId}'; the schedule belongs to a feed this fleet no longer deploys. Run \`pulumi up\`.`,
+        `The fleet store ${this.bucket} has no feed '${feedId}'; the schedule belongs to a feed this fleet no longer deploys. Run \`pulumi up\`.`,
       );
     }
-    return feed;
-  }
-
-  /** The orchestrator's entry for `digest`, cached; undefined when there is none. */
-  private async runtimeEntry(digest: string): Promise<FleetManifest | undefined> {
-    const name = runtimeManifestParameter(this.parameter, digest);
-    if (name === undefined) return undefined;
-    let entry: FleetManifest;
-    try {
-      entry = await this.load(name);
-    } catch (error) {
-      if ((error as { cause?: { name?: string } }).cause?.name === "ParameterNotFound") return undefined;
-      throw error;
-    }
-    if (entry.personas[digest] === undefined) return undefined;
-    this.runtime.set(digest, entry);
+    this.feeds.set(feedId, { value: entry, at: this.now() });
     return entry;
   }
 
-  private async load(parameter: string = this.parameter): Promise<FleetManifest> {
-    this.reads++;
-    let text: string | undefined;
-    try {
-      const result = await this.ssm.send(new GetParameterCommand({ Name: parameter }));
-      text = result.Parameter?.Value;
-    } catch (error) {
+  /** The membership record, read again once it is older than {@link STORE_TTL_MS}. */
+  async members(): Promise<FleetMembers> {
+    const cached = this.membersCache;
+    if (cached !== undefined && this.now() - cached.at < STORE_TTL_MS) return cached.value;
+    return this.loadMembers();
+  }
+
+  /**
+   * The member record of `instanceId`, or undefined when the stack did not make it a member. An
+   * unknown instance reads the record again (at most once per {@link MEMBERS_RETRY_MS}).
+   */
+  async member(instanceId: string): Promise<FleetMemberRecord | undefined> {
+    const members = await this.members();
+    const found = members.members[instanceId];
+    if (found !== undefined) return found;
+    if (this.membersCache !== undefined && this.now() - this.membersCache.at < MEMBERS_RETRY_MS)
+      return undefined;
+    return (await this.loadMembers()).members[instanceId];
+  }
+
+  /**
+   * Writes a persona's entry (the orchestrator, for a persona the stack does not deploy). The key is
+   * the digest, so writing an entry the stack wrote changes nothing.
+   */
+  async writePersona(fleet: string, digest: string, persona: ManifestPersona): Promise<void> {
+    const entry: PersonaEntry = { version: MANIFEST_VERSION, fleet, digest, persona };
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: FLEET_STORE_KEYS.persona(digest),
+        Body: JSON.stringify(entry),
+        ContentType: "application/json",
+      }),
+    );
+    this.personas.set(digest, persona);
+  }
+
+  private async loadMembers(): Promise<FleetMembers> {
+    const record = await this.read(FLEET_STORE_KEYS.members, FleetMembers, "membership record");
+    if (record === undefined) {
       throw new ManifestError(
-        `Could not read the fleet manifest from SSM parameter ${parameter}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
+        `The fleet store ${this.bucket} has no membership record (${FLEET_STORE_KEYS.members}); nothing is done for any instance until \`pulumi up\` writes it.`,
       );
     }
-    if (text === undefined)
-      throw new ManifestError(`SSM parameter ${parameter} has no value; expected the fleet manifest (JSON).`);
+    this.membersCache = { value: record, at: this.now() };
+    return record;
+  }
+
+  /** Reads and validates one object; undefined when there is no such key. */
+  private async read<T>(key: string, schema: z.ZodMiniType<T>, what: string): Promise<T | undefined> {
+    this.reads++;
+    let text: string;
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      text = (await result.Body?.transformToString("utf8")) ?? "";
+    } catch (error) {
+      if ((error as { name?: string }).name === "NoSuchKey") return undefined;
+      throw new ManifestError(
+        `Could not read the ${what} s3://${this.bucket}/${key}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new ManifestError(`SSM parameter ${parameter} does not hold JSON; expected the fleet manifest.`, {
+      throw new ManifestError(`s3://${this.bucket}/${key} does not hold JSON; expected the ${what}.`, {
         cause: error,
       });
     }
-    const parsed = FleetManifest.safeParse(json);
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues
         .slice(0, 5)
         .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
       throw new ManifestError(
-        `The fleet manifest in ${parameter} is not one this responder understands (${problems.join("; ")}); deploy responders and manifest from the same pulumi-personas version.`,
+        `The ${what} s3://${this.bucket}/${key} is not one this responder understands (${problems.join("; ")}); deploy responders and manifest from the same pulumi-personas version.`,
         { cause: parsed.error },
       );
     }

@@ -12,9 +12,10 @@ import { responderOf } from "../../plan/responders.js";
 import type { GuardRequest } from "../decide.js";
 import { createContext, type ResponderContext, type ResponderOptions } from "./context.js";
 import type { DispatchKind } from "./env.js";
-import { EventRejectedError, ManifestError, ResponderError } from "./errors.js";
+import { EventRejectedError, ManifestError, ProvenanceRefusedError, ResponderError } from "./errors.js";
 import { alarmInstanceId, alarmTransitionId, parseResponderEvent } from "./events.js";
 import { describeError } from "./log.js";
+import { requireAlarmProvenance, requireDispatchDigest, requireMember } from "./provenance.js";
 
 /** A persona as the manifest holds it. */
 export type ManifestPersona = FleetManifest["personas"][string];
@@ -110,6 +111,16 @@ async function respond(
     }
     ({ job, guard } = planned);
   } catch (error) {
+    if (error instanceof ProvenanceRefusedError) {
+      // A forged or foreign event: refused, counted, and not retried into the failure destination.
+      ctx.log.decision("rejected", error.message, { reason: error.reason, instanceId: error.instanceId });
+      return {
+        outcome: "skipped",
+        reason: error.reason,
+        detail: error.message,
+        instanceId: error.instanceId,
+      };
+    }
     const reason =
       error instanceof EventRejectedError
         ? "invalid-event"
@@ -217,6 +228,14 @@ async function planJob(ctx: ResponderContext, kind: DispatchKind, input: unknown
         `Alarm ${name} does not name exactly one InstanceId dimension in its metrics; nothing was done.`,
       );
     }
+    // Before anything else is read or done: the instance is a member and the alarm is the one the
+    // stack or the orchestrator made for it (src/runtime/aws/provenance.ts).
+    const member = await requireMember(ctx, instanceId);
+    await requireAlarmProvenance(
+      ctx,
+      { alarmName: name, alarmArn: event.alarmArn, alarmId: tag.alarmId, digest: tag.digest, instanceId },
+      member,
+    );
     const { persona } = await ctx.manifest.persona(tag.digest);
     const alarm = persona.alarms[tag.alarmId];
     if (alarm === undefined) {
@@ -245,7 +264,9 @@ async function planJob(ctx: ResponderContext, kind: DispatchKind, input: unknown
     };
   }
   const event = parsed.event;
-  const { manifest, persona } = await ctx.manifest.persona(event.digest);
+  const member = await requireMember(ctx, event.instanceId);
+  await requireDispatchDigest(ctx, event.instanceId, member, event.digest);
+  const { persona } = await ctx.manifest.persona(event.digest);
   const response = persona.responses[event.responseId];
   if (response === undefined) {
     throw new ManifestError(
@@ -266,7 +287,7 @@ async function planJob(ctx: ResponderContext, kind: DispatchKind, input: unknown
   return {
     job,
     guard: {
-      cooldownSeconds: manifest.feeds[event.feedId]?.cooldownSeconds ?? response.cooldownSeconds,
+      cooldownSeconds: (await ctx.manifest.feed(event.feedId)).cooldownSeconds ?? response.cooldownSeconds,
       maxActionsPerHour: response.maxActionsPerHour,
       lockTtlSeconds: persona.guards.lockTtlSeconds,
     },

@@ -6,10 +6,8 @@
  * so their locks, cooldowns and bounds apply. Unreadable or missing data never fires an action: it
  * is logged and counted (`ValueFeedUnreadable`).
  */
-import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { responderOf } from "../../plan/responders.js";
-import { PERSONA_TAGS } from "../../plan/tags.js";
 import { compileJsonPath, FeedError, FeedFetcher } from "../feeds/index.js";
 import type { ResponderContext, ResponderOptions } from "./context.js";
 import { type DispatchKind, ENV } from "./env.js";
@@ -188,22 +186,14 @@ async function dispatch(
   transitionId: string,
 ): Promise<string[]> {
   const functions = ctx.env.responderFunctions;
-  const found = await retryThrottled(ctx, () =>
-    ctx.clients.ec2.send(
-      new DescribeInstancesCommand({
-        Filters: [
-          { Name: `tag:${ctx.env.fleetTagKey}`, Values: [ctx.env.fleetName] },
-          { Name: `tag:${PERSONA_TAGS.name}`, Values: [feed.persona] },
-          { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
-        ],
-      }),
-    ),
-  );
+  // The persona's instances are the members the stack deployed it on (the membership record), never
+  // whatever carries the fleet tag.
+  const { members } = await ctx.manifest.members();
   const sent: string[] = [];
-  for (const instance of found.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
-    const digest = instance.Tags?.find((t) => t.Key === PERSONA_TAGS.digest)?.Value;
-    if (instance.InstanceId === undefined || digest === undefined) continue;
+  for (const instanceId of Object.keys(members).sort()) {
+    const { digest } = members[instanceId]!;
     const { persona } = await ctx.manifest.persona(digest);
+    if (persona.name !== feed.persona) continue;
     const response = persona.responses[feed.responseId];
     if (response === undefined) continue;
     const actions = intent === "activate" ? response.actions : response.clearActions;
@@ -219,7 +209,7 @@ async function dispatch(
       const event: DispatchEvent = {
         type: "personas.dispatch",
         version: 1,
-        instanceId: instance.InstanceId,
+        instanceId,
         digest,
         responseId: feed.responseId,
         intent,
@@ -240,7 +230,7 @@ async function dispatch(
           `Lambda did not accept the dispatch to ${target} (status ${result.StatusCode}).`,
           true,
         );
-      sent.push(`${kind}:${instance.InstanceId}`);
+      sent.push(`${kind}:${instanceId}`);
     }
   }
   return sent;

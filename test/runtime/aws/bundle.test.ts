@@ -39,7 +39,7 @@ describe("responder bundles", () => {
   it("rejects an unexpected event with zod's explanation inside the bundle", async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
-      MANIFEST_PARAMETER: "/m",
+      FLEET_BUCKET: "b",
       STATE_TABLE: "t",
       FLEET_NAME: "web",
       AWS_REGION: "us-east-1",

@@ -5,16 +5,16 @@
  */
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { S3Client } from "@aws-sdk/client-s3";
 import { CreateIPSetCommand, GetIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FleetManifest } from "../../../src/plan/manifest.js";
 import { createFirewallResponder, type FirewallResult } from "../../../src/runtime/aws/firewall.js";
 import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
 import { type FeedServer, startFeedServer } from "../feeds/feed-server.js";
+import { FLEET_BUCKET, putFleetStore, storeObjects, testMembers } from "./support.js";
 
 const TABLE = "web-state";
-const PARAMETER = "/personas/web/manifest";
 const PLAIN_V4 = Array.from({ length: 40 }, (_, i) => `185.220.101.${i * 2}/32`).sort();
 
 describe.skipIf(noMoto)("firewall responder with feeds", () => {
@@ -85,9 +85,6 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
         BillingMode: "PAY_PER_REQUEST",
       }),
     );
-    await new SSMClient(config).send(
-      new PutParameterCommand({ Name: PARAMETER, Type: "String", Value: JSON.stringify(manifest()) }),
-    );
     for (const [name, version] of [
       ["shared-v4", "IPV4"],
       ["shared-v6", "IPV6"],
@@ -101,22 +98,28 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
       );
       sets[name] = { name, id: created.Summary!.Id! };
     }
+    // Where each feed is enforced lives in its fleet store entry, as the components write it.
+    const pair = (v4: string, v6: string) => ({ waf: { scope: "REGIONAL" as const, ipv4: sets[v4], ipv6: sets[v6] } });
+    const enforcement = Object.fromEntries(
+      Object.keys(manifest().feeds).map((id) => [
+        id,
+        id === "csv" || id === "json"
+          ? pair("csv-v4", "csv-v6")
+          : id === "everything" || id === "own-vpc"
+            ? pair("hostile-v4", "hostile-v6")
+            : pair("shared-v4", "shared-v6"),
+      ]),
+    );
+    await putFleetStore(new S3Client(config), storeObjects(manifest(), testMembers(), enforcement));
   });
   afterAll(async () => server?.close());
 
   function handler(allowances = true, logSink: (line: string) => void = () => {}) {
-    const shared = { scope: "REGIONAL", ipv4: sets["shared-v4"], ipv6: sets["shared-v6"] };
-    const wafIpSets = Object.fromEntries(Object.keys(manifest().feeds).map((id) => [id, shared]));
-    wafIpSets.csv = { scope: "REGIONAL", ipv4: sets["csv-v4"], ipv6: sets["csv-v6"] };
-    wafIpSets.json = wafIpSets.csv;
-    wafIpSets.everything = { scope: "REGIONAL", ipv4: sets["hostile-v4"], ipv6: sets["hostile-v6"] };
-    wafIpSets["own-vpc"] = wafIpSets.everything;
     return createFirewallResponder({
       env: {
-        MANIFEST_PARAMETER: PARAMETER,
+        FLEET_BUCKET,
         STATE_TABLE: TABLE,
         FLEET_NAME: "web",
-        WAF_IP_SETS: JSON.stringify(wafIpSets),
         WAF_WRITE_INTERVAL_MS: "0",
       },
       clientConfig: config,
@@ -261,7 +264,7 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
   it("rejects a tick for a feed the manifest does not have, a malformed tick, and another fleet's tick", async () => {
     const h = handler();
     await expect(run(h, "nope")).rejects.toThrow(
-      "The fleet manifest in /personas/web/manifest has no feed 'nope'; the schedule belongs to a feed this fleet no longer deploys. Run `pulumi up`.",
+      `The fleet store ${FLEET_BUCKET} has no feed 'nope'; the schedule belongs to a feed this fleet no longer deploys. Run \`pulumi up\`.`,
     );
     await expect(h({ source: "personas.feed", feedId: "plain" })).rejects.toThrow(
       "Rejected an event that is not a valid feed schedule event (fleet: Invalid input: expected string, received undefined); nothing was done.",

@@ -3,6 +3,8 @@
  * instance, DynamoDB locks under two concurrent invocations, WAF IP set updates up to the
  * 10,000-address limit (which moto does not enforce, so our code must), SSM parameters and tags.
  */
+
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import {
   DescribeImagesCommand,
@@ -10,7 +12,8 @@ import {
   EC2Client,
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { S3Client } from "@aws-sdk/client-s3";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { CreateIPSetCommand, GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
 import { beforeEach, describe, expect, it } from "vitest";
 import { featureExecutor } from "../../../src/runtime/aws/actions/feature.js";
@@ -21,11 +24,25 @@ import { FirewallLimitError } from "../../../src/runtime/aws/errors.js";
 import { writeIpSet } from "../../../src/runtime/aws/firewall.js";
 import { createResponder } from "../../../src/runtime/aws/responder.js";
 import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
-import { alarmEvent, DIGEST, MANIFEST_PARAMETER, testManifest } from "./support.js";
+import {
+  DIGEST,
+  FLEET_BUCKET,
+  MOTO_ACCOUNT,
+  putFleetStore,
+  putStackAlarms,
+  alarmEvent as stackAlarmEvent,
+  storeObjects,
+  testManifest,
+  testMembers,
+} from "./support.js";
+
+/** The event of one of the member's stack alarms as CloudWatch sends it from moto's account. */
+const alarmEvent = (id: string, options: Parameters<typeof stackAlarmEvent>[1] = {}) =>
+  stackAlarmEvent(id, { account: MOTO_ACCOUNT, ...options });
 
 const TABLE = "web-state";
 const ENV = {
-  MANIFEST_PARAMETER,
+  FLEET_BUCKET,
   STATE_TABLE: TABLE,
   FLEET_NAME: "web",
   SCALE_WAIT_SECONDS: "30",
@@ -38,6 +55,8 @@ describe.skipIf(noMoto)("responders against moto", () => {
   const ddb = new DynamoDBClient(config);
   const ssm = new SSMClient(config);
   const waf = new WAFV2Client(config);
+  const s3 = new S3Client(config);
+  const cloudwatch = new CloudWatchClient(config);
   let instanceId: string;
 
   const options = () => ({ env: ENV, clientConfig: config, sleep: async () => {}, logSink: () => {} });
@@ -56,13 +75,6 @@ describe.skipIf(noMoto)("responders against moto", () => {
           { AttributeName: "sk", AttributeType: "S" },
         ],
         BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
-    await ssm.send(
-      new PutParameterCommand({
-        Name: MANIFEST_PARAMETER,
-        Type: "String",
-        Value: JSON.stringify(testManifest()),
       }),
     );
     const images = await ec2.send(new DescribeImagesCommand({}));
@@ -86,6 +98,9 @@ describe.skipIf(noMoto)("responders against moto", () => {
       }),
     );
     instanceId = run.Instances![0]!.InstanceId!;
+    // The stack's records: the fleet store with this instance as the member, and its alarms.
+    await putFleetStore(s3, storeObjects(testManifest(), testMembers(instanceId)));
+    await putStackAlarms(cloudwatch, instanceId);
   });
 
   async function instance() {
@@ -167,14 +182,7 @@ describe.skipIf(noMoto)("responders against moto", () => {
       delete feature.activate;
       delete feature.deactivate;
     }
-    await ssm.send(
-      new PutParameterCommand({
-        Name: MANIFEST_PARAMETER,
-        Type: "String",
-        Value: JSON.stringify(manifest),
-        Overwrite: true,
-      }),
-    );
+    await putFleetStore(s3, storeObjects(manifest, testMembers(instanceId)));
     const result = await createResponder(
       "feature",
       featureExecutor,

@@ -98,18 +98,16 @@ beforeEach(() => {
 });
 
 let logLines: Record<string, unknown>[] = [];
-const handler = (firstRuleNumber = 1, maxEntries = 4) =>
-  createFirewallResponder({
-    env: {
-      ...TEST_ENV,
-      NETWORK_ACL_RULES: JSON.stringify({
-        "WebBase-drop": { networkAclId: ACL, firstRuleNumber, maxEntries },
-      }),
-    },
+const handler = (firstRuleNumber = 1, maxEntries = 4) => {
+  // The rules the feed owns are in its fleet store entry, as the components write it.
+  mocks.state.enforcement = { "WebBase-drop": { networkAcl: { networkAclId: ACL, firstRuleNumber, maxEntries } } };
+  return createFirewallResponder({
+    env: TEST_ENV,
     logSink: (line) => logLines.push(JSON.parse(line)),
     sleep: async () => {},
     fetcher: { unsafeTestAllowances: { allowLoopback: true, allowHttp: true } },
   });
+};
 let minute = 0;
 const tick = () => ({
   source: "personas.feed",

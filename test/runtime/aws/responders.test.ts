@@ -89,7 +89,7 @@ describe("responder events", () => {
       logSink: () => {},
     });
     await expect(handler(alarmEvent("cpu-high"))).rejects.toThrow(
-      "Environment variable MANIFEST_PARAMETER is not set; it must hold the name of the SSM parameter holding the fleet manifest (the PersonaFleet component sets it on every responder function; redeploy the stack).",
+      "Environment variable FLEET_BUCKET is not set; it must hold the name of the fleet store bucket (manifest and membership record) (the PersonaFleet component sets it on every responder function; redeploy the stack).",
     );
   });
 });

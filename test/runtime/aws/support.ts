@@ -4,6 +4,12 @@
  * injectable faults), a DynamoDB table that enforces the conditional writes the state store uses,
  * and a fleet manifest with one persona. Wired into aws-sdk-client-mock by `installMocks`.
  */
+
+import {
+  CloudWatchClient,
+  ListTagsForResourceCommand,
+  PutMetricAlarmCommand,
+} from "@aws-sdk/client-cloudwatch";
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -21,12 +27,28 @@ import {
   StartInstancesCommand,
   StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { parsePersona } from "../../../src/pdl/parse.js";
-import { alarmDescription, buildManifest, type FleetManifest } from "../../../src/plan/manifest.js";
+import {
+  alarmDescription,
+  buildManifest,
+  type FeedEnforcement,
+  FLEET_STORE_KEYS,
+  type FleetManifest,
+  type FleetMembers,
+  manifestEntries,
+} from "../../../src/plan/manifest.js";
 import { alarmName } from "../../../src/plan/names.js";
 import { type FleetPlan, type PersonaPlan, planFleet } from "../../../src/plan/plan.js";
+import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../../src/plan/tags.js";
 import { contentDigest } from "../../../src/repository/digest.js";
 
 /**
@@ -100,7 +122,8 @@ export const FLEET = "web";
 /** The fleet member key of the test instance (the middle of its stack alarm names). */
 export const MEMBER_KEY = "web-1";
 export const INSTANCE = "i-0123456789abcdef0";
-export const MANIFEST_PARAMETER = "/personas/web/manifest";
+/** The fleet store bucket the tests' responders read. */
+export const FLEET_BUCKET = "personas-web-store";
 const ACCOUNT_ARN = "arn:aws:cloudwatch:us-east-1:111122223333:alarm:";
 
 const testPersona = parsePersona(TEST_PERSONA_TEXT, { file: "WebBase.yaml" });
@@ -135,6 +158,80 @@ export function testManifest(): FleetManifest {
   return buildManifest(testFleetPlan());
 }
 
+/** The membership record the components write for the test member (or for `instanceId`). */
+export function testMembers(instanceId: string = INSTANCE): FleetMembers {
+  return { version: 1, fleet: FLEET, members: { [instanceId]: { key: MEMBER_KEY, digest: DIGEST } } };
+}
+
+/**
+ * The fleet store's objects as the components write them (src/aws/store.ts): one per persona and
+ * feed, and the membership record; `enforcement` adds where list feeds are enforced.
+ */
+export function storeObjects(
+  manifest: FleetManifest,
+  members: FleetMembers,
+  enforcement: Record<string, FeedEnforcement> = {},
+): Map<string, string> {
+  const objects = new Map<string, string>();
+  for (const [key, entry] of manifestEntries(manifest)) {
+    const where = "feedId" in entry ? enforcement[entry.feedId] : undefined;
+    objects.set(key, JSON.stringify(where === undefined ? entry : { ...entry, enforcement: where }));
+  }
+  objects.set(FLEET_STORE_KEYS.members, JSON.stringify(members));
+  return objects;
+}
+
+/** Creates the fleet store bucket (moto) and writes `objects` into it. */
+export async function putFleetStore(s3: S3Client, objects: Map<string, string>): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: FLEET_BUCKET }));
+  } catch (error) {
+    if ((error as Error).name !== "BucketAlreadyOwnedByYou") throw error;
+  }
+  for (const [Key, Body] of objects) await s3.send(new PutObjectCommand({ Bucket: FLEET_BUCKET, Key, Body }));
+}
+
+/** moto's account, as alarm ARNs there carry it. */
+export const MOTO_ACCOUNT = "123456789012";
+
+/**
+ * Creates the test member's stack alarms in CloudWatch (moto) as the components do: their names,
+ * descriptions, InstanceId dimension and owner tags, with the metric settings the plan gives.
+ */
+export async function putStackAlarms(
+  cloudwatch: CloudWatchClient,
+  instanceId: string,
+  key: string = MEMBER_KEY,
+): Promise<void> {
+  const plan = testPersonaPlan();
+  for (const alarm of plan.alarms) {
+    const spec = alarm.aws;
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: testAlarmName(alarm.id, key),
+        AlarmDescription: alarmDescription(plan, alarm),
+        Namespace: spec.namespace,
+        MetricName: spec.metricName,
+        Statistic: spec.statistic,
+        Dimensions: [{ Name: "InstanceId", Value: instanceId }],
+        Period: spec.period,
+        EvaluationPeriods: spec.evaluationPeriods,
+        DatapointsToAlarm: spec.datapointsToAlarm,
+        Threshold: spec.threshold,
+        ComparisonOperator: spec.comparisonOperator,
+        TreatMissingData: spec.treatMissingData,
+        Tags: STACK_ALARM_TAGS,
+      }),
+    );
+  }
+}
+
+/** The tags the components put on every stack alarm of the fleet. */
+export const STACK_ALARM_TAGS = [
+  { Key: ALARM_OWNER_TAG, Value: "stack" },
+  { Key: PERSONA_TAGS.fleet, Value: FLEET },
+];
+
 /** The name the components give the test member's alarm `alarmId`. */
 export function testAlarmName(alarmId: string, key: string = MEMBER_KEY): string {
   return alarmName(FLEET, key, alarmId);
@@ -161,13 +258,16 @@ export function alarmEvent(
     description?: string;
     /** The alarm's name. @default the components' name for the test member */
     alarmName?: string;
+    /** The account in the alarm's ARN. @default "111122223333" */
+    account?: string;
   } = {},
 ) {
   const name = options.alarmName ?? testAlarmName(alarmId);
+  const account = options.account ?? "111122223333";
   return {
     source: "aws.cloudwatch",
-    alarmArn: `${ACCOUNT_ARN}${name}`,
-    accountId: "111122223333",
+    alarmArn: `${ACCOUNT_ARN.replace("111122223333", account)}${name}`,
+    accountId: account,
     time: "2025-01-09T11:37:48.000+0000",
     region: "us-east-1",
     alarmData: {
@@ -206,7 +306,7 @@ export function alarmEvent(
 
 /** The environment the unit tests give the responders. */
 export const TEST_ENV = {
-  MANIFEST_PARAMETER,
+  FLEET_BUCKET,
   STATE_TABLE: "web-state",
   FLEET_NAME: "web",
   SCALE_WAIT_SECONDS: "6",
@@ -334,19 +434,37 @@ export class FakeTable {
 /** Yields to other pending work, so concurrent invocations interleave as they would against AWS. */
 export const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Installs client mocks for EC2, DynamoDB and SSM backed by the fakes; call `restore()` after the file. */
+/**
+ * Installs client mocks for EC2, DynamoDB, SSM, S3 (the fleet store, built from `state.manifest` and
+ * `state.members` at each read) and CloudWatch (alarm tags, `state.alarmTags`) backed by the fakes;
+ * call `restore()` after the file.
+ */
 export function installMocks(manifest: FleetManifest = testManifest()) {
   const ec2 = mockClient(EC2Client);
   const ddb = mockClient(DynamoDBClient);
   const ssm = mockClient(SSMClient);
-  const state = { instance: new FakeInstance(), table: new FakeTable(), manifest, manifestReads: 0 };
+  const s3 = mockClient(S3Client);
+  const cloudwatch = mockClient(CloudWatchClient);
+  const state = {
+    instance: new FakeInstance(),
+    table: new FakeTable(),
+    manifest,
+    members: testMembers(),
+    enforcement: {} as Record<string, FeedEnforcement>,
+    alarmTags: STACK_ALARM_TAGS,
+    manifestReads: 0,
+  };
   const reset = () => {
     ec2.reset();
     ddb.reset();
     ssm.reset();
+    s3.reset();
+    cloudwatch.reset();
     state.instance = new FakeInstance();
     state.table = new FakeTable();
     state.manifestReads = 0;
+    state.members = testMembers();
+    state.alarmTags = STACK_ALARM_TAGS;
     ec2.on(DescribeInstancesCommand).callsFake(async () => {
       await tick();
       return state.instance.describe();
@@ -376,10 +494,15 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
       await tick();
       return state.table.put(input);
     });
-    ssm.on(GetParameterCommand).callsFake(async () => {
-      state.manifestReads++;
-      return { Parameter: { Value: JSON.stringify(state.manifest) } };
+    s3.on(GetObjectCommand).callsFake(async (input) => {
+      if (input.Bucket !== FLEET_BUCKET) throw new Error(`unexpected bucket ${input.Bucket}`);
+      const text = storeObjects(state.manifest, state.members, state.enforcement).get(input.Key);
+      if (text === undefined)
+        throw new NoSuchKey({ message: "The specified key does not exist.", $metadata: {} });
+      if (input.Key !== FLEET_STORE_KEYS.members) state.manifestReads++;
+      return { Body: { transformToString: async () => text } } as never;
     });
+    cloudwatch.on(ListTagsForResourceCommand).callsFake(async () => ({ Tags: state.alarmTags }));
   };
   reset();
   return {
@@ -387,11 +510,15 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
     ec2,
     ddb,
     ssm,
+    s3,
+    cloudwatch,
     reset,
     restore() {
       ec2.restore();
       ddb.restore();
       ssm.restore();
+      s3.restore();
+      cloudwatch.restore();
     },
   };
 }

@@ -7,9 +7,10 @@
 import { randomUUID } from "node:crypto";
 import { GUARD_DEFAULTS } from "../../../plan/defaults.js";
 import type { ResponderContext, ResponderOptions } from "../context.js";
-import { EventRejectedError, ResponderError } from "../errors.js";
+import { EventRejectedError, ProvenanceRefusedError, ResponderError } from "../errors.js";
 import { describeFleetInstance } from "../instances.js";
 import { describeError } from "../log.js";
+import { requireDispatchDigest, requireMember } from "../provenance.js";
 import { contextOrLog, createResponder, type Handler, type ResponderResult } from "../responder.js";
 import { resizeInstance, scaleExecutor } from "./scale.js";
 
@@ -78,6 +79,14 @@ export async function runBaseline(
     throw error;
   }
   const { instanceId, transitionId } = request;
+  // Only a member, and only for the persona the orchestrator recorded or the stack deployed on it.
+  try {
+    await requireDispatchDigest(ctx, instanceId, await requireMember(ctx, instanceId), request.digest);
+  } catch (error) {
+    if (!(error instanceof ProvenanceRefusedError)) throw error;
+    ctx.log.decision("rejected", error.message, { reason: error.reason, instanceId });
+    return { outcome: "skipped", reason: error.reason, detail: error.message, instanceId };
+  }
   const fields = { instanceId, responseId: BASELINE_RESPONSE_ID, intent: "activate", transitionId };
   // No cooldown: the orchestrator asks once per persona change; the breaker still bounds resizes.
   const guard = {

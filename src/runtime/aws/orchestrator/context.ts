@@ -1,28 +1,13 @@
 /** The orchestrator's per-container context: environment, clients, log and the published source. */
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { S3Client } from "@aws-sdk/client-s3";
 import { AwsClients } from "../context.js";
 import { type LogSink, ResponderLog } from "../log.js";
+import { ManifestSource } from "../manifest-source.js";
 import { OrchestratorEnv } from "./env.js";
 import { Orchestrator } from "./orchestrator.js";
 import { PublishedSource } from "./source.js";
 
-/** The responders' clients plus CloudWatch and S3. */
-export class OrchestratorClients extends AwsClients {
-  private cw: CloudWatchClient | undefined;
-  private s3Client: S3Client | undefined;
-  constructor(private readonly clientConfig: Record<string, unknown> = {}) {
-    super(clientConfig);
-  }
-  get cloudwatch(): CloudWatchClient {
-    this.cw ??= new CloudWatchClient(this.clientConfig);
-    return this.cw;
-  }
-  get s3(): S3Client {
-    this.s3Client ??= new S3Client(this.clientConfig);
-    return this.s3Client;
-  }
-}
+/** The orchestrator uses the responders' clients. */
+export class OrchestratorClients extends AwsClients {}
 
 /** Options of {@link createOrchestrator}; the deployed handler passes none. */
 export interface OrchestratorOptions {
@@ -56,12 +41,14 @@ export function createOrchestrator(options: OrchestratorOptions = {}): Orchestra
     options.logSink,
   );
   void env.stateTable;
+  void env.fleetBucket;
   const source = new PublishedSource({
     client: clients.s3,
     bucket: env.bucket,
     prefix: env.prefix,
     mappingKey: env.mappingKey,
   });
-  const orchestrator = new Orchestrator({ env, clients, log, source });
+  const store = new ManifestSource(clients.s3, env.fleetBucket);
+  const orchestrator = new Orchestrator({ env, clients, log, source, store });
   return { env, clients, log, orchestrator };
 }

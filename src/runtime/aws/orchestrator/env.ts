@@ -3,52 +3,46 @@
  * PersonaFleet component sets every variable (see docs/orchestrator.md); a missing or malformed one
  * fails the first invocation with a sentence naming it.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type AgentOptions, OPERATING_SYSTEMS } from "../../../aws/user-data.js";
+import { ENV, EnvReader } from "../env.js";
 import { ResponderConfigError } from "../errors.js";
 
 /** Variable names, in one place. */
 export const ORCHESTRATOR_ENV = {
-  fleetName: "FLEET_NAME",
-  fleetTagKey: "FLEET_TAG_KEY",
+  fleetName: ENV.fleetName,
+  fleetTagKey: ENV.fleetTagKey,
+  fleetBucket: ENV.fleetBucket,
   bucket: "REPOSITORY_BUCKET",
   prefix: "REPOSITORY_PREFIX",
   mappingKey: "MAPPING_KEY",
-  stateTable: "STATE_TABLE",
+  stateTable: ENV.stateTable,
   scaleFunction: "SCALE_FUNCTION",
   responderArns: "RESPONDER_ARNS",
-  featureParameterPrefix: "FEATURE_PARAMETER_PREFIX",
+  featureParameterPrefix: ENV.featureParameterPrefix,
   agentParameterPrefix: "AGENT_PARAMETER_PREFIX",
-  commandDocument: "RUN_COMMAND_DOCUMENT",
+  commandDocument: ENV.commandDocument,
   operatingSystem: "INSTANCE_OS",
   concurrency: "CONCURRENCY",
-  metricsNamespace: "METRICS_NAMESPACE",
+  metricsNamespace: ENV.metricsNamespace,
   agentOptions: "AGENT_OPTIONS",
 } as const;
 
 const SET_BY = "the PersonaFleet component sets it on the orchestrator function; redeploy the stack";
 
-const ResponderArns = z.record(z.string(), z.string().min(1));
+const ResponderArns = z.record(z.string(), z.string().check(z.minLength(1)));
 
 /**
- * Typed, memoised access to the orchestrator's environment.
+ * Typed, memoised access to the orchestrator's environment: the responders' reader
+ * ({@link EnvReader}: fleet, fleet store, state table, feature prefix, command document) plus the
+ * orchestrator's own variables.
  * @example
  * const env = new OrchestratorEnv(process.env);
  * env.mappingKey; // "mappings/web.yaml"
  */
-export class OrchestratorEnv {
-  private readonly cache = new Map<string, unknown>();
-
-  constructor(private readonly source: Readonly<Record<string, string | undefined>> = process.env) {}
-
-  /** The fleet this function reconciles (FLEET_NAME). */
-  get fleetName(): string {
-    return this.required(ORCHESTRATOR_ENV.fleetName, "the fleet's name");
-  }
-
-  /** The tag key naming an instance's fleet (FLEET_TAG_KEY). @default "persona:fleet" */
-  get fleetTagKey(): string {
-    return this.optional(ORCHESTRATOR_ENV.fleetTagKey) ?? "persona:fleet";
+export class OrchestratorEnv extends EnvReader {
+  constructor(source: Readonly<Record<string, string | undefined>> = process.env) {
+    super(source, SET_BY);
   }
 
   /** The persona repository's bucket (REPOSITORY_BUCKET). */
@@ -67,11 +61,6 @@ export class OrchestratorEnv {
     return this.optional(ORCHESTRATOR_ENV.mappingKey) ?? `mappings/${this.fleetName}.yaml`;
   }
 
-  /** The responders' DynamoDB table; the orchestrator keeps what it applied there (STATE_TABLE). */
-  get stateTable(): string {
-    return this.required(ORCHESTRATOR_ENV.stateTable, "the name of the responders' DynamoDB state table");
-  }
-
   /** The scale responder's function name or ARN (SCALE_FUNCTION); unset: sizes are left alone. */
   get scaleFunction(): string | undefined {
     return this.optional(ORCHESTRATOR_ENV.scaleFunction);
@@ -79,36 +68,7 @@ export class OrchestratorEnv {
 
   /** Responder ARNs by kind, the actions of run-time alarms (RESPONDER_ARNS, JSON). @default {} */
   get responderArns(): Readonly<Record<string, string>> {
-    return this.memo("responderArns", () => {
-      const text = this.optional(ORCHESTRATOR_ENV.responderArns);
-      if (text === undefined) return {};
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        throw new ResponderConfigError(
-          ORCHESTRATOR_ENV.responderArns,
-          `Environment variable ${ORCHESTRATOR_ENV.responderArns} is not valid JSON; expected for example {"scale": "arn:aws:lambda:..."} (${SET_BY}).`,
-          { cause: error },
-        );
-      }
-      const parsed = ResponderArns.safeParse(value);
-      if (!parsed.success) {
-        throw new ResponderConfigError(
-          ORCHESTRATOR_ENV.responderArns,
-          `Environment variable ${ORCHESTRATOR_ENV.responderArns} must map responder kinds to function ARNs, for example {"scale": "arn:aws:lambda:..."} (${SET_BY}).`,
-          { cause: parsed.error },
-        );
-      }
-      return parsed.data;
-    });
-  }
-
-  /** Parameter path of feature states, as the feature responder's (FEATURE_PARAMETER_PREFIX). @default "/personas/<fleet>/features" */
-  get featureParameterPrefix(): string {
-    return (
-      this.optional(ORCHESTRATOR_ENV.featureParameterPrefix) ?? `/personas/${this.fleetName}/features`
-    ).replace(/\/+$/, "");
+    return this.json(ORCHESTRATOR_ENV.responderArns, ResponderArns, '{"scale": "arn:aws:lambda:..."}') ?? {};
   }
 
   /** Parameter path of per-instance agent configurations (AGENT_PARAMETER_PREFIX). @default "/personas/<fleet>/agent" */
@@ -116,11 +76,6 @@ export class OrchestratorEnv {
     return (
       this.optional(ORCHESTRATOR_ENV.agentParameterPrefix) ?? `/personas/${this.fleetName}/agent`
     ).replace(/\/+$/, "");
-  }
-
-  /** The SSM document that runs the install script (RUN_COMMAND_DOCUMENT). @default "AWS-RunShellScript" */
-  get commandDocument(): string {
-    return this.optional(ORCHESTRATOR_ENV.commandDocument) ?? "AWS-RunShellScript";
   }
 
   /** The instances' operating system, for the install script (INSTANCE_OS). @default "amazon-linux" */
@@ -154,43 +109,11 @@ export class OrchestratorEnv {
 
   /** Instances reconciled at once (CONCURRENCY). @default 8 */
   get concurrency(): number {
-    return this.memo("concurrency", () => {
-      const text = this.optional(ORCHESTRATOR_ENV.concurrency);
-      if (text === undefined) return 8;
-      const value = Number(text);
-      if (!Number.isInteger(value) || value < 1 || value > 64) {
-        throw new ResponderConfigError(
-          ORCHESTRATOR_ENV.concurrency,
-          `Environment variable ${ORCHESTRATOR_ENV.concurrency} is '${text}'; it must be a whole number from 1 to 64 (unset, it defaults to 8).`,
-        );
-      }
-      return value;
-    });
+    return this.number(ORCHESTRATOR_ENV.concurrency, 8, 1, 64, true);
   }
 
   /** Namespace of the orchestrator's metrics (METRICS_NAMESPACE). @default "Personas/Orchestrator" */
   get metricsNamespace(): string {
     return this.optional(ORCHESTRATOR_ENV.metricsNamespace) ?? "Personas/Orchestrator";
-  }
-
-  private memo<T>(key: string, read: () => T): T {
-    if (!this.cache.has(key)) this.cache.set(key, read());
-    return this.cache.get(key) as T;
-  }
-
-  private optional(name: string): string | undefined {
-    const value = this.source[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  }
-
-  private required(name: string, what: string): string {
-    const value = this.optional(name);
-    if (value === undefined) {
-      throw new ResponderConfigError(
-        name,
-        `Environment variable ${name} is not set; it must hold ${what} (${SET_BY}).`,
-      );
-    }
-    return value;
   }
 }

@@ -36,6 +36,7 @@ export type FaultReason =
   | "repository-unreachable"
   | "mapping-invalid"
   | "not-owned"
+  | "not-member"
   | "apply-failed";
 
 /** Classifies an error into the fault reason logged and counted. */

@@ -29,10 +29,10 @@ import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PutParameterCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../aws/user-data.js";
 import { alarmDescription, buildManifest } from "../../../plan/manifest.js";
-import { alarmName } from "../../../plan/names.js";
+import { runtimeAlarmName } from "../../../plan/names.js";
 import { type PersonaPlan, planPersona } from "../../../plan/plan.js";
 import { okResponders } from "../../../plan/render.js";
-import { PERSONA_TAGS } from "../../../plan/tags.js";
+import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../../plan/tags.js";
 import { defineMapping } from "../../../resolve/mapping.js";
 import {
   createResolutionContext,
@@ -40,14 +40,14 @@ import {
   resolveInstance,
 } from "../../../resolve/resolve.js";
 import type { ResponderLog } from "../log.js";
-import { runtimeManifestParameter } from "../manifest-source.js";
+import type { ManifestSource } from "../manifest-source.js";
 import type { OrchestratorClients } from "./context.js";
 import type { OrchestratorEnv } from "./env.js";
 import { AlarmNotOwnedError, type FaultReason, faultReason, UnknownActivePersonaError } from "./errors.js";
 import type { PublishedSource } from "./source.js";
 
 /** The tag that marks an alarm as the orchestrator's. */
-export const RUNTIME_OWNER_TAG = { key: "persona:owner", value: "runtime" } as const;
+export const RUNTIME_OWNER_TAG = { key: ALARM_OWNER_TAG, value: "runtime" } as const;
 
 /** The event the orchestrator sends the scale responder to bring an instance to its baseline size. */
 export interface BaselineEvent {
@@ -62,10 +62,8 @@ export interface BaselineEvent {
   transitionId: string;
 }
 
-/** The run-time alarm name of an instance's alarm. */
-export function runtimeAlarmName(fleet: string, instanceId: string, alarmId: string): string {
-  return alarmName(fleet, `runtime-${instanceId}`, alarmId);
-}
+/** The run-time alarm name of an instance's alarm (src/plan/names.ts; responders recompute it). */
+export { runtimeAlarmName };
 
 /** What happened to one instance. */
 export interface InstanceOutcome {
@@ -96,6 +94,8 @@ export interface OrchestratorDeps {
   clients: OrchestratorClients;
   log: ResponderLog;
   source: PublishedSource;
+  /** The fleet store: the membership record, and where run-time persona entries are written. */
+  store: ManifestSource;
 }
 
 interface Desired {
@@ -155,11 +155,22 @@ export class Orchestrator {
         faults: Math.max(ids.length, 1),
       };
     }
-    const [instances, alarms, applied] = await Promise.all([
+    const [tagged, alarms, applied, members] = await Promise.all([
       this.describeInstances(fleet, instanceIds),
       this.describeRuntimeAlarms(fleet, instanceIds),
       this.readApplied(fleet, instanceIds),
+      this.deps.store.members(),
     ]);
+    // The fleet tag only narrows the listing: an instance is reconciled when the stack's membership
+    // record lists it. Anyone can tag an instance; nothing is written to or sent to one that is not a member.
+    const instances = tagged.filter((i) => members.members[i.InstanceId!] !== undefined);
+    const refused: InstanceOutcome[] = tagged
+      .filter((i) => members.members[i.InstanceId!] === undefined)
+      .map((i) => {
+        const message = `Instance ${i.InstanceId} carries ${env.fleetTagKey}=${fleet} but the stack's membership record does not list it; it was left alone (a tag is not membership).`;
+        log.decision("rejected", message, { reason: "not-member", instanceId: i.InstanceId });
+        return { instanceId: i.InstanceId!, status: "fault", changes: [], reason: "not-member", message };
+      });
     const outcomes: InstanceOutcome[] = new Array(instances.length);
     let next = 0;
     const worker = async () => {
@@ -170,6 +181,7 @@ export class Orchestrator {
       }
     };
     await Promise.all(Array.from({ length: Math.min(env.concurrency, instances.length) }, worker));
+    outcomes.push(...refused);
     const summary: ReconcileSummary = { instances: outcomes, unchanged: 0, applied: 0, faults: 0 };
     for (const o of outcomes) {
       if (o.status === "unchanged") summary.unchanged++;
@@ -465,20 +477,18 @@ export class Orchestrator {
    * Records the change before making it, conditionally on the record read: of two invocations for
    * the same change, only one applies it. `next` undefined deletes the record (back to the stack's).
    */
-  /** The one-persona manifest the responders fall back to (`runtimeManifestParameter`). */
+  /** The persona's entry in the fleet store, where the responders find a persona the stack does not deploy. */
   private async writeManifestEntry(fleet: string, plan: PersonaPlan): Promise<void> {
-    const entry = JSON.stringify(
-      buildManifest({ fleet, personas: [plan], instances: [], responders: [], feeds: [], features: [] }),
-    );
-    await this.deps.clients.ssm.send(
-      new PutParameterCommand({
-        Name: runtimeManifestParameter(`/personas/${fleet}/manifest`, plan.persona.digest)!,
-        Value: entry,
-        Type: "String",
-        Tier: entry.length > 4096 ? "Advanced" : "Standard",
-        Overwrite: true,
-      }),
-    );
+    const manifest = buildManifest({
+      fleet,
+      personas: [plan],
+      instances: [],
+      responders: [],
+      feeds: [],
+      features: [],
+    });
+    const digest = plan.persona.digest;
+    await this.deps.store.writePersona(fleet, digest, manifest.personas[digest]!);
   }
 
   private async claim(

@@ -31,6 +31,7 @@ describe("orchestratorPolicy", () => {
     stateTableArn: "arn:aws:dynamodb:eu-west-1:111122223333:table/personas-web-state",
     logGroupArn: "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/personas-web-orchestrator",
     scaleFunctionArn: "arn:aws:lambda:eu-west-1:111122223333:function:personas-web-scale",
+    fleetBucketArn: "arn:aws:s3:::personas-web-20261206",
   }) as { Statement: { Sid: string; Action: string[]; Resource: unknown; Condition?: unknown }[] };
   const statement = (sid: string) => policy.Statement.find((s) => s.Sid === sid)!;
 

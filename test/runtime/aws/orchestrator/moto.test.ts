@@ -9,20 +9,25 @@ import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateTagsCommand, DeleteTagsCommand } from "@aws-sdk/client-ec2";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import {
-  GetParameterCommand,
-  ListCommandsCommand,
-  PutParameterCommand,
-  SSMClient,
-} from "@aws-sdk/client-ssm";
+import { GetParameterCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { shiftPersonaExecutor } from "../../../../src/runtime/aws/actions/shift-persona.js";
 import { ManifestSource } from "../../../../src/runtime/aws/manifest-source.js";
 import { createOrchestratorHandler } from "../../../../src/runtime/aws/orchestrator/handler.js";
 import { createResponder } from "../../../../src/runtime/aws/responder.js";
 import { noMoto, resetMoto } from "../../../support/moto.js";
-import { alarmEvent, MANIFEST_PARAMETER, testManifest } from "../support.js";
+import {
+  DIGEST,
+  FLEET_BUCKET,
+  MOTO_ACCOUNT,
+  putFleetStore,
+  putStackAlarms,
+  alarmEvent as stackAlarmEvent,
+  storeObjects,
+  testAlarmName,
+  testManifest,
+} from "../support.js";
 import {
   alarmTags,
   BUCKET,
@@ -35,6 +40,7 @@ import {
   motoClients,
   prepareAccount,
   RESPONDER_ARNS,
+  readMembers,
   runtimeAlarmNames,
   SCALE_FUNCTION,
 } from "./support.js";
@@ -92,6 +98,45 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
     lines = [];
     await prepareAccount(clients);
+  });
+
+  it("tagging a foreign instance with the fleet tag changes nothing on it: no alarm, parameter, command or resize", async () => {
+    // Prepare: an instance the stack never made a member, tagged into the fleet by someone with
+    // ec2:CreateTags, with tags that resolve to a persona with software and a bigger size.
+    const [member] = await launch(clients, { role: "web" });
+    const [foreign] = await launch(clients, { role: "web", "persona:active": "HighTraffic" }, 1, false);
+
+    const sent = vi.spyOn(SSMClient.prototype, "send");
+    onTestFinished(() => sent.mockRestore());
+
+    // Act: the tag change event for it, then a sweep of the fleet.
+    const event = await handler()(tagEvent(foreign!, ["persona:fleet", "role"]));
+    const sweep = await handler()(SWEEP);
+
+    // Assess: refused with its reason, and nothing was written to or sent to it.
+    const refusal = {
+      instanceId: foreign,
+      status: "fault",
+      changes: [],
+      reason: "not-member",
+      message: `Instance ${foreign} carries persona:fleet=${FLEET} but the stack's membership record does not list it; it was left alone (a tag is not membership).`,
+    };
+    expect(event.instances).toEqual([refusal]);
+    expect(sweep.instances.find((o) => o.instanceId === foreign)).toEqual(refusal);
+    expect(sweep.instances.find((o) => o.instanceId === member)).toMatchObject({ status: "applied" });
+    // moto 5.2 lists every instance in every command (SendCommand without Targets selects all
+    // reservations), so the commands are read from what the orchestrator sent.
+    const targeted = sent.mock.calls
+      .map(([command]) => command)
+      .filter((command) => command instanceof SendCommandCommand)
+      .flatMap((command) => (command as SendCommandCommand).input.InstanceIds ?? []);
+    expect(targeted).toEqual([member]);
+    expect(baselineInvocations().map((c) => c.event.instanceId)).not.toContain(foreign);
+    expect(await runtimeAlarmNames(clients.cloudwatch, foreign!)).toEqual([]);
+    await expect(
+      ssm.send(new GetParameterCommand({ Name: `/personas/${FLEET}/agent/${foreign}` })),
+    ).rejects.toThrow();
+    expect(lines.filter((l) => l.Reason === "not-member").length).toBe(2);
   });
 
   it("applies the persona the tags resolve to: alarms owned by run time, agent config, software, features, baseline size", async () => {
@@ -243,22 +288,28 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
   });
 
   it("follows a persona shift end to end, and its clear shifts back; a second shift inside the cooldown is refused", async () => {
-    // Prepare: a stack-deployed WebBase instance and the shift responder with its manifest.
+    // Prepare: a stack-deployed WebBase instance whose stack alarms (the responder tests' persona,
+    // with an attack trigger that shifts to LockedDown) exist as the components create them.
     const base = expected({});
     const locked = expected({ zone: "edge" });
-    const [id] = await launch(clients, {
-      "persona:name": base.name,
-      "persona:version": base.version,
-      "persona:digest": base.digest,
-      "persona:active": base.name,
-    });
-    const manifest = testManifest();
-    await ssm.send(
-      new PutParameterCommand({ Name: MANIFEST_PARAMETER, Value: JSON.stringify(manifest), Type: "String" }),
+    const [id] = await launch(
+      clients,
+      {
+        "persona:name": base.name,
+        "persona:version": base.version,
+        "persona:digest": base.digest,
+        "persona:active": base.name,
+      },
+      1,
+      DIGEST,
     );
+    await putFleetStore(clients.s3, storeObjects(testManifest(), await readMembers(clients)));
+    await putStackAlarms(clients.cloudwatch, id!, id!);
+    const alarmEvent = (alarmId: string, options: Parameters<typeof stackAlarmEvent>[1] = {}) =>
+      stackAlarmEvent(alarmId, { account: MOTO_ACCOUNT, alarmName: testAlarmName(alarmId, id!), ...options });
     let now = Date.parse("2026-11-26T10:00:00Z");
     const shift = createResponder("shift-persona", shiftPersonaExecutor, {
-      env: { MANIFEST_PARAMETER, STATE_TABLE: "web-state", FLEET_NAME: FLEET },
+      env: { FLEET_BUCKET, STATE_TABLE: "web-state", FLEET_NAME: FLEET },
       clientConfig: clients.config,
       logSink: () => {},
       now: () => now,
@@ -277,8 +328,8 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
     });
     expect(await runtimeAlarmNames(clients.cloudwatch, id!)).toEqual(names(id!, locked.alarmIds));
     expect(baselineInvocations().map((c) => c.event.size)).toEqual(["m7g.xlarge"]);
-    // The fleet manifest does not list LockedDown; the responders find its run-time entry instead.
-    const source = new ManifestSource(ssm, MANIFEST_PARAMETER);
+    // The stack's manifest does not list LockedDown; the orchestrator wrote its entry to the fleet store.
+    const source = new ManifestSource(clients.s3, FLEET_BUCKET);
     expect((await source.persona(locked.digest)).persona).toMatchObject({
       name: "LockedDown",
       version: "1.0.0",

@@ -12,16 +12,19 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import {
   CreateBucketCommand,
+  GetObjectCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { FLEET_STORE_KEYS, type FleetMembers } from "../../../../src/plan/manifest.js";
 import { planPersona } from "../../../../src/plan/plan.js";
 import { PersonaRepository } from "../../../../src/repository/repository.js";
 import { S3PersonaRepository } from "../../../../src/repository/s3.js";
 import { parseMapping } from "../../../../src/resolve/mapping.js";
 import { createResolutionContext, resolveInstance } from "../../../../src/resolve/resolve.js";
 import { motoClientConfig } from "../../../support/moto.js";
+import { FLEET_BUCKET } from "../support.js";
 
 export const FLEET = "web";
 export const BUCKET = "personas-repo";
@@ -55,6 +58,7 @@ rules:
 /** The orchestrator's environment in the tests. */
 export const ENV = {
   FLEET_NAME: FLEET,
+  FLEET_BUCKET,
   REPOSITORY_BUCKET: BUCKET,
   STATE_TABLE: TABLE,
   SCALE_FUNCTION,
@@ -104,6 +108,9 @@ export async function prepareAccount(clients: ReturnType<typeof motoClients>): P
   await clients.s3.send(
     new PutObjectCommand({ Bucket: BUCKET, Key: `mappings/${FLEET}.yaml`, Body: MAPPING }),
   );
+  // The fleet store, with a membership record that lists no instance yet (see `launch`).
+  await clients.s3.send(new CreateBucketCommand({ Bucket: FLEET_BUCKET }));
+  await writeMembers(clients, { version: 1, fleet: FLEET, members: {} });
   await clients.ddb.send(
     new CreateTableCommand({
       TableName: TABLE,
@@ -121,10 +128,35 @@ export async function prepareAccount(clients: ReturnType<typeof motoClients>): P
 }
 
 /** Launches `count` instances of type t3.micro with `tags` (plus the fleet tag); returns their ids. */
+async function writeMembers(clients: ReturnType<typeof motoClients>, record: FleetMembers): Promise<void> {
+  await clients.s3.send(
+    new PutObjectCommand({
+      Bucket: FLEET_BUCKET,
+      Key: FLEET_STORE_KEYS.members,
+      Body: JSON.stringify(record),
+    }),
+  );
+}
+
+/** The membership record in the fleet store. */
+export async function readMembers(clients: ReturnType<typeof motoClients>): Promise<FleetMembers> {
+  const object = await clients.s3.send(
+    new GetObjectCommand({ Bucket: FLEET_BUCKET, Key: FLEET_STORE_KEYS.members }),
+  );
+  return JSON.parse(await object.Body!.transformToString()) as FleetMembers;
+}
+
+/**
+ * Launches instances with the fleet tag and `tags`. Unless `member` is false, the stack's
+ * membership record lists them too (key = instance id, digest = `member` when it is a digest, else
+ * their `persona:digest` tag or the fleet's default persona's), as `pulumi up` writes it; a
+ * non-member carries the fleet tag only.
+ */
 export async function launch(
   clients: ReturnType<typeof motoClients>,
   tags: Record<string, string>,
   count = 1,
+  member: boolean | string = true,
 ): Promise<string[]> {
   const images = await clients.ec2.send(new DescribeImagesCommand({}));
   const out = await clients.ec2.send(
@@ -141,7 +173,14 @@ export async function launch(
       ],
     }),
   );
-  return out.Instances!.map((i) => i.InstanceId!);
+  const ids = out.Instances!.map((i) => i.InstanceId!);
+  if (member !== false) {
+    const record = await readMembers(clients);
+    const digest = typeof member === "string" ? member : (tags["persona:digest"] ?? expected({}).digest);
+    for (const id of ids) record.members[id] = { key: id, digest };
+    await writeMembers(clients, record);
+  }
+  return ids;
 }
 
 /** Every alarm of the fleet, sorted by name. */

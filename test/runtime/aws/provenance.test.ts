@@ -1,0 +1,193 @@
+/**
+ * Alarm provenance and membership against moto (docs/security.md, "Membership" and "Alarm
+ * provenance"): the scale responder, which stops and resizes instances, acts for the alarm the
+ * stack created for a member, and for nothing an attacker with `ec2:CreateTags` or
+ * `cloudwatch:PutMetricAlarm` can make: a foreign instance carrying the fleet tag, an alarm named
+ * like the fleet's, an alarm with the expected name but no owner tag, or one naming another digest.
+ */
+import { CloudWatchClient, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
+import { CreateTableCommand, DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { S3Client } from "@aws-sdk/client-s3";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runtimeAlarmName } from "../../../src/plan/names.js";
+import { scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
+import { createResponder } from "../../../src/runtime/aws/responder.js";
+import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
+import {
+  alarmEvent,
+  FLEET,
+  FLEET_BUCKET,
+  MOTO_ACCOUNT,
+  putFleetStore,
+  putStackAlarms,
+  STACK_ALARM_TAGS,
+  storeObjects,
+  testAlarmDescription,
+  testAlarmName,
+  testManifest,
+  testMembers,
+} from "./support.js";
+
+const TABLE = "web-state";
+
+describe.skipIf(noMoto)("responder provenance against moto", () => {
+  const config = motoClientConfig();
+  const ec2 = new EC2Client(config);
+  const ddb = new DynamoDBClient(config);
+  const cloudwatch = new CloudWatchClient(config);
+  let member: string;
+  let foreign: string;
+  let lines: Record<string, unknown>[];
+
+  const scale = () =>
+    createResponder("scale", scaleExecutor, {
+      env: {
+        FLEET_BUCKET,
+        STATE_TABLE: TABLE,
+        FLEET_NAME: FLEET,
+        SCALE_WAIT_SECONDS: "30",
+        POLL_SECONDS: "0",
+      },
+      clientConfig: config,
+      sleep: async () => {},
+      logSink: (line) => lines.push(JSON.parse(line)),
+    });
+  const event = (alarmId: string, options: Parameters<typeof alarmEvent>[1] = {}) =>
+    alarmEvent(alarmId, { account: MOTO_ACCOUNT, instanceId: member, ...options });
+
+  async function launch(tags: Record<string, string>): Promise<string> {
+    const images = await ec2.send(new DescribeImagesCommand({}));
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: images.Images![0]!.ImageId!,
+        InstanceType: "m7i.large",
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [
+          { ResourceType: "instance", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+        ],
+      }),
+    );
+    return run.Instances![0]!.InstanceId!;
+  }
+
+  async function state(id: string) {
+    const found = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    const i = found.Reservations![0]!.Instances![0]!;
+    return [i.State?.Name, i.InstanceType];
+  }
+
+  async function audits(id: string) {
+    const result = await ddb.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": { S: `audit#${id}` } },
+      }),
+    );
+    return result.Items ?? [];
+  }
+
+  /** An alarm someone with PutMetricAlarm creates, watching `instanceId`, with the given name and tags. */
+  async function forge(name: string, instanceId: string, description: string, tags = STACK_ALARM_TAGS) {
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: name,
+        AlarmDescription: description,
+        Namespace: "AWS/EC2",
+        MetricName: "CPUUtilization",
+        Statistic: "Average",
+        Dimensions: [{ Name: "InstanceId", Value: instanceId }],
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanThreshold",
+        Tags: tags,
+      }),
+    );
+  }
+
+  beforeEach(async () => {
+    await resetMoto();
+    lines = [];
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+    const tags = { "persona:fleet": FLEET, "persona:name": "WebBase", "persona:active": "WebBase" };
+    member = await launch(tags);
+    // The attacker copies every tag of a member onto an instance of their own.
+    foreign = await launch(tags);
+    await putFleetStore(new S3Client(config), storeObjects(testManifest(), testMembers(member)));
+    await putStackAlarms(cloudwatch, member);
+  });
+
+  it("acts for the alarm the stack created for a member", async () => {
+    expect(await scale()(event("cpu-high"))).toMatchObject({ outcome: "acted", instanceId: member });
+    expect(await state(member)).toEqual(["running", "m7i.2xlarge"]);
+  });
+
+  it("does not stop a foreign instance that carries the fleet tag, whatever alarm names it", async () => {
+    const result = await scale()(event("cpu-high", { instanceId: foreign }));
+    expect(result).toEqual({
+      outcome: "skipped",
+      reason: "not-member",
+      detail: `Instance ${foreign} is not a member of fleet web (the stack's membership record does not list it, whatever its tags say); nothing was done.`,
+      instanceId: foreign,
+    });
+    expect(await state(foreign)).toEqual(["running", "m7i.large"]);
+    expect(await audits(foreign)).toEqual([]);
+    expect(lines.at(-1)).toMatchObject({ outcome: "rejected", Reason: "not-member" });
+  });
+
+  it("does not act for a forged alarm named like the fleet's", async () => {
+    const name = `${testAlarmName("cpu-high")}-forged`;
+    await forge(name, member, testAlarmDescription("cpu-high"));
+    const result = await scale()(event("cpu-high", { alarmName: name }));
+    expect(result).toEqual({
+      outcome: "skipped",
+      reason: "alarm-name",
+      detail: `Alarm ${name} is not the alarm 'cpu-high' the stack (${testAlarmName("cpu-high")}) or the orchestrator (${runtimeAlarmName(FLEET, member, "cpu-high")}) created for ${member}; nothing was done.`,
+      instanceId: member,
+    });
+    expect(await state(member)).toEqual(["running", "m7i.large"]);
+    expect(await audits(member)).toEqual([]);
+  });
+
+  it("does not act for an alarm with the orchestrator's name that lacks its owner tag", async () => {
+    const name = runtimeAlarmName(FLEET, member, "cpu-high");
+    await forge(name, member, testAlarmDescription("cpu-high"), []);
+    const result = await scale()(event("cpu-high", { alarmName: name }));
+    expect(result).toMatchObject({
+      outcome: "skipped",
+      reason: "alarm-owner",
+      detail: `Alarm ${name} lacks the tags persona:owner=runtime and persona:fleet=web that every alarm of this fleet carries; nothing was done.`,
+    });
+    expect(await state(member)).toEqual(["running", "m7i.large"]);
+  });
+
+  it("does not act for a stack-named alarm whose description names another persona", async () => {
+    const other = `sha256:${"e".repeat(64)}`;
+    const description = testAlarmDescription("cpu-high").replace(/digest=\S+/, `digest=${other}`);
+    const result = await scale()(event("cpu-high", { description }));
+    expect(result).toMatchObject({ outcome: "skipped", reason: "digest" });
+    expect(await state(member)).toEqual(["running", "m7i.large"]);
+    expect(await audits(member)).toEqual([]);
+  });
+});
