@@ -343,7 +343,6 @@ const CONTRACTS: Record<string, ResourceContract> = {
         [{ path: "environment.variables", value: `${total} bytes` }],
       );
     }
-    checkNetworkAclRules(c, (variables as Record<string, unknown> | undefined)?.NETWORK_ACL_RULES);
     checkTags(c, {});
   },
   "aws:lambda/permission:Permission": (c) => {
@@ -529,7 +528,27 @@ const CONTRACTS: Record<string, ResourceContract> = {
     );
     c.api("key", "s3.PutObject.Key");
     checkTags(c, {});
+    // A feed's fleet store entry carries the network-ACL rules the firewall responder may write.
+    const key = c.resource.inputs.key;
+    const content = c.resource.inputs.content;
+    if (typeof key === "string" && key.startsWith("manifest/feeds/") && typeof content === "string") {
+      let entry: {
+        feedId?: string;
+        enforcement?: {
+          networkAcl?: { networkAclId?: unknown; firstRuleNumber?: unknown; maxEntries?: unknown };
+        };
+      };
+      try {
+        entry = JSON.parse(content);
+      } catch (error) {
+        throw new CloudContractError(`${c.resource.name}: content is not JSON (${String(error)})`);
+      }
+      if (entry.enforcement?.networkAcl !== undefined)
+        checkNetworkAclRules(c, { [entry.feedId ?? key]: entry.enforcement.networkAcl });
+    }
   },
+  // Four booleans and the bucket it belongs to: nothing with a documented length or pattern.
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": () => {},
   "aws:s3/bucketV2:BucketV2": (c) => checkBucket(c),
   "aws:s3/bucket:Bucket": (c) => checkBucket(c),
   "aws:sfn/stateMachine:StateMachine": (c) => {
@@ -547,19 +566,15 @@ const CONTRACTS: Record<string, ResourceContract> = {
 };
 
 /**
- * The network-ACL rules the firewall responder may write (its `NETWORK_ACL_RULES` variable, JSON
- * `{ [feedId]: { networkAclId, firstRuleNumber, maxEntries } }`): numbers within the allowed range,
- * and no more rules per ACL and direction than the quota.
+ * The network-ACL rules the firewall responder may write (a feed's fleet store entry,
+ * `enforcement.networkAcl` = `{ networkAclId, firstRuleNumber, maxEntries }`): numbers within the
+ * allowed range, and no more rules per ACL and direction than the quota.
  */
-function checkNetworkAclRules(c: ResourceCheck, json: unknown): void {
-  if (typeof json !== "string") return;
-  const input = "environment.variables{NETWORK_ACL_RULES}";
-  let feeds: Record<string, { networkAclId?: unknown; firstRuleNumber?: unknown; maxEntries?: unknown }>;
-  try {
-    feeds = JSON.parse(json);
-  } catch (error) {
-    throw new CloudContractError(`${c.resource.name}: ${input} is not JSON (${String(error)})`);
-  }
+function checkNetworkAclRules(
+  c: ResourceCheck,
+  feeds: Record<string, { networkAclId?: unknown; firstRuleNumber?: unknown; maxEntries?: unknown }>,
+): void {
+  const input = "content{enforcement.networkAcl}";
   const perAcl = new Map<string, number>();
   const { min, max } = DOCUMENTED_LIMITS.networkAclRuleNumber;
   for (const [feed, rules] of Object.entries(feeds)) {

@@ -48,15 +48,29 @@ function copyPlain<T>(value: T): T {
 }
 
 /** The planned resources with one resource's inputs changed; the others stay as rendered. */
+/**
+ * An SSM parameter as the library writes them (feature states, agent configurations): the fleet
+ * itself plans none since its manifest moved to the fleet store.
+ */
+const PARAMETER: ContractResource = {
+  type: "aws:ssm/parameter:Parameter",
+  name: "feature-state",
+  inputs: {
+    name: "/personas/web/features/i-0123456789abcdef0/cdn-caching",
+    type: "String",
+    insecureValue: "on",
+  },
+};
+
 function withChange(
   type: string,
   change: (inputs: Record<string, unknown>) => void,
 ): { changed: ContractResource; all: ContractResource[] } {
-  const target = planned.find((r) => r.type === type);
+  const target = [...planned, PARAMETER].find((r) => r.type === type);
   if (!target) throw new Error(`the seed fleet plans no ${type}`);
   const changed = { ...target, inputs: copyPlain(target.inputs) };
   change(changed.inputs);
-  return { changed, all: planned.map((r) => (r === target ? changed : r)) };
+  return { changed, all: [...planned, PARAMETER].map((r) => (r === target ? changed : r)) };
 }
 
 function violationsAfter(type: string, change: (inputs: Record<string, unknown>) => void) {
@@ -196,25 +210,27 @@ describe("checkCloudContract", () => {
   });
 
   it("reports network ACL rules beyond the 20-per-direction quota or outside the rule-number range", () => {
-    const fn = planned.find((r) => r.type === "aws:lambda/function:Function" && r.name === "web-firewall")!;
-    const rules = (first: number, feeds: number) =>
-      JSON.stringify(
-        Object.fromEntries(
-          Array.from({ length: feeds }, (_, i) => [
-            `feed-${i}`,
-            { networkAclId: "acl-1", firstRuleNumber: first + i * 18, maxEntries: 18 },
-          ]),
-        ),
-      );
-    const withRules = (json: string): ContractResource => ({
-      ...fn,
-      inputs: { ...fn.inputs, environment: { variables: { NETWORK_ACL_RULES: json } } },
+    // The rules a feed owns are in its fleet store entry (src/aws/store.ts).
+    const entry = planned.find(
+      (r) =>
+        r.type === "aws:s3/bucketObjectv2:BucketObjectv2" &&
+        String(r.inputs.key).startsWith("manifest/feeds/"),
+    )!;
+    const withRules = (firstRuleNumber: number, maxEntries: number): ContractResource => ({
+      ...entry,
+      inputs: {
+        ...entry.inputs,
+        content: JSON.stringify({
+          ...JSON.parse(entry.inputs.content as string),
+          enforcement: { networkAcl: { networkAclId: "acl-1", firstRuleNumber, maxEntries } },
+        }),
+      },
     });
-    expect(checkCloudContract([withRules(rules(100, 1))])).toEqual([]);
-    expect(checkCloudContract([withRules(rules(100, 2))]).map((v) => [v.member, v.value])).toEqual([
+    expect(checkCloudContract([withRules(100, 18)])).toEqual([]);
+    expect(checkCloudContract([withRules(100, 36)]).map((v) => [v.member, v.value])).toEqual([
       ["networkAclRulesPerDirection", "36 rules in acl-1"],
     ]);
-    expect(checkCloudContract([withRules(rules(32_760, 1))]).map((v) => [v.member, v.value])).toEqual([
+    expect(checkCloudContract([withRules(32_760, 18)]).map((v) => [v.member, v.value])).toEqual([
       ["networkAclRuleNumber", "32760..32777"],
     ]);
   });

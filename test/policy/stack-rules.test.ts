@@ -203,18 +203,17 @@ describe("persona-feed-targets-exist", () => {
     );
     expect(await runStackRule(rule, stackArgs(acl.resources))).toEqual([
       {
-        message: `Feed '${FEED}' of fleet 'web' must name the network ACL it writes: the firewall responder has no NETWORK_ACL_RULES entry for it; pass firewall.networkAclId to the fleet component.`,
+        message: `Feed '${FEED}' of fleet 'web' must name the network ACL it writes: its fleet store entry names none; pass firewall.networkAclId to the fleet component.`,
         urn: MANIFEST_URN,
       },
     ]);
-    const named = withInputs(acl, TYPES.function, "web-firewall", (i) => {
-      const environment = i.environment as { variables: Record<string, string> };
-      const rules = { [FEED]: { networkAclId: "acl-0123", firstRuleNumber: 100, maxEntries: 18 } };
-      return {
-        ...i,
-        environment: { variables: { ...environment.variables, NETWORK_ACL_RULES: JSON.stringify(rules) } },
-      };
-    });
+    const named = withInputs(acl, TYPES.bucketObject, `web-feed-${FEED}`, (i) => ({
+      ...i,
+      content: JSON.stringify({
+        ...JSON.parse(i.content as string),
+        enforcement: { networkAcl: { networkAclId: "acl-0123", firstRuleNumber: 100, maxEntries: 18 } },
+      }),
+    }));
     expect(await runStackRule(rule, stackArgs(named.resources))).toEqual([]);
   });
 });

@@ -3,9 +3,19 @@
  * web ACL rules and network ACL settings that list feeds write into exist in the stack.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { fleetResourceName, responderName } from "../../plan/names.js";
+import { FLEET_STORE_KEYS } from "../../plan/manifest.js";
+import { fleetResourceName } from "../../plan/names.js";
 import { configOf, integerProperty, schema } from "../config.js";
-import { indexStack, isManifestObject, listOf, readManifest, recordOf, stringOf, TYPES } from "../stack.js";
+import {
+  fleetOf,
+  indexStack,
+  isManifestObject,
+  listOf,
+  readManifest,
+  recordOf,
+  stringOf,
+  TYPES,
+} from "../stack.js";
 
 /** Configuration of {@link feedsHttpsAndPaced}. */
 export interface FeedPaceConfig {
@@ -108,9 +118,7 @@ export const feedTargetsExist: StackValidationPolicy = {
     const rules = new Map(
       (index.byType.get(TYPES.webAclRule) ?? []).map((r) => [stringOf(r.props.name), r] as const),
     );
-    const functions = new Map(
-      (index.byType.get(TYPES.function) ?? []).map((r) => [stringOf(r.props.name), r] as const),
-    );
+    const feedEntries = index.byType.get(TYPES.bucketObject) ?? [];
     for (const [fleet, { resource, manifest }] of index.manifests) {
       for (const [id, feed] of Object.entries(manifest.feeds)) {
         if (feed.enforcement === "waf-ip-set") {
@@ -129,17 +137,20 @@ export const feedTargetsExist: StackValidationPolicy = {
               resource.urn,
             );
         } else if (feed.enforcement === "network-acl") {
-          const firewall = functions.get(responderName(fleet, "firewall"));
-          const variables = recordOf(recordOf(firewall?.props.environment)?.variables) ?? {};
+          // The rules the feed owns are in its fleet store entry (src/aws/store.ts).
+          const entry = feedEntries.find(
+            (r) => fleetOf(r.props) === fleet && stringOf(r.props.key) === FLEET_STORE_KEYS.feed(id),
+          );
           let settings: Record<string, unknown> | undefined;
           try {
-            settings = recordOf(recordOf(JSON.parse(stringOf(variables.NETWORK_ACL_RULES) ?? "{}"))?.[id]);
+            settings = recordOf(recordOf(JSON.parse(stringOf(entry?.props.content) ?? "{}"))?.enforcement)
+              ?.networkAcl as Record<string, unknown> | undefined;
           } catch {
             settings = undefined;
           }
           if (!stringOf(settings?.networkAclId))
             reportViolation(
-              `Feed '${id}' of fleet '${fleet}' must name the network ACL it writes: the firewall responder has no NETWORK_ACL_RULES entry for it; pass firewall.networkAclId to the fleet component.`,
+              `Feed '${id}' of fleet '${fleet}' must name the network ACL it writes: its fleet store entry names none; pass firewall.networkAclId to the fleet component.`,
               resource.urn,
             );
         }

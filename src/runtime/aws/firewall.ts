@@ -14,6 +14,7 @@ import {
   ReplaceNetworkAclEntryCommand,
 } from "@aws-sdk/client-ec2";
 import { GetIPSetCommand, UpdateIPSetCommand, type WAFV2Client } from "@aws-sdk/client-wafv2";
+import type { FeedEnforcement, WafIpSetRef } from "../../plan/manifest.js";
 import {
   aggregate,
   CidrSet,
@@ -24,7 +25,6 @@ import {
   refreshFeed,
   WAF_IP_SET_LIMIT,
 } from "../feeds/index.js";
-import type { FeedEnforcement, WafIpSetRef } from "../../plan/manifest.js";
 import type { ResponderContext, ResponderOptions } from "./context.js";
 import { FirewallLimitError, NetworkAclRangeConflictError, ResponderError } from "./errors.js";
 import { createFeedTickHandler, type ManifestFeed } from "./feed-tick.js";

@@ -99,7 +99,9 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
       sets[name] = { name, id: created.Summary!.Id! };
     }
     // Where each feed is enforced lives in its fleet store entry, as the components write it.
-    const pair = (v4: string, v6: string) => ({ waf: { scope: "REGIONAL" as const, ipv4: sets[v4], ipv6: sets[v6] } });
+    const pair = (v4: string, v6: string) => ({
+      waf: { scope: "REGIONAL" as const, ipv4: sets[v4], ipv6: sets[v6] },
+    });
     const enforcement = Object.fromEntries(
       Object.keys(manifest().feeds).map((id) => [
         id,

@@ -100,7 +100,9 @@ beforeEach(() => {
 let logLines: Record<string, unknown>[] = [];
 const handler = (firstRuleNumber = 1, maxEntries = 4) => {
   // The rules the feed owns are in its fleet store entry, as the components write it.
-  mocks.state.enforcement = { "WebBase-drop": { networkAcl: { networkAclId: ACL, firstRuleNumber, maxEntries } } };
+  mocks.state.enforcement = {
+    "WebBase-drop": { networkAcl: { networkAclId: ACL, firstRuleNumber, maxEntries } },
+  };
   return createFirewallResponder({
     env: TEST_ENV,
     logSink: (line) => logLines.push(JSON.parse(line)),
