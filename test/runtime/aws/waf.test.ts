@@ -94,23 +94,20 @@ beforeEach(() => {
   });
 });
 
-const handler = () =>
-  createFirewallResponder({
-    env: {
-      ...TEST_ENV,
-      WAF_IP_SETS: JSON.stringify({
-        "WebBase-allow": {
-          scope: "REGIONAL",
-          ipv4: { name: "allow-v4", id: "v4" },
-          ipv6: { name: "allow-v6", id: "v6" },
-        },
-      }),
-      WAF_WRITE_INTERVAL_MS: "0",
+const handler = () => {
+  // The feed's IP sets are in its fleet store entry, as the components write it.
+  mocks.state.enforcement = {
+    "WebBase-allow": {
+      waf: { scope: "REGIONAL", ipv4: { name: "allow-v4", id: "v4" }, ipv6: { name: "allow-v6", id: "v6" } },
     },
+  };
+  return createFirewallResponder({
+    env: { ...TEST_ENV, WAF_WRITE_INTERVAL_MS: "0" },
     logSink: () => {},
     sleep: async () => {},
     fetcher: { unsafeTestAllowances: { allowLoopback: true, allowHttp: true } },
   });
+};
 let minute = 0;
 const tick = () => ({
   source: "personas.feed",
