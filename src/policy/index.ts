@@ -23,6 +23,7 @@ import {
   scheduleIntervalSeconds,
 } from "./rules/feeds.js";
 import { IAM_DEFAULTS, type IamConfig, responderIamLeastPrivilege } from "./rules/iam.js";
+import { mutationsNeedMembership, tagReachableActions } from "./rules/membership.js";
 import {
   lambdaRuntimeSupported,
   logGroupRetention,
@@ -50,6 +51,7 @@ export {
   instancePersonaTags,
   lambdaRuntimeSupported,
   logGroupRetention,
+  mutationsNeedMembership,
   RETENTION_DEFAULTS,
   type RetentionConfig,
   RUNTIME_DEFAULTS,
@@ -63,6 +65,7 @@ export {
   stateTablePointInTimeRecovery,
   TAGS_DEFAULTS,
   type TagsConfig,
+  tagReachableActions,
 };
 
 /** Every resource rule of the pack, in the order docs/policy.md lists them. */
@@ -81,6 +84,7 @@ export const personaGuardStackPolicies: readonly StackValidationPolicy[] = [
   alarmsCoverTriggers,
   alarmActionsTargetResponders,
   feedTargetsExist,
+  mutationsNeedMembership,
   stackBudget,
 ];
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 describe("persona-guard over fleets registered under the mocks", () => {
-  it("lists eleven rules with kebab-case names and 'Checks whether' descriptions", () => {
+  it("lists twelve rules with kebab-case names and 'Checks whether' descriptions", () => {
     const rules = [...personaGuardResourcePolicies, ...personaGuardStackPolicies];
     expect(rules.map((r) => r.name)).toEqual([
       "persona-responder-iam-least-privilege",
@@ -39,6 +39,7 @@ describe("persona-guard over fleets registered under the mocks", () => {
       "persona-alarms-cover-triggers",
       "persona-alarm-actions-target-responders",
       "persona-feed-targets-exist",
+      "persona-mutations-need-membership",
       "persona-stack-budget",
     ]);
     for (const rule of rules) {

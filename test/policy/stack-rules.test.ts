@@ -4,8 +4,10 @@ import {
   alarmsCoverTriggers,
   feedTargetsExist,
   indexStack,
+  mutationsNeedMembership,
   stackBudget,
   TYPES,
+  tagReachableActions,
 } from "../../src/policy/index.js";
 import { SEED_DIGEST } from "../aws/support.js";
 import {
@@ -255,5 +257,65 @@ describe("indexStack", () => {
       "web-firewall",
       "web-scale",
     ]);
+  });
+});
+
+describe("persona-mutations-need-membership", () => {
+  const rule = mutationsNeedMembership;
+  const RESIZE =
+    "Role policy 'web-scale' must not let a tag alone reach instances: statement 'ResizeFleetInstances' allows ec2:StopInstances, ec2:StartInstances, ec2:ModifyInstanceAttribute on instances scoped only by persona tags, and its role belongs to no function that checks the fleet's membership record (FLEET_BUCKET); anyone with ec2:CreateTags could point it at their own instance. Give the permission only to the fleet's responders, or scope it to named instances.";
+
+  /** The happy-path stack: the fleet as the components render it. */
+  const happy = () => fleet;
+  /** The scale responder without the membership record: its tag-scoped resize is reachable by a tag. */
+  const withoutMembership = () =>
+    withInputs(fleet, TYPES.function, "web-scale", (inputs) => {
+      const environment = inputs.environment as { variables: Record<string, string> };
+      const { FLEET_BUCKET: _bucket, ...variables } = environment.variables;
+      return { ...inputs, environment: { variables } };
+    });
+
+  it("passes the fleet's responders, which check membership before acting", async () => {
+    expect(await runStackRule(rule, stackArgs(happy().resources))).toEqual([]);
+  });
+
+  it("reports a tag-scoped resize on a role whose function does not read the membership record", async () => {
+    expect(await runStackRule(rule, stackArgs(withoutMembership().resources))).toEqual([
+      { message: RESIZE, urn: urnOf(TYPES.rolePolicy, "web-scale") },
+    ]);
+  });
+
+  it("names only tag-only scoping: a statement with another condition key or named instances is not reachable by a tag", () => {
+    const statement = (extra: Record<string, unknown>) => ({
+      Effect: "Allow",
+      Action: ["ssm:SendCommand"],
+      Resource: "arn:aws:ec2:us-east-1:123456789012:instance/*",
+      ...extra,
+    });
+    const tagOnly = { Condition: { StringEquals: { "ssm:resourceTag/persona:fleet": "web" } } };
+    expect(tagReachableActions(statement(tagOnly))).toEqual(["ssm:SendCommand"]);
+    expect(tagReachableActions(statement({ ...tagOnly, Action: ["ec2:*"] }))).toEqual([
+      "ec2:StopInstances",
+      "ec2:StartInstances",
+      "ec2:RebootInstances",
+      "ec2:TerminateInstances",
+      "ec2:ModifyInstanceAttribute",
+      "ec2:CreateTags",
+      "ec2:DeleteTags",
+    ]);
+    expect(
+      tagReachableActions(
+        statement({
+          Condition: {
+            StringEquals: { "ssm:resourceTag/persona:fleet": "web", "aws:SourceVpc": "vpc-1" },
+          },
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      tagReachableActions(
+        statement({ ...tagOnly, Resource: "arn:aws:ec2:us-east-1:123456789012:instance/i-1" }),
+      ),
+    ).toEqual([]);
   });
 });
