@@ -56,7 +56,7 @@ export const KIND_ENV = {
   snsTopics: "SNS_TOPICS",
   /** feature: the SSM document that runs a feature's activate/deactivate script. */
   featureDocument: "FEATURE_DOCUMENT",
-  /** feature: the SSM parameter path under which feature state is kept, `/personas/<fleet>/features`. */
+  /** feature: the SSM parameter path under which feature state is kept, `/personas/<fleet>/<stack>/features`. */
   featureParameterPrefix: "FEATURE_PARAMETER_PREFIX",
   /** run-command: the SSM document used for commands (`AWS-RunShellScript`). */
   runCommandDocument: "RUN_COMMAND_DOCUMENT",

@@ -29,6 +29,8 @@ export interface ResponderPolicyContext {
   region: string;
   account: string;
   fleet: string;
+  /** The scope's SSM parameter path, `/personas/<fleet>/<stack>` (src/plan/names.ts `parameterPath`). */
+  parameterPath: string;
   kind: ResponderKind;
   stateTableArn: string;
   manifestParameterArn: string;
@@ -103,7 +105,7 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
           Sid: "FeatureState",
           Effect: "Allow",
           Action: ["ssm:GetParameter", "ssm:PutParameter"],
-          Resource: arn("ssm", `parameter/personas/${c.fleet}/features/*`),
+          Resource: arn("ssm", `parameter${c.parameterPath}/features/*`),
         },
       ];
     case "command.run": {
@@ -209,7 +211,7 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
           Effect: "Allow",
           Action: ["ssm:GetParameter"],
           // The fleet manifest, and the orchestrator's entries for personas the stack does not deploy.
-          Resource: [c.manifestParameterArn, arn("ssm", `parameter/personas/${c.fleet}/runtime-manifest/*`)],
+          Resource: [c.manifestParameterArn, arn("ssm", `parameter${c.parameterPath}/runtime-manifest/*`)],
         },
       ];
     case "metrics.publish":

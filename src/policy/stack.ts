@@ -7,6 +7,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { FleetManifest } from "../plan/manifest.js";
+import type { NameScope } from "../plan/names.js";
 import { PERSONA_TAGS } from "../plan/tags.js";
 
 /** The Pulumi type tokens the rules look at. */
@@ -29,7 +30,8 @@ export const TYPES = {
 /** Every name the library gives AWS resources starts with this (see src/plan/names.ts). */
 export const PERSONA_NAME_PREFIX = "personas-";
 
-const MANIFEST_NAME = /^\/personas\/(.+)\/manifest$/;
+/** `/personas/<fleet>/<stack>/manifest` (src/plan/names.ts `parameterPath`). */
+const MANIFEST_NAME = /^\/personas\/([^/]+)\/([^/]+)\/manifest$/;
 
 /** A value as a plain record, or undefined. */
 export function recordOf(value: unknown): Record<string, unknown> | undefined {
@@ -53,7 +55,7 @@ export function fleetOf(props: Record<string, unknown>): string | undefined {
   return stringOf(tagsOf(props)[PERSONA_TAGS.fleet]);
 }
 
-/** True when a resource is a fleet manifest parameter (`/personas/<fleet>/manifest`). */
+/** True when a resource is a fleet manifest parameter (`/personas/<fleet>/<stack>/manifest`). */
 export function isManifestParameter(type: string, props: Record<string, unknown>): boolean {
   return type === TYPES.parameter && MANIFEST_NAME.test(stringOf(props.name) ?? "");
 }
@@ -108,8 +110,8 @@ export interface PersonaAlarm {
 /** The stack, indexed once. */
 export interface StackIndex {
   byType: Map<string, PolicyResource[]>;
-  /** Readable manifests by fleet name. */
-  manifests: Map<string, { resource: PolicyResource; manifest: FleetManifest }>;
+  /** Readable manifests by fleet name, with the name scope their parameter's path names. */
+  manifests: Map<string, { resource: PolicyResource; manifest: FleetManifest; scope: NameScope }>;
   /** Manifest parameters the pack could not read, with the reason. */
   unreadableManifests: { resource: PolicyResource; reason: string }[];
   personaAlarms: PersonaAlarm[];
@@ -159,7 +161,13 @@ export function indexStack(resources: readonly PolicyResource[]): StackIndex {
       case TYPES.parameter: {
         if (!isManifestParameter(type, props)) break;
         const reading = readManifest(props);
-        if (reading.ok) index.manifests.set(reading.manifest.fleet, { resource, manifest: reading.manifest });
+        const stack = MANIFEST_NAME.exec(name ?? "")?.[2] ?? "";
+        if (reading.ok)
+          index.manifests.set(reading.manifest.fleet, {
+            resource,
+            manifest: reading.manifest,
+            scope: { fleet: reading.manifest.fleet, stack },
+          });
         else index.unreadableManifests.push({ resource, reason: reading.reason });
         break;
       }

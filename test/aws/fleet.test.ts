@@ -76,9 +76,9 @@ describe("PersonaFleet with the seed persona", () => {
         "aws:ec2/instance:Instance": count,
       });
       expect(resourcesOfType("aws:lambda/function:Function").map((f) => f.inputs.name)).toEqual([
-        "personas-web-scale",
-        "personas-web-feature",
-        "personas-web-firewall",
+        "personas-web_stack_scale",
+        "personas-web_stack_feature",
+        "personas-web_stack_firewall",
       ]);
     }
   });
@@ -89,7 +89,7 @@ describe("PersonaFleet with the seed persona", () => {
     expect(
       resourceNamed("aws:cloudwatch/metricAlarm:MetricAlarm", "web-web-1-cpu-utilization-above-80").inputs,
     ).toEqual({
-      name: "personas-web-web-1-cpu-utilization-above-80",
+      name: "personas-web_stack_web-1-cpu-utilization-above-80",
       alarmDescription: `HighTraffic 1.0.0: cpu-utilization > 80% for 5 minutes [personas:v1 digest=${SEED_DIGEST} alarm=cpu-utilization-above-80]`,
       namespace: "AWS/EC2",
       metricName: "CPUUtilization",
@@ -124,8 +124,9 @@ describe("PersonaFleet with the seed persona", () => {
     expect(inputs).toEqual({
       ami: "ami-0123456789abcdef0",
       instanceType: "m7g.2xlarge",
-      iamInstanceProfile: "personas-web-instance",
+      iamInstanceProfile: "personas-web_stack_instance",
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required" },
+      monitoring: true,
       tags: {
         Name: "web-1",
         team: "edge",
@@ -182,43 +183,42 @@ describe("PersonaFleet with the seed persona", () => {
         "web-scale-alarms",
         {
           action: "lambda:InvokeFunction",
-          function: "personas-web-scale",
+          function: "personas-web_stack_scale",
           principal: "lambda.alarms.cloudwatch.amazonaws.com",
           sourceAccount: "123456789012",
-          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-*",
+          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web_stack_*",
         },
       ],
       [
         "web-feature-alarms",
         {
           action: "lambda:InvokeFunction",
-          function: "personas-web-feature",
+          function: "personas-web_stack_feature",
           principal: "lambda.alarms.cloudwatch.amazonaws.com",
           sourceAccount: "123456789012",
-          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-*",
+          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web_stack_*",
         },
       ],
     ]);
   });
 
-  it("deploys each responder with prebuilt code, a current runtime, reserved concurrency, logs and an on-failure queue", async () => {
+  it("deploys each responder with prebuilt code, a current runtime, logs and an on-failure queue, reserving no concurrency unless asked", async () => {
     seedFleet(1);
     await settled();
     const { code: _code, role, ...scale } = resourceNamed("aws:lambda/function:Function", "web-scale").inputs;
     expect(role).toBe("arn:aws:mock:us-east-1:123456789012:Role/web-scale");
     expect(scale).toEqual({
-      name: "personas-web-scale",
+      name: "personas-web_stack_scale",
       description: "pulumi-personas web: scale responder",
       runtime: "nodejs22.x",
       handler: "index.handler",
       memorySize: 256,
       timeout: 600,
-      reservedConcurrentExecutions: 10,
-      loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web-scale" },
+      loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web_stack_scale" },
       environment: {
         variables: {
-          MANIFEST_PARAMETER: "/personas/web/manifest",
-          STATE_TABLE: "personas-web-state",
+          MANIFEST_PARAMETER: "/personas/web/stack/manifest",
+          STATE_TABLE: "personas-web_stack_state",
           FLEET_NAME: "web",
           FLEET_TAG_KEY: "persona:fleet",
           METRICS_NAMESPACE: "Personas/Responders",
@@ -228,14 +228,14 @@ describe("PersonaFleet with the seed persona", () => {
       tags: { "persona:fleet": "web" },
     });
     expect(resourceNamed("aws:cloudwatch/logGroup:LogGroup", "web-scale").inputs).toEqual({
-      name: "/aws/lambda/personas-web-scale",
+      name: "/aws/lambda/personas-web_stack_scale",
       retentionInDays: 30,
       tags: { "persona:fleet": "web" },
     });
     expect(
       resourceNamed("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "web-scale").inputs,
     ).toEqual({
-      functionName: "personas-web-scale",
+      functionName: "personas-web_stack_scale",
       maximumRetryAttempts: 2,
       maximumEventAgeInSeconds: 3600,
       destinationConfig: {
@@ -250,12 +250,12 @@ describe("PersonaFleet with the seed persona", () => {
         scope: "REGIONAL",
         ipv4: {
           id: "web-HighTraffic-threatintel-example-com-ipv4-id",
-          name: "personas-web-HighTraffic-threatintel-example-com-ipv4",
+          name: "personas-web_stack_HighTraffic-threatintel-example-com-ipv4",
           arn: "arn:aws:mock:us-east-1:123456789012:IpSet/web-HighTraffic-threatintel-example-com-ipv4",
         },
         ipv6: {
           id: "web-HighTraffic-threatintel-example-com-ipv6-id",
-          name: "personas-web-HighTraffic-threatintel-example-com-ipv6",
+          name: "personas-web_stack_HighTraffic-threatintel-example-com-ipv6",
           arn: "arn:aws:mock:us-east-1:123456789012:IpSet/web-HighTraffic-threatintel-example-com-ipv6",
         },
       },
@@ -266,7 +266,7 @@ describe("PersonaFleet with the seed persona", () => {
     seedFleet(1);
     await settled();
     expect(resourceNamed("aws:dynamodb/table:Table", "web-state").inputs).toEqual({
-      name: "personas-web-state",
+      name: "personas-web_stack_state",
       billingMode: "PAY_PER_REQUEST",
       hashKey: "pk",
       rangeKey: "sk",
@@ -279,7 +279,7 @@ describe("PersonaFleet with the seed persona", () => {
       tags: { "persona:fleet": "web" },
     });
     const manifest = resourceNamed("aws:ssm/parameter:Parameter", "web-manifest").inputs;
-    expect(manifest.name).toBe("/personas/web/manifest");
+    expect(manifest.name).toBe("/personas/web/stack/manifest");
     expect(Object.keys(JSON.parse(manifest.insecureValue as string).personas)).toEqual([SEED_DIGEST]);
   });
 
@@ -289,7 +289,7 @@ describe("PersonaFleet with the seed persona", () => {
     expect(
       resourceNamed("aws:scheduler/schedule:Schedule", "web-HighTraffic-threatintel-example-com").inputs,
     ).toEqual({
-      name: "personas-web-HighTraffic-threatintel-example-com",
+      name: "personas-web_stack_HighTraffic-threatintel-example-com",
       description: "pulumi-personas web: fetch https://threatintel.example.com/latest_ips",
       scheduleExpression: "rate(5 minutes)",
       flexibleTimeWindow: { mode: "OFF" },
@@ -325,8 +325,14 @@ describe("PersonaFleet IAM", () => {
     await settled();
     expect(resourcesOfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs)).toEqual(
       [
-        { role: "personas-web-instance", policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" },
-        { role: "personas-web-instance", policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+        {
+          role: "personas-web_stack_instance",
+          policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+        },
+        {
+          role: "personas-web_stack_instance",
+          policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        },
       ],
     );
     expect(resourcesOfType("aws:iam/instanceProfile:InstanceProfile")).toHaveLength(1);

@@ -115,8 +115,8 @@ describe("persona-alarms-cover-triggers", () => {
       unlisted("web-web-2-cpu-utilization-above-80"),
       unlisted("web-web-1-network-latency-above-100"),
       unlisted("web-web-2-network-latency-above-100"),
-      "Instance 'web-web-1' must belong to a fleet whose manifest is in this stack: no /personas/web/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
-      "Instance 'web-web-2' must belong to a fleet whose manifest is in this stack: no /personas/web/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
+      "Instance 'web-web-1' must belong to a fleet whose manifest is in this stack: no /personas/web/<stack>/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
+      "Instance 'web-web-2' must belong to a fleet whose manifest is in this stack: no /personas/web/<stack>/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.",
     ]);
     const unreadable = withInputs(fleet, TYPES.parameter, "web-manifest", (i) => ({
       ...i,
@@ -179,7 +179,7 @@ describe("persona-feed-targets-exist", () => {
     const stack = without(fleet, (r) => !(r.type === TYPES.ipSet && r.name.endsWith("-ipv6")));
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message: `Feed '${FEED}' of fleet 'web' must have its WAF IP sets in this stack: personas-web-${FEED}-ipv6 is missing; pass firewall.webAclArn to the fleet component.`,
+        message: `Feed '${FEED}' of fleet 'web' must have its WAF IP sets in this stack: personas-web_stack_${FEED}-ipv6 is missing; pass firewall.webAclArn to the fleet component.`,
         urn: MANIFEST_URN,
       },
     ]);
@@ -189,7 +189,7 @@ describe("persona-feed-targets-exist", () => {
     const stack = without(fleet, (r) => r.type !== TYPES.webAclRule);
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message: `Feed '${FEED}' of fleet 'web' must have a web ACL rule that references its IP sets: personas-web-${FEED} is missing or names no web ACL; pass firewall.webAclArn to the fleet component.`,
+        message: `Feed '${FEED}' of fleet 'web' must have a web ACL rule that references its IP sets: personas-web_stack_${FEED} is missing or names no web ACL; pass firewall.webAclArn to the fleet component.`,
         urn: MANIFEST_URN,
       },
     ]);

@@ -42,7 +42,7 @@ export const alarmsCoverTriggers: StackValidationPolicy = {
       const entry = fleet === undefined ? undefined : index.manifests.get(fleet);
       if (!entry) {
         reportViolation(
-          `Instance '${instance.name}' must belong to a fleet whose manifest is in this stack: no /personas/${fleet ?? "<fleet>"}/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.`,
+          `Instance '${instance.name}' must belong to a fleet whose manifest is in this stack: no /personas/${fleet ?? "<fleet>"}/<stack>/manifest parameter was found; deploy it with PersonaFleet or PersonaInstance.`,
           instance.urn,
         );
         continue;

@@ -100,7 +100,9 @@ export const FLEET = "web";
 /** The fleet member key of the test instance (the middle of its stack alarm names). */
 export const MEMBER_KEY = "web-1";
 export const INSTANCE = "i-0123456789abcdef0";
-export const MANIFEST_PARAMETER = "/personas/web/manifest";
+export const MANIFEST_PARAMETER = "/personas/web/prod/manifest";
+/** The stack that deployed the test fleet: part of its physical names (src/plan/names.ts). */
+export const STACK = "prod";
 const ACCOUNT_ARN = "arn:aws:cloudwatch:us-east-1:111122223333:alarm:";
 
 const testPersona = parsePersona(TEST_PERSONA_TEXT, { file: "WebBase.yaml" });
@@ -137,7 +139,7 @@ export function testManifest(): FleetManifest {
 
 /** The name the components give the test member's alarm `alarmId`. */
 export function testAlarmName(alarmId: string, key: string = MEMBER_KEY): string {
-  return alarmName(FLEET, key, alarmId);
+  return alarmName({ fleet: FLEET, stack: STACK }, key, alarmId);
 }
 
 /** The ARN of that alarm. */

@@ -5,11 +5,13 @@
  */
 import { z } from "zod";
 import { type AgentOptions, OPERATING_SYSTEMS } from "../../../aws/user-data.js";
+import { type NameScope, parameterPath } from "../../../plan/names.js";
 import { ResponderConfigError } from "../errors.js";
 
 /** Variable names, in one place. */
 export const ORCHESTRATOR_ENV = {
   fleetName: "FLEET_NAME",
+  stackName: "STACK_NAME",
   fleetTagKey: "FLEET_TAG_KEY",
   bucket: "REPOSITORY_BUCKET",
   prefix: "REPOSITORY_PREFIX",
@@ -44,6 +46,16 @@ export class OrchestratorEnv {
   /** The fleet this function reconciles (FLEET_NAME). */
   get fleetName(): string {
     return this.required(ORCHESTRATOR_ENV.fleetName, "the fleet's name");
+  }
+
+  /** The stack that deployed the fleet (STACK_NAME): part of every name the orchestrator writes. */
+  get stackName(): string {
+    return this.required(ORCHESTRATOR_ENV.stackName, "the deploying stack's name");
+  }
+
+  /** Whose names the orchestrator writes: the fleet and its stack (src/plan/names.ts). */
+  get nameScope(): NameScope {
+    return { fleet: this.fleetName, stack: this.stackName };
   }
 
   /** The tag key naming an instance's fleet (FLEET_TAG_KEY). @default "persona:fleet" */
@@ -104,17 +116,17 @@ export class OrchestratorEnv {
     });
   }
 
-  /** Parameter path of feature states, as the feature responder's (FEATURE_PARAMETER_PREFIX). @default "/personas/<fleet>/features" */
+  /** Parameter path of feature states, as the feature responder's (FEATURE_PARAMETER_PREFIX). @default "/personas/<fleet>/<stack>/features" */
   get featureParameterPrefix(): string {
     return (
-      this.optional(ORCHESTRATOR_ENV.featureParameterPrefix) ?? `/personas/${this.fleetName}/features`
+      this.optional(ORCHESTRATOR_ENV.featureParameterPrefix) ?? parameterPath(this.nameScope, "features")
     ).replace(/\/+$/, "");
   }
 
-  /** Parameter path of per-instance agent configurations (AGENT_PARAMETER_PREFIX). @default "/personas/<fleet>/agent" */
+  /** Parameter path of per-instance agent configurations (AGENT_PARAMETER_PREFIX). @default "/personas/<fleet>/<stack>/agent" */
   get agentParameterPrefix(): string {
     return (
-      this.optional(ORCHESTRATOR_ENV.agentParameterPrefix) ?? `/personas/${this.fleetName}/agent`
+      this.optional(ORCHESTRATOR_ENV.agentParameterPrefix) ?? parameterPath(this.nameScope, "agent")
     ).replace(/\/+$/, "");
   }
 

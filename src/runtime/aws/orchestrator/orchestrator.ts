@@ -29,7 +29,7 @@ import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PutParameterCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../aws/user-data.js";
 import { alarmDescription, buildManifest } from "../../../plan/manifest.js";
-import { alarmName } from "../../../plan/names.js";
+import { alarmName, type NameScope, parameterPath } from "../../../plan/names.js";
 import { type PersonaPlan, planPersona } from "../../../plan/plan.js";
 import { okResponders } from "../../../plan/render.js";
 import { PERSONA_TAGS } from "../../../plan/tags.js";
@@ -62,9 +62,9 @@ export interface BaselineEvent {
   transitionId: string;
 }
 
-/** The run-time alarm name of an instance's alarm. */
-export function runtimeAlarmName(fleet: string, instanceId: string, alarmId: string): string {
-  return alarmName(fleet, `runtime-${instanceId}`, alarmId);
+/** The run-time alarm name of an instance's alarm: in the fleet's name scope, as the stack's alarms. */
+export function runtimeAlarmName(scope: NameScope, instanceId: string, alarmId: string): string {
+  return alarmName(scope, `runtime-${instanceId}`, alarmId);
 }
 
 /** What happened to one instance. */
@@ -307,7 +307,7 @@ export class Orchestrator {
     const arns = this.deps.env.responderArns;
     const spec = alarm.aws;
     const input: PutMetricAlarmCommandInput = {
-      AlarmName: runtimeAlarmName(this.deps.env.fleetName, instanceId, alarm.id),
+      AlarmName: runtimeAlarmName(this.deps.env.nameScope, instanceId, alarm.id),
       AlarmDescription: alarmDescription(plan, alarm),
       Namespace: spec.namespace,
       MetricName: spec.metricName,
@@ -472,7 +472,10 @@ export class Orchestrator {
     );
     await this.deps.clients.ssm.send(
       new PutParameterCommand({
-        Name: runtimeManifestParameter(`/personas/${fleet}/manifest`, plan.persona.digest)!,
+        Name: runtimeManifestParameter(
+          parameterPath(this.deps.env.nameScope, "manifest"),
+          plan.persona.digest,
+        )!,
         Value: entry,
         Type: "String",
         Tier: entry.length > 4096 ? "Advanced" : "Standard",
@@ -611,10 +614,11 @@ export class Orchestrator {
     fleet: string,
     instanceIds: readonly string[] | undefined,
   ): Promise<Map<string, MetricAlarm[]>> {
+    const scope: NameScope = { fleet, stack: this.deps.env.stackName };
     const prefixes =
       instanceIds === undefined
-        ? [runtimeAlarmName(fleet, "", "").replace(/-+$/, "-")]
-        : instanceIds.map((id) => `${runtimeAlarmName(fleet, id, "").replace(/-+$/, "")}-`);
+        ? [runtimeAlarmName(scope, "", "").replace(/-+$/, "-")]
+        : instanceIds.map((id) => `${runtimeAlarmName(scope, id, "").replace(/-+$/, "")}-`);
     const byInstance = new Map<string, MetricAlarm[]>();
     for (const prefix of prefixes) {
       let token: string | undefined;

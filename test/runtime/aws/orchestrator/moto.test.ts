@@ -37,6 +37,7 @@ import {
   RESPONDER_ARNS,
   runtimeAlarmNames,
   SCALE_FUNCTION,
+  STACK,
 } from "./support.js";
 
 const lambda = mockClient(LambdaClient);
@@ -64,7 +65,7 @@ function tagEvent(instanceId: string, changed: string[]) {
 const SWEEP = { source: "personas.orchestrator", fleet: FLEET, kind: "sweep" };
 
 function names(instanceId: string, alarmIds: readonly string[]): string[] {
-  return alarmIds.map((id) => `personas-${FLEET}-runtime-${instanceId}-${id}`).sort();
+  return alarmIds.map((id) => `personas-${FLEET}_${STACK}_runtime-${instanceId}-${id}`).sort();
 }
 
 function baselineInvocations() {
@@ -132,10 +133,12 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
       "persona:owner": "runtime",
       "persona:fleet": FLEET,
     });
-    const agent = await ssm.send(new GetParameterCommand({ Name: `/personas/${FLEET}/agent/${id}` }));
+    const agent = await ssm.send(
+      new GetParameterCommand({ Name: `/personas/${FLEET}/${STACK}/agent/${id}` }),
+    );
     expect(Object.keys(JSON.parse(agent.Parameter!.Value!))).toEqual(["cloudwatch", "personas"]);
     const feature = await ssm.send(
-      new GetParameterCommand({ Name: `/personas/${FLEET}/features/${id}/cdn-caching` }),
+      new GetParameterCommand({ Name: `/personas/${FLEET}/${STACK}/features/${id}/cdn-caching` }),
     );
     expect(feature.Parameter!.Value).toBe("off");
     const commands = await ssm.send(new ListCommandsCommand({}));
@@ -216,7 +219,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
       "persona:digest": base.digest,
       "persona:active": base.name,
     });
-    const stackAlarm = `personas-${FLEET}-web-1-disk-nearly-full`;
+    const stackAlarm = `personas-${FLEET}_${STACK}_web-1-disk-nearly-full`;
     await clients.cloudwatch.send(
       new PutMetricAlarmCommand({
         AlarmName: stackAlarm,
@@ -332,7 +335,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
     const ids = await launch(clients, { role: "web" }, 3);
     const run = handler();
     await run(SWEEP);
-    const victim = `personas-${FLEET}-runtime-${ids[1]}-error-burst`;
+    const victim = `personas-${FLEET}_${STACK}_runtime-${ids[1]}-error-burst`;
     await clients.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [victim] }));
     lambda.resetHistory();
 

@@ -13,7 +13,7 @@ const ssm = mockClient(SSMClient);
 afterAll(() => ssm.restore());
 
 const SHIFTED = "c3".repeat(32);
-const RUNTIME_PARAMETER = `/personas/web/runtime-manifest/${SHIFTED}`;
+const RUNTIME_PARAMETER = `/personas/web/prod/runtime-manifest/${SHIFTED}`;
 
 function shiftedEntry() {
   const manifest = testManifest();
@@ -38,8 +38,10 @@ beforeEach(() => ssm.reset());
 
 describe("runtimeManifestParameter", () => {
   it("names the entry beside the fleet manifest by the digest's hex, since SSM names allow no ':'", () => {
-    expect(runtimeManifestParameter("/personas/web/manifest", `sha256:${SHIFTED}`)).toBe(RUNTIME_PARAMETER);
-    expect(runtimeManifestParameter("/personas/web/manifest", SHIFTED)).toBe(RUNTIME_PARAMETER);
+    expect(runtimeManifestParameter("/personas/web/prod/manifest", `sha256:${SHIFTED}`)).toBe(
+      RUNTIME_PARAMETER,
+    );
+    expect(runtimeManifestParameter("/personas/web/prod/manifest", SHIFTED)).toBe(RUNTIME_PARAMETER);
     expect(runtimeManifestParameter("/custom/fleet-doc", SHIFTED)).toBeUndefined();
   });
 });

@@ -24,6 +24,8 @@ import { createResolutionContext, resolveInstance } from "../../../../src/resolv
 import { motoClientConfig } from "../../../support/moto.js";
 
 export const FLEET = "web";
+/** The stack the fleet was deployed by (STACK_NAME): part of every name the orchestrator writes. */
+export const STACK = "prod";
 export const BUCKET = "personas-repo";
 export const TABLE = "web-state";
 export const SCALE_FUNCTION = "personas-web-scale";
@@ -55,6 +57,7 @@ rules:
 /** The orchestrator's environment in the tests. */
 export const ENV = {
   FLEET_NAME: FLEET,
+  STACK_NAME: STACK,
   REPOSITORY_BUCKET: BUCKET,
   STATE_TABLE: TABLE,
   SCALE_FUNCTION,
@@ -150,7 +153,7 @@ export async function fleetAlarms(cloudwatch: CloudWatchClient): Promise<MetricA
   let token: string | undefined;
   for (let page = 0; page < 100; page++) {
     const result = await cloudwatch.send(
-      new DescribeAlarmsCommand({ AlarmNamePrefix: `personas-${FLEET}-`, NextToken: token }),
+      new DescribeAlarmsCommand({ AlarmNamePrefix: `personas-${FLEET}_${STACK}_`, NextToken: token }),
     );
     out.push(...(result.MetricAlarms ?? []));
     token = result.NextToken;
@@ -162,7 +165,9 @@ export async function fleetAlarms(cloudwatch: CloudWatchClient): Promise<MetricA
 /** The alarm names of one instance's run-time alarms, sorted. */
 export async function runtimeAlarmNames(cloudwatch: CloudWatchClient, instanceId: string): Promise<string[]> {
   const all = await fleetAlarms(cloudwatch);
-  return all.map((a) => a.AlarmName!).filter((n) => n.startsWith(`personas-${FLEET}-runtime-${instanceId}-`));
+  return all
+    .map((a) => a.AlarmName!)
+    .filter((n) => n.startsWith(`personas-${FLEET}_${STACK}_runtime-${instanceId}-`));
 }
 
 /** The tags of an alarm, as a record. */
