@@ -105,7 +105,6 @@ describe("PersonaFleet detailed monitoring", () => {
     fleet("mem", {
       defaultPersona: personaOf(
         "Name: MemoryOnly\nTelemetryTriggers:\n  - Condition: Memory > 90% for 10 minutes\n    Action: Scale up to 16 cores\n",
-        "d",
       ),
     });
     await settled();
