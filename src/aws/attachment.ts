@@ -131,7 +131,7 @@ export class PersonaAttachment extends pulumi.ComponentResource {
           { resourceId: instanceId, key: FLEET_TAG_KEY, value: fleetName },
           { parent: this },
         );
-      return renderAlarms(this, name, fleetName, key, instanceId, sharedFor(input), args.tags);
+      return renderAlarms(this, name, fleet.scope, key, instanceId, sharedFor(input), args.tags);
     };
     if (args.instances) {
       const alarms: Record<string, cloudwatch.MetricAlarm[]> = {};

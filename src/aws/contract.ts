@@ -38,6 +38,8 @@ export const RESPONDER_ENV = {
   stateTable: "STATE_TABLE",
   /** The fleet name (the value of the fleet tag). */
   fleetName: "FLEET_NAME",
+  /** The deploying stack's name: with the fleet, the scope of every name (src/plan/names.ts). */
+  stackName: "STACK_NAME",
   /** `persona:fleet`. */
   fleetTagKey: "FLEET_TAG_KEY",
   /** `Personas/Responders`. */
@@ -52,7 +54,7 @@ export const KIND_ENV = {
   snsTopics: "SNS_TOPICS",
   /** feature: the SSM document that runs a feature's activate/deactivate script. */
   featureDocument: "FEATURE_DOCUMENT",
-  /** feature: the SSM parameter path under which feature state is kept, `/personas/<fleet>/features`. */
+  /** feature: the SSM parameter path under which feature state is kept, `/personas/<fleet>/<stack>/features`. */
   featureParameterPrefix: "FEATURE_PARAMETER_PREFIX",
   /** run-command: the SSM document used for commands (`AWS-RunShellScript`). */
   runCommandDocument: "RUN_COMMAND_DOCUMENT",

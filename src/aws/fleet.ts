@@ -25,7 +25,7 @@ import {
   type OrchestratorSettings,
   renderOrchestrator,
 } from "./orchestrator.js";
-import { isMocked } from "./render.js";
+import { responderCodeCheckEnabled } from "./render.js";
 
 /** Arguments of {@link PersonaFleet}. */
 export interface PersonaFleetArgs extends MemberComponentArgs {
@@ -141,10 +141,10 @@ function orchestratorSettings(
       "the orchestrator resolves personas from the repository bucket, and orchestrator.bucket is not given",
       'pass orchestrator.bucket (the bucket `personas publish` writes to, e.g. "acme-personas"), or orchestrator.enabled: false',
     );
-  // Bundled beside the responders; a missing bundle stops the preview as theirs does (not under mocks).
+  // Bundled beside the responders; a missing bundle stops the preview as theirs does (see setResponderCodeCheck).
   const codeDirectory =
     settings.codeDirectory ?? args.responders?.codeDirectory ?? DEFAULT_RESPONDER_CODE_DIRECTORY;
   const code = `${codeDirectory}/orchestrator.js`;
-  if (!isMocked() && !existsSync(code)) throw new ResponderCodeMissingError(context, code);
+  if (responderCodeCheckEnabled() && !existsSync(code)) throw new ResponderCodeMissingError(context, code);
   return { ...rest, bucket, codeDirectory };
 }

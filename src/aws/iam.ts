@@ -29,6 +29,10 @@ export interface ResponderPolicyContext {
   region: string;
   account: string;
   fleet: string;
+  /** The scope's SSM parameter path, `/personas/<fleet>/<stack>` (src/plan/names.ts `parameterPath`). */
+  parameterPath: string;
+  /** The scope's alarm-name pattern, `personas-<fleet>_<stack>_*` (src/plan/names.ts `alarmNamePattern`). */
+  alarmNamePattern: string;
   kind: ResponderKind;
   stateTableArn: string;
   /** The fleet store bucket's ARN. */
@@ -104,7 +108,7 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
           Sid: "FeatureState",
           Effect: "Allow",
           Action: ["ssm:GetParameter", "ssm:PutParameter"],
-          Resource: arn("ssm", `parameter/personas/${c.fleet}/features/*`),
+          Resource: arn("ssm", `parameter${c.parameterPath}/features/*`),
         },
       ];
     case "command.run": {
@@ -213,11 +217,12 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
           Resource: `${c.fleetBucketArn}/*`,
         },
         {
-          // Alarm provenance: a responder acts only for an alarm with the fleet's owner tags.
+          // Alarm provenance: a responder acts only for an alarm with the fleet's owner tags;
+          // the scope's alarm-name pattern, so no other fleet's or stack's alarm.
           Sid: "ReadAlarmTags",
           Effect: "Allow",
           Action: ["cloudwatch:ListTagsForResource"],
-          Resource: arn("cloudwatch", `alarm:personas-${c.fleet}-*`),
+          Resource: arn("cloudwatch", `alarm:${c.alarmNamePattern}`),
         },
       ];
     case "metrics.publish":

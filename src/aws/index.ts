@@ -53,6 +53,7 @@ export {
   type FleetOptions,
   RESPONDER_OWNED,
   type ResponderSettings,
+  setResponderCodeCheck,
 } from "./render.js";
 export {
   type InstanceResolutionContext,

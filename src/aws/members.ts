@@ -9,6 +9,7 @@ import type * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROBE_TARGETS, NETWORK_ACL_MAX_ENTRIES } from "../plan/defaults.js";
 import { PlanError } from "../plan/errors.js";
+import { fleetNameProblem } from "../plan/names.js";
 import { type FleetPlan, type PersonaPlan, type PlanInput, planFleet, planPersona } from "../plan/plan.js";
 import { agentMetricsOf } from "../plan/render.js";
 import { type ComponentErrorContext, InvalidArgumentsError, MissingTargetError } from "./errors.js";
@@ -134,6 +135,13 @@ export function planMembers(
   args: PlanningArgs,
   label: (key: string) => string = (key) => key,
 ): { plan: FleetPlan; resolved: { key: string; resolved: PlanInput }[] } {
+  const nameProblem = fleetNameProblem(fleet);
+  if (nameProblem !== undefined)
+    throw new InvalidArgumentsError(
+      context,
+      nameProblem,
+      "pass `fleetName` (the component's name is the fleet name when it is not given)",
+    );
   const seen = new Set<string>();
   for (const member of members) {
     if (!KEY.test(member.name))
@@ -228,7 +236,7 @@ export function renderMembers(
   const { plan } = planned;
   const fleetTags = args.tags ?? {};
   const fleet = renderFleet(parent, name, context, plan, args);
-  const instanceProfile = renderInstanceProfile(parent, name, plan.fleet, fleetTags);
+  const instanceProfile = renderInstanceProfile(parent, name, fleet.scope, fleetTags);
   const agent: AgentOptions = {
     source: args.agent?.source ?? defaultAgentSource(),
     probeTargets: args.agent?.probeTargets ?? DEFAULT_PROBE_TARGETS.map((t) => ({ ...t })),
@@ -266,7 +274,7 @@ export function renderMembers(
       nameTag(key),
     );
     instances[key] = instance;
-    alarms[key] = renderAlarms(parent, name, plan.fleet, key, instance.id, entry.shared, alarmTags);
+    alarms[key] = renderAlarms(parent, name, fleet.scope, key, instance.id, entry.shared, alarmTags);
     baseline[key] = {
       instanceType: personaPlan.compute.size!,
       persona: personaPlan.persona.name,

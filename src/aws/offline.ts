@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { autoName } from "./cloud-contract.js";
+import { setResponderCodeCheck } from "./render.js";
 
 /** One resource the program registered. */
 export interface PlannedResource {
@@ -134,11 +135,14 @@ export async function planOffline(program: () => void | Promise<void>): Promise<
       mocks.parent = undefined;
     }
   };
+  // An offline plan uploads no code: the responder bundles need not be built.
+  const previous = setResponderCodeCheck(false);
   try {
     await program();
   } finally {
     // Also when the program throws: registrations still in flight must reach these mocks, not the next plan's.
     await settings.waitForRPCs();
+    setResponderCodeCheck(previous);
   }
   return mocks.resources;
 }

@@ -13,7 +13,7 @@ import * as iam from "@pulumi/aws/iam";
 import * as lambda from "@pulumi/aws/lambda";
 import * as scheduler from "@pulumi/aws/scheduler";
 import * as pulumi from "@pulumi/pulumi";
-import { fleetResourceName } from "../plan/names.js";
+import { fleetResourceName, type NameScope, namePrefix, parameterPath } from "../plan/names.js";
 import { PERSONA_TAGS } from "../plan/tags.js";
 import { DEFAULT_RESPONDER_CODE_DIRECTORY, FLEET_TAG_KEY } from "./contract.js";
 import { assumeRolePolicy } from "./iam.js";
@@ -40,7 +40,11 @@ export interface OrchestratorSettings {
   agent?: AgentOptions;
   /** Instances reconciled at once in one invocation. @default 8 */
   concurrency?: number;
-  /** Reserved concurrency: bounds a storm of tag events. @default 5 */
+  /**
+   * Reserved concurrency: bounds a storm of tag events. Opt-in, as for the responders: reserving fails
+   * on accounts whose concurrency limit is low (new accounts often have 10).
+   * @default unset (the account's unreserved pool; `concurrency` still bounds each invocation's work)
+   */
   reservedConcurrency?: number;
   /** Directory holding `orchestrator.js`. @default PersonaFleet's `responders.codeDirectory`, else the package's `dist/runtime/aws` */
   codeDirectory?: string;
@@ -82,7 +86,7 @@ export function renderOrchestrator(
 ): OrchestratorResources | undefined {
   if (settings.enabled === false) return undefined;
   const opts = { parent };
-  const functionName = fleetResourceName(fleet.fleet, "orchestrator");
+  const functionName = fleetResourceName(fleet.scope, "orchestrator");
   const prefix = settings.prefix ?? "personas/";
   const mappingKey = settings.mappingKey ?? `mappings/${fleet.fleet}.yaml`;
   const partition = getPartitionOutput({}, opts).partition;
@@ -127,6 +131,7 @@ export function renderOrchestrator(
               region: r,
               account: a,
               fleet: fleet.fleet,
+              scope: fleet.scope,
               bucket,
               prefix,
               mappingKey,
@@ -142,6 +147,7 @@ export function renderOrchestrator(
   );
   const variables: Record<string, pulumi.Input<string>> = {
     FLEET_NAME: fleet.fleet,
+    STACK_NAME: fleet.scope.stack,
     FLEET_TAG_KEY,
     REPOSITORY_BUCKET: settings.bucket,
     REPOSITORY_PREFIX: prefix,
@@ -171,7 +177,9 @@ export function renderOrchestrator(
       role: role.arn,
       memorySize: 512,
       timeout: 300,
-      reservedConcurrentExecutions: settings.reservedConcurrency ?? 5,
+      ...(settings.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: settings.reservedConcurrency }
+        : {}),
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
       environment: { variables },
       tags,
@@ -182,7 +190,7 @@ export function renderOrchestrator(
   const rule = new cloudwatch.EventRule(
     `${name}-orchestrator-tags`,
     {
-      name: fleetResourceName(fleet.fleet, "tag-changes"),
+      name: fleetResourceName(fleet.scope, "tag-changes"),
       description: `pulumi-personas ${fleet.fleet}: EC2 tag changes on the fleet's tag keys`,
       eventPattern: JSON.stringify(tagChangePattern(tagKeys)),
       tags,
@@ -203,7 +211,7 @@ export function renderOrchestrator(
   const schedulerRole = new iam.Role(
     `${name}-orchestrator-sweep`,
     {
-      name: fleetResourceName(fleet.fleet, "sweep"),
+      name: fleetResourceName(fleet.scope, "sweep"),
       assumeRolePolicy: assumeRolePolicy("scheduler.amazonaws.com"),
       description: `pulumi-personas ${fleet.fleet}: EventBridge Scheduler runs the orchestrator's sweep`,
       tags,
@@ -214,7 +222,7 @@ export function renderOrchestrator(
     `${name}-orchestrator-sweep`,
     {
       role: schedulerRole.id,
-      name: fleetResourceName(fleet.fleet, "sweep"),
+      name: fleetResourceName(fleet.scope, "sweep"),
       policy: fn.arn.apply((arn) =>
         JSON.stringify({
           Version: "2012-10-17",
@@ -229,7 +237,7 @@ export function renderOrchestrator(
   const schedule = new scheduler.Schedule(
     `${name}-orchestrator-sweep`,
     {
-      name: fleetResourceName(fleet.fleet, "sweep"),
+      name: fleetResourceName(fleet.scope, "sweep"),
       description: `pulumi-personas ${fleet.fleet}: reconciliation sweep`,
       scheduleExpression: settings.sweepSchedule ?? "rate(15 minutes)",
       flexibleTimeWindow: { mode: "OFF" },
@@ -260,6 +268,8 @@ export interface OrchestratorPolicyInput {
   region: string;
   account: string;
   fleet: string;
+  /** The fleet's name scope: the alarms and parameters it may write are the scope's. */
+  scope: NameScope;
   bucket: string;
   prefix: string;
   mappingKey: string;
@@ -272,7 +282,7 @@ export interface OrchestratorPolicyInput {
 
 /**
  * The orchestrator's IAM policy: read the repository and mapping; describe instances; write only
- * alarms named `personas-<fleet>-runtime-*`; parameters under `/personas/<fleet>/`; Run Command on
+ * alarms named `personas-<fleet>_<stack>_runtime-*`; parameters under `/personas/<fleet>/<stack>/`; Run Command on
  * the fleet's instances (fleet tag condition); its items in the state table; invoke the scale responder.
  */
 export function orchestratorPolicy(input: OrchestratorPolicyInput): Record<string, unknown> {
@@ -308,7 +318,7 @@ export function orchestratorPolicy(input: OrchestratorPolicyInput): Record<strin
         "cloudwatch:ListTagsForResource",
         "cloudwatch:TagResource",
       ],
-      Resource: `arn:${p}:cloudwatch:${r}:${a}:alarm:personas-${fleet}-runtime-*`,
+      Resource: `arn:${p}:cloudwatch:${r}:${a}:alarm:${namePrefix(input.scope)}runtime-*`,
     },
     {
       Sid: "ReadFleetStore",
@@ -327,7 +337,7 @@ export function orchestratorPolicy(input: OrchestratorPolicyInput): Record<strin
       Sid: "Parameters",
       Effect: "Allow",
       Action: ["ssm:PutParameter"],
-      Resource: `arn:${p}:ssm:${r}:${a}:parameter/personas/${fleet}/*`,
+      Resource: `arn:${p}:ssm:${r}:${a}:parameter${parameterPath(input.scope)}/*`,
     },
     {
       Sid: "RunCommandOnFleet",

@@ -20,7 +20,14 @@ import * as ssm from "@pulumi/aws/ssm";
 import * as wafv2 from "@pulumi/aws/wafv2";
 import * as pulumi from "@pulumi/pulumi";
 import { alarmDescription, type FeedEnforcement } from "../plan/manifest.js";
-import { alarmName, fleetResourceName, responderName } from "../plan/names.js";
+import {
+  alarmName,
+  alarmNamePattern,
+  fleetResourceName,
+  type NameScope,
+  parameterPath,
+  responderName,
+} from "../plan/names.js";
 import type { AlarmPlan, FleetFeedPlan, FleetPlan, ListSafetySettings, PersonaPlan } from "../plan/plan.js";
 import { okResponders } from "../plan/render.js";
 import type { ResponderKind } from "../plan/responders.js";
@@ -56,7 +63,12 @@ export interface ResponderSettings {
   memorySize?: number;
   /** Timeout in seconds; a resize (stop, modify, start) takes minutes. @default 600 */
   timeout?: number;
-  /** Reserved concurrency per responder: bounds how many instances one responder touches at once. @default 10 */
+  /**
+   * Reserved concurrency per responder: bounds how many instances one responder touches at once. Opt-in,
+   * because reserving needs the account's unreserved concurrency to stay at 100 or more, and new
+   * accounts often have a limit of 10 (Lambda "Configuring reserved concurrency").
+   * @default unset (the function shares the account's unreserved pool)
+   */
   reservedConcurrency?: number;
   /** Days the responders' logs are kept. @default 30 */
   logRetentionDays?: number;
@@ -117,6 +129,8 @@ export interface FleetOptions {
 /** The fleet-level resources. */
 export interface FleetResources {
   fleet: string;
+  /** Whose names the fleet's resources carry: the fleet and the deploying stack. */
+  scope: NameScope;
   stateTable: dynamodb.Table;
   /** The fleet store: manifest entries and the membership record (src/aws/store.ts). */
   store: FleetStore;
@@ -200,7 +214,11 @@ export function checkFleetOptions(
     );
 }
 
-/** Registers the fleet-level resources of a plan. */
+/**
+ * Registers the fleet-level resources of a plan, one resource group at a time: state and manifest,
+ * the failure destination, the feature document, WAF sets and rules, the responders with their IAM,
+ * then the feed schedules.
+ */
 export function renderFleet(
   parent: pulumi.ComponentResource,
   name: string,
@@ -208,29 +226,124 @@ export function renderFleet(
   plan: FleetPlan,
   options: FleetOptions,
 ): FleetResources {
-  const opts = { parent };
-  const fleet = plan.fleet;
-  const tags = { ...options.tags, [FLEET_TAG_KEY]: fleet };
+  const scope: NameScope = { fleet: plan.fleet, stack: pulumi.getStack() };
+  const group: GroupContext = {
+    parent,
+    name,
+    scope,
+    plan,
+    tags: { ...options.tags, [FLEET_TAG_KEY]: plan.fleet },
+  };
   const settings = options.responders ?? {};
   const codeDirectory = settings.codeDirectory ?? DEFAULT_RESPONDER_CODE_DIRECTORY;
-  if (!isMocked())
-    for (const kind of plan.responders) {
-      const path = responderCodePath(kind, codeDirectory);
-      if (!existsSync(path)) throw new ResponderCodeMissingError(context, path);
-    }
+  checkResponderCode(context, plan.responders, codeDirectory);
+  const { stateTable } = renderState(group);
+  const failure = renderFailureDestination(group, settings);
+  const featureDocument = renderFeatureDocument(group);
+  const waf = renderWafFeeds(group, context, options.firewall ?? {});
+  const store = renderFleetStore(
+    parent,
+    name,
+    plan,
+    group.tags,
+    feedEnforcement(group, options.firewall ?? {}, waf.sets),
+  );
+  const responders = renderResponders(group, {
+    options,
+    codeDirectory,
+    stateTable,
+    store,
+    failureArn: failure.arn,
+    featureDocument,
+    wafSets: waf.sets,
+  });
+  const schedules = renderSchedules(group, responders.functions, failure.queue);
+  const result: FleetResources = {
+    fleet: plan.fleet,
+    scope,
+    stateTable,
+    store,
+    responders: responders.functions,
+    permissions: responders.permissions,
+    schedules,
+    ipSets: waf.ipSets,
+    responderArns: responders.arns,
+  };
+  if (failure.queue) result.failureQueue = failure.queue;
+  if (featureDocument) result.featureDocument = featureDocument;
+  return result;
+}
 
-  const facts: pulumi.Output<AccountFacts> = pulumi
+/** What every resource group of a fleet is rendered with. */
+interface GroupContext {
+  parent: pulumi.ComponentResource;
+  /** The component's name: the head of every child's logical name. */
+  name: string;
+  scope: NameScope;
+  plan: FleetPlan;
+  /** The fleet's tags (the caller's plus the fleet tag). */
+  tags: Record<string, string>;
+}
+
+/**
+ * Stops the program before anything registers when a responder's bundle is missing, so `pulumi
+ * preview` says what to build instead of failing later in the engine. Offline plans, which upload
+ * nothing, turn the check off with {@link setResponderCodeCheck}.
+ */
+function checkResponderCode(
+  context: ComponentErrorContext,
+  kinds: readonly ResponderKind[],
+  codeDirectory: string,
+): void {
+  if (!responderCodeCheckEnabled()) return;
+  for (const kind of kinds) {
+    const path = responderCodePath(kind, codeDirectory);
+    if (!existsSync(path)) throw new ResponderCodeMissingError(context, path);
+  }
+}
+
+const responderCodeCheck = { enabled: true };
+
+/** Whether components check that responder bundles exist (see {@link setResponderCodeCheck}). */
+export function responderCodeCheckEnabled(): boolean {
+  return responderCodeCheck.enabled;
+}
+
+/**
+ * Turns the check that responder bundles exist on or off for the components created afterwards. It
+ * is on by default; `planOffline` (and so `personas plan` and `npm start`) and unit tests turn it off,
+ * because they never upload the code. Returns the previous setting, so a caller can restore it.
+ *
+ * @example
+ * ```ts
+ * const previous = setResponderCodeCheck(false);
+ * try { new PersonaFleet("web", args); } finally { setResponderCodeCheck(previous); }
+ * ```
+ */
+export function setResponderCodeCheck(enabled: boolean): boolean {
+  const previous = responderCodeCheck.enabled;
+  responderCodeCheck.enabled = enabled;
+  return previous;
+}
+
+/** The partition, region and account the stack deploys to. */
+function accountFacts(opts: pulumi.CustomResourceOptions): pulumi.Output<AccountFacts> {
+  return pulumi
     .all([
       getPartitionOutput({}, opts).partition,
       getRegionOutput({}, opts).region,
       getCallerIdentityOutput({}, opts).accountId,
     ])
     .apply(([partition, region, account]) => ({ partition, region, account }));
+}
 
+/** The responders' state table (locks, idempotency, cooldowns, audit, the orchestrator's records). */
+function renderState(g: GroupContext): { stateTable: dynamodb.Table } {
+  const opts = { parent: g.parent };
   const stateTable = new dynamodb.Table(
-    `${name}-state`,
+    `${g.name}-state`,
     {
-      name: fleetResourceName(fleet, "state", 255),
+      name: fleetResourceName(g.scope, "state", 255),
       billingMode: "PAY_PER_REQUEST",
       hashKey: "pk",
       rangeKey: "sk",
@@ -240,83 +353,96 @@ export function renderFleet(
       ],
       ttl: { attributeName: "expiresAt", enabled: true },
       pointInTimeRecovery: { enabled: true },
-      tags,
+      tags: g.tags,
     },
     opts,
   );
+  return { stateTable };
+}
 
-  let failureQueue: sqs.Queue | undefined;
-  let failureArn: pulumi.Input<string>;
-  if (settings.failureTopicArn !== undefined) failureArn = settings.failureTopicArn;
-  else {
-    failureQueue = new sqs.Queue(
-      `${name}-failures`,
-      {
-        name: fleetResourceName(fleet, "failures", 80),
-        messageRetentionSeconds: 1_209_600,
-        sqsManagedSseEnabled: true,
-        tags,
-      },
-      opts,
-    );
-    failureArn = failureQueue.arn;
-  }
+/** Where failed invocations go: the given SNS topic, else a new SQS queue. */
+function renderFailureDestination(
+  g: GroupContext,
+  settings: ResponderSettings,
+): { arn: pulumi.Input<string>; queue?: sqs.Queue } {
+  if (settings.failureTopicArn !== undefined) return { arn: settings.failureTopicArn };
+  const queue = new sqs.Queue(
+    `${g.name}-failures`,
+    {
+      name: fleetResourceName(g.scope, "failures", 80),
+      messageRetentionSeconds: 1_209_600,
+      sqsManagedSseEnabled: true,
+      tags: g.tags,
+    },
+    { parent: g.parent },
+  );
+  return { arn: queue.arn, queue };
+}
 
-  // Features with scripts run through one document; state lives in SSM parameters the responder writes.
-  const scripted = plan.features.filter((f) => f.activate !== undefined || f.deactivate !== undefined);
-  const featureDocumentName = fleetResourceName(fleet, "feature", 128);
-  const featureDocument =
-    scripted.length > 0 && plan.responders.includes("feature")
-      ? new ssm.Document(
-          `${name}-feature`,
-          {
-            name: featureDocumentName,
-            documentType: "Command",
-            documentFormat: "JSON",
-            content: JSON.stringify(featureDocumentContent(fleet, scripted)),
-            tags,
-          },
-          opts,
-        )
-      : undefined;
+/** Features with scripts run through one document; state lives in SSM parameters the responder writes. */
+function renderFeatureDocument(g: GroupContext): ssm.Document | undefined {
+  const scripted = g.plan.features.filter((f) => f.activate !== undefined || f.deactivate !== undefined);
+  if (scripted.length === 0 || !g.plan.responders.includes("feature")) return undefined;
+  return new ssm.Document(
+    `${g.name}-feature`,
+    {
+      name: fleetResourceName(g.scope, "feature", 128),
+      documentType: "Command",
+      documentFormat: "JSON",
+      content: JSON.stringify(featureDocumentContent(g.plan.fleet, scripted)),
+      tags: g.tags,
+    },
+    { parent: g.parent },
+  );
+}
 
-  // WAF IP sets and rules, one pair per list feed enforced by WAF.
-  const firewall = options.firewall ?? {};
+type WafSets = Record<string, { ipv4: wafv2.IpSet; ipv6: wafv2.IpSet }>;
+
+/** WAF IP sets and web ACL rules: one pair of sets and one rule per list feed enforced by WAF. */
+function renderWafFeeds(
+  g: GroupContext,
+  context: ComponentErrorContext,
+  firewall: FirewallSettings,
+): { sets: WafSets; ipSets: wafv2.IpSet[] } {
   const scope = firewall.scope ?? "REGIONAL";
   const ipSets: wafv2.IpSet[] = [];
-  const wafSets: Record<string, { ipv4: wafv2.IpSet; ipv6: wafv2.IpSet }> = {};
-  const wafFeeds = plan.feeds.filter((f) => f.enforcement === "waf-ip-set");
-  const firstPriority = firewall.rulePriority ?? defaultRulePriority(fleet);
+  const sets: WafSets = {};
+  const wafFeeds = g.plan.feeds.filter((f) => f.enforcement === "waf-ip-set");
+  const firstPriority = firewall.rulePriority ?? defaultRulePriority(g.plan.fleet);
   if (wafFeeds.length > 0)
-    claimRulePriorities(context, firewall.webAclArn!, fleet, firstPriority, wafFeeds.length);
+    claimRulePriorities(context, firewall.webAclArn!, g.plan.fleet, firstPriority, wafFeeds.length);
   // CLOUDFRONT-scope WAF resources exist only in us-east-1, whatever the stack's region.
+  const opts = { parent: g.parent };
   const wafOpts: pulumi.CustomResourceOptions =
     scope === "CLOUDFRONT" && wafFeeds.length > 0
-      ? { ...opts, provider: new Provider(`${name}-waf-us-east-1`, { region: "us-east-1" }, { parent }) }
+      ? {
+          ...opts,
+          provider: new Provider(`${g.name}-waf-us-east-1`, { region: "us-east-1" }, { parent: g.parent }),
+        }
       : opts;
   wafFeeds.forEach((feed, index) => {
     const make = (version: "IPV4" | "IPV6") =>
       new wafv2.IpSet(
-        `${name}-${feed.id}-${version.toLowerCase()}`,
+        `${g.name}-${feed.id}-${version.toLowerCase()}`,
         {
-          name: fleetResourceName(fleet, `${feed.id}-${version.toLowerCase()}`, 128),
-          description: ipSetDescription(fleet, feed),
+          name: fleetResourceName(g.scope, `${feed.id}-${version.toLowerCase()}`, 128),
+          description: ipSetDescription(g.plan.fleet, feed),
           scope,
           ipAddressVersion: version,
           addresses: [],
-          tags,
+          tags: g.tags,
         },
         // The firewall responder owns the addresses.
         { ...wafOpts, ignoreChanges: ["addresses"] },
       );
     const pair = { ipv4: make("IPV4"), ipv6: make("IPV6") };
-    wafSets[feed.id] = pair;
+    sets[feed.id] = pair;
     ipSets.push(pair.ipv4, pair.ipv6);
     new wafv2.WebAclRule(
-      `${name}-${feed.id}-rule`,
+      `${g.name}-${feed.id}-rule`,
       {
         webAclArn: firewall.webAclArn!,
-        name: fleetResourceName(fleet, feed.id, 128),
+        name: fleetResourceName(g.scope, feed.id, 128),
         priority: firstPriority + index,
         action: feed.mode === "allow" ? { allow: {} } : { block: {} },
         statement: {
@@ -329,42 +455,81 @@ export function renderFleet(
         },
         visibilityConfig: {
           cloudwatchMetricsEnabled: true,
-          metricName: fleetResourceName(fleet, feed.id, 128).replace(/[^A-Za-z0-9_-]/g, "-"),
+          metricName: fleetResourceName(g.scope, feed.id, 128).replace(/[^A-Za-z0-9_-]/g, "-"),
           sampledRequestsEnabled: true,
         },
       },
       wafOpts,
     );
   });
-  const aclFeeds = plan.feeds.filter((f) => f.enforcement === "network-acl");
-  // Where each list feed is enforced goes into its store entry, not into environment variables
-  // (Lambda holds 4 KB of them for all variables together).
+  return { sets, ipSets };
+}
+
+/**
+ * Where each list feed is enforced (WAF IP sets or network ACL rules). It goes into the feed's store
+ * entry, not into environment variables (Lambda holds 4 KB of them for all variables together).
+ */
+function feedEnforcement(
+  g: GroupContext,
+  firewall: FirewallSettings,
+  wafSets: WafSets,
+): Record<string, pulumi.Input<FeedEnforcement>> {
+  const scope = firewall.scope ?? "REGIONAL";
   const enforcement: Record<string, pulumi.Input<FeedEnforcement>> = {};
   const ref = (s: wafv2.IpSet) => ({ id: s.id, name: s.name, arn: s.arn });
   for (const [id, pair] of Object.entries(wafSets))
     enforcement[id] = pulumi.output({ waf: { scope, ipv4: ref(pair.ipv4), ipv6: ref(pair.ipv6) } });
   if (firewall.networkAclId !== undefined) {
     const first = firewall.networkAclFirstRule ?? DEFAULT_NETWORK_ACL_FIRST_RULE;
-    aclFeeds.forEach((feed, i) => {
-      enforcement[feed.id] = pulumi.output({
-        networkAcl: {
-          networkAclId: firewall.networkAclId!,
-          firstRuleNumber: first + i * (feed.maxEntries ?? 18),
-          maxEntries: feed.maxEntries ?? 18,
-        },
+    g.plan.feeds
+      .filter((f) => f.enforcement === "network-acl")
+      .forEach((feed, i) => {
+        enforcement[feed.id] = pulumi.output({
+          networkAcl: {
+            networkAclId: firewall.networkAclId!,
+            firstRuleNumber: first + i * (feed.maxEntries ?? 18),
+            maxEntries: feed.maxEntries ?? 18,
+          },
+        });
       });
-    });
   }
-  const store = renderFleetStore(parent, name, plan, tags, enforcement);
+  return enforcement;
+}
 
+/** What the responders are wired to. */
+interface ResponderInputs {
+  options: FleetOptions;
+  codeDirectory: string;
+  stateTable: dynamodb.Table;
+  store: FleetStore;
+  failureArn: pulumi.Input<string>;
+  featureDocument: ssm.Document | undefined;
+  wafSets: WafSets;
+}
+
+interface RenderedResponders {
+  functions: FleetResources["responders"];
+  permissions: FleetResources["permissions"];
+  arns: FleetResources["responderArns"];
+}
+
+/**
+ * One function per responder kind with its role, policy, log group and failure destination, and
+ * one permission letting the scope's alarms (`personas-<fleet>_<stack>_*`, no other fleet's)
+ * invoke it when alarms target the kind.
+ */
+function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedResponders {
+  const { parent, name, scope, plan, tags } = g;
+  const opts = { parent };
+  const settings = inputs.options.responders ?? {};
+  const firewall = inputs.options.firewall ?? {};
+  const facts = accountFacts(opts);
   const alarmKinds = kindsTargetedByAlarms(plan);
-  const responders: FleetResources["responders"] = {};
-  const permissions: FleetResources["permissions"] = {};
-  const responderArns: FleetResources["responderArns"] = {};
-  const functionNames = Object.fromEntries(plan.responders.map((k) => [k, responderName(fleet, k)]));
-  const topics = options.notifications ?? {};
-  const functions = invokedFunctions(plan);
-
+  const rendered: RenderedResponders = { functions: {}, permissions: {}, arns: {} };
+  const functionNames = Object.fromEntries(plan.responders.map((k) => [k, responderName(scope, k)]));
+  const topics = inputs.options.notifications ?? {};
+  const channels = notifyChannels(plan);
+  const featureDocumentName = fleetResourceName(scope, "feature", 128);
   for (const kind of plan.responders) {
     const functionName = functionNames[kind]!;
     const role = new iam.Role(
@@ -372,7 +537,7 @@ export function renderFleet(
       {
         name: functionName,
         assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
-        description: `pulumi-personas ${fleet}: ${kind} responder`,
+        description: `pulumi-personas ${plan.fleet}: ${kind} responder`,
         tags,
       },
       opts,
@@ -383,7 +548,7 @@ export function renderFleet(
       opts,
     );
     const wafArns =
-      kind === "firewall" ? Object.values(wafSets).flatMap((p) => [p.ipv4.arn, p.ipv6.arn]) : [];
+      kind === "firewall" ? Object.values(inputs.wafSets).flatMap((p) => [p.ipv4.arn, p.ipv6.arn]) : [];
     const policy = new iam.RolePolicy(
       `${name}-${kind}`,
       {
@@ -392,19 +557,21 @@ export function renderFleet(
         policy: pulumi
           .all([
             facts,
-            stateTable.arn,
-            store.bucket.arn,
+            inputs.stateTable.arn,
+            inputs.store.bucket.arn,
             logGroup.arn,
-            failureArn,
+            inputs.failureArn,
             pulumi.all(wafArns),
             kind === "firewall" && firewall.networkAclId !== undefined ? [firewall.networkAclId] : [],
-            kind === "notify" ? pulumi.all(notifyChannels(plan).map((c) => topics[c]!)) : [],
+            kind === "notify" ? pulumi.all(channels.map((c) => topics[c]!)) : [],
           ])
           .apply(([f, table, bucket, logs, failure, waf, acls, topicArns]) =>
             JSON.stringify(
               responderPolicy({
                 ...f,
-                fleet,
+                fleet: plan.fleet,
+                parameterPath: parameterPath(scope),
+                alarmNamePattern: alarmNamePattern(scope),
                 kind,
                 stateTableArn: table,
                 fleetBucketArn: bucket,
@@ -413,7 +580,7 @@ export function renderFleet(
                 wafIpSetArns: waf,
                 networkAclIds: acls as string[],
                 topicArns: topicArns as string[],
-                functions,
+                functions: invokedFunctions(plan),
                 responderFunctionNames: plan.responders
                   .filter((k) => k !== kind)
                   .map((k) => functionNames[k]!),
@@ -425,17 +592,19 @@ export function renderFleet(
       opts,
     );
     const variables: Record<string, pulumi.Input<string>> = {
-      [RESPONDER_ENV.fleetBucket]: store.bucket.id,
-      [RESPONDER_ENV.stateTable]: stateTable.name,
-      [RESPONDER_ENV.fleetName]: fleet,
+      [RESPONDER_ENV.fleetBucket]: inputs.store.bucket.id,
+      [RESPONDER_ENV.stateTable]: inputs.stateTable.name,
+      [RESPONDER_ENV.fleetName]: plan.fleet,
+      // Part of every name: responders recompute their fleet's alarm names with it (provenance).
+      [RESPONDER_ENV.stackName]: scope.stack,
       [RESPONDER_ENV.fleetTagKey]: FLEET_TAG_KEY,
       [RESPONDER_ENV.metricsNamespace]: RESPONDER_METRICS_NAMESPACE,
       [RESPONDER_ENV.responderKind]: kind,
       ...kindVariables(kind, {
-        fleet,
+        scope,
         topics,
-        channels: notifyChannels(plan),
-        featureDocumentName: featureDocument ? featureDocumentName : "",
+        channels,
+        featureDocumentName: inputs.featureDocument ? featureDocumentName : "",
         functionNames,
       }),
     };
@@ -443,22 +612,25 @@ export function renderFleet(
       `${name}-${kind}`,
       {
         name: functionName,
-        description: `pulumi-personas ${fleet}: ${kind} responder`,
+        description: `pulumi-personas ${plan.fleet}: ${kind} responder`,
         runtime: settings.runtime ?? "nodejs22.x",
         handler: "index.handler",
         code: new pulumi.asset.AssetArchive({
-          "index.js": new pulumi.asset.FileAsset(responderCodePath(kind, codeDirectory)),
+          "index.js": new pulumi.asset.FileAsset(responderCodePath(kind, inputs.codeDirectory)),
         }),
         role: role.arn,
         memorySize: settings.memorySize ?? 256,
         timeout: settings.timeout ?? 600,
-        reservedConcurrentExecutions: settings.reservedConcurrency ?? 10,
+        // Opt-in: a new account's concurrency limit can be too low to reserve any (see ResponderSettings).
+        ...(settings.reservedConcurrency !== undefined
+          ? { reservedConcurrentExecutions: settings.reservedConcurrency }
+          : {}),
         loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
         environment: { variables },
         tags,
       },
       // The store's objects first: a function that starts before its manifest exists fails its first events.
-      { parent, dependsOn: [policy, logGroup, ...store.objects] },
+      { parent, dependsOn: [policy, logGroup, ...inputs.store.objects] },
     );
     new lambda.FunctionEventInvokeConfig(
       `${name}-${kind}`,
@@ -466,46 +638,32 @@ export function renderFleet(
         functionName: fn.name,
         maximumRetryAttempts: 2,
         maximumEventAgeInSeconds: 3600,
-        destinationConfig: { onFailure: { destination: failureArn } },
+        destinationConfig: { onFailure: { destination: inputs.failureArn } },
       },
       opts,
     );
-    responders[kind] = fn;
-    responderArns[kind] = fn.arn;
+    rendered.functions[kind] = fn;
+    rendered.arns[kind] = fn.arn;
     if (alarmKinds.has(kind))
-      permissions[kind] = new lambda.Permission(
+      rendered.permissions[kind] = new lambda.Permission(
         `${name}-${kind}-alarms`,
         {
           function: fn.name,
           action: "lambda:InvokeFunction",
           principal: "lambda.alarms.cloudwatch.amazonaws.com",
-          sourceArn: pulumi.interpolate`arn:${facts.partition}:cloudwatch:${facts.region}:${facts.account}:alarm:${`personas-${fleet}-`}*`,
+          sourceArn: pulumi.interpolate`arn:${facts.partition}:cloudwatch:${facts.region}:${facts.account}:alarm:${alarmNamePattern(scope)}`,
           sourceAccount: facts.account,
         },
         opts,
       );
   }
-
-  const schedules = renderSchedules(parent, name, fleet, plan.feeds, responders, failureQueue, tags);
-  const result: FleetResources = {
-    fleet,
-    stateTable,
-    store,
-    responders,
-    permissions,
-    schedules,
-    ipSets,
-    responderArns,
-  };
-  if (failureQueue) result.failureQueue = failureQueue;
-  if (featureDocument) result.featureDocument = featureDocument;
-  return result;
+  return rendered;
 }
 
 function kindVariables(
   kind: ResponderKind,
   c: {
-    fleet: string;
+    scope: NameScope;
     topics: Record<string, pulumi.Input<string>>;
     channels: readonly string[];
     featureDocumentName: string;
@@ -519,7 +677,7 @@ function kindVariables(
     case "feature":
       return {
         ...(c.featureDocumentName !== "" ? { [KIND_ENV.featureDocument]: c.featureDocumentName } : {}),
-        [KIND_ENV.featureParameterPrefix]: `/personas/${c.fleet}/features`,
+        [KIND_ENV.featureParameterPrefix]: parameterPath(c.scope, "features"),
       };
     case "run-command":
       return { [KIND_ENV.runCommandDocument]: "AWS-RunShellScript" };
@@ -572,22 +730,21 @@ function indent(script: string): string {
     .join("\n");
 }
 
+/** One EventBridge Scheduler schedule per feed, with the role that lets them invoke the feed responders. */
 function renderSchedules(
-  parent: pulumi.ComponentResource,
-  name: string,
-  fleet: string,
-  feeds: readonly FleetFeedPlan[],
+  g: GroupContext,
   responders: FleetResources["responders"],
   failureQueue: sqs.Queue | undefined,
-  tags: Record<string, string>,
 ): scheduler.Schedule[] {
+  const { parent, name, scope, tags } = g;
+  const { fleet, feeds } = g.plan;
   if (feeds.length === 0) return [];
   const opts = { parent };
   const targets = [...new Set(feeds.map((f) => f.responder))].map((k) => responders[k]!.arn);
   const role = new iam.Role(
     `${name}-scheduler`,
     {
-      name: fleetResourceName(fleet, "scheduler"),
+      name: fleetResourceName(scope, "scheduler"),
       assumeRolePolicy: assumeRolePolicy("scheduler.amazonaws.com"),
       description: `pulumi-personas ${fleet}: EventBridge Scheduler invokes the feed responders`,
       tags,
@@ -598,7 +755,7 @@ function renderSchedules(
     `${name}-scheduler`,
     {
       role: role.id,
-      name: fleetResourceName(fleet, "scheduler"),
+      name: fleetResourceName(scope, "scheduler"),
       policy: pulumi.all([pulumi.all(targets), failureQueue?.arn]).apply(([arns, queue]) =>
         JSON.stringify({
           Version: "2012-10-17",
@@ -624,7 +781,7 @@ function renderSchedules(
     return new scheduler.Schedule(
       `${name}-${feed.id}`,
       {
-        name: fleetResourceName(fleet, feed.id),
+        name: fleetResourceName(scope, feed.id),
         description: `pulumi-personas ${fleet}: fetch ${feed.url}`,
         scheduleExpression: feed.scheduleExpression,
         flexibleTimeWindow: { mode: "OFF" },
@@ -645,14 +802,15 @@ function renderSchedules(
 export function renderInstanceProfile(
   parent: pulumi.ComponentResource,
   name: string,
-  fleet: string,
+  scope: NameScope,
   tags: Record<string, string>,
 ): iam.InstanceProfile {
   const opts = { parent };
+  const { fleet } = scope;
   const role = new iam.Role(
     `${name}-instance`,
     {
-      name: fleetResourceName(fleet, "instance"),
+      name: fleetResourceName(scope, "instance"),
       assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"),
       description: `pulumi-personas ${fleet}: instances (CloudWatch agent and SSM only)`,
       tags: { ...tags, [FLEET_TAG_KEY]: fleet },
@@ -671,7 +829,7 @@ export function renderInstanceProfile(
   return new iam.InstanceProfile(
     `${name}-instance`,
     {
-      name: fleetResourceName(fleet, "instance", 128),
+      name: fleetResourceName(scope, "instance", 128),
       role: role.name,
       tags: { ...tags, [FLEET_TAG_KEY]: fleet },
     },
@@ -720,7 +878,7 @@ export function sharedOf(
 export function renderAlarms(
   parent: pulumi.ComponentResource,
   name: string,
-  fleet: string,
+  scope: NameScope,
   key: string,
   instanceId: pulumi.Input<string>,
   shared: PersonaShared,
@@ -729,7 +887,7 @@ export function renderAlarms(
   return shared.alarms.map(({ alarm, description, alarmActions, okActions }) => {
     const spec = alarm.aws;
     const args: cloudwatch.MetricAlarmArgs = {
-      name: alarmName(fleet, key, alarm.id),
+      name: alarmName(scope, key, alarm.id),
       alarmDescription: description,
       namespace: spec.namespace,
       metricName: spec.metricName,
@@ -744,7 +902,7 @@ export function renderAlarms(
       alarmActions,
       okActions,
       // Responders act only for an alarm carrying the owner its name implies and its fleet.
-      tags: { ...tags, [ALARM_OWNER_TAG]: "stack", [PERSONA_TAGS.fleet]: fleet },
+      tags: { ...tags, [ALARM_OWNER_TAG]: "stack", [PERSONA_TAGS.fleet]: scope.fleet },
     };
     return new cloudwatch.MetricAlarm(`${name}-${key}-${alarm.id}`, args, { parent });
   });
@@ -752,13 +910,6 @@ export function renderAlarms(
 
 /** The attributes responders own; `pulumi up` must not undo their changes. */
 export const RESPONDER_OWNED = ["instanceType", `tags["${PERSONA_TAGS.active}"]`] as const;
-
-/** True under `pulumi.runtime.setMocks` (offline plans and tests): no responder bundle is read. */
-export function isMocked(): boolean {
-  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): unknown };
-  const mocks = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (...args: never[]) => unknown };
-  return settings.getMonitor() instanceof mocks.MockMonitor;
-}
 
 /** The EC2 instance of one fleet member. */
 export function renderInstance(
@@ -780,6 +931,8 @@ export function renderInstance(
       iamInstanceProfile: profile.name,
       userData,
       metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
+      // Detailed (1-minute) AWS/EC2 metrics when an alarm's period needs them; the plan decides.
+      ...(shared.plan.monitoring.detailed ? { monitoring: true } : {}),
       tags: memberTags ? { Name: nameTag, ...memberTags, ...shared.tags } : { Name: nameTag, ...shared.tags },
     },
     { parent, ignoreChanges: [...RESPONDER_OWNED] },

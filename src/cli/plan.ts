@@ -46,6 +46,7 @@ const KEY_INPUTS = [
   "name",
   "instanceType",
   "ami",
+  "monitoring",
   "namespace",
   "metricName",
   "comparisonOperator",
@@ -89,7 +90,31 @@ function formatText(resources: readonly PlannedResource[]): string {
   lines.push("", `${resources.length} resources:`);
   for (const [type, count] of [...counts].sort(([a], [b]) => a.localeCompare(b)))
     lines.push(`  ${count} × ${type}`);
+  lines.push(...costNotes(resources));
   return `${lines.join("\n")}\n`;
+}
+
+/** Metrics EC2 publishes per instance that detailed monitoring bills (CPU, disk, network, status). */
+const DETAILED_MONITORING_METRICS_PER_INSTANCE = 7;
+/** US dollars per metric-month in CloudWatch's first tier (first 10,000 metrics, us-east-1). */
+const CLOUDWATCH_METRIC_MONTH_USD = 0.3;
+
+/**
+ * What the plan costs beyond the resources themselves: detailed monitoring is billed as CloudWatch
+ * custom metrics ("Amazon CloudWatch pricing", https://aws.amazon.com/cloudwatch/pricing/; Amazon EC2
+ * User Guide, "Manage detailed monitoring for your EC2 instances").
+ */
+function costNotes(resources: readonly PlannedResource[]): string[] {
+  const detailed = resources.filter(
+    (r) => r.type === "aws:ec2/instance:Instance" && r.inputs.monitoring === true,
+  );
+  if (detailed.length === 0) return [];
+  const perInstance = DETAILED_MONITORING_METRICS_PER_INSTANCE * CLOUDWATCH_METRIC_MONTH_USD;
+  return [
+    "",
+    `Detailed monitoring: on for ${detailed.length} instance${detailed.length === 1 ? "" : "s"} (monitoring=true), because their alarms need AWS/EC2 datapoints every minute and basic monitoring sends one every 5 minutes.`,
+    `  Cost: about $${perInstance.toFixed(2)} per instance per month (${DETAILED_MONITORING_METRICS_PER_INSTANCE} metrics × $${CLOUDWATCH_METRIC_MONTH_USD.toFixed(2)}, CloudWatch's first tier in us-east-1), $${(perInstance * detailed.length).toFixed(2)} for this plan; see https://aws.amazon.com/cloudwatch/pricing/.`,
+  ];
 }
 
 /** Plans `options.input` offline and formats the resource tree. Installs its own Pulumi mocks. */

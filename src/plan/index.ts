@@ -20,9 +20,17 @@ export {
 export {
   ALARM_NAME_LIMIT,
   alarmName,
+  alarmNamePattern,
+  FLEET_NAME_MAX_LENGTH,
+  FLEET_NAME_PATTERN,
   FUNCTION_NAME_LIMIT,
+  fleetNameProblem,
   fleetResourceName,
+  type NameScope,
+  namePrefix,
+  parameterPath,
   responderName,
+  stackPart,
 } from "./names.js";
 export { type OsFamily, type PlannedPackage, packageArguments, planPackages } from "./packages.js";
 export * from "./plan.js";

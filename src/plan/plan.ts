@@ -26,6 +26,7 @@ import type {
 import { type AzureAlertSpec, azureAlertOf, type CloudWatchAlarmSpec, cloudWatchAlarmOf } from "./alarms.js";
 import { GUARD_DEFAULTS, LIST_SAFETY_DEFAULTS, NETWORK_ACL_MAX_ENTRIES } from "./defaults.js";
 import { PlanError } from "./errors.js";
+import { fleetNameProblem } from "./names.js";
 import { type PlannedPackage, planPackages } from "./packages.js";
 import { RESPONDER_ORDER, type ResponderKind, responderOf } from "./responders.js";
 import { PERSONA_TAGS } from "./tags.js";
@@ -115,6 +116,8 @@ export interface PersonaPlan {
   software: readonly PlannedPackage[];
   features: readonly Feature[];
   telemetry: TelemetryPlan;
+  /** How often the cloud samples the instance's own metrics (see {@link monitoringOf}). */
+  monitoring: MonitoringPlan;
   alarms: readonly AlarmPlan[];
   responses: readonly ResponsePlan[];
   /** Responders this persona needs, in `RESPONDER_ORDER`. */
@@ -123,6 +126,34 @@ export interface PersonaPlan {
   guards: { maxActionsPerHour: number; defaultCooldownSeconds: number; lockTtlSeconds: number };
   /** Baseline tags every instance of this persona carries (the fleet tag is added by the fleet). */
   tags: Readonly<Record<string, string>>;
+}
+
+/** Whether the instance needs the cloud's finer (1-minute) sampling of its own metrics. */
+export interface MonitoringPlan {
+  /** EC2 detailed monitoring (`monitoring: true`): AWS/EC2 metrics every minute instead of every 5. */
+  detailed: boolean;
+  /** Why, naming the alarms that need it; absent when `detailed` is false. */
+  reason?: string;
+}
+
+/** EC2 publishes AWS/EC2 metrics every 5 minutes with basic monitoring. */
+export const BASIC_MONITORING_PERIOD_SECONDS = 300;
+
+/**
+ * Detailed monitoring is needed when an alarm watches an AWS/EC2 metric with a period under 300 s:
+ * with basic monitoring such an alarm sees at most one datapoint per 5 minutes, so "5 of 5 one-minute
+ * periods" can never hold (Amazon EC2 User Guide, "Manage detailed monitoring for your EC2 instances").
+ */
+export function monitoringOf(alarms: readonly AlarmPlan[]): MonitoringPlan {
+  const needing = alarms.filter(
+    (a) => a.aws.namespace === "AWS/EC2" && a.aws.period < BASIC_MONITORING_PERIOD_SECONDS,
+  );
+  if (needing.length === 0) return { detailed: false };
+  const list = needing.map((a) => `${a.id} (${a.aws.metricName}, ${a.aws.period} s)`).join(", ");
+  return {
+    detailed: true,
+    reason: `alarm${needing.length === 1 ? "" : "s"} ${list} need${needing.length === 1 ? "s" : ""} AWS/EC2 datapoints more often than every ${BASIC_MONITORING_PERIOD_SECONDS} s`,
+  };
 }
 
 const planCache = new Map<string, PersonaPlan>();
@@ -250,6 +281,7 @@ function buildPlan(input: PlanInput): PersonaPlan {
     software: planPackages(persona.software),
     features: persona.features,
     telemetry: telemetryOf(alarms),
+    monitoring: monitoringOf(alarms),
     alarms,
     responses: finalResponses,
     responders,
@@ -372,13 +404,15 @@ export interface FleetPlan {
 
 /**
  * Plans a fleet. Responders and feeds are per fleet, never per instance or alarm.
- * @throws {PlanError} when a list feed has no enforcement point.
+ * @throws {PlanError} when the fleet name cannot name cloud resources, or a list feed has no enforcement point.
  */
 export function planFleet(
   fleet: string,
   instances: readonly { key: string; resolved: PlanInput }[],
   firewall: FirewallTargets = {},
 ): FleetPlan {
+  const nameProblem = fleetNameProblem(fleet);
+  if (nameProblem !== undefined) throw new PlanError(nameProblem, { fleet });
   const personas = new Map<PersonaPlan, true>();
   const planned = instances.map(({ key, resolved }) => {
     const plan = planPersona(resolved);

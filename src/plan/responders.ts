@@ -71,8 +71,9 @@ export const RESPONDER_CAPABILITIES: Record<ResponderKind, readonly Capability[]
   notify: ["notification.publish", ...COMMON],
   "run-command": ["instance.describe", "command.run", ...COMMON],
   "invoke-function": ["function.invoke", ...COMMON],
-  // A value feed dispatches its response through the other responders, with their guards.
-  "value-feed": ["responder.invoke", ...COMMON],
+  // A value feed dispatches its response through the other responders, with their guards; it lists
+  // the fleet's instances (by the fleet tag) to dispatch to each of them.
+  "value-feed": ["instance.describe", "responder.invoke", ...COMMON],
 };
 
 /** Order in which responders are listed (and so created). */

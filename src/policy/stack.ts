@@ -7,6 +7,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { FLEET_STORE_KEYS, FleetManifest } from "../plan/manifest.js";
+import type { NameScope } from "../plan/names.js";
 import { PERSONA_TAGS } from "../plan/tags.js";
 
 /** The Pulumi type tokens the rules look at. */
@@ -29,6 +30,11 @@ export const TYPES = {
 
 /** Every name the library gives AWS resources starts with this (see src/plan/names.ts). */
 export const PERSONA_NAME_PREFIX = "personas-";
+
+/** The stack a resource belongs to, from its URN (`urn:pulumi:<stack>::<project>::...`). */
+function stackOfUrn(urn: string): string {
+  return urn.startsWith("urn:pulumi:") ? urn.slice("urn:pulumi:".length).split("::")[0]! : "";
+}
 
 /** A value as a plain record, or undefined. */
 export function recordOf(value: unknown): Record<string, unknown> | undefined {
@@ -107,8 +113,8 @@ export interface PersonaAlarm {
 /** The stack, indexed once. */
 export interface StackIndex {
   byType: Map<string, PolicyResource[]>;
-  /** Readable manifests by fleet name. */
-  manifests: Map<string, { resource: PolicyResource; manifest: FleetManifest }>;
+  /** Readable manifests by fleet name, with the name scope of the stack that deployed them. */
+  manifests: Map<string, { resource: PolicyResource; manifest: FleetManifest; scope: NameScope }>;
   /** Manifest parameters the pack could not read, with the reason. */
   unreadableManifests: { resource: PolicyResource; reason: string }[];
   personaAlarms: PersonaAlarm[];
@@ -158,7 +164,14 @@ export function indexStack(resources: readonly PolicyResource[]): StackIndex {
       case TYPES.bucketObject: {
         if (!isManifestObject(type, props)) break;
         const reading = readManifest(props);
-        if (reading.ok) index.manifests.set(reading.manifest.fleet, { resource, manifest: reading.manifest });
+        // The names of the fleet (src/plan/names.ts) carry the stack that deployed its manifest.
+        const stack = stackOfUrn(resource.urn);
+        if (reading.ok)
+          index.manifests.set(reading.manifest.fleet, {
+            resource,
+            manifest: reading.manifest,
+            scope: { fleet: reading.manifest.fleet, stack },
+          });
         else index.unreadableManifests.push({ resource, reason: reading.reason });
         break;
       }

@@ -34,7 +34,7 @@ describe("PersonaInstance", () => {
     });
     expect(resourceNamed("aws:ec2/instance:Instance", "api-vm").inputs.tags).toMatchObject({ Name: "api" });
     expect(resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm")[0]!.inputs.name).toBe(
-      "personas-api-vm-cpu-utilization-above-80",
+      "personas-api_stack_vm-cpu-utilization-above-80",
     );
     expect(
       seen.filter((s) => s.type !== "personas:aws:PersonaInstance").every((s) => s.parent === "api"),
@@ -79,10 +79,10 @@ describe("PersonaAttachment", () => {
         .map((a) => [a.inputs.name, a.inputs.dimensions])
         .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     ).toEqual([
-      ["personas-legacy-old-1-cpu-utilization-above-80", { InstanceId: "i-0aaa" }],
-      ["personas-legacy-old-1-network-latency-above-100", { InstanceId: "i-0aaa" }],
-      ["personas-legacy-old-2-cpu-utilization-above-80", { InstanceId: "i-0bbb" }],
-      ["personas-legacy-old-2-network-latency-above-100", { InstanceId: "i-0bbb" }],
+      ["personas-legacy_stack_old-1-cpu-utilization-above-80", { InstanceId: "i-0aaa" }],
+      ["personas-legacy_stack_old-1-network-latency-above-100", { InstanceId: "i-0aaa" }],
+      ["personas-legacy_stack_old-2-cpu-utilization-above-80", { InstanceId: "i-0bbb" }],
+      ["personas-legacy_stack_old-2-network-latency-above-100", { InstanceId: "i-0bbb" }],
     ]);
     expect(resourcesOfType("aws:lambda/function:Function")).toHaveLength(3);
   });
@@ -107,8 +107,8 @@ describe("PersonaAttachment", () => {
         .map((a) => a.inputs.name)
         .sort(),
     ).toEqual([
-      "personas-legacy-i-0bbb-cpu-utilization-above-80",
-      "personas-legacy-i-0ccc-cpu-utilization-above-80",
+      "personas-legacy_stack_i-0bbb-cpu-utilization-above-80",
+      "personas-legacy_stack_i-0ccc-cpu-utilization-above-80",
     ]);
     expect(resourcesOfType("aws:ec2/tag:Tag")).toHaveLength(2);
     expect(attachment.userData.Scaler).toContain("dnf install -y nginx\n");

@@ -79,11 +79,12 @@ describe("PersonaFleet with the seed persona", () => {
         "aws:cloudwatch/metricAlarm:MetricAlarm": 2 * count,
         "aws:ec2/instance:Instance": count,
       });
+      // Sorted: a function waits for the store's objects, so registration order is not creation order.
       expect(
         resourcesOfType("aws:lambda/function:Function")
           .map((f) => f.inputs.name)
           .sort(),
-      ).toEqual(["personas-web-feature", "personas-web-firewall", "personas-web-scale"]);
+      ).toEqual(["personas-web_stack_feature", "personas-web_stack_firewall", "personas-web_stack_scale"]);
     }
   });
 
@@ -93,7 +94,7 @@ describe("PersonaFleet with the seed persona", () => {
     expect(
       resourceNamed("aws:cloudwatch/metricAlarm:MetricAlarm", "web-web-1-cpu-utilization-above-80").inputs,
     ).toEqual({
-      name: "personas-web-web-1-cpu-utilization-above-80",
+      name: "personas-web_stack_web-1-cpu-utilization-above-80",
       alarmDescription: `HighTraffic 1.0.0: cpu-utilization > 80% for 5 minutes [personas:v1 digest=${SEED_DIGEST} alarm=cpu-utilization-above-80]`,
       namespace: "AWS/EC2",
       metricName: "CPUUtilization",
@@ -129,8 +130,9 @@ describe("PersonaFleet with the seed persona", () => {
     expect(inputs).toEqual({
       ami: "ami-0123456789abcdef0",
       instanceType: "m7g.2xlarge",
-      iamInstanceProfile: "personas-web-instance",
+      iamInstanceProfile: "personas-web_stack_instance",
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required" },
+      monitoring: true,
       tags: {
         Name: "web-1",
         team: "edge",
@@ -187,43 +189,43 @@ describe("PersonaFleet with the seed persona", () => {
         "web-scale-alarms",
         {
           action: "lambda:InvokeFunction",
-          function: "personas-web-scale",
+          function: "personas-web_stack_scale",
           principal: "lambda.alarms.cloudwatch.amazonaws.com",
           sourceAccount: "123456789012",
-          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-*",
+          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web_stack_*",
         },
       ],
       [
         "web-feature-alarms",
         {
           action: "lambda:InvokeFunction",
-          function: "personas-web-feature",
+          function: "personas-web_stack_feature",
           principal: "lambda.alarms.cloudwatch.amazonaws.com",
           sourceAccount: "123456789012",
-          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-*",
+          sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web_stack_*",
         },
       ],
     ]);
   });
 
-  it("deploys each responder with prebuilt code, a current runtime, reserved concurrency, logs and an on-failure queue", async () => {
+  it("deploys each responder with prebuilt code, a current runtime, logs and an on-failure queue, reserving no concurrency unless asked", async () => {
     seedFleet(1);
     await settled();
     const { code: _code, role, ...scale } = resourceNamed("aws:lambda/function:Function", "web-scale").inputs;
     expect(role).toBe("arn:aws:mock:us-east-1:123456789012:Role/web-scale");
     expect(scale).toEqual({
-      name: "personas-web-scale",
+      name: "personas-web_stack_scale",
       description: "pulumi-personas web: scale responder",
       runtime: "nodejs22.x",
       handler: "index.handler",
       memorySize: 256,
       timeout: 600,
-      reservedConcurrentExecutions: 10,
-      loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web-scale" },
+      loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web_stack_scale" },
       environment: {
         variables: {
           FLEET_BUCKET: "web-store-id",
-          STATE_TABLE: "personas-web-state",
+          STATE_TABLE: "personas-web_stack_state",
+          STACK_NAME: "stack",
           FLEET_NAME: "web",
           FLEET_TAG_KEY: "persona:fleet",
           METRICS_NAMESPACE: "Personas/Responders",
@@ -233,14 +235,14 @@ describe("PersonaFleet with the seed persona", () => {
       tags: { "persona:fleet": "web" },
     });
     expect(resourceNamed("aws:cloudwatch/logGroup:LogGroup", "web-scale").inputs).toEqual({
-      name: "/aws/lambda/personas-web-scale",
+      name: "/aws/lambda/personas-web_stack_scale",
       retentionInDays: 30,
       tags: { "persona:fleet": "web" },
     });
     expect(
       resourceNamed("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "web-scale").inputs,
     ).toEqual({
-      functionName: "personas-web-scale",
+      functionName: "personas-web_stack_scale",
       maximumRetryAttempts: 2,
       maximumEventAgeInSeconds: 3600,
       destinationConfig: {
@@ -257,6 +259,7 @@ describe("PersonaFleet with the seed persona", () => {
       "FLEET_TAG_KEY",
       "METRICS_NAMESPACE",
       "RESPONDER_KIND",
+      "STACK_NAME",
       "STATE_TABLE",
     ]);
     const feed = resourceNamed(
@@ -269,12 +272,12 @@ describe("PersonaFleet with the seed persona", () => {
         scope: "REGIONAL",
         ipv4: {
           id: "web-HighTraffic-threatintel-example-com-ipv4-id",
-          name: "personas-web-HighTraffic-threatintel-example-com-ipv4",
+          name: "personas-web_stack_HighTraffic-threatintel-example-com-ipv4",
           arn: "arn:aws:mock:us-east-1:123456789012:IpSet/web-HighTraffic-threatintel-example-com-ipv4",
         },
         ipv6: {
           id: "web-HighTraffic-threatintel-example-com-ipv6-id",
-          name: "personas-web-HighTraffic-threatintel-example-com-ipv6",
+          name: "personas-web_stack_HighTraffic-threatintel-example-com-ipv6",
           arn: "arn:aws:mock:us-east-1:123456789012:IpSet/web-HighTraffic-threatintel-example-com-ipv6",
         },
       },
@@ -285,7 +288,7 @@ describe("PersonaFleet with the seed persona", () => {
     seedFleet(1);
     await settled();
     expect(resourceNamed("aws:dynamodb/table:Table", "web-state").inputs).toEqual({
-      name: "personas-web-state",
+      name: "personas-web_stack_state",
       billingMode: "PAY_PER_REQUEST",
       hashKey: "pk",
       rangeKey: "sk",
@@ -308,7 +311,7 @@ describe("PersonaFleet with the seed persona", () => {
     expect(
       resourceNamed("aws:scheduler/schedule:Schedule", "web-HighTraffic-threatintel-example-com").inputs,
     ).toEqual({
-      name: "personas-web-HighTraffic-threatintel-example-com",
+      name: "personas-web_stack_HighTraffic-threatintel-example-com",
       description: "pulumi-personas web: fetch https://threatintel.example.com/latest_ips",
       scheduleExpression: "rate(5 minutes)",
       flexibleTimeWindow: { mode: "OFF" },
@@ -344,8 +347,14 @@ describe("PersonaFleet IAM", () => {
     await settled();
     expect(resourcesOfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs)).toEqual(
       [
-        { role: "personas-web-instance", policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" },
-        { role: "personas-web-instance", policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+        {
+          role: "personas-web_stack_instance",
+          policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+        },
+        {
+          role: "personas-web_stack_instance",
+          policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        },
       ],
     );
     expect(resourcesOfType("aws:iam/instanceProfile:InstanceProfile")).toHaveLength(1);

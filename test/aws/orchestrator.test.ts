@@ -84,26 +84,26 @@ describe("PersonaFleet orchestrator", () => {
     const { AGENT_OPTIONS, ...variables } = (fn.environment as { variables: Record<string, string> })
       .variables;
     expect({ ...fn, environment: undefined, code: undefined }).toEqual({
-      name: "personas-web-orchestrator",
+      name: "personas-web_stack_orchestrator",
       description: "pulumi-personas web: run-time orchestrator",
       runtime: "nodejs22.x",
       handler: "index.handler",
       role: "arn:aws:mock:us-east-1:123456789012:Role/web-orchestrator",
       memorySize: 512,
       timeout: 300,
-      reservedConcurrentExecutions: 5,
-      loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web-orchestrator" },
+      loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/personas-web_stack_orchestrator" },
       tags: { "persona:fleet": "web" },
       environment: undefined,
       code: undefined,
     });
     expect(variables).toEqual({
       FLEET_NAME: "web",
+      STACK_NAME: "stack",
       FLEET_TAG_KEY: "persona:fleet",
       REPOSITORY_BUCKET: "acme-personas",
       REPOSITORY_PREFIX: "personas/",
       MAPPING_KEY: "mappings/web.yaml",
-      STATE_TABLE: "personas-web-state",
+      STATE_TABLE: "personas-web_stack_state",
       FLEET_BUCKET: "web-store-id",
       RESPONDER_ARNS: JSON.stringify({
         scale: "arn:aws:mock:us-east-1:123456789012:Function/web-scale",
@@ -125,7 +125,7 @@ describe("PersonaFleet orchestrator", () => {
     seedFleet({ bucket: "acme-personas", tagKeys: ["role", "tier"] });
     await settled();
     const rule = resourceNamed("aws:cloudwatch/eventRule:EventRule", "web-orchestrator-tags").inputs;
-    expect(rule.name).toBe("personas-web-tag-changes");
+    expect(rule.name).toBe("personas-web_stack_tag-changes");
     expect(JSON.parse(rule.eventPattern as string)).toEqual({
       source: ["aws.tag"],
       "detail-type": ["Tag Change on Resource"],
@@ -144,11 +144,11 @@ describe("PersonaFleet orchestrator", () => {
       },
     });
     expect(resourceNamed("aws:cloudwatch/eventTarget:EventTarget", "web-orchestrator-tags").inputs).toEqual({
-      rule: "personas-web-tag-changes",
+      rule: "personas-web_stack_tag-changes",
       arn: "arn:aws:mock:us-east-1:123456789012:Function/web-orchestrator",
     });
     expect(resourceNamed("aws:lambda/permission:Permission", "web-orchestrator-tags").inputs).toEqual({
-      function: "personas-web-orchestrator",
+      function: "personas-web_stack_orchestrator",
       action: "lambda:InvokeFunction",
       principal: "events.amazonaws.com",
       sourceArn: "arn:aws:mock:us-east-1:123456789012:EventRule/web-orchestrator-tags",
@@ -160,7 +160,7 @@ describe("PersonaFleet orchestrator", () => {
     await settled();
     const schedule = resourceNamed("aws:scheduler/schedule:Schedule", "web-orchestrator-sweep").inputs;
     expect(schedule).toMatchObject({
-      name: "personas-web-sweep",
+      name: "personas-web_stack_sweep",
       scheduleExpression: "rate(15 minutes)",
       flexibleTimeWindow: { mode: "OFF" },
       target: {
@@ -187,7 +187,7 @@ describe("PersonaFleet orchestrator", () => {
     seedFleet({ bucket: "acme-personas" });
     await settled();
     const role = resourceNamed("aws:iam/role:Role", "web-orchestrator").inputs;
-    expect(role.name).toBe("personas-web-orchestrator");
+    expect(role.name).toBe("personas-web_stack_orchestrator");
     expect(JSON.parse(role.assumeRolePolicy as string).Statement[0].Principal).toEqual({
       Service: "lambda.amazonaws.com",
     });
@@ -201,10 +201,10 @@ describe("PersonaFleet orchestrator", () => {
         "arn:aws:s3:::acme-personas/mappings/web.yaml",
       ],
       DescribeInstances: "*",
-      RuntimeAlarms: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-runtime-*",
+      RuntimeAlarms: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web_stack_runtime-*",
       ReadFleetStore: "arn:aws:mock:us-east-1:123456789012:Bucket/web-store/*",
       WriteRuntimePersonaEntries: "arn:aws:mock:us-east-1:123456789012:Bucket/web-store/manifest/personas/*",
-      Parameters: "arn:aws:ssm:us-east-1:123456789012:parameter/personas/web/*",
+      Parameters: "arn:aws:ssm:us-east-1:123456789012:parameter/personas/web/stack/*",
       RunCommandOnFleet: "arn:aws:ec2:us-east-1:123456789012:instance/*",
       RunCommandDocument: "arn:aws:ssm:us-east-1::document/AWS-RunShellScript",
       AppliedRecords: "arn:aws:mock:us-east-1:123456789012:Table/web-state",
@@ -227,7 +227,7 @@ describe("PersonaFleet orchestrator", () => {
       ]);
       expect([sid("ReadAlarmTags").Action, sid("ReadAlarmTags").Resource], kind).toEqual([
         ["cloudwatch:ListTagsForResource"],
-        "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web-*",
+        "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web_stack_*",
       ]);
     }
   });

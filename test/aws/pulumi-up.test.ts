@@ -84,7 +84,7 @@ describe("PersonaFleet and pulumi up after a run-time shift", () => {
       .filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
       .map((r) => r.inputs.name as string);
     expect(alarmNames).toHaveLength(4);
-    expect(alarmNames.filter((n) => n.startsWith("personas-web-runtime-"))).toEqual([]);
+    expect(alarmNames.filter((n) => n.startsWith("personas-web_stack_runtime-"))).toEqual([]);
     const parameterNames = resources
       .filter((r) => r.type === "aws:ssm/parameter:Parameter")
       .map((r) => r.inputs.name);

@@ -14,10 +14,23 @@ describe("personas plan", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("personas:aws:PersonaFleet web\n");
     expect(result.stdout).toContain(
-      "  aws:cloudwatch/metricAlarm:MetricAlarm web-web-1-cpu-utilization-above-80  name=personas-web-web-1-cpu-utilization-above-80 namespace=AWS/EC2 metricName=CPUUtilization comparisonOperator=GreaterThanThreshold threshold=80 period=60 evaluationPeriods=5 datapointsToAlarm=5\n",
+      "  aws:cloudwatch/metricAlarm:MetricAlarm web-web-1-cpu-utilization-above-80  name=personas-web_plan_web-1-cpu-utilization-above-80 namespace=AWS/EC2 metricName=CPUUtilization comparisonOperator=GreaterThanThreshold threshold=80 period=60 evaluationPeriods=5 datapointsToAlarm=5\n",
     );
     expect(result.stdout).toContain("\n39 resources:\n");
     expect(result.stdout).toContain("  3 × aws:lambda/function:Function\n");
+  });
+
+  it("says when instances get detailed monitoring, why, and what it costs", async () => {
+    const result = await planCommand(
+      parsePlanArgs(["examples/HighTraffic.yaml", "--fleet", "web", "--instances", "2"]),
+    );
+    expect(result.stdout).toContain(
+      "  aws:ec2/instance:Instance web-web-1  instanceType=m7g.2xlarge ami=ami-00000000000000000 monitoring=true\n",
+    );
+    expect(result.stdout).toContain(
+      "\nDetailed monitoring: on for 2 instances (monitoring=true), because their alarms need AWS/EC2 datapoints every minute and basic monitoring sends one every 5 minutes.\n" +
+        "  Cost: about $2.10 per instance per month (7 metrics × $0.30, CloudWatch's first tier in us-east-1), $4.20 for this plan; see https://aws.amazon.com/cloudwatch/pricing/.\n",
+    );
   });
 
   it("prints JSON with each resource's parent, and a Mermaid graph", async () => {

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parsePersona } from "../../src/pdl/parse.js";
 import { PlanError } from "../../src/plan/errors.js";
-import { alarmName, responderName } from "../../src/plan/names.js";
 import { planFleet, planPersona } from "../../src/plan/plan.js";
 
 const seed = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), { file: "HighTraffic.yaml" });
@@ -148,16 +147,31 @@ describe("planFleet", () => {
   });
 });
 
-describe("names", () => {
-  it("builds deterministic names within CloudWatch's and Lambda's limits", () => {
-    expect(alarmName("web", "web-0", "cpu-utilization-above-80")).toBe(
-      "personas-web-web-0-cpu-utilization-above-80",
-    );
-    const long = alarmName("f".repeat(200), "i".repeat(100), "a");
-    expect(long).toHaveLength(255);
-    expect(long).toBe(alarmName("f".repeat(200), "i".repeat(100), "a"));
-    expect(responderName("a-very-long-fleet-name-for-the-production-web-tier", "shift-persona")).toHaveLength(
-      64,
-    );
+describe("detailed monitoring", () => {
+  const planOf = (text: string, digest: string) => {
+    const persona = parsePersona(text);
+    return planPersona({ persona, ref: { name: persona.name, version: "1.0.0", digest: digest.repeat(64) } });
+  };
+
+  it("is on when an alarm watches an AWS/EC2 metric with a period under 300 s, naming the alarm", () => {
+    expect(
+      planOf(
+        "Name: Cpu\nTelemetryTriggers:\n  - Condition: CPU > 80% for 5 minutes\n    Action: Scale up to 16 cores\n",
+        "1",
+      ).monitoring,
+    ).toEqual({
+      detailed: true,
+      reason:
+        "alarm cpu-utilization-above-80 (CPUUtilization, 60 s) needs AWS/EC2 datapoints more often than every 300 s",
+    });
+  });
+
+  it("stays off when the alarms watch only agent metrics", () => {
+    expect(
+      planOf(
+        "Name: Mem\nTelemetryTriggers:\n  - Condition: Memory > 90% for 10 minutes\n    Action: Scale up to 16 cores\n",
+        "2",
+      ).monitoring,
+    ).toEqual({ detailed: false });
   });
 });

@@ -323,7 +323,7 @@ describe("persona-log-group-retention", () => {
   it("remediates by adding the configured retention", () => {
     const args = argsFor(TYPES.logGroup, "web-scale", noRetention, { retentionDays: 90 });
     expect(rule.remediateResource!(args)).toEqual({
-      name: "/aws/lambda/personas-web-scale",
+      name: "/aws/lambda/personas-web_stack_scale",
       tags: { "persona:fleet": "web" },
       retentionInDays: 90,
     });

@@ -181,7 +181,7 @@ describe("persona-feed-targets-exist", () => {
     const stack = without(fleet, (r) => !(r.type === TYPES.ipSet && r.name.endsWith("-ipv6")));
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message: `Feed '${FEED}' of fleet 'web' must have its WAF IP sets in this stack: personas-web-${FEED}-ipv6 is missing; pass firewall.webAclArn to the fleet component.`,
+        message: `Feed '${FEED}' of fleet 'web' must have its WAF IP sets in this stack: personas-web_stack_${FEED}-ipv6 is missing; pass firewall.webAclArn to the fleet component.`,
         urn: MANIFEST_URN,
       },
     ]);
@@ -191,7 +191,7 @@ describe("persona-feed-targets-exist", () => {
     const stack = without(fleet, (r) => r.type !== TYPES.webAclRule);
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message: `Feed '${FEED}' of fleet 'web' must have a web ACL rule that references its IP sets: personas-web-${FEED} is missing or names no web ACL; pass firewall.webAclArn to the fleet component.`,
+        message: `Feed '${FEED}' of fleet 'web' must have a web ACL rule that references its IP sets: personas-web_stack_${FEED} is missing or names no web ACL; pass firewall.webAclArn to the fleet component.`,
         urn: MANIFEST_URN,
       },
     ]);

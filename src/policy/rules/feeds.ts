@@ -119,21 +119,21 @@ export const feedTargetsExist: StackValidationPolicy = {
       (index.byType.get(TYPES.webAclRule) ?? []).map((r) => [stringOf(r.props.name), r] as const),
     );
     const feedEntries = index.byType.get(TYPES.bucketObject) ?? [];
-    for (const [fleet, { resource, manifest }] of index.manifests) {
+    for (const [fleet, { resource, manifest, scope }] of index.manifests) {
       for (const [id, feed] of Object.entries(manifest.feeds)) {
         if (feed.enforcement === "waf-ip-set") {
           const missing = ["ipv4", "ipv6"]
-            .map((v) => fleetResourceName(fleet, `${id}-${v}`, 128))
+            .map((v) => fleetResourceName(scope, `${id}-${v}`, 128))
             .filter((name) => !ipSets.has(name));
           if (missing.length > 0)
             reportViolation(
               `Feed '${id}' of fleet '${fleet}' must have its WAF IP sets in this stack: ${listOf(missing)} ${missing.length === 1 ? "is" : "are"} missing; pass firewall.webAclArn to the fleet component.`,
               resource.urn,
             );
-          const rule = rules.get(fleetResourceName(fleet, id, 128));
+          const rule = rules.get(fleetResourceName(scope, id, 128));
           if (!rule || !stringOf(rule.props.webAclArn))
             reportViolation(
-              `Feed '${id}' of fleet '${fleet}' must have a web ACL rule that references its IP sets: ${fleetResourceName(fleet, id, 128)} is missing or names no web ACL; pass firewall.webAclArn to the fleet component.`,
+              `Feed '${id}' of fleet '${fleet}' must have a web ACL rule that references its IP sets: ${fleetResourceName(scope, id, 128)} is missing or names no web ACL; pass firewall.webAclArn to the fleet component.`,
               resource.urn,
             );
         } else if (feed.enforcement === "network-acl") {

@@ -6,6 +6,7 @@
  */
 import * as z from "zod/mini";
 import "./zod.js";
+import { type NameScope, parameterPath } from "../../plan/names.js";
 import { ResponderConfigError } from "./errors.js";
 
 const NonEmpty = z.string().check(z.minLength(1));
@@ -29,6 +30,7 @@ export const ENV = {
   fleetBucket: "FLEET_BUCKET",
   stateTable: "STATE_TABLE",
   fleetName: "FLEET_NAME",
+  stackName: "STACK_NAME",
   fleetTagKey: "FLEET_TAG_KEY",
   metricsNamespace: "METRICS_NAMESPACE",
   notifyTopics: "SNS_TOPICS",
@@ -75,6 +77,16 @@ export class EnvReader {
     return this.required(ENV.fleetName, "the fleet's name");
   }
 
+  /** The stack that deployed the fleet (STACK_NAME): part of every name the fleet's functions compute. */
+  get stackName(): string {
+    return this.required(ENV.stackName, "the deploying stack's name");
+  }
+
+  /** Whose names this function writes and recognises: the fleet and its stack (src/plan/names.ts). */
+  get nameScope(): NameScope {
+    return { fleet: this.fleetName, stack: this.stackName };
+  }
+
   /** The tag key that names an instance's fleet (FLEET_TAG_KEY); informational, never proof of membership. @default "persona:fleet" */
   get fleetTagKey(): string {
     return this.optional(ENV.fleetTagKey) ?? ENV_DEFAULTS.fleetTagKey;
@@ -93,9 +105,9 @@ export class EnvReader {
     return this.required(ENV.stateTable, "the name of the responders' DynamoDB state table");
   }
 
-  /** Parameter path under which feature states live (FEATURE_PARAMETER_PREFIX). @default "/personas/<fleet>/features" */
+  /** Parameter path under which feature states live (FEATURE_PARAMETER_PREFIX). @default "/personas/<fleet>/<stack>/features" */
   get featureParameterPrefix(): string {
-    return (this.optional(ENV.featureParameterPrefix) ?? `/personas/${this.fleetName}/features`).replace(
+    return (this.optional(ENV.featureParameterPrefix) ?? parameterPath(this.nameScope, "features")).replace(
       /\/+$/,
       "",
     );

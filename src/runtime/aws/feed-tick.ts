@@ -8,10 +8,10 @@
 import { randomUUID } from "node:crypto";
 import type { FleetManifest } from "../../plan/manifest.js";
 import type { ResponderContext, ResponderOptions } from "./context.js";
-import { EventRejectedError, ManifestError, ResponderError } from "./errors.js";
+import { EventRejectedError, ResponderError } from "./errors.js";
 import { parseFeedTick, tickTransitionId } from "./events.js";
 import { describeError } from "./log.js";
-import { contextOrLog, type Handler, type InvocationContext } from "./responder.js";
+import { contextOrLog, type Handler, type InvocationContext, logRejected } from "./responder.js";
 
 /** A feed as the manifest holds it. */
 export type ManifestFeed = FleetManifest["feeds"][string];
@@ -61,13 +61,7 @@ export function createFeedTickHandler<R>(options: ResponderOptions, spec: FeedTi
       const refusal = spec.refuse(feedId, feed);
       if (refusal !== undefined) throw new EventRejectedError(refusal);
     } catch (error) {
-      const reason =
-        error instanceof EventRejectedError
-          ? "invalid-event"
-          : error instanceof ManifestError
-            ? "manifest"
-            : "error";
-      c.log.decision("rejected", (error as Error).message, { reason, error: describeError(error) });
+      logRejected(c, error);
       throw error;
     }
     const now = c.now();

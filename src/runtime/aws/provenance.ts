@@ -3,8 +3,8 @@
  * alarm name is not proof (anyone with `ec2:CreateTags` or `cloudwatch:PutMetricAlarm` writes
  * them), so a responder acts only when:
  * - the instance is a member: the stack's membership record in the fleet store lists it;
- * - for an alarm: its name is the one the stack (`alarmName(fleet, member key, alarm id)`) or the
- *   orchestrator (`runtimeAlarmName(fleet, instance id, alarm id)`) gives that instance and alarm,
+ * - for an alarm: its name is the one the stack (`alarmName({fleet, stack}, member key, alarm id)`) or the
+ *   orchestrator (`runtimeAlarmName({fleet, stack}, instance id, alarm id)`) gives that instance and alarm,
  *   its ARN names the same alarm, it carries the matching owner tag (`persona:owner` = `stack` or
  *   `runtime`) and the fleet tag, and the digest in its description is the instance's: the member
  *   record's for a stack alarm, the orchestrator's record's for a run-time alarm;
@@ -96,8 +96,10 @@ export async function requireAlarmProvenance(
   member: FleetMemberRecord,
 ): Promise<void> {
   const fleet = ctx.env.fleetName;
-  const stackName = alarmName(fleet, member.key, claim.alarmId);
-  const runtimeName = runtimeAlarmName(fleet, claim.instanceId, claim.alarmId);
+  // The names of this fleet's stack (STACK_NAME): another stack's or fleet's alarm never matches.
+  const scope = ctx.env.nameScope;
+  const stackName = alarmName(scope, member.key, claim.alarmId);
+  const runtimeName = runtimeAlarmName(scope, claim.instanceId, claim.alarmId);
   const owner =
     claim.alarmName === stackName ? "stack" : claim.alarmName === runtimeName ? "runtime" : undefined;
   if (owner === undefined || !claim.alarmArn.endsWith(`:alarm:${claim.alarmName}`)) {

@@ -91,6 +91,17 @@ export function contextOrLog(kind: string, options: ResponderOptions): Responder
   }
 }
 
+/** Logs an event refused before any work (invalid event, unreadable manifest), with a reason code. */
+export function logRejected(ctx: ResponderContext, error: unknown): void {
+  const reason =
+    error instanceof EventRejectedError
+      ? "invalid-event"
+      : error instanceof ManifestError
+        ? "manifest"
+        : "error";
+  ctx.log.decision("rejected", (error as Error).message, { reason, error: describeError(error) });
+}
+
 async function respond(
   ctx: ResponderContext,
   kind: DispatchKind,
@@ -121,13 +132,7 @@ async function respond(
         instanceId: error.instanceId,
       };
     }
-    const reason =
-      error instanceof EventRejectedError
-        ? "invalid-event"
-        : error instanceof ManifestError
-          ? "manifest"
-          : "error";
-    ctx.log.decision("rejected", (error as Error).message, { reason, error: describeError(error) });
+    logRejected(ctx, error);
     throw error;
   }
 

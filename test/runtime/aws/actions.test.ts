@@ -73,7 +73,7 @@ describe("feature responder", () => {
       instanceId: INSTANCE,
       detail: `${INSTANCE}: cdn-caching on (command cmd-1 Success)`,
     });
-    expect([...parameters]).toEqual([[`/personas/web/features/${INSTANCE}/cdn-caching`, "on"]]);
+    expect([...parameters]).toEqual([[`/personas/web/prod/features/${INSTANCE}/cdn-caching`, "on"]]);
     expect(mocks.ssm.commandCalls(PutParameterCommand)).toHaveLength(1);
     expect(sentCommands()).toEqual([
       {
@@ -98,7 +98,7 @@ describe("feature responder", () => {
     await expect(handler(alarmEvent("cache-on-clear"))).rejects.toThrow(
       "Command cmd-1 on i-0123456789abcdef0 ended Failed: disable-cdn: not found; see Run Command's history for the full output.",
     );
-    expect([...parameters]).toEqual([[`/personas/web/features/${INSTANCE}/cdn-caching`, "off"]]);
+    expect([...parameters]).toEqual([[`/personas/web/prod/features/${INSTANCE}/cdn-caching`, "off"]]);
     expect(sentCommands().map((c) => c.Parameters)).toEqual([{ feature: ["cdn-caching"], state: ["off"] }]);
     expect(mocks.state.table.audits().map((a) => [a.kind, a.intent, a.outcome, a.detail])).toEqual([
       [
@@ -117,9 +117,9 @@ describe("feature responder", () => {
 
     // Act, Assess
     await expect(handler(alarmEvent("cache-on"))).rejects.toThrow(
-      `Feature cdn-caching was set on in /personas/web/features/${INSTANCE}/cdn-caching, but its script needs a running instance and ${INSTANCE} is stopped.`,
+      `Feature cdn-caching was set on in /personas/web/prod/features/${INSTANCE}/cdn-caching, but its script needs a running instance and ${INSTANCE} is stopped.`,
     );
-    expect([...parameters]).toEqual([[`/personas/web/features/${INSTANCE}/cdn-caching`, "on"]]);
+    expect([...parameters]).toEqual([[`/personas/web/prod/features/${INSTANCE}/cdn-caching`, "on"]]);
     expect(sentCommands()).toEqual([]);
   });
 });

@@ -42,6 +42,7 @@ describe("responder bundles", () => {
       FLEET_BUCKET: "b",
       STATE_TABLE: "t",
       FLEET_NAME: "web",
+      STACK_NAME: "prod",
       AWS_REGION: "us-east-1",
     });
     const write = process.stdout.write;

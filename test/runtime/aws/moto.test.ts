@@ -30,6 +30,7 @@ import {
   MOTO_ACCOUNT,
   putFleetStore,
   putStackAlarms,
+  STACK,
   alarmEvent as stackAlarmEvent,
   storeObjects,
   testManifest,
@@ -45,6 +46,7 @@ const ENV = {
   FLEET_BUCKET,
   STATE_TABLE: TABLE,
   FLEET_NAME: "web",
+  STACK_NAME: STACK,
   SCALE_WAIT_SECONDS: "30",
   POLL_SECONDS: "0",
 };
@@ -190,7 +192,7 @@ describe.skipIf(noMoto)("responders against moto", () => {
     )(alarmEvent("attack", { instanceId }));
     expect(result).toMatchObject({ outcome: "acted", detail: `${instanceId}: cdn-caching on (state only)` });
     const parameter = await ssm.send(
-      new GetParameterCommand({ Name: `/personas/web/features/${instanceId}/cdn-caching` }),
+      new GetParameterCommand({ Name: `/personas/web/${STACK}/features/${instanceId}/cdn-caching` }),
     );
     expect(parameter.Parameter?.Value).toBe("on");
   });

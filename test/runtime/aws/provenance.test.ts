@@ -26,6 +26,7 @@ import {
   MOTO_ACCOUNT,
   putFleetStore,
   putStackAlarms,
+  STACK,
   STACK_ALARM_TAGS,
   storeObjects,
   testAlarmDescription,
@@ -51,6 +52,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
         FLEET_BUCKET,
         STATE_TABLE: TABLE,
         FLEET_NAME: FLEET,
+        STACK_NAME: STACK,
         SCALE_WAIT_SECONDS: "30",
         POLL_SECONDS: "0",
       },
@@ -163,7 +165,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
     expect(result).toEqual({
       outcome: "skipped",
       reason: "alarm-name",
-      detail: `Alarm ${name} is not the alarm 'cpu-high' the stack (${testAlarmName("cpu-high")}) or the orchestrator (${runtimeAlarmName(FLEET, member, "cpu-high")}) created for ${member}; nothing was done.`,
+      detail: `Alarm ${name} is not the alarm 'cpu-high' the stack (${testAlarmName("cpu-high")}) or the orchestrator (${runtimeAlarmName({ fleet: FLEET, stack: STACK }, member, "cpu-high")}) created for ${member}; nothing was done.`,
       instanceId: member,
     });
     expect(await state(member)).toEqual(["running", "m7i.large"]);
@@ -171,7 +173,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
   });
 
   it("does not act for an alarm with the orchestrator's name that lacks its owner tag", async () => {
-    const name = runtimeAlarmName(FLEET, member, "cpu-high");
+    const name = runtimeAlarmName({ fleet: FLEET, stack: STACK }, member, "cpu-high");
     await forge(name, member, testAlarmDescription("cpu-high"), []);
     const result = await scale()(event("cpu-high", { alarmName: name }));
     expect(result).toMatchObject({

@@ -129,14 +129,20 @@ describe("ResponderEnv", () => {
   });
 
   it("fills in the documented defaults", () => {
-    const env = new ResponderEnv({ FLEET_NAME: "web" });
+    const env = new ResponderEnv({ FLEET_NAME: "web", STACK_NAME: "prod" });
     expect([
       env.fleetTagKey,
       env.metricsNamespace,
       env.featureParameterPrefix,
       env.commandDocument,
       env.scaleWaitSeconds,
-    ]).toEqual(["persona:fleet", "Personas/Responders", "/personas/web/features", "AWS-RunShellScript", 300]);
+    ]).toEqual([
+      "persona:fleet",
+      "Personas/Responders",
+      "/personas/web/prod/features",
+      "AWS-RunShellScript",
+      300,
+    ]);
   });
 });
 

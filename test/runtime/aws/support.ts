@@ -124,6 +124,8 @@ export const MEMBER_KEY = "web-1";
 export const INSTANCE = "i-0123456789abcdef0";
 /** The fleet store bucket the tests' responders read. */
 export const FLEET_BUCKET = "personas-web-store";
+/** The stack that deployed the test fleet: part of its physical names (src/plan/names.ts). */
+export const STACK = "prod";
 const ACCOUNT_ARN = "arn:aws:cloudwatch:us-east-1:111122223333:alarm:";
 
 const testPersona = parsePersona(TEST_PERSONA_TEXT, { file: "WebBase.yaml" });
@@ -234,7 +236,7 @@ export const STACK_ALARM_TAGS = [
 
 /** The name the components give the test member's alarm `alarmId`. */
 export function testAlarmName(alarmId: string, key: string = MEMBER_KEY): string {
-  return alarmName(FLEET, key, alarmId);
+  return alarmName({ fleet: FLEET, stack: STACK }, key, alarmId);
 }
 
 /** The ARN of that alarm. */
@@ -309,6 +311,7 @@ export const TEST_ENV = {
   FLEET_BUCKET,
   STATE_TABLE: "web-state",
   FLEET_NAME: "web",
+  STACK_NAME: STACK,
   SCALE_WAIT_SECONDS: "6",
   POLL_SECONDS: "1",
   SNS_TOPICS: JSON.stringify({ ops: "arn:aws:sns:us-east-1:111122223333:ops" }),

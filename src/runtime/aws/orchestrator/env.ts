@@ -5,12 +5,14 @@
  */
 import * as z from "zod/mini";
 import { type AgentOptions, OPERATING_SYSTEMS } from "../../../aws/user-data.js";
+import { parameterPath } from "../../../plan/names.js";
 import { ENV, EnvReader } from "../env.js";
 import { ResponderConfigError } from "../errors.js";
 
 /** Variable names, in one place. */
 export const ORCHESTRATOR_ENV = {
   fleetName: ENV.fleetName,
+  stackName: ENV.stackName,
   fleetTagKey: ENV.fleetTagKey,
   fleetBucket: ENV.fleetBucket,
   bucket: "REPOSITORY_BUCKET",
@@ -71,10 +73,10 @@ export class OrchestratorEnv extends EnvReader {
     return this.json(ORCHESTRATOR_ENV.responderArns, ResponderArns, '{"scale": "arn:aws:lambda:..."}') ?? {};
   }
 
-  /** Parameter path of per-instance agent configurations (AGENT_PARAMETER_PREFIX). @default "/personas/<fleet>/agent" */
+  /** Parameter path of per-instance agent configurations (AGENT_PARAMETER_PREFIX). @default "/personas/<fleet>/<stack>/agent" */
   get agentParameterPrefix(): string {
     return (
-      this.optional(ORCHESTRATOR_ENV.agentParameterPrefix) ?? `/personas/${this.fleetName}/agent`
+      this.optional(ORCHESTRATOR_ENV.agentParameterPrefix) ?? parameterPath(this.nameScope, "agent")
     ).replace(/\/+$/, "");
   }
 

@@ -319,7 +319,7 @@ export class Orchestrator {
     const arns = this.deps.env.responderArns;
     const spec = alarm.aws;
     const input: PutMetricAlarmCommandInput = {
-      AlarmName: runtimeAlarmName(this.deps.env.fleetName, instanceId, alarm.id),
+      AlarmName: runtimeAlarmName(this.deps.env.nameScope, instanceId, alarm.id),
       AlarmDescription: alarmDescription(plan, alarm),
       Namespace: spec.namespace,
       MetricName: spec.metricName,
@@ -621,10 +621,11 @@ export class Orchestrator {
     fleet: string,
     instanceIds: readonly string[] | undefined,
   ): Promise<Map<string, MetricAlarm[]>> {
+    const scope = { fleet, stack: this.deps.env.stackName };
     const prefixes =
       instanceIds === undefined
-        ? [runtimeAlarmName(fleet, "", "").replace(/-+$/, "-")]
-        : instanceIds.map((id) => `${runtimeAlarmName(fleet, id, "").replace(/-+$/, "")}-`);
+        ? [runtimeAlarmName(scope, "", "").replace(/-+$/, "-")]
+        : instanceIds.map((id) => `${runtimeAlarmName(scope, id, "").replace(/-+$/, "")}-`);
     const byInstance = new Map<string, MetricAlarm[]>();
     for (const prefix of prefixes) {
       let token: string | undefined;

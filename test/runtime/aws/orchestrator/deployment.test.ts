@@ -25,6 +25,7 @@ describe("orchestratorPolicy", () => {
     region: "eu-west-1",
     account: "111122223333",
     fleet: "web",
+    scope: { fleet: "web", stack: "prod" },
     bucket: "acme-personas",
     prefix: "personas/",
     mappingKey: "mappings/web.yaml",
@@ -37,7 +38,7 @@ describe("orchestratorPolicy", () => {
 
   it("writes only alarms with the run-time name of this fleet", () => {
     expect(statement("RuntimeAlarms").Resource).toBe(
-      "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:personas-web-runtime-*",
+      "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:personas-web_prod_runtime-*",
     );
   });
 

@@ -51,14 +51,25 @@ describe("parseOrchestratorEvent", () => {
 
 describe("OrchestratorEnv", () => {
   it("defaults the mapping key, prefixes and concurrency from the fleet", () => {
-    const env = new OrchestratorEnv({ FLEET_NAME: "web", REPOSITORY_BUCKET: "b", STATE_TABLE: "t" });
+    const env = new OrchestratorEnv({
+      FLEET_NAME: "web",
+      STACK_NAME: "prod",
+      REPOSITORY_BUCKET: "b",
+      STATE_TABLE: "t",
+    });
     expect([
       env.mappingKey,
       env.prefix,
       env.agentParameterPrefix,
       env.featureParameterPrefix,
       env.concurrency,
-    ]).toEqual(["mappings/web.yaml", "personas/", "/personas/web/agent", "/personas/web/features", 8]);
+    ]).toEqual([
+      "mappings/web.yaml",
+      "personas/",
+      "/personas/web/prod/agent",
+      "/personas/web/prod/features",
+      8,
+    ]);
   });
 
   it("names a missing or malformed variable and who sets it", () => {

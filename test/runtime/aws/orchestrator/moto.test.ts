@@ -43,6 +43,7 @@ import {
   readMembers,
   runtimeAlarmNames,
   SCALE_FUNCTION,
+  STACK,
 } from "./support.js";
 
 const lambda = mockClient(LambdaClient);
@@ -70,7 +71,7 @@ function tagEvent(instanceId: string, changed: string[]) {
 const SWEEP = { source: "personas.orchestrator", fleet: FLEET, kind: "sweep" };
 
 function names(instanceId: string, alarmIds: readonly string[]): string[] {
-  return alarmIds.map((id) => `personas-${FLEET}-runtime-${instanceId}-${id}`).sort();
+  return alarmIds.map((id) => `personas-${FLEET}_${STACK}_runtime-${instanceId}-${id}`).sort();
 }
 
 function baselineInvocations() {
@@ -177,10 +178,12 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
       "persona:owner": "runtime",
       "persona:fleet": FLEET,
     });
-    const agent = await ssm.send(new GetParameterCommand({ Name: `/personas/${FLEET}/agent/${id}` }));
+    const agent = await ssm.send(
+      new GetParameterCommand({ Name: `/personas/${FLEET}/${STACK}/agent/${id}` }),
+    );
     expect(Object.keys(JSON.parse(agent.Parameter!.Value!))).toEqual(["cloudwatch", "personas"]);
     const feature = await ssm.send(
-      new GetParameterCommand({ Name: `/personas/${FLEET}/features/${id}/cdn-caching` }),
+      new GetParameterCommand({ Name: `/personas/${FLEET}/${STACK}/features/${id}/cdn-caching` }),
     );
     expect(feature.Parameter!.Value).toBe("off");
     const commands = await ssm.send(new ListCommandsCommand({}));
@@ -261,7 +264,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
       "persona:digest": base.digest,
       "persona:active": base.name,
     });
-    const stackAlarm = `personas-${FLEET}-web-1-disk-nearly-full`;
+    const stackAlarm = `personas-${FLEET}_${STACK}_web-1-disk-nearly-full`;
     await clients.cloudwatch.send(
       new PutMetricAlarmCommand({
         AlarmName: stackAlarm,
@@ -309,7 +312,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
       stackAlarmEvent(alarmId, { account: MOTO_ACCOUNT, alarmName: testAlarmName(alarmId, id!), ...options });
     let now = Date.parse("2026-11-26T10:00:00Z");
     const shift = createResponder("shift-persona", shiftPersonaExecutor, {
-      env: { FLEET_BUCKET, STATE_TABLE: "web-state", FLEET_NAME: FLEET },
+      env: { FLEET_BUCKET, STATE_TABLE: "web-state", FLEET_NAME: FLEET, STACK_NAME: STACK },
       clientConfig: clients.config,
       logSink: () => {},
       now: () => now,
@@ -383,7 +386,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
     const ids = await launch(clients, { role: "web" }, 3);
     const run = handler();
     await run(SWEEP);
-    const victim = `personas-${FLEET}-runtime-${ids[1]}-error-burst`;
+    const victim = `personas-${FLEET}_${STACK}_runtime-${ids[1]}-error-burst`;
     await clients.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [victim] }));
     lambda.resetHistory();
 

@@ -27,6 +27,8 @@ import { motoClientConfig } from "../../../support/moto.js";
 import { FLEET_BUCKET } from "../support.js";
 
 export const FLEET = "web";
+/** The stack the fleet was deployed by (STACK_NAME): part of every name the orchestrator writes. */
+export const STACK = "prod";
 export const BUCKET = "personas-repo";
 export const TABLE = "web-state";
 export const SCALE_FUNCTION = "personas-web-scale";
@@ -59,6 +61,7 @@ rules:
 export const ENV = {
   FLEET_NAME: FLEET,
   FLEET_BUCKET,
+  STACK_NAME: STACK,
   REPOSITORY_BUCKET: BUCKET,
   STATE_TABLE: TABLE,
   SCALE_FUNCTION,
@@ -189,7 +192,7 @@ export async function fleetAlarms(cloudwatch: CloudWatchClient): Promise<MetricA
   let token: string | undefined;
   for (let page = 0; page < 100; page++) {
     const result = await cloudwatch.send(
-      new DescribeAlarmsCommand({ AlarmNamePrefix: `personas-${FLEET}-`, NextToken: token }),
+      new DescribeAlarmsCommand({ AlarmNamePrefix: `personas-${FLEET}_${STACK}_`, NextToken: token }),
     );
     out.push(...(result.MetricAlarms ?? []));
     token = result.NextToken;
@@ -201,7 +204,9 @@ export async function fleetAlarms(cloudwatch: CloudWatchClient): Promise<MetricA
 /** The alarm names of one instance's run-time alarms, sorted. */
 export async function runtimeAlarmNames(cloudwatch: CloudWatchClient, instanceId: string): Promise<string[]> {
   const all = await fleetAlarms(cloudwatch);
-  return all.map((a) => a.AlarmName!).filter((n) => n.startsWith(`personas-${FLEET}-runtime-${instanceId}-`));
+  return all
+    .map((a) => a.AlarmName!)
+    .filter((n) => n.startsWith(`personas-${FLEET}_${STACK}_runtime-${instanceId}-`));
 }
 
 /** The tags of an alarm, as a record. */
