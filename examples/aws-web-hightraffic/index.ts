@@ -3,6 +3,7 @@
 // threat feed's addresses in a WAF web ACL.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as ssm from "@pulumi/aws/ssm";
 import * as wafv2 from "@pulumi/aws/wafv2";
 import * as pulumi from "@pulumi/pulumi";
 import { createResolutionContext, PersonaRepository, parseMapping } from "pulumi-personas";
@@ -10,8 +11,16 @@ import { PersonaFleet, resolveWith } from "pulumi-personas/aws";
 
 const config = new pulumi.Config();
 const instanceCount = config.getNumber("instanceCount") ?? 3;
-// An arm64 Amazon Linux 2023 AMI: the persona's cheapest fit is a Graviton (m7g) type.
-const ami = config.get("ami") ?? "ami-0c2b9b8c5a5c7f1d2";
+// Amazon Linux 2023 in whatever region the stack deploys to: the AWS public SSM parameters name the
+// latest AMI per architecture ("Query for the latest Amazon Linux AMI IDs using Systems Manager
+// Parameter Store", Amazon Linux 2023 User Guide). A new AMI replaces the instances at the next
+// `pulumi up`; set `ami` in the stack's config to pin one. The persona's cheapest fit is Graviton.
+const pinned = config.get("ami");
+const latest = (architecture: "arm64" | "x86_64") =>
+  ssm.getParameterOutput({
+    name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`,
+  }).value;
+const ami = pinned ?? { arm64: latest("arm64"), x86_64: latest("x86_64") };
 
 const repository = PersonaRepository.fromDirectory(join(__dirname, "personas"));
 const mappingFile = join(__dirname, "mapping.yaml");

@@ -11,7 +11,7 @@ import { DEFAULT_PROBE_TARGETS, NETWORK_ACL_MAX_ENTRIES } from "../plan/defaults
 import { PlanError } from "../plan/errors.js";
 import { fleetNameProblem } from "../plan/names.js";
 import { type FleetPlan, type PersonaPlan, type PlanInput, planFleet, planPersona } from "../plan/plan.js";
-import { agentMetricsOf } from "../plan/render.js";
+import { agentMetricsOf, architectureOfSize } from "../plan/render.js";
 import { type ComponentErrorContext, InvalidArgumentsError, MissingTargetError } from "./errors.js";
 import {
   checkFleetOptions,
@@ -34,7 +34,59 @@ export type InstanceSettings = Omit<
   "ami" | "instanceType" | "userData" | "tags" | "iamInstanceProfile"
 >;
 
-/** The personas agent, for personas that need metrics no AWS agent provides. */
+/** One AMI per processor architecture; a fleet may mix Graviton (arm64) and x86_64 sizes. */
+export interface AmiByArchitecture {
+  /** The image for arm64 (Graviton) sizes. */
+  arm64?: pulumi.Input<string>;
+  /** The image for x86_64 sizes. */
+  x86_64?: pulumi.Input<string>;
+}
+
+/** True when `ami` gives one image per architecture. */
+function isAmiByArchitecture(ami: MemberComponentArgs["ami"]): ami is AmiByArchitecture {
+  return typeof ami === "object" && ami !== null && !pulumi.Output.isInstance(ami) && !("then" in ami);
+}
+
+/**
+ * The AMI for a size, from one image or one per architecture.
+ * @throws {InvalidArgumentsError} when the size's architecture has no image, or differs from the
+ * fleet's declared `architecture`.
+ */
+export function amiFor(
+  context: ComponentErrorContext,
+  ami: MemberComponentArgs["ami"],
+  declared: MemberComponentArgs["architecture"],
+  persona: string,
+  size: string,
+): pulumi.Input<string> {
+  const architecture = architectureOfSize(size);
+  if (isAmiByArchitecture(ami)) {
+    const given = Object.keys(ami).filter((k) => ami[k as keyof AmiByArchitecture] !== undefined);
+    if (architecture === undefined) {
+      if (given.length === 1) return ami[given[0] as keyof AmiByArchitecture]!;
+      throw new InvalidArgumentsError(
+        context,
+        `persona ${persona} is sized ${size}, which the size catalog does not list, so its architecture (and AMI) is unknown`,
+        "give one AMI, or a size from the catalog",
+      );
+    }
+    const image = ami[architecture];
+    if (image === undefined)
+      throw new InvalidArgumentsError(
+        context,
+        `persona ${persona} is sized ${size} (${architecture}), and \`ami\` has no ${architecture} image (it has ${given.join(", ") || "none"})`,
+        `add ami.${architecture}, or give the persona a ${given.join(" or ")} size (BaseConfiguration Family or Architecture)`,
+      );
+    return image;
+  }
+  if (declared !== undefined && architecture !== undefined && architecture !== declared)
+    throw new InvalidArgumentsError(
+      context,
+      `persona ${persona} is sized ${size} (${architecture}), and the fleet's AMI is ${declared} (\`architecture\`): the instance could not boot it`,
+      `give one AMI per architecture (ami: { ${declared}: ..., ${architecture}: ... }), or a ${declared} size for the persona`,
+    );
+  return ami;
+}
 export interface AgentArgs {
   /**
    * Where instances download the bundled agent.
@@ -56,8 +108,13 @@ export interface MemberComponentArgs extends FleetOptions {
    * @default the component's name
    */
   fleetName?: string;
-  /** The AMI every instance boots; it must match the persona's architecture. */
-  ami: pulumi.Input<string>;
+  /**
+   * The AMI instances boot: one image, or one per architecture. A persona whose size needs an
+   * architecture the AMIs do not cover is a plan-time error (an x86_64 type cannot boot an arm64
+   * image). With one image, give `architecture` so the check can be made.
+   * @example { arm64: "ami-0aaa...", x86_64: "ami-0bbb..." }
+   */
+  ami: pulumi.Input<string> | AmiByArchitecture;
   /** The AMI's operating system, which chooses apt or dnf. @default "amazon-linux" */
   os?: OperatingSystem;
   /** Constrains size selection when a persona names no architecture (match it to the AMI). @default any */
@@ -125,7 +182,7 @@ export function defaultAgentSource(): AgentSource {
 export type PlanningArgs = Pick<
   MemberComponentArgs,
   "resolve" | "defaultPersona" | "architecture" | "firewall" | "notifications" | "agent"
->;
+> & { ami?: MemberComponentArgs["ami"] };
 
 /** Resolves and plans members; throws component errors naming the instance and the fix. */
 export function planMembers(
@@ -189,6 +246,22 @@ export function planMembers(
     throw error;
   }
   checkFleetOptions(context, plan, args);
+  // Every persona's size must boot on an AMI given, before anything registers.
+  const ami = args.ami;
+  if (ami !== undefined) {
+    const checked = new Set<PersonaPlan>();
+    for (const { key, plan: personaPlan } of plan.instances) {
+      if (checked.has(personaPlan)) continue;
+      checked.add(personaPlan);
+      amiFor(
+        { ...context, instance: label(key) },
+        ami,
+        args.architecture,
+        personaPlan.persona.name,
+        personaPlan.compute.size!,
+      );
+    }
+  }
   return { plan, resolved };
 }
 
@@ -244,7 +317,10 @@ export function renderMembers(
   if (args.agent?.logFiles) agent.logFiles = args.agent.logFiles;
   if (args.agent?.nodePath) agent.nodePath = args.agent.nodePath;
   const os = args.os ?? "amazon-linux";
-  const shared = new Map<PersonaPlan, { shared: PersonaShared; userData: string }>();
+  const shared = new Map<
+    PersonaPlan,
+    { ami: pulumi.Input<string>; shared: PersonaShared; userData: string }
+  >();
   const alarmTags = args.tags;
   const instances: Record<string, ec2.Instance> = {};
   const alarms: Record<string, cloudwatch.MetricAlarm[]> = {};
@@ -256,6 +332,13 @@ export function renderMembers(
     let entry = shared.get(personaPlan);
     if (!entry) {
       entry = {
+        ami: amiFor(
+          { ...context, instance: member.name },
+          args.ami,
+          args.architecture,
+          personaPlan.persona.name,
+          personaPlan.compute.size!,
+        ),
         shared: sharedOf(personaPlan, fleet, fleetTags),
         userData: renderUserData(personaPlan, { os, agent }),
       };
@@ -266,7 +349,7 @@ export function renderMembers(
       parent,
       name,
       key,
-      { ami: args.ami, ...settings, ...member.settings },
+      { ami: entry.ami, ...settings, ...member.settings },
       entry.shared,
       entry.userData,
       instanceProfile,

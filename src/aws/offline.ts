@@ -79,6 +79,17 @@ export function offlineArn(type: string, name: string): string {
   }
 }
 
+/** AWS's public AMI parameters (`/aws/service/...`) name a region's current image; offline, a placeholder. */
+export const OFFLINE_AMI = "ami-00000000000000000";
+
+/** What `ssm.getParameter` answers offline for a public AMI parameter, else undefined. */
+export function publicAmiParameter(args: pulumi.runtime.MockCallArgs): Record<string, unknown> | undefined {
+  const name = args.inputs.name;
+  if (args.token !== "aws:ssm/getParameter:getParameter" || typeof name !== "string") return undefined;
+  if (!name.startsWith("/aws/service/")) return undefined;
+  return { id: name, name, type: "String", value: OFFLINE_AMI, insecureValue: OFFLINE_AMI, version: 1 };
+}
+
 class PlanMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
   parent: { type: string; name: string } | undefined;
@@ -99,6 +110,8 @@ class PlanMocks implements pulumi.runtime.Mocks {
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     if (args.token === "aws:ec2/getInstances:getInstances") return { ids: [], privateIps: [], publicIps: [] };
+    const publicAmi = publicAmiParameter(args);
+    if (publicAmi) return publicAmi;
     return ACCOUNT_FACTS[args.token] ?? args.inputs;
   }
 }

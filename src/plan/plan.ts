@@ -445,6 +445,13 @@ export function planFleet(
     }
     for (const feature of plan.features) if (!features.has(feature.id)) features.set(feature.id, feature);
   }
+  const aclFeeds = [...feeds.values()].filter((f) => f.enforcement === "network-acl");
+  if (aclFeeds.length > 1)
+    // Each feed owns NETWORK_ACL_MAX_ENTRIES rules of one ACL, which holds 20 per direction in all.
+    throw new PlanError(
+      `fleet '${fleet}': ${aclFeeds.length} list feeds (${aclFeeds.map((f) => f.id).join(", ")}) would need ${aclFeeds.length * NETWORK_ACL_MAX_ENTRIES} rules of one network ACL, which holds 20 per direction: pass firewall.webAclArn (a WAF web ACL) instead, or keep one list feed per fleet that uses a network ACL`,
+      { fleet },
+    );
   return {
     fleet,
     personas: [...personas.keys()],

@@ -4,7 +4,7 @@
  * signal of the personas agent produces each metric it must publish. The AWS and Azure components
  * call these; they decide nothing of their own.
  */
-import { selectSize } from "../resolve/sizing/index.js";
+import { findSize, selectSize } from "../resolve/sizing/index.js";
 import type { Architecture, Cloud } from "../resolve/sizing/types.js";
 import { PlanError } from "./errors.js";
 import type { AlarmPlan, PlanInput, TelemetryPlan } from "./plan.js";
@@ -51,6 +51,24 @@ export function withCloudSize(
   };
   if (selection.runnerUp) size.runnerUp = selection.runnerUp.name;
   return { ...input, size };
+}
+
+/**
+ * The processor architecture of a catalog size, or undefined for a size the catalog does not list
+ * (a persona may name any size; its architecture is then the user's to match).
+ *
+ * @example
+ * ```ts
+ * architectureOfSize("m7g.2xlarge"); // "arm64"
+ * ```
+ */
+export function architectureOfSize(size: string): Architecture | undefined {
+  try {
+    return findSize(size).architecture;
+  } catch {
+    // Unknown to the catalog: nothing to check against.
+    return undefined;
+  }
 }
 
 /**

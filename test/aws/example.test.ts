@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { bundleProgram } from "../../src/aws/offline.js";
+import { bundleProgram, OFFLINE_AMI } from "../../src/aws/offline.js";
 import { countByType, recorder, resourceNamed, settled } from "../support/pulumi.js";
 
 beforeEach(() => recorder.reset());
@@ -21,8 +21,15 @@ describe("examples/aws-web-hightraffic", () => {
       "aws:wafv2/ipSet:IpSet": 2,
       "personas:aws:PersonaFleet": 1,
     });
+    expect(
+      recorder.calls.filter((c) => c.token === "aws:ssm/getParameter:getParameter").map((c) => c.inputs.name),
+    ).toEqual([
+      "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+      "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    ]);
     expect(resourceNamed("aws:ec2/instance:Instance", "web-web-1").inputs).toMatchObject({
-      ami: "ami-0c2b9b8c5a5c7f1d2",
+      // The region's latest Amazon Linux 2023 arm64 image, read from AWS's public SSM parameter.
+      ami: OFFLINE_AMI,
       instanceType: "m7g.2xlarge",
       tags: { Name: "web-1", role: "web", "persona:name": "HighTraffic", "persona:version": "1.2.0" },
     });

@@ -143,3 +143,46 @@ describe("responder code check", () => {
     expect(resourcesOfType("aws:lambda/function:Function")).toHaveLength(3);
   });
 });
+
+describe("PersonaFleet AMI per architecture", () => {
+  const x86 = personaOf(
+    "Name: X86Worker\nBaseConfiguration:\n  Size: m7i.2xlarge\nTelemetryTriggers:\n  - Condition: CPU > 80% for 5 minutes\n    Action: Scale up to 16 cores\n",
+  );
+
+  it("refuses an x86_64 persona in an arm64 fleet before anything registers", () => {
+    const act = () =>
+      fleet("web", { ami: "ami-0123456789abcdef0", architecture: "arm64", defaultPersona: x86 });
+    expect(act).toThrow(
+      "PersonaFleet 'web': instance 'web-1': persona X86Worker is sized m7i.2xlarge (x86_64), and the fleet's AMI is arm64 (`architecture`): the instance could not boot it. Fix: give one AMI per architecture (ami: { arm64: ..., x86_64: ... }), or a arm64 size for the persona.",
+    );
+    expect(recorder.resources.filter((r) => r.type !== "personas:aws:PersonaFleet")).toEqual([]);
+  });
+
+  it("refuses a persona whose architecture has no image in the AMI map", () => {
+    expect(() => fleet("web", { ami: { arm64: "ami-0aaaaaaaaaaaaaaaa" }, defaultPersona: x86 })).toThrow(
+      "PersonaFleet 'web': instance 'web-1': persona X86Worker is sized m7i.2xlarge (x86_64), and `ami` has no x86_64 image (it has arm64). Fix: add ami.x86_64, or give the persona a arm64 size (BaseConfiguration Family or Architecture).",
+    );
+  });
+
+  it("boots each persona on the image of its size's architecture", async () => {
+    new PersonaFleet("mixed", {
+      ami: { arm64: "ami-0aaaaaaaaaaaaaaaa", x86_64: "ami-0bbbbbbbbbbbbbbbb" },
+      instances: [
+        { name: "graviton", persona: seedPersona },
+        { name: "intel", persona: x86 },
+      ],
+      firewall: { webAclArn: WEB_ACL },
+    });
+    await settled();
+    const images = Object.fromEntries(
+      resourcesOfType("aws:ec2/instance:Instance").map((i) => [
+        i.name,
+        [i.inputs.instanceType, i.inputs.ami],
+      ]),
+    );
+    expect(images).toEqual({
+      "mixed-graviton": ["m7g.2xlarge", "ami-0aaaaaaaaaaaaaaaa"],
+      "mixed-intel": ["m7i.2xlarge", "ami-0bbbbbbbbbbbbbbbb"],
+    });
+  });
+});

@@ -139,6 +139,25 @@ describe("planFleet", () => {
     );
   });
 
+  it("refuses two list feeds on one network ACL, whose 20 rules per direction hold one feed's 18", () => {
+    // A file's name names a persona that does not name itself.
+    const other = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), { file: "Other.yaml" });
+    const both = [
+      ...instances,
+      {
+        key: "web-9",
+        resolved: { persona: other, ref: { name: "Other", version: "1.0.0", digest: "e".repeat(64) } },
+      },
+    ];
+    expect(planFleet("web", instances, { networkAcl: true }).feeds.map((f) => f.enforcement)).toEqual([
+      "network-acl",
+    ]);
+    expect(() => planFleet("web", both, { networkAcl: true })).toThrow(
+      "fleet 'web': 2 list feeds (HighTraffic-threatintel-example-com, Other-threatintel-example-com) would need 36 rules of one network ACL, which holds 20 per direction: pass firewall.webAclArn (a WAF web ACL) instead, or keep one list feed per fleet that uses a network ACL",
+    );
+    expect(planFleet("web", both, { webAcl: true }).feeds).toHaveLength(2);
+  });
+
   it("refuses a list feed with nowhere to enforce it, naming the fleet, persona, feed and fix", () => {
     expect(() => planFleet("web", instances)).toThrow(PlanError);
     expect(() => planFleet("web", instances)).toThrow(

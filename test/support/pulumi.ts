@@ -3,6 +3,7 @@
  * keeps every registered resource, so tests assert exact types, names, inputs and counts.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { publicAmiParameter } from "../../src/aws/offline.js";
 
 /** One resource as the mock engine saw it registered. */
 export interface RecordedResource {
@@ -49,7 +50,9 @@ class Recorder implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const call = { token: args.token, inputs: args.inputs };
     this.calls.push(call);
-    return this.callResponder?.(call) ?? AWS_CALL_ANSWERS[args.token] ?? args.inputs;
+    return (
+      this.callResponder?.(call) ?? AWS_CALL_ANSWERS[args.token] ?? publicAmiParameter(args) ?? args.inputs
+    );
   }
 
   reset(): void {
