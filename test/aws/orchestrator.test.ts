@@ -7,7 +7,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { defaultAgentSource, PersonaFleet } from "../../src/aws/index.js";
 import { personaGuardResourcePolicies, personaGuardStackPolicies } from "../../src/policy/index.js";
 import { runEveryRule, stackOf, withInputs } from "../policy/support.js";
-import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
+import {
+  countByType,
+  outputValue,
+  recorder,
+  resourceNamed,
+  resourcesOfType,
+  settled,
+} from "../support/pulumi.js";
 import { seedPersona, WEB_ACL } from "./support.js";
 
 function seedFleet(orchestrator?: ConstructorParameters<typeof PersonaFleet>[1]["orchestrator"]) {
@@ -72,7 +79,13 @@ describe("PersonaFleet orchestrator", () => {
       "aws:lambda/permission:Permission": 3,
       "aws:scheduler/schedule:Schedule": 2,
     });
-    expect(fleet.orchestrator).toBeDefined();
+    expect(
+      await Promise.all([
+        outputValue(fleet.orchestrator!.function.name),
+        outputValue(fleet.orchestrator!.rule.name),
+        outputValue(fleet.orchestrator!.role.name),
+      ]),
+    ).toEqual(["personas-web-orchestrator", "personas-web-tag-changes", "personas-web-orchestrator"]);
   });
 
   it("runs the bundled orchestrator with the fleet's table, responders, repository, OS and agent", async () => {
