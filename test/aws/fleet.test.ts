@@ -450,12 +450,14 @@ describe("PersonaFleet user data", () => {
       os: "ubuntu",
       defaultPersona: pinned,
       instances: [{ name: "api-1" }],
+      // fixture-guard: the agent artifact checksum a user writes, not a persona digest
       agent: { source: { url: "https://artifacts.example.com/personas-agent.cjs", sha256: "f".repeat(64) } },
     });
     await settled();
     const userData = resourceNamed("aws:ec2/instance:Instance", "api-api-1").inputs.userData as string;
     expect(userData).toContain(
       "curl -fsSL --proto '=https' -o /tmp/personas-agent.cjs 'https://artifacts.example.com/personas-agent.cjs'\n" +
+        // fixture-guard: the agent artifact checksum a user writes, not a persona digest
         `echo '${"f".repeat(64)}  /tmp/personas-agent.cjs' | sha256sum -c -\n`,
     );
     const config = userData.split("<<'PERSONAS_AGENT_CONFIG'\n")[1]!.split("\nPERSONAS_AGENT_CONFIG")[0]!;

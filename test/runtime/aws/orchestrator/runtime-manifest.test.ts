@@ -3,17 +3,20 @@
  * `/personas/<fleet>/runtime-manifest/<hex digest>`, and the responders' manifest source falls back
  * to it for a persona the stack's manifest does not list (a shift target), so its alarms act.
  */
+
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { contentDigest } from "../../../../src/repository/digest.js";
 import { ManifestSource, runtimeManifestParameter } from "../../../../src/runtime/aws/manifest-source.js";
 import { DIGEST, MANIFEST_PARAMETER, testManifest } from "../support.js";
 
 const ssm = mockClient(SSMClient);
 afterAll(() => ssm.restore());
 
-const SHIFTED = "c3".repeat(32);
-const RUNTIME_PARAMETER = `/personas/web/prod/runtime-manifest/${SHIFTED}`;
+const SHIFTED = contentDigest({ name: "LockedDown", version: "1.0.0" });
+const SHIFTED_HEX = SHIFTED.slice("sha256:".length);
+const RUNTIME_PARAMETER = `/personas/web/prod/runtime-manifest/${SHIFTED_HEX}`;
 
 function shiftedEntry() {
   const manifest = testManifest();
@@ -38,10 +41,8 @@ beforeEach(() => ssm.reset());
 
 describe("runtimeManifestParameter", () => {
   it("names the entry beside the fleet manifest by the digest's hex, since SSM names allow no ':'", () => {
-    expect(runtimeManifestParameter("/personas/web/prod/manifest", `sha256:${SHIFTED}`)).toBe(
-      RUNTIME_PARAMETER,
-    );
     expect(runtimeManifestParameter("/personas/web/prod/manifest", SHIFTED)).toBe(RUNTIME_PARAMETER);
+    expect(runtimeManifestParameter("/personas/web/prod/manifest", SHIFTED_HEX)).toBe(RUNTIME_PARAMETER);
     expect(runtimeManifestParameter("/custom/fleet-doc", SHIFTED)).toBeUndefined();
   });
 });
