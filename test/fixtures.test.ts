@@ -40,16 +40,16 @@ function handMade(pattern: RegExp): string[] {
 describe("Test fixtures", () => {
   it("follow the formats production writes (the patterns below are checked against production's own output)", () => {
     const digest = contentDigest({ any: "value" });
-    const name = alarmName("web", "web-1", "cpu-utilization-above-80");
+    const name = alarmName({ fleet: "web", stack: "prod" }, "web-1", "cpu-utilization-above-80");
 
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(name).toBe("personas-web-web-1-cpu-utilization-above-80");
+    expect(name).toBe("personas-web_prod_web-1-cpu-utilization-above-80");
   });
 
   it("write no digest by hand: a literal 64-hex value or a repeated character stands in for contentDigest", () => {
     // "sha256:<64 hex>" or bare 64 hex in quotes, "ab".repeat(32), "d".repeat(64), digest: "<literal>"
     const literal =
-      /["'`](?:sha256:)?[0-9a-f]{64}["'`]|["'`][0-9a-f]{1,2}["'`]\.repeat\((?:32|64)\)|digest:\s*["'`]/;
+      /["'`](?:sha256:)?[0-9a-f]{64}["'`]|["'`][0-9a-f]["'`]\.repeat\(64\)|["'`][0-9a-f]{2}["'`]\.repeat\(32\)|digest:\s*["'`]/;
 
     expect(handMade(literal)).toEqual([]);
   });
