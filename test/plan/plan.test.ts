@@ -151,7 +151,7 @@ describe("planFleet", () => {
       ...instances,
       {
         key: "web-9",
-        resolved: { persona: other, ref: { name: "Other", version: "1.0.0", digest: "e".repeat(64) } },
+        resolved: { persona: other, ref: { name: "Other", version: "1.0.0", digest: contentDigest(other) } },
       },
     ];
     expect(planFleet("web", instances, { networkAcl: true }).feeds.map((f) => f.enforcement)).toEqual([
