@@ -1,6 +1,6 @@
 /**
  * Issue 6 benchmark: simulate 1,000 instances × 3 triggers × 1 day at 1-minute resolution
- * (4,320,000 alarm datapoints) in summary mode on one core. Target: ≥ 10 million datapoints per
+ * (4,320,000 datapoints: instances × triggers × minutes) in summary mode on one core. Target: ≥ 10 million datapoints per
  * second, < 1 GB peak RSS. Telemetry is generated before timing (a spike scenario per instance, each
  * with its own seed), so the figure is the simulator's: aggregation, evaluation, guard rails, effects.
  */
@@ -10,13 +10,15 @@ import { simulateFleet } from "../src/sim/engine.js";
 import { scenarioTelemetry } from "../src/sim/scenarios.js";
 import type { Telemetry } from "../src/sim/telemetry.js";
 import {
-  cpuTimeRuns,
   fmt,
   loadAverage,
   machineLine,
-  median,
+  measureRuns,
+  medians,
   peakRssMiB,
-  timeRuns,
+  runsLine,
+  UNITS_NOTE,
+  verdictLine,
   writeSection,
 } from "./support.js";
 
@@ -56,39 +58,50 @@ for (let i = 0; i < INSTANCES; i++) {
 }
 const generatedRss = peakRssMiB();
 
-let datapoints = 0;
+let evaluations = 0;
 let dispatched = 0;
 const fleet = () => {
   const summary = simulateFleet(plan, INSTANCES, (i) => telemetry[i]!);
-  datapoints = summary.datapoints;
+  evaluations = summary.datapoints;
   dispatched = summary.dispatched;
 };
 const load = loadAverage();
-const cpu = cpuTimeRuns(RUNS, fleet);
-const wall = timeRuns(RUNS, fleet);
-const cpuMs = median(cpu);
-const wallMs = median(wall);
-const perCpuSecond = datapoints / (cpuMs / 1000);
-const perWallSecond = datapoints / (wallMs / 1000);
+const runs = measureRuns(RUNS, fleet);
+const m = medians(runs);
+// The issue's unit: one datapoint per instance, trigger and minute (4,320,000 for 1,000 × 3 × 1 day).
+// The clear alarm's evaluations are extra work done for the same datapoints, not more datapoints.
+const datapoints = INSTANCES * triggers * (86_400 / 60);
+const perCpuSecond = datapoints / (m.mainThreadMs / 1000);
+const perWallSecond = datapoints / (m.wallMs / 1000);
 const peak = peakRssMiB();
-const met = perCpuSecond >= 10_000_000 && peak < 1024;
+const verdict = verdictLine([
+  {
+    what: "datapoints / main-thread CPU-second",
+    measured: perCpuSecond,
+    bound: 10_000_000,
+    direction: "atLeast",
+  },
+  { what: "peak RSS", measured: peak, bound: 1024, direction: "atMost", unit: "MiB" },
+]);
 
 writeSection(
   "sim",
   `## Simulator: 1,000 instances × ${triggers} triggers × 1 day at 1-minute resolution (issue 6)
 
-${machineLine()} (\`npm run bench sim\`)
+${machineLine()} (\`npm run bench sim\`); load average ${load} when started.
 
-| datapoints | median CPU time of ${RUNS} runs | datapoints / CPU-second | median wall time | datapoints / s (wall) | peak RSS | target |
-| ---: | ---: | ---: | ---: | ---: | ---: | --- |
-| ${fmt(datapoints)} | ${fmt(cpuMs)} ms | ${fmt(perCpuSecond)} | ${fmt(wallMs)} ms | ${fmt(perWallSecond)} | ${fmt(peak)} MiB | ≥ 10,000,000 / s, < 1 GB |
+| datapoints (instances × triggers × minutes) | alarm evaluations | median main-thread CPU of ${RUNS} runs | datapoints / main-thread CPU-second | median process CPU | median wall | datapoints / s (wall) | peak RSS | target |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+| ${fmt(datapoints)} | ${fmt(evaluations)} | ${fmt(m.mainThreadMs)} ms | ${fmt(perCpuSecond)} | ${fmt(m.processCpuMs)} ms | ${fmt(m.wallMs)} ms | ${fmt(perWallSecond)} | ${fmt(peak)} MiB | ≥ 10,000,000 / s, < 1 GB |
 
-The persona has ${plan.alarms.length} alarms (${triggers} triggers, one with a clear alarm, so the datapoint
-count includes the clear alarm's evaluations); each instance replays its own seeded spike scenario
-(${fmt(dispatched)} responses run over the fleet per pass). Summary mode (\`simulateFleet\`): counts only,
-evaluators and buffers shared across instances. Telemetry was generated before timing (peak RSS
-${fmt(generatedRss)} MiB after generating it). CPU runs: ${cpu.map((t) => fmt(t)).join(", ")} ms; wall runs:
-${wall.map((t) => fmt(t)).join(", ")} ms; load average ${load} when started. Single-threaded, so
-datapoints per CPU-second is the one-core figure: ${met ? "target met" : "target NOT met"}
-(${(perCpuSecond / 10_000_000).toFixed(2)}× the 10 M/s target).`,
+${verdict}
+
+The persona has ${plan.alarms.length} alarms for ${triggers} triggers (one trigger also has a clear alarm,
+which evaluates the same datapoints again: ${fmt(evaluations)} alarm evaluations for ${fmt(datapoints)}
+datapoints; the rate counts datapoints, the issue's unit). Each instance replays its own seeded spike
+scenario (${fmt(dispatched)} responses run over the fleet per pass). Summary mode (\`simulateFleet\`):
+counts only, evaluators and buffers shared across instances. Telemetry was generated before timing
+(peak RSS ${fmt(generatedRss)} MiB after generating it). ${runsLine(runs)}
+
+${UNITS_NOTE}`,
 );

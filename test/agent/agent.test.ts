@@ -250,7 +250,11 @@ describe("TelemetryAgent", () => {
     const dir = mkdtempSync(join(tmpdir(), "agent-logs-"));
     const path = join(dir, "access.log");
     writeFileSync(path, "");
+    // A fixed clock inside one 10-second window: with the real clock the lines could land in the
+    // next window when the test runs across a window boundary.
+    const windowStart = 1_767_225_600_000;
     const agent = new TelemetryAgent({
+      clock: () => windowStart + 3_000,
       config: parseAgentConfig(
         {
           version: 1,
@@ -270,7 +274,6 @@ describe("TelemetryAgent", () => {
       logger: recordingLogger(),
     });
     await agent.pollLogs();
-    const windowStart = Math.floor(Date.now() / 10_000) * 10_000;
 
     // Act: 8 requests, 2 of them 5xx, and one line that is neither
     for (let i = 0; i < 8; i++) appendFileSync(path, `"GET /${i} HTTP/1.1" ${i < 2 ? 503 : 200} 12\n`);

@@ -61,6 +61,7 @@ describe("signRequest", () => {
         path: "/",
         headers: {
           "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+          // fixture-guard: a payload hash from the SigV4 test vector, not a persona digest
           "x-amz-content-sha256": "2029b7fe86faca29240d1f548850febb3b8d6782c19f8b46230d5a588d0284d4",
         },
         body,

@@ -7,7 +7,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { defaultAgentSource, PersonaFleet } from "../../src/aws/index.js";
 import { personaGuardResourcePolicies, personaGuardStackPolicies } from "../../src/policy/index.js";
 import { runEveryRule, stackOf, withInputs } from "../policy/support.js";
-import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
+import {
+  countByType,
+  outputValue,
+  recorder,
+  resourceNamed,
+  resourcesOfType,
+  settled,
+} from "../support/pulumi.js";
 import { seedPersona, WEB_ACL } from "./support.js";
 
 function seedFleet(orchestrator?: ConstructorParameters<typeof PersonaFleet>[1]["orchestrator"]) {
@@ -74,7 +81,16 @@ describe("PersonaFleet orchestrator", () => {
       "aws:lambda/permission:Permission": 3,
       "aws:scheduler/schedule:Schedule": 2,
     });
-    expect(fleet.orchestrator).toBeDefined();
+    // The component exposes the resources it registered, under the names it registered them with.
+    expect(
+      await Promise.all([
+        outputValue(fleet.orchestrator!.function.name),
+        outputValue(fleet.orchestrator!.rule.name),
+      ]),
+    ).toEqual([
+      resourceNamed("aws:lambda/function:Function", "web-orchestrator").inputs.name,
+      resourcesOfType("aws:cloudwatch/eventRule:EventRule")[0]!.inputs.name,
+    ]);
   });
 
   it("runs the bundled orchestrator with the fleet's table, responders, repository, OS and agent", async () => {

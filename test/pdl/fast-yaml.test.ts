@@ -47,6 +47,22 @@ function agreesWithLibrary(text: string): boolean {
   return fast !== undefined;
 }
 
+/**
+ * Runs the differential property over `numRuns` generated texts and requires the fast reader to
+ * have accepted (so compared) at least `minShare` of them: a generator whose texts the fast reader
+ * declines would test nothing. The shares are set about a third below what the generators reach.
+ */
+function expectAgreement(texts: fc.Arbitrary<string>, numRuns: number, minShare: number): void {
+  let compared = 0;
+  fc.assert(
+    fc.property(texts, (text) => {
+      if (agreesWithLibrary(text)) compared++;
+    }),
+    { numRuns },
+  );
+  expect(compared / numRuns).toBeGreaterThanOrEqual(minShare);
+}
+
 const spans = (source: SourceDocument, map: "valueSpans" | "keySpans") =>
   Object.fromEntries([...source[map]].map(([path, span]) => [path, [span.start, span.end]]));
 
@@ -449,12 +465,7 @@ describe("readYamlFast", () => {
       .map(([text, changes]) => changes.reduce(mutate, text));
 
     it("agrees on random mutations of the example personas and benchmark documents", () => {
-      fc.assert(
-        fc.property(mutated, (text) => {
-          agreesWithLibrary(text);
-        }),
-        { numRuns: 3000 },
-      );
+      expectAgreement(mutated, 3000, 0.3); // reaches about 43 %
     });
 
     const scalar = fc.oneof(
@@ -525,12 +536,10 @@ describe("readYamlFast", () => {
       );
 
     it("agrees on random YAML-ish documents built from the subset and its neighbours", () => {
-      fc.assert(
-        fc.property(yamlish, (text) => {
-          agreesWithLibrary(text);
-        }),
-        { numRuns: 4000 },
-      );
+      // Most of these texts leave the subset on purpose (mixed indentation, flow collections): they test
+      // that the fast reader declines correctly; about 4 % are read and compared. The persona-shaped
+      // documents below are the generator for accepted text.
+      expectAgreement(yamlish, 4000, 0.025);
     });
 
     /** Documents shaped like persona files: nested blocks, compact items, comments and blank lines anywhere. */
@@ -601,30 +610,19 @@ describe("readYamlFast", () => {
       .map(([root, choices]) => render(root, choices));
 
     it("agrees on random persona-shaped documents with comments and blank lines anywhere", () => {
-      fc.assert(
-        fc.property(shaped, (text) => {
-          agreesWithLibrary(text);
-        }),
-        { numRuns: 4000 },
-      );
+      expectAgreement(shaped, 4000, 0.35); // reaches about 50 %
     });
 
     it("agrees on the same documents with Windows line breaks", () => {
-      fc.assert(
-        fc.property(shaped, (text) => {
-          agreesWithLibrary(text.replaceAll("\n", "\r\n"));
-        }),
-        { numRuns: 2000 },
-      );
+      expectAgreement(
+        shaped.map((text) => text.replaceAll("\n", "\r\n")),
+        2000,
+        0.35,
+      ); // about 50 %
     });
 
     it("agrees on random text", () => {
-      fc.assert(
-        fc.property(fc.string({ unit: fc.constantFrom(..."ab :-#\n'\"{}[],?&*!|>~0. \\") }), (text) => {
-          agreesWithLibrary(text);
-        }),
-        { numRuns: 3000 },
-      );
+      expectAgreement(fc.string({ unit: fc.constantFrom(..."ab :-#\n'\"{}[],?&*!|>~0. \\") }), 3000, 0.1); // about 17 %
     });
 
     it("accepts most generated documents that are valid YAML, so the properties above test something", () => {

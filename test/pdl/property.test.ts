@@ -327,7 +327,7 @@ describe("the PDL parser on any input", () => {
   it.each([
     ["the seed notation", SEED],
     ["the structured form", STRUCTURED],
-  ])("returns a model or PersonaValidationError for mutations of %s", (_, base) => {
+  ])("returns a model or PersonaValidationError for mutations of %s, valid in 10–90 % of them", (_, base) => {
     let valid = 0;
     fc.assert(
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (steps) => {
@@ -335,8 +335,44 @@ describe("the PDL parser on any input", () => {
       }),
       { numRuns: 1200 },
     );
-    // Many mutations keep the persona valid (a changed number, a moved line): both outcomes are exercised.
-    expect(valid).toBeGreaterThan(0);
+    // Both outcomes must be exercised in earnest: many mutations keep the persona valid (a changed
+    // number, a moved line), many break it. The generator reaches about 20 % valid.
+    expect(valid / 1200).toBeGreaterThanOrEqual(0.1);
+    expect(valid / 1200).toBeLessThanOrEqual(0.9);
+  });
+
+  it("reads every generated valid persona, with the values written (random text and YAML-ish documents above reach only errors)", () => {
+    const written = fc.record({
+      cpu: fc.integer({ min: 1, max: 32 }),
+      memory: fc.integer({ min: 1, max: 256 }),
+      threshold: fc.integer({ min: 1, max: 99 }),
+      breaching: fc.integer({ min: 1, max: 10 }),
+      extra: fc.integer({ min: 0, max: 5 }),
+      factor: fc.integer({ min: 2, max: 4 }),
+    });
+    let valid = 0;
+    fc.assert(
+      fc.property(written, ({ cpu, memory, threshold, breaching, extra, factor }) => {
+        const window = extra === 0 ? `${breaching} minutes` : `${breaching} of ${breaching + extra} minutes`;
+        const text = `Name: Generated\nBaseConfiguration:\n    CPU: ${cpu} cores\n    Memory: ${memory} GB\nTelemetryTriggers:\n    - Condition: CPU Load > ${threshold}% for ${window}\n      Action: Scale up to ${cpu * factor} cores\n`;
+        if (!checkText(text)) return;
+        valid++;
+        const persona = parsePersona(text, { file: "Fuzz.yaml" });
+        expect({
+          base: persona.base,
+          threshold: persona.triggers[0]!.condition.threshold,
+          window: persona.triggers[0]!.condition.window,
+          actions: persona.responses[0]!.actions,
+        }).toEqual({
+          base: { cpu, memoryGiB: memory },
+          threshold,
+          window: { periodSeconds: 60, evaluationPeriods: breaching + extra, datapointsToAlarm: breaching },
+          actions: [{ kind: "scale", cpu: cpu * factor }],
+        });
+      }),
+      { numRuns: 500 },
+    );
+    expect(valid).toBe(500);
   });
 
   it("reports nesting deeper than the limit instead of overflowing the stack", () => {

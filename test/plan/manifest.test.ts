@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { parsePersona } from "../../src/pdl/parse.js";
 import { buildManifest, FleetManifest } from "../../src/plan/manifest.js";
 import { planFleet } from "../../src/plan/plan.js";
+import { contentDigest } from "../../src/repository/digest.js";
 
 const seed = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), { file: "HighTraffic.yaml" });
-const digest = "d".repeat(64);
+const digest = contentDigest(seed);
 const fleet = planFleet(
   "web",
   [{ key: "web-0", resolved: { persona: seed, ref: { name: "HighTraffic", version: "1.0.0", digest } } }],

@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { parsePersona } from "../../src/pdl/parse.js";
 import { PlanError } from "../../src/plan/errors.js";
 import { planFleet, planPersona } from "../../src/plan/plan.js";
+import { contentDigest } from "../../src/repository/digest.js";
 
 const seed = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), { file: "HighTraffic.yaml" });
-const input = { persona: seed, ref: { name: "HighTraffic", version: "1.0.0", digest: "d".repeat(64) } };
+const input = { persona: seed, ref: { name: "HighTraffic", version: "1.0.0", digest: contentDigest(seed) } };
 
 describe("planPersona", () => {
   const plan = planPersona(input);
@@ -85,8 +86,10 @@ describe("planPersona", () => {
     const persona = parsePersona(
       "Name: Web\nTelemetryTriggers:\n  - Condition: CPU > 80% for 5 minutes\n    Action: Scale up to 16 cores\n    Clear: after 15 minutes\n",
     );
-    const clear = planPersona({ persona, ref: { name: "Web", version: "1.0.0", digest: "c".repeat(64) } })
-      .alarms[1]!;
+    const clear = planPersona({
+      persona,
+      ref: { name: "Web", version: "1.0.0", digest: contentDigest(persona) },
+    }).alarms[1]!;
     expect(clear.id).toBe("cpu-utilization-above-80-clear");
     expect(clear.aws.comparisonOperator).toBe("LessThanOrEqualToThreshold");
     expect([clear.aws.period, clear.aws.evaluationPeriods, clear.aws.datapointsToAlarm]).toEqual([
@@ -104,8 +107,10 @@ describe("planPersona", () => {
     const persona = parsePersona(
       "Name: Net\nTelemetryTriggers:\n  - Condition: Network In > 800 Mbps for 3 minutes\n    Action: Notify ops\n",
     );
-    const alarm = planPersona({ persona, ref: { name: "Net", version: "1.0.0", digest: "n".repeat(64) } })
-      .alarms[0]!;
+    const alarm = planPersona({
+      persona,
+      ref: { name: "Net", version: "1.0.0", digest: contentDigest(persona) },
+    }).alarms[0]!;
     expect(alarm.aws.threshold).toBe(6_000_000_000);
     expect(alarm.aws.statistic).toBe("Sum");
   });
@@ -146,7 +151,7 @@ describe("planFleet", () => {
       ...instances,
       {
         key: "web-9",
-        resolved: { persona: other, ref: { name: "Other", version: "1.0.0", digest: "e".repeat(64) } },
+        resolved: { persona: other, ref: { name: "Other", version: "1.0.0", digest: contentDigest(other) } },
       },
     ];
     expect(planFleet("web", instances, { networkAcl: true }).feeds.map((f) => f.enforcement)).toEqual([

@@ -4,9 +4,10 @@ import { parsePersona } from "../../src/pdl/parse.js";
 import { alarmDescription, parseAlarmDescription } from "../../src/plan/manifest.js";
 import { planPersona } from "../../src/plan/plan.js";
 import { agentMetricsOf, okResponders, withCloudSize } from "../../src/plan/render.js";
+import { contentDigest } from "../../src/repository/digest.js";
 
 const seed = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), { file: "HighTraffic.yaml" });
-const input = { persona: seed, ref: { name: "HighTraffic", version: "1.0.0", digest: "d".repeat(64) } };
+const input = { persona: seed, ref: { name: "HighTraffic", version: "1.0.0", digest: contentDigest(seed) } };
 
 describe("withCloudSize", () => {
   it("picks the cheapest AWS size meeting the seed's 8 cores, 32 GB and 'up to' 10 Gbps when resolution chose none", () => {
@@ -30,7 +31,10 @@ describe("okResponders", () => {
     const persona = parsePersona(
       "Name: Web\nTelemetryTriggers:\n  - Condition: CPU > 80% for 5 minutes\n    Action: Scale up to 16 cores\n    Clear: after 15 minutes\n",
     );
-    const plan = planPersona({ persona, ref: { name: "Web", version: "1.0.0", digest: "9".repeat(64) } });
+    const plan = planPersona({
+      persona,
+      ref: { name: "Web", version: "1.0.0", digest: contentDigest(persona) },
+    });
     expect(plan.alarms.map((a) => [a.id, okResponders(a)])).toEqual([
       ["cpu-utilization-above-80", ["scale"]],
       ["cpu-utilization-above-80-clear", []],
@@ -58,7 +62,7 @@ describe("agentMetricsOf", () => {
 
 describe("parseAlarmDescription", () => {
   it("reads back the repository's sha256-prefixed digests, which key the manifest", () => {
-    const digest = `sha256:${"ab".repeat(32)}`;
+    const digest = contentDigest({ ...seed, version: "1.2.0" });
     const plan = planPersona({ persona: seed, ref: { name: "HighTraffic", version: "1.2.0", digest } });
     expect(parseAlarmDescription(alarmDescription(plan, plan.alarms[0]!))).toEqual({
       digest,

@@ -9,6 +9,7 @@ import {
   TYPES,
   tagReachableActions,
 } from "../../src/policy/index.js";
+import { contentDigest } from "../../src/repository/digest.js";
 import { SEED_DIGEST } from "../aws/support.js";
 import {
   editManifest,
@@ -25,7 +26,8 @@ import {
 const FEED = "HighTraffic-threatintel-example-com";
 const CPU_ALARM = "web-web-1-cpu-utilization-above-80";
 const MANIFEST_URN = urnOf(TYPES.bucketObject, "web-manifest");
-const OTHER_DIGEST = "ab".repeat(32);
+const OTHER_DIGEST = contentDigest({ other: "persona" });
+const OTHER_SHORT = `${OTHER_DIGEST.slice("sha256:".length, "sha256:".length + 8)}…`;
 /** How messages show the seed persona's digest. */
 const SEED_SHORT = `${SEED_DIGEST.slice("sha256:".length, "sha256:".length + 8)}…`;
 let fleet: RecordedStack;
@@ -68,8 +70,7 @@ describe("persona-alarms-cover-triggers", () => {
   it("reports an alarm whose digest no manifest of the stack lists", async () => {
     const violations = await runStackRule(rule, stackArgs(retagged(fleet).resources));
     expect(violations[0]).toEqual({
-      message:
-        "Alarm 'web-web-1-cpu-utilization-above-80' must carry a persona digest that a fleet manifest of this stack lists: abababab… is in none, so its responders would ignore it; let the fleet component render it.",
+      message: `Alarm 'web-web-1-cpu-utilization-above-80' must carry a persona digest that a fleet manifest of this stack lists: ${OTHER_SHORT} is in none, so its responders would ignore it; let the fleet component render it.`,
       urn: urnOf(TYPES.alarm, CPU_ALARM),
     });
   });
@@ -84,7 +85,7 @@ describe("persona-alarms-cover-triggers", () => {
     const stack = retagged(withOther);
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message: `Alarm 'web-web-1-cpu-utilization-above-80' must belong to the persona of the instance it watches: it carries digest abababab…, instance 'web-web-1' has ${SEED_SHORT}; re-run the fleet component so the alarms follow the persona.`,
+        message: `Alarm 'web-web-1-cpu-utilization-above-80' must belong to the persona of the instance it watches: it carries digest ${OTHER_SHORT}, instance 'web-web-1' has ${SEED_SHORT}; re-run the fleet component so the alarms follow the persona.`,
         urn: urnOf(TYPES.alarm, CPU_ALARM),
       },
       {
@@ -101,8 +102,7 @@ describe("persona-alarms-cover-triggers", () => {
     }));
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message:
-          "Instance 'web-web-2' must carry a persona digest that fleet 'web' manifests: abababab… is not in it; let the fleet component set the persona tags.",
+        message: `Instance 'web-web-2' must carry a persona digest that fleet 'web' manifests: ${OTHER_SHORT} is not in it; let the fleet component set the persona tags.`,
         urn: urnOf(TYPES.instance, "web-web-2"),
       },
     ]);

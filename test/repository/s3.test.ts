@@ -11,6 +11,7 @@ import {
 import { beforeEach, describe, expect, it } from "vitest";
 import { runAsync } from "../../src/cli/main.js";
 import { publishCommand } from "../../src/cli/publish.js";
+import { contentDigest } from "../../src/repository/digest.js";
 import {
   DigestMismatchError,
   NoMatchingVersionError,
@@ -170,7 +171,8 @@ describe.skipIf(noMoto)("S3PersonaRepository (against moto)", () => {
     await remote.publish(
       PersonaRepository.fromSources([{ file: "Tiny.yaml", text: persona("Tiny", "1.0.0", 2) }]),
     );
-    const pinned = `sha256:${"0".repeat(64)}`;
+    // A well-formed digest of other content: what a pin looks like after the object changed.
+    const pinned = contentDigest({ other: "content" });
 
     // Act
     const read = remote.get("Tiny@1.0.0", { expectedDigest: pinned });

@@ -1,7 +1,9 @@
 /** Shared plans and telemetry builders for the simulator's specifications. */
+
 import { readFileSync } from "node:fs";
 import { parsePersona } from "../../src/pdl/parse.js";
 import { type PersonaPlan, planPersona } from "../../src/plan/plan.js";
+import { contentDigest } from "../../src/repository/digest.js";
 import { regularSeries, type Telemetry } from "../../src/sim/telemetry.js";
 
 /** Plans persona text under a fixed reference. */
@@ -9,7 +11,7 @@ export function planOf(text: string, file = "Persona.yaml"): PersonaPlan {
   const persona = parsePersona(text, { file });
   return planPersona({
     persona,
-    ref: { name: persona.name, version: "1.0.0", digest: `sha256:test-${persona.name}-${text.length}` },
+    ref: { name: persona.name, version: "1.0.0", digest: contentDigest(persona) },
   });
 }
 
