@@ -4,10 +4,12 @@
  * content's digest), feed entries and the membership record for a minute, and an unknown instance
  * reads the membership record again at most once per ten seconds.
  */
+
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { FLEET_STORE_KEYS } from "../../../src/plan/manifest.js";
+import { contentDigest } from "../../../src/repository/digest.js";
 import { ManifestSource } from "../../../src/runtime/aws/manifest-source.js";
 import {
   DIGEST,
@@ -57,14 +59,14 @@ describe("ManifestSource", () => {
   });
 
   it("says which digest it does not know, and what to do", async () => {
-    const unknown = `sha256:${"0".repeat(64)}`;
+    const unknown = contentDigest({ persona: "unknown" });
     await expect(source().persona(unknown)).rejects.toThrow(
       `The fleet store ${FLEET_BUCKET} has no persona with digest ${unknown}; the alarm or instance belongs to a persona this fleet no longer deploys. Run \`pulumi up\` to bring alarms and the manifest back in step.`,
     );
   });
 
   it("refuses an entry whose digest is not the one its key names", async () => {
-    const other = `sha256:${"1".repeat(64)}`;
+    const other = contentDigest({ persona: "other" });
     objects.set(FLEET_STORE_KEYS.persona(other), objects.get(FLEET_STORE_KEYS.persona(DIGEST))!);
     await expect(source().persona(other)).rejects.toThrow(`has no persona with digest ${other}`);
   });
@@ -106,7 +108,7 @@ describe("ManifestSource", () => {
     s3.on(PutObjectCommand).resolves({});
     const store = source();
     const persona = testManifest().personas[DIGEST]!;
-    const shifted = `sha256:${"2".repeat(64)}`;
+    const shifted = contentDigest({ persona: "shifted" });
     await store.writePersona("web", shifted, { ...persona, name: "LockedDown" });
     expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({
       Bucket: FLEET_BUCKET,

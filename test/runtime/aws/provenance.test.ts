@@ -5,6 +5,7 @@
  * `cloudwatch:PutMetricAlarm` can make: a foreign instance carrying the fleet tag, an alarm named
  * like the fleet's, an alarm with the expected name but no owner tag, or one naming another digest.
  */
+
 import { CloudWatchClient, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateTableCommand, DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import {
@@ -16,6 +17,7 @@ import {
 import { S3Client } from "@aws-sdk/client-s3";
 import { beforeEach, describe, expect, it } from "vitest";
 import { runtimeAlarmName } from "../../../src/plan/names.js";
+import { contentDigest } from "../../../src/repository/digest.js";
 import { scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
 import { createResponder } from "../../../src/runtime/aws/responder.js";
 import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
@@ -185,7 +187,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
   });
 
   it("does not act for a stack-named alarm whose description names another persona", async () => {
-    const other = `sha256:${"e".repeat(64)}`;
+    const other = contentDigest({ persona: "other" });
     const description = testAlarmDescription("cpu-high").replace(/digest=\S+/, `digest=${other}`);
     const result = await scale()(event("cpu-high", { description }));
     expect(result).toMatchObject({ outcome: "skipped", reason: "digest" });
