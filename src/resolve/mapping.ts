@@ -19,6 +19,7 @@
  */
 import { z } from "zod";
 import { type Diagnostic, SourceMap, sortDiagnostics } from "../pdl/diagnostics.js";
+import { type InputLimitOptions, requireInputSize } from "../pdl/input.js";
 import { describeValue, type Locator, locator, typeName } from "../pdl/locate.js";
 import { type Path, pathKey, readYaml, type SourceDocument } from "../pdl/source.js";
 import { didYouMean } from "../pdl/suggest.js";
@@ -124,7 +125,7 @@ export interface Mapping {
 }
 
 /** Options of {@link parseMapping}. */
-export interface MappingOptions {
+export interface MappingOptions extends InputLimitOptions {
   /** File name in diagnostics and provenance. @default "<input>" (text) or "<object>" */
   file?: string;
 }
@@ -132,6 +133,7 @@ export interface MappingOptions {
 /**
  * Parses and validates a mapping file.
  * @throws {@link MappingValidationError} with every problem at once.
+ * @throws {@link InputTooLargeError} when the text is above `maxInputBytes` (1 MiB by default), before parsing.
  * @example
  * ```ts
  * const mapping = parseMapping(readFileSync("mapping.yaml", "utf8"), { file: "mapping.yaml" });
@@ -140,6 +142,7 @@ export interface MappingOptions {
  */
 export function parseMapping(text: string, options: MappingOptions = {}): Mapping {
   const file = options.file ?? "<input>";
+  requireInputSize(text, file, options);
   const source = readYaml(text);
   const locate = locator(file, new SourceMap(text), source);
   if (source.problems.length > 0) {

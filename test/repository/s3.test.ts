@@ -19,6 +19,7 @@ import {
   PersonaRepository,
   PublishedVersionConflictError,
 } from "../../src/repository/index.js";
+import { InputTooLargeError } from "../../src/pdl/errors.js";
 import { S3PersonaRepository } from "../../src/repository/s3.js";
 import { motoClientConfig, noMoto, resetMoto } from "../support/moto.js";
 
@@ -164,6 +165,26 @@ describe.skipIf(noMoto)("S3PersonaRepository (against moto)", () => {
     await expect(read).rejects.toThrow(
       /^s3:\/\/acme-personas\/personas\/Tiny\/1\.0\.0\.json: the persona's digest is sha256:[0-9a-f]{64}, but its document says sha256:[0-9a-f]{64}; the object was changed after it was published\. Restore the published object version, or publish the change as a new Version\.$/,
     );
+  });
+
+  it("refuses a persona object above the input cap by its ContentLength (issue 13, finding 7)", async () => {
+    // Prepare: a bucket writer puts a 2 MB object where a persona version belongs.
+    const key = "personas/Big/1.0.0.json";
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: `[${"[],".repeat(700_000)}[]]` }),
+    );
+
+    // Act
+    const read = remote.get("Big");
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(InputTooLargeError);
+    await expect(read).rejects.toThrow(
+      `s3://${BUCKET}/${key} is 2100004 bytes, above the 1048576-byte limit on persona and mapping inputs; nothing was parsed. Make it smaller, or raise the limit (maxInputBytes, or PERSONAS_MAX_INPUT_BYTES for the personas command).`,
+    );
+    await expect(
+      new S3PersonaRepository({ client, bucket: BUCKET, maxInputBytes: 100 }).get("Big"),
+    ).rejects.toThrow(/is 2100004 bytes, above the 100-byte limit/);
   });
 
   it("checks a pinned digest on read", async () => {

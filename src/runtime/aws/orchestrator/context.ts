@@ -61,6 +61,7 @@ export function createOrchestrator(options: OrchestratorOptions = {}): Orchestra
     bucket: env.bucket,
     prefix: env.prefix,
     mappingKey: env.mappingKey,
+    ...(env.maxInputBytes === undefined ? {} : { maxInputBytes: env.maxInputBytes }),
   });
   const orchestrator = new Orchestrator({ env, clients, log, source });
   return { env, clients, log, orchestrator };

@@ -26,6 +26,7 @@ export const ORCHESTRATOR_ENV = {
   concurrency: "CONCURRENCY",
   metricsNamespace: "METRICS_NAMESPACE",
   agentOptions: "AGENT_OPTIONS",
+  maxInputBytes: "MAX_INPUT_BYTES",
 } as const;
 
 const SET_BY = "the PersonaFleet component sets it on the orchestrator function; redeploy the stack";
@@ -174,6 +175,22 @@ export class OrchestratorEnv {
         throw new ResponderConfigError(
           ORCHESTRATOR_ENV.concurrency,
           `Environment variable ${ORCHESTRATOR_ENV.concurrency} is '${text}'; it must be a whole number from 1 to 64 (unset, it defaults to 8).`,
+        );
+      }
+      return value;
+    });
+  }
+
+  /** The largest persona object or mapping read from S3, in bytes (MAX_INPUT_BYTES). @default 1 MiB */
+  get maxInputBytes(): number | undefined {
+    return this.memo("maxInputBytes", () => {
+      const text = this.optional(ORCHESTRATOR_ENV.maxInputBytes);
+      if (text === undefined) return undefined;
+      const value = Number(text);
+      if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+        throw new ResponderConfigError(
+          ORCHESTRATOR_ENV.maxInputBytes,
+          `Environment variable ${ORCHESTRATOR_ENV.maxInputBytes} is '${text}'; it must be a positive whole number of bytes (unset, it defaults to 1048576).`,
         );
       }
       return value;

@@ -1,4 +1,5 @@
 /** Why the orchestrator left an instance alone: the reason logged and counted as a metric. */
+import { InputTooLargeError } from "../../../pdl/errors.js";
 import {
   DigestMismatchError,
   ExtendsChainError,
@@ -36,6 +37,7 @@ export type FaultReason =
   | "repository-unreachable"
   | "mapping-invalid"
   | "not-owned"
+  | "input-too-large"
   | "apply-failed";
 
 /** Classifies an error into the fault reason logged and counted. */
@@ -52,6 +54,7 @@ export function faultReason(error: unknown): FaultReason {
     return "repository-unreachable";
   }
   if (error instanceof MappingValidationError) return "mapping-invalid";
+  if (error instanceof InputTooLargeError) return "input-too-large";
   if (error instanceof InstanceResolveError) return "invalid-tags";
   return "apply-failed";
 }
