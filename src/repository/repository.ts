@@ -157,7 +157,9 @@ export class PersonaRepository {
     }
     if (problems.length > 0) {
       const files = new Set(problems.map((p) => p.diagnostic.file)).size;
-      const report = problems.map((p) => formatDiagnostic(p.diagnostic, p.text === undefined ? undefined : new SourceMap(p.text))).join("\n");
+      const report = problems
+        .map((p) => formatDiagnostic(p.diagnostic, p.text === undefined ? undefined : new SourceMap(p.text)))
+        .join("\n");
       throw new RepositoryValidationError(
         `${problems.length} error${problems.length === 1 ? "" : "s"} in ${files} persona file${files === 1 ? "" : "s"}\n${report}`,
         problems.map((p) => p.diagnostic),

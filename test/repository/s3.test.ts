@@ -11,6 +11,7 @@ import {
 import { beforeEach, describe, expect, it } from "vitest";
 import { runAsync } from "../../src/cli/main.js";
 import { publishCommand } from "../../src/cli/publish.js";
+import { InputTooLargeError } from "../../src/pdl/errors.js";
 import { contentDigest } from "../../src/repository/digest.js";
 import {
   DigestMismatchError,
@@ -19,7 +20,6 @@ import {
   PersonaRepository,
   PublishedVersionConflictError,
 } from "../../src/repository/index.js";
-import { InputTooLargeError } from "../../src/pdl/errors.js";
 import { S3PersonaRepository } from "../../src/repository/s3.js";
 import { motoClientConfig, noMoto, resetMoto } from "../support/moto.js";
 

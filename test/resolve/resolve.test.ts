@@ -459,11 +459,9 @@ describe("Explicit sizes respect Bounds (issue 13, finding 6)", () => {
     const resolution = sizeContext();
     // Act / Assess
     expect(() =>
-      resolveInstance(
-        { id: "i-1", tags: { role: "web", "persona:size": "m7i.48xlarge" } },
-        resolution,
-        { cloud: "aws" },
-      ),
+      resolveInstance({ id: "i-1", tags: { role: "web", "persona:size": "m7i.48xlarge" } }, resolution, {
+        cloud: "aws",
+      }),
     ).toThrow(
       new InvalidOverrideValueError(
         "i-1",
