@@ -1,6 +1,7 @@
 /** Expanding the CLI's file and folder arguments. */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { InputTooLargeError } from "../pdl/errors.js";
 import { type InputLimitOptions, readInputFile as readCappedFile } from "../pdl/input.js";
 import { UsageError } from "./errors.js";
 
@@ -46,7 +47,7 @@ export function readInputFile(path: string, what = "file"): string {
   try {
     return readCappedFile(path, limits);
   } catch (error) {
-    if (!(error as NodeJS.ErrnoException).code) throw error;
+    if (error instanceof InputTooLargeError) throw error;
     throw new UsageError(unreadable(path, what, error), { cause: error });
   }
 }

@@ -121,6 +121,7 @@ describe("The input cap on persona and mapping text", () => {
     const result = run(["validate", dir]);
 
     // Assess
+    expect(result.stderr ?? "").toBe("");
     expect(result.exitCode).toBe(1);
     expect(result.stdout.split("\n").slice(0, 2)).toEqual([
       `${join(dir, "a-big.yaml")}:1:1: error: ${tooLarge(join(dir, "a-big.yaml"), Buffer.byteLength(flowYaml(3000)), 2000)}`,

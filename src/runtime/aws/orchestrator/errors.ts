@@ -72,3 +72,10 @@ export class AlarmNotOwnedError extends OrchestratorError {
     super("ORCHESTRATOR_NOT_OWNED", message);
   }
 }
+
+/** An apply did not succeed: its install command failed, or it was tried too often for one digest. */
+export class ApplyGaveUpError extends OrchestratorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ORCHESTRATOR_APPLY_FAILED", message, options);
+  }
+}

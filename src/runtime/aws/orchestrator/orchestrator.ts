@@ -26,7 +26,12 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
-import { PutParameterCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import {
+  type CommandInvocationStatus,
+  GetCommandInvocationCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+} from "@aws-sdk/client-ssm";
 import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../aws/user-data.js";
 import { alarmDescription, buildManifest } from "../../../plan/manifest.js";
 import { alarmName, type NameScope, parameterPath } from "../../../plan/names.js";
@@ -39,28 +44,22 @@ import {
   type ResolutionContext,
   resolveInstance,
 } from "../../../resolve/resolve.js";
+import { BaselineEvent } from "../events.js";
 import type { ResponderLog } from "../log.js";
 import { runtimeManifestParameter } from "../manifest-source.js";
 import type { OrchestratorClients } from "./context.js";
 import type { OrchestratorEnv } from "./env.js";
-import { AlarmNotOwnedError, type FaultReason, faultReason, UnknownActivePersonaError } from "./errors.js";
+import {
+  AlarmNotOwnedError,
+  ApplyGaveUpError,
+  type FaultReason,
+  faultReason,
+  UnknownActivePersonaError,
+} from "./errors.js";
 import type { PublishedSource } from "./source.js";
 
 /** The tag that marks an alarm as the orchestrator's. */
 export const RUNTIME_OWNER_TAG = { key: "persona:owner", value: "runtime" } as const;
-
-/** The event the orchestrator sends the scale responder to bring an instance to its baseline size. */
-export interface BaselineEvent {
-  type: "personas.baseline";
-  version: 1;
-  instanceId: string;
-  /** The persona digest whose baseline this is. */
-  digest: string;
-  /** The instance type to go to. */
-  size: string;
-  /** `orchestrator:<instance>@<digest>`: the same for every redelivery of one change. */
-  transitionId: string;
-}
 
 /** The run-time alarm name of an instance's alarm: in the fleet's name scope, as the stack's alarms. */
 export function runtimeAlarmName(scope: NameScope, instanceId: string, alarmId: string): string {
@@ -70,8 +69,12 @@ export function runtimeAlarmName(scope: NameScope, instanceId: string, alarmId: 
 /** What happened to one instance. */
 export interface InstanceOutcome {
   instanceId: string;
-  /** `unchanged`: nothing written; `applied`: something was; `fault`: nothing was changed, see `reason`. */
-  status: "unchanged" | "applied" | "fault";
+  /**
+   * `unchanged`: nothing written; `applied`: something was; `pending`: the install command was sent
+   * (now or earlier) and has not reported success yet, the next invocation checks it again;
+   * `fault`: nothing was changed, see `reason`.
+   */
+  status: "unchanged" | "applied" | "pending" | "fault";
   /** The persona in force (`Name@version`), when resolved. */
   persona?: string;
   /** `stack`: the persona the stack deployed (run time owns nothing); `runtime`: another one. */
@@ -87,8 +90,46 @@ export interface ReconcileSummary {
   instances: InstanceOutcome[];
   unchanged: number;
   applied: number;
+  pending: number;
   faults: number;
 }
+
+/**
+ * What the state table says about an instance (`pk = orchestrator#<fleet>`, `sk = <instance>`).
+ * `pending`: claimed and being applied (or abandoned by a timed-out invocation); `applied`: the
+ * install command reported `Success`. Records written before statuses existed read as `applied`.
+ */
+export interface AppliedRecord {
+  digest: string;
+  status: "pending" | "applied";
+  /** When the record was last written (ISO 8601); a claim's identity for conditional writes. */
+  at: string;
+  /** Applies tried for this digest, counting this one. */
+  attempts: number;
+  /** The Run Command id of the install, once sent. */
+  commandId?: string;
+  /** Why the last attempt failed, when it did. */
+  failure?: string;
+  /** `stack`: the change brings the instance back to the stack's persona (the record goes on success). */
+  target: "stack" | "runtime";
+}
+
+/** How long a pending record without a command may stay before a sweep takes it over (a Lambda invocation lasts at most 15 minutes). */
+export const STALE_PENDING_MS = 15 * 60_000;
+/** Applies tried per digest before the orchestrator gives up and reports `apply-failed` until the persona changes. */
+export const MAX_APPLY_ATTEMPTS = 3;
+
+/**
+ * GetCommandInvocation statuses (SSM API Reference, "GetCommandInvocation" and "Understanding command
+ * statuses"): Pending, InProgress, Delayed and Cancelling are not final; Success is; Cancelled,
+ * TimedOut and Failed are final failures.
+ */
+const RUNNING_STATUSES: ReadonlySet<CommandInvocationStatus> = new Set([
+  "Pending",
+  "InProgress",
+  "Delayed",
+  "Cancelling",
+]);
 
 /** Collaborators of the orchestrator. */
 export interface OrchestratorDeps {
@@ -96,6 +137,14 @@ export interface OrchestratorDeps {
   clients: OrchestratorClients;
   log: ResponderLog;
   source: PublishedSource;
+  /** The clock (tests move it). @default Date.now */
+  now?: () => number;
+  /**
+   * How the install command's result is awaited within one invocation: `polls` GetCommandInvocation
+   * calls `delayMs` apart; a command still running after them stays pending for the next invocation.
+   * @default { polls: 3, delayMs: 2000 }
+   */
+  commandWait?: { polls: number; delayMs: number };
 }
 
 interface Desired {
@@ -152,6 +201,7 @@ export class Orchestrator {
         })),
         unchanged: 0,
         applied: 0,
+        pending: 0,
         faults: Math.max(ids.length, 1),
       };
     }
@@ -170,10 +220,17 @@ export class Orchestrator {
       }
     };
     await Promise.all(Array.from({ length: Math.min(env.concurrency, instances.length) }, worker));
-    const summary: ReconcileSummary = { instances: outcomes, unchanged: 0, applied: 0, faults: 0 };
+    const summary: ReconcileSummary = {
+      instances: outcomes,
+      unchanged: 0,
+      applied: 0,
+      pending: 0,
+      faults: 0,
+    };
     for (const o of outcomes) {
       if (o.status === "unchanged") summary.unchanged++;
       else if (o.status === "applied") summary.applied++;
+      else if (o.status === "pending") summary.pending++;
       else summary.faults++;
     }
     log.info("Reconciled", {
@@ -181,6 +238,7 @@ export class Orchestrator {
       instances: outcomes.length,
       unchanged: summary.unchanged,
       applied: summary.applied,
+      pending: summary.pending,
       faults: summary.faults,
     });
     return summary;
@@ -190,7 +248,7 @@ export class Orchestrator {
     context: ResolutionContext,
     instance: Instance,
     alarms: ReadonlyMap<string, MetricAlarm[]>,
-    applied: ReadonlyMap<string, string>,
+    applied: ReadonlyMap<string, AppliedRecord>,
   ): Promise<InstanceOutcome> {
     const instanceId = instance.InstanceId!;
     const outcome: InstanceOutcome = { instanceId, status: "unchanged", changes: [] };
@@ -199,9 +257,15 @@ export class Orchestrator {
       outcome.persona = `${desired.plan.persona.name}@${desired.plan.persona.version}`;
       outcome.owner = desired.owner;
       await this.reconcileAlarms(instanceId, desired, alarms.get(instanceId) ?? [], outcome.changes);
-      await this.reconcileInstance(instance, desired, applied.get(instanceId), outcome.changes);
+      const confirmed = await this.reconcileInstance(
+        instance,
+        desired,
+        applied.get(instanceId),
+        outcome.changes,
+      );
+      if (!confirmed) outcome.status = "pending";
+      else if (outcome.changes.length > 0) outcome.status = "applied";
       if (outcome.changes.length > 0) {
-        outcome.status = "applied";
         this.deps.log.decision("acted", `Applied ${outcome.persona} to ${instanceId}`, {
           instanceId,
           persona: outcome.persona,
@@ -372,28 +436,52 @@ export class Orchestrator {
     }
   }
 
-  /** Software, agent configuration, features and size: applied once per persona change. */
+  /**
+   * Software, agent configuration, features and size: applied once per persona change. The record
+   * goes `pending` before the first write and `applied` only once the install command reported
+   * `Success` (GetCommandInvocation); a pending record whose command failed, or that an invocation
+   * abandoned (a Lambda timeout), is retried by a later invocation, at most {@link MAX_APPLY_ATTEMPTS}
+   * times per digest. Returns false while the install is still pending.
+   */
   private async reconcileInstance(
     instance: Instance,
     desired: Desired,
-    appliedDigest: string | undefined,
+    record: AppliedRecord | undefined,
     changes: string[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const instanceId = instance.InstanceId!;
     const digest = desired.plan.persona.digest;
     // Without a record, the instance carries what the stack gave it.
-    const inForce = appliedDigest ?? (desired.owner === "stack" ? digest : undefined);
-    if (inForce === digest) return;
+    if (record === undefined && desired.owner === "stack") return true;
+    if (record?.status === "applied" && record.digest === digest) return true;
+    let attempts = 1;
+    if (record?.status === "pending" && record.digest === digest) {
+      const state = await this.pendingState(instanceId, record);
+      if (state === "succeeded") {
+        await this.confirm(instanceId, record);
+        changes.push("software:confirmed");
+        return true;
+      }
+      if (state === "running") return false;
+      if (record.attempts >= MAX_APPLY_ATTEMPTS) {
+        throw new ApplyGaveUpError(
+          `Gave up applying ${desired.plan.persona.name}@${desired.plan.persona.version} to ${instanceId} after ${record.attempts} attempts (last: ${record.failure ?? "the invocation applying it did not finish"}). Fix the cause, then delete the item pk=orchestrator#${this.deps.env.fleetName}, sk=${instanceId} from the state table (or change the persona) to try again.`,
+        );
+      }
+      attempts = record.attempts + 1;
+    }
     const { env, clients } = this.deps;
     const fleet = env.fleetName;
-    const claimed = await this.claim(
-      fleet,
-      instanceId,
-      appliedDigest,
-      desired.owner === "stack" ? undefined : digest,
-    );
-    if (!claimed) return; // another invocation applied this change
+    const claim = await this.claim(fleet, instanceId, record, {
+      digest,
+      status: "pending",
+      at: new Date(this.now()).toISOString(),
+      attempts,
+      target: desired.owner,
+    });
+    if (claim === undefined) return false; // another invocation is applying this change
     const plan = desired.plan;
+    let commandId: string | undefined;
     try {
       if (desired.owner === "runtime") {
         // Once per digest and invocation: the responders find a persona the stack does not deploy there.
@@ -415,7 +503,7 @@ export class Orchestrator {
         }),
       );
       changes.push("agent:config");
-      await clients.ssm.send(
+      const sent = await clients.ssm.send(
         new SendCommandCommand({
           DocumentName: env.commandDocument,
           InstanceIds: [instanceId],
@@ -423,6 +511,7 @@ export class Orchestrator {
           Parameters: { commands: [desired.rendered.script] },
         }),
       );
+      commandId = sent.Command?.CommandId;
       changes.push("software:install");
       for (const feature of plan.features) {
         await clients.ssm.send(
@@ -449,22 +538,167 @@ export class Orchestrator {
           new InvokeCommand({
             FunctionName: env.scaleFunction,
             InvocationType: "Event",
-            Payload: new TextEncoder().encode(JSON.stringify(event)),
+            Payload: new TextEncoder().encode(JSON.stringify(BaselineEvent.parse(event))),
           }),
         );
         changes.push(`size:${size}`);
       }
     } catch (error) {
-      // Give the claim back so the next event or sweep tries again.
-      await this.release(fleet, instanceId, appliedDigest);
+      // The record stays pending with the failure, so the next event or sweep retries (bounded).
+      await this.recordFailure(fleet, instanceId, claim, (error as Error).message, commandId);
       throw error;
     }
+    if (commandId === undefined) {
+      await this.recordFailure(fleet, instanceId, claim, "SendCommand returned no command id", undefined);
+      throw new ApplyGaveUpError(
+        `Run Command returned no command id for ${instanceId}; the install is retried.`,
+      );
+    }
+    const pending: AppliedRecord = { ...claim, commandId };
+    await this.writeRecord(fleet, instanceId, pending, claim);
+    const state = await this.awaitCommand(instanceId, pending);
+    if (state === "succeeded") {
+      await this.confirm(instanceId, pending);
+      return true;
+    }
+    if (state === "failed") {
+      // Kept pending with the failure: the next invocation retries it (bounded by the attempts).
+      await this.recordFailure(fleet, instanceId, pending, pending.failure ?? "failed", commandId);
+      throw new ApplyGaveUpError(
+        `The install command ${commandId} on ${instanceId} did not succeed (${pending.failure ?? "failed"}); the next sweep retries it.`,
+      );
+    }
+    return false;
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  /** Polls the install command a bounded number of times within this invocation. */
+  private async awaitCommand(
+    instanceId: string,
+    record: AppliedRecord,
+  ): Promise<"succeeded" | "running" | "failed"> {
+    const { polls, delayMs } = this.deps.commandWait ?? { polls: 3, delayMs: 2000 };
+    for (let poll = 0; poll < polls; poll++) {
+      if (poll > 0 && delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const state = await this.pendingState(instanceId, record);
+      if (state !== "running") return state === "stale" ? "failed" : state;
+    }
+    return "running";
   }
 
   /**
-   * Records the change before making it, conditionally on the record read: of two invocations for
-   * the same change, only one applies it. `next` undefined deletes the record (back to the stack's).
+   * Where a pending record stands: its command's result, or `stale` when it has none and is older
+   * than {@link STALE_PENDING_MS} (the invocation that claimed it died), or a failure was recorded.
    */
+  private async pendingState(
+    instanceId: string,
+    record: AppliedRecord,
+  ): Promise<"succeeded" | "running" | "failed" | "stale"> {
+    if (record.commandId === undefined) {
+      if (record.failure !== undefined) return "failed";
+      return this.now() - Date.parse(record.at) >= STALE_PENDING_MS ? "stale" : "running";
+    }
+    let status: CommandInvocationStatus | undefined;
+    let detail: string | undefined;
+    try {
+      const invocation = await this.deps.clients.ssm.send(
+        new GetCommandInvocationCommand({ CommandId: record.commandId, InstanceId: instanceId }),
+      );
+      status = invocation.Status;
+      detail = invocation.StatusDetails;
+    } catch (error) {
+      // Shortly after SendCommand the invocation may not exist yet (SSM API Reference, GetCommandInvocation).
+      if ((error as Error).name === "InvocationDoesNotExist") {
+        return this.now() - Date.parse(record.at) >= STALE_PENDING_MS ? "stale" : "running";
+      }
+      throw error;
+    }
+    if (status === "Success") return "succeeded";
+    if (status !== undefined && RUNNING_STATUSES.has(status)) return "running";
+    record.failure = `command ${record.commandId} ended ${status ?? "without a status"}${detail && detail !== status ? ` (${detail})` : ""}`;
+    return "failed";
+  }
+
+  /** Marks a pending record applied (or deletes it when the stack's persona is back). */
+  private async confirm(instanceId: string, record: AppliedRecord): Promise<void> {
+    const fleet = this.deps.env.fleetName;
+    const condition = {
+      ConditionExpression: "#at = :at AND digest = :digest",
+      ExpressionAttributeNames: { "#at": "at" },
+      ExpressionAttributeValues: { ":at": { S: record.at }, ":digest": { S: record.digest } },
+    };
+    try {
+      if (record.target === "stack") {
+        await this.deps.clients.dynamodb.send(
+          new DeleteItemCommand({
+            TableName: this.deps.env.stateTable,
+            Key: appliedKey(fleet, instanceId),
+            ...condition,
+          }),
+        );
+      } else {
+        const applied: AppliedRecord = {
+          ...record,
+          status: "applied",
+          at: new Date(this.now()).toISOString(),
+        };
+        delete applied.failure;
+        await this.deps.clients.dynamodb.send(
+          new PutItemCommand({
+            TableName: this.deps.env.stateTable,
+            Item: recordItem(fleet, instanceId, applied),
+            ...condition,
+          }),
+        );
+      }
+    } catch (error) {
+      // Another invocation moved the record on (a newer change): that one decides.
+      if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+    }
+  }
+
+  /** Keeps the pending record with the failure, so the next invocation retries without waiting. */
+  private async recordFailure(
+    fleet: string,
+    instanceId: string,
+    claim: AppliedRecord,
+    failure: string,
+    commandId: string | undefined,
+  ): Promise<void> {
+    const failed: AppliedRecord = { ...claim, failure: failure.slice(0, 500) };
+    if (commandId !== undefined) failed.commandId = commandId;
+    try {
+      await this.writeRecord(fleet, instanceId, failed, claim);
+    } catch (error) {
+      this.deps.log.error(
+        `Could not record the failed apply on ${instanceId}; a sweep retries it once the claim is stale`,
+        error,
+        { instanceId },
+      );
+    }
+  }
+
+  /** Rewrites a record this invocation claimed, as long as nobody else claimed it since. */
+  private async writeRecord(
+    fleet: string,
+    instanceId: string,
+    record: AppliedRecord,
+    claimed: AppliedRecord,
+  ): Promise<void> {
+    await this.deps.clients.dynamodb.send(
+      new PutItemCommand({
+        TableName: this.deps.env.stateTable,
+        Item: recordItem(fleet, instanceId, record),
+        ConditionExpression: "#at = :at AND digest = :digest",
+        ExpressionAttributeNames: { "#at": "at" },
+        ExpressionAttributeValues: { ":at": { S: claimed.at }, ":digest": { S: claimed.digest } },
+      }),
+    );
+  }
+
   /** The one-persona manifest the responders fall back to (`runtimeManifestParameter`). */
   private async writeManifestEntry(fleet: string, plan: PersonaPlan): Promise<void> {
     const entry = JSON.stringify(
@@ -484,66 +718,37 @@ export class Orchestrator {
     );
   }
 
+  /**
+   * Writes the pending record before the first write of an apply, conditionally on the record read:
+   * of two invocations for the same change, one applies it. Returns the record written, or undefined
+   * when another invocation got there first.
+   */
   private async claim(
     fleet: string,
     instanceId: string,
-    previous: string | undefined,
-    next: string | undefined,
-  ): Promise<boolean> {
+    previous: AppliedRecord | undefined,
+    next: AppliedRecord,
+  ): Promise<AppliedRecord | undefined> {
     const condition =
       previous === undefined
         ? { ConditionExpression: "attribute_not_exists(pk)" }
         : {
-            ConditionExpression: "digest = :previous",
-            ExpressionAttributeValues: { ":previous": { S: previous } },
+            ConditionExpression: "digest = :previous AND #at = :at",
+            ExpressionAttributeNames: { "#at": "at" },
+            ExpressionAttributeValues: { ":previous": { S: previous.digest }, ":at": { S: previous.at } },
           };
     try {
-      if (next === undefined) {
-        await this.deps.clients.dynamodb.send(
-          new DeleteItemCommand({
-            TableName: this.deps.env.stateTable,
-            Key: appliedKey(fleet, instanceId),
-            ...condition,
-          }),
-        );
-      } else {
-        await this.deps.clients.dynamodb.send(
-          new PutItemCommand({
-            TableName: this.deps.env.stateTable,
-            Item: {
-              ...appliedKey(fleet, instanceId),
-              digest: { S: next },
-              at: { S: new Date().toISOString() },
-            },
-            ...condition,
-          }),
-        );
-      }
-      return true;
-    } catch (error) {
-      if ((error as Error).name === "ConditionalCheckFailedException") return false;
-      throw error;
-    }
-  }
-
-  private async release(fleet: string, instanceId: string, previous: string | undefined): Promise<void> {
-    const table = this.deps.env.stateTable;
-    try {
-      const key = appliedKey(fleet, instanceId);
-      if (previous === undefined) {
-        await this.deps.clients.dynamodb.send(new DeleteItemCommand({ TableName: table, Key: key }));
-      } else {
-        const item = { ...key, digest: { S: previous }, at: { S: new Date().toISOString() } };
-        await this.deps.clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: item }));
-      }
-    } catch (error) {
-      this.deps.log.error(
-        `Could not give back the claim on ${instanceId}; the next sweep will not retry it`,
-        error,
-        {
-          instanceId,
-        },
+      await this.deps.clients.dynamodb.send(
+        new PutItemCommand({
+          TableName: this.deps.env.stateTable,
+          Item: recordItem(fleet, instanceId, next),
+          ...condition,
+        }),
       );
+      return next;
+    } catch (error) {
+      if ((error as Error).name === "ConditionalCheckFailedException") return undefined;
+      throw error;
     }
   }
 
@@ -551,8 +756,8 @@ export class Orchestrator {
   private async readApplied(
     fleet: string,
     instanceIds: readonly string[] | undefined,
-  ): Promise<Map<string, string>> {
-    const applied = new Map<string, string>();
+  ): Promise<Map<string, AppliedRecord>> {
+    const applied = new Map<string, AppliedRecord>();
     let start: Record<string, AttributeValue> | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const output = await this.deps.clients.dynamodb.send(
@@ -576,8 +781,8 @@ export class Orchestrator {
       );
       for (const item of output.Items ?? []) {
         const id = item.sk?.S;
-        const digest = item.digest?.S;
-        if (id !== undefined && digest !== undefined) applied.set(id, digest);
+        const record = readRecord(item);
+        if (id !== undefined && record !== undefined) applied.set(id, record);
       }
       start = output.LastEvaluatedKey;
       if (start === undefined) break;
@@ -652,6 +857,39 @@ function appliedPartition(fleet: string): string {
 
 function appliedKey(fleet: string, instanceId: string) {
   return { pk: { S: appliedPartition(fleet) }, sk: { S: instanceId } };
+}
+
+function recordItem(
+  fleet: string,
+  instanceId: string,
+  record: AppliedRecord,
+): Record<string, AttributeValue> {
+  return {
+    ...appliedKey(fleet, instanceId),
+    digest: { S: record.digest },
+    status: { S: record.status },
+    at: { S: record.at },
+    attempts: { N: String(record.attempts) },
+    target: { S: record.target },
+    ...(record.commandId === undefined ? {} : { commandId: { S: record.commandId } }),
+    ...(record.failure === undefined ? {} : { failure: { S: record.failure } }),
+  };
+}
+
+/** Reads a state item; items written before statuses existed (digest and at only) are applied records. */
+function readRecord(item: Record<string, AttributeValue>): AppliedRecord | undefined {
+  const digest = item.digest?.S;
+  if (digest === undefined) return undefined;
+  const record: AppliedRecord = {
+    digest,
+    status: item.status?.S === "pending" ? "pending" : "applied",
+    at: item.at?.S ?? "",
+    attempts: Number(item.attempts?.N ?? "1") || 1,
+    target: item.target?.S === "stack" ? "stack" : "runtime",
+  };
+  if (item.commandId?.S !== undefined) record.commandId = item.commandId.S;
+  if (item.failure?.S !== undefined) record.failure = item.failure.S;
+  return record;
 }
 
 function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
