@@ -343,6 +343,21 @@ export function orchestratorPolicy(input: OrchestratorPolicyInput): Record<strin
       Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [`orchestrator#${fleet}`] } },
     },
     {
+      // A shift is accepted only when the shift responder recorded it (docs/security.md, finding 2).
+      Sid: "ReadShiftRecords",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem"],
+      Resource: input.stateTableArn,
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["persona#i-*"] } },
+    },
+    {
+      // The digests the stack deployed (finding 9): the fleet manifest the stack writes.
+      Sid: "ReadFleetManifest",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      Resource: `arn:${p}:ssm:${r}:${a}:parameter${parameterPath(input.scope, "manifest")}`,
+    },
+    {
       Sid: "Logs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -28,9 +28,11 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { formatDiagnostic } from "../pdl/diagnostics.js";
 import { InputTooLargeError } from "../pdl/errors.js";
 import { type InputLimitOptions, inputLimit } from "../pdl/input.js";
 import { Persona } from "../pdl/model.js";
+import { validatePersonaText } from "../pdl/parse.js";
 import { contentDigest } from "./digest.js";
 import {
   DigestMismatchError,
@@ -336,6 +338,7 @@ export class S3PersonaRepository {
         );
       }
     }
+    this.validateSource(url, document, actual);
     if (persona.name !== name || persona.version !== version) {
       throw new RemoteRepositoryError(
         `${url} holds ${persona.name}@${persona.version ?? "(no version)"}, not ${name}@${version}; the object is misplaced. Re-publish it with 'personas publish'.`,
@@ -350,6 +353,42 @@ export class S3PersonaRepository {
       ...(document.source === undefined ? {} : { source: document.source }),
       ...(versionId === undefined ? {} : { versionId }),
     });
+  }
+
+  /**
+   * Full PDL validation of an object read: its source text must parse and validate like a file, and
+   * normalise to exactly the persona (and digest) the object carries. The digest alone proves the
+   * object is consistent, not that a publisher ran the validator: anyone who can write the bucket can
+   * compute a matching digest for any JSON (issue 13, finding 9).
+   */
+  private validateSource(url: string, document: PersonaObject, digest: string): void {
+    if (document.source === undefined) {
+      throw new RemoteRepositoryError(
+        `${url} carries no source text, so it cannot be validated as PDL; re-publish it with 'personas publish'.`,
+      );
+    }
+    const outcome = validatePersonaText(document.source, {
+      file: url,
+      name: document.name,
+      maxInputBytes: this.maxInputBytes,
+    });
+    if (!outcome.valid || outcome.persona === undefined) {
+      const errors = outcome.diagnostics.filter((d) => d.severity === "error");
+      throw new RemoteRepositoryError(
+        `${url} does not validate as PDL (${errors.length} error${errors.length === 1 ? "" : "s"}): ${errors
+          .slice(0, 5)
+          .map((d) => formatDiagnostic(d))
+          .join("; ")}. Fix the persona and publish it as a new Version.`,
+      );
+    }
+    const validated = contentDigest(outcome.persona);
+    if (validated !== digest) {
+      throw new DigestMismatchError(
+        validated,
+        digest,
+        `${url}: its source text validates to a persona with digest ${validated}, but the object carries ${digest}; the persona was not produced by the validator from its source. Re-publish it with 'personas publish'.`,
+      );
+    }
   }
 
   private async list(

@@ -47,6 +47,7 @@ const RuleInput = z.strictObject({
   priority: z.int().min(-1000).max(1000).optional(),
   overrides: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   instanceOverrides: z.array(z.string()).optional(),
+  overriding: z.boolean().optional(),
 });
 
 /** The shape of a mapping document (camelCase keys). */
@@ -55,6 +56,7 @@ export const MappingDocument = z.strictObject({
   defaultPersona: z.string().optional(),
   instanceOverrides: z.array(z.string()).optional(),
   overrideTagPrefix: z.string().min(1).optional(),
+  runtimeVersions: z.boolean().optional(),
   rules: z.array(RuleInput),
 });
 export type MappingDocument = z.input<typeof MappingDocument>;
@@ -102,6 +104,11 @@ export interface MappingRule {
   readonly overrides: readonly OverrideValue[];
   /** Fields instances matched by this rule may override with tags; replaces the mapping's list. */
   readonly instanceOverrides?: readonly string[];
+  /**
+   * The persona this rule chooses stays in force over a run-time persona shift (a quarantine rule):
+   * while it matches, the orchestrator ignores `persona:active`. Present only when true.
+   */
+  readonly overriding?: true;
   /** Where the rule is written: `file:line`, or `rules[3]` for objects. */
   readonly at: string;
 }
@@ -118,6 +125,11 @@ export interface Mapping {
   readonly instanceOverrides: readonly string[];
   /** The prefix of per-instance override tags. @default "persona:" */
   readonly overrideTagPrefix: string;
+  /**
+   * The orchestrator may apply persona digests the stack did not deploy (published versions, shift
+   * targets). Without it, it applies only the digests in the stack's fleet manifest. Present only when true.
+   */
+  readonly runtimeVersions?: true;
   /** Locates a path of the mapping document in its file (for errors found later, e.g. unknown personas). */
   readonly locate: (path: Path, code: string, message: string, hint?: string) => Diagnostic;
   /** The source text, when read from text. */
@@ -295,6 +307,7 @@ function validate(
       specificity: match.reduce((sum, c) => sum + conditionSpecificity(c), 0),
       overrides,
       ...(instanceOverrides === undefined ? {} : { instanceOverrides }),
+      ...(input.overriding === true ? { overriding: true as const } : {}),
       at: lineOf(locate, path),
     };
     rules.push(rule);
@@ -317,6 +330,7 @@ function validate(
     ...(defaultPersona === undefined ? {} : { defaultPersona }),
     instanceOverrides,
     overrideTagPrefix: document.overrideTagPrefix ?? "persona:",
+    ...(document.runtimeVersions === true ? { runtimeVersions: true as const } : {}),
     locate: locate.path,
     ...(text === undefined ? {} : { text }),
   });

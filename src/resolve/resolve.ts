@@ -74,8 +74,11 @@ export interface ResolvedPersona {
   persona: Persona;
   /** The persona version chosen; `digest` is the sha256 of the merged, overridden persona's canonical JSON. */
   ref: { name: string; version: string; digest: string; file?: string };
-  /** The mapping rule that chose the persona (`defaultPersona` when none did). */
-  rule: { id: string; priority: number; matchedTags: string[] };
+  /**
+   * The mapping rule that chose the persona (`defaultPersona` when none did); `overriding` when the
+   * rule is marked so (its persona stays in force over a run-time shift).
+   */
+  rule: { id: string; priority: number; matchedTags: string[]; overriding?: true };
   /** Per field path (`base.cpu`, `triggers.<id>.condition.threshold`), where its value came from. Shared. */
   provenance: Readonly<Record<string, FieldProvenance>>;
   /** The size on `options.cloud`, when a cloud was given. */
@@ -217,6 +220,7 @@ export class ResolutionContext {
             id: rule.id,
             priority: rule.priority,
             matchedTags: Object.freeze(rule.match.map((c) => `${c.key.text}=${c.value.text}`)) as string[],
+            ...(rule.overriding ? { overriding: true as const } : {}),
           })
         : undefined,
     );
@@ -316,6 +320,7 @@ export class ResolutionContext {
         id: r.id,
         priority: r.priority,
         matchedTags: this.matchedTags(chosen, epoch),
+        ...(r.overriding ? { overriding: true as const } : {}),
       };
     } else if (this.defaultChain) {
       chain = this.defaultChain;

@@ -220,6 +220,8 @@ describe("PersonaFleet orchestrator", () => {
       RunCommandDocument: "arn:aws:ssm:us-east-1::document/AWS-RunShellScript",
       CommandResults: "*",
       AppliedRecords: "arn:aws:mock:us-east-1:123456789012:Table/web-state",
+      ReadShiftRecords: "arn:aws:mock:us-east-1:123456789012:Table/web-state",
+      ReadFleetManifest: "arn:aws:ssm:us-east-1:123456789012:parameter/personas/web/manifest",
       Logs: "arn:aws:mock:us-east-1:123456789012:LogGroup/web-orchestrator:*",
       ScaleResponder: "arn:aws:mock:us-east-1:123456789012:Function/web-scale",
     });

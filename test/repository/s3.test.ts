@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { runAsync } from "../../src/cli/main.js";
 import { publishCommand } from "../../src/cli/publish.js";
 import { InputTooLargeError } from "../../src/pdl/errors.js";
+import type { Persona } from "../../src/pdl/model.js";
 import { contentDigest } from "../../src/repository/digest.js";
 import {
   DigestMismatchError,
@@ -185,6 +186,75 @@ describe.skipIf(noMoto)("S3PersonaRepository (against moto)", () => {
     await expect(
       new S3PersonaRepository({ client, bucket: BUCKET, maxInputBytes: 100 }).get("Big"),
     ).rejects.toThrow(/is 2100004 bytes, above the 100-byte limit/);
+  });
+
+  it("refuses an object whose digests were recomputed after editing: its source must validate to the same persona (issue 13, finding 9)", async () => {
+    // Prepare: a bucket writer edits the persona and recomputes both digests, so they match.
+    await remote.publish(
+      PersonaRepository.fromSources([{ file: "Tiny.yaml", text: persona("Tiny", "1.0.0", 2) }]),
+    );
+    const key = "personas/Tiny/1.0.0.json";
+    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const document = JSON.parse(await object.Body!.transformToString()) as {
+      digest: string;
+      persona: { base: { cpu: number } };
+    };
+    document.persona.base.cpu = 64;
+    document.digest = contentDigest(document.persona as unknown as Persona);
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Body: JSON.stringify(document),
+        Metadata: { "persona-digest": document.digest },
+      }),
+    );
+
+    // Act
+    const read = remote.get("Tiny");
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(DigestMismatchError);
+    await expect(read).rejects.toThrow(
+      new RegExp(
+        `^s3://acme-personas/personas/Tiny/1\\.0\\.0\\.json: its source text validates to a persona with digest sha256:[0-9a-f]{64}, but the object carries ${document.digest}; the persona was not produced by the validator from its source\\. Re-publish it with 'personas publish'\\.$`,
+      ),
+    );
+  });
+
+  it("refuses an object without source text or whose source fails PDL validation", async () => {
+    // Prepare
+    await remote.publish(
+      PersonaRepository.fromSources([
+        { file: "Tiny.yaml", text: persona("Tiny", "1.0.0", 2) },
+        { file: "Bad.yaml", text: persona("Bad", "1.0.0", 2) },
+      ]),
+    );
+    for (const [name, change] of [
+      ["Tiny", (d: Record<string, unknown>) => delete d.source],
+      ["Bad", (d: Record<string, unknown>) => (d.source = `${d.source}Bogus: 1\n`)],
+    ] as const) {
+      const key = `personas/${name}/1.0.0.json`;
+      const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      const document = JSON.parse(await object.Body!.transformToString()) as Record<string, unknown>;
+      change(document);
+      await client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: key,
+          Body: JSON.stringify(document),
+          Metadata: object.Metadata,
+        }),
+      );
+    }
+
+    // Act / Assess
+    await expect(remote.get("Tiny")).rejects.toThrow(
+      "s3://acme-personas/personas/Tiny/1.0.0.json carries no source text, so it cannot be validated as PDL; re-publish it with 'personas publish'.",
+    );
+    await expect(remote.get("Bad")).rejects.toThrow(
+      /^s3:\/\/acme-personas\/personas\/Bad\/1\.0\.0\.json does not validate as PDL \(1 error\): .*Bogus.*\. Fix the persona and publish it as a new Version\.$/s,
+    );
   });
 
   it("checks a pinned digest on read", async () => {

@@ -38,11 +38,16 @@ export type FaultReason =
   | "mapping-invalid"
   | "not-owned"
   | "input-too-large"
+  | "shift-refused"
+  | "unpinned-digest"
   | "apply-failed";
 
 /** Classifies an error into the fault reason logged and counted. */
 export function faultReason(error: unknown): FaultReason {
   if (error instanceof UnknownActivePersonaError) return "unknown-persona";
+  if (error instanceof ShiftRefusedError) return "shift-refused";
+  if (error instanceof UnpinnedDigestError) return "unpinned-digest";
+  if (error instanceof PinsUnavailableError) return "repository-unreachable";
   if (error instanceof AlarmNotOwnedError) return "not-owned";
   if (error instanceof PersonaNotFoundError || error instanceof NoMatchingVersionError)
     return "unknown-persona";
@@ -77,5 +82,29 @@ export class AlarmNotOwnedError extends OrchestratorError {
 export class ApplyGaveUpError extends OrchestratorError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("ORCHESTRATOR_APPLY_FAILED", message, options);
+  }
+}
+
+/**
+ * `persona:active` asks for a shift the orchestrator does not accept: a version pin, a shift the shift
+ * responder did not record, or a target neither the instance's persona nor the stack's personas declare.
+ */
+export class ShiftRefusedError extends OrchestratorError {
+  constructor(message: string) {
+    super("ORCHESTRATOR_SHIFT_REFUSED", message);
+  }
+}
+
+/** The persona resolved has a digest the stack did not deploy, and the mapping does not allow run-time versions. */
+export class UnpinnedDigestError extends OrchestratorError {
+  constructor(message: string) {
+    super("ORCHESTRATOR_UNPINNED_DIGEST", message);
+  }
+}
+
+/** The stack's fleet manifest (the pinned digests) cannot be read. */
+export class PinsUnavailableError extends OrchestratorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ORCHESTRATOR_PINS_UNAVAILABLE", message, options);
   }
 }

@@ -21,6 +21,7 @@ import {
 import {
   type AttributeValue,
   DeleteItemCommand,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -29,11 +30,12 @@ import { InvokeCommand } from "@aws-sdk/client-lambda";
 import {
   type CommandInvocationStatus,
   GetCommandInvocationCommand,
+  GetParameterCommand,
   PutParameterCommand,
   SendCommandCommand,
 } from "@aws-sdk/client-ssm";
 import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../aws/user-data.js";
-import { alarmDescription, buildManifest } from "../../../plan/manifest.js";
+import { alarmDescription, buildManifest, FleetManifest } from "../../../plan/manifest.js";
 import { alarmName, type NameScope, parameterPath } from "../../../plan/names.js";
 import { type PersonaPlan, planPersona } from "../../../plan/plan.js";
 import { okResponders } from "../../../plan/render.js";
@@ -42,6 +44,7 @@ import { defineMapping } from "../../../resolve/mapping.js";
 import {
   createResolutionContext,
   type ResolutionContext,
+  type ResolvedPersona,
   resolveInstance,
 } from "../../../resolve/resolve.js";
 import { BaselineEvent } from "../events.js";
@@ -54,7 +57,10 @@ import {
   ApplyGaveUpError,
   type FaultReason,
   faultReason,
+  PinsUnavailableError,
+  ShiftRefusedError,
   UnknownActivePersonaError,
+  UnpinnedDigestError,
 } from "./errors.js";
 import type { PublishedSource } from "./source.js";
 
@@ -160,6 +166,33 @@ interface Rendered {
 }
 
 const BASELINE_TAGS: ReadonlySet<string> = new Set(Object.values(PERSONA_TAGS));
+
+/** What the stack deployed, read from its fleet manifest once per invocation. */
+interface StackPins {
+  /** The parameter read, for messages. */
+  parameter: string;
+  /** Persona digests the stack deployed: the only ones applied unless the mapping sets runtimeVersions. */
+  digests: ReadonlySet<string>;
+  /** Persona names the stack's personas may shift to. */
+  shiftTargets: ReadonlySet<string>;
+}
+
+/** The state-table document the shift responder writes (`persona#<instance>`, `previous`). */
+interface ShiftRecord {
+  previous?: unknown;
+  current?: unknown;
+}
+
+/** The persona names a persona's responses shift to (`Shift persona to LockedDown@^1` → LockedDown). */
+function shiftTargetsOf(
+  responses: readonly { actions: readonly { kind: string; persona?: string | undefined }[] }[],
+): string[] {
+  return responses.flatMap((r) =>
+    r.actions.flatMap((a) =>
+      a.kind === "shift-persona" && a.persona ? [a.persona.replace(/@.*$/, "")] : [],
+    ),
+  );
+}
 const MAX_PAGES = 200;
 
 /** Reconciles instances of one fleet. Build once per container. */
@@ -205,10 +238,11 @@ export class Orchestrator {
         faults: Math.max(ids.length, 1),
       };
     }
-    const [instances, alarms, applied] = await Promise.all([
+    const [instances, alarms, applied, pins] = await Promise.all([
       this.describeInstances(fleet, instanceIds),
       this.describeRuntimeAlarms(fleet, instanceIds),
       this.readApplied(fleet, instanceIds),
+      this.readPins(),
     ]);
     const outcomes: InstanceOutcome[] = new Array(instances.length);
     let next = 0;
@@ -216,7 +250,7 @@ export class Orchestrator {
       while (next < instances.length) {
         const index = next++;
         const instance = instances[index]!;
-        outcomes[index] = await this.reconcileOne(context, instance, alarms, applied);
+        outcomes[index] = await this.reconcileOne(context, instance, alarms, applied, pins);
       }
     };
     await Promise.all(Array.from({ length: Math.min(env.concurrency, instances.length) }, worker));
@@ -249,11 +283,12 @@ export class Orchestrator {
     instance: Instance,
     alarms: ReadonlyMap<string, MetricAlarm[]>,
     applied: ReadonlyMap<string, AppliedRecord>,
+    pins: StackPins,
   ): Promise<InstanceOutcome> {
     const instanceId = instance.InstanceId!;
     const outcome: InstanceOutcome = { instanceId, status: "unchanged", changes: [] };
     try {
-      const desired = this.desired(context, instance);
+      const desired = await this.desired(context, instance, pins);
       outcome.persona = `${desired.plan.persona.name}@${desired.plan.persona.version}`;
       outcome.owner = desired.owner;
       await this.reconcileAlarms(instanceId, desired, alarms.get(instanceId) ?? [], outcome.changes);
@@ -285,8 +320,12 @@ export class Orchestrator {
     }
   }
 
-  /** The persona an instance's tags call for, and whether the stack already deploys it. */
-  private desired(context: ResolutionContext, instance: Instance): Desired {
+  /**
+   * The persona an instance's tags call for, and whether the stack already deploys it. The mapping
+   * decides, unless a shift is in force and accepted ({@link acceptedShift}); the digest must be one
+   * the stack deployed unless the mapping sets `runtimeVersions: true`.
+   */
+  private async desired(context: ResolutionContext, instance: Instance, pins: StackPins): Promise<Desired> {
     const tags: Record<string, string> = {};
     for (const tag of instance.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? "";
     const subject = {
@@ -296,15 +335,118 @@ export class Orchestrator {
     const active = tags[PERSONA_TAGS.active];
     const stackName = tags[PERSONA_TAGS.name];
     const stackDigest = tags[PERSONA_TAGS.digest];
+    const mapped = resolveInstance(subject, context, { cloud: "aws" });
     const resolved =
-      active !== undefined && active !== "" && active !== stackName
-        ? resolveInstance(subject, this.activeContext(context, active), { cloud: "aws" })
-        : resolveInstance(subject, context, { cloud: "aws" });
+      active !== undefined && active !== "" && active !== stackName && active !== mapped.ref.name
+        ? await this.acceptedShift(context, subject, active, mapped, pins)
+        : mapped;
     const plan = planPersona(resolved);
+    if (context.mapping.runtimeVersions !== true && !pins.digests.has(plan.persona.digest)) {
+      throw new UnpinnedDigestError(
+        `${plan.persona.name}@${plan.persona.version} for ${subject.id} has digest ${plan.persona.digest}, which the stack did not deploy (its fleet manifest ${pins.parameter} pins ${pins.digests.size}), and the mapping does not set runtimeVersions: true; nothing was changed. Deploy the stack with this persona, or set 'runtimeVersions: true' in the mapping to let the orchestrator apply published versions the stack did not deploy.`,
+      );
+    }
     return {
       owner: plan.persona.digest === stackDigest ? "stack" : "runtime",
       plan,
       rendered: this.render(plan),
+    };
+  }
+
+  /**
+   * The persona of an accepted shift, or the mapping's when an overriding rule is in force. A shift is
+   * accepted only when: it names a persona without a version; the shift responder recorded it (the
+   * state table's shift record of the instance says `current` is this persona; a tag alone proves
+   * nothing); the repository has the persona; and the persona the mapping gives, or one the stack
+   * deployed, declares a shift to it.
+   * @throws {@link ShiftRefusedError}, {@link UnknownActivePersonaError}.
+   */
+  private async acceptedShift(
+    context: ResolutionContext,
+    subject: { id: string; tags: Record<string, string> },
+    active: string,
+    mapped: ResolvedPersona,
+    pins: StackPins,
+  ): Promise<ResolvedPersona> {
+    const tag = `${PERSONA_TAGS.active}=${active}`;
+    if (mapped.rule.overriding === true) return mapped; // a quarantine rule stays in force
+    if (active.includes("@")) {
+      throw new ShiftRefusedError(
+        `Tag ${tag} pins a version; a shift names a persona, and the repository gives its version. Nothing was changed; write the persona's name alone (${PERSONA_TAGS.active}=${active.replace(/@.*$/, "")}).`,
+      );
+    }
+    const record = await this.shiftRecord(subject.id);
+    if (record?.current !== active) {
+      const recorded =
+        typeof record?.current === "string" ? `records a shift to ${record.current}` : "records no shift";
+      throw new ShiftRefusedError(
+        `Tag ${tag} is not a shift the shift responder made (the state table ${recorded} for ${subject.id}); a tag alone does not change a persona, so nothing was changed. Remove the tag, or let a persona's response shift it.`,
+      );
+    }
+    const shifted = this.activeContext(context, active);
+    const allowed = new Set([...shiftTargetsOf(mapped.persona.responses), ...pins.shiftTargets]);
+    if (!allowed.has(active)) {
+      throw new ShiftRefusedError(
+        `Tag ${tag}: neither ${mapped.ref.name}@${mapped.ref.version}, the persona the mapping gives ${subject.id}, nor a persona the stack deployed declares a shift to ${active} (they allow: ${[...allowed].sort().join(", ") || "none"}); nothing was changed.`,
+      );
+    }
+    return resolveInstance(subject, shifted, { cloud: "aws" });
+  }
+
+  /** The shift responder's record of the instance's last shift, if any. */
+  private async shiftRecord(instanceId: string): Promise<ShiftRecord | undefined> {
+    const item = await this.deps.clients.dynamodb.send(
+      new GetItemCommand({
+        TableName: this.deps.env.stateTable,
+        Key: { pk: { S: `persona#${instanceId}` }, sk: { S: "previous" } },
+        ConsistentRead: true,
+      }),
+    );
+    const text = item.Item?.document?.S;
+    if (text === undefined) return undefined;
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      return typeof parsed === "object" && parsed !== null ? (parsed as ShiftRecord) : undefined;
+    } catch {
+      return undefined; // not a record the responder wrote: no shift is recorded
+    }
+  }
+
+  /** The digests and shift targets of the personas the stack deployed, from its fleet manifest. */
+  private async readPins(): Promise<StackPins> {
+    const parameter = parameterPath(this.deps.env.nameScope, "manifest");
+    let text: string | undefined;
+    try {
+      const output = await this.deps.clients.ssm.send(new GetParameterCommand({ Name: parameter }));
+      text = output.Parameter?.Value;
+    } catch (error) {
+      // No manifest: the stack deployed nothing the orchestrator may re-apply without runtimeVersions.
+      if ((error as Error).name === "ParameterNotFound")
+        return { parameter, digests: new Set(), shiftTargets: new Set() };
+      throw new PinsUnavailableError(
+        `Cannot read the fleet manifest ${parameter}, which pins the digests the stack deployed: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text ?? "null");
+    } catch (error) {
+      throw new PinsUnavailableError(`The fleet manifest ${parameter} is not JSON; redeploy the stack.`, {
+        cause: error,
+      });
+    }
+    const parsed = FleetManifest.safeParse(document);
+    if (!parsed.success) {
+      throw new PinsUnavailableError(
+        `The fleet manifest ${parameter} is not a manifest the stack wrote (${parsed.error.issues[0]?.message ?? "invalid"}); redeploy the stack.`,
+      );
+    }
+    const personas = Object.values(parsed.data.personas);
+    return {
+      parameter,
+      digests: new Set(Object.keys(parsed.data.personas)),
+      shiftTargets: new Set(personas.flatMap((p) => shiftTargetsOf(Object.values(p.responses)))),
     };
   }
 
