@@ -11,6 +11,7 @@ import { ListCommandsCommand, PutParameterCommand, SSMClient } from "@aws-sdk/cl
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { buildManifest } from "../../../../src/plan/manifest.js";
+import { parameterPath } from "../../../../src/plan/names.js";
 import { planFleet, planPersona } from "../../../../src/plan/plan.js";
 import { PersonaRepository } from "../../../../src/repository/repository.js";
 import { S3PersonaRepository } from "../../../../src/repository/s3.js";
@@ -28,6 +29,7 @@ import {
   motoClients,
   prepareAccount,
   recordShift,
+  STACK,
 } from "./support.js";
 
 const lambda = mockClient(LambdaClient);
@@ -56,7 +58,7 @@ async function deployStack(
   );
   await new SSMClient(clients.config).send(
     new PutParameterCommand({
-      Name: `/personas/${FLEET}/manifest`,
+      Name: parameterPath({ fleet: FLEET, stack: STACK }, "manifest"),
       Value: JSON.stringify(buildManifest(fleet)),
       Type: "String",
       Tier: "Advanced",
@@ -186,7 +188,7 @@ describe.skipIf(noMoto)("Orchestrator security (issue 13, findings 2 and 9)", ()
       expect(summary.instances[0]).toMatchObject({ status: "fault", reason: "unpinned-digest" });
       expect(summary.instances[0]!.message).toMatch(
         new RegExp(
-          `^ApiServer@2\\.0\\.0 for ${id} has digest sha256:[0-9a-f]{64}, which the stack did not deploy \\(its fleet manifest /personas/web/manifest pins 1\\), and the mapping does not set runtimeVersions: true; nothing was changed\\.`,
+          `^ApiServer@2\\.0\\.0 for ${id} has digest sha256:[0-9a-f]{64}, which the stack did not deploy \\(its fleet manifest /personas/web/prod/manifest pins 1\\), and the mapping does not set runtimeVersions: true; nothing was changed\\.`,
         ),
       );
       expect(base!.persona.name).toBe("WebBase");
