@@ -47,7 +47,7 @@ const PROGRAM = `import * as wafv2 from "@pulumi/aws/wafv2";
 import { createResolutionContext, parseMapping, PersonaRepository } from "pulumi-personas";
 import { PersonaFleet, resolveWith } from "pulumi-personas/aws";
 
-const mapping = parseMapping("rules:\\n  - id: web\\n    match: { role: web }\\n    persona: HighTraffic@^1\\n");
+const mapping = parseMapping("rules:\\n  - id: web\\n    match: { role: web }\\n    persona: HighTraffic@~1.2.0\\n");
 const context = createResolutionContext(PersonaRepository.fromDirectory("node_modules/pulumi-personas/personas"), mapping);
 const acl = new wafv2.WebAcl("edge", {
   scope: "REGIONAL",
