@@ -252,6 +252,7 @@ async function worker(): Promise<void> {
   try {
     const result = await planCommand(parsePlanArgs(process.argv.slice(2)));
     process.stdout.write(result.stdout);
+    if (result.stderr) process.stderr.write(result.stderr);
     process.exitCode = result.exitCode;
   } catch (error) {
     if (error instanceof UsageError) {

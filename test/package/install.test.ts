@@ -43,17 +43,14 @@ const STOCK_TSCONFIG = {
   files: ["index.ts"],
 };
 
-const PROGRAM = `import * as wafv2 from "@pulumi/aws/wafv2";
+const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { createResolutionContext, parseMapping, PersonaRepository } from "pulumi-personas";
 import { PersonaFleet, resolveWith } from "pulumi-personas/aws";
 
 const mapping = parseMapping("rules:\\n  - id: web\\n    match: { role: web }\\n    persona: HighTraffic@~1.2.0\\n");
 const context = createResolutionContext(PersonaRepository.fromDirectory("node_modules/pulumi-personas/personas"), mapping);
-const acl = new wafv2.WebAcl("edge", {
-  scope: "REGIONAL",
-  defaultAction: { allow: {} },
-  visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: "edge", sampledRequestsEnabled: true },
-});
+// A web ACL the platform team owns elsewhere (a stack reference output, in real life).
+const webAclArn = pulumi.output("arn:aws:wafv2:us-east-1:123456789012:regional/webacl/edge/0a1b2c3d-4e5f-6789-abcd-ef0123456789");
 
 export const web = new PersonaFleet("web", {
   ami: "ami-0123456789abcdef0",
@@ -61,7 +58,7 @@ export const web = new PersonaFleet("web", {
   architecture: "arm64",
   resolve: resolveWith(context),
   instances: [{ name: "web-1", tags: { role: "web" } }, { name: "web-2", tags: { role: "web" } }],
-  firewall: { webAclArn: acl.arn },
+  firewall: { webAclArn },
 });
 `;
 
