@@ -295,7 +295,13 @@ function checkResponderCode(
   }
 }
 
-const responderCodeCheck = { enabled: true };
+/**
+ * Process-wide, so every copy of this library in the process agrees: a Pulumi program loaded by
+ * `personas plan` (or bundled by a test) may import its own copy of the components.
+ */
+const responderCodeCheck: { enabled: boolean } = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for("pulumi-personas.responderCodeCheck")
+] ??= { enabled: true }) as { enabled: boolean };
 
 /** Whether components check that responder bundles exist (see {@link setResponderCodeCheck}). */
 export function responderCodeCheckEnabled(): boolean {
