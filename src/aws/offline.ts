@@ -3,8 +3,6 @@
  * tree `pulumi up` would create (type, name, inputs, parent). No cloud account, no Pulumi CLI.
  * Used by `personas plan` and by tests of example programs.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { autoName } from "./cloud-contract.js";
 import { setResponderCodeCheck } from "./render.js";
@@ -158,54 +156,6 @@ export async function planOffline(program: () => void | Promise<void>): Promise<
     setResponderCodeCheck(previous);
   }
   return mocks.resources;
-}
-
-/**
- * Bundles a TypeScript or JavaScript Pulumi program with esbuild (a build-time dependency, loaded only
- * here) so it can run in this process: `pulumi-personas` imports point at this package, everything
- * else stays external, `__dirname` is the program's own directory.
- */
-export async function bundleProgram(entry: string, outfile: string): Promise<string> {
-  const { build } = await import("esbuild");
-  const packageRoot = findPackageRoot();
-  // The built package when there is one, else the sources (a checkout of this repository).
-  const built = existsSync(join(packageRoot, "dist", "aws", "index.js"));
-  const source = built ? "dist" : "src";
-  const extension = built ? "js" : "ts";
-  const program = resolve(entry);
-  await build({
-    entryPoints: [program],
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    outfile,
-    packages: "external",
-    alias: {
-      "pulumi-personas/aws": join(packageRoot, source, "aws", `index.${extension}`),
-      "pulumi-personas": join(packageRoot, source, `index.${extension}`),
-    },
-    define: { __dirname: JSON.stringify(dirname(program)) },
-    logLevel: "warning",
-  });
-  return outfile;
-}
-
-/** The directory of this package's package.json, from wherever this module was loaded or bundled. */
-function findPackageRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    let dir = start;
-    for (let depth = 0; depth < 8; depth++) {
-      const manifest = join(dir, "package.json");
-      if (
-        existsSync(manifest) &&
-        (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "pulumi-personas"
-      )
-        return dir;
-      dir = dirname(dir);
-    }
-  }
-  return join(__dirname, "..", "..");
 }
 
 /** Formats planned resources as a Mermaid graph: components as subgraphs' parents, edges parent → child. */

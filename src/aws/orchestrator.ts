@@ -282,8 +282,9 @@ export interface OrchestratorPolicyInput {
 
 /**
  * The orchestrator's IAM policy: read the repository and mapping; describe instances; write only
- * alarms named `personas-<fleet>_<stack>_runtime-*`; parameters under `/personas/<fleet>/<stack>/`; Run Command on
- * the fleet's instances (fleet tag condition); its items in the state table; invoke the scale responder.
+ * alarms named `personas-<fleet>_<stack>_runtime-*`; parameters under `/personas/<fleet>/<stack>/`; Run
+ * Command on the fleet's instances (fleet tag condition) and read their results; its items in the
+ * state table; invoke the scale responder.
  */
 export function orchestratorPolicy(input: OrchestratorPolicyInput): Record<string, unknown> {
   const { partition: p, region: r, account: a, fleet } = input;
@@ -353,11 +354,27 @@ export function orchestratorPolicy(input: OrchestratorPolicyInput): Record<strin
       Resource: `arn:${p}:ssm:${r}::document/AWS-RunShellScript`,
     },
     {
+      // The install's result: GetCommandInvocation has no resource type in the Service Authorization
+      // Reference ("Actions, resources, and condition keys for AWS Systems Manager"), so "*".
+      Sid: "CommandResults",
+      Effect: "Allow",
+      Action: ["ssm:GetCommandInvocation"],
+      Resource: "*",
+    },
+    {
       Sid: "AppliedRecords",
       Effect: "Allow",
       Action: ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
       Resource: input.stateTableArn,
       Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [`orchestrator#${fleet}`] } },
+    },
+    {
+      // A shift is accepted only when the shift responder recorded it (docs/security.md, finding 2).
+      Sid: "ReadShiftRecords",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem"],
+      Resource: input.stateTableArn,
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["persona#i-*"] } },
     },
     {
       Sid: "Logs",

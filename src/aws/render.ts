@@ -302,7 +302,14 @@ function checkResponderCode(
   }
 }
 
-const responderCodeCheck = { enabled: true };
+/**
+ * Process-wide, so every copy of this library in the process agrees: a Pulumi program loaded by
+ * `personas plan` (or bundled by a test) may import its own copy of the components.
+ */
+const CODE_CHECK_KEY = Symbol.for("pulumi-personas.responderCodeCheck");
+const processGlobals = globalThis as Record<symbol, { enabled: boolean } | undefined>;
+processGlobals[CODE_CHECK_KEY] ??= { enabled: true };
+const responderCodeCheck = processGlobals[CODE_CHECK_KEY];
 
 /** Whether components check that responder bundles exist (see {@link setResponderCodeCheck}). */
 export function responderCodeCheckEnabled(): boolean {

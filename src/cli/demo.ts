@@ -14,7 +14,7 @@ import { parseMapping } from "../resolve/mapping.js";
 import { createResolutionContext, resolveFleet } from "../resolve/resolve.js";
 import { formatTimeline } from "../sim/render.js";
 import { simulateDay } from "../sim/report.js";
-import { readInputFile } from "./files.js";
+import { cliInputLimits, readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 import { planCommandSync } from "./plan.js";
 
@@ -53,7 +53,7 @@ export function demoCommand(options: DemoOptions): CommandResult {
   const directory = defaultPersonaDirectory();
   const mappingFile = join(directory, "mapping.yaml");
   const context = createResolutionContext(
-    PersonaRepository.fromDirectory(directory),
+    PersonaRepository.fromDirectory(directory, cliInputLimits()),
     parseMapping(readFileSync(mappingFile, "utf8"), { file: mappingFile }),
   );
   const fleet = resolveFleet(

@@ -11,7 +11,7 @@ import { parseMapping } from "../resolve/mapping.js";
 import { createResolutionContext, type InstanceTags, resolveFleet } from "../resolve/resolve.js";
 import type { Cloud } from "../resolve/sizing/types.js";
 import { UsageError } from "./errors.js";
-import { readInputFile } from "./files.js";
+import { cliInputLimits, readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 
 /** Options of {@link explainCommand}. */
@@ -43,7 +43,10 @@ export function explainCommand(options: ExplainOptions): CommandResult {
   const directory = options.personas ?? defaultPersonaDirectory();
   const mappingFile = options.mapping ?? join(directory, "mapping.yaml");
   const mapping = parseMapping(readInputFile(mappingFile, "mapping file"), { file: mappingFile });
-  const context = createResolutionContext(PersonaRepository.fromDirectory(directory), mapping);
+  const context = createResolutionContext(
+    PersonaRepository.fromDirectory(directory, cliInputLimits()),
+    mapping,
+  );
   const outcome = resolveFleet(
     instances,
     context,

@@ -1,6 +1,8 @@
 /** Expanding the CLI's file and folder arguments. */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { InputTooLargeError } from "../pdl/errors.js";
+import { type InputLimitOptions, readInputFile as readCappedFile } from "../pdl/input.js";
 import { UsageError } from "./errors.js";
 
 const PERSONA_FILE = /\.(ya?ml|json)$/i;
@@ -35,16 +37,39 @@ function walk(dir: string): string[] {
 }
 
 /**
- * Reads a file the user named. An unreadable path is a usage error in words (no such file, a folder,
- * permission denied) with the next step, never a raw errno.
+ * Reads a file the user named, refusing it above the input cap (`PERSONAS_MAX_INPUT_BYTES`, 1 MiB by
+ * default) before reading it: an `InputTooLargeError`. An unreadable path is a usage error in words
+ * (no such file, a folder, permission denied) with the next step, never a raw errno.
  * @param what what the file is, for the message ("persona file", "mapping file")
  */
 export function readInputFile(path: string, what = "file"): string {
+  const limits = cliInputLimits();
   try {
-    return readFileSync(path, "utf8");
+    return readCappedFile(path, limits);
   } catch (error) {
+    if (error instanceof InputTooLargeError) throw error;
     throw new UsageError(unreadable(path, what, error), { cause: error });
   }
+}
+
+/** The environment variable that raises (or lowers) the input cap of every `personas` command. */
+export const MAX_INPUT_BYTES_VARIABLE = "PERSONAS_MAX_INPUT_BYTES";
+
+/**
+ * The input cap of the CLI: `PERSONAS_MAX_INPUT_BYTES` when set, else the library's default (1 MiB).
+ * @throws {@link UsageError} when the variable is not a positive whole number.
+ */
+export function cliInputLimits(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): InputLimitOptions {
+  const written = env[MAX_INPUT_BYTES_VARIABLE];
+  if (written === undefined || written === "") return {};
+  const value = Number(written);
+  if (!/^\d+$/.test(written.trim()) || !Number.isSafeInteger(value) || value < 1)
+    throw new UsageError(
+      `${MAX_INPUT_BYTES_VARIABLE} must be a positive whole number of bytes, not '${written}'; unset it for the default of 1 MiB`,
+    );
+  return { maxInputBytes: value };
 }
 
 function unreadable(path: string, what: string, error: unknown): string {

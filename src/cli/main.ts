@@ -7,13 +7,14 @@
  */
 import { parseArgs } from "node:util";
 import { PersonasError } from "../errors.js";
+import { packageVersion } from "../package-root.js";
 import { personaJsonSchema } from "../pdl/json-schema.js";
 import { nearest } from "../pdl/suggest.js";
 import { demoCommand } from "./demo.js";
 import { UsageError } from "./errors.js";
 import { explainCommand } from "./explain.js";
 import { COMMANDS, commandHelp, commandPrefix, findCommand, globalHelp, usageLine } from "./help.js";
-import { packagedFile, packageVersion } from "./package.js";
+import { packagedFile } from "./package.js";
 import { planCommandSync } from "./plan.js";
 import { publishCommand } from "./publish.js";
 import { type SimulateFlags, simulateCommand } from "./simulate.js";

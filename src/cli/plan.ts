@@ -117,20 +117,20 @@ function costNotes(resources: readonly PlannedResource[]): string[] {
   ];
 }
 
+/** Persona files are planned as a fleet; anything else is a Pulumi program or project directory. */
+const PERSONA_FILE = /\.(ya?ml|json)$/i;
+
 /** Plans `options.input` offline and formats the resource tree. Installs its own Pulumi mocks. */
 export async function planCommand(options: PlanOptions): Promise<PlanResult> {
   if (!existsSync(options.input))
     throw new UsageError(`no Pulumi program or persona file at '${options.input}'; check the path`);
   // Loaded here, so other commands never load Pulumi (an optional peer dependency).
-  const { bundleProgram, planOffline, toMermaid } = await import("../aws/offline.js");
+  const { planOffline, toMermaid } = await import("../aws/offline.js");
   const { PersonaFleet } = await import("../aws/fleet.js");
   let program: () => void;
-  if (/\.(ts|js|cjs|mjs)$/.test(options.input)) {
-    mkdirSync(".cache/personas-plan", { recursive: true });
-    const bundle = await bundleProgram(options.input, resolve(".cache/personas-plan/program.cjs"));
-    program = () => {
-      require(bundle);
-    };
+  if (!PERSONA_FILE.test(options.input)) {
+    const { loadProgram } = await import("../aws/program.js");
+    program = loadProgram(options.input);
   } else {
     const persona = parsePersona(readFileSync(options.input, "utf8"), { file: options.input });
     const ref = { name: persona.name, version: persona.version ?? "0.0.0", digest: contentDigest(persona) };
@@ -252,6 +252,7 @@ async function worker(): Promise<void> {
   try {
     const result = await planCommand(parsePlanArgs(process.argv.slice(2)));
     process.stdout.write(result.stdout);
+    if (result.stderr) process.stderr.write(result.stderr);
     process.exitCode = result.exitCode;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -7,6 +7,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { RepositoryError } from "../repository/errors.js";
 import { PersonaRepository } from "../repository/repository.js";
 import { S3PersonaRepository } from "../repository/s3.js";
+import { cliInputLimits } from "./files.js";
 import { commandPrefix } from "./help.js";
 import type { CommandResult } from "./main.js";
 
@@ -28,7 +29,7 @@ export interface PublishOptions {
 
 /** Publishes; exit 1 when the directory is invalid, a chain is broken, or a version conflicts. */
 export async function publishCommand(options: PublishOptions): Promise<CommandResult> {
-  const repository = PersonaRepository.fromDirectory(options.dir);
+  const repository = PersonaRepository.fromDirectory(options.dir, cliInputLimits());
   const problems = repository.check();
   if (problems.length > 0) {
     return {

@@ -21,7 +21,7 @@ import {
   type Telemetry,
 } from "../sim/telemetry.js";
 import { UsageError } from "./errors.js";
-import { readInputFile } from "./files.js";
+import { cliInputLimits, readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 
 /**
@@ -36,7 +36,9 @@ export function loadPersonaPlan(
 ): PersonaPlan {
   const path = isAbsolute(reference) ? reference : join(baseDir, reference);
   const repository = () =>
-    personaDir !== undefined ? PersonaRepository.fromDirectory(personaDir) : defaultRepository();
+    personaDir !== undefined
+      ? PersonaRepository.fromDirectory(personaDir, cliInputLimits())
+      : defaultRepository();
   let persona: Persona;
   let version: string;
   let digest: string;

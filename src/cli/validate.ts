@@ -1,8 +1,9 @@
 /** `personas validate <files or folders...>`: check persona files; exit 0 valid, 1 invalid. */
 import { type Diagnostic, formatDiagnostic, SourceMap } from "../pdl/diagnostics.js";
+import { InputTooLargeError } from "../pdl/errors.js";
 import type { Persona } from "../pdl/model.js";
 import { validatePersonaText } from "../pdl/parse.js";
-import { expandPaths, readInputFile } from "./files.js";
+import { cliInputLimits, expandPaths, readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 
 export interface ValidateOptions {
@@ -23,8 +24,27 @@ export function validateCommand(options: ValidateOptions): CommandResult {
   const reports: FileReport[] = [];
   const lines: string[] = [];
   for (const file of expandPaths(options.paths)) {
-    const text = readInputFile(file, "persona file");
-    const outcome = validatePersonaText(text, { file });
+    let text: string;
+    try {
+      text = readInputFile(file, "persona file");
+    } catch (error) {
+      if (!(error instanceof InputTooLargeError)) throw error;
+      // One oversized file is one invalid file: the others are still checked.
+      const diagnostic: Diagnostic = {
+        severity: "error",
+        code: "input-too-large",
+        message: error.message,
+        file,
+        line: 1,
+        column: 1,
+        length: 1,
+        path: "",
+      };
+      reports.push({ file, valid: false, diagnostics: [diagnostic] });
+      lines.push(formatDiagnostic(diagnostic), `✘ ${file}: 1 error`);
+      continue;
+    }
+    const outcome = validatePersonaText(text, { file, ...cliInputLimits() });
     const report: FileReport = { file, valid: outcome.valid, diagnostics: outcome.diagnostics };
     if (outcome.persona) report.persona = outcome.persona;
     reports.push(report);

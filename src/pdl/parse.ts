@@ -12,7 +12,8 @@ import { basename } from "node:path";
 import type { z } from "zod";
 import { type Diagnostic, SourceMap, sortDiagnostics } from "./diagnostics.js";
 import { displayKey, keysAt, PersonaDocument } from "./document.js";
-import { PersonaValidationError } from "./errors.js";
+import { InputTooLargeError, PersonaValidationError } from "./errors.js";
+import { type InputLimitOptions, inputLimit, oversize, requireInputSize } from "./input.js";
 import { describeValue, type Locator, locator, typeName } from "./locate.js";
 import type { Persona } from "./model.js";
 import { normalise } from "./normalise.js";
@@ -20,7 +21,7 @@ import { type Path, pathKey, readYaml } from "./source.js";
 import { didYouMean } from "./suggest.js";
 
 /** Options of the PDL parser. */
-export interface ParseOptions {
+export interface ParseOptions extends InputLimitOptions {
   /**
    * File name used in diagnostics and, when the document has no `Name`, for the persona's name
    * (its base name up to the first dot: `HighTraffic.yaml` → `HighTraffic`).
@@ -45,6 +46,24 @@ export interface ValidationResult {
  */
 export function validatePersonaText(text: string, options: ParseOptions = {}): ValidationResult {
   const file = options.file ?? "<input>";
+  const limit = inputLimit(options);
+  const bytes = oversize(text, limit);
+  if (bytes !== undefined) {
+    // Refused before the YAML parser sees it: parsing cost is not bounded by the input's size.
+    const error = new InputTooLargeError(file, bytes, limit);
+    return result(undefined, [
+      {
+        severity: "error",
+        code: "input-too-large",
+        message: error.message,
+        file,
+        line: 1,
+        column: 1,
+        length: 1,
+        path: "",
+      },
+    ]);
+  }
   const source = readYaml(text);
   const locate = locator(file, new SourceMap(text), source);
   if (source.problems.length > 0) {
@@ -73,8 +92,10 @@ export function validatePersonaObject(value: unknown, options: ParseOptions = {}
 /**
  * Parses a persona document and returns the normalised model.
  * @throws {PersonaValidationError} with every diagnostic when the document has errors.
+ * @throws {InputTooLargeError} when the text is above `maxInputBytes` (1 MiB by default), before parsing.
  */
 export function parsePersona(text: string, options: ParseOptions = {}): Persona {
+  requireInputSize(text, options.file ?? "<input>", options);
   const outcome = validatePersonaText(text, options);
   if (!outcome.valid || !outcome.persona)
     throw new PersonaValidationError(options.file ?? "<input>", outcome.diagnostics, text);

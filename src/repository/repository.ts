@@ -12,9 +12,10 @@
  * resolved.chain.map((e) => `${e.name}@${e.version}`); // ["HighTraffic@1.3.0", "WebBase@1.1.0"]
  * ```
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { type Diagnostic, formatDiagnostic, SourceMap } from "../pdl/diagnostics.js";
+import { type InputLimitOptions, readInputFile } from "../pdl/input.js";
 import { Persona } from "../pdl/model.js";
 import { validatePersonaText } from "../pdl/parse.js";
 import { nearest } from "../pdl/suggest.js";
@@ -109,10 +110,14 @@ export class PersonaRepository {
    * top-level `mapping.yaml`) as one persona each.
    * @throws {@link RepositoryValidationError} with every problem of every file, when any is invalid or has no `Version`.
    * @throws {@link DuplicatePersonaVersionError} when two files claim one version with different content.
+   * @throws {@link InputTooLargeError} when a file is above `options.maxInputBytes` (1 MiB by default), before it is read.
    */
-  static fromDirectory(dir: string): PersonaRepository {
+  static fromDirectory(dir: string, options: InputLimitOptions = {}): PersonaRepository {
     const files = personaFiles(dir);
-    return PersonaRepository.fromSources(files.map((file) => ({ file, text: readFileSync(file, "utf8") })));
+    return PersonaRepository.fromSources(
+      files.map((file) => ({ file, text: readInputFile(file, options) })),
+      options,
+    );
   }
 
   /**
@@ -120,13 +125,15 @@ export class PersonaRepository {
    * @throws {@link RepositoryValidationError} with every problem of every text at once.
    * @throws {@link DuplicatePersonaVersionError} when two texts claim one version with different content.
    */
-  static fromSources(sources: readonly PersonaSource[]): PersonaRepository {
+  static fromSources(sources: readonly PersonaSource[], options: InputLimitOptions = {}): PersonaRepository {
     const entries: RepositoryEntry[] = [];
-    const problems: { diagnostic: Diagnostic; text: string }[] = [];
+    const problems: { diagnostic: Diagnostic; text: string | undefined }[] = [];
     for (const { file, text } of sources) {
-      const outcome = validatePersonaText(text, { file });
+      const outcome = validatePersonaText(text, { file, ...options });
       for (const diagnostic of outcome.diagnostics)
-        if (diagnostic.severity === "error") problems.push({ diagnostic, text });
+        if (diagnostic.severity === "error")
+          // An oversized text is not quoted back: its first line alone may be megabytes.
+          problems.push({ diagnostic, text: diagnostic.code === "input-too-large" ? undefined : text });
       if (!outcome.valid || !outcome.persona) continue;
       const persona = outcome.persona;
       if (persona.version === undefined) {
@@ -150,7 +157,9 @@ export class PersonaRepository {
     }
     if (problems.length > 0) {
       const files = new Set(problems.map((p) => p.diagnostic.file)).size;
-      const report = problems.map((p) => formatDiagnostic(p.diagnostic, new SourceMap(p.text))).join("\n");
+      const report = problems
+        .map((p) => formatDiagnostic(p.diagnostic, p.text === undefined ? undefined : new SourceMap(p.text)))
+        .join("\n");
       throw new RepositoryValidationError(
         `${problems.length} error${problems.length === 1 ? "" : "s"} in ${files} persona file${files === 1 ? "" : "s"}\n${report}`,
         problems.map((p) => p.diagnostic),

@@ -28,7 +28,11 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { formatDiagnostic } from "../pdl/diagnostics.js";
+import { InputTooLargeError } from "../pdl/errors.js";
+import { type InputLimitOptions, inputLimit } from "../pdl/input.js";
 import { Persona } from "../pdl/model.js";
+import { validatePersonaText } from "../pdl/parse.js";
 import { contentDigest } from "./digest.js";
 import {
   DigestMismatchError,
@@ -62,7 +66,7 @@ export const PersonaObject = z.strictObject({
 export type PersonaObject = z.infer<typeof PersonaObject>;
 
 /** Options of {@link S3PersonaRepository}. */
-export interface S3RepositoryOptions {
+export interface S3RepositoryOptions extends InputLimitOptions {
   /** The S3 client to use (region, credentials and endpoint are its business). */
   readonly client: S3Client;
   /** The bucket; turn versioning on. */
@@ -102,10 +106,12 @@ export class S3PersonaRepository {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly maxInputBytes: number;
 
   constructor(options: S3RepositoryOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
+    this.maxInputBytes = inputLimit(options);
     const prefix = options.prefix ?? "personas/";
     this.prefix = prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`;
   }
@@ -301,10 +307,11 @@ export class S3PersonaRepository {
     let versionId: string | undefined;
     try {
       const output = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      text = (await output.Body?.transformToString("utf-8")) ?? "";
+      text = await readObjectText(output, url, this.maxInputBytes);
       metadataDigest = output.Metadata?.[DIGEST_METADATA_KEY];
       versionId = output.VersionId;
     } catch (error) {
+      if (error instanceof InputTooLargeError) throw error;
       throw new RemoteRepositoryError(`Cannot read ${url}: ${describe(error)}`, { cause: error });
     }
     let document: PersonaObject;
@@ -331,6 +338,7 @@ export class S3PersonaRepository {
         );
       }
     }
+    this.validateSource(url, document, actual);
     if (persona.name !== name || persona.version !== version) {
       throw new RemoteRepositoryError(
         `${url} holds ${persona.name}@${persona.version ?? "(no version)"}, not ${name}@${version}; the object is misplaced. Re-publish it with 'personas publish'.`,
@@ -345,6 +353,42 @@ export class S3PersonaRepository {
       ...(document.source === undefined ? {} : { source: document.source }),
       ...(versionId === undefined ? {} : { versionId }),
     });
+  }
+
+  /**
+   * Full PDL validation of an object read: its source text must parse and validate like a file, and
+   * normalise to exactly the persona (and digest) the object carries. The digest alone proves the
+   * object is consistent, not that a publisher ran the validator: anyone who can write the bucket can
+   * compute a matching digest for any JSON (issue 13, finding 9).
+   */
+  private validateSource(url: string, document: PersonaObject, digest: string): void {
+    if (document.source === undefined) {
+      throw new RemoteRepositoryError(
+        `${url} carries no source text, so it cannot be validated as PDL; re-publish it with 'personas publish'.`,
+      );
+    }
+    const outcome = validatePersonaText(document.source, {
+      file: url,
+      name: document.name,
+      maxInputBytes: this.maxInputBytes,
+    });
+    if (!outcome.valid || outcome.persona === undefined) {
+      const errors = outcome.diagnostics.filter((d) => d.severity === "error");
+      throw new RemoteRepositoryError(
+        `${url} does not validate as PDL (${errors.length} error${errors.length === 1 ? "" : "s"}): ${errors
+          .slice(0, 5)
+          .map((d) => formatDiagnostic(d))
+          .join("; ")}. Fix the persona and publish it as a new Version.`,
+      );
+    }
+    const validated = contentDigest(outcome.persona);
+    if (validated !== digest) {
+      throw new DigestMismatchError(
+        validated,
+        digest,
+        `${url}: its source text validates to a persona with digest ${validated}, but the object carries ${digest}; the persona was not produced by the validator from its source. Re-publish it with 'personas publish'.`,
+      );
+    }
   }
 
   private async list(
@@ -377,6 +421,51 @@ export class S3PersonaRepository {
       `s3://${this.bucket}/${prefix} has more than ${MAX_PAGES} pages of objects.`,
     );
   }
+}
+
+/** What {@link readObjectText} needs of a GetObject output. */
+export interface ObjectBody {
+  readonly ContentLength?: number | undefined;
+  readonly Body?: unknown;
+}
+
+/**
+ * The UTF-8 text of a GetObject output, read only up to `limit` bytes: an object whose
+ * `ContentLength` is above it is refused before its body is read, and a body that turns out longer
+ * (no or a wrong length) is abandoned as soon as it passes the cap, so a bucket writer cannot make a
+ * reader buffer or parse an arbitrarily large object (issue 13, finding 7).
+ * @throws {@link InputTooLargeError} above the cap.
+ * @example
+ * const text = await readObjectText(await s3.send(new GetObjectCommand({ Bucket, Key })), url, 1_048_576);
+ */
+export async function readObjectText(output: ObjectBody, url: string, limit: number): Promise<string> {
+  const body = output.Body as
+    | (AsyncIterable<Uint8Array> & { destroy?: () => void })
+    | { transformToByteArray?: () => Promise<Uint8Array> }
+    | undefined;
+  if (output.ContentLength !== undefined && output.ContentLength > limit) {
+    (body as { destroy?: () => void } | undefined)?.destroy?.();
+    throw new InputTooLargeError(url, output.ContentLength, limit);
+  }
+  if (body === undefined || body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let read = 0;
+  if (Symbol.asyncIterator in body) {
+    for await (const chunk of body) {
+      read += chunk.byteLength;
+      if (read > limit) {
+        body.destroy?.();
+        throw new InputTooLargeError(url, limit, limit, { atLeast: true });
+      }
+      chunks.push(chunk);
+    }
+  } else if (typeof body.transformToByteArray === "function") {
+    const bytes = await body.transformToByteArray();
+    if (bytes.byteLength > limit) throw new InputTooLargeError(url, bytes.byteLength, limit);
+    chunks.push(bytes);
+    read = bytes.byteLength;
+  }
+  return Buffer.concat(chunks, read).toString("utf8");
 }
 
 function describe(error: unknown): string {

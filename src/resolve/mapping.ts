@@ -19,6 +19,7 @@
  */
 import { z } from "zod";
 import { type Diagnostic, SourceMap, sortDiagnostics } from "../pdl/diagnostics.js";
+import { type InputLimitOptions, requireInputSize } from "../pdl/input.js";
 import { describeValue, type Locator, locator, typeName } from "../pdl/locate.js";
 import { type Path, pathKey, readYaml, type SourceDocument } from "../pdl/source.js";
 import { didYouMean } from "../pdl/suggest.js";
@@ -46,6 +47,7 @@ const RuleInput = z.strictObject({
   priority: z.int().min(-1000).max(1000).optional(),
   overrides: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   instanceOverrides: z.array(z.string()).optional(),
+  overriding: z.boolean().optional(),
 });
 
 /** The shape of a mapping document (camelCase keys). */
@@ -54,6 +56,7 @@ export const MappingDocument = z.strictObject({
   defaultPersona: z.string().optional(),
   instanceOverrides: z.array(z.string()).optional(),
   overrideTagPrefix: z.string().min(1).optional(),
+  runtimeVersions: z.boolean().optional(),
   rules: z.array(RuleInput),
 });
 export type MappingDocument = z.input<typeof MappingDocument>;
@@ -101,6 +104,11 @@ export interface MappingRule {
   readonly overrides: readonly OverrideValue[];
   /** Fields instances matched by this rule may override with tags; replaces the mapping's list. */
   readonly instanceOverrides?: readonly string[];
+  /**
+   * The persona this rule chooses stays in force over a run-time persona shift (a quarantine rule):
+   * while it matches, the orchestrator ignores `persona:active`. Present only when true.
+   */
+  readonly overriding?: true;
   /** Where the rule is written: `file:line`, or `rules[3]` for objects. */
   readonly at: string;
 }
@@ -117,6 +125,11 @@ export interface Mapping {
   readonly instanceOverrides: readonly string[];
   /** The prefix of per-instance override tags. @default "persona:" */
   readonly overrideTagPrefix: string;
+  /**
+   * The orchestrator may apply persona digests the stack did not deploy (published versions, shift
+   * targets). Without it, it applies only the digests in the stack's fleet manifest. Present only when true.
+   */
+  readonly runtimeVersions?: true;
   /** Locates a path of the mapping document in its file (for errors found later, e.g. unknown personas). */
   readonly locate: (path: Path, code: string, message: string, hint?: string) => Diagnostic;
   /** The source text, when read from text. */
@@ -124,7 +137,7 @@ export interface Mapping {
 }
 
 /** Options of {@link parseMapping}. */
-export interface MappingOptions {
+export interface MappingOptions extends InputLimitOptions {
   /** File name in diagnostics and provenance. @default "<input>" (text) or "<object>" */
   file?: string;
 }
@@ -132,6 +145,7 @@ export interface MappingOptions {
 /**
  * Parses and validates a mapping file.
  * @throws {@link MappingValidationError} with every problem at once.
+ * @throws {@link InputTooLargeError} when the text is above `maxInputBytes` (1 MiB by default), before parsing.
  * @example
  * ```ts
  * const mapping = parseMapping(readFileSync("mapping.yaml", "utf8"), { file: "mapping.yaml" });
@@ -140,6 +154,7 @@ export interface MappingOptions {
  */
 export function parseMapping(text: string, options: MappingOptions = {}): Mapping {
   const file = options.file ?? "<input>";
+  requireInputSize(text, file, options);
   const source = readYaml(text);
   const locate = locator(file, new SourceMap(text), source);
   if (source.problems.length > 0) {
@@ -292,6 +307,7 @@ function validate(
       specificity: match.reduce((sum, c) => sum + conditionSpecificity(c), 0),
       overrides,
       ...(instanceOverrides === undefined ? {} : { instanceOverrides }),
+      ...(input.overriding === true ? { overriding: true as const } : {}),
       at: lineOf(locate, path),
     };
     rules.push(rule);
@@ -314,6 +330,7 @@ function validate(
     ...(defaultPersona === undefined ? {} : { defaultPersona }),
     instanceOverrides,
     overrideTagPrefix: document.overrideTagPrefix ?? "persona:",
+    ...(document.runtimeVersions === true ? { runtimeVersions: true as const } : {}),
     locate: locate.path,
     ...(text === undefined ? {} : { text }),
   });

@@ -74,8 +74,11 @@ export interface ResolvedPersona {
   persona: Persona;
   /** The persona version chosen; `digest` is the sha256 of the merged, overridden persona's canonical JSON. */
   ref: { name: string; version: string; digest: string; file?: string };
-  /** The mapping rule that chose the persona (`defaultPersona` when none did). */
-  rule: { id: string; priority: number; matchedTags: string[] };
+  /**
+   * The mapping rule that chose the persona (`defaultPersona` when none did); `overriding` when the
+   * rule is marked so (its persona stays in force over a run-time shift).
+   */
+  rule: { id: string; priority: number; matchedTags: string[]; overriding?: true };
   /** Per field path (`base.cpu`, `triggers.<id>.condition.threshold`), where its value came from. Shared. */
   provenance: Readonly<Record<string, FieldProvenance>>;
   /** The size on `options.cloud`, when a cloud was given. */
@@ -217,6 +220,7 @@ export class ResolutionContext {
             id: rule.id,
             priority: rule.priority,
             matchedTags: Object.freeze(rule.match.map((c) => `${c.key.text}=${c.value.text}`)) as string[],
+            ...(rule.overriding ? { overriding: true as const } : {}),
           })
         : undefined,
     );
@@ -316,6 +320,7 @@ export class ResolutionContext {
         id: r.id,
         priority: r.priority,
         matchedTags: this.matchedTags(chosen, epoch),
+        ...(r.overriding ? { overriding: true as const } : {}),
       };
     } else if (this.defaultChain) {
       chain = this.defaultChain;
@@ -572,6 +577,21 @@ export class ResolutionContext {
         );
       }
     }
+    const sizeBound = explicitSizeOverBound(persona);
+    if (sizeBound !== undefined) {
+      const culprit = applied.find((a) => a.value.path === "base.size" || a.value.path.startsWith("bounds."));
+      const by = culprit
+        ? culprit.source.source === "rule"
+          ? `rule '${culprit.source.rule}'`
+          : `tag '${culprit.source.tag}'`
+        : "an override";
+      throw new InvalidOverrideValueError(
+        id,
+        tags,
+        culprit?.value.field ?? "size",
+        `Instance '${id}': after ${by}, ${chain.entry.name}@${chain.entry.version} would run on ${sizeBound}. Choose a size within the bounds, or raise the bound with an override.`,
+      );
+    }
     const frozen = deepFreeze(persona);
     const digest = contentDigest(frozen);
     return { persona: frozen, digest, ref: ref(digest) };
@@ -611,6 +631,11 @@ export class ResolutionContext {
     const base = content.persona.base;
     if (base.size !== undefined) {
       const explicit = findSize(base.size);
+      const overBound = explicitSizeOverBound(content.persona);
+      if (overBound !== undefined)
+        throw new InvalidSizingRequestError(
+          `${content.persona.name}@${content.persona.version ?? "?"} sets size ${overBound}. Choose a size within the bounds, or raise them.`,
+        );
       if (explicit.cloud !== cloud)
         throw new InvalidSizingRequestError(
           `${content.persona.name}@${content.persona.version ?? "?"} sets size ${explicit.name}, a ${explicit.cloud} size; it cannot be placed on ${cloud}. Remove the size, or override it for ${cloud} instances.`,
@@ -661,6 +686,28 @@ export class ResolutionContext {
     this.sizes.set(key, size);
     return size;
   }
+}
+
+/**
+ * Which bound an explicit `base.size` breaks, as `m7i.48xlarge (192 vCPU) above bounds.maxCpu (32 vCPU)`,
+ * or undefined when it fits. A size is an override like cpu and memory: without this check a
+ * `persona:size` tag would buy any instance the catalog has (issue 13, finding 6).
+ */
+function explicitSizeOverBound(persona: Persona): string | undefined {
+  const { size } = persona.base;
+  if (size === undefined) return undefined;
+  const chosen = findSize(size);
+  const { maxCpu, maxMemoryGiB, maxSize } = persona.bounds;
+  const what = `${chosen.name} (${chosen.vcpu} vCPU, ${chosen.memoryGiB} GiB)`;
+  if (maxCpu !== undefined && chosen.vcpu > maxCpu) return `${what}, above bounds.maxCpu (${maxCpu} vCPU)`;
+  if (maxMemoryGiB !== undefined && chosen.memoryGiB > maxMemoryGiB)
+    return `${what}, above bounds.maxMemory (${maxMemoryGiB} GiB)`;
+  if (maxSize !== undefined) {
+    const max = findSize(maxSize);
+    if (max.cloud === chosen.cloud && (chosen.vcpu > max.vcpu || chosen.memoryGiB > max.memoryGiB))
+      return `${what}, above bounds.maxSize (${max.name}: ${max.vcpu} vCPU, ${max.memoryGiB} GiB)`;
+  }
+  return undefined;
 }
 
 function matches(pattern: TagCondition["value"], text: string): boolean {

@@ -1,17 +1,14 @@
-import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { bundleProgram, OFFLINE_AMI } from "../../src/aws/offline.js";
+import { OFFLINE_AMI } from "../../src/aws/offline.js";
+import { loadProgram } from "../../src/aws/program.js";
 import { countByType, recorder, resourceNamed, settled } from "../support/pulumi.js";
 
 beforeEach(() => recorder.reset());
 
 describe("examples/aws-web-hightraffic", () => {
   it("plans offline: three role=web instances resolve to HighTraffic 1.2.0 through the mapping", async () => {
-    // Under the repository, so the bundle's external packages resolve from its node_modules.
-    const outfile = join(".cache", "examples", "aws-web-hightraffic.cjs");
-    await bundleProgram("examples/aws-web-hightraffic/index.ts", outfile);
-    createRequire(__filename)(resolve(outfile));
+    // The project directory, as `pulumi up` and `personas plan` read it (Pulumi.yaml, package.json main).
+    loadProgram("examples/aws-web-hightraffic")();
     await settled();
     expect(countByType()).toMatchObject({
       "aws:ec2/instance:Instance": 3,

@@ -143,3 +143,20 @@ describe("personas usage errors", () => {
     });
   });
 });
+
+describe("package.json", () => {
+  const manifest = JSON.parse(readFileSync("package.json", "utf8")) as {
+    exports: Record<string, { types: string } | string>;
+    typesVersions: { "*": Record<string, string[]> };
+  };
+
+  it("maps every subpath's types for moduleResolution node too (typesVersions mirrors exports)", () => {
+    const fromExports = Object.entries(manifest.exports)
+      .filter(([subpath, target]) => subpath.startsWith("./") && typeof target === "object")
+      .map(([subpath, target]) => [
+        subpath.slice(2),
+        [(target as { types: string }).types.replace(/^\.\//, "")],
+      ]);
+    expect(Object.entries(manifest.typesVersions["*"])).toEqual(fromExports);
+  });
+});

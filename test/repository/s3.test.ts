@@ -11,6 +11,8 @@ import {
 import { beforeEach, describe, expect, it } from "vitest";
 import { runAsync } from "../../src/cli/main.js";
 import { publishCommand } from "../../src/cli/publish.js";
+import { InputTooLargeError } from "../../src/pdl/errors.js";
+import type { Persona } from "../../src/pdl/model.js";
 import { contentDigest } from "../../src/repository/digest.js";
 import {
   DigestMismatchError,
@@ -163,6 +165,95 @@ describe.skipIf(noMoto)("S3PersonaRepository (against moto)", () => {
     await expect(read).rejects.toBeInstanceOf(DigestMismatchError);
     await expect(read).rejects.toThrow(
       /^s3:\/\/acme-personas\/personas\/Tiny\/1\.0\.0\.json: the persona's digest is sha256:[0-9a-f]{64}, but its document says sha256:[0-9a-f]{64}; the object was changed after it was published\. Restore the published object version, or publish the change as a new Version\.$/,
+    );
+  });
+
+  it("refuses a persona object above the input cap by its ContentLength (issue 13, finding 7)", async () => {
+    // Prepare: a bucket writer puts a 2 MB object where a persona version belongs.
+    const key = "personas/Big/1.0.0.json";
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: `[${"[],".repeat(700_000)}[]]` }),
+    );
+
+    // Act
+    const read = remote.get("Big");
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(InputTooLargeError);
+    await expect(read).rejects.toThrow(
+      `s3://${BUCKET}/${key} is 2100004 bytes, above the 1048576-byte limit on persona and mapping inputs; nothing was parsed. Make it smaller, or raise the limit (maxInputBytes, or PERSONAS_MAX_INPUT_BYTES for the personas command).`,
+    );
+    await expect(
+      new S3PersonaRepository({ client, bucket: BUCKET, maxInputBytes: 100 }).get("Big"),
+    ).rejects.toThrow(/is 2100004 bytes, above the 100-byte limit/);
+  });
+
+  it("refuses an object whose digests were recomputed after editing: its source must validate to the same persona (issue 13, finding 9)", async () => {
+    // Prepare: a bucket writer edits the persona and recomputes both digests, so they match.
+    await remote.publish(
+      PersonaRepository.fromSources([{ file: "Tiny.yaml", text: persona("Tiny", "1.0.0", 2) }]),
+    );
+    const key = "personas/Tiny/1.0.0.json";
+    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const document = JSON.parse(await object.Body!.transformToString()) as {
+      digest: string;
+      persona: { base: { cpu: number } };
+    };
+    document.persona.base.cpu = 64;
+    document.digest = contentDigest(document.persona as unknown as Persona);
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Body: JSON.stringify(document),
+        Metadata: { "persona-digest": document.digest },
+      }),
+    );
+
+    // Act
+    const read = remote.get("Tiny");
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(DigestMismatchError);
+    await expect(read).rejects.toThrow(
+      new RegExp(
+        `^s3://acme-personas/personas/Tiny/1\\.0\\.0\\.json: its source text validates to a persona with digest sha256:[0-9a-f]{64}, but the object carries ${document.digest}; the persona was not produced by the validator from its source\\. Re-publish it with 'personas publish'\\.$`,
+      ),
+    );
+  });
+
+  it("refuses an object without source text or whose source fails PDL validation", async () => {
+    // Prepare
+    await remote.publish(
+      PersonaRepository.fromSources([
+        { file: "Tiny.yaml", text: persona("Tiny", "1.0.0", 2) },
+        { file: "Bad.yaml", text: persona("Bad", "1.0.0", 2) },
+      ]),
+    );
+    for (const [name, change] of [
+      ["Tiny", (d: Record<string, unknown>) => delete d.source],
+      ["Bad", (d: Record<string, unknown>) => (d.source = `${d.source}Bogus: 1\n`)],
+    ] as const) {
+      const key = `personas/${name}/1.0.0.json`;
+      const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      const document = JSON.parse(await object.Body!.transformToString()) as Record<string, unknown>;
+      change(document);
+      await client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: key,
+          Body: JSON.stringify(document),
+          Metadata: object.Metadata,
+        }),
+      );
+    }
+
+    // Act / Assess
+    await expect(remote.get("Tiny")).rejects.toThrow(
+      "s3://acme-personas/personas/Tiny/1.0.0.json carries no source text, so it cannot be validated as PDL; re-publish it with 'personas publish'.",
+    );
+    await expect(remote.get("Bad")).rejects.toThrow(
+      /^s3:\/\/acme-personas\/personas\/Bad\/1\.0\.0\.json does not validate as PDL \(1 error\): .*Bogus.*\. Fix the persona and publish it as a new Version\.$/s,
     );
   });
 

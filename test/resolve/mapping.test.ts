@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { defineMapping, MappingValidationError, parseMapping } from "../../src/resolve/index.js";
+import { defaultRepository } from "../../src/repository/index.js";
+import {
+  createResolutionContext,
+  defineMapping,
+  MappingValidationError,
+  parseMapping,
+  resolveInstance,
+} from "../../src/resolve/index.js";
 
 function problems(text: string): string {
   try {
@@ -75,7 +82,7 @@ rules:
         "mapping.yaml:6:5: error: unknown key 'overides' in 'rules[0]'",
         "    6 |     overides: { memory: 64 GB }",
         "      |     ^^^^^^^^",
-        "  hint: did you mean 'overrides'? allowed keys: id, description, match, persona, priority, overrides, instanceOverrides",
+        "  hint: did you mean 'overrides'? allowed keys: id, description, match, persona, priority, overrides, instanceOverrides, overriding",
       ].join("\n"),
     );
     expect(problems(text.replace("    overides: { memory: 64 GB }\n", ""))).toBe(
@@ -149,5 +156,42 @@ describe("defineMapping", () => {
     expect(act).toThrow(
       "<object>: 1 error in mapping\n<object>:0:0: error: override 'memory': expected a memory size such as '32 GB', received 'lots'\n  hint: write a number followed by one of: GB, GiB, MB, MiB, TB, TiB",
     );
+  });
+});
+
+describe("Overriding rules and run-time versions (issue 13, finding 2 and 9)", () => {
+  it("reads 'overriding' on a rule and 'runtimeVersions' on the mapping, and reports the rule as overriding", () => {
+    // Prepare
+    const mapping = parseMapping(
+      `runtimeVersions: true\nrules:\n  - id: quarantine\n    match: { quarantine: "true" }\n    persona: LockedDown@^1\n    priority: 100\n    overriding: true\n  - id: web\n    match: { role: web }\n    persona: HighTraffic@^1\n`,
+      { file: "mapping.yaml" },
+    );
+
+    // Act
+    const context = createResolutionContext(defaultRepository(), mapping);
+    const quarantined = resolveInstance({ id: "i-1", tags: { role: "web", quarantine: "true" } }, context);
+    const web = resolveInstance({ id: "i-2", tags: { role: "web" } }, context);
+
+    // Assess
+    expect(mapping.runtimeVersions).toBe(true);
+    expect(mapping.rules.map((r) => [r.id, r.overriding])).toEqual([
+      ["quarantine", true],
+      ["web", undefined],
+    ]);
+    expect(quarantined.rule).toEqual({
+      id: "quarantine",
+      priority: 100,
+      matchedTags: ["quarantine=true"],
+      overriding: true,
+    });
+    expect(web.rule).toEqual({ id: "web", priority: 0, matchedTags: ["role=web"] });
+  });
+
+  it("refuses an 'overriding' that is not a boolean", () => {
+    expect(() =>
+      parseMapping(`rules:\n  - match: { a: b }\n    persona: WebBase\n    overriding: yes please\n`, {
+        file: "mapping.yaml",
+      }),
+    ).toThrow(MappingValidationError);
   });
 });

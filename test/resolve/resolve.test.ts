@@ -447,3 +447,67 @@ describe("ResolutionContext", () => {
     );
   });
 });
+
+describe("Explicit sizes respect Bounds (issue 13, finding 6)", () => {
+  const sizeContext = (overrides: Record<string, string> = {}) =>
+    context([{ id: "web", match: { role: "web" }, persona: "Web@^1", overrides }], {
+      instanceOverrides: ["size"],
+    });
+
+  it("refuses a persona:size tag above MaxCPU (m7i.48xlarge, 192 vCPU, under MaxCPU 32)", () => {
+    // Prepare: Web@1.0.0 has MaxCPU 32 cores; the mapping lets instances set their size.
+    const resolution = sizeContext();
+    // Act / Assess
+    expect(() =>
+      resolveInstance({ id: "i-1", tags: { role: "web", "persona:size": "m7i.48xlarge" } }, resolution, {
+        cloud: "aws",
+      }),
+    ).toThrow(
+      new InvalidOverrideValueError(
+        "i-1",
+        { role: "web", "persona:size": "m7i.48xlarge" },
+        "size",
+        "Instance 'i-1': after tag 'persona:size=m7i.48xlarge', Web@1.0.0 would run on m7i.48xlarge (192 vCPU, 768 GiB), above bounds.maxCpu (32 vCPU). Choose a size within the bounds, or raise the bound with an override.",
+      ),
+    );
+  });
+
+  it("refuses a size above maxMemory set by a rule", () => {
+    const resolution = sizeContext({ maxMemory: "16 GB" });
+    expect(() =>
+      resolveInstance({ id: "i-1", tags: { role: "web", "persona:size": "m7i.2xlarge" } }, resolution),
+    ).toThrow(/would run on m7i\.2xlarge \(8 vCPU, 32 GiB\), above bounds\.maxMemory \(16 GiB\)\./);
+  });
+
+  it("refuses a size above maxSize", () => {
+    const resolution = sizeContext({ maxSize: "m7i.2xlarge" });
+    expect(() =>
+      resolveInstance({ id: "i-1", tags: { role: "web", "persona:size": "m7i.4xlarge" } }, resolution),
+    ).toThrow(
+      /would run on m7i\.4xlarge \(16 vCPU, 64 GiB\), above bounds\.maxSize \(m7i\.2xlarge: 8 vCPU, 32 GiB\)\./,
+    );
+  });
+
+  it("accepts a size within every bound", () => {
+    const resolution = sizeContext({ maxSize: "m7i.2xlarge" });
+    const resolved = resolveInstance(
+      { id: "i-1", tags: { role: "web", "persona:size": "m7i.2xlarge" } },
+      resolution,
+      { cloud: "aws" },
+    );
+    expect(resolved.size?.name).toBe("m7i.2xlarge");
+  });
+
+  it("refuses a persona file whose own size is above its bounds when sizing", () => {
+    const own = PersonaRepository.fromSources([
+      {
+        file: "Big/1.0.0.yaml",
+        text: `Name: Big\nVersion: "1.0.0"\nBaseConfiguration:\n  Size: m7i.48xlarge\nBounds:\n  MaxCPU: 32 cores\n`,
+      },
+    ]);
+    const resolution = createResolutionContext(own, defineMapping({ defaultPersona: "Big", rules: [] }));
+    expect(() => resolveInstance({ id: "i-1", tags: {} }, resolution, { cloud: "aws" })).toThrow(
+      "Big@1.0.0 sets size m7i.48xlarge (192 vCPU, 768 GiB), above bounds.maxCpu (32 vCPU). Choose a size within the bounds, or raise them.",
+    );
+  });
+});

@@ -117,6 +117,34 @@ export function tickTransitionId(tick: FeedTickEvent, requestId: string): string
   return `${tick.feedId}@${tick.scheduledTime ?? requestId}`;
 }
 
+/**
+ * The event the orchestrator sends the scale responder to bring an instance to its persona's
+ * baseline size (docs/orchestrator.md): one schema for the sender and the receiver, so the two
+ * cannot drift. Strict: an unknown field is refused.
+ * @example
+ * {"type":"personas.baseline","version":1,"instanceId":"i-0abc12345678","digest":"sha256:…","size":"m7g.xlarge","transitionId":"orchestrator:i-0abc12345678@sha256:…"}
+ */
+export const BaselineEvent = z.strictObject({
+  type: z.literal("personas.baseline"),
+  version: z.literal(1),
+  instanceId: z.string().check(z.regex(/^i-[0-9a-f]{8,17}$/)),
+  /** The persona digest whose baseline this is (logged and audited). */
+  digest: z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/)),
+  /** The instance type to go to. */
+  size: z.string().check(z.regex(/^[a-z0-9-]+\.[a-z0-9-]+$/)),
+  /** `orchestrator:<instance>@<digest>`: a redelivery carries the same id and does not act twice. */
+  transitionId: z.string().check(z.regex(/^\S{1,400}$/)),
+});
+export type BaselineEvent = z.infer<typeof BaselineEvent>;
+
+/**
+ * Validates a baseline event.
+ * @throws {@link EventRejectedError} naming the fields at fault.
+ */
+export function parseBaselineEvent(input: unknown): BaselineEvent {
+  return parseWith(BaselineEvent, input, "baseline");
+}
+
 function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;

@@ -14,7 +14,7 @@ import {
   type FeedEnforcement,
   FeedEntry,
   FLEET_STORE_KEYS,
-  type FleetManifest,
+  FleetManifest,
   type FleetMemberRecord,
   FleetMembers,
   MANIFEST_VERSION,
@@ -111,6 +111,19 @@ export class ManifestSource {
     if (this.membersCache !== undefined && this.now() - this.membersCache.at < MEMBERS_RETRY_MS)
       return undefined;
     return (await this.loadMembers()).members[instanceId];
+  }
+
+  /**
+   * The whole manifest the stack wrote (`FLEET_STORE_KEYS.fleet`), read each time; undefined when
+   * the stack wrote none. The orchestrator pins the digests the stack deployed with it.
+   */
+  async fleetManifest(): Promise<FleetManifest | undefined> {
+    return this.read(FLEET_STORE_KEYS.fleet, FleetManifest, "fleet manifest");
+  }
+
+  /** Where the whole manifest lives, for messages. */
+  get fleetManifestLocation(): string {
+    return `s3://${this.bucket}/${FLEET_STORE_KEYS.fleet}`;
   }
 
   /**

@@ -7,59 +7,22 @@
 import { randomUUID } from "node:crypto";
 import { GUARD_DEFAULTS } from "../../../plan/defaults.js";
 import type { ResponderContext, ResponderOptions } from "../context.js";
-import { EventRejectedError, ProvenanceRefusedError, ResponderError } from "../errors.js";
+import { ProvenanceRefusedError, ResponderError } from "../errors.js";
+import { type BaselineEvent, parseBaselineEvent } from "../events.js";
 import { describeFleetInstance } from "../instances.js";
 import { describeError } from "../log.js";
 import { requireDispatchDigest, requireMember } from "../provenance.js";
 import { contextOrLog, createResponder, type Handler, type ResponderResult } from "../responder.js";
 import { resizeInstance, scaleExecutor } from "./scale.js";
 
-/** What the orchestrator sends: `{"type":"personas.baseline","version":1,instanceId,digest,size,transitionId}`. */
-export interface BaselineRequest {
-  type: "personas.baseline";
-  version: 1;
-  instanceId: string;
-  /** The persona digest whose baseline this is (logged and audited). */
-  digest: string;
-  /** The instance type to go to. */
-  size: string;
-  /** `orchestrator:<instance>@<digest>`: a redelivery carries the same id and does not act twice. */
-  transitionId: string;
-}
-
 /** The response id baseline resizes are guarded and audited under. */
 export const BASELINE_RESPONSE_ID = "baseline";
 
-const FIELDS: Record<string, RegExp> = {
-  instanceId: /^i-[0-9a-f]{8,17}$/,
-  digest: /^\S{1,200}$/,
-  size: /^[a-z0-9-]+\.[a-z0-9-]+$/,
-  transitionId: /^\S{1,400}$/,
-};
-
-/** Whether an event asks for a baseline resize (then {@link parseBaselineRequest} validates it). */
+/** Whether an event asks for a baseline resize (then {@link parseBaselineEvent} validates it). */
 export function isBaselineEvent(input: unknown): boolean {
   return (
     typeof input === "object" && input !== null && (input as { type?: unknown }).type === "personas.baseline"
   );
-}
-
-/** Validates a baseline event; throws {@link EventRejectedError} naming every field at fault. */
-export function parseBaselineRequest(input: unknown): BaselineRequest {
-  const event = input as Record<string, unknown>;
-  const problems: string[] = [];
-  if (event.version !== 1) problems.push("version: expected 1");
-  for (const [field, pattern] of Object.entries(FIELDS)) {
-    const value = event[field];
-    if (typeof value !== "string" || !pattern.test(value)) problems.push(`${field}: expected ${pattern}`);
-  }
-  const extra = Object.keys(event).filter((k) => k !== "type" && k !== "version" && !(k in FIELDS));
-  if (extra.length > 0) problems.push(`unknown fields ${extra.join(", ")}`);
-  if (problems.length > 0)
-    throw new EventRejectedError(
-      `Rejected an event that is not a valid baseline event (${problems.join("; ")}); nothing was done.`,
-    );
-  return event as unknown as BaselineRequest;
 }
 
 /** Resizes the instance to the requested baseline size under the scale responder's guard. */
@@ -68,9 +31,9 @@ export async function runBaseline(
   input: unknown,
   requestId: string,
 ): Promise<ResponderResult> {
-  let request: BaselineRequest;
+  let request: BaselineEvent;
   try {
-    request = parseBaselineRequest(input);
+    request = parseBaselineEvent(input);
   } catch (error) {
     ctx.log.decision("rejected", (error as Error).message, {
       reason: "invalid-event",

@@ -17,6 +17,12 @@ export interface OrchestratorOptions {
   clientConfig?: Record<string, unknown>;
   /** Where log lines go. @default stdout */
   logSink?: LogSink;
+  /** The clients (tests pass doubles that follow AWS's documented behaviour where moto does not). @default built from clientConfig */
+  clients?: OrchestratorClients;
+  /** The clock. @default Date.now */
+  now?: () => number;
+  /** How long the install command's result is awaited per invocation. @default { polls: 3, delayMs: 2000 } */
+  commandWait?: { polls: number; delayMs: number };
 }
 
 /** The per-container orchestrator. */
@@ -35,7 +41,7 @@ export interface OrchestratorContext {
  */
 export function createOrchestrator(options: OrchestratorOptions = {}): OrchestratorContext {
   const env = new OrchestratorEnv(options.env ?? process.env);
-  const clients = new OrchestratorClients(options.clientConfig ?? {});
+  const clients = options.clients ?? new OrchestratorClients(options.clientConfig ?? {});
   const log = new ResponderLog(
     { responder: "orchestrator", fleet: env.fleetName, namespace: env.metricsNamespace },
     options.logSink,
@@ -47,8 +53,16 @@ export function createOrchestrator(options: OrchestratorOptions = {}): Orchestra
     bucket: env.bucket,
     prefix: env.prefix,
     mappingKey: env.mappingKey,
+    ...(env.maxInputBytes === undefined ? {} : { maxInputBytes: env.maxInputBytes }),
   });
-  const store = new ManifestSource(clients.s3, env.fleetBucket);
-  const orchestrator = new Orchestrator({ env, clients, log, source, store });
+  const orchestrator = new Orchestrator({
+    env,
+    clients,
+    log,
+    source,
+    store: new ManifestSource(clients.s3, env.fleetBucket),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.commandWait === undefined ? {} : { commandWait: options.commandWait }),
+  });
   return { env, clients, log, orchestrator };
 }

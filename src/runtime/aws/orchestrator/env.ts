@@ -28,6 +28,7 @@ export const ORCHESTRATOR_ENV = {
   concurrency: "CONCURRENCY",
   metricsNamespace: ENV.metricsNamespace,
   agentOptions: "AGENT_OPTIONS",
+  maxInputBytes: "MAX_INPUT_BYTES",
 } as const;
 
 const SET_BY = "the PersonaFleet component sets it on the orchestrator function; redeploy the stack";
@@ -112,6 +113,22 @@ export class OrchestratorEnv extends EnvReader {
   /** Instances reconciled at once (CONCURRENCY). @default 8 */
   get concurrency(): number {
     return this.number(ORCHESTRATOR_ENV.concurrency, 8, 1, 64, true);
+  }
+
+  /** The largest persona object or mapping read from S3, in bytes (MAX_INPUT_BYTES). @default 1 MiB */
+  get maxInputBytes(): number | undefined {
+    return this.memo("maxInputBytes", () => {
+      const text = this.optional(ORCHESTRATOR_ENV.maxInputBytes);
+      if (text === undefined) return undefined;
+      const value = Number(text);
+      if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+        throw new ResponderConfigError(
+          ORCHESTRATOR_ENV.maxInputBytes,
+          `Environment variable ${ORCHESTRATOR_ENV.maxInputBytes} is '${text}'; it must be a positive whole number of bytes (unset, it defaults to 1048576).`,
+        );
+      }
+      return value;
+    });
   }
 
   /** Namespace of the orchestrator's metrics (METRICS_NAMESPACE). @default "Personas/Orchestrator" */

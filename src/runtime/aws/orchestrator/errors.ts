@@ -1,4 +1,5 @@
 /** Why the orchestrator left an instance alone: the reason logged and counted as a metric. */
+import { InputTooLargeError } from "../../../pdl/errors.js";
 import {
   DigestMismatchError,
   ExtendsChainError,
@@ -37,11 +38,17 @@ export type FaultReason =
   | "mapping-invalid"
   | "not-owned"
   | "not-member"
+  | "input-too-large"
+  | "shift-refused"
+  | "unpinned-digest"
   | "apply-failed";
 
 /** Classifies an error into the fault reason logged and counted. */
 export function faultReason(error: unknown): FaultReason {
   if (error instanceof UnknownActivePersonaError) return "unknown-persona";
+  if (error instanceof ShiftRefusedError) return "shift-refused";
+  if (error instanceof UnpinnedDigestError) return "unpinned-digest";
+  if (error instanceof PinsUnavailableError) return "repository-unreachable";
   if (error instanceof AlarmNotOwnedError) return "not-owned";
   if (error instanceof PersonaNotFoundError || error instanceof NoMatchingVersionError)
     return "unknown-persona";
@@ -53,6 +60,7 @@ export function faultReason(error: unknown): FaultReason {
     return "repository-unreachable";
   }
   if (error instanceof MappingValidationError) return "mapping-invalid";
+  if (error instanceof InputTooLargeError) return "input-too-large";
   if (error instanceof InstanceResolveError) return "invalid-tags";
   return "apply-failed";
 }
@@ -68,5 +76,36 @@ export class UnknownActivePersonaError extends OrchestratorError {
 export class AlarmNotOwnedError extends OrchestratorError {
   constructor(message: string) {
     super("ORCHESTRATOR_NOT_OWNED", message);
+  }
+}
+
+/** An apply did not succeed: its install command failed, or it was tried too often for one digest. */
+export class ApplyGaveUpError extends OrchestratorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ORCHESTRATOR_APPLY_FAILED", message, options);
+  }
+}
+
+/**
+ * `persona:active` asks for a shift the orchestrator does not accept: a version pin, a shift the shift
+ * responder did not record, or a target neither the instance's persona nor the stack's personas declare.
+ */
+export class ShiftRefusedError extends OrchestratorError {
+  constructor(message: string) {
+    super("ORCHESTRATOR_SHIFT_REFUSED", message);
+  }
+}
+
+/** The persona resolved has a digest the stack did not deploy, and the mapping does not allow run-time versions. */
+export class UnpinnedDigestError extends OrchestratorError {
+  constructor(message: string) {
+    super("ORCHESTRATOR_UNPINNED_DIGEST", message);
+  }
+}
+
+/** The stack's fleet manifest (the pinned digests) cannot be read. */
+export class PinsUnavailableError extends OrchestratorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ORCHESTRATOR_PINS_UNAVAILABLE", message, options);
   }
 }

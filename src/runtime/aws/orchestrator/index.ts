@@ -1,4 +1,6 @@
 /** The run-time orchestrator (see docs/orchestrator.md). */
+
+export { BaselineEvent, parseBaselineEvent } from "../events.js";
 export {
   createOrchestrator,
   OrchestratorClients,
@@ -17,12 +19,14 @@ export {
 export { type OrchestratorRequest, parseOrchestratorEvent, SweepEvent, TagChangeEvent } from "./events.js";
 export { createOrchestratorHandler } from "./handler.js";
 export {
-  type BaselineEvent,
+  type AppliedRecord,
   type InstanceOutcome,
+  MAX_APPLY_ATTEMPTS,
   Orchestrator,
   type ReconcileSummary,
   RUNTIME_OWNER_TAG,
   runtimeAlarmName,
+  STALE_PENDING_MS,
   sameAlarm,
 } from "./orchestrator.js";
 export { PublishedSource, type PublishedSourceOptions } from "./source.js";

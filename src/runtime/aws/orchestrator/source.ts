@@ -9,8 +9,10 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { InputTooLargeError } from "../../../pdl/errors.js";
+import { inputLimit } from "../../../pdl/input.js";
 import { RemoteRepositoryError } from "../../../repository/errors.js";
-import { S3PersonaRepository } from "../../../repository/s3.js";
+import { readObjectText, S3PersonaRepository } from "../../../repository/s3.js";
 import { parseMapping } from "../../../resolve/mapping.js";
 import { createResolutionContext, type ResolutionContext } from "../../../resolve/resolve.js";
 import { MappingUnavailableError } from "./errors.js";
@@ -23,6 +25,8 @@ export interface PublishedSourceOptions {
   readonly prefix?: string;
   /** The mapping's key. */
   readonly mappingKey: string;
+  /** The largest persona object or mapping read, in bytes. @default 1 MiB */
+  readonly maxInputBytes?: number;
 }
 
 /** Bounds a listing; a prefix with more pages than this is not a persona repository. */
@@ -44,6 +48,7 @@ export class PublishedSource {
       client: options.client,
       bucket: options.bucket,
       prefix: this.prefix,
+      ...(options.maxInputBytes === undefined ? {} : { maxInputBytes: options.maxInputBytes }),
     });
   }
 
@@ -115,11 +120,12 @@ export class PublishedSource {
           ...(this.mappingTag === "" ? {} : { IfNoneMatch: this.mappingTag }),
         }),
       );
-      this.mappingText = (await output.Body?.transformToString("utf8")) ?? "";
+      this.mappingText = await readObjectText(output, this.mappingUrl, inputLimit(this.options));
       this.mappingTag = output.ETag ?? "";
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 304) return;
+      if (error instanceof InputTooLargeError) throw error;
       if ((error as Error).name === "NoSuchKey") {
         throw new MappingUnavailableError(
           `The fleet's mapping is not published at ${this.mappingUrl}; publish it there (see docs/orchestrator.md) or set MAPPING_KEY.`,

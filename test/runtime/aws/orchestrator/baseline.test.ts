@@ -4,9 +4,10 @@
  * as an alarm, with no manifest entry needed.
  */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { createScaleHandler, parseBaselineRequest } from "../../../../src/runtime/aws/actions/baseline.js";
+import { createScaleHandler } from "../../../../src/runtime/aws/actions/baseline.js";
 import { ActionFailedError, EventRejectedError } from "../../../../src/runtime/aws/errors.js";
-import type { BaselineEvent } from "../../../../src/runtime/aws/orchestrator/index.js";
+
+import { BaselineEvent, parseBaselineEvent } from "../../../../src/runtime/aws/orchestrator/index.js";
 import { awsError, DIGEST, INSTANCE, installMocks, TEST_ENV, tick } from "../support.js";
 
 const mocks = installMocks();
@@ -105,14 +106,22 @@ describe("scale responder, personas.baseline", () => {
       size: "m7g.xlarge",
       transitionId: TRANSITION,
     };
-    expect(parseBaselineRequest(sent)).toEqual(sent);
+    expect(parseBaselineEvent(sent)).toEqual(sent);
+  });
+
+  it("has one schema for the sender and the receiver: the orchestrator's type is the responder's schema", () => {
+    // The orchestrator validates what it sends with the same value the scale responder parses with.
+    expect(BaselineEvent.safeParse({ type: "personas.baseline", version: 1 }).success).toBe(false);
+    expect(() => parseBaselineEvent({ ...baseline("m7g.xlarge"), digest: "not-a-digest" })).toThrow(
+      EventRejectedError,
+    );
   });
 
   it("rejects a malformed request before touching anything", async () => {
     const run = scaleHandler()(baseline("huge", { version: 2, extra: true }), { awsRequestId: "req-1" });
     await expect(run).rejects.toThrow(EventRejectedError);
     await expect(run).rejects.toThrow(
-      "Rejected an event that is not a valid baseline event (version: expected 1; size: expected /^[a-z0-9-]+\\.[a-z0-9-]+$/; unknown fields extra); nothing was done.",
+      'Rejected an event that is not a valid baseline event (version: Invalid input: expected 1; size: Invalid string: must match pattern /^[a-z0-9-]+\\.[a-z0-9-]+$/; (root): Unrecognized key: "extra"); nothing was done.',
     );
     expect(mocks.state.instance.calls).toEqual([]);
     expect(mocks.state.table.items.size).toBe(0);

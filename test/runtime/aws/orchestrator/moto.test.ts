@@ -41,6 +41,7 @@ import {
   prepareAccount,
   RESPONDER_ARNS,
   readMembers,
+  recordShift,
   runtimeAlarmNames,
   SCALE_FUNCTION,
   STACK,
@@ -432,8 +433,10 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
         "conflicting-tags",
       ],
     ])("%s", async (_title, tags, reason) => {
-      // Prepare
+      // Prepare: a persona:active tag as the shift responder writes it (with its record).
       const { id, run, before } = await applied();
+      for (const tag of tags)
+        if (tag.Key === "persona:active") await recordShift(clients.ddb, id, "ApiServer", tag.Value);
       await clients.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tags }));
 
       // Act
@@ -453,6 +456,7 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
 
     it("an unknown persona: the message names the tag, a suggestion and the personas there are", async () => {
       const { id, run } = await applied();
+      await recordShift(clients.ddb, id, "ApiServer", "HighTrafic");
       await clients.ec2.send(
         new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "persona:active", Value: "HighTrafic" }] }),
       );
@@ -555,20 +559,23 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
   });
 
   it("removing persona:active from a shifted instance is a shift back", async () => {
-    const base = expected({});
+    // Prepare: a stack-deployed HighTraffic instance the shift responder shifted to LockedDown.
+    const base = expected({ role: "web" });
     const [id] = await launch(clients, {
+      role: "web",
       "persona:name": base.name,
       "persona:version": base.version,
       "persona:digest": base.digest,
       "persona:active": "LockedDown",
     });
+    await recordShift(clients.ddb, id!, base.name, "LockedDown");
     const run = handler();
-    await run(SWEEP);
+    expect((await run(SWEEP)).instances[0]).toMatchObject({ status: "applied", persona: "LockedDown@1.0.0" });
     await clients.ec2.send(new DeleteTagsCommand({ Resources: [id!], Tags: [{ Key: "persona:active" }] }));
     const summary = await run(tagEvent(id!, ["persona:active"]));
     expect(summary.instances[0]).toMatchObject({
       status: "applied",
-      persona: "WebBase@1.1.0",
+      persona: "HighTraffic@1.3.0",
       owner: "stack",
     });
     expect(await runtimeAlarmNames(clients.cloudwatch, id!)).toEqual([]);

@@ -23,6 +23,7 @@ import { PersonaRepository } from "../../../../src/repository/repository.js";
 import { S3PersonaRepository } from "../../../../src/repository/s3.js";
 import { parseMapping } from "../../../../src/resolve/mapping.js";
 import { createResolutionContext, resolveInstance } from "../../../../src/resolve/resolve.js";
+import { GuardStore } from "../../../../src/runtime/aws/state.js";
 import { motoClientConfig } from "../../../support/moto.js";
 import { FLEET_BUCKET } from "../support.js";
 
@@ -43,8 +44,13 @@ export const RESPONDER_ARNS = {
   "value-feed": "arn:aws:lambda:us-east-1:123456789012:function:personas-web-value-feed",
 };
 
-/** The fleet's mapping: role → persona, and a second key that can conflict with role=web. */
+/**
+ * The fleet's mapping: role → persona, and a second key that can conflict with role=web. It sets
+ * runtimeVersions, since these tests apply personas the (absent) stack did not deploy; the pinning
+ * tests publish it without (security.test.ts).
+ */
 export const MAPPING = `defaultPersona: WebBase@^1
+runtimeVersions: true
 rules:
   - id: web
     match: { role: web }
@@ -213,4 +219,20 @@ export async function runtimeAlarmNames(cloudwatch: CloudWatchClient, instanceId
 export async function alarmTags(cloudwatch: CloudWatchClient, arn: string): Promise<Record<string, string>> {
   const out = await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
   return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key!, t.Value!]));
+}
+
+/** Records a persona shift as the shift responder does (its store, its document), so the orchestrator accepts it. */
+export async function recordShift(
+  ddb: DynamoDBClient,
+  instanceId: string,
+  previous: string,
+  current: string,
+): Promise<void> {
+  const at = Date.parse("2026-12-06T10:00:00Z");
+  await new GuardStore(ddb, TABLE).writeDocument(
+    `persona#${instanceId}`,
+    "previous",
+    { previous, current, at },
+    at,
+  );
 }

@@ -1,0 +1,165 @@
+/**
+ * The package as a Pulumi user meets it: `npm pack` (which builds), the tarball installed into a
+ * fresh project laid out like `pulumi new aws-typescript` (its stock tsconfig, TypeScript 5), a
+ * program using PersonaFleet type-checked, and the CLI run from the installed package.
+ *
+ * The tarball is unpacked into the project's node_modules and its dependencies are linked from this
+ * repository's node_modules (the same versions `npm ci` installed), so the test never reaches a
+ * registry.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve, sep } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const repository = process.cwd();
+
+// The tsconfig.json `pulumi new aws-typescript` writes, verbatim.
+const STOCK_TSCONFIG = {
+  compilerOptions: {
+    strict: true,
+    outDir: "bin",
+    target: "es2020",
+    module: "commonjs",
+    moduleResolution: "node",
+    sourceMap: true,
+    experimentalDecorators: true,
+    pretty: true,
+    noFallthroughCasesInSwitch: true,
+    noImplicitReturns: true,
+    forceConsistentCasingInFileNames: true,
+  },
+  files: ["index.ts"],
+};
+
+const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { createResolutionContext, parseMapping, PersonaRepository } from "pulumi-personas";
+import { PersonaFleet, resolveWith } from "pulumi-personas/aws";
+
+const mapping = parseMapping("rules:\\n  - id: web\\n    match: { role: web }\\n    persona: HighTraffic@~1.2.0\\n");
+const context = createResolutionContext(PersonaRepository.fromDirectory("node_modules/pulumi-personas/personas"), mapping);
+// A web ACL the platform team owns elsewhere (a stack reference output, in real life).
+const webAclArn = pulumi.output("arn:aws:wafv2:us-east-1:123456789012:regional/webacl/edge/0a1b2c3d-4e5f-6789-abcd-ef0123456789");
+
+export const web = new PersonaFleet("web", {
+  ami: "ami-0123456789abcdef0",
+  os: "amazon-linux",
+  architecture: "arm64",
+  resolve: resolveWith(context),
+  instances: [{ name: "web-1", tags: { role: "web" } }, { name: "web-2", tags: { role: "web" } }],
+  firewall: { webAclArn },
+});
+`;
+
+let project = "";
+let installed = "";
+
+function node(args: string[], cwd = project) {
+  return spawnSync(process.execPath, args, { cwd, encoding: "utf8", maxBuffer: 1 << 26 });
+}
+
+beforeAll(() => {
+  const work = mkdtempSync(join(tmpdir(), "personas-install-"));
+  execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: repository, stdio: "pipe" });
+  const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
+  if (!tarball) throw new Error(`npm pack wrote no tarball into ${work}`);
+
+  project = join(work, "web");
+  const modules = join(project, "node_modules");
+  mkdirSync(modules, { recursive: true });
+  execFileSync("tar", ["-xzf", join(work, tarball), "-C", modules]);
+  installed = join(modules, "pulumi-personas");
+  renameSync(join(modules, "package"), installed);
+  for (const entry of readdirSync(join(repository, "node_modules"))) {
+    if (entry === ".bin" || entry === "pulumi-personas" || entry === "typescript") continue;
+    symlinkSync(join(repository, "node_modules", entry), join(modules, entry));
+  }
+  // The stock template pins TypeScript 5.
+  symlinkSync(join(repository, "node_modules", "typescript-5"), join(modules, "typescript"));
+
+  writeFileSync(
+    join(project, "Pulumi.yaml"),
+    "name: web\nruntime:\n  name: nodejs\ndescription: A persona fleet\n",
+  );
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({
+      name: "web",
+      main: "index.ts",
+      dependencies: { "pulumi-personas": `file:../${tarball}` },
+    }),
+  );
+  writeFileSync(join(project, "tsconfig.json"), JSON.stringify(STOCK_TSCONFIG, null, 4));
+  writeFileSync(join(project, "index.ts"), PROGRAM);
+}, 600_000);
+
+describe("the packed package in a stock Pulumi TypeScript project", () => {
+  it("type-checks a PersonaFleet program under the template's tsconfig (moduleResolution node)", () => {
+    const tsc = node([join(project, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."]);
+    expect(`${tsc.stdout}${tsc.stderr}`).toBe("");
+    expect(tsc.status).toBe(0);
+  });
+
+  it("ships declarations without zod's types, so no tsconfig change is needed", () => {
+    const declarations = execFileSync("find", [join(installed, "dist"), "-name", "*.d.ts"], {
+      encoding: "utf8",
+    })
+      .trim()
+      .split("\n");
+    expect(declarations.length).toBeGreaterThan(100);
+    const mentioningZod = declarations.filter((file) => /from "zod/.test(readFileSync(file, "utf8")));
+    expect(mentioningZod).toEqual([]);
+  });
+
+  it("plans the project directory with the installed CLI, writing nothing into the project", () => {
+    const plan = node([join(installed, "dist", "cli", "main.js"), "plan", "."]);
+    expect(plan.stderr).toBe("");
+    expect(plan.status).toBe(0);
+    expect(plan.stdout).toContain("personas:aws:PersonaFleet web\n");
+    expect(plan.stdout).toContain("  2 × aws:ec2/instance:Instance\n");
+    expect(existsSync(join(project, ".cache"))).toBe(false);
+  });
+
+  it("finds every responder bundle the components deploy inside the installed package", () => {
+    const contract = createRequire(__filename)(join(installed, "dist", "aws", "contract.js")) as {
+      DEFAULT_RESPONDER_CODE_DIRECTORY: string;
+      responderCodePath(kind: string, directory: string): string;
+    };
+    const kinds = readdirSync(join(repository, "src", "runtime", "aws", "handlers")).map((f) =>
+      f.replace(/\.ts$/, ""),
+    );
+    expect(kinds.length).toBeGreaterThan(5);
+    for (const kind of kinds) {
+      const path = resolve(contract.responderCodePath(kind, contract.DEFAULT_RESPONDER_CODE_DIRECTORY));
+      expect(path.startsWith(`${installed}${sep}`), path).toBe(true);
+      expect(existsSync(path), path).toBe(true);
+    }
+  });
+
+  it("runs the demo from the installed package in any directory", () => {
+    const out = join(project, "report");
+    const demo = node([join(installed, "dist", "cli", "main.js"), "demo", "--out", out]);
+    expect(demo.stderr).toBe("");
+    expect(demo.status).toBe(0);
+    expect(demo.stdout).toContain("1. Validate the seed persona");
+    expect(existsSync(join(out, "index.html"))).toBe(true);
+  });
+
+  it("prints its version", () => {
+    const version = node([join(installed, "dist", "cli", "main.js"), "--version"]);
+    expect(version.stdout).toBe(
+      `${(JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version}\n`,
+    );
+  });
+});
