@@ -226,7 +226,6 @@ describe("PersonaFleet orchestrator", () => {
       CommandResults: "*",
       AppliedRecords: "arn:aws:mock:us-east-1:123456789012:Table/web-state",
       ReadShiftRecords: "arn:aws:mock:us-east-1:123456789012:Table/web-state",
-      ReadFleetManifest: "arn:aws:ssm:us-east-1:123456789012:parameter/personas/web/stack/manifest",
       Logs: "arn:aws:mock:us-east-1:123456789012:LogGroup/web-orchestrator:*",
       ScaleResponder: "arn:aws:mock:us-east-1:123456789012:Function/web-scale",
     });

@@ -167,7 +167,7 @@ export function testMembers(instanceId: string = INSTANCE): FleetMembers {
 
 /**
  * The fleet store's objects as the components write them (src/aws/store.ts): one per persona and
- * feed, and the membership record; `enforcement` adds where list feeds are enforced.
+ * feed, the whole manifest and the membership record; `enforcement` adds where list feeds are enforced.
  */
 export function storeObjects(
   manifest: FleetManifest,
@@ -179,6 +179,8 @@ export function storeObjects(
     const where = "feedId" in entry ? enforcement[entry.feedId] : undefined;
     objects.set(key, JSON.stringify(where === undefined ? entry : { ...entry, enforcement: where }));
   }
+  // The whole manifest too, as the components write it (the orchestrator pins digests with it).
+  objects.set(FLEET_STORE_KEYS.fleet, JSON.stringify(manifest));
   objects.set(FLEET_STORE_KEYS.members, JSON.stringify(members));
   return objects;
 }
