@@ -34,7 +34,6 @@ export { PersonaInstance, type PersonaInstanceArgs } from "./instance.js";
 export {
   type AgentArgs,
   type Baseline,
-  defaultAgentSource,
   type FleetMember,
   type InstanceSettings,
   type MemberComponentArgs,
@@ -70,4 +69,5 @@ export {
   type OperatingSystem,
   personasAgentConfig,
   renderUserData,
-} from "./user-data.js";
+} from "../plan/user-data.js";
+export { type AgentBundle, agentObjectKey, readAgentBundle } from "./agent-artifact.js";

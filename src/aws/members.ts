@@ -25,7 +25,13 @@ import {
   sharedOf,
 } from "./render.js";
 import { type PersonaResolver, type PersonaSpec, personaFor } from "./resolution.js";
-import { type AgentOptions, type AgentSource, type OperatingSystem, renderUserData } from "./user-data.js";
+import {
+  type AgentOptions,
+  type OperatingSystem,
+  renderUserData,
+  unavailableSoftware,
+} from "../plan/user-data.js";
+import { type AgentBundle, readAgentBundle, renderAgentArtifact } from "./agent-artifact.js";
 
 /** EC2 settings the components pass through to every instance. */
 export type InstanceSettings = Omit<
@@ -86,12 +92,15 @@ export function amiFor(
     );
   return ami;
 }
+
+/** The personas agent, for personas that need metrics no AWS agent provides. */
 export interface AgentArgs {
   /**
-   * Where instances download the bundled agent.
-   * @default the `pulumi-personas` npm package of this version (`package/dist/agent/personas-agent.cjs`)
+   * The bundled agent file (`bundleAgent` output) the stack uploads to its own bucket; instances
+   * fetch it from there and check its SHA-256 before running it.
+   * @default this package's `dist/agent/personas-agent.cjs`
    */
-  source?: AgentSource;
+  bundle?: string;
   /** What latency probes measure. @default DEFAULT_PROBE_TARGETS (http://127.0.0.1/) */
   probeTargets?: AgentOptions["probeTargets"];
   /** Log files for error-rate and request-count metrics; required when a persona needs them. */
@@ -149,7 +158,9 @@ export interface RenderedMembers {
   alarms: Record<string, cloudwatch.MetricAlarm[]>;
   baseline: Record<string, Baseline>;
   /** The personas agent options the user data was rendered with (the orchestrator's install script uses the same). */
-  agent: AgentOptions;
+  agent: pulumi.Output<AgentOptions>;
+  /** The bundled agent shipped with the stack, when a persona needs it. */
+  agentBundle?: AgentBundle;
 }
 
 /** What `pulumi up` deploys for an instance; responders may change type and active persona later. */
@@ -161,21 +172,6 @@ export interface Baseline {
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-
-function packageVersion(): string {
-  // Both src/aws and dist/aws sit two levels below package.json.
-  const { readFileSync } = require("node:fs") as typeof import("node:fs");
-  const { join } = require("node:path") as typeof import("node:path");
-  return (
-    JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
-  ).version;
-}
-
-/** The agent source used when none is given: the published package's bundled agent. */
-export function defaultAgentSource(): AgentSource {
-  const version = packageVersion();
-  return { url: `https://registry.npmjs.org/pulumi-personas/-/pulumi-personas-${version}.tgz` };
-}
 
 /** What planning reads from a component's arguments. */
 export type PlanningArgs = Pick<
@@ -310,15 +306,28 @@ export function renderMembers(
   const fleet = renderFleet(parent, name, context, plan, args);
   const instanceProfile = renderInstanceProfile(parent, name, fleet.scope, fleetTags);
   const agent: AgentOptions = {
-    source: args.agent?.source ?? defaultAgentSource(),
     probeTargets: args.agent?.probeTargets ?? DEFAULT_PROBE_TARGETS.map((t) => ({ ...t })),
   };
   if (args.agent?.logFiles) agent.logFiles = args.agent.logFiles;
   if (args.agent?.nodePath) agent.nodePath = args.agent.nodePath;
+  // The agent travels with the stack only when some persona needs it.
+  const needsAgent = plan.personas.some((p) => p.telemetry.personasAgent.length > 0);
+  const agentBundle = needsAgent ? readAgentBundle(context, args.agent?.bundle) : undefined;
+  const agentOptions: pulumi.Output<AgentOptions> = agentBundle
+    ? renderAgentArtifact(
+        parent,
+        name,
+        plan.fleet,
+        instanceProfile.role.apply((r) => r ?? ""),
+        agentBundle,
+        fleetTags,
+      ).source.apply((source) => ({ ...agent, source }))
+    : pulumi.output(agent);
   const os = args.os ?? "amazon-linux";
+  warnUnavailableSoftware(parent, plan.personas, os);
   const shared = new Map<
     PersonaPlan,
-    { ami: pulumi.Input<string>; shared: PersonaShared; userData: string }
+    { ami: pulumi.Input<string>; shared: PersonaShared; userData: pulumi.Input<string> }
   >();
   const alarmTags = args.tags;
   const instances: Record<string, ec2.Instance> = {};
@@ -338,7 +347,11 @@ export function renderMembers(
           personaPlan.compute.size!,
         ),
         shared: sharedOf(personaPlan, fleet, fleetTags),
-        userData: renderUserData(personaPlan, { os, agent }),
+        // Without the personas agent the script is known now; with it, once the agent object exists.
+        userData:
+          personaPlan.telemetry.personasAgent.length > 0
+            ? agentOptions.apply((options) => renderUserData(personaPlan, { os, agent: options }))
+            : renderUserData(personaPlan, { os, agent }),
       };
       shared.set(personaPlan, entry);
     }
@@ -363,5 +376,24 @@ export function renderMembers(
       digest: personaPlan.persona.digest,
     };
   });
-  return { plan, fleet, instanceProfile, instances, alarms, baseline, agent };
+  return {
+    plan,
+    fleet,
+    instanceProfile,
+    instances,
+    alarms,
+    baseline,
+    agent: agentOptions,
+    ...(agentBundle ? { agentBundle } : {}),
+  };
+}
+
+/** Warns at preview about packages the fleet's operating system does not have (reported as failed at boot). */
+export function warnUnavailableSoftware(
+  parent: pulumi.Resource,
+  plans: readonly PersonaPlan[],
+  os: OperatingSystem,
+): void {
+  for (const plan of plans)
+    for (const message of unavailableSoftware(plan, os)) pulumi.log.warn(message, parent);
 }

@@ -34,7 +34,7 @@ import {
   PutParameterCommand,
   SendCommandCommand,
 } from "@aws-sdk/client-ssm";
-import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../aws/user-data.js";
+import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../plan/user-data.js";
 import { alarmDescription, buildManifest, FleetManifest } from "../../../plan/manifest.js";
 import { alarmName, type NameScope, parameterPath } from "../../../plan/names.js";
 import { type PersonaPlan, planPersona } from "../../../plan/plan.js";
