@@ -115,7 +115,7 @@ export type ProbeTarget = z.infer<typeof ProbeTarget>;
  * A log file path the agent may read: absolute, no spaces, quotes or control characters, because it
  * is written into the agent's systemd unit (read grants) as one word.
  */
-export const LOG_PATH = /^\/[A-Za-z0-9._@+\/-]{1,4095}$/;
+export const LOG_PATH = /^\/[A-Za-z0-9._@+/-]{1,4095}$/;
 
 /** One log file and the patterns that classify its lines. */
 export const LogFile = z.strictObject({

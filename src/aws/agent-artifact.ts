@@ -10,7 +10,7 @@ import { join } from "node:path";
 import * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
-import type { AgentSource } from "../plan/user-data.js";
+import { AGENT_SHA256_TAG, type AgentSource } from "../plan/user-data.js";
 import { FLEET_TAG_KEY } from "./contract.js";
 import { type ComponentErrorContext, InvalidArgumentsError } from "./errors.js";
 
@@ -103,7 +103,7 @@ export function renderAgentArtifact(
       key,
       source: new pulumi.asset.FileAsset(bundle.path),
       contentType: "application/javascript",
-      tags: { ...tags, [FLEET_TAG_KEY]: fleet },
+      tags: { ...tags, [FLEET_TAG_KEY]: fleet, [AGENT_SHA256_TAG]: bundle.sha256 },
     },
     opts,
   );

@@ -5,13 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROBE_TARGETS } from "../plan/defaults.js";
 import { type FleetPlan, type PlanInput, planPersona } from "../plan/plan.js";
 import type { ResponderKind } from "../plan/responders.js";
+import { type AgentOptions, type OperatingSystem, renderUserData } from "../plan/user-data.js";
+import { readAgentBundle, renderAgentArtifact } from "./agent-artifact.js";
 import { FLEET_TAG_KEY } from "./contract.js";
 import { InvalidArgumentsError } from "./errors.js";
-import { readAgentBundle, renderAgentArtifact } from "./agent-artifact.js";
 import { type AgentArgs, type FleetMember, planMembers, warnUnavailableSoftware } from "./members.js";
 import { type FleetOptions, type PersonaShared, renderAlarms, renderFleet, sharedOf } from "./render.js";
 import type { PersonaResolver, PersonaSpec } from "./resolution.js";
-import { type AgentOptions, type OperatingSystem, renderUserData } from "../plan/user-data.js";
 
 /** An instance this stack does not create, given by id. */
 export interface AttachedInstance {

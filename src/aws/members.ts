@@ -12,6 +12,13 @@ import { PlanError } from "../plan/errors.js";
 import { fleetNameProblem } from "../plan/names.js";
 import { type FleetPlan, type PersonaPlan, type PlanInput, planFleet, planPersona } from "../plan/plan.js";
 import { agentMetricsOf, architectureOfSize } from "../plan/render.js";
+import {
+  type AgentOptions,
+  type OperatingSystem,
+  renderUserData,
+  unavailableSoftware,
+} from "../plan/user-data.js";
+import { type AgentBundle, readAgentBundle, renderAgentArtifact } from "./agent-artifact.js";
 import { type ComponentErrorContext, InvalidArgumentsError, MissingTargetError } from "./errors.js";
 import {
   checkFleetOptions,
@@ -25,13 +32,6 @@ import {
   sharedOf,
 } from "./render.js";
 import { type PersonaResolver, type PersonaSpec, personaFor } from "./resolution.js";
-import {
-  type AgentOptions,
-  type OperatingSystem,
-  renderUserData,
-  unavailableSoftware,
-} from "../plan/user-data.js";
-import { type AgentBundle, readAgentBundle, renderAgentArtifact } from "./agent-artifact.js";
 
 /** EC2 settings the components pass through to every instance. */
 export type InstanceSettings = Omit<

@@ -15,10 +15,10 @@ import * as scheduler from "@pulumi/aws/scheduler";
 import * as pulumi from "@pulumi/pulumi";
 import { fleetResourceName, type NameScope, namePrefix, parameterPath } from "../plan/names.js";
 import { PERSONA_TAGS } from "../plan/tags.js";
+import type { AgentOptions, OperatingSystem } from "../plan/user-data.js";
 import { DEFAULT_RESPONDER_CODE_DIRECTORY, FLEET_TAG_KEY } from "./contract.js";
 import { assumeRolePolicy } from "./iam.js";
 import type { FleetResources } from "./render.js";
-import type { AgentOptions, OperatingSystem } from "../plan/user-data.js";
 
 /** Orchestrator options of a fleet. */
 export interface OrchestratorSettings {

@@ -17,8 +17,9 @@
  * knows but the chosen system lacks is a plan-time warning, and the user data reports it as failed
  * at boot (log line and metric) without attempting it, so the rest of the stack still installs.
  */
+
+import { PACKAGE_VERSION, type SoftwarePackage } from "../pdl/model.js";
 import { didYouMean, nearest } from "../pdl/suggest.js";
-import type { SoftwarePackage } from "../pdl/model.js";
 import { PackageUnavailableError, PlanError, UnknownPackageError } from "./errors.js";
 
 /** The operating systems the user data supports. */
@@ -159,13 +160,6 @@ const BY_NAME: ReadonlyMap<string, CatalogEntry> = new Map(
 
 /** Every name the catalog accepts, for suggestions and documentation. */
 export const CATALOG_NAMES: readonly string[] = [...BY_NAME.keys()];
-
-/**
- * A package version as the package managers write it: a digit first, then letters, digits and
- * `. + ~ _ -`, with `*` for "any rest" (apt and dnf both glob-match it), at most 64 characters.
- * The same pattern PDL validates, so nothing else can reach a script.
- */
-export const PACKAGE_VERSION = /^\d[A-Za-z0-9.+~_*-]{0,63}$/;
 
 /** One software entry resolved for the user data. */
 export interface PlannedPackage {

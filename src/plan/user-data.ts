@@ -21,8 +21,8 @@ import { UnsafeShellValueError } from "./errors.js";
 import {
   installOn,
   OPERATING_SYSTEMS,
-  OS_FAMILY,
   type OperatingSystem,
+  OS_FAMILY,
   type OsFamily,
   packageArguments,
 } from "./packages.js";
@@ -70,6 +70,9 @@ export const SOFTWARE_METRIC = {
   metricName: "PackageInstallFailures",
   dimension: "InstanceId",
 } as const;
+
+/** The tag on the uploaded agent object holding its SHA-256 (`personas plan` prints it). */
+export const AGENT_SHA256_TAG = "personas:agent-sha256";
 
 /** EC2 refuses user data over 16 KB (raw, before base64): "Run commands on your Linux instance at launch", EC2 User Guide. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;

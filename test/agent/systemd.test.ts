@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  type AgentConfigInput,
   AgentConfigError,
+  type AgentConfigInput,
   renderAgentInstallScript,
   renderAgentUnit,
 } from "../../src/agent/index.js";

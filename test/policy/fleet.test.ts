@@ -75,8 +75,8 @@ describe("persona-guard over fleets registered under the mocks", () => {
   });
 
   it("passes every rule on a 100-instance fleet", async () => {
-    // 31 fleet-level resources, then one instance and two alarms per member.
-    expect(hundred.recorded.length).toBe(331);
+    // 35 fleet-level resources, then one instance and two alarms per member.
+    expect(hundred.recorded.length).toBe(335);
     expect(await everyRule(hundred)).toEqual({});
   });
 
