@@ -40,7 +40,6 @@ import { alarmName, type NameScope, parameterPath } from "../../../plan/names.js
 import { type PersonaPlan, planPersona } from "../../../plan/plan.js";
 import { okResponders } from "../../../plan/render.js";
 import { PERSONA_TAGS } from "../../../plan/tags.js";
-import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../plan/user-data.js";
 import { defineMapping } from "../../../resolve/mapping.js";
 import {
   createResolutionContext,
