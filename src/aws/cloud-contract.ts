@@ -530,6 +530,9 @@ const CONTRACTS: Record<string, ResourceContract> = {
     c.api("key", "s3.PutObject.Key");
     checkTags(c, {});
   },
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (c) => {
+    c.api("bucket", "s3.PutPublicAccessBlock.Bucket");
+  },
   "aws:s3/bucketV2:BucketV2": (c) => checkBucket(c),
   "aws:s3/bucket:Bucket": (c) => checkBucket(c),
   "aws:sfn/stateMachine:StateMachine": (c) => {
