@@ -93,6 +93,7 @@ export function expected(tags: Record<string, string>) {
     digest: plan.persona.digest,
     size: plan.compute.size,
     alarmIds: plan.alarms.map((a) => a.id),
+    plan,
   };
 }
 
