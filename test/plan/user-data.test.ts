@@ -21,6 +21,7 @@ import {
   USER_DATA_LIMIT_BYTES,
   unavailableSoftware,
 } from "../../src/plan/user-data.js";
+import { contentDigest } from "../../src/repository/digest.js";
 import { PersonaRepository } from "../../src/repository/repository.js";
 import { ShellSyntaxError, shellStructure } from "../support/shell-tokens.js";
 
@@ -28,6 +29,7 @@ const AGENT: AgentOptions = {
   source: {
     bucket: "web-agent-0a1b2c",
     key: "agent/personas-agent-0123456789abcdef.cjs",
+    // fixture-guard: the uploaded agent object's checksum, not a persona digest
     sha256: "ab".repeat(32),
   },
   probeTargets: [{ name: "local-http", kind: "http", url: "http://127.0.0.1/" }],
@@ -35,27 +37,28 @@ const AGENT: AgentOptions = {
 };
 
 /** A persona using both agents (memory: CloudWatch agent; latency and error rate: personas agent). */
+const FULL_PERSONA = parsePersona(
+  [
+    "Name: Full",
+    'Version: "1.0.0"',
+    "SoftwareStack:",
+    "  - Nginx 1.24",
+    "  - Redis",
+    "  - PostgreSQL",
+    "  - Prometheus",
+    "TelemetryTriggers:",
+    "  - Condition: Memory > 90% for 10 minutes",
+    "    Action: Scale up to 16 cores",
+    "  - Condition: Network Latency > 200ms",
+    "    Action: Scale up to 16 cores",
+    "  - Condition: Error Rate > 5% for 5 minutes",
+    "    Action: Notify ops-team",
+  ].join("\n"),
+  { file: "full.yaml" },
+);
 const FULL = planPersona({
-  persona: parsePersona(
-    [
-      "Name: Full",
-      'Version: "1.0.0"',
-      "SoftwareStack:",
-      "  - Nginx 1.24",
-      "  - Redis",
-      "  - PostgreSQL",
-      "  - Prometheus",
-      "TelemetryTriggers:",
-      "  - Condition: Memory > 90% for 10 minutes",
-      "    Action: Scale up to 16 cores",
-      "  - Condition: Network Latency > 200ms",
-      "    Action: Scale up to 16 cores",
-      "  - Condition: Error Rate > 5% for 5 minutes",
-      "    Action: Notify ops-team",
-    ].join("\n"),
-    { file: "full.yaml" },
-  ),
-  ref: { name: "Full", version: "1.0.0", digest: "f0".repeat(32) },
+  persona: FULL_PERSONA,
+  ref: { name: "Full", version: "1.0.0", digest: contentDigest(FULL_PERSONA) },
 });
 
 describe("renderUserData", () => {
@@ -97,6 +100,7 @@ describe("renderUserData", () => {
     const script = renderUserData(FULL, { os: "amazon-linux", agent: AGENT });
     expect(script).toContain(
       "personas_aws s3 'https://web-agent-0a1b2c.s3.'\"${REGION}\"'.amazonaws.com/agent/personas-agent-0123456789abcdef.cjs' -H 'x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' -o /tmp/personas-agent.cjs\n" +
+        // fixture-guard: the agent object's checksum given above, not a persona digest
         `echo '${"ab".repeat(32)}  /tmp/personas-agent.cjs' | sha256sum -c -\n` +
         "install -d -m 0755 /opt/personas-agent\n" +
         "install -m 0644 /tmp/personas-agent.cjs /opt/personas-agent/personas-agent.cjs\n",

@@ -73,6 +73,7 @@ export const ENV = {
     source: {
       bucket: "personas-web-agent",
       key: "agent/personas-agent-0123456789abcdef.cjs",
+      // fixture-guard: the uploaded agent object's checksum, not a persona digest
       sha256: "ab".repeat(32),
     },
     probeTargets: [{ name: "web", kind: "http", url: "http://127.0.0.1/health" }],
