@@ -34,12 +34,12 @@ import {
   PutParameterCommand,
   SendCommandCommand,
 } from "@aws-sdk/client-ssm";
-import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../plan/user-data.js";
 import { alarmDescription, buildManifest, FleetManifest } from "../../../plan/manifest.js";
 import { alarmName, type NameScope, parameterPath } from "../../../plan/names.js";
 import { type PersonaPlan, planPersona } from "../../../plan/plan.js";
 import { okResponders } from "../../../plan/render.js";
 import { PERSONA_TAGS } from "../../../plan/tags.js";
+import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../plan/user-data.js";
 import { defineMapping } from "../../../resolve/mapping.js";
 import {
   createResolutionContext,
