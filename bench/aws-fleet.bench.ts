@@ -85,7 +85,6 @@ function libraryProgram(): void {
     defaultPersona: { persona, ref },
     instances: Array.from({ length: INSTANCES }, (_, i) => ({ name: `web-${i + 1}` })),
     firewall: { webAclArn: WEB_ACL },
-    agent: { source: { url: "https://example.com/personas-agent.tgz" } },
   });
 }
 

@@ -168,6 +168,7 @@ const MEMBERS = [
   ["events", "PutTargets", ["Rule", "Targets", "Targets[].Id", "Targets[].Arn"]],
   ["s3", "PutObject", ["Bucket", "Key", "ContentType"]],
   ["s3", "CreateBucket", ["Bucket"]],
+  ["s3", "PutPublicAccessBlock", ["Bucket"]],
   [
     "stepfunctions",
     "CreateStateMachine",

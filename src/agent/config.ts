@@ -111,12 +111,25 @@ export const HttpProbeTarget = z.strictObject({
 export const ProbeTarget = z.discriminatedUnion("kind", [TcpProbeTarget, HttpProbeTarget]);
 export type ProbeTarget = z.infer<typeof ProbeTarget>;
 
+/**
+ * A log file path the agent may read: absolute, no spaces, quotes or control characters, because it
+ * is written into the agent's systemd unit (read grants) as one word.
+ */
+export const LOG_PATH = /^\/[A-Za-z0-9._@+/-]{1,4095}$/;
+
 /** One log file and the patterns that classify its lines. */
 export const LogFile = z.strictObject({
   /** Name used by `metrics[].from`. */
   name,
   /** Absolute path of the file; it may be missing, rotated by rename or truncated. */
-  path: z.string().check(z.regex(/^\//, "expected an absolute path")),
+  path: z
+    .string()
+    .check(
+      z.regex(
+        LOG_PATH,
+        "expected an absolute path of letters, digits and . _ @ + - / (it is written into a systemd unit)",
+      ),
+    ),
   /** A line matching this regular expression is a request. @default "" (every line) */
   requestPattern: z.optional(pattern),
   /** A line matching this regular expression is an error. */

@@ -2,7 +2,15 @@
  * The systemd unit and the cloud-init install snippet for the agent. The AWS components call these
  * with the bundled file's path and the plan's agent configuration.
  */
-import type { AgentConfigInput } from "./config.js";
+import { shellQuote } from "../plan/shell.js";
+import { type AgentConfigInput, LOG_PATH } from "./config.js";
+import { AgentConfigError } from "./errors.js";
+
+/**
+ * The system user the agent runs as. Static (created by the install script) rather than a systemd
+ * DynamicUser, so that per-file ACLs can name it: it reads exactly the log files it is given.
+ */
+export const AGENT_USER = "personas-agent";
 
 /** Options of {@link renderAgentUnit} and {@link renderAgentInstallScript}. */
 export interface AgentInstallOptions {
@@ -46,15 +54,41 @@ const DEFAULTS = {
   cpuQuota: "10%",
 };
 
-/** Directories whose files the agent reads: the parents of the configured log files. */
-function logDirectories(config: AgentConfigInput): string[] {
-  const files = config.logs?.files ?? [];
-  return [...new Set(files.map((f) => f.path.slice(0, f.path.lastIndexOf("/")) || "/"))].sort();
+/** The configured log files, sorted, and the directories that hold them. */
+function logPaths(config: AgentConfigInput): { files: string[]; directories: string[] } {
+  const files = [...new Set((config.logs?.files ?? []).map((f) => f.path))].sort();
+  const unsafe = files.filter((f) => !LOG_PATH.test(f));
+  if (unsafe.length > 0)
+    throw new AgentConfigError(
+      "the agent's systemd unit",
+      unsafe.map(
+        (f) => `log path ${JSON.stringify(f)} must be an absolute path of letters, digits and . _ @ + - /`,
+      ),
+    );
+  const directories = [...new Set(files.map((f) => f.slice(0, f.lastIndexOf("/")) || "/"))].sort();
+  return { files, directories };
 }
 
 /**
- * Renders the unit: an unprivileged dynamic user, read-only access to the log directories and
- * nothing else writable, no new privileges; SIGTERM lets the agent flush before it exits.
+ * `ExecStartPre=` lines that grant the agent's user read access to each named log file and, through
+ * a default ACL on its directory, to the files rotation creates there (with no access for others,
+ * as a 0640 file). `+` runs them as root; `-` lets the agent start when a file does not exist yet.
+ */
+function logGrants(config: AgentConfigInput): string[] {
+  const { files, directories } = logPaths(config);
+  return [
+    ...directories.map(
+      (dir) =>
+        `ExecStartPre=-+/usr/bin/setfacl -m u:${AGENT_USER}:x -m d:u::rw,d:g::r,d:o::-,d:u:${AGENT_USER}:r ${dir}`,
+    ),
+    ...files.map((file) => `ExecStartPre=-+/usr/bin/setfacl -m u:${AGENT_USER}:r ${file}`),
+  ];
+}
+
+/**
+ * Renders the unit: an unprivileged system user with no supplementary group, read access granted
+ * per named log file (ACLs applied at each start), nothing writable, no new privileges; SIGTERM lets
+ * the agent flush before it exits.
  *
  * @example
  * ```ts
@@ -64,7 +98,7 @@ function logDirectories(config: AgentConfigInput): string[] {
 export function renderAgentUnit(options: AgentInstallOptions): string {
   const o = { ...DEFAULTS, ...options };
   const flags = (options.nodeFlags ?? DEFAULT_NODE_FLAGS).join(" ");
-  const readOnly = logDirectories(options.config);
+  const readOnly = logPaths(options.config).directories;
   const lines = [
     "[Unit]",
     "Description=pulumi-personas telemetry agent (probes and log-derived metrics)",
@@ -81,9 +115,9 @@ export function renderAgentUnit(options: AgentInstallOptions): string {
     "RestartSec=5",
     // 78 = EX_CONFIG: a configuration that cannot work will not start by retrying.
     "RestartPreventExitStatus=78",
-    "DynamicUser=yes",
-    // adm may read /var/log/* on Debian and Ubuntu; granted only for reading the configured logs.
-    "SupplementaryGroups=adm",
+    `User=${AGENT_USER}`,
+    `Group=${AGENT_USER}`,
+    ...logGrants(options.config),
     "NoNewPrivileges=yes",
     "ProtectSystem=strict",
     "ProtectHome=yes",
@@ -128,6 +162,7 @@ export function renderAgentInstallScript(options: AgentInstallOptions): string {
   const configDir = o.configPath.slice(0, o.configPath.lastIndexOf("/")) || "/";
   return [
     "# pulumi-personas telemetry agent",
+    `id -u ${AGENT_USER} >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ${AGENT_USER}`,
     `install -d -m 0755 ${shellQuote(configDir)}`,
     `cat > ${shellQuote(o.configPath)} <<'PERSONAS_AGENT_CONFIG'`,
     json,
@@ -140,8 +175,4 @@ export function renderAgentInstallScript(options: AgentInstallOptions): string {
     `systemctl enable --now ${o.unitName}.service`,
     "",
   ].join("\n");
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -5,13 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROBE_TARGETS } from "../plan/defaults.js";
 import { type FleetPlan, type PlanInput, planPersona } from "../plan/plan.js";
 import type { ResponderKind } from "../plan/responders.js";
+import { type AgentOptions, type OperatingSystem, renderUserData } from "../plan/user-data.js";
+import { readAgentBundle, renderAgentArtifact } from "./agent-artifact.js";
 import { FLEET_TAG_KEY } from "./contract.js";
 import { InvalidArgumentsError } from "./errors.js";
-import { type AgentArgs, defaultAgentSource, type FleetMember, planMembers } from "./members.js";
+import { type AgentArgs, type FleetMember, planMembers, warnUnavailableSoftware } from "./members.js";
 import { type FleetOptions, type PersonaShared, renderAlarms, renderFleet, sharedOf } from "./render.js";
 import type { PersonaResolver, PersonaSpec } from "./resolution.js";
 import { renderMembership } from "./store.js";
-import { type OperatingSystem, renderUserData } from "./user-data.js";
 
 /** An instance this stack does not create, given by id. */
 export interface AttachedInstance {
@@ -78,8 +79,14 @@ export class PersonaAttachment extends pulumi.ComponentResource {
   readonly responders: Partial<Record<ResponderKind, lambda.Function>>;
   /** Alarms by instance key (instance id for a tag query), known once the query has run. */
   readonly alarms: pulumi.Output<Record<string, cloudwatch.MetricAlarm[]>>;
-  /** User data per persona name, for installing software and agents yourself. */
-  readonly userData: Record<string, string>;
+  /**
+   * User data per persona name, for installing software and agents yourself. When a persona needs
+   * the personas agent, the script fetches it from this attachment's bucket (`agentObjectArn`):
+   * grant your instances' role `s3:GetObject` on that object.
+   */
+  readonly userData: pulumi.Output<Record<string, string>>;
+  /** The ARN of the uploaded agent object, when a persona needs the personas agent. */
+  readonly agentObjectArn?: pulumi.Output<string>;
 
   constructor(name: string, args: PersonaAttachmentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("personas:aws:PersonaAttachment", name, {}, opts);
@@ -169,16 +176,25 @@ export class PersonaAttachment extends pulumi.ComponentResource {
     this.fleetName = fleetName;
     this.plan = planned.plan;
     this.responders = fleet.responders;
-    const agent = {
-      source: args.agent?.source ?? defaultAgentSource(),
+    const os = args.os ?? "amazon-linux";
+    warnUnavailableSoftware(this, planned.plan.personas, os);
+    const agent: AgentOptions = {
       probeTargets: args.agent?.probeTargets ?? DEFAULT_PROBE_TARGETS.map((t) => ({ ...t })),
       ...(args.agent?.logFiles ? { logFiles: args.agent.logFiles } : {}),
+      ...(args.agent?.nodePath ? { nodePath: args.agent.nodePath } : {}),
     };
-    this.userData = Object.fromEntries(
-      planned.plan.personas.map((p) => [
-        p.persona.name,
-        renderUserData(p, { os: args.os ?? "amazon-linux", agent }),
-      ]),
+    const needsAgent = planned.plan.personas.some((p) => p.telemetry.personasAgent.length > 0);
+    let options: pulumi.Output<AgentOptions> = pulumi.output(agent);
+    if (needsAgent) {
+      const bundle = readAgentBundle(context, args.agent?.bundle);
+      const artifact = renderAgentArtifact(this, name, fleetName, undefined, bundle, args.tags ?? {});
+      options = artifact.source.apply((source) => ({ ...agent, source }));
+      this.agentObjectArn = artifact.object.arn;
+    }
+    this.userData = options.apply((resolved) =>
+      Object.fromEntries(
+        planned.plan.personas.map((p) => [p.persona.name, renderUserData(p, { os, agent: resolved })]),
+      ),
     );
     this.registerOutputs({
       fleetName,

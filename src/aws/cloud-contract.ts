@@ -547,8 +547,9 @@ const CONTRACTS: Record<string, ResourceContract> = {
         checkNetworkAclRules(c, { [entry.feedId ?? key]: entry.enforcement.networkAcl });
     }
   },
-  // Four booleans and the bucket it belongs to: nothing with a documented length or pattern.
-  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": () => {},
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (c) => {
+    c.api("bucket", "s3.PutPublicAccessBlock.Bucket");
+  },
   "aws:s3/bucketV2:BucketV2": (c) => checkBucket(c),
   "aws:s3/bucket:Bucket": (c) => checkBucket(c),
   "aws:sfn/stateMachine:StateMachine": (c) => {

@@ -3,6 +3,17 @@
  * EC2 instances, CloudWatch alarms, Lambda responders, schedules, WAF IP sets and SSM features.
  * @packageDocumentation
  */
+
+export {
+  type AgentOptions,
+  type AgentSource,
+  cloudWatchAgentConfig,
+  OPERATING_SYSTEMS,
+  type OperatingSystem,
+  personasAgentConfig,
+  renderUserData,
+} from "../plan/user-data.js";
+export { type AgentBundle, agentObjectKey, readAgentBundle } from "./agent-artifact.js";
 export { type AttachedInstance, PersonaAttachment, type PersonaAttachmentArgs } from "./attachment.js";
 export {
   DEFAULT_RESPONDER_CODE_DIRECTORY,
@@ -31,13 +42,12 @@ export {
   responderPolicy,
 } from "./iam.js";
 export { PersonaInstance, type PersonaInstanceArgs } from "./instance.js";
-export {
-  type AgentArgs,
-  type Baseline,
-  defaultAgentSource,
-  type FleetMember,
-  type InstanceSettings,
-  type MemberComponentArgs,
+export type {
+  AgentArgs,
+  Baseline,
+  FleetMember,
+  InstanceSettings,
+  MemberComponentArgs,
 } from "./members.js";
 export {
   type FleetOrchestratorSettings,
@@ -62,12 +72,3 @@ export {
   type PersonaSpec,
   resolveWith,
 } from "./resolution.js";
-export {
-  type AgentOptions,
-  type AgentSource,
-  cloudWatchAgentConfig,
-  OPERATING_SYSTEMS,
-  type OperatingSystem,
-  personasAgentConfig,
-  renderUserData,
-} from "./user-data.js";

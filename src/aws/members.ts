@@ -12,6 +12,13 @@ import { PlanError } from "../plan/errors.js";
 import { fleetNameProblem } from "../plan/names.js";
 import { type FleetPlan, type PersonaPlan, type PlanInput, planFleet, planPersona } from "../plan/plan.js";
 import { agentMetricsOf, architectureOfSize } from "../plan/render.js";
+import {
+  type AgentOptions,
+  type OperatingSystem,
+  renderUserData,
+  unavailableSoftware,
+} from "../plan/user-data.js";
+import { type AgentBundle, readAgentBundle, renderAgentArtifact } from "./agent-artifact.js";
 import { type ComponentErrorContext, InvalidArgumentsError, MissingTargetError } from "./errors.js";
 import {
   checkFleetOptions,
@@ -26,7 +33,6 @@ import {
 } from "./render.js";
 import { type PersonaResolver, type PersonaSpec, personaFor } from "./resolution.js";
 import { renderMembership } from "./store.js";
-import { type AgentOptions, type AgentSource, type OperatingSystem, renderUserData } from "./user-data.js";
 
 /** EC2 settings the components pass through to every instance. */
 export type InstanceSettings = Omit<
@@ -87,12 +93,15 @@ export function amiFor(
     );
   return ami;
 }
+
+/** The personas agent, for personas that need metrics no AWS agent provides. */
 export interface AgentArgs {
   /**
-   * Where instances download the bundled agent.
-   * @default the `pulumi-personas` npm package of this version (`package/dist/agent/personas-agent.cjs`)
+   * The bundled agent file (`bundleAgent` output) the stack uploads to its own bucket; instances
+   * fetch it from there and check its SHA-256 before running it.
+   * @default this package's `dist/agent/personas-agent.cjs`
    */
-  source?: AgentSource;
+  bundle?: string;
   /** What latency probes measure. @default DEFAULT_PROBE_TARGETS (http://127.0.0.1/) */
   probeTargets?: AgentOptions["probeTargets"];
   /** Log files for error-rate and request-count metrics; required when a persona needs them. */
@@ -150,7 +159,9 @@ export interface RenderedMembers {
   alarms: Record<string, cloudwatch.MetricAlarm[]>;
   baseline: Record<string, Baseline>;
   /** The personas agent options the user data was rendered with (the orchestrator's install script uses the same). */
-  agent: AgentOptions;
+  agent: pulumi.Output<AgentOptions>;
+  /** The bundled agent shipped with the stack, when a persona needs it. */
+  agentBundle?: AgentBundle;
 }
 
 /** What `pulumi up` deploys for an instance; responders may change type and active persona later. */
@@ -162,21 +173,6 @@ export interface Baseline {
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-
-function packageVersion(): string {
-  // Both src/aws and dist/aws sit two levels below package.json.
-  const { readFileSync } = require("node:fs") as typeof import("node:fs");
-  const { join } = require("node:path") as typeof import("node:path");
-  return (
-    JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
-  ).version;
-}
-
-/** The agent source used when none is given: the published package's bundled agent. */
-export function defaultAgentSource(): AgentSource {
-  const version = packageVersion();
-  return { url: `https://registry.npmjs.org/pulumi-personas/-/pulumi-personas-${version}.tgz` };
-}
 
 /** What planning reads from a component's arguments. */
 export type PlanningArgs = Pick<
@@ -311,15 +307,28 @@ export function renderMembers(
   const fleet = renderFleet(parent, name, context, plan, args);
   const instanceProfile = renderInstanceProfile(parent, name, fleet.scope, fleetTags);
   const agent: AgentOptions = {
-    source: args.agent?.source ?? defaultAgentSource(),
     probeTargets: args.agent?.probeTargets ?? DEFAULT_PROBE_TARGETS.map((t) => ({ ...t })),
   };
   if (args.agent?.logFiles) agent.logFiles = args.agent.logFiles;
   if (args.agent?.nodePath) agent.nodePath = args.agent.nodePath;
+  // The agent travels with the stack only when some persona needs it.
+  const needsAgent = plan.personas.some((p) => p.telemetry.personasAgent.length > 0);
+  const agentBundle = needsAgent ? readAgentBundle(context, args.agent?.bundle) : undefined;
+  const agentOptions: pulumi.Output<AgentOptions> = agentBundle
+    ? renderAgentArtifact(
+        parent,
+        name,
+        plan.fleet,
+        instanceProfile.role.apply((r) => r ?? ""),
+        agentBundle,
+        fleetTags,
+      ).source.apply((source) => ({ ...agent, source }))
+    : pulumi.output(agent);
   const os = args.os ?? "amazon-linux";
+  warnUnavailableSoftware(parent, plan.personas, os);
   const shared = new Map<
     PersonaPlan,
-    { ami: pulumi.Input<string>; shared: PersonaShared; userData: string }
+    { ami: pulumi.Input<string>; shared: PersonaShared; userData: pulumi.Input<string> }
   >();
   const alarmTags = args.tags;
   const instances: Record<string, ec2.Instance> = {};
@@ -340,7 +349,11 @@ export function renderMembers(
           personaPlan.compute.size!,
         ),
         shared: sharedOf(personaPlan, fleet, fleetTags),
-        userData: renderUserData(personaPlan, { os, agent }),
+        // Without the personas agent the script is known now; with it, once the agent object exists.
+        userData:
+          personaPlan.telemetry.personasAgent.length > 0
+            ? agentOptions.apply((options) => renderUserData(personaPlan, { os, agent: options }))
+            : renderUserData(personaPlan, { os, agent }),
       };
       shared.set(personaPlan, entry);
     }
@@ -377,5 +390,24 @@ export function renderMembers(
       .apply((rows) => Object.fromEntries(rows.map(([id, key, digest]) => [id, { key, digest }]))),
     fleetTags,
   );
-  return { plan, fleet, instanceProfile, instances, alarms, baseline, agent };
+  return {
+    plan,
+    fleet,
+    instanceProfile,
+    instances,
+    alarms,
+    baseline,
+    agent: agentOptions,
+    ...(agentBundle ? { agentBundle } : {}),
+  };
+}
+
+/** Warns at preview about packages the fleet's operating system does not have (reported as failed at boot). */
+export function warnUnavailableSoftware(
+  parent: pulumi.Resource,
+  plans: readonly PersonaPlan[],
+  os: OperatingSystem,
+): void {
+  for (const plan of plans)
+    for (const message of unavailableSoftware(plan, os)) pulumi.log.warn(message, parent);
 }

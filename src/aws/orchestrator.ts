@@ -15,10 +15,10 @@ import * as scheduler from "@pulumi/aws/scheduler";
 import * as pulumi from "@pulumi/pulumi";
 import { fleetResourceName, type NameScope, namePrefix, parameterPath } from "../plan/names.js";
 import { PERSONA_TAGS } from "../plan/tags.js";
+import type { AgentOptions, OperatingSystem } from "../plan/user-data.js";
 import { DEFAULT_RESPONDER_CODE_DIRECTORY, FLEET_TAG_KEY } from "./contract.js";
 import { assumeRolePolicy } from "./iam.js";
 import type { FleetResources } from "./render.js";
-import type { AgentOptions, OperatingSystem } from "./user-data.js";
 
 /** Orchestrator options of a fleet. */
 export interface OrchestratorSettings {
@@ -36,8 +36,8 @@ export interface OrchestratorSettings {
   sweepSchedule?: string;
   /** The instances' operating system, for the install script. @default "amazon-linux" */
   operatingSystem?: OperatingSystem;
-  /** The personas agent's options, as the user data's. */
-  agent?: AgentOptions;
+  /** The personas agent's options, as the user data's (including where the agent comes from). */
+  agent?: pulumi.Input<AgentOptions>;
   /** Instances reconciled at once in one invocation. @default 8 */
   concurrency?: number;
   /**
@@ -161,7 +161,7 @@ export function renderOrchestrator(
     CONCURRENCY: String(settings.concurrency ?? 8),
   };
   if (scale) variables.SCALE_FUNCTION = scale.arn;
-  if (settings.agent) variables.AGENT_OPTIONS = JSON.stringify(settings.agent);
+  if (settings.agent) variables.AGENT_OPTIONS = pulumi.output(settings.agent).apply((a) => JSON.stringify(a));
   const fn = new lambda.Function(
     `${name}-orchestrator`,
     {

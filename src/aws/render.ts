@@ -925,7 +925,7 @@ export function renderInstance(
   key: string,
   args: Omit<ec2.InstanceArgs, "tags" | "instanceType" | "userData" | "iamInstanceProfile">,
   shared: PersonaShared,
-  userData: string,
+  userData: pulumi.Input<string>,
   profile: iam.InstanceProfile,
   memberTags: Record<string, string> | undefined,
   nameTag: string,

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import type { PlannedResource } from "../aws/offline.js";
 import { PersonasError } from "../errors.js";
 import { parsePersona } from "../pdl/parse.js";
+import { AGENT_SHA256_TAG } from "../plan/user-data.js";
 import { contentDigest } from "../repository/digest.js";
 import { UsageError } from "./errors.js";
 import { commandPrefix, usageLine } from "./help.js";
@@ -91,6 +92,7 @@ function formatText(resources: readonly PlannedResource[]): string {
   for (const [type, count] of [...counts].sort(([a], [b]) => a.localeCompare(b)))
     lines.push(`  ${count} × ${type}`);
   lines.push(...costNotes(resources));
+  lines.push(...agentSourceLines(resources));
   return `${lines.join("\n")}\n`;
 }
 
@@ -115,6 +117,22 @@ function costNotes(resources: readonly PlannedResource[]): string[] {
     `Detailed monitoring: on for ${detailed.length} instance${detailed.length === 1 ? "" : "s"} (monitoring=true), because their alarms need AWS/EC2 datapoints every minute and basic monitoring sends one every 5 minutes.`,
     `  Cost: about $${perInstance.toFixed(2)} per instance per month (${DETAILED_MONITORING_METRICS_PER_INSTANCE} metrics × $${CLOUDWATCH_METRIC_MONTH_USD.toFixed(2)}, CloudWatch's first tier in us-east-1), $${(perInstance * detailed.length).toFixed(2)} for this plan; see https://aws.amazon.com/cloudwatch/pricing/.`,
   ];
+}
+
+/** Where instances get the personas agent: the object the stack uploads (issue 12: never a registry). */
+function agentSourceLines(resources: readonly PlannedResource[]): string[] {
+  return resources
+    .filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" && r.inputs.tags !== undefined)
+    .flatMap((r) => {
+      const sha256 = (r.inputs.tags as Record<string, string>)[AGENT_SHA256_TAG];
+      if (sha256 === undefined) return [];
+      return [
+        "",
+        `Personas agent: shipped with the stack as ${r.type} ${r.name} (key ${String(r.inputs.key)}, sha256 ${sha256}),`,
+        "  fetched by each instance from the stack's own bucket with its instance role and run only if the",
+        "  SHA-256 matches; no package registry is used at boot.",
+      ];
+    });
 }
 
 /** Persona files are planned as a fleet; anything else is a Pulumi program or project directory. */

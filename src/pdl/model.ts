@@ -56,12 +56,24 @@ export const BaseConfiguration = z.strictObject({
 });
 export type BaseConfiguration = z.infer<typeof BaseConfiguration>;
 
+/**
+ * A package version as apt and dnf write it: a digit first, then letters, digits and `. + ~ _ -`,
+ * with `*` for "any rest", at most 64 characters. Versions are written into install scripts, so
+ * nothing else is accepted (no spaces, quotes, `;`, `$` or newlines).
+ */
+export const PACKAGE_VERSION = /^\d[A-Za-z0-9.+~_*-]{0,63}$/;
+
+/** A software name: words of letters, digits and `. + _ -`, one space between words, at most 64 characters. */
+export const SOFTWARE_NAME = /^(?=.{1,64}$)[A-Za-z0-9][\w.+-]*(?: [A-Za-z0-9][\w.+-]*)*$/;
+
 /** One entry of the software stack. */
 export const SoftwarePackage = z.strictObject({
   /** The package's name as written ("Nginx"); the package catalog maps it per distribution. */
-  name: z.string().min(1),
+  name: z.string().regex(SOFTWARE_NAME),
   /** `latest`, or a version prefix to pin such as `1.24` or `1.24.0`. */
-  version: z.string().min(1),
+  version: z
+    .string()
+    .refine((v) => v === "latest" || PACKAGE_VERSION.test(v), "expected 'latest' or a package version"),
   /** Free text, e.g. "caching". */
   note: z.string().optional(),
 });

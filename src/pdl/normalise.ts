@@ -22,8 +22,10 @@ import {
   type Feature,
   type FeedFormat,
   type MissingData,
+  PACKAGE_VERSION,
   type Persona,
   type Response,
+  SOFTWARE_NAME,
   type SoftwarePackage,
   type Trigger,
 } from "./model.js";
@@ -297,6 +299,24 @@ function readSoftware(
         version: input.version === undefined ? "latest" : String(input.version).trim(),
       };
       if (input.note !== undefined) entry.note = input.note;
+      if (entry.name !== "" && !SOFTWARE_NAME.test(entry.name)) {
+        report(
+          [...path, "name"],
+          "invalid-software",
+          `software name ${JSON.stringify(entry.name)} is not a package name`,
+          "write words of letters, digits and . + _ -, e.g. 'name: Nginx' or 'name: Prometheus Node Exporter'",
+        );
+        return;
+      }
+      if (entry.version !== "" && entry.version !== "latest" && !PACKAGE_VERSION.test(entry.version)) {
+        report(
+          [...path, "version"],
+          "invalid-software",
+          `software '${entry.name}' has version ${JSON.stringify(entry.version)}, which is not a package version`,
+          "write 'latest' or a version such as '1.24': a digit, then letters, digits and . + ~ _ - * (at most 64 characters)",
+        );
+        return;
+      }
       if (entry.name === "" || entry.version === "") {
         report(
           [...path, entry.name === "" ? "name" : "version"],

@@ -278,7 +278,7 @@ function buildPlan(input: PlanInput): PersonaPlan {
   return {
     persona: { ...input.ref },
     compute,
-    software: planPackages(persona.software),
+    software: planPackages(persona.software, `${input.ref.name} ${input.ref.version}`),
     features: persona.features,
     telemetry: telemetryOf(alarms),
     monitoring: monitoringOf(alarms),

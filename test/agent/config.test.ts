@@ -91,7 +91,7 @@ describe("parseAgentConfig", () => {
     expect(problems).toEqual([
       "dimensions.InstanceId: expected string, received 3",
       'logs.files[0].errorPattern: invalid regular expression "(": Unterminated group',
-      'logs.files[0].path: expected an absolute path, received "var/log/nginx.log"',
+      'logs.files[0].path: expected an absolute path of letters, digits and . _ @ + - / (it is written into a systemd unit), received "var/log/nginx.log"',
       'metrics[0]: unrecognized key "perod"; did you mean "period"?',
       "namespace: expected 1 to 255 characters, no ':', received \"a:b\"",
       "probes.targets[0].port: expected a number at most 65535, received 70000",

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type AgentConfigInput, renderAgentInstallScript, renderAgentUnit } from "../../src/agent/index.js";
+import {
+  AgentConfigError,
+  type AgentConfigInput,
+  renderAgentInstallScript,
+  renderAgentUnit,
+} from "../../src/agent/index.js";
 
 const config: AgentConfigInput = {
   version: 1,
@@ -15,7 +20,7 @@ const config: AgentConfigInput = {
 };
 
 describe("renderAgentUnit", () => {
-  it("runs the bundled agent unprivileged under systemd hardening, reading only the log directories", () => {
+  it("runs the bundled agent as its own user with no adm group, granted read access to exactly the named log files", () => {
     const unit = renderAgentUnit({ agentPath: "/opt/personas-agent/personas-agent.cjs", config });
 
     expect(unit).toBe(`[Unit]
@@ -32,8 +37,13 @@ TimeoutStopSec=30
 Restart=on-failure
 RestartSec=5
 RestartPreventExitStatus=78
-DynamicUser=yes
-SupplementaryGroups=adm
+User=personas-agent
+Group=personas-agent
+ExecStartPre=-+/usr/bin/setfacl -m u:personas-agent:x -m d:u::rw,d:g::r,d:o::-,d:u:personas-agent:r /srv/app/logs
+ExecStartPre=-+/usr/bin/setfacl -m u:personas-agent:x -m d:u::rw,d:g::r,d:o::-,d:u:personas-agent:r /var/log/nginx
+ExecStartPre=-+/usr/bin/setfacl -m u:personas-agent:r /srv/app/logs/app.log
+ExecStartPre=-+/usr/bin/setfacl -m u:personas-agent:r /var/log/nginx/access.log
+ExecStartPre=-+/usr/bin/setfacl -m u:personas-agent:r /var/log/nginx/error.log
 NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=yes
@@ -72,6 +82,24 @@ WantedBy=multi-user.target
     expect(unit).toContain("ExecStart=/usr/local/bin/node  /opt/a.cjs --config /etc/a.json\n");
     expect(unit).toContain("SyslogIdentifier=agent-a\n");
     expect(unit).not.toContain("ReadOnlyPaths=");
+    expect(unit).not.toContain("setfacl");
+    expect(unit).not.toContain("SupplementaryGroups");
+  });
+
+  it("refuses a log path that could break out of its unit line, naming the path", () => {
+    const act = () =>
+      renderAgentUnit({
+        agentPath: "/opt/a.cjs",
+        config: {
+          version: 1,
+          metrics: [],
+          logs: { files: [{ name: "x", path: "/var/log/x.log\nExecStartPre=/bin/sh", errorPattern: "E" }] },
+        },
+      });
+    expect(act).toThrow(AgentConfigError);
+    expect(act).toThrow(
+      'log path "/var/log/x.log\\nExecStartPre=/bin/sh" must be an absolute path of letters, digits and . _ @ + - /',
+    );
   });
 });
 
@@ -80,8 +108,9 @@ describe("renderAgentInstallScript", () => {
     const script = renderAgentInstallScript({ agentPath: "/opt/personas-agent/personas-agent.cjs", config });
     const lines = script.split("\n");
 
-    expect(lines.slice(0, 4)).toEqual([
+    expect(lines.slice(0, 5)).toEqual([
       "# pulumi-personas telemetry agent",
+      "id -u personas-agent >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin personas-agent",
       "install -d -m 0755 '/etc/personas-agent'",
       "cat > '/etc/personas-agent/config.json' <<'PERSONAS_AGENT_CONFIG'",
       "{",

@@ -32,7 +32,6 @@ beforeAll(async () => {
       defaultPersona: seedPersona,
       instances: [{ name: "web-1" }, { name: "web-2" }],
       firewall: { webAclArn: WEB_ACL },
-      agent: { source: { url: "https://example.com/personas-agent.tgz" } },
     });
   });
 });

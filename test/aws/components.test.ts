@@ -1,6 +1,14 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { InvalidArgumentsError, PersonaAttachment, PersonaInstance } from "../../src/aws/index.js";
-import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
+import {
+  countByType,
+  outputValue,
+  recorder,
+  resourceNamed,
+  resourcesOfType,
+  settled,
+} from "../support/pulumi.js";
+
 import { optionRecorder, personaOf, seedPersona, WEB_ACL } from "./support.js";
 
 const scaler = personaOf(
@@ -111,7 +119,10 @@ describe("PersonaAttachment", () => {
       "personas-legacy_stack_i-0ccc-cpu-utilization-above-80",
     ]);
     expect(resourcesOfType("aws:ec2/tag:Tag")).toHaveLength(2);
-    expect(attachment.userData.Scaler).toContain("dnf install -y nginx\n");
+    const userData = await outputValue(attachment.userData);
+    expect(userData.Scaler).toContain(
+      "{ dnf install -y 'nginx' && systemctl enable --now 'nginx'; } || personas_failed 'Nginx'\n",
+    );
   });
 
   it("accepts exactly one of instances and a tag query", () => {

@@ -1,10 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  agentObjectKey,
   MissingTargetError,
   NoPersonaError,
   PersonaConflictError,
   PersonaFleet,
   type PolicyDocument,
+  readAgentBundle,
 } from "../../src/aws/index.js";
 import { defaultRulePriority } from "../../src/aws/render.js";
 import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
@@ -29,16 +31,16 @@ const FLEET_LEVEL = {
   "aws:dynamodb/table:Table": 1,
   "aws:iam/instanceProfile:InstanceProfile": 1,
   "aws:iam/role:Role": 5,
-  "aws:iam/rolePolicy:RolePolicy": 4,
+  "aws:iam/rolePolicy:RolePolicy": 5,
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2,
   "aws:lambda/function:Function": 3,
   "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
   "aws:lambda/permission:Permission": 2,
-  // The fleet store: a private bucket, the manifest entries (one persona, one feed, the whole) and
-  // the membership record.
-  "aws:s3/bucket:Bucket": 1,
-  "aws:s3/bucketObjectv2:BucketObjectv2": 4,
-  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+  // The fleet store (a private bucket: the manifest entries of one persona, one feed, the whole, and
+  // the membership record) and the agent's bucket with its object.
+  "aws:s3/bucket:Bucket": 2,
+  "aws:s3/bucketObjectv2:BucketObjectv2": 5,
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
   "aws:scheduler/schedule:Schedule": 1,
   "aws:sqs/queue:Queue": 1,
   "aws:wafv2/ipSet:IpSet": 2,
@@ -142,16 +144,24 @@ describe("PersonaFleet with the seed persona", () => {
         "persona:fleet": "web",
       },
     });
+    // Amazon Linux 2023 names (redis6, unit redis6); Prometheus is not packaged there, so it is
+    // reported as failed without an attempt, and the other packages still install.
     expect(userData).toContain(
-      "# SoftwareStack\ndnf install -y nginx redis6 prometheus\nsystemctl enable --now nginx redis-server prometheus\n",
+      "{ dnf install -y 'nginx' && systemctl enable --now 'nginx'; } || personas_failed 'Nginx'\n" +
+        "{ dnf install -y 'redis6' && systemctl enable --now 'redis6'; } || personas_failed 'Redis'\n" +
+        "personas_failed 'Prometheus (not packaged on amazon-linux)'\n",
     );
-    expect(userData).toContain(
-      "curl -fsSL --proto '=https' -o /tmp/personas-agent.tgz 'https://registry.npmjs.org/pulumi-personas/-/pulumi-personas-0.1.0.tgz'\n" +
-        "install -d -m 0755 /opt/personas-agent\n" +
-        "install -d -m 0700 /tmp/personas-agent-package\n" +
-        "tar -xzf /tmp/personas-agent.tgz -C /tmp/personas-agent-package 'package/dist/agent/personas-agent.cjs'\n" +
-        "install -m 0644 '/tmp/personas-agent-package/package/dist/agent/personas-agent.cjs' /opt/personas-agent/personas-agent.cjs\n",
+    // The agents come first: telemetry does not depend on the SoftwareStack.
+    const text = userData as string;
+    expect(text.indexOf("personas-agent.service")).toBeLessThan(text.indexOf("# SoftwareStack"));
+    expect(text.indexOf("amazon-cloudwatch-agent")).toBeLessThan(text.indexOf("# SoftwareStack"));
+    // The agent comes from the stack's own bucket, never a registry, and runs only if its digest matches.
+    const bundle = readAgentBundle({ component: "test", name: "web" });
+    expect(text).toContain(
+      `personas_aws s3 'https://web-agent-id.s3.'"\${REGION}"'.amazonaws.com/${agentObjectKey(bundle)}'`,
     );
+    expect(text).toContain(`echo '${bundle.sha256}  /tmp/personas-agent.cjs' | sha256sum -c -\n`);
+    expect(text).not.toContain("registry.npmjs.org");
   });
 
   it("ignores the attributes responders own and parents every child to the fleet", async () => {
@@ -424,7 +434,8 @@ describe("PersonaFleet user data", () => {
     await settled();
     const userData = resourceNamed("aws:ec2/instance:Instance", "api-api-1").inputs.userData as string;
     expect(userData).toContain(
-      "apt-get update -y\n# SoftwareStack\napt-get install -y --no-install-recommends curl ca-certificates nginx=1.24* redis-server\nsystemctl enable --now nginx redis-server\n",
+      "{ apt-get install -y --no-install-recommends 'nginx=1.24*' && systemctl enable --now 'nginx'; } || personas_failed 'Nginx'\n" +
+        "{ apt-get install -y --no-install-recommends 'redis-server' && systemctl enable --now 'redis-server'; } || personas_failed 'Redis'\n",
     );
   });
 
@@ -437,7 +448,7 @@ describe("PersonaFleet user data", () => {
     });
     await settled();
     expect(resourceNamed("aws:ec2/instance:Instance", "api-api-1").inputs.userData).toContain(
-      "dnf install -y nginx-1.24* redis6\n",
+      "{ dnf install -y 'nginx-1.24*' && systemctl enable --now 'nginx'; } || personas_failed 'Nginx'\n",
     );
   });
 
@@ -472,16 +483,28 @@ describe("PersonaFleet user data", () => {
       os: "ubuntu",
       defaultPersona: pinned,
       instances: [{ name: "api-1" }],
-      // fixture-guard: the agent artifact checksum a user writes, not a persona digest
-      agent: { source: { url: "https://artifacts.example.com/personas-agent.cjs", sha256: "f".repeat(64) } },
     });
     await settled();
     const userData = resourceNamed("aws:ec2/instance:Instance", "api-api-1").inputs.userData as string;
-    expect(userData).toContain(
-      "curl -fsSL --proto '=https' -o /tmp/personas-agent.cjs 'https://artifacts.example.com/personas-agent.cjs'\n" +
-        // fixture-guard: the agent artifact checksum a user writes, not a persona digest
-        `echo '${"f".repeat(64)}  /tmp/personas-agent.cjs' | sha256sum -c -\n`,
-    );
+    const bundle = readAgentBundle({ component: "test", name: "api" });
+    const object = resourceNamed("aws:s3/bucketObjectv2:BucketObjectv2", "api-agent").inputs;
+    expect(object.key).toBe(agentObjectKey(bundle));
+    expect(userData).toContain(`echo '${bundle.sha256}  /tmp/personas-agent.cjs' | sha256sum -c -\n`);
+    // The instance role may read that one object and nothing else in the bucket.
+    expect(
+      JSON.parse(
+        resourceNamed("aws:iam/rolePolicy:RolePolicy", "api-instance-agent").inputs.policy as string,
+      ),
+    ).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: ["arn:aws:mock:us-east-1:123456789012:BucketObjectv2/api-agent"],
+        },
+      ],
+    });
     const config = userData.split("<<'PERSONAS_AGENT_CONFIG'\n")[1]!.split("\nPERSONAS_AGENT_CONFIG")[0]!;
     expect(JSON.parse(config)).toEqual({
       version: 1,

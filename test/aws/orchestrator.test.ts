@@ -4,7 +4,7 @@
  * nothing of it without a bucket or with `enabled: false`.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { defaultAgentSource, PersonaFleet } from "../../src/aws/index.js";
+import { agentObjectKey, PersonaFleet, readAgentBundle } from "../../src/aws/index.js";
 import { personaGuardResourcePolicies, personaGuardStackPolicies } from "../../src/policy/index.js";
 import { runEveryRule, stackOf, withInputs } from "../policy/support.js";
 import {
@@ -35,14 +35,14 @@ const WITHOUT = {
   "aws:ec2/instance:Instance": 2,
   "aws:iam/instanceProfile:InstanceProfile": 1,
   "aws:iam/role:Role": 5,
-  "aws:iam/rolePolicy:RolePolicy": 4,
+  "aws:iam/rolePolicy:RolePolicy": 5,
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2,
   "aws:lambda/function:Function": 3,
   "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
   "aws:lambda/permission:Permission": 2,
-  "aws:s3/bucket:Bucket": 1,
-  "aws:s3/bucketObjectv2:BucketObjectv2": 4,
-  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+  "aws:s3/bucket:Bucket": 2,
+  "aws:s3/bucketObjectv2:BucketObjectv2": 5,
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
   "aws:scheduler/schedule:Schedule": 1,
   "aws:sqs/queue:Queue": 1,
   "aws:wafv2/ipSet:IpSet": 2,
@@ -76,7 +76,7 @@ describe("PersonaFleet orchestrator", () => {
       "aws:cloudwatch/eventTarget:EventTarget": 1,
       "aws:cloudwatch/logGroup:LogGroup": 4,
       "aws:iam/role:Role": 7,
-      "aws:iam/rolePolicy:RolePolicy": 6,
+      "aws:iam/rolePolicy:RolePolicy": 7,
       "aws:lambda/function:Function": 4,
       "aws:lambda/permission:Permission": 3,
       "aws:scheduler/schedule:Schedule": 2,
@@ -130,9 +130,11 @@ describe("PersonaFleet orchestrator", () => {
       CONCURRENCY: "8",
       SCALE_FUNCTION: "arn:aws:mock:us-east-1:123456789012:Function/web-scale",
     });
-    // The user data's agent options: the install script the orchestrator sends is the same.
+    // The user data's agent options: the install script the orchestrator sends is the same, and
+    // fetches the agent the stack uploaded to its own bucket.
+    const bundle = readAgentBundle({ component: "test", name: "web" });
     expect(JSON.parse(AGENT_OPTIONS!)).toEqual({
-      source: defaultAgentSource(),
+      source: { bucket: "web-agent-id", key: agentObjectKey(bundle), sha256: bundle.sha256 },
       probeTargets: [{ kind: "http", name: "local-http", url: "http://127.0.0.1/" }],
     });
   });

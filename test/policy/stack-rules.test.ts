@@ -112,14 +112,18 @@ describe("persona-alarms-cover-triggers", () => {
     const missing = without(fleet, (r) => !(r.type === TYPES.bucketObject && r.name === "web-manifest"));
     const unlisted = (alarm: string) =>
       `Alarm '${alarm}' must carry a persona digest that a fleet manifest of this stack lists: ${SEED_SHORT} is in none, so its responders would ignore it; let the fleet component render it.`;
-    expect((await runStackRule(rule, stackArgs(missing.resources))).map((v) => v.message)).toEqual([
-      unlisted("web-web-1-cpu-utilization-above-80"),
-      unlisted("web-web-2-cpu-utilization-above-80"),
-      unlisted("web-web-1-network-latency-above-100"),
-      unlisted("web-web-2-network-latency-above-100"),
-      "Instance 'web-web-1' must belong to a fleet whose manifest is in this stack: no manifest object (manifest/fleet.json in its fleet store) was found; deploy it with PersonaFleet or PersonaInstance.",
-      "Instance 'web-web-2' must belong to a fleet whose manifest is in this stack: no manifest object (manifest/fleet.json in its fleet store) was found; deploy it with PersonaFleet or PersonaInstance.",
-    ]);
+    // Sorted: the order alarms register in follows the engine (an instance whose user data waits
+    // for the agent object registers later), not the rule.
+    expect((await runStackRule(rule, stackArgs(missing.resources))).map((v) => v.message).sort()).toEqual(
+      [
+        unlisted("web-web-1-cpu-utilization-above-80"),
+        unlisted("web-web-2-cpu-utilization-above-80"),
+        unlisted("web-web-1-network-latency-above-100"),
+        unlisted("web-web-2-network-latency-above-100"),
+        "Instance 'web-web-1' must belong to a fleet whose manifest is in this stack: no manifest object (manifest/fleet.json in its fleet store) was found; deploy it with PersonaFleet or PersonaInstance.",
+        "Instance 'web-web-2' must belong to a fleet whose manifest is in this stack: no manifest object (manifest/fleet.json in its fleet store) was found; deploy it with PersonaFleet or PersonaInstance.",
+      ].sort(),
+    );
     const unreadable = withInputs(fleet, TYPES.bucketObject, "web-manifest", (i) => ({
       ...i,
       content: "{}",

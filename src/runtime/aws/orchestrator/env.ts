@@ -4,8 +4,8 @@
  * fails the first invocation with a sentence naming it.
  */
 import * as z from "zod/mini";
-import { type AgentOptions, OPERATING_SYSTEMS } from "../../../aws/user-data.js";
 import { parameterPath } from "../../../plan/names.js";
+import { type AgentOptions, OPERATING_SYSTEMS, type OperatingSystem } from "../../../plan/user-data.js";
 import { ENV, EnvReader } from "../env.js";
 import { ResponderConfigError } from "../errors.js";
 
@@ -82,15 +82,15 @@ export class OrchestratorEnv extends EnvReader {
   }
 
   /** The instances' operating system, for the install script (INSTANCE_OS). @default "amazon-linux" */
-  get operatingSystem(): keyof typeof OPERATING_SYSTEMS {
+  get operatingSystem(): OperatingSystem {
     const os = this.optional(ORCHESTRATOR_ENV.operatingSystem) ?? "amazon-linux";
-    if (!(os in OPERATING_SYSTEMS)) {
+    if (!(OPERATING_SYSTEMS as readonly string[]).includes(os)) {
       throw new ResponderConfigError(
         ORCHESTRATOR_ENV.operatingSystem,
-        `Environment variable ${ORCHESTRATOR_ENV.operatingSystem} is '${os}'; it must be one of ${Object.keys(OPERATING_SYSTEMS).join(", ")} (${SET_BY}).`,
+        `Environment variable ${ORCHESTRATOR_ENV.operatingSystem} is '${os}'; it must be one of ${OPERATING_SYSTEMS.join(", ")} (${SET_BY}).`,
       );
     }
-    return os as keyof typeof OPERATING_SYSTEMS;
+    return os as OperatingSystem;
   }
 
   /** The personas agent's install options, as the user data's (AGENT_OPTIONS, JSON `AgentOptions`). */

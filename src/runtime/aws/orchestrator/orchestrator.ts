@@ -33,12 +33,12 @@ import {
   PutParameterCommand,
   SendCommandCommand,
 } from "@aws-sdk/client-ssm";
-import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../aws/user-data.js";
 import { alarmDescription, buildManifest, type FleetManifest } from "../../../plan/manifest.js";
 import { runtimeAlarmName } from "../../../plan/names.js";
 import { type PersonaPlan, planPersona } from "../../../plan/plan.js";
 import { okResponders } from "../../../plan/render.js";
 import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../../plan/tags.js";
+import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../plan/user-data.js";
 import { defineMapping } from "../../../resolve/mapping.js";
 import {
   createResolutionContext,

@@ -112,6 +112,7 @@ describe("scale responder, personas.baseline", () => {
   it("has one schema for the sender and the receiver: the orchestrator's type is the responder's schema", () => {
     // The orchestrator validates what it sends with the same value the scale responder parses with.
     expect(BaselineEvent.safeParse({ type: "personas.baseline", version: 1 }).success).toBe(false);
+    // fixture-guard: a malformed digest on purpose, to prove the shared schema refuses it
     expect(() => parseBaselineEvent({ ...baseline("m7g.xlarge"), digest: "not-a-digest" })).toThrow(
       EventRejectedError,
     );

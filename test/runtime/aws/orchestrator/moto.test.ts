@@ -12,6 +12,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetParameterCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { renderUserData } from "../../../../src/plan/user-data.js";
 import { shiftPersonaExecutor } from "../../../../src/runtime/aws/actions/shift-persona.js";
 import { ManifestSource } from "../../../../src/runtime/aws/manifest-source.js";
 import { createOrchestratorHandler } from "../../../../src/runtime/aws/orchestrator/handler.js";
@@ -190,6 +191,10 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
     const commands = await ssm.send(new ListCommandsCommand({}));
     expect(commands.Commands!.map((c) => [c.DocumentName, c.InstanceIds, c.Comment])).toEqual([
       ["AWS-RunShellScript", [id], "personas: HighTraffic 1.3.0"],
+    ]);
+    // The Run Command script is the user data, rendered by the same quoting code (issue 13, finding 5).
+    expect(commands.Commands![0]!.Parameters!.commands).toEqual([
+      renderUserData(web.plan, { os: "amazon-linux", agent: JSON.parse(ENV.AGENT_OPTIONS) }),
     ]);
     expect(baselineInvocations()).toEqual([
       {

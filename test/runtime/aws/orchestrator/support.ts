@@ -73,7 +73,13 @@ export const ENV = {
   SCALE_FUNCTION,
   RESPONDER_ARNS: JSON.stringify(RESPONDER_ARNS),
   AGENT_OPTIONS: JSON.stringify({
-    source: { url: "https://downloads.example.com/personas-agent.cjs" },
+    // The agent object the fleet component uploads to its own bucket (content-addressed key).
+    source: {
+      bucket: "personas-web-agent",
+      key: "agent/personas-agent-0123456789abcdef.cjs",
+      // fixture-guard: the uploaded agent object's checksum, not a persona digest
+      sha256: "ab".repeat(32),
+    },
     probeTargets: [{ name: "web", kind: "http", url: "http://127.0.0.1/health" }],
     logFiles: [{ name: "nginx", path: "/var/log/nginx/access.log", format: "nginx" }],
   }),
@@ -92,6 +98,7 @@ export function expected(tags: Record<string, string>) {
     digest: plan.persona.digest,
     size: plan.compute.size,
     alarmIds: plan.alarms.map((a) => a.id),
+    plan,
   };
 }
 
