@@ -54,7 +54,7 @@ const webAclArn = pulumi.output("arn:aws:wafv2:us-east-1:123456789012:regional/w
 
 export const web = new PersonaFleet("web", {
   ami: "ami-0123456789abcdef0",
-  os: "amazon-linux",
+  os: "ubuntu",
   architecture: "arm64",
   resolve: resolveWith(context),
   instances: [{ name: "web-1", tags: { role: "web" } }, { name: "web-2", tags: { role: "web" } }],
