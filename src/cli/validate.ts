@@ -2,7 +2,7 @@
 import { type Diagnostic, formatDiagnostic, SourceMap } from "../pdl/diagnostics.js";
 import { InputTooLargeError } from "../pdl/errors.js";
 import type { Persona } from "../pdl/model.js";
-import { validatePersonaText } from "../pdl/parse.js";
+import { inputTooLargeDiagnostic, validatePersonaText } from "../pdl/parse.js";
 import { cliInputLimits, expandPaths, readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
 
@@ -30,16 +30,7 @@ export function validateCommand(options: ValidateOptions): CommandResult {
     } catch (error) {
       if (!(error instanceof InputTooLargeError)) throw error;
       // One oversized file is one invalid file: the others are still checked.
-      const diagnostic: Diagnostic = {
-        severity: "error",
-        code: "input-too-large",
-        message: error.message,
-        file,
-        line: 1,
-        column: 1,
-        length: 1,
-        path: "",
-      };
+      const diagnostic = inputTooLargeDiagnostic(error);
       reports.push({ file, valid: false, diagnostics: [diagnostic] });
       lines.push(formatDiagnostic(diagnostic), `✘ ${file}: 1 error`);
       continue;

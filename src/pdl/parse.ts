@@ -40,6 +40,20 @@ export interface ValidationResult {
   valid: boolean;
 }
 
+/** An oversized input as one located diagnostic (at the file's start), so it is reported like any other problem. */
+export function inputTooLargeDiagnostic(error: InputTooLargeError): Diagnostic {
+  return {
+    severity: "error",
+    code: "input-too-large",
+    message: error.message,
+    file: error.file,
+    line: 1,
+    column: 1,
+    length: 1,
+    path: "",
+  };
+}
+
 /**
  * Parses and validates a persona document (seed notation or structured YAML/JSON). Never throws;
  * problems are returned as diagnostics sorted by position.
@@ -50,19 +64,7 @@ export function validatePersonaText(text: string, options: ParseOptions = {}): V
   const bytes = oversize(text, limit);
   if (bytes !== undefined) {
     // Refused before the YAML parser sees it: parsing cost is not bounded by the input's size.
-    const error = new InputTooLargeError(file, bytes, limit);
-    return result(undefined, [
-      {
-        severity: "error",
-        code: "input-too-large",
-        message: error.message,
-        file,
-        line: 1,
-        column: 1,
-        length: 1,
-        path: "",
-      },
-    ]);
+    return result(undefined, [inputTooLargeDiagnostic(new InputTooLargeError(file, bytes, limit))]);
   }
   const source = readYaml(text);
   const locate = locator(file, new SourceMap(text), source);
