@@ -4,16 +4,16 @@
  * signal of the personas agent produces each metric it must publish. The AWS and Azure components
  * call these; they decide nothing of their own.
  */
-import { findSize, selectSize } from "../resolve/sizing/index.js";
+import { baselineSize, findSize } from "../resolve/sizing/index.js";
 import type { Architecture, Cloud } from "../resolve/sizing/types.js";
 import { PlanError } from "./errors.js";
 import type { AlarmPlan, PlanInput, TelemetryPlan } from "./plan.js";
 import type { ResponderKind } from "./responders.js";
 
 /**
- * The input with a size on `cloud`: the one resolution chose, else the persona's explicit `size`, else
- * the cheapest catalog size that meets its BaseConfiguration (`architecture` narrows the choice when
- * the persona names none).
+ * The input with a size on `cloud`: the one resolution chose, else {@link baselineSize} (the persona's
+ * explicit `size`, else the cheapest catalog size that meets its BaseConfiguration; `architecture`
+ * narrows the choice when the persona names none).
  *
  * @example
  * ```ts
@@ -26,31 +26,13 @@ export function withCloudSize(
   options: { architecture?: Architecture } = {},
 ): PlanInput {
   if (input.size?.cloud === cloud) return input;
-  const base = input.persona.base;
-  if (base.size !== undefined)
-    return { ...input, size: { cloud, name: base.size, reason: "the persona's BaseConfiguration names it" } };
-  const architecture = base.architecture ?? options.architecture;
-  const selection = selectSize(
-    {
-      cloud,
-      ...(base.cpu !== undefined ? { vcpu: base.cpu } : {}),
-      ...(base.memoryGiB !== undefined ? { memoryGiB: base.memoryGiB } : {}),
-      ...(base.networkGbps !== undefined ? { networkGbps: base.networkGbps } : {}),
-    },
-    {
-      // Read NetworkBandwidth as the clouds' size tables do ("up to"), as resolution does.
-      networkBasis: "peak",
-      ...(base.family !== undefined ? { families: base.family } : {}),
-      ...(architecture !== undefined ? { architecture } : {}),
-    },
-  );
-  const size: NonNullable<PlanInput["size"]> = {
+  const { persona, ref } = input;
+  const size = baselineSize(
+    { base: persona.base, bounds: persona.bounds, subject: `${ref.name}@${ref.version}` },
     cloud,
-    name: selection.choice.name,
-    reason: selection.reason,
-  };
-  if (selection.runnerUp) size.runnerUp = selection.runnerUp.name;
-  return { ...input, size };
+    options,
+  );
+  return { ...input, size: { ...size } };
 }
 
 /**

@@ -32,8 +32,7 @@ import {
   readTriggerThreshold,
   unknownFieldHint,
 } from "./overrides.js";
-import { InvalidSizingRequestError } from "./sizing/errors.js";
-import { findSize, listFamilies, selectSize } from "./sizing/index.js";
+import { baselineSize, explicitSizeOverBound } from "./sizing/index.js";
 import type { Cloud } from "./sizing/types.js";
 
 /** Where one field of a resolved persona came from. */
@@ -628,86 +627,15 @@ export class ResolutionContext {
     const key = `${cloud}|${content.digest}`;
     let size = this.sizes.get(key);
     if (size) return size;
-    const base = content.persona.base;
-    if (base.size !== undefined) {
-      const explicit = findSize(base.size);
-      const overBound = explicitSizeOverBound(content.persona);
-      if (overBound !== undefined)
-        throw new InvalidSizingRequestError(
-          `${content.persona.name}@${content.persona.version ?? "?"} sets size ${overBound}. Choose a size within the bounds, or raise them.`,
-        );
-      if (explicit.cloud !== cloud)
-        throw new InvalidSizingRequestError(
-          `${content.persona.name}@${content.persona.version ?? "?"} sets size ${explicit.name}, a ${explicit.cloud} size; it cannot be placed on ${cloud}. Remove the size, or override it for ${cloud} instances.`,
-        );
-      size = Object.freeze({
-        cloud,
-        name: explicit.name,
-        reason: `${explicit.name}: set explicitly by base.size`,
-      });
-    } else {
-      let note = "";
-      const families = listFamilies(cloud);
-      const family =
-        base.family === undefined
-          ? undefined
-          : families.find((f) => f.toLowerCase() === base.family!.toLowerCase());
-      if (base.family !== undefined && family === undefined) {
-        const other: Cloud = cloud === "aws" ? "azure" : "aws";
-        // A family of the other cloud is a preference that does not apply here; anything else is a typo.
-        if (!listFamilies(other).some((f) => f.toLowerCase() === base.family!.toLowerCase())) {
-          selectSize({ cloud }, { preferFamilies: [base.family] });
-        }
-        note = ` (family ${base.family} is an ${other} family, not used on ${cloud})`;
-      }
-      const selection = selectSize(
-        {
-          cloud,
-          ...(base.cpu === undefined ? {} : { vcpu: base.cpu }),
-          ...(base.memoryGiB === undefined ? {} : { memoryGiB: base.memoryGiB }),
-          ...(base.networkGbps === undefined ? {} : { networkGbps: base.networkGbps }),
-        },
-        {
-          // NetworkBandwidth reads like the clouds' own size tables ("up to 12.5 Gbps"): the seed's
-          // 8 cores / 32 GB / 10 Gbps is an 8-vCPU size, not a 32-vCPU one that sustains 10 Gbps.
-          networkBasis: "peak",
-          ...(family === undefined ? {} : { preferFamilies: [family] }),
-          ...(base.architecture === undefined ? {} : { architecture: base.architecture }),
-        },
-      );
-      size = Object.freeze({
-        cloud,
-        name: selection.choice.name,
-        reason: `${selection.reason}${note}`,
-        ...(selection.runnerUp ? { runnerUp: selection.runnerUp.name } : {}),
-      });
-    }
+    const { persona } = content;
+    size = baselineSize(
+      { base: persona.base, bounds: persona.bounds, subject: `${persona.name}@${persona.version ?? "?"}` },
+      cloud,
+    );
     if (this.sizes.size >= MAX_MEMO) this.sizes.clear();
     this.sizes.set(key, size);
     return size;
   }
-}
-
-/**
- * Which bound an explicit `base.size` breaks, as `m7i.48xlarge (192 vCPU) above bounds.maxCpu (32 vCPU)`,
- * or undefined when it fits. A size is an override like cpu and memory: without this check a
- * `persona:size` tag would buy any instance the catalog has (issue 13, finding 6).
- */
-function explicitSizeOverBound(persona: Persona): string | undefined {
-  const { size } = persona.base;
-  if (size === undefined) return undefined;
-  const chosen = findSize(size);
-  const { maxCpu, maxMemoryGiB, maxSize } = persona.bounds;
-  const what = `${chosen.name} (${chosen.vcpu} vCPU, ${chosen.memoryGiB} GiB)`;
-  if (maxCpu !== undefined && chosen.vcpu > maxCpu) return `${what}, above bounds.maxCpu (${maxCpu} vCPU)`;
-  if (maxMemoryGiB !== undefined && chosen.memoryGiB > maxMemoryGiB)
-    return `${what}, above bounds.maxMemory (${maxMemoryGiB} GiB)`;
-  if (maxSize !== undefined) {
-    const max = findSize(maxSize);
-    if (max.cloud === chosen.cloud && (chosen.vcpu > max.vcpu || chosen.memoryGiB > max.memoryGiB))
-      return `${what}, above bounds.maxSize (${max.name}: ${max.vcpu} vCPU, ${max.memoryGiB} GiB)`;
-  }
-  return undefined;
 }
 
 function matches(pattern: TagCondition["value"], text: string): boolean {

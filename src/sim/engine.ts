@@ -9,7 +9,7 @@
 import { type Action, describeAction, revertAction } from "../pdl/actions/index.js";
 import { metricById } from "../pdl/metrics/index.js";
 import type { AlarmPlan, FeedPlan, PersonaPlan, ResponsePlan } from "../plan/plan.js";
-import { type Cloud, findSize, SizingError, selectSize } from "../resolve/sizing/index.js";
+import { baselineSize, type Cloud, findSize, SizingError } from "../resolve/sizing/index.js";
 import { decide, type GuardRequest, MemoryGuardState, type SkipReason } from "../runtime/decide.js";
 import type { CidrSet } from "../runtime/feeds/cidr-set.js";
 import type { feedFormatSetting } from "../runtime/feeds/formats/index.js";
@@ -260,21 +260,16 @@ function initialSizeOf(plan: PersonaPlan, options: SimulationOptions): string | 
     }
   }
   if (plan.compute.size !== undefined) return plan.compute.size;
-  const base = plan.compute.base;
-  if (base.size !== undefined) return base.size;
+  // Where the deployment would start: the same choice the components and resolution make.
   try {
-    return selectSize(
+    return baselineSize(
       {
-        cloud: options.cloud ?? "aws",
-        ...(base.cpu !== undefined ? { vcpu: base.cpu } : {}),
-        ...(base.memoryGiB !== undefined ? { memoryGiB: base.memoryGiB } : {}),
-        ...(base.networkGbps !== undefined ? { networkGbps: base.networkGbps } : {}),
+        base: plan.compute.base,
+        bounds: plan.compute.bounds,
+        subject: `${plan.persona.name}@${plan.persona.version}`,
       },
-      {
-        ...(base.family !== undefined ? { families: base.family } : {}),
-        ...(base.architecture !== undefined ? { architecture: base.architecture } : {}),
-      },
-    ).choice.name;
+      options.cloud ?? "aws",
+    ).name;
   } catch (error) {
     if (error instanceof SizingError) return undefined;
     throw error;

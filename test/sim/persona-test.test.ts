@@ -73,7 +73,7 @@ describe("runPersonaTestFile", () => {
       "alarm cpu-utilization-above-80 at 00:13: expected ALARM, got OK (datapoint 90)",
       "alarm 'cpu-high' does not exist; the persona's alarms are cpu-utilization-above-80, network-latency-above-100",
       "actions differ (- expected, + actual):\n    - 00:13 cpu-utilization-above-80 ran\n    + 00:14 cpu-utilization-above-80 ran",
-      "size at 00:20: expected m7i.2xlarge, got c7g.8xlarge",
+      "size at 00:20: expected m7i.2xlarge, got m7g.4xlarge",
     ]);
   });
 

@@ -16,6 +16,13 @@
 import { indexFor, requireFamily, requireSize } from "./catalog-index.js";
 import type { Cloud, InstanceSize } from "./types.js";
 
+export {
+  type BaselineOptions,
+  type BaselineRequest,
+  type BaselineSize,
+  baselineSize,
+  explicitSizeOverBound,
+} from "./baseline.js";
 export { AWS_SIZES, AZURE_SIZES, CATALOG_SOURCE, SIZE_CATALOG } from "./catalog.js";
 export {
   InvalidCatalogError,
