@@ -8,6 +8,8 @@ export interface CommandHelp {
   readonly synopsis: string;
   readonly summary: string;
   readonly options: readonly (readonly [flag: string, meaning: string])[];
+  /** Rules the options do not say (which files a folder contributes, defaults), one line each. */
+  readonly notes?: readonly string[];
 }
 
 const FORMAT_TEXT_JSON = ["--format text|json", "output format (default text)"] as const;
@@ -28,15 +30,27 @@ export const COMMANDS: readonly CommandHelp[] = [
   },
   {
     name: "validate",
-    synopsis: "personas validate <files or folders...> [options]",
-    summary: "check persona files (exit 0 valid, 1 invalid, 2 usage)",
-    options: [FORMAT_TEXT_JSON, ["--print", "also print each persona's normalised model"]],
+    synopsis: "personas validate [<persona files or folders...>] [--mapping <file or folder>] [options]",
+    summary: "check persona files and mapping files (exit 0 valid, warnings allowed; 1 invalid; 2 usage)",
+    options: [
+      ["--mapping <path>", "also check a mapping file, or the mapping files of a folder; repeatable"],
+      FORMAT_TEXT_JSON,
+      ["--print", "also print each persona's normalised model"],
+    ],
+    notes: [
+      "A file you name is read as a persona (or, after --mapping, as a mapping). In a folder, a persona",
+      "file is a .yaml/.yml/.json file whose top level has a persona section (Name, BaseConfiguration, ...);",
+      "a mapping file is one whose top level has `rules`. *.test.yaml, package.json, tsconfig*.json and",
+      "Pulumi*.yaml are never read; the files left out are listed at the end.",
+      "A persona without Version is valid with a warning: plan, simulate and test treat it as 0.0.0, and",
+      "a persona repository refuses it. A mapping rule that can match nothing is a warning (docs/mapping.md).",
+    ],
   },
   {
     name: "schema",
-    synopsis: "personas schema",
-    summary: "print the JSON Schema of persona files",
-    options: [],
+    synopsis: "personas schema [--mapping]",
+    summary: "print the JSON Schema of persona files (or of mapping files)",
+    options: [["--mapping", "the mapping files' schema (schemas/mapping.schema.json)"]],
   },
   {
     name: "plan",
@@ -73,6 +87,10 @@ export const COMMANDS: readonly CommandHelp[] = [
     options: [
       FORMAT_TEXT_JSON,
       ["--personas <dir>", "persona directory for Name@range references (default personas/)"],
+    ],
+    notes: [
+      "A file you name is read as a test file; in a folder only *.test.yaml and *.test.yml files are.",
+      "A persona file without Version is tested as version 0.0.0.",
     ],
   },
   {
@@ -132,6 +150,7 @@ export function commandHelp(command: CommandHelp): string {
     "",
     `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`,
   ];
+  if (command.notes) lines.push("", ...command.notes);
   lines.push("", "Options:", ...optionLines([...command.options, ["-h, --help", "show this help"]]), "");
   return lines.join("\n");
 }

@@ -10,6 +10,7 @@ import { PersonasError } from "../errors.js";
 import { packageVersion } from "../package-root.js";
 import { personaJsonSchema } from "../pdl/json-schema.js";
 import { nearest } from "../pdl/suggest.js";
+import { mappingJsonSchema } from "../resolve/mapping-schema.js";
 import { demoCommand } from "./demo.js";
 import { UsageError } from "./errors.js";
 import { explainCommand } from "./explain.js";
@@ -37,12 +38,16 @@ export function run(argv: readonly string[]): CommandResult {
     switch (command) {
       case "validate": {
         const { values, positionals } = parse(rest, {
+          mapping: { type: "string", multiple: true },
           format: { type: "string", default: "text" },
           print: { type: "boolean", default: false },
         });
-        if (positionals.length === 0) throw new UsageError("needs at least one file or folder");
+        const mappings = (values.mapping ?? []) as string[];
+        if (positionals.length === 0 && mappings.length === 0)
+          throw new UsageError("needs at least one file or folder");
         return validateCommand({
           paths: positionals,
+          mappings,
           format: outputFormat(values.format),
           print: values.print === true,
         });
@@ -116,10 +121,11 @@ export function run(argv: readonly string[]): CommandResult {
       case "plan":
         return planCommandSync(rest);
       case "schema": {
-        const { positionals } = parse(rest, {});
+        const { values, positionals } = parse(rest, { mapping: { type: "boolean", default: false } });
         if (positionals.length > 0)
           throw new UsageError(`takes no arguments, got '${positionals.join(" ")}'`);
-        return { exitCode: 0, stdout: `${JSON.stringify(personaJsonSchema(), null, 2)}\n` };
+        const schema = values.mapping === true ? mappingJsonSchema() : personaJsonSchema();
+        return { exitCode: 0, stdout: `${JSON.stringify(schema, null, 2)}\n` };
       }
       default:
         throw new UsageError(unknownCommandMessage(String(command)));
@@ -193,7 +199,10 @@ function failure(error: unknown, command: string | undefined): CommandResult {
   throw error;
 }
 
-type OptionSpec = Record<string, { type: "string" | "boolean"; default?: string | boolean; short?: string }>;
+type OptionSpec = Record<
+  string,
+  { type: "string" | "boolean"; default?: string | boolean; short?: string; multiple?: boolean }
+>;
 
 function parse(args: readonly string[], options: OptionSpec) {
   try {

@@ -7,16 +7,15 @@
  * executes `planCommand` in a child process and returns its output.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { PlannedResource } from "../aws/offline.js";
 import { PersonasError } from "../errors.js";
-import { parsePersona } from "../pdl/parse.js";
 import { AGENT_SHA256_TAG } from "../plan/user-data.js";
-import { contentDigest } from "../repository/digest.js";
 import { UsageError } from "./errors.js";
 import { commandPrefix, usageLine } from "./help.js";
+import { loadPersonaFile } from "./persona-file.js";
 
 /** What a command prints and how the process ends (the shape `main.ts` returns). */
 interface PlanResult {
@@ -150,8 +149,7 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
     const { loadProgram } = await import("../aws/program.js");
     program = loadProgram(options.input);
   } else {
-    const persona = parsePersona(readFileSync(options.input, "utf8"), { file: options.input });
-    const ref = { name: persona.name, version: persona.version ?? "0.0.0", digest: contentDigest(persona) };
+    const { persona, ref } = loadPersonaFile(options.input);
     program = () => {
       new PersonaFleet(options.fleet, {
         ami: "ami-00000000000000000",

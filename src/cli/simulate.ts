@@ -4,10 +4,7 @@
  * trigger. Also the persona loading `personas test` shares.
  */
 import { dirname, extname, isAbsolute, join } from "node:path";
-import type { Persona } from "../pdl/model.js";
-import { parsePersona } from "../pdl/parse.js";
 import { type PersonaPlan, planPersona } from "../plan/plan.js";
-import { contentDigest } from "../repository/digest.js";
 import { defaultRepository, PersonaRepository } from "../repository/repository.js";
 import { simulate } from "../sim/engine.js";
 import { formatTimeline, timelineJson } from "../sim/render.js";
@@ -23,40 +20,32 @@ import {
 import { UsageError } from "./errors.js";
 import { cliInputLimits, readInputFile } from "./files.js";
 import type { CommandResult } from "./main.js";
+import { loadPersonaFile } from "./persona-file.js";
 
 /**
  * Plans a persona named by a file path (relative to `baseDir`) or a repository reference
  * (`HighTraffic@1.3.0`, looked up in `personaDir` or the embedded `personas/`). A file whose
- * persona `Extends` another is resolved through the repository, so its parents are merged in.
+ * persona `Extends` another has its parents merged in; a file without `Version` is version 0.0.0
+ * ({@link loadPersonaFile}).
  */
 export function loadPersonaPlan(
   reference: string,
   baseDir = ".",
   personaDir?: string | undefined,
 ): PersonaPlan {
-  const path = isAbsolute(reference) ? reference : join(baseDir, reference);
-  const repository = () =>
+  if (/\.(ya?ml|json)$/i.test(reference))
+    return planPersona(
+      loadPersonaFile(isAbsolute(reference) ? reference : join(baseDir, reference), personaDir),
+    );
+  const repository =
     personaDir !== undefined
       ? PersonaRepository.fromDirectory(personaDir, cliInputLimits())
       : defaultRepository();
-  let persona: Persona;
-  let version: string;
-  let digest: string;
-  if (/\.(ya?ml|json)$/i.test(reference)) {
-    persona = parsePersona(readInputFile(path, "persona file"), { file: path });
-    if (persona.extends !== undefined && persona.version !== undefined) {
-      const chain = repository().resolve(`${persona.name}@${persona.version}`);
-      persona = chain.persona;
-      digest = chain.digest;
-    } else digest = contentDigest(persona);
-    version = persona.version ?? "0.0.0";
-  } else {
-    const chain = repository().resolve(reference);
-    persona = chain.persona;
-    version = chain.entry.version;
-    digest = chain.digest;
-  }
-  return planPersona({ persona, ref: { name: persona.name, version, digest } });
+  const chain = repository.resolve(reference);
+  return planPersona({
+    persona: chain.persona,
+    ref: { name: chain.persona.name, version: chain.entry.version, digest: chain.digest },
+  });
 }
 
 /** The flags of `personas simulate`, as parsed (all strings). */

@@ -21,7 +21,7 @@ export interface TestCommandOptions {
 export function testCommand(options: TestCommandOptions): CommandResult {
   const reports: PersonaTestReport[] = [];
   const lines: string[] = [];
-  const files = expandPaths(options.paths);
+  const { files } = expandPaths(options.paths, "test");
   for (const file of files) {
     let data: unknown;
     try {
