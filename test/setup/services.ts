@@ -1,8 +1,8 @@
 /**
- * Vitest global setup: checks the programs the integration tests need (moto, openssl; Azurite joins
- * the same table when it arrives) and tells the workers which are present. It starts no server: each
- * worker starts its own emulator on a port of its own (test/support/emulator.ts), so tests can run on
- * any number of workers without sharing state.
+ * Vitest global setup: checks the programs the integration tests need (moto, Azurite, openssl) and
+ * tells the workers which are present. It starts no server: each worker starts its own emulator on a
+ * port of its own (test/support/emulator.ts), so tests can run on any number of workers without
+ * sharing state.
  *
  * Locally, a missing program skips the tests that need it, with a note. Under CI (`CI=true`) it fails
  * the run with one line naming every missing program, so CI can never pass by skipping them.
@@ -22,6 +22,12 @@ export const PREREQUISITES = {
     command: ["moto_server", "--help"],
     needed: "the AWS integration tests against moto",
     install: "`pip install 'moto[server]'` (moto 5.x)",
+  },
+  azurite: {
+    // The npm devDependency (test/support/azurite.ts starts node_modules/.bin/azurite).
+    command: ["node_modules/.bin/azurite", "--version"],
+    needed: "the Azure runtime tests against Azurite (tables, queues, blobs)",
+    install: "`npm ci` (azurite is a devDependency, 3.35)",
   },
   openssl: {
     command: ["openssl", "version"],

@@ -1,5 +1,5 @@
 /**
- * Starts a loopback emulator (moto today, Azurite later) once per vitest worker process, on a port the
+ * Starts a loopback emulator (moto, Azurite) once per vitest worker process, on a port the
  * emulator picks itself, so parallel workers never share one server's state.
  *
  * Why per worker and why synchronous: a worker runs its test files one after another, so a file may
@@ -31,6 +31,8 @@ export interface EmulatorSpec {
 /** A running emulator: its loopback origin, `http://127.0.0.1:PORT`. */
 export interface RunningEmulator {
   readonly endpoint: string;
+  /** Its start-up output up to the listening line (an emulator with several services names each port there). */
+  readonly output: string;
 }
 
 // One registry per process (not per module instance): with `isolate: false` a module may still be
@@ -73,7 +75,7 @@ function start(spec: EmulatorSpec): RunningEmulator {
       // the shell has not created the log yet
     }
     const port = spec.listening.exec(output)?.[1];
-    if (port !== undefined) return { endpoint: `http://127.0.0.1:${port}` };
+    if (port !== undefined) return { endpoint: `http://127.0.0.1:${port}`, output };
     Atomics.wait(pause, 0, 0, 50);
   }
   child.stdin?.destroy();

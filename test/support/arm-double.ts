@@ -1,0 +1,418 @@
+/**
+ * An Azure Resource Manager double behind `fetch`, for the Azure runtime's tests. It keeps VMs (size,
+ * power state, tags, NIC address), metric alerts and NSG rules, and refuses what Azure refuses, each
+ * rule citing the document it follows:
+ *
+ * - Resize while running to a size not in the VM's available sizes is refused (409
+ *   `OperationNotAllowed`): "Resize a virtual machine" (learn.microsoft.com/azure/virtual-machines/sizes/resize-vm):
+ *   deallocation may be necessary if the new size isn't available on the hardware cluster hosting the VM;
+ *   List Available Sizes (`/vmSizes`) lists the sizes it can be resized to. A deallocated VM lists
+ *   every size of the region.
+ * - Deallocation releases a dynamic private IP; start assigns a new one: "IP addressing for Azure
+ *   virtual networks" / "Private IP addresses" (learn.microsoft.com/azure/virtual-network/ip-services/private-ip-addresses).
+ * - One Run Command at a time per VM (409 `Conflict` while one runs); output is the last 4,096 bytes:
+ *   "Run scripts in your Linux VM by using action Run Commands", Restrictions (learn.microsoft.com/azure/virtual-machines/linux/run-command).
+ * - Operations on a VM that is mid-operation are refused (409 `OperationNotAllowed`):
+ *   "Troubleshoot ... OperationNotAllowed" / the Compute API's conflicting-operation errors.
+ * - Throttling: 429 `TooManyRequests` with `Retry-After`: "Understand how Azure Resource Manager throttles requests"
+ *   (learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
+ * - Long-running operations answer 202 with `Azure-AsyncOperation` and complete when polled:
+ *   "Track asynchronous Azure operations" (learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
+ */
+import { randomUUID } from "node:crypto";
+
+export const ARM_ORIGIN = "https://management.azure.com";
+export const SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa";
+export const RESOURCE_GROUP = "rg-web-prod";
+
+/** The resource id of VM `name` in the test resource group. */
+export function vmResourceId(name: string, group = RESOURCE_GROUP): string {
+  return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.Compute/virtualMachines/${name}`;
+}
+
+/** One VM as the double keeps it. */
+export interface DoubleVm {
+  id: string;
+  name: string;
+  size: string;
+  power: "running" | "deallocated" | "stopped";
+  tags: Record<string, string>;
+  /** The sizes its current hardware cluster offers (what `/vmSizes` lists while it runs). */
+  clusterSizes: string[];
+  /** `Dynamic` loses its address on deallocation; `Static` keeps it. */
+  ipAllocation: "Dynamic" | "Static";
+  privateIp: string | undefined;
+  /** Scripts run by Run Command, in order. */
+  commands: string[][];
+}
+
+/** A fault for the next matching request. */
+export interface Fault {
+  /** Which request: e.g. `start`, `deallocate`, `resize`, `runCommand`, `get`, `vmSizes`, or any. */
+  operation: string;
+  /** `throttle`: 429 with Retry-After; `fail`: the operation ends Failed (as a long-running operation). */
+  kind: "throttle" | "fail";
+  /** How many matching requests it affects. @default 1 */
+  times?: number;
+  code?: string;
+}
+
+interface Operation {
+  status: "InProgress" | "Succeeded" | "Failed";
+  pollsLeft: number;
+  complete: () => { output?: unknown; error?: { code: string; message: string } };
+  result?: { output?: unknown; error?: { code: string; message: string } };
+}
+
+/** Every size of the test region the double knows (a deallocated VM may take any). */
+export const REGION_SIZES = [
+  "Standard_D2s_v5",
+  "Standard_D4s_v5",
+  "Standard_D8s_v5",
+  "Standard_D16s_v5",
+  "Standard_D32s_v5",
+  "Standard_D48s_v5",
+  "Standard_D64s_v5",
+];
+
+export class ArmDouble {
+  readonly vms = new Map<string, DoubleVm>();
+  /** Metric alerts by lowercased resource id: their body as PUT. */
+  readonly alerts = new Map<
+    string,
+    { id: string; name: string; tags: Record<string, string>; properties: Record<string, unknown> }
+  >();
+  /** Every request, `METHOD path` (no query), in order. */
+  readonly log: string[] = [];
+  /** The state-changing VM operations that were accepted, e.g. `resize web-1 Standard_D16s_v5`. */
+  readonly actions: string[] = [];
+  /** Polls a Run Command takes to finish (others finish at the first poll). */
+  runCommandPolls = 1;
+  /** What the VM's `personas-action` prints for a script (default: the script echoed). */
+  commandOutput: (vm: DoubleVm, script: readonly string[]) => string = (_vm, script) => script.join("\n");
+  private readonly faults: Fault[] = [];
+  private readonly operations = new Map<string, Operation>();
+  private readonly running = new Set<string>();
+  private nextIp = 10;
+
+  /** Adds a running VM. */
+  addVm(name: string, options: Partial<Omit<DoubleVm, "id" | "name">> = {}): DoubleVm {
+    const vm: DoubleVm = {
+      id: vmResourceId(name),
+      name,
+      size: options.size ?? "Standard_D8s_v5",
+      power: options.power ?? "running",
+      tags: options.tags ?? {},
+      clusterSizes: options.clusterSizes ?? ["Standard_D2s_v5", "Standard_D4s_v5", "Standard_D8s_v5"],
+      ipAllocation: options.ipAllocation ?? "Static",
+      privateIp: options.privateIp ?? `10.0.0.${this.nextIp++}`,
+      commands: [],
+    };
+    this.vms.set(vm.id.toLowerCase(), vm);
+    return vm;
+  }
+
+  /** The VM named `name`. */
+  vm(name: string): DoubleVm {
+    const vm = this.vms.get(vmResourceId(name).toLowerCase());
+    if (vm === undefined) throw new Error(`the ARM double has no VM ${name}`);
+    return vm;
+  }
+
+  /** Injects a fault for the next matching request(s). */
+  inject(fault: Fault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  /** Reads (GET) made so far. */
+  get reads(): number {
+    return this.log.filter((l) => l.startsWith("GET ")).length;
+  }
+
+  /** The `fetch` to give the runtime's ArmClient. */
+  readonly fetch: typeof fetch = async (input, init) => {
+    const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+    const method = (init?.method ?? "GET").toUpperCase();
+    this.log.push(`${method} ${url.pathname}`);
+    if (
+      !String((init?.headers as Record<string, string> | undefined)?.authorization ?? "").startsWith(
+        "Bearer ",
+      )
+    ) {
+      return json(401, { error: { code: "AuthenticationFailed", message: "no bearer token" } });
+    }
+    const body = init?.body ? (JSON.parse(String(init.body)) as Record<string, unknown>) : undefined;
+    return this.route(method, url, body);
+  };
+
+  private takeFault(operation: string, kind: Fault["kind"]): Fault | undefined {
+    const index = this.faults.findIndex(
+      (f) => f.kind === kind && (f.operation === operation || f.operation === "any") && (f.times ?? 1) > 0,
+    );
+    if (index < 0) return undefined;
+    const fault = this.faults[index]!;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+
+  private route(method: string, url: URL, body: Record<string, unknown> | undefined): Response {
+    const path = url.pathname;
+    const op = operationOf(method, path);
+    if (this.takeFault(op, "throttle")) {
+      // "Understand how Azure Resource Manager throttles requests": 429 and the seconds to wait.
+      return json(429, { error: { code: "TooManyRequests", message: "throttled" } }, { "retry-after": "7" });
+    }
+    const opMatch =
+      /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/[^/]+\/operations\/([^/]+)$/.exec(
+        path,
+      );
+    if (opMatch) return this.poll(opMatch[1]!);
+
+    const alertMatch =
+      /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/metricAlerts\/[^/]+)$/i.exec(
+        path,
+      );
+    if (alertMatch) return this.alert(method, alertMatch[1]!, body);
+
+    const vmMatch =
+      /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines\/[^/]+)(\/[A-Za-z]+)?(\/providers\/Microsoft\.Resources\/tags\/default)?$/i.exec(
+        path,
+      );
+    if (!vmMatch)
+      return json(404, { error: { code: "InvalidResourceType", message: `no route ${method} ${path}` } });
+    const vm = this.vms.get(vmMatch[1]!.toLowerCase());
+    if (vm === undefined)
+      return json(404, {
+        error: { code: "ResourceNotFound", message: `The Resource '${vmMatch[1]}' was not found.` },
+      });
+    if (vmMatch[3]) return this.tags(vm, body);
+    const sub = vmMatch[2] ?? "";
+    if (method === "GET" && sub === "")
+      return json(200, this.vmBody(vm, url.searchParams.get("$expand") === "instanceView"));
+    if (method === "GET" && sub === "/vmSizes") {
+      const sizes = vm.power === "running" ? vm.clusterSizes : REGION_SIZES;
+      return json(200, { value: sizes.map((name) => ({ name })) });
+    }
+    if (this.running.has(vm.id.toLowerCase()) && sub !== "/runCommand") {
+      return json(409, {
+        error: {
+          code: "OperationNotAllowed",
+          message: `Operation on VM '${vm.name}' is not allowed: another operation is in progress.`,
+        },
+      });
+    }
+    if (method === "PATCH" && sub === "") return this.resize(vm, body);
+    if (method === "POST" && sub === "/deallocate") return this.deallocate(vm);
+    if (method === "POST" && sub === "/start") return this.start(vm);
+    if (method === "POST" && sub === "/runCommand") return this.runCommand(vm, body);
+    return json(404, { error: { code: "InvalidResourceType", message: `no route ${method} ${path}` } });
+  }
+
+  private vmBody(vm: DoubleVm, instanceView: boolean) {
+    return {
+      id: vm.id,
+      name: vm.name,
+      type: "Microsoft.Compute/virtualMachines",
+      tags: { ...vm.tags },
+      properties: {
+        hardwareProfile: { vmSize: vm.size },
+        provisioningState: "Succeeded",
+        ...(instanceView
+          ? {
+              instanceView: {
+                statuses: [{ code: "ProvisioningState/succeeded" }, { code: `PowerState/${vm.power}` }],
+              },
+            }
+          : {}),
+      },
+    };
+  }
+
+  private resize(vm: DoubleVm, body: Record<string, unknown> | undefined): Response {
+    const size = (body?.properties as { hardwareProfile?: { vmSize?: string } } | undefined)?.hardwareProfile
+      ?.vmSize;
+    if (size === undefined)
+      return json(400, { error: { code: "InvalidParameter", message: "vmSize is required" } });
+    if (!REGION_SIZES.includes(size)) {
+      return json(400, {
+        error: {
+          code: "InvalidParameter",
+          message: `The requested VM size ${size} is not available in the region.`,
+        },
+      });
+    }
+    if (vm.power === "running" && !vm.clusterSizes.includes(size)) {
+      // "Resize a virtual machine": a size the current hardware cluster lacks needs a deallocated VM.
+      return json(409, {
+        error: {
+          code: "OperationNotAllowed",
+          message: `Unable to resize the VM '${vm.name}' because the requested size ${size} is not available in the current hardware cluster. The available sizes in this cluster are: ${vm.clusterSizes.join(",")}. Please deallocate the VM and retry.`,
+        },
+      });
+    }
+    return this.longRunning(vm, "resize", () => {
+      vm.size = size;
+      this.actions.push(`resize ${vm.name} ${size}${vm.power === "running" ? " (restarted)" : ""}`);
+      return {};
+    });
+  }
+
+  private deallocate(vm: DoubleVm): Response {
+    return this.longRunning(vm, "deallocate", () => {
+      vm.power = "deallocated";
+      // "Private IP addresses": a dynamic address is released when the VM is deallocated.
+      if (vm.ipAllocation === "Dynamic") vm.privateIp = undefined;
+      this.actions.push(`deallocate ${vm.name}`);
+      return {};
+    });
+  }
+
+  private start(vm: DoubleVm): Response {
+    return this.longRunning(vm, "start", () => {
+      vm.power = "running";
+      // Starting allocates the VM anew: its cluster now offers the size it has.
+      if (!vm.clusterSizes.includes(vm.size)) vm.clusterSizes = [...vm.clusterSizes, vm.size];
+      vm.privateIp ??= `10.0.0.${this.nextIp++}`;
+      this.actions.push(`start ${vm.name}`);
+      return {};
+    });
+  }
+
+  private runCommand(vm: DoubleVm, body: Record<string, unknown> | undefined): Response {
+    const key = vm.id.toLowerCase();
+    if (this.running.has(key)) {
+      // "Run scripts in your Linux VM by using action Run Commands": only one script can run at a time.
+      return json(409, {
+        error: {
+          code: "Conflict",
+          message:
+            "Run command extension execution is in progress. Please wait for completion before invoking a run command.",
+        },
+      });
+    }
+    if (vm.power !== "running") {
+      return json(409, {
+        error: { code: "OperationNotAllowed", message: `VM '${vm.name}' is not running.` },
+      });
+    }
+    const script = (body?.script as string[] | undefined) ?? [];
+    return this.longRunning(
+      vm,
+      "runCommand",
+      () => {
+        vm.commands.push(script);
+        this.actions.push(`runCommand ${vm.name} ${script.join(" ")}`);
+        const output = Buffer.from(this.commandOutput(vm, script), "utf8");
+        // Run Command returns at most the last 4,096 bytes of output.
+        const message = output.subarray(Math.max(0, output.length - 4096)).toString("utf8");
+        return { output: { value: [{ code: "ProvisioningState/succeeded", message }] } };
+      },
+      this.runCommandPolls,
+    );
+  }
+
+  private tags(vm: DoubleVm, body: Record<string, unknown> | undefined): Response {
+    const wanted = (body?.properties as { tags?: Record<string, string> } | undefined)?.tags ?? {};
+    if (body?.operation !== "Merge")
+      return json(400, { error: { code: "InvalidRequest", message: "only Merge is modelled" } });
+    Object.assign(vm.tags, wanted);
+    this.actions.push(
+      `tag ${vm.name} ${Object.entries(wanted)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",")}`,
+    );
+    return json(200, { properties: { tags: vm.tags } });
+  }
+
+  private alert(method: string, id: string, body: Record<string, unknown> | undefined): Response {
+    const key = id.toLowerCase();
+    if (method === "GET") {
+      const alert = this.alerts.get(key);
+      return alert
+        ? json(200, alert)
+        : json(404, { error: { code: "ResourceNotFound", message: `The Resource '${id}' was not found.` } });
+    }
+    if (method === "PUT") {
+      const alert = {
+        id,
+        name: id.slice(id.lastIndexOf("/") + 1),
+        tags: (body?.tags as Record<string, string> | undefined) ?? {},
+        properties: (body?.properties as Record<string, unknown> | undefined) ?? {},
+      };
+      this.alerts.set(key, alert);
+      this.actions.push(`putAlert ${alert.name}`);
+      return json(200, alert);
+    }
+    if (method === "DELETE") {
+      this.alerts.delete(key);
+      this.actions.push(`deleteAlert ${id.slice(id.lastIndexOf("/") + 1)}`);
+      return new Response(null, { status: 200 });
+    }
+    return json(405, { error: { code: "MethodNotAllowed", message: method } });
+  }
+
+  /** Starts an operation that completes (or fails, if a fault says so) after `polls` polls. */
+  private longRunning(vm: DoubleVm, name: string, effect: Operation["complete"], polls = 1): Response {
+    const id = randomUUID();
+    const key = vm.id.toLowerCase();
+    const fault = this.takeFault(name, "fail");
+    this.running.add(key);
+    this.operations.set(id, {
+      status: "InProgress",
+      pollsLeft: polls,
+      complete: () => {
+        this.running.delete(key);
+        if (fault) {
+          this.actions.push(`failed ${name} ${vm.name}`);
+          return {
+            error: { code: fault.code ?? "InternalExecutionError", message: `${name} failed (injected)` },
+          };
+        }
+        return effect();
+      },
+    });
+    const location = vm.id.split("/")[2];
+    return json(202, undefined, {
+      "azure-asyncoperation": `${ARM_ORIGIN}/subscriptions/${location}/providers/Microsoft.Compute/locations/westeurope/operations/${id}`,
+      "retry-after": "0",
+    });
+  }
+
+  private poll(id: string): Response {
+    const operation = this.operations.get(id);
+    if (operation === undefined)
+      return json(404, { error: { code: "NotFound", message: `no operation ${id}` } });
+    if (operation.status === "InProgress" && --operation.pollsLeft <= 0) {
+      operation.result = operation.complete();
+      operation.status = operation.result.error ? "Failed" : "Succeeded";
+    }
+    return json(
+      200,
+      {
+        status: operation.status,
+        ...(operation.result?.error ? { error: operation.result.error } : {}),
+        ...(operation.result?.output ? { properties: { output: operation.result.output } } : {}),
+      },
+      { "retry-after": "0" },
+    );
+  }
+}
+
+function operationOf(method: string, path: string): string {
+  if (path.includes("/operations/")) return "poll";
+  if (path.endsWith("/vmSizes")) return "vmSizes";
+  if (path.endsWith("/deallocate")) return "deallocate";
+  if (path.endsWith("/start")) return "start";
+  if (path.endsWith("/runCommand")) return "runCommand";
+  if (path.endsWith("/tags/default")) return "tags";
+  if (path.includes("/metricAlerts/")) return `alert-${method.toLowerCase()}`;
+  return method === "PATCH" ? "resize" : "get";
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
