@@ -1,0 +1,115 @@
+/**
+ * The action group's call to the intake: Azure Monitor's common alert schema ("Common alert schema",
+ * Microsoft Learn: `schemaId: "azureMonitorCommonAlertSchema"`, `data.essentials` with `alertRule`,
+ * `monitorCondition` Fired/Resolved, `alertTargetIDs`, `firedDateTime`/`resolvedDateTime`, and
+ * `data.customProperties`, where the metric alert's webhook properties arrive). Validated with
+ * zod/mini; unknown fields are ignored, every string and list is capped, the body is at most
+ * {@link MAX_ALERT_BYTES}. The queue message the intake writes for the worker is defined here too.
+ */
+import * as z from "zod/mini";
+import "../aws/zod.js";
+import { PERSONA_DIGEST_PATTERN } from "../../plan/manifest.js";
+import { AZURE_QUEUED_KINDS, WEBHOOK_PROPERTIES } from "./contract.js";
+import { AlertRejectedError } from "./errors.js";
+
+/** The largest call accepted; a common-alert-schema payload of one metric alert is a few kB. */
+export const MAX_ALERT_BYTES = 64 * 1024;
+
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
+const Essentials = z.looseObject({
+  alertId: text(512),
+  alertRule: text(260),
+  monitorCondition: z.enum(["Fired", "Resolved"]),
+  alertTargetIDs: z.array(text(1024)).check(z.minLength(1), z.maxLength(16)),
+  firedDateTime: text(64),
+  resolvedDateTime: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
+  signalType: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
+});
+
+export const CommonAlert = z.looseObject({
+  schemaId: z.literal("azureMonitorCommonAlertSchema"),
+  data: z.looseObject({
+    essentials: Essentials,
+    customProperties: z.optional(
+      z.nullable(z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(512)))),
+    ),
+  }),
+});
+export type CommonAlert = z.infer<typeof CommonAlert>;
+
+/** Parses a call's body. @throws {AlertRejectedError} with the first problems, when it is not a common-schema alert. */
+export function parseCommonAlert(body: string): CommonAlert {
+  if (Buffer.byteLength(body, "utf8") > MAX_ALERT_BYTES) {
+    throw new AlertRejectedError(
+      `The alert is ${Buffer.byteLength(body, "utf8")} bytes; at most ${MAX_ALERT_BYTES} are accepted.`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    throw new AlertRejectedError(
+      "The alert is not JSON; the action group must call with the common alert schema.",
+      {
+        cause: error,
+      },
+    );
+  }
+  const parsed = CommonAlert.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
+    throw new AlertRejectedError(
+      `The alert is not a common-alert-schema payload (${problems.join("; ")}); enable the common alert schema on the action group's function receiver.`,
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Identifies one transition of one alert: the alert instance, its condition and when it changed.
+ * A redelivered call (webhooks are retried) carries the same id.
+ */
+export function alertTransitionId(alert: CommonAlert): string {
+  const e = alert.data.essentials;
+  const at = e.monitorCondition === "Resolved" ? (e.resolvedDateTime ?? e.firedDateTime) : e.firedDateTime;
+  return `${e.alertId}@${e.monitorCondition}@${at}`;
+}
+
+/** The webhook properties of a persona alert. */
+export interface AlertProperties {
+  fleet: string;
+  digest: string;
+  alarmId: string;
+  owner: "stack" | "runtime";
+}
+
+/** Reads the persona properties; undefined when one is missing or malformed. */
+export function alertProperties(alert: CommonAlert): AlertProperties | undefined {
+  const props = alert.data.customProperties ?? {};
+  const fleet = props[WEBHOOK_PROPERTIES.fleet];
+  const digest = props[WEBHOOK_PROPERTIES.digest];
+  const alarmId = props[WEBHOOK_PROPERTIES.alarm];
+  const owner = props[WEBHOOK_PROPERTIES.owner];
+  if (fleet === undefined || digest === undefined || alarmId === undefined) return undefined;
+  if (!PERSONA_DIGEST_PATTERN.test(digest) || !/^[a-z0-9-]{1,64}$/.test(alarmId)) return undefined;
+  if (owner !== "stack" && owner !== "runtime") return undefined;
+  return { fleet, digest, alarmId, owner };
+}
+
+/** What the intake queues for a responder kind's worker (base64 JSON, as the queue trigger reads by default). */
+export const AlertJob = z.strictObject({
+  version: z.literal(1),
+  kind: z.enum(AZURE_QUEUED_KINDS),
+  vmId: text(1024),
+  alertRule: text(260),
+  alarmId: text(64),
+  digest: z.string().check(z.regex(PERSONA_DIGEST_PATTERN)),
+  owner: z.enum(["stack", "runtime"]),
+  transitionId: text(700),
+  receivedAt: z.number(),
+});
+export type AlertJob = z.infer<typeof AlertJob>;

@@ -1,0 +1,113 @@
+/**
+ * The Azure runtime's app settings, read once per Function App instance through one typed reader.
+ * A missing or malformed setting fails the first invocation with a sentence naming it.
+ */
+import { AZURE_APP_SETTINGS } from "./contract.js";
+import { AzureConfigError } from "./errors.js";
+
+/** How the runtime reaches the fleet's storage account. */
+export type StorageAccess =
+  /** Deployed: the account name and the app's managed identity. */
+  | { accountName: string }
+  /** Local runs and tests (Azurite): a connection string. */
+  | { connectionString: string };
+
+/** Every setting the runtime reads. */
+export interface AzureRuntimeEnv {
+  fleet: string;
+  stack: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  stateTable: string;
+  manifestContainer: string;
+  storage: StorageAccess;
+  identityClientId?: string;
+  /** Channel → HTTPS webhook URL. */
+  notifyWebhooks: Record<string, string>;
+  /** Function name → HTTPS URL. */
+  invokeTargets: Record<string, string>;
+}
+
+const REDEPLOY =
+  "(the Azure persona fleet component sets it on every runtime Function App; redeploy the stack)";
+
+/** Reads and checks the app settings. @throws {AzureConfigError} naming the first bad setting. */
+export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntimeEnv {
+  const required = (name: string, what: string, pattern?: RegExp): string => {
+    const value = env[name]?.trim();
+    if (value === undefined || value === "") {
+      throw new AzureConfigError(name, `App setting ${name} is not set; it must hold ${what} ${REDEPLOY}.`);
+    }
+    if (pattern !== undefined && !pattern.test(value)) {
+      throw new AzureConfigError(
+        name,
+        `App setting ${name} is '${value.slice(0, 80)}', which is not ${what} ${REDEPLOY}.`,
+      );
+    }
+    return value;
+  };
+  const urls = (name: string, what: string): Record<string, string> => {
+    const text = env[name]?.trim();
+    if (text === undefined || text === "") return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new AzureConfigError(
+        name,
+        `App setting ${name} is not JSON; it must map ${what} to HTTPS URLs ${REDEPLOY}.`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (
+      typeof parsed !== "object" ||
+      parsed === null ||
+      Array.isArray(parsed) ||
+      !Object.values(parsed).every((url) => typeof url === "string" && url.startsWith("https://"))
+    ) {
+      throw new AzureConfigError(name, `App setting ${name} must map ${what} to HTTPS URLs ${REDEPLOY}.`);
+    }
+    return parsed as Record<string, string>;
+  };
+  const S = AZURE_APP_SETTINGS;
+  const accountName = env[S.storageAccountName]?.trim();
+  const connectionString = env[S.storageConnectionString]?.trim();
+  let storage: StorageAccess;
+  if (accountName) storage = { accountName };
+  else if (connectionString) storage = { connectionString };
+  else {
+    throw new AzureConfigError(
+      S.storageAccountName,
+      `App setting ${S.storageAccountName} (or ${S.storageConnectionString} for local runs) is not set; it must name the fleet's storage account ${REDEPLOY}.`,
+    );
+  }
+  const result: AzureRuntimeEnv = {
+    fleet: required(S.fleet, "the fleet name"),
+    stack: required(S.stack, "the stack name"),
+    subscriptionId: required(S.subscriptionId, "a subscription id (a GUID)", /^[0-9a-fA-F-]{36}$/),
+    resourceGroup: required(S.resourceGroup, "the fleet's resource group name", /^[-\w._()]{1,90}$/),
+    stateTable: required(
+      S.stateTable,
+      "a table name (3-63 letters and digits)",
+      /^[A-Za-z][A-Za-z0-9]{2,62}$/,
+    ),
+    manifestContainer: required(
+      S.manifestContainer,
+      "a blob container name",
+      /^[a-z0-9](?:-?[a-z0-9]){2,62}$/,
+    ),
+    storage,
+    notifyWebhooks: urls(S.notifyWebhooks, "notify channels"),
+    invokeTargets: urls(S.invokeTargets, "function names"),
+  };
+  const clientId = env[S.identityClientId]?.trim();
+  if (clientId) result.identityClientId = clientId;
+  return result;
+}
+
+/** `/subscriptions/<id>/resourceGroups/<group>`: the only scope the runtime acts in. */
+export function fleetScope(env: Pick<AzureRuntimeEnv, "subscriptionId" | "resourceGroup">): string {
+  return `/subscriptions/${env.subscriptionId}/resourceGroups/${env.resourceGroup}`;
+}

@@ -1,0 +1,199 @@
+/**
+ * The alert intake: the HTTP function each action group's function receiver calls. It answers fast
+ * (an HTTP function must answer within 230 s, and webhooks are retried), so it only checks and
+ * queues: the call is a common-schema alert, the responder kind is one the runtime serves, the one
+ * target is a VM in the fleet's resource group that the membership record lists, the alert's name
+ * is the one the stack (or the orchestrator) gives that VM and alarm, and its webhook properties name
+ * this fleet and the VM's digest (the same confused-deputy rules as AWS, docs/security.md). A
+ * transition is queued once (a marker in the state table); a Resolved alert queues nothing (reverts
+ * have their own clear alert). Answers: 202 queued / duplicate / skipped, 400 invalid, 403 refused,
+ * 404 unknown kind, 413 too large, 503 when the queue or the store failed (the action group retries).
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { alarmName, runtimeAlarmName } from "../../plan/names.js";
+import { describeError } from "../aws/log.js";
+import {
+  type AlertJob,
+  alertProperties,
+  alertTransitionId,
+  MAX_ALERT_BYTES,
+  parseCommonAlert,
+} from "./alert.js";
+import type { AzureRuntimeContext, AzureRuntimeOptions } from "./context.js";
+import {
+  AZURE_QUEUED_KINDS,
+  normaliseResourceId,
+  responderQueueName,
+  VM_RESOURCE_ID_PATTERN,
+} from "./contract.js";
+import { fleetScope } from "./env.js";
+import { AlertRejectedError, ProvenanceRefusedError } from "./errors.js";
+import { contextOrLog } from "./worker.js";
+
+/** Markers of queued transitions are kept this long (action groups retry within minutes). */
+const INTAKE_MARKER_RETENTION_MS = 24 * 3_600_000;
+
+type QueuedKind = (typeof AZURE_QUEUED_KINDS)[number];
+
+/**
+ * Makes the intake handler.
+ * @example
+ * app.http("personas-intake", { methods: ["POST"], authLevel: "function", route: INTAKE_ROUTE, handler: createIntake() });
+ */
+export function createIntake(options: AzureRuntimeOptions = {}) {
+  let ctx: AzureRuntimeContext | undefined;
+  return async (request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> => {
+    ctx ??= contextOrLog("intake", options);
+    return intake(ctx, request, invocation);
+  };
+}
+
+async function intake(
+  ctx: AzureRuntimeContext,
+  request: HttpRequest,
+  invocation: InvocationContext,
+): Promise<HttpResponseInit> {
+  const kind = request.params.kind;
+  if (kind === undefined || !(AZURE_QUEUED_KINDS as readonly string[]).includes(kind)) {
+    ctx.log.decision("rejected", `no responder kind '${String(kind).slice(0, 40)}'`, {
+      reason: "unknown-kind",
+    });
+    return { status: 404, jsonBody: { outcome: "rejected", reason: "unknown-kind" } };
+  }
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_ALERT_BYTES) {
+    ctx.log.decision("rejected", `alert of ${declared} bytes`, { reason: "too-large" });
+    return { status: 413, jsonBody: { outcome: "rejected", reason: "too-large" } };
+  }
+  let job: AlertJob | { skip: string; detail: string };
+  try {
+    job = await check(ctx, kind as QueuedKind, await request.text());
+  } catch (error) {
+    if (error instanceof AlertRejectedError) {
+      ctx.log.decision("rejected", error.message, { reason: "invalid-alert" });
+      return {
+        status: 400,
+        jsonBody: { outcome: "rejected", reason: "invalid-alert", detail: error.message },
+      };
+    }
+    if (error instanceof ProvenanceRefusedError) {
+      ctx.log.decision("rejected", error.message, { reason: error.reason, vmId: error.vmId });
+      return { status: 403, jsonBody: { outcome: "rejected", reason: error.reason } };
+    }
+    ctx.log.error("intake failed before queueing; the action group will retry", error, {
+      invocationId: invocation.invocationId,
+    });
+    return { status: 503, jsonBody: { outcome: "failed" } };
+  }
+  if ("skip" in job) {
+    ctx.log.decision("skipped", job.detail, { reason: job.skip });
+    return { status: 202, jsonBody: { outcome: "skipped", reason: job.skip } };
+  }
+  const marker = `${job.kind}|${job.transitionId}`;
+  if (!(await ctx.state.claimOnce("intake", marker, INTAKE_MARKER_RETENTION_MS))) {
+    ctx.log.decision("skipped", `transition ${job.transitionId} was already queued for ${job.kind}`, {
+      reason: "duplicate",
+      vmId: job.vmId,
+    });
+    return { status: 202, jsonBody: { outcome: "duplicate" } };
+  }
+  try {
+    // The queue trigger reads base64 by default (host.json `messageEncoding`).
+    await ctx
+      .queue(responderQueueName(job.kind))
+      .sendMessage(Buffer.from(JSON.stringify(job)).toString("base64"));
+  } catch (error) {
+    // Unclaim, so the action group's retry queues it.
+    await ctx.state.deleteDocument("intake", marker);
+    ctx.log.error("could not queue the alert; the action group will retry", error, {
+      vmId: job.vmId,
+      error: describeError(error),
+    });
+    return { status: 503, jsonBody: { outcome: "failed" } };
+  }
+  ctx.log.decision("acted", `queued ${job.alertRule} for ${job.kind}`, {
+    reason: "queued",
+    vmId: job.vmId,
+    transitionId: job.transitionId,
+  });
+  return { status: 202, jsonBody: { outcome: "queued" } };
+}
+
+async function check(
+  ctx: AzureRuntimeContext,
+  kind: QueuedKind,
+  body: string,
+): Promise<AlertJob | { skip: string; detail: string }> {
+  const alert = parseCommonAlert(body);
+  const e = alert.data.essentials;
+  if (e.alertTargetIDs.length !== 1 || !VM_RESOURCE_ID_PATTERN.test(e.alertTargetIDs[0]!)) {
+    throw new AlertRejectedError(
+      `Alert ${e.alertRule} must target exactly one virtual machine; it targets ${e.alertTargetIDs.length} resource(s) (${e.alertTargetIDs[0]?.slice(0, 200)}).`,
+    );
+  }
+  const vmId = normaliseResourceId(e.alertTargetIDs[0]!);
+  if (!vmId.startsWith(`${normaliseResourceId(fleetScope(ctx.env))}/`)) {
+    throw new ProvenanceRefusedError(
+      "not-member",
+      vmId,
+      `VM ${vmId} is outside the fleet's resource group ${ctx.env.resourceGroup}; nothing was done.`,
+    );
+  }
+  const member = await ctx.fleet.member(vmId);
+  if (member === undefined) {
+    throw new ProvenanceRefusedError(
+      "not-member",
+      vmId,
+      `VM ${vmId} is not a member of fleet ${ctx.env.fleet} (the stack's membership record does not list it, whatever its tags say); nothing was done.`,
+    );
+  }
+  const props = alertProperties(alert);
+  if (props === undefined || props.fleet !== ctx.env.fleet) {
+    throw new ProvenanceRefusedError(
+      "alert-properties",
+      vmId,
+      `Alert ${e.alertRule} lacks the persona webhook properties of fleet ${ctx.env.fleet}; nothing was done.`,
+    );
+  }
+  const scope = { fleet: ctx.env.fleet, stack: ctx.env.stack };
+  const expected =
+    props.owner === "stack"
+      ? alarmName(scope, member.key, props.alarmId)
+      : runtimeAlarmName(scope, vmId.slice(vmId.lastIndexOf("/") + 1), props.alarmId);
+  if (e.alertRule !== expected) {
+    throw new ProvenanceRefusedError(
+      "alert-name",
+      vmId,
+      `Alert ${e.alertRule} is not the alert '${props.alarmId}' the ${props.owner === "stack" ? "stack" : "orchestrator"} created for ${vmId} (${expected}); nothing was done.`,
+    );
+  }
+  const digest =
+    props.owner === "stack"
+      ? member.digest
+      : (await ctx.state.readDocument<{ digest: string }>("orchestrator", vmId))?.value.digest;
+  if (props.digest !== digest) {
+    throw new ProvenanceRefusedError(
+      "digest",
+      vmId,
+      `Alert ${e.alertRule} names persona ${props.digest}, but ${vmId} carries ${digest ?? "no run-time persona"}; nothing was done.`,
+    );
+  }
+  const transitionId = alertTransitionId(alert);
+  if (e.monitorCondition === "Resolved") {
+    return {
+      skip: "resolved",
+      detail: `alert ${e.alertRule} resolved; persona alerts act when fired (reverts have their own clear alert)`,
+    };
+  }
+  return {
+    version: 1,
+    kind,
+    vmId,
+    alertRule: e.alertRule,
+    alarmId: props.alarmId,
+    digest: props.digest,
+    owner: props.owner,
+    transitionId,
+    receivedAt: ctx.now(),
+  };
+}

@@ -1,0 +1,166 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { azureScaleExecutor } from "../../../src/runtime/azure/actions/scale.js";
+import { responderQueueName, WEBHOOK_PROPERTIES } from "../../../src/runtime/azure/contract.js";
+import { createIntake } from "../../../src/runtime/azure/intake.js";
+import { createWorker } from "../../../src/runtime/azure/worker.js";
+import { vmResourceId } from "../../support/arm-double.js";
+import { noAzurite } from "../../support/azurite.js";
+import {
+  type AzureWorld,
+  alarmIdOf,
+  alertName,
+  commonAlert,
+  DIGEST,
+  drainQueue,
+  FLEET,
+  intakeRequest,
+  invocation,
+  memberVmId,
+  seedWorld,
+} from "./support.js";
+
+describe.skipIf(noAzurite)("Alert intake: who may make the runtime act", () => {
+  let world: AzureWorld;
+  let post: (kind: string, body: string) => Promise<{ status: number | undefined; body: unknown }>;
+
+  beforeEach(async () => {
+    world = await seedWorld();
+    const intake = createIntake(world.options);
+    post = async (kind, body) => {
+      const response = await intake(intakeRequest(kind, body), invocation("personas-intake"));
+      return { status: response.status, body: response.jsonBody };
+    };
+  });
+
+  async function nothingHappened() {
+    const { results } = await drainQueue(
+      world.queues,
+      responderQueueName("scale"),
+      createWorker("scale", azureScaleExecutor, world.options),
+    );
+    expect(results).toEqual([]);
+    expect(world.arm.actions).toEqual([]);
+  }
+
+  it("changes nothing for a forged alert on a VM the membership record does not list, whatever its tags", async () => {
+    const intruder = world.arm.addVm("intruder", {
+      tags: { "persona:fleet": FLEET, "persona:name": "HighTraffic" },
+    });
+
+    const answer = await post(
+      "scale",
+      commonAlert(alarmIdOf("cpu"), {
+        vmId: intruder.id,
+        alertRule: alertName(alarmIdOf("cpu"), "intruder"),
+      }),
+    );
+
+    expect(answer).toEqual({ status: 403, body: { outcome: "rejected", reason: "not-member" } });
+    expect(world.logs).toContainEqual(
+      expect.objectContaining({
+        outcome: "rejected",
+        reason: "not-member",
+        message: `VM ${intruder.id.toLowerCase()} is not a member of fleet web (the stack's membership record does not list it, whatever its tags say); nothing was done.`,
+      }),
+    );
+    await nothingHappened();
+  });
+
+  it("refuses a VM outside the fleet's resource group", async () => {
+    const answer = await post(
+      "scale",
+      commonAlert(alarmIdOf("cpu"), { vmId: vmResourceId("web-1", "rg-other") }),
+    );
+    expect(answer).toEqual({ status: 403, body: { outcome: "rejected", reason: "not-member" } });
+    await nothingHappened();
+  });
+
+  it("refuses an alert whose name is not the one the stack gave this member and alarm", async () => {
+    const answer = await post(
+      "scale",
+      commonAlert(alarmIdOf("cpu"), { alertRule: alertName(alarmIdOf("cpu"), "web-2") }),
+    );
+    expect(answer).toEqual({ status: 403, body: { outcome: "rejected", reason: "alert-name" } });
+    await nothingHappened();
+  });
+
+  it("refuses an alert that names another persona digest or fleet, or lacks the webhook properties", async () => {
+    const properties = (overrides: Record<string, string>) => ({
+      [WEBHOOK_PROPERTIES.fleet]: FLEET,
+      [WEBHOOK_PROPERTIES.digest]: DIGEST,
+      [WEBHOOK_PROPERTIES.alarm]: alarmIdOf("cpu"),
+      [WEBHOOK_PROPERTIES.owner]: "stack",
+      ...overrides,
+    });
+    const otherDigest = `sha256:${"0".repeat(64)}`;
+    expect(
+      await post(
+        "scale",
+        commonAlert(alarmIdOf("cpu"), {
+          properties: properties({ [WEBHOOK_PROPERTIES.digest]: otherDigest }),
+        }),
+      ),
+    ).toEqual({
+      status: 403,
+      body: { outcome: "rejected", reason: "digest" },
+    });
+    expect(
+      await post(
+        "scale",
+        commonAlert(alarmIdOf("cpu"), { properties: properties({ [WEBHOOK_PROPERTIES.fleet]: "api" }) }),
+      ),
+    ).toEqual({
+      status: 403,
+      body: { outcome: "rejected", reason: "alert-properties" },
+    });
+    expect(await post("scale", commonAlert(alarmIdOf("cpu"), { properties: {} }))).toEqual({
+      status: 403,
+      body: { outcome: "rejected", reason: "alert-properties" },
+    });
+    await nothingHappened();
+  });
+
+  it("answers 400 with what to do for a call that is not a common-schema alert, and 404 for an unknown kind", async () => {
+    expect(await post("scale", "not json")).toEqual({
+      status: 400,
+      body: {
+        outcome: "rejected",
+        reason: "invalid-alert",
+        detail: "The alert is not JSON; the action group must call with the common alert schema.",
+      },
+    });
+    const twoTargets = JSON.parse(commonAlert(alarmIdOf("cpu"))) as {
+      data: { essentials: { alertTargetIDs: string[] } };
+    };
+    twoTargets.data.essentials.alertTargetIDs.push(memberVmId("web-2"));
+    expect((await post("scale", JSON.stringify(twoTargets))).status).toBe(400);
+    expect(await post("firewall", commonAlert(alarmIdOf("cpu")))).toEqual({
+      status: 404,
+      body: { outcome: "rejected", reason: "unknown-kind" },
+    });
+    await nothingHappened();
+  });
+
+  it("refuses an oversized call before reading it (413)", async () => {
+    const body = commonAlert(alarmIdOf("cpu")).replace('"origin"', `"${"o".repeat(70_000)}"`);
+    expect(await post("scale", body)).toEqual({
+      status: 413,
+      body: { outcome: "rejected", reason: "too-large" },
+    });
+    await nothingHappened();
+  });
+
+  it("drops a job whose alert rule does not exist in the fleet's resource group (a copied function key is not enough)", async () => {
+    world.arm.alerts.clear();
+    await post("scale", commonAlert(alarmIdOf("cpu")));
+
+    const { results } = await drainQueue(
+      world.queues,
+      responderQueueName("scale"),
+      createWorker("scale", azureScaleExecutor, world.options),
+    );
+
+    expect(results).toEqual([expect.objectContaining({ outcome: "rejected", reason: "alert-rule" })]);
+    expect(world.arm.actions).toEqual([]);
+  });
+});

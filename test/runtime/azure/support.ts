@@ -1,0 +1,342 @@
+/**
+ * Fixtures for the Azure runtime tests, built from the planner's and the renderer's own output
+ * (digest, manifest entries, alert names), never typed by hand: the persona of the seed's story on
+ * Azure, its fleet store in Azurite, its alert rules and VM in the ARM double, the app settings,
+ * common-schema alert calls, and a Functions-host double for queue triggers.
+ */
+import { TableClient } from "@azure/data-tables";
+import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { QueueServiceClient } from "@azure/storage-queue";
+import { parsePersona } from "../../../src/pdl/parse.js";
+import {
+  buildManifest,
+  FLEET_STORE_KEYS,
+  type FleetManifest,
+  manifestEntries,
+} from "../../../src/plan/manifest.js";
+import { alarmName } from "../../../src/plan/names.js";
+import { type FleetPlan, planFleet } from "../../../src/plan/plan.js";
+import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../../src/plan/tags.js";
+import { contentDigest } from "../../../src/repository/digest.js";
+import type { AzureRuntimeOptions } from "../../../src/runtime/azure/context.js";
+import {
+  AZURE_APP_SETTINGS,
+  AZURE_QUEUED_KINDS,
+  type AzureFleetMembers,
+  MAX_DEQUEUE_COUNT,
+  normaliseResourceId,
+  poisonQueueName,
+  responderQueueName,
+  WEBHOOK_PROPERTIES,
+} from "../../../src/runtime/azure/contract.js";
+import { ArmDouble, RESOURCE_GROUP, SUBSCRIPTION, vmResourceId } from "../../support/arm-double.js";
+import { azuriteConnectionString, uniqueName } from "../../support/azurite.js";
+
+/** The seed's persona on Azure, with the CDN feature spelt out and a command for the run-command responder. */
+export const SEED_PERSONA_TEXT = `Name: HighTraffic
+Version: "1.3.0"
+BaseConfiguration:
+    CPU: 8 cores
+    Memory: 32 GB
+Features:
+    - Name: CDN caching
+      Activate: /opt/personas/bin/cdn-cache enable
+      Deactivate: /opt/personas/bin/cdn-cache disable
+TelemetryTriggers:
+    - Condition: CPU Load > 80% for 5 minutes
+      Action: Scale up to 16 cores
+      Cooldown: 15 minutes
+      Clear: after 30 minutes
+    - Condition: Network Latency > 100ms
+      Action: Activate CDN caching
+    - Name: patch
+      Condition: Disk Utilization > 90% for 5 minutes
+      Action: Run command "systemctl reload nginx"
+`;
+
+export const FLEET = "web";
+export const STACK = "prod";
+export const MEMBER_KEYS = ["web-1", "web-2"] as const;
+const persona = parsePersona(SEED_PERSONA_TEXT, { file: "HighTraffic.yaml" });
+export const DIGEST = contentDigest(persona);
+
+/** The fleet of two on Standard_D8s_v5 (8 vCPUs, 32 GiB), as the planner makes it. */
+export function seedFleetPlan(): FleetPlan {
+  return planFleet(
+    FLEET,
+    MEMBER_KEYS.map((key) => ({
+      key,
+      resolved: {
+        persona,
+        ref: { name: persona.name, version: persona.version ?? "1.3.0", digest: DIGEST },
+        size: { cloud: "azure" as const, name: "Standard_D8s_v5" },
+      },
+    })),
+    { webAcl: false, networkAcl: false },
+  );
+}
+
+export function seedManifest(): FleetManifest {
+  return buildManifest(seedFleetPlan());
+}
+
+/** The plan's alarm id of a role on a trigger: the CPU trigger, its clear, the latency trigger, the patch trigger. */
+export function alarmIdOf(metric: "cpu" | "cpu-clear" | "latency" | "patch"): string {
+  const plan = seedFleetPlan().personas[0]!;
+  const find = (predicate: (a: (typeof plan.alarms)[number]) => boolean) => {
+    const alarm = plan.alarms.find(predicate);
+    if (alarm === undefined) throw new Error(`the seed persona has no ${metric} alarm`);
+    return alarm.id;
+  };
+  const actionKind = (a: (typeof plan.alarms)[number]) => a.onAlarm.actions[0]?.kind;
+  switch (metric) {
+    case "cpu":
+      return find((a) => a.role === "activate" && actionKind(a) === "scale");
+    case "cpu-clear":
+      return find((a) => a.role === "clear" && actionKind(a) === "scale");
+    case "latency":
+      return find((a) => a.role === "activate" && actionKind(a) === "activate-feature");
+    case "patch":
+      return find((a) => a.role === "activate" && actionKind(a) === "run-command");
+  }
+}
+
+/** The name the components give member `key`'s alert `alarmId`. */
+export function alertName(alarmId: string, key: string = MEMBER_KEYS[0]): string {
+  return alarmName({ fleet: FLEET, stack: STACK }, key, alarmId);
+}
+
+/** The VM resource id of member `key` (the double's VM of the same name). */
+export function memberVmId(key: string = MEMBER_KEYS[0]): string {
+  return vmResourceId(key);
+}
+
+/** The membership record the components write. */
+export function seedMembers(): AzureFleetMembers {
+  return {
+    version: 1,
+    fleet: FLEET,
+    members: Object.fromEntries(
+      MEMBER_KEYS.map((key) => [normaliseResourceId(memberVmId(key)), { key, digest: DIGEST }]),
+    ),
+  };
+}
+
+/** A world: the ARM double with the fleet's VMs and alert rules, Azurite with the store, table and queues. */
+export interface AzureWorld {
+  arm: ArmDouble;
+  options: AzureRuntimeOptions;
+  table: TableClient;
+  queues: QueueServiceClient;
+  clock: { now: number };
+  logs: Record<string, unknown>[];
+}
+
+/** Builds a fresh world with names of its own in this worker's Azurite. */
+export async function seedWorld(): Promise<AzureWorld> {
+  const connection = azuriteConnectionString();
+  const stateTable = uniqueName("state");
+  const container = uniqueName("manifest");
+  const blobs = BlobServiceClient.fromConnectionString(connection).getContainerClient(container);
+  await blobs.create();
+  const manifest = seedManifest();
+  for (const [key, entry] of manifestEntries(manifest)) await upload(blobs, key, JSON.stringify(entry));
+  await upload(blobs, FLEET_STORE_KEYS.members, JSON.stringify(seedMembers()));
+  const table = TableClient.fromConnectionString(connection, stateTable, { allowInsecureConnection: true });
+  await table.createTable();
+  const queues = QueueServiceClient.fromConnectionString(connection);
+  // Queue names are fixed by the contract and this worker's Azurite is shared by its files, which
+  // run one after another: each world starts from empty queues.
+  for (const kind of AZURE_QUEUED_KINDS) {
+    for (const name of [responderQueueName(kind), poisonQueueName(kind)]) {
+      await queues.getQueueClient(name).createIfNotExists();
+      await queues.getQueueClient(name).clearMessages();
+    }
+  }
+  const arm = new ArmDouble();
+  for (const key of MEMBER_KEYS) {
+    const vm = arm.addVm(key, {
+      size: "Standard_D8s_v5",
+      tags: { [PERSONA_TAGS.fleet]: FLEET, [PERSONA_TAGS.name]: "HighTraffic" },
+    });
+    for (const alarm of seedFleetPlan().personas[0]!.alarms) {
+      const name = alertName(alarm.id, key);
+      await arm.fetch(
+        `https://management.azure.com/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Insights/metricAlerts/${name}?api-version=2018-03-01`,
+        {
+          method: "PUT",
+          headers: { authorization: "Bearer test" },
+          body: JSON.stringify({
+            location: "global",
+            tags: { [ALARM_OWNER_TAG]: "stack", [PERSONA_TAGS.fleet]: FLEET },
+            properties: {
+              scopes: [vm.id],
+              enabled: true,
+              severity: 3,
+              evaluationFrequency: alarm.azure.evaluationFrequency,
+              windowSize: alarm.azure.windowSize,
+            },
+          }),
+        },
+      );
+    }
+  }
+  arm.actions.length = 0;
+  const clock = { now: Date.parse("2027-01-15T10:00:00Z") };
+  const logs: Record<string, unknown>[] = [];
+  const env: NodeJS.ProcessEnv = {
+    [AZURE_APP_SETTINGS.fleet]: FLEET,
+    [AZURE_APP_SETTINGS.stack]: STACK,
+    [AZURE_APP_SETTINGS.subscriptionId]: SUBSCRIPTION,
+    [AZURE_APP_SETTINGS.resourceGroup]: RESOURCE_GROUP,
+    [AZURE_APP_SETTINGS.stateTable]: stateTable,
+    [AZURE_APP_SETTINGS.manifestContainer]: container,
+    [AZURE_APP_SETTINGS.storageConnectionString]: connection,
+  };
+  return {
+    arm,
+    table,
+    queues,
+    clock,
+    logs,
+    options: {
+      env,
+      armFetch: arm.fetch,
+      armToken: async () => "test-token",
+      now: () => clock.now,
+      sleep: async () => {},
+      logSink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
+    },
+  };
+}
+
+async function upload(
+  container: ReturnType<BlobServiceClient["getContainerClient"]>,
+  key: string,
+  text: string,
+) {
+  await container.getBlockBlobClient(key).upload(text, Buffer.byteLength(text));
+}
+
+/** A common-alert-schema call for member `key`'s alert `alarmId`, as an action group sends it. */
+export function commonAlert(
+  alarmId: string,
+  options: {
+    condition?: "Fired" | "Resolved";
+    key?: string;
+    vmId?: string;
+    alertRule?: string;
+    firedAt?: string;
+    properties?: Record<string, string>;
+  } = {},
+): string {
+  const key = options.key ?? MEMBER_KEYS[0];
+  const firedAt = options.firedAt ?? "2027-01-15T10:00:00.000Z";
+  return JSON.stringify({
+    schemaId: "azureMonitorCommonAlertSchema",
+    data: {
+      essentials: {
+        alertId: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.AlertsManagement/alerts/${alarmId}-${key}-${firedAt}`,
+        alertRule: options.alertRule ?? alertName(alarmId, key),
+        severity: "Sev3",
+        signalType: "Metric",
+        monitorCondition: options.condition ?? "Fired",
+        monitoringService: "Platform",
+        alertTargetIDs: [options.vmId ?? memberVmId(key).toLowerCase()],
+        originAlertId: "origin",
+        firedDateTime: firedAt,
+        ...(options.condition === "Resolved" ? { resolvedDateTime: "2027-01-15T10:40:00.000Z" } : {}),
+        description: "",
+        essentialsVersion: "1.0",
+        alertContextVersion: "1.0",
+      },
+      alertContext: {
+        conditionType: "SingleResourceMultipleMetricCriteria",
+        condition: { windowSize: "PT5M" },
+      },
+      customProperties: options.properties ?? {
+        [WEBHOOK_PROPERTIES.fleet]: FLEET,
+        [WEBHOOK_PROPERTIES.digest]: DIGEST,
+        [WEBHOOK_PROPERTIES.alarm]: alarmId,
+        [WEBHOOK_PROPERTIES.owner]: "stack",
+      },
+    },
+  });
+}
+
+/** The HttpRequest the Functions host hands the intake for a call to `/api/alerts/<kind>`. */
+export function intakeRequest(kind: string, body: string): HttpRequest {
+  return new HttpRequest({
+    method: "POST",
+    url: `https://personas-web.azurewebsites.net/api/alerts/${kind}`,
+    body: { string: body },
+    headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) },
+    params: { kind },
+  });
+}
+
+/** An InvocationContext for an in-process call. */
+export function invocation(functionName: string): InvocationContext {
+  return new InvocationContext({
+    invocationId: `${functionName}-${Math.random().toString(16).slice(2)}`,
+    functionName,
+    logHandler: () => {},
+  });
+}
+
+/**
+ * The Functions host's queue trigger, as documented ("Azure Queue storage trigger", Microsoft Learn):
+ * takes messages, decodes base64 JSON, calls the handler; deletes a message on success; on failure
+ * makes it visible again, and after {@link MAX_DEQUEUE_COUNT} attempts moves it to `<queue>-poison`.
+ * Runs until the queue is empty (bounded). Returns the handler's results.
+ */
+export async function drainQueue(
+  queues: QueueServiceClient,
+  queueName: string,
+  handler: (message: unknown, context: InvocationContext) => Promise<unknown>,
+  options: { concurrently?: boolean } = {},
+): Promise<{ results: unknown[]; failures: unknown[] }> {
+  const queue = queues.getQueueClient(queueName);
+  const results: unknown[] = [];
+  const failures: unknown[] = [];
+  for (let round = 0; round < 50; round++) {
+    const { receivedMessageItems } = await queue.receiveMessages({
+      numberOfMessages: 32,
+      visibilityTimeout: 30,
+    });
+    if (receivedMessageItems.length === 0) break;
+    const handle = async (item: (typeof receivedMessageItems)[number]) => {
+      const message = JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown;
+      try {
+        results.push(await handler(message, invocation(`personas-worker-${queueName}`)));
+        await queue.deleteMessage(item.messageId, item.popReceipt);
+      } catch (error) {
+        failures.push(error);
+        if (item.dequeueCount >= MAX_DEQUEUE_COUNT) {
+          await queues.getQueueClient(`${queueName}-poison`).createIfNotExists();
+          await queues.getQueueClient(`${queueName}-poison`).sendMessage(item.messageText);
+          await queue.deleteMessage(item.messageId, item.popReceipt);
+        } else {
+          await queue.updateMessage(item.messageId, item.popReceipt, undefined, 0);
+        }
+      }
+    };
+    if (options.concurrently) await Promise.all(receivedMessageItems.map(handle));
+    else for (const item of receivedMessageItems) await handle(item);
+  }
+  return { results, failures };
+}
+
+/** The Timer a timer trigger hands its handler on a regular tick. */
+export function timerTick(): Timer {
+  return {
+    isPastDue: false,
+    schedule: { adjustForDST: false },
+    scheduleStatus: {
+      last: "2027-01-15T09:55:00Z",
+      next: "2027-01-15T10:05:00Z",
+      lastUpdated: "2027-01-15T09:55:00Z",
+    },
+  };
+}
