@@ -238,8 +238,41 @@ const WafIpSetRef = z.strictObject({ name: z.string(), id: z.string(), arn: z.op
 /** A WAF IP set the firewall responder writes. */
 export type WafIpSetRef = z.infer<typeof WafIpSetRef>;
 
-/** Where a list feed is enforced: WAF IP sets (one per IP version) or network ACL rules. */
+/**
+ * Where a list feed is enforced on Azure (src/azure): network security group rules for bare VMs, or
+ * a Front Door / Application Gateway WAF policy's custom rules. Capacities are Azure's documented
+ * limits (docs/azure.md, "List feeds").
+ */
+export const AzureFeedEnforcement = z.strictObject({
+  nsg: z.optional(
+    z.strictObject({
+      networkSecurityGroupId: z.string().check(z.minLength(1)),
+      /** The feed owns priorities firstPriority … firstPriority + maxRules - 1 (NSG priorities: 100–4096). */
+      firstPriority: z.int().check(z.minimum(100), z.maximum(4096)),
+      maxRules: z.int().check(z.minimum(1), z.maximum(1000)),
+      /** Source and destination prefixes one NSG holds in all (4,000). */
+      maxPrefixes: z.int().check(z.minimum(1), z.maximum(4000)),
+    }),
+  ),
+  waf: z.optional(
+    z.strictObject({
+      policyId: z.string().check(z.minLength(1)),
+      kind: z.enum(["front-door", "application-gateway"]),
+      /** Custom rules the feed owns are named `<rulePrefix><n>`. */
+      rulePrefix: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9]{0,100}$/)),
+      firstPriority: z.int().check(z.minimum(1)),
+      /** Custom rules per policy: 100. */
+      maxRules: z.int().check(z.minimum(1), z.maximum(100)),
+      /** 600 (Front Door) or 540 (Application Gateway) addresses per match condition. */
+      maxAddressesPerCondition: z.int().check(z.minimum(1), z.maximum(600)),
+    }),
+  ),
+});
+export type AzureFeedEnforcement = z.infer<typeof AzureFeedEnforcement>;
+
+/** Where a list feed is enforced: WAF IP sets (one per IP version) or network ACL rules (AWS), or `azure`. */
 export const FeedEnforcement = z.strictObject({
+  azure: z.optional(AzureFeedEnforcement),
   waf: z.optional(
     z.strictObject({
       scope: z.enum(["REGIONAL", "CLOUDFRONT"]),
