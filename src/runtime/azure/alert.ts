@@ -9,7 +9,7 @@
 import * as z from "zod/mini";
 import "../aws/zod.js";
 import { PERSONA_DIGEST_PATTERN } from "../../plan/manifest.js";
-import { AZURE_QUEUED_KINDS, WEBHOOK_PROPERTIES } from "./contract.js";
+import { ALERT_RESPONDER_KINDS, AlertWebhookProperties, WEBHOOK_PROPERTIES } from "./contract.js";
 import { AlertRejectedError } from "./errors.js";
 
 /** The largest call accepted; a common-alert-schema payload of one metric alert is a few kB. */
@@ -79,35 +79,44 @@ export function alertTransitionId(alert: CommonAlert): string {
   return `${e.alertId}@${e.monitorCondition}@${at}`;
 }
 
-/** The webhook properties of a persona alert. */
+/** The webhook properties of a persona alert, as the components set them. */
 export interface AlertProperties {
   fleet: string;
+  stack: string;
   digest: string;
   alarmId: string;
+  intent: "activate" | "clear";
+  member: string;
   owner: "stack" | "runtime";
 }
 
-/** Reads the persona properties; undefined when one is missing or malformed. */
+/** Reads the persona properties (`AlertWebhookProperties`); undefined when one is missing or malformed. */
 export function alertProperties(alert: CommonAlert): AlertProperties | undefined {
-  const props = alert.data.customProperties ?? {};
-  const fleet = props[WEBHOOK_PROPERTIES.fleet];
-  const digest = props[WEBHOOK_PROPERTIES.digest];
-  const alarmId = props[WEBHOOK_PROPERTIES.alarm];
-  const owner = props[WEBHOOK_PROPERTIES.owner];
-  if (fleet === undefined || digest === undefined || alarmId === undefined) return undefined;
-  if (!PERSONA_DIGEST_PATTERN.test(digest) || !/^[a-z0-9-]{1,64}$/.test(alarmId)) return undefined;
-  if (owner !== "stack" && owner !== "runtime") return undefined;
-  return { fleet, digest, alarmId, owner };
+  const parsed = AlertWebhookProperties.safeParse(alert.data.customProperties ?? {});
+  if (!parsed.success) return undefined;
+  const p = parsed.data;
+  const alarmId = p[WEBHOOK_PROPERTIES.alarmId];
+  if (!/^[a-z0-9-]{1,64}$/.test(alarmId)) return undefined;
+  return {
+    fleet: p[WEBHOOK_PROPERTIES.fleet],
+    stack: p[WEBHOOK_PROPERTIES.stack],
+    digest: p[WEBHOOK_PROPERTIES.digest],
+    alarmId,
+    intent: p[WEBHOOK_PROPERTIES.intent],
+    member: p[WEBHOOK_PROPERTIES.member],
+    owner: p[WEBHOOK_PROPERTIES.owner],
+  };
 }
 
 /** What the intake queues for a responder kind's worker (base64 JSON, as the queue trigger reads by default). */
 export const AlertJob = z.strictObject({
   version: z.literal(1),
-  kind: z.enum(AZURE_QUEUED_KINDS),
+  kind: z.enum(ALERT_RESPONDER_KINDS),
   vmId: text(1024),
   alertRule: text(260),
   alarmId: text(64),
   digest: z.string().check(z.regex(PERSONA_DIGEST_PATTERN)),
+  intent: z.enum(["activate", "clear"]),
   owner: z.enum(["stack", "runtime"]),
   transitionId: text(700),
   receivedAt: z.number(),

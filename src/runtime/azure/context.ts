@@ -73,7 +73,7 @@ export function createAzureContext(
     }),
     fleet: new AzureFleetStore(storage.container, now),
     state: new TableStateStore(storage.table, now),
-    log: new ResponderLog({ responder, fleet: env.fleet, namespace: "Personas/Responders" }, options.logSink),
+    log: new ResponderLog({ responder, fleet: env.fleet, namespace: env.metricsNamespace }, options.logSink),
     queue: (name) => storage.queues.getQueueClient(name),
     webhookFetch: options.webhookFetch ?? globalThis.fetch,
     now,
@@ -91,18 +91,16 @@ function storageClients(
     const local = /127\.0\.0\.1|localhost|UseDevelopmentStorage/.test(connection);
     return {
       table: TableClient.fromConnectionString(connection, env.stateTable, { allowInsecureConnection: local }),
-      container: BlobServiceClient.fromConnectionString(connection).getContainerClient(env.manifestContainer),
+      container: BlobServiceClient.fromConnectionString(connection).getContainerClient(env.fleetContainer),
       queues: QueueServiceClient.fromConnectionString(connection),
     };
   }
-  const account = env.storage.accountName;
   const credential = tokenCredential(identity);
   return {
-    table: new TableClient(`https://${account}.table.core.windows.net`, env.stateTable, credential),
-    container: new BlobServiceClient(
-      `https://${account}.blob.core.windows.net`,
-      credential,
-    ).getContainerClient(env.manifestContainer),
-    queues: new QueueServiceClient(`https://${account}.queue.core.windows.net`, credential),
+    table: new TableClient(env.storage.tableServiceUri, env.stateTable, credential),
+    container: new BlobServiceClient(env.storage.blobServiceUri, credential).getContainerClient(
+      env.fleetContainer,
+    ),
+    queues: new QueueServiceClient(env.storage.queueServiceUri, credential),
   };
 }

@@ -246,3 +246,17 @@ export const FLEET_TAG_KEY = "persona:fleet";
  * (`AzureFeedEnforcement` in src/plan/manifest.ts, with Azure's capacities as bounds).
  */
 export { AzureFeedEnforcement } from "../../plan/manifest.js";
+
+/** Attempts per queue message before the host moves it to the poison queue (host.json `extensions.queues.maxDequeueCount`, default 5). */
+export const MAX_DEQUEUE_COUNT = 5;
+
+/** The responder kinds alerts reach through an intake function and a queue (feeds run on timers instead). */
+export const ALERT_RESPONDER_KINDS = [
+  "scale",
+  "feature",
+  "shift-persona",
+  "notify",
+  "run-command",
+  "invoke-function",
+] as const satisfies readonly ResponderKind[];
+export type AlertResponderKind = (typeof ALERT_RESPONDER_KINDS)[number];

@@ -2,24 +2,31 @@
  * The Azure runtime's app settings, read once per Function App instance through one typed reader.
  * A missing or malformed setting fails the first invocation with a sentence naming it.
  */
-import { AZURE_APP_SETTINGS } from "./contract.js";
+import {
+  APP_SETTINGS,
+  KIND_APP_SETTINGS,
+  RUNTIME_METRICS_NAMESPACE,
+  STORAGE_CONNECTION_SUFFIXES,
+} from "./contract.js";
 import { AzureConfigError } from "./errors.js";
 
 /** How the runtime reaches the fleet's storage account. */
 export type StorageAccess =
-  /** Deployed: the account name and the app's managed identity. */
-  | { accountName: string }
-  /** Local runs and tests (Azurite): a connection string. */
+  /** Deployed: the service URIs of the identity-based `PersonasStorage` connection and the app's managed identity. */
+  | { blobServiceUri: string; queueServiceUri: string; tableServiceUri: string }
+  /** Local runs and tests (Azurite): `PersonasStorage` holds a connection string. */
   | { connectionString: string };
 
 /** Every setting the runtime reads. */
 export interface AzureRuntimeEnv {
   fleet: string;
   stack: string;
+  fleetTagKey: string;
   subscriptionId: string;
   resourceGroup: string;
   stateTable: string;
-  manifestContainer: string;
+  fleetContainer: string;
+  metricsNamespace: string;
   storage: StorageAccess;
   identityClientId?: string;
   /** Channel → HTTPS webhook URL. */
@@ -71,21 +78,33 @@ export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntime
     }
     return parsed as Record<string, string>;
   };
-  const S = AZURE_APP_SETTINGS;
-  const accountName = env[S.storageAccountName]?.trim();
-  const connectionString = env[S.storageConnectionString]?.trim();
+  const S = APP_SETTINGS;
+  const connection = S.storageConnection;
+  const connectionString = env[connection]?.trim();
+  const account = env[S.storageAccount]?.trim();
+  const uri = (suffix: string, service: string) =>
+    env[`${connection}${suffix}`]?.trim() ||
+    (account ? `https://${account}.${service}.core.windows.net` : "");
   let storage: StorageAccess;
-  if (accountName) storage = { accountName };
-  else if (connectionString) storage = { connectionString };
+  if (connectionString) storage = { connectionString };
   else {
-    throw new AzureConfigError(
-      S.storageAccountName,
-      `App setting ${S.storageAccountName} (or ${S.storageConnectionString} for local runs) is not set; it must name the fleet's storage account ${REDEPLOY}.`,
-    );
+    const uris = {
+      blobServiceUri: uri(STORAGE_CONNECTION_SUFFIXES.blobServiceUri, "blob"),
+      queueServiceUri: uri(STORAGE_CONNECTION_SUFFIXES.queueServiceUri, "queue"),
+      tableServiceUri: uri(STORAGE_CONNECTION_SUFFIXES.tableServiceUri, "table"),
+    };
+    if (Object.values(uris).some((value) => value === "")) {
+      throw new AzureConfigError(
+        S.storageAccount,
+        `App setting ${S.storageAccount} (or ${connection}__blobServiceUri, __queueServiceUri and __tableServiceUri; or ${connection} with a connection string for local runs) is not set; it must name the fleet's storage account ${REDEPLOY}.`,
+      );
+    }
+    storage = uris;
   }
   const result: AzureRuntimeEnv = {
-    fleet: required(S.fleet, "the fleet name"),
-    stack: required(S.stack, "the stack name"),
+    fleet: required(S.fleetName, "the fleet name"),
+    stack: required(S.stackName, "the stack name"),
+    fleetTagKey: env[S.fleetTagKey]?.trim() || "persona:fleet",
     subscriptionId: required(S.subscriptionId, "a subscription id (a GUID)", /^[0-9a-fA-F-]{36}$/),
     resourceGroup: required(S.resourceGroup, "the fleet's resource group name", /^[-\w._()]{1,90}$/),
     stateTable: required(
@@ -93,14 +112,11 @@ export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntime
       "a table name (3-63 letters and digits)",
       /^[A-Za-z][A-Za-z0-9]{2,62}$/,
     ),
-    manifestContainer: required(
-      S.manifestContainer,
-      "a blob container name",
-      /^[a-z0-9](?:-?[a-z0-9]){2,62}$/,
-    ),
+    fleetContainer: required(S.fleetContainer, "a blob container name", /^[a-z0-9](?:-?[a-z0-9]){2,62}$/),
+    metricsNamespace: env[S.metricsNamespace]?.trim() || RUNTIME_METRICS_NAMESPACE,
     storage,
-    notifyWebhooks: urls(S.notifyWebhooks, "notify channels"),
-    invokeTargets: urls(S.invokeTargets, "function names"),
+    notifyWebhooks: urls(KIND_APP_SETTINGS.notifyTargets, "notify channels"),
+    invokeTargets: urls(KIND_APP_SETTINGS.invokeTargets, "function names"),
   };
   const clientId = env[S.identityClientId]?.trim();
   if (clientId) result.identityClientId = clientId;

@@ -8,13 +8,14 @@
  */
 import type { ContainerClient } from "@azure/storage-blob";
 import type * as z from "zod/mini";
-import { FeedEntry, FLEET_STORE_KEYS, type FleetManifest, PersonaEntry } from "../../plan/manifest.js";
 import {
-  type AzureFleetMembers,
-  AzureFleetMembers as AzureFleetMembersSchema,
-  type AzureMemberRecord,
-  normaliseResourceId,
-} from "./contract.js";
+  FeedEntry,
+  FLEET_STORE_KEYS,
+  type FleetManifest,
+  type FleetMemberRecord,
+  PersonaEntry,
+} from "../../plan/manifest.js";
+import { AzureFleetMembers, memberIdOf } from "./contract.js";
 import { ManifestError } from "./errors.js";
 
 /** A persona as the manifest holds it. */
@@ -77,8 +78,8 @@ export class AzureFleetStore {
   }
 
   /** The member record of a VM (any case of its resource id), or undefined when the stack did not make it a member. */
-  async member(vmId: string): Promise<AzureMemberRecord | undefined> {
-    const key = normaliseResourceId(vmId);
+  async member(vmId: string): Promise<FleetMemberRecord | undefined> {
+    const key = memberIdOf(vmId);
     const found = (await this.members()).members[key];
     if (found !== undefined) return found;
     if (this.membersCache !== undefined && this.now() - this.membersCache.at < MEMBERS_RETRY_MS)
@@ -87,7 +88,7 @@ export class AzureFleetStore {
   }
 
   private async loadMembers(): Promise<AzureFleetMembers> {
-    const record = await this.read(FLEET_STORE_KEYS.members, AzureFleetMembersSchema, "membership record");
+    const record = await this.read(FLEET_STORE_KEYS.members, AzureFleetMembers, "membership record");
     if (record === undefined) {
       throw new ManifestError(
         `The fleet store ${this.container.containerName} has no membership record (${FLEET_STORE_KEYS.members}); nothing is done for any VM until \`pulumi up\` writes it.`,

@@ -7,7 +7,7 @@
  * this fleet and the VM's digest (the same confused-deputy rules as AWS, docs/security.md). A
  * transition is queued once (a marker in the state table); a Resolved alert queues nothing (reverts
  * have their own clear alert). Answers: 202 queued / duplicate / skipped, 400 invalid, 403 refused,
- * 404 unknown kind, 413 too large, 503 when the queue or the store failed (the action group retries).
+ * 413 too large, 503 when the queue or the store failed (the action group retries).
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { alarmName, runtimeAlarmName } from "../../plan/names.js";
@@ -21,10 +21,10 @@ import {
 } from "./alert.js";
 import type { AzureRuntimeContext, AzureRuntimeOptions } from "./context.js";
 import {
-  AZURE_QUEUED_KINDS,
-  normaliseResourceId,
+  type AlertResponderKind,
+  AZURE_MEMBER_ID_PATTERN,
+  memberIdOf,
   responderQueueName,
-  VM_RESOURCE_ID_PATTERN,
 } from "./contract.js";
 import { fleetScope } from "./env.js";
 import { AlertRejectedError, ProvenanceRefusedError } from "./errors.js";
@@ -33,33 +33,26 @@ import { contextOrLog } from "./worker.js";
 /** Markers of queued transitions are kept this long (action groups retry within minutes). */
 const INTAKE_MARKER_RETENTION_MS = 24 * 3_600_000;
 
-type QueuedKind = (typeof AZURE_QUEUED_KINDS)[number];
-
 /**
- * Makes the intake handler.
+ * Makes the intake of one responder kind: the HTTP function `alert-<kind>` its action group calls
+ * (one per kind, because the function called is what tells the kind).
  * @example
- * app.http("personas-intake", { methods: ["POST"], authLevel: "function", route: INTAKE_ROUTE, handler: createIntake() });
+ * app.http(alertIntakeFunctionName("scale"), { methods: ["POST"], authLevel: "function", handler: createIntake("scale") });
  */
-export function createIntake(options: AzureRuntimeOptions = {}) {
+export function createIntake(kind: AlertResponderKind, options: AzureRuntimeOptions = {}) {
   let ctx: AzureRuntimeContext | undefined;
   return async (request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> => {
-    ctx ??= contextOrLog("intake", options);
-    return intake(ctx, request, invocation);
+    ctx ??= contextOrLog(`intake-${kind}`, options);
+    return intake(ctx, kind, request, invocation);
   };
 }
 
 async function intake(
   ctx: AzureRuntimeContext,
+  kind: AlertResponderKind,
   request: HttpRequest,
   invocation: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const kind = request.params.kind;
-  if (kind === undefined || !(AZURE_QUEUED_KINDS as readonly string[]).includes(kind)) {
-    ctx.log.decision("rejected", `no responder kind '${String(kind).slice(0, 40)}'`, {
-      reason: "unknown-kind",
-    });
-    return { status: 404, jsonBody: { outcome: "rejected", reason: "unknown-kind" } };
-  }
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_ALERT_BYTES) {
     ctx.log.decision("rejected", `alert of ${declared} bytes`, { reason: "too-large" });
@@ -67,7 +60,7 @@ async function intake(
   }
   let job: AlertJob | { skip: string; detail: string };
   try {
-    job = await check(ctx, kind as QueuedKind, await request.text());
+    job = await check(ctx, kind, await request.text());
   } catch (error) {
     if (error instanceof AlertRejectedError) {
       ctx.log.decision("rejected", error.message, { reason: "invalid-alert" });
@@ -121,18 +114,18 @@ async function intake(
 
 async function check(
   ctx: AzureRuntimeContext,
-  kind: QueuedKind,
+  kind: AlertResponderKind,
   body: string,
 ): Promise<AlertJob | { skip: string; detail: string }> {
   const alert = parseCommonAlert(body);
   const e = alert.data.essentials;
-  if (e.alertTargetIDs.length !== 1 || !VM_RESOURCE_ID_PATTERN.test(e.alertTargetIDs[0]!)) {
+  const vmId = e.alertTargetIDs.length === 1 ? memberIdOf(e.alertTargetIDs[0]!) : "";
+  if (!AZURE_MEMBER_ID_PATTERN.test(vmId)) {
     throw new AlertRejectedError(
       `Alert ${e.alertRule} must target exactly one virtual machine; it targets ${e.alertTargetIDs.length} resource(s) (${e.alertTargetIDs[0]?.slice(0, 200)}).`,
     );
   }
-  const vmId = normaliseResourceId(e.alertTargetIDs[0]!);
-  if (!vmId.startsWith(`${normaliseResourceId(fleetScope(ctx.env))}/`)) {
+  if (!vmId.startsWith(`${memberIdOf(fleetScope(ctx.env))}/`)) {
     throw new ProvenanceRefusedError(
       "not-member",
       vmId,
@@ -148,11 +141,11 @@ async function check(
     );
   }
   const props = alertProperties(alert);
-  if (props === undefined || props.fleet !== ctx.env.fleet) {
+  if (props === undefined || props.fleet !== ctx.env.fleet || props.stack !== ctx.env.stack) {
     throw new ProvenanceRefusedError(
       "alert-properties",
       vmId,
-      `Alert ${e.alertRule} lacks the persona webhook properties of fleet ${ctx.env.fleet}; nothing was done.`,
+      `Alert ${e.alertRule} lacks the persona webhook properties of fleet ${ctx.env.fleet}, stack ${ctx.env.stack}; nothing was done.`,
     );
   }
   const scope = { fleet: ctx.env.fleet, stack: ctx.env.stack };
@@ -160,7 +153,7 @@ async function check(
     props.owner === "stack"
       ? alarmName(scope, member.key, props.alarmId)
       : runtimeAlarmName(scope, vmId.slice(vmId.lastIndexOf("/") + 1), props.alarmId);
-  if (e.alertRule !== expected) {
+  if (e.alertRule !== expected || (props.owner === "stack" && props.member !== member.key)) {
     throw new ProvenanceRefusedError(
       "alert-name",
       vmId,
@@ -192,6 +185,7 @@ async function check(
     alertRule: e.alertRule,
     alarmId: props.alarmId,
     digest: props.digest,
+    intent: props.intent,
     owner: props.owner,
     transitionId,
     receivedAt: ctx.now(),

@@ -9,7 +9,7 @@
 import type { InvocationContext, Timer } from "@azure/functions";
 import { repairInFlightResizes } from "./actions/scale.js";
 import type { AzureRuntimeContext, AzureRuntimeOptions } from "./context.js";
-import { AZURE_QUEUED_KINDS, MAX_DEQUEUE_COUNT, poisonQueueName } from "./contract.js";
+import { ALERT_RESPONDER_KINDS, MAX_DEQUEUE_COUNT, poisonQueueName } from "./contract.js";
 import { contextOrLog } from "./worker.js";
 
 /** What one sweep did. */
@@ -33,7 +33,7 @@ export async function sweep(ctx: AzureRuntimeContext): Promise<SweepResult> {
   const repairedResizes = await repairInFlightResizes(ctx);
   const expiredDeleted = await ctx.state.sweep();
   const poisonMessages: Record<string, number> = {};
-  for (const kind of AZURE_QUEUED_KINDS) {
+  for (const kind of ALERT_RESPONDER_KINDS) {
     const queue = ctx.queue(poisonQueueName(kind));
     let count = 0;
     try {

@@ -13,12 +13,12 @@
 import type { InvocationContext } from "@azure/functions";
 import type { Action } from "../../pdl/actions/index.js";
 import { responderOf } from "../../plan/responders.js";
-import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../plan/tags.js";
+import { ALARM_OWNER_TAG } from "../../plan/tags.js";
 import { describeError } from "../aws/log.js";
 import type { GuardRequest } from "../decide.js";
 import { AlertJob } from "./alert.js";
 import { type AzureRuntimeContext, type AzureRuntimeOptions, createAzureContext } from "./context.js";
-import { normaliseResourceId } from "./contract.js";
+import { type AlertResponderKind, memberIdOf } from "./contract.js";
 import { fleetScope } from "./env.js";
 import {
   ActionFailedError,
@@ -81,7 +81,7 @@ export function contextOrLog(kind: string, options: AzureRuntimeOptions): AzureR
  * app.storageQueue("personas-worker-scale", { queueName: responderQueueName("scale"), connection: "AzureWebJobsStorage", handler: createWorker("scale", scaleExecutor) });
  */
 export function createWorker(
-  kind: AlertJob["kind"],
+  kind: AlertResponderKind,
   executor: AzureExecutor,
   options: AzureRuntimeOptions & { afterLock?: BeforeAct } = {},
 ) {
@@ -94,7 +94,7 @@ export function createWorker(
 
 async function work(
   ctx: AzureRuntimeContext,
-  kind: AlertJob["kind"],
+  kind: AlertResponderKind,
   executor: AzureExecutor,
   message: unknown,
   invocationId: string,
@@ -197,7 +197,7 @@ async function work(
   }
 }
 
-async function plan(ctx: AzureRuntimeContext, kind: AlertJob["kind"], message: unknown) {
+async function plan(ctx: AzureRuntimeContext, kind: AlertResponderKind, message: unknown) {
   const parsed = AlertJob.safeParse(typeof message === "string" ? safeJson(message) : message);
   if (!parsed.success) {
     throw new AlertRejectedError(
@@ -210,9 +210,9 @@ async function plan(ctx: AzureRuntimeContext, kind: AlertJob["kind"], message: u
       `The queue message is for ${job.kind}, not ${kind}; only the intake writes to this queue.`,
     );
   }
-  const vmId = normaliseResourceId(job.vmId);
+  const vmId = memberIdOf(job.vmId);
   const member = await ctx.fleet.member(vmId);
-  if (member === undefined || !vmId.startsWith(`${normaliseResourceId(fleetScope(ctx.env))}/`)) {
+  if (member === undefined || !vmId.startsWith(`${memberIdOf(fleetScope(ctx.env))}/`)) {
     throw new ProvenanceRefusedError(
       "not-member",
       vmId,
@@ -225,6 +225,13 @@ async function plan(ctx: AzureRuntimeContext, kind: AlertJob["kind"], message: u
   if (alarm === undefined) {
     throw new ManifestError(
       `Persona ${persona.name} ${persona.version} in the fleet manifest has no alarm '${job.alarmId}' (alert ${job.alertRule}); run \`pulumi up\` to bring alerts and the manifest back in step.`,
+    );
+  }
+  if (alarm.intent !== job.intent) {
+    throw new ProvenanceRefusedError(
+      "alert-properties",
+      vmId,
+      `Alert ${job.alertRule} says intent ${job.intent}, but alarm '${job.alarmId}' of persona ${persona.name} is ${alarm.intent}; nothing was done.`,
     );
   }
   const actions = alarm.actions.filter((a) => responderOf(a) === kind);
@@ -284,17 +291,17 @@ async function requireAlertRule(ctx: AzureRuntimeContext, job: AlertJob, vmId: s
     }
     throw error;
   }
-  const scopes = (rule.properties?.scopes ?? []).map(normaliseResourceId);
+  const scopes = (rule.properties?.scopes ?? []).map(memberIdOf);
   if (
     rule.tags?.[ALARM_OWNER_TAG] !== job.owner ||
-    rule.tags?.[PERSONA_TAGS.fleet] !== ctx.env.fleet ||
+    rule.tags?.[ctx.env.fleetTagKey] !== ctx.env.fleet ||
     scopes.length !== 1 ||
     scopes[0] !== vmId
   ) {
     throw new ProvenanceRefusedError(
       "alert-rule",
       vmId,
-      `Alert rule ${job.alertRule} does not watch ${vmId} alone with the tags ${ALARM_OWNER_TAG}=${job.owner} and ${PERSONA_TAGS.fleet}=${ctx.env.fleet}; nothing was done.`,
+      `Alert rule ${job.alertRule} does not watch ${vmId} alone with the tags ${ALARM_OWNER_TAG}=${job.owner} and ${ctx.env.fleetTagKey}=${ctx.env.fleet}; nothing was done.`,
     );
   }
 }

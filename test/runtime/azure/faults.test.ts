@@ -6,6 +6,7 @@ import {
   repairInFlightResizes,
 } from "../../../src/runtime/azure/actions/scale.js";
 import { createAzureContext } from "../../../src/runtime/azure/context.js";
+import type { AlertResponderKind } from "../../../src/runtime/azure/contract.js";
 import { poisonQueueName, responderQueueName } from "../../../src/runtime/azure/contract.js";
 import { createIntake } from "../../../src/runtime/azure/intake.js";
 import { TableStateStore } from "../../../src/runtime/azure/state.js";
@@ -37,9 +38,9 @@ describe.skipIf(noAzurite)("Azure scale under faults: 0 VMs left deallocated, 0 
 
   beforeEach(async () => {
     world = await seedWorld();
-    const intake = createIntake(world.options);
     post = async (kind, body) => {
-      const response = await intake(intakeRequest(kind, body), invocation("personas-intake"));
+      const intake = createIntake(kind as AlertResponderKind, world.options);
+      const response = await intake(intakeRequest(kind, body), invocation(`alert-${kind}`));
       return { status: response.status, body: response.jsonBody };
     };
   });

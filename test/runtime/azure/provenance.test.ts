@@ -1,5 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { parsePersona } from "../../../src/pdl/parse.js";
+import { contentDigest } from "../../../src/repository/digest.js";
 import { azureScaleExecutor } from "../../../src/runtime/azure/actions/scale.js";
+import type { AlertResponderKind } from "../../../src/runtime/azure/contract.js";
 import { responderQueueName, WEBHOOK_PROPERTIES } from "../../../src/runtime/azure/contract.js";
 import { createIntake } from "../../../src/runtime/azure/intake.js";
 import { createWorker } from "../../../src/runtime/azure/worker.js";
@@ -10,13 +13,14 @@ import {
   alarmIdOf,
   alertName,
   commonAlert,
-  DIGEST,
   drainQueue,
   FLEET,
   intakeRequest,
   invocation,
   memberVmId,
+  SEED_PERSONA_TEXT,
   seedWorld,
+  webhookProperties,
 } from "./support.js";
 
 describe.skipIf(noAzurite)("Alert intake: who may make the runtime act", () => {
@@ -25,9 +29,9 @@ describe.skipIf(noAzurite)("Alert intake: who may make the runtime act", () => {
 
   beforeEach(async () => {
     world = await seedWorld();
-    const intake = createIntake(world.options);
     post = async (kind, body) => {
-      const response = await intake(intakeRequest(kind, body), invocation("personas-intake"));
+      const intake = createIntake(kind as AlertResponderKind, world.options);
+      const response = await intake(intakeRequest(kind, body), invocation(`alert-${kind}`));
       return { status: response.status, body: response.jsonBody };
     };
   });
@@ -86,13 +90,13 @@ describe.skipIf(noAzurite)("Alert intake: who may make the runtime act", () => {
 
   it("refuses an alert that names another persona digest or fleet, or lacks the webhook properties", async () => {
     const properties = (overrides: Record<string, string>) => ({
-      [WEBHOOK_PROPERTIES.fleet]: FLEET,
-      [WEBHOOK_PROPERTIES.digest]: DIGEST,
-      [WEBHOOK_PROPERTIES.alarm]: alarmIdOf("cpu"),
-      [WEBHOOK_PROPERTIES.owner]: "stack",
+      ...webhookProperties(alarmIdOf("cpu")),
       ...overrides,
     });
-    const otherDigest = `sha256:${"0".repeat(64)}`;
+    // Another persona's digest, as the repository computes it.
+    const otherDigest = contentDigest(
+      parsePersona(SEED_PERSONA_TEXT.replace('"1.3.0"', '"1.4.0"'), { file: "HighTraffic.yaml" }),
+    );
     expect(
       await post(
         "scale",
@@ -120,7 +124,7 @@ describe.skipIf(noAzurite)("Alert intake: who may make the runtime act", () => {
     await nothingHappened();
   });
 
-  it("answers 400 with what to do for a call that is not a common-schema alert, and 404 for an unknown kind", async () => {
+  it("answers 400 with what to do for a call that is not a common-schema alert, and for more than one target", async () => {
     expect(await post("scale", "not json")).toEqual({
       status: 400,
       body: {
@@ -134,10 +138,6 @@ describe.skipIf(noAzurite)("Alert intake: who may make the runtime act", () => {
     };
     twoTargets.data.essentials.alertTargetIDs.push(memberVmId("web-2"));
     expect((await post("scale", JSON.stringify(twoTargets))).status).toBe(400);
-    expect(await post("firewall", commonAlert(alarmIdOf("cpu")))).toEqual({
-      status: 404,
-      body: { outcome: "rejected", reason: "unknown-kind" },
-    });
     await nothingHappened();
   });
 

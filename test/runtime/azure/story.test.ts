@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { shellWords } from "../../../src/plan/shell.js";
 import { azureFeatureExecutor, azureRunCommandExecutor } from "../../../src/runtime/azure/actions/command.js";
 import { azureScaleExecutor, repairInFlightResizes } from "../../../src/runtime/azure/actions/scale.js";
-import { RUN_COMMAND_SCRIPT, responderQueueName } from "../../../src/runtime/azure/contract.js";
+import type { AlertResponderKind } from "../../../src/runtime/azure/contract.js";
+import { RUN_COMMAND_SCRIPT_PATH, responderQueueName } from "../../../src/runtime/azure/contract.js";
 import { createIntake } from "../../../src/runtime/azure/intake.js";
 import { TableStateStore } from "../../../src/runtime/azure/state.js";
 import { createWorker } from "../../../src/runtime/azure/worker.js";
@@ -26,9 +27,9 @@ describe.skipIf(noAzurite)("The seed's story on Azure (intake → queue → work
 
   beforeEach(async () => {
     world = await seedWorld();
-    const intake = createIntake(world.options);
     post = async (kind, body) => {
-      const response = await intake(intakeRequest(kind, body), invocation("personas-intake"));
+      const intake = createIntake(kind as AlertResponderKind, world.options);
+      const response = await intake(intakeRequest(kind, body), invocation(`alert-${kind}`));
       return { status: response.status, body: response.jsonBody };
     };
   });
@@ -104,11 +105,11 @@ describe.skipIf(noAzurite)("The seed's story on Azure (intake → queue → work
 
     expect(results).toEqual([expect.objectContaining({ outcome: "acted", detail: "web-1: cdn-caching on" })]);
     expect(world.arm.vm("web-1").commands).toEqual([
-      [shellWords([RUN_COMMAND_SCRIPT, "feature", "cdn-caching", "on"])],
+      [shellWords([RUN_COMMAND_SCRIPT_PATH, "feature", "cdn-caching", "on"])],
     ]);
   });
 
-  it("keeps the last 4,096 bytes of a command's output, as Run Command returns them", async () => {
+  it("runs a response's commands through the script installed at boot and keeps the last 4,096 bytes of output", async () => {
     world.arm.commandOutput = () => `${"x".repeat(6000)}END`;
     await post("run-command", commonAlert(alarmIdOf("patch")));
 
@@ -118,19 +119,12 @@ describe.skipIf(noAzurite)("The seed's story on Azure (intake → queue → work
       createWorker("run-command", azureRunCommandExecutor, world.options),
     );
 
+    const responseId = seedManifest().personas[DIGEST]!.alarms[alarmIdOf("patch")]!.responseId;
     expect(results).toEqual([
-      expect.objectContaining({ detail: `web-1: ran 1 command(s); output: ${"x".repeat(4093)}END` }),
+      expect.objectContaining({ detail: `web-1: ran ${responseId}; output: ${"x".repeat(4093)}END` }),
     ]);
     expect(world.arm.vm("web-1").commands).toEqual([
-      [
-        shellWords([
-          RUN_COMMAND_SCRIPT,
-          "command",
-          seedManifest().personas[DIGEST]!.alarms[alarmIdOf("patch")]!.responseId,
-          "activate",
-          "0",
-        ]),
-      ],
+      [shellWords([RUN_COMMAND_SCRIPT_PATH, "run", responseId])],
     ]);
   });
 });

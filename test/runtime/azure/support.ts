@@ -21,14 +21,15 @@ import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../../src/plan/tags.js";
 import { contentDigest } from "../../../src/repository/digest.js";
 import type { AzureRuntimeOptions } from "../../../src/runtime/azure/context.js";
 import {
-  AZURE_APP_SETTINGS,
-  AZURE_QUEUED_KINDS,
+  ALERT_RESPONDER_KINDS,
+  APP_SETTINGS,
   type AzureFleetMembers,
   MAX_DEQUEUE_COUNT,
-  normaliseResourceId,
+  memberIdOf,
   poisonQueueName,
   responderQueueName,
   WEBHOOK_PROPERTIES,
+  WEBHOOK_SCHEMA_VERSION,
 } from "../../../src/runtime/azure/contract.js";
 import { ArmDouble, RESOURCE_GROUP, SUBSCRIPTION, vmResourceId } from "../../support/arm-double.js";
 import { azuriteConnectionString, uniqueName } from "../../support/azurite.js";
@@ -118,7 +119,7 @@ export function seedMembers(): AzureFleetMembers {
     version: 1,
     fleet: FLEET,
     members: Object.fromEntries(
-      MEMBER_KEYS.map((key) => [normaliseResourceId(memberVmId(key)), { key, digest: DIGEST }]),
+      MEMBER_KEYS.map((key) => [memberIdOf(memberVmId(key)), { key, digest: DIGEST }]),
     ),
   };
 }
@@ -148,7 +149,7 @@ export async function seedWorld(): Promise<AzureWorld> {
   const queues = QueueServiceClient.fromConnectionString(connection);
   // Queue names are fixed by the contract and this worker's Azurite is shared by its files, which
   // run one after another: each world starts from empty queues.
-  for (const kind of AZURE_QUEUED_KINDS) {
+  for (const kind of ALERT_RESPONDER_KINDS) {
     for (const name of [responderQueueName(kind), poisonQueueName(kind)]) {
       await queues.getQueueClient(name).createIfNotExists();
       await queues.getQueueClient(name).clearMessages();
@@ -186,13 +187,13 @@ export async function seedWorld(): Promise<AzureWorld> {
   const clock = { now: Date.parse("2027-01-15T10:00:00Z") };
   const logs: Record<string, unknown>[] = [];
   const env: NodeJS.ProcessEnv = {
-    [AZURE_APP_SETTINGS.fleet]: FLEET,
-    [AZURE_APP_SETTINGS.stack]: STACK,
-    [AZURE_APP_SETTINGS.subscriptionId]: SUBSCRIPTION,
-    [AZURE_APP_SETTINGS.resourceGroup]: RESOURCE_GROUP,
-    [AZURE_APP_SETTINGS.stateTable]: stateTable,
-    [AZURE_APP_SETTINGS.manifestContainer]: container,
-    [AZURE_APP_SETTINGS.storageConnectionString]: connection,
+    [APP_SETTINGS.fleetName]: FLEET,
+    [APP_SETTINGS.stackName]: STACK,
+    [APP_SETTINGS.subscriptionId]: SUBSCRIPTION,
+    [APP_SETTINGS.resourceGroup]: RESOURCE_GROUP,
+    [APP_SETTINGS.stateTable]: stateTable,
+    [APP_SETTINGS.fleetContainer]: container,
+    [APP_SETTINGS.storageConnection]: connection,
   };
   return {
     arm,
@@ -255,24 +256,37 @@ export function commonAlert(
         conditionType: "SingleResourceMultipleMetricCriteria",
         condition: { windowSize: "PT5M" },
       },
-      customProperties: options.properties ?? {
-        [WEBHOOK_PROPERTIES.fleet]: FLEET,
-        [WEBHOOK_PROPERTIES.digest]: DIGEST,
-        [WEBHOOK_PROPERTIES.alarm]: alarmId,
-        [WEBHOOK_PROPERTIES.owner]: "stack",
-      },
+      customProperties: options.properties ?? webhookProperties(alarmId, key),
     },
   });
 }
 
-/** The HttpRequest the Functions host hands the intake for a call to `/api/alerts/<kind>`. */
+/** The webhook properties the components set on member `key`'s alert `alarmId` (docs/azure.md). */
+export function webhookProperties(alarmId: string, key: string = MEMBER_KEYS[0]): Record<string, string> {
+  const plan = seedFleetPlan().personas[0]!;
+  const alarm = plan.alarms.find((a) => a.id === alarmId)!;
+  return {
+    [WEBHOOK_PROPERTIES.schema]: WEBHOOK_SCHEMA_VERSION,
+    [WEBHOOK_PROPERTIES.fleet]: FLEET,
+    [WEBHOOK_PROPERTIES.stack]: STACK,
+    [WEBHOOK_PROPERTIES.persona]: plan.persona.name,
+    [WEBHOOK_PROPERTIES.version]: plan.persona.version,
+    [WEBHOOK_PROPERTIES.digest]: DIGEST,
+    [WEBHOOK_PROPERTIES.triggerId]: alarm.triggerId,
+    [WEBHOOK_PROPERTIES.alarmId]: alarmId,
+    [WEBHOOK_PROPERTIES.intent]: alarm.onAlarm.intent,
+    [WEBHOOK_PROPERTIES.member]: key,
+    [WEBHOOK_PROPERTIES.owner]: "stack",
+  };
+}
+
+/** The HttpRequest the Functions host hands the intake `alert-<kind>`. */
 export function intakeRequest(kind: string, body: string): HttpRequest {
   return new HttpRequest({
     method: "POST",
-    url: `https://personas-web.azurewebsites.net/api/alerts/${kind}`,
+    url: `https://personas-web.azurewebsites.net/api/alert-${kind}`,
     body: { string: body },
     headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) },
-    params: { kind },
   });
 }
 

@@ -1,14 +1,13 @@
 /**
  * Features and run-command on Azure, through Run Command calling the fixed script cloud-init
- * installed on the VM (`RUN_COMMAND_SCRIPT`, src/runtime/azure/contract.ts) with quoted arguments:
+ * installed on the VM (`RUN_COMMAND_SCRIPT_PATH`, src/runtime/azure/contract.ts) with quoted arguments:
  * the persona's own scripts run, never text from an alert. Azure runs one Run Command at a time per
  * VM and refuses a second with 409 `Conflict`; the call is retried a bounded number of times. The
  * output Azure returns is the last 4,096 bytes; the detail keeps at most that.
  */
-import type { Action } from "../../../pdl/actions/index.js";
 import { shellWords } from "../../../plan/shell.js";
 import type { AzureRuntimeContext } from "../context.js";
-import { RUN_COMMAND_SCRIPT } from "../contract.js";
+import { RUN_COMMAND_SCRIPT_PATH } from "../contract.js";
 import { ActionFailedError } from "../errors.js";
 import { getVm, isConflict, type RunCommandOutput, runCommand } from "../vm.js";
 import type { AzureExecutor } from "../worker.js";
@@ -18,13 +17,13 @@ const CONFLICT_ATTEMPTS = 5;
 /** The state-table namespace of feature states. */
 export const FEATURE_NAMESPACE = "feature";
 
-/** Runs `personas-action <args>` on the VM, waiting out another Run Command. */
+/** Runs `personas-command <args>` on the VM, waiting out another Run Command. */
 export async function runPersonaAction(
   ctx: AzureRuntimeContext,
   vmId: string,
   args: readonly string[],
 ): Promise<RunCommandOutput> {
-  const script = [shellWords([RUN_COMMAND_SCRIPT, ...args])];
+  const script = [shellWords([RUN_COMMAND_SCRIPT_PATH, ...args])];
   for (let attempt = 1; ; attempt++) {
     try {
       return await runCommand(ctx.arm, vmId, script);
@@ -78,32 +77,17 @@ export const azureFeatureExecutor: AzureExecutor = async (ctx, job) => {
   return { outcome: acted ? "acted" : "unchanged", detail: `${name}: ${details.join("; ")}` };
 };
 
-/** run-command: the persona's command (by response and position) through Run Command. */
+/**
+ * run-command: `personas-command run <response id>`; the VM's script runs the response's commands
+ * from its own copy of the persona, so no command text crosses.
+ */
 export const azureRunCommandExecutor: AzureExecutor = async (ctx, job) => {
   const name = await requireRunning(ctx, job.vmId);
-  const response = job.persona.responses[job.responseId];
-  const list: readonly Action[] =
-    (job.intent === "activate" ? response?.actions : response?.clearActions) ?? [];
-  const outputs: string[] = [];
-  for (const action of job.actions) {
-    const index = list.indexOf(
-      list.find((a) => a === action || JSON.stringify(a) === JSON.stringify(action))!,
+  const result = await runPersonaAction(ctx, job.vmId, ["run", job.responseId]);
+  if (!result.succeeded)
+    throw new ActionFailedError(
+      `The commands of ${job.responseId} on ${name} failed: ${result.output}`,
+      true,
     );
-    const result = await runPersonaAction(ctx, job.vmId, [
-      "command",
-      job.responseId,
-      job.intent,
-      String(index),
-    ]);
-    if (!result.succeeded)
-      throw new ActionFailedError(
-        `The command of ${job.responseId} on ${name} failed: ${result.output}`,
-        true,
-      );
-    outputs.push(result.output);
-  }
-  return {
-    outcome: "acted",
-    detail: `${name}: ran ${outputs.length} command(s); output: ${outputs.join("\n").slice(-4096)}`,
-  };
+  return { outcome: "acted", detail: `${name}: ran ${job.responseId}; output: ${result.output}` };
 };
