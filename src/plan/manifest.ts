@@ -10,6 +10,7 @@
 import * as z from "zod/mini";
 import { type Action, revertAction } from "../pdl/actions/index.js";
 import type { Bounds, FeedFormat, FetchLimits, ValueCondition } from "../pdl/model.js";
+import type { AzureAlertSpec } from "./alarms.js";
 import type { AlarmPlan, FleetPlan, PersonaPlan } from "./plan.js";
 import { RESPONDER_KINDS } from "./responders.js";
 
@@ -66,6 +67,21 @@ const ManifestAlarm = z.strictObject({
   intent: z.enum(["activate", "clear"]),
   responseId: z.string(),
   actions: ManifestActions,
+  /**
+   * The Azure metric-alert settings of the alarm (`azureAlertOf`): the Azure orchestrator renders a
+   * run-time alert from them without re-planning. Optional: manifests written before it lack it.
+   */
+  azure: z.optional(
+    validated<AzureAlertSpec>({
+      metricNamespace: z.string(),
+      metricName: z.string(),
+      operator: z.string(),
+      threshold: z.number(),
+      timeAggregation: z.string(),
+      windowSize: z.string(),
+      evaluationFrequency: z.string(),
+    }),
+  ),
 });
 
 const ManifestFeed = z.strictObject({
@@ -89,6 +105,8 @@ const ManifestFeed = z.strictObject({
   ),
   cooldownSeconds: z.optional(z.int()),
   clearAfterSeconds: z.optional(z.int()),
+  /** How often the feed is fetched; timers that poll (the Azure feeds timer) decide from it which feeds are due. */
+  frequencySeconds: z.optional(z.int().check(z.minimum(1))),
 });
 
 const ManifestPersona = z.strictObject({
@@ -146,7 +164,12 @@ function personaEntry(plan: PersonaPlan): z.infer<typeof ManifestPersona> {
     alarms: Object.fromEntries(
       plan.alarms.map((a) => [
         a.id,
-        { intent: a.onAlarm.intent, responseId: a.onAlarm.responseId, actions: [...a.onAlarm.actions] },
+        {
+          intent: a.onAlarm.intent,
+          responseId: a.onAlarm.responseId,
+          actions: [...a.onAlarm.actions],
+          azure: { ...a.azure },
+        },
       ]),
     ),
     features: plan.features.map((f) => {
@@ -179,6 +202,7 @@ export function buildManifest(plan: FleetPlan): FleetManifest {
       "condition",
       "cooldownSeconds",
       "clearAfterSeconds",
+      "frequencySeconds",
     ] as const) {
       if (feed[key] !== undefined) (entry as Record<string, unknown>)[key] = feed[key];
     }

@@ -16,6 +16,11 @@
  *   "Troubleshoot ... OperationNotAllowed" / the Compute API's conflicting-operation errors.
  * - Throttling: 429 `TooManyRequests` with `Retry-After`: "Understand how Azure Resource Manager throttles requests"
  *   (learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
+ * - Network security groups: at most 1,000 rules and 4,000 source/destination prefixes per NSG
+ *   ("Azure subscription and service limits: Networking limits", learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#networking-limits);
+ *   priorities 100–4096, unique per direction ("Network security groups: Security rules",
+ *   learn.microsoft.com/azure/virtual-network/network-security-groups-overview#security-rules); a rule's
+ *   prefixes are of one IP version. The error codes are this double's; the limits are the documents'.
  * - Long-running operations answer 202 with `Azure-AsyncOperation` and complete when polled:
  *   "Track asynchronous Azure operations" (learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
  */
@@ -28,6 +33,11 @@ export const RESOURCE_GROUP = "rg-web-prod";
 /** The resource id of VM `name` in the test resource group. */
 export function vmResourceId(name: string, group = RESOURCE_GROUP): string {
   return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.Compute/virtualMachines/${name}`;
+}
+
+/** The resource id of network security group `name` in the test resource group. */
+export function nsgResourceId(name: string): string {
+  return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Network/networkSecurityGroups/${name}`;
 }
 
 /** One VM as the double keeps it. */
@@ -44,6 +54,20 @@ export interface DoubleVm {
   privateIp: string | undefined;
   /** Scripts run by Run Command, in order. */
   commands: string[][];
+}
+
+/** One NSG security rule as the double keeps it. */
+export interface NsgRule {
+  name: string;
+  properties: {
+    priority: number;
+    direction: "Inbound" | "Outbound";
+    access: "Allow" | "Deny";
+    protocol?: string;
+    sourceAddressPrefixes?: string[];
+    destinationAddressPrefixes?: string[];
+    [key: string]: unknown;
+  };
 }
 
 /** A fault for the next matching request. */
@@ -82,6 +106,8 @@ export class ArmDouble {
     string,
     { id: string; name: string; tags: Record<string, string>; properties: Record<string, unknown> }
   >();
+  /** Network security groups by lowercased id: their rules by name. */
+  readonly nsgs = new Map<string, { id: string; rules: Map<string, NsgRule> }>();
   /** Every request, `METHOD path` (no query), in order. */
   readonly log: string[] = [];
   /** The state-changing VM operations that were accepted, e.g. `resize web-1 Standard_D16s_v5`. */
@@ -112,6 +138,20 @@ export class ArmDouble {
     return vm;
   }
 
+  /** Adds an empty network security group; returns its id. */
+  addNsg(name: string): string {
+    const id = nsgResourceId(name);
+    this.nsgs.set(id.toLowerCase(), { id, rules: new Map() });
+    return id;
+  }
+
+  /** The rules of an NSG, by priority. */
+  nsgRules(id: string): NsgRule[] {
+    return [...(this.nsgs.get(id.toLowerCase())?.rules.values() ?? [])].sort(
+      (a, b) => a.properties.priority - b.properties.priority,
+    );
+  }
+
   /** The VM named `name`. */
   vm(name: string): DoubleVm {
     const vm = this.vms.get(vmResourceId(name).toLowerCase());
@@ -124,9 +164,16 @@ export class ArmDouble {
     this.faults.push({ times: 1, ...fault });
   }
 
-  /** Reads (GET) made so far. */
+  /** Reads made so far: GETs and Resource Graph queries (a POST that reads). */
   get reads(): number {
-    return this.log.filter((l) => l.startsWith("GET ")).length;
+    return this.log.filter(
+      (l) => l.startsWith("GET ") || /^POST \/providers\/Microsoft\.ResourceGraph\//i.test(l),
+    ).length;
+  }
+
+  /** Writes made so far: every PUT, PATCH, DELETE and POST other than a Resource Graph query. */
+  get writes(): number {
+    return this.log.length - this.reads;
   }
 
   /** The `fetch` to give the runtime's ArmClient. */
@@ -168,6 +215,15 @@ export class ArmDouble {
         path,
       );
     if (opMatch) return this.poll(opMatch[1]!);
+
+    if (method === "POST" && /^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path))
+      return this.resourceGraph(body);
+
+    const nsgMatch =
+      /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/networkSecurityGroups\/[^/]+)\/securityRules(?:\/([^/]+))?$/i.exec(
+        path,
+      );
+    if (nsgMatch) return this.securityRule(method, nsgMatch[1]!, nsgMatch[2], body);
 
     const alertMatch =
       /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/metricAlerts\/[^/]+)$/i.exec(
@@ -352,6 +408,100 @@ export class ArmDouble {
     return json(405, { error: { code: "MethodNotAllowed", message: method } });
   }
 
+  /**
+   * Resource Graph "Resources" query for VMs of one resource group, paged by `$top` (at most 1,000
+   * rows per page) and `$skipToken` ("Working with large Azure resource data sets", Microsoft Learn).
+   */
+  private resourceGraph(body: Record<string, unknown> | undefined): Response {
+    const query = String(body?.query ?? "");
+    const group = /resourceGroup =~ '([^']+)'/.exec(query)?.[1]?.toLowerCase();
+    const options = (body?.options ?? {}) as { $top?: number; $skipToken?: string };
+    const top = Math.min(options.$top ?? 1000, 1000);
+    const skip = Number(options.$skipToken ?? "0");
+    const rows = [...this.vms.values()]
+      .filter((vm) => group === undefined || vm.id.toLowerCase().includes(`/resourcegroups/${group}/`))
+      .map((vm) => ({ id: vm.id, tags: { ...vm.tags } }));
+    const page = rows.slice(skip, skip + top);
+    return json(200, {
+      totalRecords: rows.length,
+      count: page.length,
+      data: page,
+      ...(skip + top < rows.length ? { $skipToken: String(skip + top) } : {}),
+    });
+  }
+
+  private securityRule(
+    method: string,
+    nsgId: string,
+    name: string | undefined,
+    body: Record<string, unknown> | undefined,
+  ): Response {
+    const nsg = this.nsgs.get(nsgId.toLowerCase());
+    if (nsg === undefined)
+      return json(404, {
+        error: { code: "ResourceNotFound", message: `The Resource '${nsgId}' was not found.` },
+      });
+    if (method === "GET" && name === undefined) return json(200, { value: this.nsgRules(nsgId) });
+    if (name === undefined) return json(405, { error: { code: "MethodNotAllowed", message: method } });
+    if (method === "DELETE") {
+      nsg.rules.delete(name);
+      this.actions.push(`deleteRule ${name}`);
+      return new Response(null, { status: 200 });
+    }
+    if (method !== "PUT") return json(405, { error: { code: "MethodNotAllowed", message: method } });
+    const rule = { name, properties: (body?.properties ?? {}) as NsgRule["properties"] };
+    const problem = this.ruleProblem(nsg.rules, rule);
+    if (problem) return json(400, { error: { code: problem.code, message: problem.message } });
+    nsg.rules.set(name, rule);
+    this.actions.push(
+      `putRule ${name} ${rule.properties.priority} ${rule.properties.access} ${(rule.properties.sourceAddressPrefixes ?? []).length}`,
+    );
+    return json(200, rule);
+  }
+
+  private ruleProblem(
+    rules: Map<string, NsgRule>,
+    rule: NsgRule,
+  ): { code: string; message: string } | undefined {
+    const p = rule.properties;
+    if (!Number.isInteger(p.priority) || p.priority < 100 || p.priority > 4096) {
+      return {
+        code: "SecurityRuleInvalidPriority",
+        message: `Priority ${p.priority} of rule ${rule.name} is not between 100 and 4096.`,
+      };
+    }
+    const others = [...rules.values()].filter((r) => r.name !== rule.name);
+    const clash = others.find(
+      (r) => r.properties.priority === p.priority && r.properties.direction === p.direction,
+    );
+    if (clash)
+      return {
+        code: "SecurityRuleConflict",
+        message: `Rules ${clash.name} and ${rule.name} have the same priority ${p.priority} and direction ${p.direction}.`,
+      };
+    if (others.length + 1 > 1000)
+      return {
+        code: "SecurityRulesLimitReached",
+        message: "A network security group holds at most 1,000 rules.",
+      };
+    const prefixes = (r: NsgRule) =>
+      (r.properties.sourceAddressPrefixes?.length ?? 1) +
+      (r.properties.destinationAddressPrefixes?.length ?? 1);
+    const total = others.reduce((sum, r) => sum + prefixes(r), 0) + prefixes(rule);
+    if (total > 4000)
+      return {
+        code: "SecurityRulePrefixLimitReached",
+        message: `A network security group holds at most 4,000 prefixes; this write makes ${total}.`,
+      };
+    const families = new Set((p.sourceAddressPrefixes ?? []).map((prefix) => (prefix.includes(":") ? 6 : 4)));
+    if (families.size > 1)
+      return {
+        code: "SecurityRuleInvalidAddressPrefix",
+        message: `Rule ${rule.name} mixes IPv4 and IPv6 prefixes.`,
+      };
+    return undefined;
+  }
+
   /** Starts an operation that completes (or fails, if a fault says so) after `polls` polls. */
   private longRunning(vm: DoubleVm, name: string, effect: Operation["complete"], polls = 1): Response {
     const id = randomUUID();
@@ -407,6 +557,7 @@ function operationOf(method: string, path: string): string {
   if (path.endsWith("/runCommand")) return "runCommand";
   if (path.endsWith("/tags/default")) return "tags";
   if (path.includes("/metricAlerts/")) return `alert-${method.toLowerCase()}`;
+  if (path.includes("/securityRules")) return `rule-${method.toLowerCase()}`;
   return method === "PATCH" ? "resize" : "get";
 }
 

@@ -69,6 +69,8 @@ export class ArmClient {
     path: string,
     apiVersion: string | undefined,
     body?: unknown,
+    /** How the call is counted: by method unless given (a Resource Graph query is a POST that reads). */
+    counted: "read" | "write" = method === "GET" ? "read" : "write",
   ): Promise<ArmResponse<T>> {
     const url = new URL(
       path.startsWith("https://") || path.startsWith("http://") ? path : this.endpoint + path,
@@ -76,7 +78,7 @@ export class ArmClient {
     if (apiVersion !== undefined) url.searchParams.set("api-version", apiVersion);
     const retries = this.options.maxThrottleRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
-      if (method === "GET") this.counts.reads++;
+      if (counted === "read") this.counts.reads++;
       else this.counts.writes++;
       const init: RequestInit = {
         method,

@@ -129,6 +129,8 @@ export const KIND_APP_SETTINGS = {
   notifyTargets: "PERSONAS_NOTIFY_TARGETS",
   /** invoke-function: JSON `{ [function name]: https URL }` of the functions `Invoke` may call. */
   invokeTargets: "PERSONAS_INVOKE_TARGETS",
+  /** orchestrator: JSON `{ [responder kind]: action group resource id }`, the actions of run-time alerts. */
+  actionGroups: "PERSONAS_ACTION_GROUPS",
 } as const;
 
 /** The identity-based storage connection's settings (Azure Functions "Connecting to host storage with an identity"). */

@@ -33,6 +33,8 @@ export interface AzureRuntimeEnv {
   notifyWebhooks: Record<string, string>;
   /** Function name → HTTPS URL. */
   invokeTargets: Record<string, string>;
+  /** Responder kind → action group resource id (the orchestrator's run-time alerts). */
+  actionGroups: Record<string, string>;
 }
 
 const REDEPLOY =
@@ -78,6 +80,28 @@ export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntime
     }
     return parsed as Record<string, string>;
   };
+  const resourceIds = (name: string, what: string): Record<string, string> => {
+    const text = env[name]?.trim();
+    if (text === undefined || text === "") return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new AzureConfigError(
+        name,
+        `App setting ${name} is not JSON; it must map ${what} to resource ids ${REDEPLOY}.`,
+        { cause: error },
+      );
+    }
+    if (
+      typeof parsed !== "object" ||
+      parsed === null ||
+      !Object.values(parsed).every((id) => typeof id === "string" && id.startsWith("/subscriptions/"))
+    ) {
+      throw new AzureConfigError(name, `App setting ${name} must map ${what} to resource ids ${REDEPLOY}.`);
+    }
+    return parsed as Record<string, string>;
+  };
   const S = APP_SETTINGS;
   const connection = S.storageConnection;
   const connectionString = env[connection]?.trim();
@@ -117,6 +141,7 @@ export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntime
     storage,
     notifyWebhooks: urls(KIND_APP_SETTINGS.notifyTargets, "notify channels"),
     invokeTargets: urls(KIND_APP_SETTINGS.invokeTargets, "function names"),
+    actionGroups: resourceIds(KIND_APP_SETTINGS.actionGroups, "responder kinds"),
   };
   const clientId = env[S.identityClientId]?.trim();
   if (clientId) result.identityClientId = clientId;

@@ -11,7 +11,7 @@ import type * as z from "zod/mini";
 import {
   FeedEntry,
   FLEET_STORE_KEYS,
-  type FleetManifest,
+  FleetManifest,
   type FleetMemberRecord,
   PersonaEntry,
 } from "../../plan/manifest.js";
@@ -68,6 +68,11 @@ export class AzureFleetStore {
     }
     this.feeds.set(feedId, { value: entry, at: this.now() });
     return entry;
+  }
+
+  /** The whole manifest the stack wrote (`manifest/fleet.json`), read each time; undefined when there is none. */
+  async fleetManifest(): Promise<FleetManifest | undefined> {
+    return this.read(FLEET_STORE_KEYS.fleet, FleetManifest, "fleet manifest");
   }
 
   /** The membership record. */

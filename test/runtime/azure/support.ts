@@ -11,6 +11,7 @@ import { QueueServiceClient } from "@azure/storage-queue";
 import { parsePersona } from "../../../src/pdl/parse.js";
 import {
   buildManifest,
+  type FeedEnforcement,
   FLEET_STORE_KEYS,
   type FleetManifest,
   manifestEntries,
@@ -113,13 +114,16 @@ export function memberVmId(key: string = MEMBER_KEYS[0]): string {
   return vmResourceId(key);
 }
 
-/** The membership record the components write. */
-export function seedMembers(): AzureFleetMembers {
+/** The membership record the components write for a planned fleet. */
+export function membersOf(plan: FleetPlan): AzureFleetMembers {
   return {
     version: 1,
-    fleet: FLEET,
+    fleet: plan.fleet,
     members: Object.fromEntries(
-      MEMBER_KEYS.map((key) => [memberIdOf(memberVmId(key)), { key, digest: DIGEST }]),
+      plan.instances.map(({ key, plan: p }) => [
+        memberIdOf(memberVmId(key)),
+        { key, digest: p.persona.digest },
+      ]),
     ),
   };
 }
@@ -134,16 +138,28 @@ export interface AzureWorld {
   logs: Record<string, unknown>[];
 }
 
-/** Builds a fresh world with names of its own in this worker's Azurite. */
-export async function seedWorld(): Promise<AzureWorld> {
+/**
+ * Builds a fresh world for a planned fleet (the seed's fleet of two by default), with names of its
+ * own in this worker's Azurite: the fleet store holds the plan's manifest entries (feeds with
+ * `enforcement`), the whole manifest and the membership record; the ARM double holds one running VM
+ * per member and the stack's alert rules for it.
+ */
+export async function seedWorld(
+  plan: FleetPlan = seedFleetPlan(),
+  enforcement: Record<string, FeedEnforcement> = {},
+): Promise<AzureWorld> {
+  const manifest = buildManifest(plan);
   const connection = azuriteConnectionString();
   const stateTable = uniqueName("state");
   const container = uniqueName("manifest");
   const blobs = BlobServiceClient.fromConnectionString(connection).getContainerClient(container);
   await blobs.create();
-  const manifest = seedManifest();
-  for (const [key, entry] of manifestEntries(manifest)) await upload(blobs, key, JSON.stringify(entry));
-  await upload(blobs, FLEET_STORE_KEYS.members, JSON.stringify(seedMembers()));
+  for (const [key, entry] of manifestEntries(manifest)) {
+    const where = "feedId" in entry ? enforcement[entry.feedId] : undefined;
+    await upload(blobs, key, JSON.stringify(where === undefined ? entry : { ...entry, enforcement: where }));
+  }
+  await upload(blobs, FLEET_STORE_KEYS.fleet, JSON.stringify(manifest));
+  await upload(blobs, FLEET_STORE_KEYS.members, JSON.stringify(membersOf(plan)));
   const table = TableClient.fromConnectionString(connection, stateTable, { allowInsecureConnection: true });
   await table.createTable();
   const queues = QueueServiceClient.fromConnectionString(connection);
@@ -156,12 +172,16 @@ export async function seedWorld(): Promise<AzureWorld> {
     }
   }
   const arm = new ArmDouble();
-  for (const key of MEMBER_KEYS) {
+  for (const { key, plan: persona } of plan.instances) {
     const vm = arm.addVm(key, {
       size: "Standard_D8s_v5",
-      tags: { [PERSONA_TAGS.fleet]: FLEET, [PERSONA_TAGS.name]: "HighTraffic" },
+      tags: {
+        [PERSONA_TAGS.fleet]: FLEET,
+        [PERSONA_TAGS.name]: persona.persona.name,
+        [PERSONA_TAGS.digest]: persona.persona.digest,
+      },
     });
-    for (const alarm of seedFleetPlan().personas[0]!.alarms) {
+    for (const alarm of persona.alarms) {
       const name = alertName(alarm.id, key);
       await arm.fetch(
         `https://management.azure.com/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Insights/metricAlerts/${name}?api-version=2018-03-01`,
@@ -353,4 +373,13 @@ export function timerTick(): Timer {
       lastUpdated: "2027-01-15T09:55:00Z",
     },
   };
+}
+
+/** Replaces the membership record in a world's fleet store (as a deployment that adds members would). */
+export async function putMembers(options: AzureRuntimeOptions, members: AzureFleetMembers): Promise<void> {
+  const env = options.env ?? {};
+  const container = BlobServiceClient.fromConnectionString(
+    env[APP_SETTINGS.storageConnection]!,
+  ).getContainerClient(env[APP_SETTINGS.fleetContainer]!);
+  await upload(container, FLEET_STORE_KEYS.members, JSON.stringify(members));
 }

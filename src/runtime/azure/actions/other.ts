@@ -31,7 +31,13 @@ export const azureShiftPersonaExecutor: AzureExecutor = async (ctx, job) => {
   }
   if (target === current) return { outcome: "unchanged", detail: `${vm.name} is already ${target}` };
   await mergeTags(ctx.arm, job.vmId, { [PERSONA_TAGS.active]: target });
-  await ctx.state.writeDocument(SHIFT_NAMESPACE, job.vmId, { previous: current }, recorded?.etag);
+  // `current` is what the orchestrator trusts: a persona:active tag written by hand proves nothing.
+  await ctx.state.writeDocument(
+    SHIFT_NAMESPACE,
+    job.vmId,
+    { previous: current, current: target },
+    recorded?.etag,
+  );
   return { outcome: "acted", detail: `${vm.name}: persona ${current} → ${target}` };
 };
 

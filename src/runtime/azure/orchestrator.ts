@@ -1,0 +1,315 @@
+/**
+ * The Azure run-time orchestrator (the `orchestrator` app): brings each member VM's run-time alerts
+ * in line with the persona it runs now, like the AWS orchestrator (docs/orchestrator.md), and owns
+ * only what run time owns: alerts named `runtimeAlarmName({fleet, stack}, <VM name>, <alarm id>)`
+ * tagged `persona:owner=runtime`, and its record per VM in the state table (`orchestrator` / VM id:
+ * the digest applied and its alarm ids; the intake accepts a run-time alert only with that digest).
+ *
+ * Invocations: Event Grid `Microsoft.Resources.ResourceWriteSuccess` events on the fleet's resource
+ * group (VM and tag writes; events carry no tags, so the VM is read; delivery is at-least-once and
+ * unordered, so each event reconciles from the VM's current state and a replay writes nothing), and
+ * a sweep timer that reads every VM with its tags through one Resource Graph query per 1,000 VMs.
+ *
+ * The persona: the stack's (the membership record's digest), unless `persona:active` names another
+ * persona and all hold (as on AWS, docs/security.md): the shift responder recorded that shift in the
+ * state table (a tag alone proves nothing), the stack's persona declares a `Shift persona to` it,
+ * and the fleet manifest (`manifest/fleet.json`, the stack's) has exactly one persona of that name.
+ * A VM whose persona is unchanged costs no write.
+ */
+import type { EventGridEvent, InvocationContext, Timer } from "@azure/functions";
+import type { FleetManifest, FleetMemberRecord } from "../../plan/manifest.js";
+import { runtimeAlarmName } from "../../plan/names.js";
+import { responderOf } from "../../plan/responders.js";
+import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../plan/tags.js";
+import { describeError } from "../aws/log.js";
+import type { AzureRuntimeContext, AzureRuntimeOptions } from "./context.js";
+import {
+  AZURE_MEMBER_ID_PATTERN,
+  memberIdOf,
+  WEBHOOK_PROPERTIES,
+  WEBHOOK_SCHEMA_VERSION,
+} from "./contract.js";
+import { fleetScope } from "./env.js";
+import { ArmRequestError, ManifestError } from "./errors.js";
+import { getVm } from "./vm.js";
+import { contextOrLog, METRIC_ALERTS_API_VERSION } from "./worker.js";
+
+export const RESOURCE_GRAPH_API_VERSION = "2022-10-01";
+/** The state-table namespace of the orchestrator's records. */
+export const ORCHESTRATOR_NAMESPACE = "orchestrator";
+/** Rows per Resource Graph page (its maximum). */
+const GRAPH_PAGE = 1000;
+
+/** What the orchestrator applied to a VM. */
+export interface OrchestratorRecord {
+  digest: string;
+  alarms: string[];
+  at: number;
+}
+
+/** What one reconcile did. */
+export interface ReconcileResult {
+  vmId: string;
+  outcome: "unchanged" | "applied" | "reverted" | "skipped";
+  reason: string;
+  writes: number;
+}
+
+/** Makes the Event Grid handler. */
+export function createOrchestratorEvents(options: AzureRuntimeOptions = {}) {
+  let ctx: AzureRuntimeContext | undefined;
+  return async (event: EventGridEvent, _invocation: InvocationContext): Promise<ReconcileResult> => {
+    ctx ??= contextOrLog("orchestrator", options);
+    return onEvent(ctx, event);
+  };
+}
+
+/** Makes the sweep timer's handler. */
+export function createOrchestratorSweep(options: AzureRuntimeOptions = {}) {
+  let ctx: AzureRuntimeContext | undefined;
+  return async (_timer: Timer, _invocation: InvocationContext): Promise<ReconcileResult[]> => {
+    ctx ??= contextOrLog("orchestrator", options);
+    return sweepFleet(ctx);
+  };
+}
+
+async function onEvent(ctx: AzureRuntimeContext, event: EventGridEvent): Promise<ReconcileResult> {
+  const data = (event.data ?? {}) as { resourceUri?: unknown };
+  const uri = typeof data.resourceUri === "string" ? data.resourceUri : event.subject;
+  const vmId = memberIdOf(
+    String(uri ?? "").replace(/\/providers\/microsoft\.resources\/tags\/default$/i, ""),
+  );
+  if (event.eventType !== "Microsoft.Resources.ResourceWriteSuccess" || !AZURE_MEMBER_ID_PATTERN.test(vmId)) {
+    return skipped(
+      ctx,
+      vmId,
+      "not-a-vm-write",
+      `event ${event.eventType} for ${String(uri).slice(0, 200)} is not a VM write`,
+    );
+  }
+  if (!vmId.startsWith(`${memberIdOf(fleetScope(ctx.env))}/`)) {
+    return skipped(ctx, vmId, "other-resource-group", `VM ${vmId} is outside the fleet's resource group`);
+  }
+  const manifest = await requireManifest(ctx);
+  let tags: Record<string, string>;
+  try {
+    tags = (await getVm(ctx.arm, vmId)).tags;
+  } catch (error) {
+    // A VM deleted after the event: nothing to reconcile (its alerts are the stack's to remove).
+    if (error instanceof ArmRequestError && error.status === 404)
+      return skipped(ctx, vmId, "gone", `VM ${vmId} no longer exists`);
+    throw error;
+  }
+  return reconcile(ctx, manifest, vmId, tags);
+}
+
+/** Reconciles every VM of the fleet's resource group, with its tags from Resource Graph. */
+export async function sweepFleet(ctx: AzureRuntimeContext): Promise<ReconcileResult[]> {
+  const manifest = await requireManifest(ctx);
+  // One query for every record, instead of one table read per VM.
+  const records = new Map(
+    (await ctx.state.listDocuments<OrchestratorRecord>(ORCHESTRATOR_NAMESPACE)).map((r) => [
+      r.id,
+      { value: r.value, etag: r.etag },
+    ]),
+  );
+  const results: ReconcileResult[] = [];
+  let skipToken: string | undefined;
+  // Bounded: 1,000 pages of 1,000 VMs is far beyond a resource group's VMs.
+  for (let page = 0; page < 1000; page++) {
+    const { body } = await ctx.arm.request<{
+      data?: { id: string; tags?: Record<string, string> }[];
+      $skipToken?: string;
+    }>(
+      "POST",
+      "/providers/Microsoft.ResourceGraph/resources",
+      RESOURCE_GRAPH_API_VERSION,
+      {
+        subscriptions: [ctx.env.subscriptionId],
+        query: `Resources | where type =~ 'microsoft.compute/virtualmachines' and resourceGroup =~ '${ctx.env.resourceGroup}' | project id, tags`,
+        options: {
+          $top: GRAPH_PAGE,
+          ...(skipToken ? { $skipToken: skipToken } : {}),
+          resultFormat: "objectArray",
+        },
+      },
+      "read",
+    );
+    for (const row of body.data ?? []) {
+      try {
+        const vmId = memberIdOf(row.id);
+        results.push(await reconcile(ctx, manifest, vmId, row.tags ?? {}, { recorded: records.get(vmId) }));
+      } catch (error) {
+        ctx.log.decision("failed", (error as Error).message, {
+          vmId: row.id,
+          reason: "error",
+          error: describeError(error),
+        });
+        results.push({ vmId: memberIdOf(row.id), outcome: "skipped", reason: "error", writes: 0 });
+      }
+    }
+    skipToken = body.$skipToken;
+    if (skipToken === undefined) break;
+  }
+  return results;
+}
+
+async function requireManifest(ctx: AzureRuntimeContext): Promise<FleetManifest> {
+  const manifest = await ctx.fleet.fleetManifest();
+  if (manifest === undefined) {
+    throw new ManifestError(
+      "The fleet store has no manifest/fleet.json; the orchestrator applies nothing until `pulumi up` writes it.",
+    );
+  }
+  return manifest;
+}
+
+function skipped(ctx: AzureRuntimeContext, vmId: string, reason: string, detail: string): ReconcileResult {
+  ctx.log.decision("skipped", detail, { vmId, reason });
+  return { vmId, outcome: "skipped", reason, writes: 0 };
+}
+
+/** The digest a VM should run, and why. */
+async function targetOf(
+  ctx: AzureRuntimeContext,
+  manifest: FleetManifest,
+  vmId: string,
+  member: FleetMemberRecord,
+  tags: Record<string, string>,
+): Promise<{ digest: string; reason: string }> {
+  const stack = manifest.personas[member.digest];
+  const active = tags[PERSONA_TAGS.active];
+  if (stack === undefined || active === undefined || active === stack.name)
+    return { digest: member.digest, reason: "stack-persona" };
+  const shift = await ctx.state.readDocument<{ current?: string }>("persona", vmId);
+  if (shift?.value.current !== active) return { digest: member.digest, reason: "shift-not-recorded" };
+  const declared = Object.values(stack.responses).some((r) =>
+    r.actions.some(
+      (a) => a.kind === "shift-persona" && a.persona !== undefined && a.persona.split("@")[0] === active,
+    ),
+  );
+  if (!declared) return { digest: member.digest, reason: "shift-not-declared" };
+  const candidates = Object.entries(manifest.personas).filter(([, p]) => p.name === active);
+  if (candidates.length !== 1) return { digest: member.digest, reason: "unpinned-persona" };
+  return { digest: candidates[0]![0], reason: "shifted" };
+}
+
+/** Brings one VM's run-time alerts in line. */
+export async function reconcile(
+  ctx: AzureRuntimeContext,
+  manifest: FleetManifest,
+  vmId: string,
+  tags: Record<string, string>,
+  /** The VM's record when the caller read every record already (the sweep). */
+  known?: { recorded: { value: OrchestratorRecord; etag: string } | undefined },
+): Promise<ReconcileResult> {
+  const member = await ctx.fleet.member(vmId);
+  if (member === undefined) return { vmId, outcome: "skipped", reason: "not-member", writes: 0 };
+  const target = await targetOf(ctx, manifest, vmId, member, tags);
+  const recorded = known
+    ? known.recorded
+    : await ctx.state.readDocument<OrchestratorRecord>(ORCHESTRATOR_NAMESPACE, vmId);
+  const current = recorded?.value.digest ?? member.digest;
+  if (current === target.digest) return { vmId, outcome: "unchanged", reason: target.reason, writes: 0 };
+  const vmName = vmId.slice(vmId.lastIndexOf("/") + 1);
+  const scope = { fleet: ctx.env.fleet, stack: ctx.env.stack };
+  const alertPath = (alarmId: string) =>
+    `${fleetScope(ctx.env)}/providers/Microsoft.Insights/metricAlerts/${encodeURIComponent(runtimeAlarmName(scope, vmName, alarmId))}`;
+  let writes = 0;
+  const keep = new Set<string>();
+  if (target.digest !== member.digest) {
+    const persona = manifest.personas[target.digest]!;
+    for (const [alarmId, alarm] of Object.entries(persona.alarms)) {
+      if (alarm.azure === undefined) continue;
+      const kinds = [...new Set(alarm.actions.map(responderOf))];
+      const actions = kinds.flatMap((kind) => {
+        const group = ctx.env.actionGroups[kind];
+        return group === undefined
+          ? []
+          : [
+              {
+                actionGroupId: group,
+                webHookProperties: {
+                  [WEBHOOK_PROPERTIES.schema]: WEBHOOK_SCHEMA_VERSION,
+                  [WEBHOOK_PROPERTIES.fleet]: ctx.env.fleet,
+                  [WEBHOOK_PROPERTIES.stack]: ctx.env.stack,
+                  [WEBHOOK_PROPERTIES.persona]: persona.name,
+                  [WEBHOOK_PROPERTIES.version]: persona.version,
+                  [WEBHOOK_PROPERTIES.digest]: target.digest,
+                  [WEBHOOK_PROPERTIES.triggerId]: alarmId.replace(/-clear$/, ""),
+                  [WEBHOOK_PROPERTIES.alarmId]: alarmId,
+                  [WEBHOOK_PROPERTIES.intent]: alarm.intent,
+                  [WEBHOOK_PROPERTIES.member]: member.key,
+                  [WEBHOOK_PROPERTIES.owner]: "runtime",
+                },
+              },
+            ];
+      });
+      const spec = alarm.azure;
+      await ctx.arm.request("PUT", alertPath(alarmId), METRIC_ALERTS_API_VERSION, {
+        location: "global",
+        tags: { [ALARM_OWNER_TAG]: "runtime", [ctx.env.fleetTagKey]: ctx.env.fleet },
+        properties: {
+          description: `${persona.name} ${persona.version} (run time): alarm ${alarmId}`,
+          severity: 3,
+          enabled: true,
+          scopes: [vmId],
+          evaluationFrequency: spec.evaluationFrequency,
+          windowSize: spec.windowSize,
+          criteria: {
+            "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+            allOf: [
+              {
+                criterionType: "StaticThresholdCriterion",
+                name: "personas",
+                metricNamespace: spec.metricNamespace,
+                metricName: spec.metricName,
+                operator: spec.operator,
+                threshold: spec.threshold,
+                timeAggregation: spec.timeAggregation,
+              },
+            ],
+          },
+          autoMitigate: true,
+          actions,
+        },
+      });
+      writes++;
+      keep.add(alarmId);
+    }
+  }
+  for (const alarmId of recorded?.value.alarms ?? []) {
+    if (keep.has(alarmId)) continue;
+    // Only an alert run time owns is deleted: a run-time name without the owner tag is left alone.
+    try {
+      const { body } = await ctx.arm.request<{ tags?: Record<string, string> }>(
+        "GET",
+        alertPath(alarmId),
+        METRIC_ALERTS_API_VERSION,
+      );
+      if (body.tags?.[ALARM_OWNER_TAG] !== "runtime") continue;
+    } catch (error) {
+      if (error instanceof ArmRequestError && error.status === 404) continue;
+      throw error;
+    }
+    await ctx.arm.request("DELETE", alertPath(alarmId), METRIC_ALERTS_API_VERSION);
+    writes++;
+  }
+  if (target.digest === member.digest) {
+    await ctx.state.deleteDocument(ORCHESTRATOR_NAMESPACE, vmId, recorded?.etag);
+  } else {
+    const record: OrchestratorRecord = { digest: target.digest, alarms: [...keep], at: ctx.now() };
+    await ctx.state.writeDocument(ORCHESTRATOR_NAMESPACE, vmId, record, recorded?.etag);
+  }
+  const outcome = target.digest === member.digest ? "reverted" : "applied";
+  ctx.log.decision(
+    "acted",
+    `${vmName}: ${outcome} persona ${manifest.personas[target.digest]?.name} (${target.reason}); ${writes} alert write(s)`,
+    {
+      vmId,
+      reason: target.reason,
+      digest: target.digest,
+    },
+  );
+  return { vmId, outcome, reason: target.reason, writes };
+}
