@@ -45,7 +45,7 @@ const STUBS = [
 ];
 
 /** esbuild plugin replacing unused zod modules with stubs. */
-const slimZod = {
+export const slimZod = {
   name: "slim-zod",
   setup(b) {
     b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/].*\.js$/ }, (args) => {
@@ -62,7 +62,7 @@ const slimZod = {
  * manifest's builder uses `revertAction`; responders only read the manifest) is left out, and
  * classic zod with it.
  */
-const pureSources = {
+export const pureSources = {
   name: "pure-sources",
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, async (args) => {
