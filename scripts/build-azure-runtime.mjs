@@ -49,7 +49,10 @@ export async function buildAzureRuntime({ outdir = OUT, minify = true } = {}) {
       metafile: true,
     });
     writeFileSync(join(dir, "host.json"), `${JSON.stringify(HOST_JSON, null, 2)}\n`);
-    writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: `personas-${app}`, main: "index.js" }, null, 2)}\n`);
+    writeFileSync(
+      join(dir, "package.json"),
+      `${JSON.stringify({ name: `personas-${app}`, main: "index.js" }, null, 2)}\n`,
+    );
     const inputs = Object.values(built.metafile.outputs).find((o) => o.entryPoint)?.inputs ?? {};
     results.push({ app, file: outfile, bytes: statSync(outfile).size, inputs });
   }
@@ -71,7 +74,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const at = args.indexOf("--outdir");
   const results = await buildAzureRuntime(at >= 0 ? { outdir: args[at + 1] } : {});
-  if (args.includes("--json")) console.log(JSON.stringify(results.map(({ app, file, bytes }) => ({ app, file, bytes }))));
+  if (args.includes("--json"))
+    console.log(JSON.stringify(results.map(({ app, file, bytes }) => ({ app, file, bytes }))));
   else
     for (const r of results) {
       const top = bytesByPackage(r.inputs)
