@@ -75,6 +75,7 @@ export const COMMANDS: readonly CommandHelp[] = [
       ["--seed <n>", "seed of the scenario (default 1)"],
       ["--duration <d>", "how long to simulate (e.g. 6h; default the scenario's or file's)"],
       ["--initial-size <size>", "instance size at the start (default the persona's baseline)"],
+      ["--effect <f:m=xN,...>", "what a feature does while on, e.g. cdn-caching:latency=x0.3 (repeatable)"],
       ["--personas <dir>", "persona directory for Name@range references (default personas/)"],
       ["--out <dir>", "also write index.html, one SVG per trigger, timeline.txt/json"],
       FORMAT_TEXT_JSON,

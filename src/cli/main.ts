@@ -89,6 +89,7 @@ export function run(argv: readonly string[]): CommandResult {
           out: { type: "string" },
           format: { type: "string", default: "text" },
           personas: { type: "string" },
+          effect: { type: "string", multiple: true },
         });
         if (positionals.length !== 1) throw new UsageError("needs exactly one persona file or reference");
         return simulateCommand({

@@ -6,6 +6,13 @@
 import { dirname, extname, isAbsolute, join } from "node:path";
 import { type PersonaPlan, planPersona } from "../plan/plan.js";
 import { defaultRepository, PersonaRepository } from "../repository/repository.js";
+import {
+  checkFeatureEffects,
+  type FeatureEffects,
+  mergeFeatureEffects,
+  NO_FEATURE_EFFECTS,
+  parseFeatureEffects,
+} from "../sim/effects/index.js";
 import { simulate } from "../sim/engine.js";
 import { formatTimeline, timelineJson } from "../sim/render.js";
 import { writeReport } from "../sim/report.js";
@@ -59,6 +66,8 @@ export interface SimulateFlags {
   "initial-size"?: string | undefined;
   out?: string | undefined;
   personas?: string | undefined;
+  /** Declared feature effects, `feature:metric=xN[,metric=xN]`, one per flag. */
+  effect?: string[] | undefined;
 }
 
 /** Options of `personas simulate`. */
@@ -110,6 +119,33 @@ function scenarioOf(kind: string, params: readonly string[]): ScenarioSpec {
   return spec as ScenarioSpec;
 }
 
+/** `--effect cdn-caching:latency=x0.3,error-rate=x0.5` (repeatable) as declared feature effects. */
+function effectsOf(flags: readonly string[], plan: PersonaPlan): FeatureEffects {
+  const declared: Record<string, Record<string, string>> = {};
+  for (const flag of flags) {
+    const colon = flag.indexOf(":");
+    const pairs = flag.slice(colon + 1).split(",");
+    if (colon <= 0 || pairs.some((pair) => pair.indexOf("=") <= 0))
+      throw new UsageError(
+        `--effect takes feature:metric=factor pairs, e.g. --effect cdn-caching:latency=x0.3; received '${flag}'`,
+      );
+    const feature = flag.slice(0, colon);
+    declared[feature] ??= {};
+    for (const pair of pairs) {
+      const eq = pair.indexOf("=");
+      declared[feature][pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  const effects = parseFeatureEffects(declared, "--effect");
+  checkFeatureEffects(
+    effects,
+    plan.features.map((f) => f.id),
+    "--effect",
+    plan.persona.name,
+  );
+  return effects;
+}
+
 function readTelemetry(file: string): Telemetry {
   const text = readInputFile(file, "telemetry file");
   return extname(file).toLowerCase() === ".csv"
@@ -128,16 +164,32 @@ export function simulateCommand(options: SimulateCommandOptions): CommandResult 
   const durationSeconds =
     options.duration !== undefined ? parseDuration(options.duration, "--duration") : undefined;
   const params = options.params === undefined ? [] : options.params.split(",").filter((p) => p.trim() !== "");
-  const telemetry =
-    options.telemetry !== undefined
-      ? readTelemetry(options.telemetry)
-      : scenarioTelemetry(plan, scenarioOf(options.scenario ?? "day", params), {
-          seed,
-          ...(durationSeconds !== undefined ? { durationSeconds } : {}),
-        });
+  const flagged = options.effect === undefined ? NO_FEATURE_EFFECTS : effectsOf(options.effect, plan);
+  let telemetry: Telemetry;
+  if (options.telemetry !== undefined) {
+    const read = readTelemetry(options.telemetry);
+    const fromFile = read.effects ?? NO_FEATURE_EFFECTS;
+    checkFeatureEffects(
+      fromFile,
+      plan.features.map((f) => f.id),
+      `${options.telemetry}: $.effects`,
+      plan.persona.name,
+    );
+    // A flag declares the feature again for this run: it replaces the file's entry.
+    telemetry = { ...read, effects: mergeFeatureEffects(fromFile, flagged) };
+  } else {
+    telemetry = scenarioTelemetry(plan, scenarioOf(options.scenario ?? "day", params), {
+      seed,
+      effects: flagged,
+      ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    });
+  }
   const initialSize = options["initial-size"];
+  const personaDir = options.personas;
   const result = simulate(plan, telemetry, {
     seed,
+    // A shift puts the target persona's triggers in force, planned from the same repository.
+    resolvePersona: (reference) => loadPersonaPlan(reference, ".", personaDir),
     ...(durationSeconds !== undefined ? { durationSeconds } : {}),
     ...(initialSize !== undefined ? { initialSize } : {}),
   });

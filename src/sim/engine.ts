@@ -7,7 +7,7 @@
  * transition, an action, a feed tick), so fleets of thousands of instances simulate in seconds.
  */
 import { type Action, describeAction, revertAction } from "../pdl/actions/index.js";
-import { metricById } from "../pdl/metrics/index.js";
+import { type MetricDefinition, metricById } from "../pdl/metrics/index.js";
 import type { AlarmPlan, FeedPlan, PersonaPlan, ResponsePlan } from "../plan/plan.js";
 import { baselineSize, type Cloud, findSize, SizingError } from "../resolve/sizing/index.js";
 import { decide, type GuardRequest, MemoryGuardState, type SkipReason } from "../runtime/decide.js";
@@ -16,7 +16,14 @@ import type { feedFormatSetting } from "../runtime/feeds/formats/index.js";
 import type { FeedDecisionReason } from "../runtime/feeds/policy.js";
 import { judgeFeed } from "../runtime/feeds/refresh.js";
 import { CloudWatchAlarmEvaluator, type CloudWatchAlarmState } from "./alarm/index.js";
-import { applyAction, type EffectOutcome, type InstanceState } from "./effects.js";
+import {
+  applyAction,
+  type EffectOutcome,
+  type InstanceState,
+  loadFactor,
+  NO_FEATURE_EFFECTS,
+  type RecordedState,
+} from "./effects/index.js";
 import { SimulationError } from "./errors.js";
 import {
   aggregatePeriods,
@@ -105,8 +112,13 @@ export interface TriggerTimeline {
   readonly threshold: number;
   readonly operator: string;
   readonly unit: string;
-  /** The aggregated datapoint of each period, canonical unit; NaN when missing. */
+  /**
+   * The datapoint the alarm saw in each period, canonical unit; NaN when missing. It is the
+   * recorded datapoint times the effects of the responses in force (a scale-up divides CPU).
+   */
   readonly datapoints: Float64Array;
+  /** The datapoint of each period as recorded, before any response's effect. */
+  readonly recorded: Float64Array;
   /** The state after evaluating each period ({@link STATE_CODES}). */
   readonly states: Uint8Array;
 }
@@ -192,6 +204,7 @@ export interface SimulationResult {
 
 interface CompiledAlarm {
   readonly plan: AlarmPlan;
+  readonly metric: MetricDefinition;
   readonly persona: string;
   readonly response: ResponsePlan;
   readonly period: number;
@@ -226,6 +239,7 @@ function compile(plan: PersonaPlan): CompiledPlan {
     const aws = alarm.aws;
     return {
       plan: alarm,
+      metric,
       persona: plan.persona.name,
       response,
       period: aws.period,
@@ -304,6 +318,8 @@ function holds(value: number, operator: string, threshold: number): boolean {
 interface ActiveAlarm {
   readonly compiled: CompiledAlarm;
   readonly datapoints: Float64Array;
+  /** What the responses in force multiply the recorded datapoints by ({@link loadFactor}). */
+  factor: number;
   readonly states: Uint8Array | undefined;
 }
 
@@ -329,6 +345,9 @@ class Run {
   private active: ActiveAlarm[] = [];
   private readonly guard = new MemoryGuardState();
   private readonly instance: InstanceState;
+  private readonly recorded: RecordedState;
+  /** A response changed the instance this tick: the alarms' factors change from the next one. */
+  private instanceChanged = false;
   private readonly activeResponses = new Set<string>();
   private readonly lastGood = new Map<string, CidrSet | undefined>();
   private readonly valueFeeds = new Map<string, ValueFeedState>();
@@ -368,6 +387,11 @@ class Run {
       persona: plan.persona.name,
       personaStack: [],
     };
+    this.recorded = {
+      size: this.initialSize === undefined ? undefined : findSize(this.initialSize),
+      features: this.initialFeatures,
+      featureEffects: telemetry.effects ?? NO_FEATURE_EFFECTS,
+    };
     this.summary = {
       datapoints: 0,
       alarms: {},
@@ -394,6 +418,7 @@ class Run {
       );
       alarm.evaluator.reset();
       let states: Uint8Array | undefined;
+      const factor = loadFactor(alarm.metric, this.instance, this.recorded);
       if (this.full) {
         states = new Uint8Array(count).fill(STATE_CODES.NOT_IN_FORCE);
         const c = alarm.plan.condition;
@@ -409,10 +434,11 @@ class Run {
           operator: c.operator,
           unit: c.unit,
           datapoints,
+          recorded: datapoints.slice(),
           states,
         });
       }
-      return { compiled: alarm, datapoints, states };
+      return { compiled: alarm, datapoints, states, factor };
     });
   }
 
@@ -428,7 +454,12 @@ class Run {
         const period = alarm.period;
         if (t % period !== 0) continue;
         const p = t / period;
-        const raw = a.datapoints[p]!;
+        let raw = a.datapoints[p]!;
+        if (a.factor !== 1 && !Number.isNaN(raw)) {
+          const range = alarm.metric.range;
+          raw = Math.min(range.max, Math.max(range.min, raw * a.factor));
+          a.datapoints[p] = raw;
+        }
         const value = alarm.complement ? 100 - raw : raw * alarm.scale;
         const evaluator = alarm.evaluator;
         const state = evaluator.step(value);
@@ -445,7 +476,20 @@ class Run {
         const feed = feeds[f]!;
         if (t % feed.frequencySeconds !== 0) continue;
         if (feed.kind === "list") this.listTick(feed, t);
-        else this.valueTick(feed, t);
+        else this.valueTick(feed, t, this.current);
+      }
+      // Value feeds are fleet-wide schedules of the persona the instance was shifted away from:
+      // they keep ticking, so the feed that shifted the instance can shift it back when it clears.
+      for (let s = 0; s < this.planStack.length; s++) {
+        const left = this.planStack[s]!;
+        for (const feed of left.plan.feeds) {
+          if (feed.kind === "value" && t % feed.frequencySeconds === 0) this.valueTick(feed, t, left);
+        }
+      }
+      // A response acts after the datapoint that asked for it: its effect shows from the next tick.
+      if (this.instanceChanged) {
+        this.instanceChanged = false;
+        for (const a of this.active) a.factor = loadFactor(a.compiled.metric, this.instance, this.recorded);
       }
     }
     this.summary.datapoints = evaluations;
@@ -539,6 +583,7 @@ class Run {
     const wasOn = feature === undefined ? false : this.instance.features.get(feature) === true;
     const outcome = applyAction(action, this.instance);
     if (outcome.status !== "changed") return outcome;
+    this.instanceChanged = true;
     if (this.full) {
       if (this.instance.size !== before.size) {
         this.changes.push({ at: t, kind: "size", from: before.size ?? "", to: this.instance.size ?? "" });
@@ -609,26 +654,24 @@ class Run {
     });
   }
 
-  private valueTick(feed: FeedPlan, t: number): void {
+  private valueTick(feed: FeedPlan, t: number, owner: CompiledPlan): void {
     const series = this.telemetry.values?.[feed.sourceId];
     const condition = feed.condition;
     if (!series || !condition) return;
-    const value = this.reading(feed.sourceId, series, t);
-    let state = this.valueFeeds.get(feed.sourceId);
+    const persona = owner.plan.persona.name;
+    const key = `${persona}/${feed.sourceId}`;
+    const value = this.reading(key, series, t);
+    let state = this.valueFeeds.get(key);
     if (!state) {
       state = { active: false, lastHeldAt: Number.NEGATIVE_INFINITY };
-      this.valueFeeds.set(feed.sourceId, state);
+      this.valueFeeds.set(key, state);
     }
-    const response = this.current.responses.get(feed.responseId);
+    const response = owner.responses.get(feed.responseId);
     if (!response)
       throw new SimulationError(
-        `plan ${this.current.plan.persona.name}: feed '${feed.sourceId}' runs response '${feed.responseId}', which the plan does not hold`,
+        `plan ${persona}: feed '${feed.sourceId}' runs response '${feed.responseId}', which the plan does not hold`,
       );
-    const source = {
-      kind: "value-feed" as const,
-      sourceId: feed.sourceId,
-      persona: this.current.plan.persona.name,
-    };
+    const source = { kind: "value-feed" as const, sourceId: feed.sourceId, persona };
     if (Number.isNaN(value)) {
       this.recordFeedTick({
         at: t,
@@ -669,10 +712,10 @@ class Run {
   }
 
   /** The latest reading at or before `t` (NaN when there is none yet or it failed). */
-  private reading(sourceId: string, series: MetricSeries, t: number): number {
-    let i = this.valueCursor.get(sourceId) ?? -1;
+  private reading(key: string, series: MetricSeries, t: number): number {
+    let i = this.valueCursor.get(key) ?? -1;
     while (i + 1 < series.times.length && series.times[i + 1]! <= t) i++;
-    this.valueCursor.set(sourceId, i);
+    this.valueCursor.set(key, i);
     return i < 0 ? Number.NaN : series.values[i]!;
   }
 

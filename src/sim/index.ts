@@ -11,7 +11,7 @@ export {
   applyAction,
   type EffectOutcome,
   type InstanceState,
-} from "./effects.js";
+} from "./effects/index.js";
 export {
   type ActionRecord,
   type ChangeRecord,

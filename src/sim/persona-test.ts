@@ -6,7 +6,20 @@
  */
 import { z } from "zod";
 import type { PersonaPlan } from "../plan/plan.js";
-import { type ActionRecord, type SimulationResult, simulate, stateName } from "./engine.js";
+import {
+  checkFeatureEffects,
+  type FeatureEffects,
+  mergeFeatureEffects,
+  NO_FEATURE_EFFECTS,
+  parseFeatureEffects,
+} from "./effects/index.js";
+import {
+  type ActionRecord,
+  type PersonaResolver,
+  type SimulationResult,
+  simulate,
+  stateName,
+} from "./engine.js";
 import { PersonaTestFileError, TelemetryFormatError } from "./errors.js";
 import { clockLabel } from "./render.js";
 import {
@@ -24,6 +37,8 @@ const SeriesInput = z.union([z.string(), z.array(z.union([z.number(), z.null()])
 const AlarmExpectation = z.strictObject({
   at: Duration,
   alarm: z.string().min(1),
+  /** The persona whose alarm is meant, when personas shifted between share an alarm id. @default the one in force */
+  persona: z.string().min(1).optional(),
   state: z.enum(["OK", "ALARM", "INSUFFICIENT_DATA", "NOT_IN_FORCE"]),
 });
 const ActionExpectation = z.strictObject({
@@ -43,6 +58,8 @@ const PersonaTestCase = z.strictObject({
   duration: Duration.optional(),
   seed: z.int().optional(),
   initialSize: z.string().optional(),
+  /** What features do to metrics while on, for this case (replaces the file's entry for a feature). */
+  effects: z.unknown().optional(),
   /** Series by metric name (id or alias). */
   series: z.record(z.string(), SeriesInput),
   /** Value-feed readings by source id, at `interval`. */
@@ -86,6 +103,8 @@ export type PersonaTestCase = z.infer<typeof PersonaTestCase>;
 export const PersonaTestFile = z.strictObject({
   /** A persona file (relative to the test file) or a repository reference (`HighTraffic@1.3.0`). */
   persona: z.string().min(1),
+  /** What features do to metrics while on: `{ cdn-caching: { latency: x0.3 } }`, for every case. */
+  effects: z.unknown().optional(),
   tests: z.array(PersonaTestCase).min(1),
 });
 export type PersonaTestFile = z.infer<typeof PersonaTestFile>;
@@ -171,7 +190,11 @@ function seriesOf(
   return { ...regularSeries(values, interval), length: values.length };
 }
 
-function telemetryOf(test: PersonaTestCase, where: string): { telemetry: Telemetry; interval: number } {
+function telemetryOf(
+  test: PersonaTestCase,
+  where: string,
+  effects: FeatureEffects,
+): { telemetry: Telemetry; interval: number } {
   const interval = parseDuration(test.interval ?? "1m", `${where}.interval`);
   let longest = 0;
   const metrics: Record<string, MetricSeries> = {};
@@ -202,6 +225,7 @@ function telemetryOf(test: PersonaTestCase, where: string): { telemetry: Telemet
       metrics,
       ...(Object.keys(values).length > 0 ? { values } : {}),
       ...(Object.keys(feeds).length > 0 ? { feeds } : {}),
+      ...(effects.size > 0 ? { effects } : {}),
     },
   };
 }
@@ -279,10 +303,18 @@ function check(result: SimulationResult, test: PersonaTestCase, where: string): 
   const expect = test.expect;
   for (const [i, e] of (expect.alarms ?? []).entries()) {
     const at = parseDuration(e.at, `${where}.expect.alarms[${i}].at`);
-    const trigger = result.triggers.find((t) => t.alarmId === e.alarm);
+    // After a shift two personas may have an alarm of the same id: take the named one, else the one in force.
+    const candidates = result.triggers.filter(
+      (t) => t.alarmId === e.alarm && (e.persona === undefined || t.persona === e.persona),
+    );
+    const trigger =
+      candidates.find((t) => at % t.periodSeconds === 0 && t.states[at / t.periodSeconds] !== 255) ??
+      candidates[0];
     if (!trigger) {
       failures.push(
-        `alarm '${e.alarm}' does not exist; the persona's alarms are ${result.triggers.map((t) => t.alarmId).join(", ") || "none"}`,
+        `alarm '${e.alarm}'${e.persona !== undefined ? ` of ${e.persona}` : ""} does not exist; the persona's alarms are ${
+          [...new Set(result.triggers.map((t) => t.alarmId))].join(", ") || "none"
+        }`,
       );
       continue;
     }
@@ -367,12 +399,30 @@ function check(result: SimulationResult, test: PersonaTestCase, where: string): 
 export function runPersonaTestFile(data: unknown, file: string, loadPlan: PlanLoader): PersonaTestReport {
   const doc = parsePersonaTestFile(data, file);
   const plan = loadPlan(doc.persona);
+  const features = plan.features.map((f) => f.id);
+  const declared = (value: unknown, where: string): FeatureEffects => {
+    if (value === undefined) return NO_FEATURE_EFFECTS;
+    try {
+      const effects = parseFeatureEffects(value, where);
+      checkFeatureEffects(effects, features, where, plan.persona.name);
+      return effects;
+    } catch (error) {
+      if (error instanceof TelemetryFormatError)
+        throw new PersonaTestFileError(file, error.message, { cause: error });
+      throw error;
+    }
+  };
+  const fileEffects = declared(doc.effects, "effects");
+  // A shift puts the target's triggers in force: its plan comes from the same loader.
+  const resolvePersona: PersonaResolver = (reference) => loadPlan(reference);
   const results = doc.tests.map((test, index): PersonaTestResult => {
     const where = `tests[${index}]`;
+    const effects = mergeFeatureEffects(fileEffects, declared(test.effects, `${where}.effects`));
     try {
-      const { telemetry } = telemetryOf(test, where);
+      const { telemetry } = telemetryOf(test, where, effects);
       const result = simulate(plan, telemetry, {
         seed: test.seed ?? 1,
+        resolvePersona,
         ...(test.initialSize !== undefined ? { initialSize: test.initialSize } : {}),
       });
       const failures = check(result, test, where);

@@ -97,8 +97,11 @@ export interface TimelineRow {
   persona: string;
   size: string | null;
   features: Record<string, boolean>;
-  /** Per alarm in force: the datapoint (null when missing) and the state after it. */
-  triggers: Record<string, { value: number | null; state: string }>;
+  /**
+   * Per alarm in force: the datapoint the alarm saw (null when missing), the state after it and,
+   * when a response's effect changed it, the datapoint as recorded.
+   */
+  triggers: Record<string, { value: number | null; state: string; recorded?: number }>;
   actions: ActionRecord[];
   feeds: { sourceId: string; decision: string; value: number | null; message: string }[];
 }
@@ -132,7 +135,12 @@ export function timelineJson(result: SimulationResult): {
       const code = trigger.states[p];
       if (code === undefined || code === 255) continue;
       const value = trigger.datapoints[p]!;
-      triggers[trigger.alarmId] = { value: Number.isNaN(value) ? null : value, state: stateName(code)! };
+      const recorded = trigger.recorded[p]!;
+      triggers[trigger.alarmId] = {
+        value: Number.isNaN(value) ? null : value,
+        state: stateName(code)!,
+        ...(Object.is(recorded, value) ? {} : { recorded }),
+      };
     }
     const actions: ActionRecord[] = [];
     while (action < result.actions.length && result.actions[action]!.at <= at)
@@ -217,10 +225,12 @@ export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimel
   const x = (seconds: number) => M.left + (seconds / duration) * plotW;
   let max = trigger.threshold;
   let min = Math.min(0, trigger.threshold);
-  for (const v of trigger.datapoints) {
-    if (Number.isNaN(v)) continue;
-    if (v > max) max = v;
-    if (v < min) min = v;
+  for (const values of [trigger.datapoints, trigger.recorded]) {
+    for (const v of values) {
+      if (Number.isNaN(v)) continue;
+      if (v > max) max = v;
+      if (v < min) min = v;
+    }
   }
   const step = niceStep((max - min) * 1.1 || 1, 5);
   let top = Math.ceil((max * 1.1) / step) * step || step;
@@ -298,25 +308,38 @@ export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimel
     `<text x="${W - M.right - 4}" y="${n(y(trigger.threshold) - 5)}" text-anchor="end" fill="#cf222e">${escapeXml(`threshold ${trigger.operator} ${formatValue(trigger.threshold, trigger.unit)}`)}</text>`,
   );
   // The metric: one polyline per run of present datapoints, placed at the middle of each period.
-  parts.push('<g class="metric" fill="none" stroke="#0969da" stroke-width="1.6" stroke-linejoin="round">');
-  let points: string[] = [];
-  const flush = () => {
-    if (points.length === 1)
-      parts.push(
-        `<circle cx="${points[0]!.split(",")[0]}" cy="${points[0]!.split(",")[1]}" r="1.8" fill="#0969da"/>`,
-      );
-    else if (points.length > 1) parts.push(`<polyline points="${points.join(" ")}"/>`);
-    points = [];
-  };
-  for (let p = 0; p < trigger.datapoints.length; p++) {
-    const v = trigger.datapoints[p]!;
-    if (Number.isNaN(v) || trigger.states[p] === 255) {
-      flush();
-      continue;
+  // Where a response changed what the alarm saw (a scale-up, a feature's declared effect), the
+  // recorded load is drawn beneath in grey, so the chart shows what the response did.
+  const line = (values: Float64Array, color: string): void => {
+    let points: string[] = [];
+    const flush = () => {
+      if (points.length === 1)
+        parts.push(
+          `<circle cx="${points[0]!.split(",")[0]}" cy="${points[0]!.split(",")[1]}" r="1.8" fill="${color}"/>`,
+        );
+      else if (points.length > 1) parts.push(`<polyline points="${points.join(" ")}"/>`);
+      points = [];
+    };
+    for (let p = 0; p < values.length; p++) {
+      const v = values[p]!;
+      if (Number.isNaN(v) || trigger.states[p] === 255) {
+        flush();
+        continue;
+      }
+      points.push(`${n(x((p + 0.5) * period))},${n(y(v))}`);
     }
-    points.push(`${n(x((p + 0.5) * period))},${n(y(v))}`);
+    flush();
+  };
+  const changed = trigger.recorded.some((v, p) => !Object.is(v, trigger.datapoints[p]));
+  if (changed) {
+    parts.push(
+      '<g class="recorded" fill="none" stroke="#8c959f" stroke-width="1.2" stroke-dasharray="3 3" stroke-linejoin="round">',
+    );
+    line(trigger.recorded, "#8c959f");
+    parts.push("</g>");
   }
-  flush();
+  parts.push('<g class="metric" fill="none" stroke="#0969da" stroke-width="1.6" stroke-linejoin="round">');
+  line(trigger.datapoints, "#0969da");
   parts.push("</g>");
   // Actions this trigger caused.
   parts.push('<g class="actions">');
@@ -347,6 +370,11 @@ export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimel
   parts.push("</g>");
   // Legend.
   const ly = H - 8;
+  if (changed) {
+    parts.push(
+      `<g class="legend-recorded" font-size="11" fill="#57606a"><line x1="${M.left}" x2="${M.left + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="#8c959f" stroke-width="1.2" stroke-dasharray="3 3"/><text x="${M.left + 22}" y="${ly}">as recorded, before the responses' effects</text></g>`,
+    );
+  }
   parts.push(
     `<g class="legend" font-size="11" fill="#57606a"><rect x="${W - 330}" y="${ly - 9}" width="10" height="10" fill="#f8c9cc"/><text x="${W - 316}" y="${ly}">ALARM</text><rect x="${W - 268}" y="${ly - 9}" width="10" height="10" fill="#dcdde0"/><text x="${W - 254}" y="${ly}">INSUFFICIENT_DATA</text><path d="M ${W - 140} ${ly - 9} l 5 9 l 5 -9 z" fill="#1a7f37"/><text x="${W - 126}" y="${ly}">ran</text><path d="M ${W - 95} ${ly - 9} l 5 9 l 5 -9 z" fill="#bc4c00"/><text x="${W - 81}" y="${ly}">skipped</text></g>`,
   );

@@ -7,6 +7,7 @@
  */
 import { metricById } from "../pdl/metrics/index.js";
 import type { AlarmPlan, PersonaPlan } from "../plan/plan.js";
+import { checkFeatureEffects, type FeatureEffects } from "./effects/declared.js";
 import { TelemetryFormatError } from "./errors.js";
 import { SeededRandom } from "./random.js";
 import type { FeedTickInput, MetricSeries, Telemetry } from "./telemetry.js";
@@ -88,6 +89,11 @@ export interface ScenarioOptions {
   readonly noise?: number;
   /** Entries in the generated list feeds. @default 200 */
   readonly feedEntries?: number;
+  /**
+   * What features do to the metrics while on, carried with the telemetry (see `parseFeatureEffects`).
+   * @default no declared effects
+   */
+  readonly effects?: FeatureEffects;
 }
 
 interface Level {
@@ -172,6 +178,7 @@ class Builder {
   build(extra: {
     values?: Record<string, MetricSeries>;
     feeds?: Record<string, FeedTickInput[]>;
+    effects?: FeatureEffects;
   }): Telemetry {
     const times = new Float64Array(this.samples);
     for (let i = 0; i < this.samples; i++) times[i] = i * this.interval;
@@ -260,7 +267,7 @@ function valueReadings(plan: PersonaPlan, duration: number): Record<string, Metr
  * Generates the telemetry of a built-in scenario for a plan.
  *
  * @throws {TelemetryFormatError} when a parameter names a metric the plan has no trigger on, or a
- *   window is negative.
+ *   window is negative, or `options.effects` names a feature the persona does not have.
  * @example
  * const telemetry = scenarioTelemetry(plan, { kind: "spike", at: 600, durationSeconds: 300 }, { seed: 7 });
  * telemetry.metrics["cpu-utilization"].values[10]; // about 92: 15 % above the 80 % threshold
@@ -270,6 +277,14 @@ export function scenarioTelemetry(
   spec: ScenarioSpec,
   options: ScenarioOptions = {},
 ): Telemetry {
+  if (options.effects !== undefined) {
+    checkFeatureEffects(
+      options.effects,
+      plan.features.map((f) => f.id),
+      "effects",
+      plan.persona.name,
+    );
+  }
   const seed = options.seed ?? 1;
   const duration = options.durationSeconds ?? (spec.kind === "day" ? 86_400 : 7_200);
   const smallestPeriod = Math.min(60, ...plan.alarms.map((a) => a.aws.period));
@@ -401,5 +416,6 @@ export function scenarioTelemetry(
   return builder.build({
     ...(Object.keys(values).length > 0 ? { values } : {}),
     ...(Object.keys(feeds).length > 0 ? { feeds } : {}),
+    ...(options.effects !== undefined ? { effects: options.effects } : {}),
   });
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { findMetric } from "../pdl/metrics/index.js";
+import { type FeatureEffects, parseFeatureEffects } from "./effects/declared.js";
 import { TelemetryFormatError } from "./errors.js";
 
 /**
@@ -36,6 +37,12 @@ export interface Telemetry {
   readonly values?: Readonly<Record<string, MetricSeries>>;
   /** List-feed answers by source id; each fetch uses the latest answer at or before its time. */
   readonly feeds?: Readonly<Record<string, readonly FeedTickInput[]>>;
+  /**
+   * What each feature does to the metrics while it is on (the workload's owners know; the persona
+   * does not say). Features without a declared effect change no metric.
+   * @default no declared effects
+   */
+  readonly effects?: FeatureEffects;
 }
 
 /**
@@ -237,6 +244,8 @@ export const TelemetryJson = z.strictObject({
   values: z.record(z.string(), SeriesJson).optional(),
   /** List-feed answers by source id: a body, a list of entries, or an error. */
   feeds: z.record(z.string(), z.array(FeedTickJson)).optional(),
+  /** What features do to metrics while on: `{ "cdn-caching": { "latency": "x0.3" } }` (docs/simulation.md). */
+  effects: z.unknown().optional(),
 });
 export type TelemetryJson = z.infer<typeof TelemetryJson>;
 
@@ -318,6 +327,7 @@ export function telemetryFromJson(data: unknown, options: ReadTelemetryOptions =
     metrics,
     ...(Object.keys(values).length > 0 ? { values } : {}),
     ...(Object.keys(feeds).length > 0 ? { feeds } : {}),
+    ...(doc.effects !== undefined ? { effects: parseFeatureEffects(doc.effects, `${file}: $.effects`) } : {}),
   };
 }
 

@@ -30,8 +30,10 @@ describe("personas demo (npm start)", () => {
     expect(result.stdout).toContain(
       "10:04  ran Scale up to 16 cores (cpu-utilization-above-80) → changed: m7g.2xlarge → m7g.4xlarge",
     );
+    // Twice the vCPUs halve the CPU share from 10:05, so the 30-minute clear window ends at 10:34.
+    expect(result.stdout).toContain("10:05  cpu-utilization-above-80 → OK (datapoint 46.5%;");
     expect(result.stdout).toContain(
-      "10:54  reverted Scale back to baseline (cpu-utilization-above-80-clear)",
+      "10:34  reverted Scale back to baseline (cpu-utilization-above-80-clear)",
     );
     expect(result.stdout).toContain("15:00  ran Activate cdn-caching (network-latency-above-100)");
     expect(result.stdout).toContain("18:00  feed threatintel-example-com: fetch-failed");

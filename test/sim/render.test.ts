@@ -27,11 +27,13 @@ describe("renderTriggerSvg", () => {
     expect(elements[0]).toBe("svg");
     expect(svg).toContain('class="threshold"');
     expect(svg).toContain("threshold &gt; 80%");
-    expect(svg).toMatch(/<rect [^>]*fill="#f8c9cc"><title>ALARM 10:04–10:25<\/title>/);
+    // The scale-up halves the CPU share from the next minute on, so the alarm is OK again at 10:05.
+    expect(svg).toMatch(/<rect [^>]*fill="#f8c9cc"><title>ALARM 10:04–10:05<\/title>/);
     expect(svg).toContain("10:04 Scale up to 16 cores");
     for (const label of ["00:00", "02:00", "12:00", "22:00", "24:00"])
       expect(svg).toContain(`>${label}</text>`);
-    expect(svg.match(/<polyline /g)!.length).toBe(1);
+    expect(svg.match(/<g class="metric"[^>]*>\n<polyline /g)!.length).toBe(1);
+    expect(svg.match(/<g class="recorded"[^>]*>\n<polyline /g)!.length).toBe(1);
   });
 
   it("breaks the metric line where data is missing and shades INSUFFICIENT_DATA", () => {

@@ -7,6 +7,7 @@ export const cpuUtilization: MetricDefinition = {
   aliases: ["cpu load", "cpu", "cpu usage", "cpu utilisation", "load"],
   dimension: "percent",
   range: { min: 0, max: 100 },
+  capacity: "vcpu",
   // A stopped instance (e.g. mid-resize) sends nothing; that must not count as a breach.
   defaultMissingData: "missing",
   aws: {

@@ -7,6 +7,7 @@ export const memoryUtilization: MetricDefinition = {
   aliases: ["memory", "memory usage", "memory utilisation", "mem", "ram"],
   dimension: "percent",
   range: { min: 0, max: 100 },
+  capacity: "memory",
   defaultMissingData: "missing",
   aws: {
     namespace: "CWAgent",

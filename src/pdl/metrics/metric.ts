@@ -50,6 +50,14 @@ export interface MetricDefinition {
   range: { min: number; max: number };
   /** What CloudWatch/Azure should assume when no datapoint arrives. */
   defaultMissingData: MissingDataTreatment;
+  /**
+   * The instance capacity the metric is a share of, when it is one: the same load on twice the
+   * vCPUs (or memory) reads half the share. The simulator divides the metric by the capacity ratio
+   * after a resize (docs/simulation.md); metrics that measure the work itself (latency, traffic,
+   * errors) or a resource a resize does not change (disk) have none.
+   * @default undefined (a resize leaves the metric as it is)
+   */
+  capacity?: "vcpu" | "memory";
   aws: CloudMetric;
   azure: CloudMetric;
 }
