@@ -478,12 +478,14 @@ class Run {
         if (feed.kind === "list") this.listTick(feed, t);
         else this.valueTick(feed, t, this.current);
       }
-      // Value feeds are fleet-wide schedules of the persona the instance was shifted away from:
-      // they keep ticking, so the feed that shifted the instance can shift it back when it clears.
+      // Feeds are fleet-wide schedules of the persona the instance was deployed as: they keep
+      // ticking after a shift, so the feed that shifted the instance can shift it back when it clears.
       for (let s = 0; s < this.planStack.length; s++) {
         const left = this.planStack[s]!;
         for (const feed of left.plan.feeds) {
-          if (feed.kind === "value" && t % feed.frequencySeconds === 0) this.valueTick(feed, t, left);
+          if (t % feed.frequencySeconds !== 0 || feeds.some((f) => f.sourceId === feed.sourceId)) continue;
+          if (feed.kind === "list") this.listTick(feed, t);
+          else this.valueTick(feed, t, left);
         }
       }
       // A response acts after the datapoint that asked for it: its effect shows from the next tick.

@@ -4,6 +4,7 @@
  * an HTML report that embeds them. Pure functions from a {@link SimulationResult} to strings.
  */
 import { type ActionRecord, type SimulationResult, stateName, type TriggerTimeline } from "./engine.js";
+import { listFeedStories, renderFeedSvg, renderLanesSvg } from "./state-charts.js";
 
 /** `HH:MM` (UTC) of a time `seconds` after the start, with `+Nd` after the first day. */
 export function clockLabel(startMs: number, seconds: number): string {
@@ -197,6 +198,16 @@ export function escapeXml(text: string): string {
 
 const TIME_STEPS = [60, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400];
 
+/** The spacing of time-axis labels for a run of `duration` seconds: at most 12 labels. */
+export function timeAxisStep(duration: number): number {
+  return TIME_STEPS.find((s) => duration / s <= 12) ?? 86_400;
+}
+
+/** A time-axis label: `24:00` at the end of a one-day run that starts at midnight, else {@link clockLabel}. */
+export function axisLabel(startMs: number, duration: number, t: number): string {
+  return t === 86_400 && duration === 86_400 && startMs % 86_400_000 === 0 ? "24:00" : clockLabel(startMs, t);
+}
+
 function niceStep(span: number, targetTicks: number): number {
   const raw = span / targetTicks;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
@@ -272,7 +283,7 @@ export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimel
   for (let v = bottom; v <= top + step / 2; v += step) {
     parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${n(y(v))}" y2="${n(y(v))}"/>`);
   }
-  const timeStep = TIME_STEPS.find((s) => duration / s <= 12) ?? 86_400;
+  const timeStep = timeAxisStep(duration);
   for (let t = 0; t <= duration; t += timeStep) {
     parts.push(
       `<line x1="${n(x(t))}" x2="${n(x(t))}" y1="${M.top + plotH}" y2="${M.top + plotH + 5}" stroke="#57606a"/>`,
@@ -291,10 +302,7 @@ export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimel
   for (let t = 0; t <= duration; t += timeStep) {
     const anchor = t === 0 ? "start" : t + timeStep > duration ? "end" : "middle";
     // The end of a one-day run reads 24:00, short enough not to run into the previous label.
-    const label =
-      t === 86_400 && duration === 86_400 && result.startMs % 86_400_000 === 0
-        ? "24:00"
-        : clockLabel(result.startMs, t);
+    const label = axisLabel(result.startMs, duration, t);
     parts.push(`<text x="${n(x(t))}" y="${M.top + plotH + 19}" text-anchor="${anchor}">${label}</text>`);
   }
   parts.push(`<text x="${M.left + plotW / 2}" y="${H - 8}" text-anchor="middle">time (UTC)</text>`);
@@ -400,6 +408,10 @@ export function renderHtmlReport(result: SimulationResult): string {
   const charts = result.triggers
     .map((t) => `<figure>\n${renderTriggerSvg(result, t).replace(/^<svg /, '<svg class="chart" ')}</figure>`)
     .join("\n");
+  const lanes = `<figure>\n${renderLanesSvg(result).replace(/^<svg /, '<svg class="lanes" ')}</figure>`;
+  const feedCharts = [...listFeedStories(result).keys()]
+    .map((id) => `<figure>\n${renderFeedSvg(result, id).replace(/^<svg /, '<svg class="feed" ')}</figure>`)
+    .join("\n");
   const actions = rows(
     result.actions.map((a) => [
       clock(a.at),
@@ -443,7 +455,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
 .facts { color: #57606a; margin: 0 0 12px; }
 figure { margin: 12px 0; border: 1px solid #d0d7de; border-radius: 6px; overflow: hidden; }
-svg.chart { display: block; width: 100%; height: auto; }
+svg.chart, svg.lanes, svg.feed { display: block; width: 100%; height: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; border-bottom: 1px solid #d0d7de; padding: 4px 8px; vertical-align: top; }
 th { background: #f6f8fa; }
@@ -467,8 +479,12 @@ dt { color: #57606a; }
       .join(", ") || "none",
   )}</dd>
 </dl>
+<h2>The instance over time</h2>
+${lanes}
 <h2>Triggers</h2>
 ${charts || "<p>This persona has no telemetry triggers.</p>"}
+<h2>List feeds</h2>
+${feedCharts || "<p>This persona has no list feeds, or none was fetched.</p>"}
 <h2>Responses</h2>
 ${result.actions.length > 0 ? `<table><thead><tr><th>time</th><th>source</th><th>intent</th><th>actions</th><th>outcome</th><th>detail</th></tr></thead><tbody>\n${actions}\n</tbody></table>` : "<p>No response ran.</p>"}
 <h2>Changes to the instance</h2>

@@ -8,6 +8,7 @@ import { type SimulationOptions, type SimulationResult, simulate } from "./engin
 import { SimulationError } from "./errors.js";
 import { chartFileName, formatTimeline, renderHtmlReport, renderTriggerSvg, timelineJson } from "./render.js";
 import { type ScenarioOptions, type ScenarioSpec, scenarioTelemetry } from "./scenarios.js";
+import { feedChartFileName, listFeedStories, renderFeedSvg, renderLanesSvg } from "./state-charts.js";
 
 /** The files a report directory holds, by role (paths include the directory). */
 export interface ReportFiles {
@@ -19,10 +20,15 @@ export interface ReportFiles {
   readonly json: string;
   /** One SVG per trigger, in trigger order. */
   readonly charts: readonly string[];
+  /** `lanes.svg`: size, features and persona over time. */
+  readonly lanes: string;
+  /** One SVG per list feed (`feed-<source id>.svg`): entries in force and last-good periods. */
+  readonly feeds: readonly string[];
 }
 
 /**
- * Writes `index.html`, `timeline.txt`, `timeline.json` and one SVG per trigger into `dir`
+ * Writes `index.html`, `timeline.txt`, `timeline.json`, one SVG per trigger, `lanes.svg` and one
+ * SVG per list feed into `dir`
  * (created if needed; files of the same names are replaced).
  * @throws {SimulationError} when the directory cannot be written.
  * @example
@@ -36,12 +42,20 @@ export function writeReport(dir: string, result: SimulationResult): ReportFiles 
       writeFileSync(file, renderTriggerSvg(result, trigger));
       return file;
     });
+    const feeds = [...listFeedStories(result).keys()].map((id) => {
+      const file = join(dir, feedChartFileName(id));
+      writeFileSync(file, renderFeedSvg(result, id));
+      return file;
+    });
     const files = {
       html: join(dir, "index.html"),
       text: join(dir, "timeline.txt"),
       json: join(dir, "timeline.json"),
       charts,
+      lanes: join(dir, "lanes.svg"),
+      feeds,
     };
+    writeFileSync(files.lanes, renderLanesSvg(result));
     writeFileSync(files.html, renderHtmlReport(result));
     writeFileSync(files.text, formatTimeline(result));
     writeFileSync(files.json, `${JSON.stringify(timelineJson(result), null, 1)}\n`);
