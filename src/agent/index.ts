@@ -3,54 +3,25 @@
  * CloudWatch (the publisher is an interface, so other backends can follow). The bundled agent talks
  * to AWS without the SDK (`CloudWatchQueryPublisher`, `SsmParameterReader`); the SDK-based
  * `CloudWatchPublisher` stays for programs that already load the SDK.
+ *
+ * Public: the agent, its configuration, the publishers, the bundle and the systemd unit. SigV4,
+ * the HTTP exchange, batching, probes and tailing are internal (imported by module path).
+ * @packageDocumentation
  */
 export { type AgentStats, TelemetryAgent, type TelemetryAgentOptions } from "./agent.js";
-export {
-  AwsClient,
-  type AwsClientOptions,
-  type CredentialSource,
-  type DefaultCredentialsOptions,
-  defaultCredentials,
-  type HttpAnswer,
-  httpExchange,
-  InstanceMetadata,
-  type InstanceMetadataOptions,
-  resolveRegion,
-  serviceEndpoint,
-} from "./aws.js";
 export { type BundleAgentOptions, bundleAgent } from "./bundle.js";
-export {
-  type BatchLimits,
-  batchForCloudWatch,
-  CloudWatchPublisher,
-  type CloudWatchPublisherOptions,
-  estimateDatumBytes,
-  PUT_METRIC_DATA_LIMITS,
-  toCloudWatchDatum,
-} from "./cloudwatch.js";
-export {
-  CloudWatchQueryPublisher,
-  type CloudWatchQueryPublisherOptions,
-  encodePutMetricData,
-  encodeQueryDatum,
-  parseQueryError,
-  queryDatumBytes,
-} from "./cloudwatch-query.js";
+export { CloudWatchPublisher, type CloudWatchPublisherOptions } from "./cloudwatch.js";
+export { CloudWatchQueryPublisher, type CloudWatchQueryPublisherOptions } from "./cloudwatch-query.js";
 export {
   AGENT_CONFIG_VERSION,
-  AgentConfig,
+  type AgentConfig,
   type AgentConfigInput,
-  AgentMetric,
-  AgentSignal,
-  AgentUnit,
-  DEFAULT_UNIT,
-  HttpProbeTarget,
-  LogFile,
-  MAX_DIMENSIONS,
-  ProbeTarget,
-  PublishSettings,
+  type AgentMetric,
+  type AgentSignal,
+  type AgentUnit,
+  type LogFile,
+  type ProbeTarget,
   parseAgentConfig,
-  TcpProbeTarget,
 } from "./config.js";
 export {
   AgentConfigError,
@@ -60,28 +31,6 @@ export {
   PublishError,
 } from "./errors.js";
 export { type AgentLogger, jsonLineLogger, type LogFields } from "./logger.js";
-export { type ProbeResult, ProbeRounds, probeAll, probeHttp, probeTarget, probeTcp } from "./probes.js";
-export {
-  backoffDelay,
-  type MetricDatum,
-  type MetricPublisher,
-  PublishQueue,
-  type PublishQueueOptions,
-  type PublishStats,
-} from "./publisher.js";
-export {
-  type AwsCredentials,
-  amzDate,
-  type SignableRequest,
-  type SigningScope,
-  signRequest,
-} from "./sigv4.js";
+export type { MetricDatum, MetricPublisher } from "./publisher.js";
 export { SsmParameterReader, type SsmParameterReaderOptions } from "./ssm.js";
-export { PeriodSamples, percentile, type StatisticSet, singleValue } from "./stats.js";
-export {
-  type AgentInstallOptions,
-  DEFAULT_NODE_FLAGS,
-  renderAgentInstallScript,
-  renderAgentUnit,
-} from "./systemd.js";
-export { LogTailer, type TailStats } from "./tail.js";
+export { type AgentInstallOptions, renderAgentInstallScript, renderAgentUnit } from "./systemd.js";

@@ -1,29 +1,16 @@
 /**
  * AWS components: `PersonaFleet`, `PersonaInstance` and `PersonaAttachment` render a persona plan as
  * EC2 instances, CloudWatch alarms, Lambda responders, schedules, WAF IP sets and SSM features.
+ *
+ * Public: the three components, their arguments and the types those reach, `resolveWith`, the
+ * errors they throw and the contract constants the docs name. Everything else in `src/aws` is
+ * internal (imported by module path).
  * @packageDocumentation
  */
 
-export {
-  type AgentOptions,
-  type AgentSource,
-  cloudWatchAgentConfig,
-  OPERATING_SYSTEMS,
-  type OperatingSystem,
-  personasAgentConfig,
-  renderUserData,
-} from "../plan/user-data.js";
-export { type AgentBundle, agentObjectKey, readAgentBundle } from "./agent-artifact.js";
+export { type AgentOptions, type AgentSource, OPERATING_SYSTEMS, type OperatingSystem } from "../plan/user-data.js";
 export { type AttachedInstance, PersonaAttachment, type PersonaAttachmentArgs } from "./attachment.js";
-export {
-  DEFAULT_RESPONDER_CODE_DIRECTORY,
-  type FeedScheduleEvent,
-  FLEET_TAG_KEY,
-  KIND_ENV,
-  RESPONDER_ENV,
-  RESPONDER_METRICS_NAMESPACE,
-  responderCodePath,
-} from "./contract.js";
+export { DEFAULT_RESPONDER_CODE_DIRECTORY, FLEET_TAG_KEY } from "./contract.js";
 export {
   AwsComponentError,
   type ComponentErrorContext,
@@ -34,13 +21,6 @@ export {
   ResponderCodeMissingError,
 } from "./errors.js";
 export { PersonaFleet, type PersonaFleetArgs } from "./fleet.js";
-export {
-  isReadOnly,
-  type PolicyDocument,
-  type PolicyStatement,
-  type ResponderPolicyContext,
-  responderPolicy,
-} from "./iam.js";
 export { PersonaInstance, type PersonaInstanceArgs } from "./instance.js";
 export type {
   AgentArgs,
@@ -49,15 +29,7 @@ export type {
   InstanceSettings,
   MemberComponentArgs,
 } from "./members.js";
-export {
-  type FleetOrchestratorSettings,
-  type OrchestratorPolicyInput,
-  type OrchestratorResources,
-  type OrchestratorSettings,
-  orchestratorPolicy,
-  renderOrchestrator,
-  tagChangePattern,
-} from "./orchestrator.js";
+export type { FleetOrchestratorSettings, OrchestratorSettings } from "./orchestrator.js";
 export {
   type FirewallSettings,
   type FleetOptions,

@@ -1,22 +1,56 @@
 /**
  * The Persona Definition Language: parse, validate and normalise persona documents.
+ *
+ * The public surface is what a program or a tool needs to read personas: the parse functions, the
+ * model's types, located diagnostics, the JSON Schema for editors and the catalogs of accepted
+ * metrics and action phrases. Everything else in `src/pdl` is internal (imported by module path).
  * @packageDocumentation
  */
-export * from "./actions/index.js";
-export { CONDITION_FORM, describeCondition, MAX_WINDOW_SECONDS } from "./conditions.js";
-export { type Diagnostic, formatDiagnostic, type Severity, SourceMap } from "./diagnostics.js";
-export { PersonaDocument } from "./document.js";
+export { acceptedActionForms, describeAction } from "./actions/index.js";
+export type { Action, ActionKindName } from "./actions/index.js";
+export type {
+  ActivateFeatureAction,
+  DeactivateFeatureAction,
+} from "./actions/feature.js";
+export type { FirewallAction } from "./actions/firewall.js";
+export type { InvokeFunctionAction } from "./actions/invoke-function.js";
+export type { NotifyAction } from "./actions/notify.js";
+export type { RunCommandAction } from "./actions/run-command.js";
+export type { ScaleAction } from "./actions/scale.js";
+export type { ShiftPersonaAction } from "./actions/shift-persona.js";
+export { describeCondition } from "./conditions.js";
+export { type Diagnostic, formatDiagnostic, type Severity } from "./diagnostics.js";
 export { InputTooLargeError, PersonaValidationError } from "./errors.js";
-export {
-  DEFAULT_MAX_INPUT_BYTES,
-  type InputLimitOptions,
-  readInputFile,
-  requireInputSize,
-} from "./input.js";
+export { DEFAULT_MAX_INPUT_BYTES, type InputLimitOptions } from "./input.js";
 export { PERSONA_SCHEMA_ID, personaJsonSchema } from "./json-schema.js";
-export * from "./metrics/index.js";
-export * from "./model.js";
-export { LIST_FORMATS } from "./normalise.js";
+export { findMetric, metricNames } from "./metrics/index.js";
+export type {
+  CloudMetric,
+  MetricDefinition,
+  MetricSource,
+  MissingDataTreatment,
+  ThresholdConversion,
+} from "./metrics/metric.js";
+export type {
+  BaseConfiguration,
+  Bounds,
+  ClearBehaviour,
+  Condition,
+  EvaluationWindow,
+  ExternalSource,
+  Feature,
+  FeedFormat,
+  FetchLimits,
+  ListSource,
+  MissingData,
+  Operator,
+  Persona,
+  Response,
+  SoftwarePackage,
+  Trigger,
+  ValueCondition,
+  ValueSource,
+} from "./model.js";
 export {
   definePersona,
   type ParseOptions,
@@ -25,4 +59,3 @@ export {
   validatePersonaObject,
   validatePersonaText,
 } from "./parse.js";
-export { canonicalUnit, type Dimension, formatDuration, parseQuantity } from "./units.js";

@@ -2,6 +2,7 @@
  * The persona-guard rules: policy checks on previews of stacks built with the AWS components. Each
  * rule is an exported `@pulumi/policy` rule object; `policy-packs/persona-guard` only registers
  * {@link personaGuardPolicies}. docs/policy.md lists every rule with its configuration.
+ * The stack index the rules share is internal (imported by module path).
  *
  * @example
  * ```ts
@@ -20,7 +21,6 @@ import {
   type FeedPaceConfig,
   feedsHttpsAndPaced,
   feedTargetsExist,
-  scheduleIntervalSeconds,
 } from "./rules/feeds.js";
 import { IAM_DEFAULTS, type IamConfig, responderIamLeastPrivilege } from "./rules/iam.js";
 import { mutationsNeedMembership, tagReachableActions } from "./rules/membership.js";
@@ -36,7 +36,6 @@ import {
 import { SCALE_DEFAULTS, type ScaleConfig, scaleActionsBounded } from "./rules/scale.js";
 import { instancePersonaTags, TAGS_DEFAULTS, type TagsConfig } from "./rules/tags.js";
 
-export { indexStack, type PersonaAlarm, readManifest, type StackIndex, TYPES } from "./stack.js";
 export {
   alarmActionsTargetResponders,
   alarmsCoverTriggers,
@@ -60,7 +59,6 @@ export {
   SCALE_DEFAULTS,
   type ScaleConfig,
   scaleActionsBounded,
-  scheduleIntervalSeconds,
   stackBudget,
   stateTablePointInTimeRecovery,
   TAGS_DEFAULTS,

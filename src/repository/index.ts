@@ -1,9 +1,12 @@
 /**
  * The persona repository: persona files by name and semver range, `Extends` chains, content
- * digests. The S3 remote is in `./s3.js` (it loads the AWS SDK; this entry point does not).
+ * digests, and the S3 remote (`S3PersonaRepository`; this entry point loads `@aws-sdk/client-s3`,
+ * the root entry point does not).
+ *
+ * Everything else in `src/repository` is internal (imported by module path).
  * @packageDocumentation
  */
-export { canonicalJson, contentDigest, shortDigest } from "./digest.js";
+export { contentDigest } from "./digest.js";
 export {
   DigestMismatchError,
   DuplicatePersonaVersionError,
@@ -16,21 +19,19 @@ export {
   RepositoryError,
   RepositoryValidationError,
 } from "./errors.js";
-export { type MergedPersona, mergeChain } from "./merge.js";
-export { leafPaths } from "./paths.js";
-export {
-  formatReference,
-  type PersonaReference,
-  parseReference,
-  pickVersion,
-  sortVersions,
-} from "./reference.js";
+export type { MergedPersona } from "./merge.js";
+export { formatReference, type PersonaReference, parseReference } from "./reference.js";
 export {
   defaultPersonaDirectory,
   defaultRepository,
-  makeEntry,
   PersonaRepository,
   type PersonaSource,
   type RepositoryEntry,
   type ResolvedChain,
 } from "./repository.js";
+export {
+  type PublishOutcome,
+  type RemoteEntry,
+  S3PersonaRepository,
+  type S3RepositoryOptions,
+} from "./s3.js";

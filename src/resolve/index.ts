@@ -1,6 +1,8 @@
 /**
  * Resolution: instance tags + mapping rules + the persona repository → `ResolvedPersona`, with the
  * provenance of every field and, given a cloud, its size from the sizing catalog.
+ *
+ * Everything else in `src/resolve` is internal (imported by module path).
  * @packageDocumentation
  */
 export {
@@ -14,36 +16,21 @@ export {
   RuleConflictError,
   UnknownOverrideFieldError,
 } from "./errors.js";
+export { type ExplanationRow, explanationRows } from "./explain.js";
 export {
-  describeProvenance,
-  type ExplanationRow,
-  explanationHeader,
-  explanationRows,
-  formatTable,
-} from "./explain.js";
-export {
-  conditionSpecificity,
   defineMapping,
   type Mapping,
-  MappingDocument,
   type MappingOptions,
   type MappingRule,
   parseMapping,
   type TagCondition,
   type TagPattern,
 } from "./mapping.js";
-export {
-  OVERRIDE_FIELD_NAMES,
-  OVERRIDE_FIELDS,
-  type OverrideField,
-  type OverrideValue,
-} from "./overrides.js";
+export { OVERRIDE_FIELD_NAMES } from "./overrides.js";
 export {
   createResolutionContext,
-  DEFAULT_RULE_ID,
   type FieldProvenance,
   type FleetResolution,
-  formatTags,
   type InstanceTags,
   ResolutionContext,
   type ResolvedPersona,
@@ -51,4 +38,19 @@ export {
   resolveFleet,
   resolveInstance,
 } from "./resolve.js";
-export * from "./sizing/index.js";
+export {
+  InvalidSizingRequestError,
+  NoMatchingSizeError,
+  ScaleTargetError,
+  SizingError,
+  UnknownSizeError,
+} from "./sizing/errors.js";
+export { type ScaleOptions, type ScaleResult, type ScaleTarget, scaleWithinFamily } from "./sizing/scale.js";
+export {
+  describeSize,
+  type SelectSizeOptions,
+  type SizeRequest,
+  type SizeSelection,
+  selectSize,
+} from "./sizing/select.js";
+export type { Architecture, Cloud, InstanceSize, SizeCategory } from "./sizing/types.js";

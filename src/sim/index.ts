@@ -2,16 +2,11 @@
  * Simulation: replay telemetry through a persona's plan with the clouds' documented alarm
  * semantics and the responders' guard rails; render the result; test personas against
  * expectations. See docs/simulation.md.
+ *
+ * Public: simulating a persona or a fleet, the day report, persona tests, scenarios and telemetry
+ * input. The alarm evaluators, effects and renderers are internal (imported by module path).
  * @packageDocumentation
  */
-export * from "./alarm/index.js";
-export {
-  ACTION_EFFECTS,
-  type ActionEffect,
-  applyAction,
-  type EffectOutcome,
-  type InstanceState,
-} from "./effects/index.js";
 export {
   type ActionRecord,
   type ChangeRecord,
@@ -21,10 +16,8 @@ export {
   type SimulationOptions,
   type SimulationResult,
   type SimulationSummary,
-  STATE_CODES,
   simulate,
   simulateFleet,
-  stateName,
   type TriggerTimeline,
 } from "./engine.js";
 export { PersonaTestFileError, SimulationError, TelemetryFormatError } from "./errors.js";
@@ -35,34 +28,18 @@ export {
   type PersonaTestResult,
   type PlanLoader,
   parsePersonaTestFile,
-  parseSeriesNotation,
   runPersonaTestFile,
 } from "./persona-test.js";
-export { SeededRandom } from "./random.js";
-export {
-  chartFileName,
-  clockLabel,
-  escapeXml,
-  formatTimeline,
-  renderHtmlReport,
-  renderTriggerSvg,
-  type TimelineRow,
-  timelineJson,
-} from "./render.js";
+export { renderHtmlReport } from "./render.js";
 export { type ReportFiles, type SimulateDayOptions, simulateDay, writeReport } from "./report.js";
 export { SCENARIO_KINDS, type ScenarioOptions, type ScenarioSpec, scenarioTelemetry } from "./scenarios.js";
 export {
-  aggregatePeriods,
   type FeedTickInput,
   type MetricSeries,
-  metricIdOf,
-  parseDuration,
   type ReadTelemetryOptions,
   readTelemetryCsv,
   readTelemetryJson,
-  regularSeries,
   type Statistic,
   type Telemetry,
-  TelemetryJson,
   telemetryFromJson,
 } from "./telemetry.js";
