@@ -5,7 +5,8 @@
  */
 
 import { cpus, loadavg } from "node:os";
-import { aggregate, parseFeed } from "../src/runtime/feeds/index.js";
+import { aggregate } from "../src/runtime/feeds/cidr-set.js";
+import { parseFeed } from "../src/runtime/feeds/formats/index.js";
 import { fmt, machineLine, median, peakRssMiB, timeRuns, writeSection } from "./support.js";
 
 const LINES = 1_000_000;

@@ -15,7 +15,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { personaGuardResourcePolicies, personaGuardStackPolicies } from "../src/policy/index.js";
+import { personaGuardResourcePolicies, personaGuardStackPolicies } from "../src/policy/pack.js";
 import { argsOf, seedFleetStack, stackArgs, stackOf } from "../test/policy/support.js";
 import type { RecordedResource } from "../test/support/pulumi.js";
 import { installMocks } from "../test/support/pulumi.js";

@@ -37,7 +37,12 @@ export {
   RepositoryValidationError,
 } from "./repository/errors.js";
 export { PersonaRepository, type RepositoryEntry, type ResolvedChain } from "./repository/repository.js";
-export { MappingValidationError, NoPersonaMatchError, ResolveError, RuleConflictError } from "./resolve/errors.js";
+export {
+  MappingValidationError,
+  NoPersonaMatchError,
+  ResolveError,
+  RuleConflictError,
+} from "./resolve/errors.js";
 export { defineMapping, type Mapping, type MappingRule, parseMapping } from "./resolve/mapping.js";
 export {
   createResolutionContext,

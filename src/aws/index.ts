@@ -8,7 +8,12 @@
  * @packageDocumentation
  */
 
-export { type AgentOptions, type AgentSource, OPERATING_SYSTEMS, type OperatingSystem } from "../plan/user-data.js";
+export {
+  type AgentOptions,
+  type AgentSource,
+  OPERATING_SYSTEMS,
+  type OperatingSystem,
+} from "../plan/user-data.js";
 export { type AttachedInstance, PersonaAttachment, type PersonaAttachmentArgs } from "./attachment.js";
 export { DEFAULT_RESPONDER_CODE_DIRECTORY, FLEET_TAG_KEY } from "./contract.js";
 export {

@@ -6,13 +6,14 @@
  * metrics and action phrases. Everything else in `src/pdl` is internal (imported by module path).
  * @packageDocumentation
  */
-export { acceptedActionForms, describeAction } from "./actions/index.js";
-export type { Action, ActionKindName } from "./actions/index.js";
+
 export type {
   ActivateFeatureAction,
   DeactivateFeatureAction,
 } from "./actions/feature.js";
 export type { FirewallAction } from "./actions/firewall.js";
+export type { Action, ActionKindName } from "./actions/index.js";
+export { acceptedActionForms, describeAction } from "./actions/index.js";
 export type { InvokeFunctionAction } from "./actions/invoke-function.js";
 export type { NotifyAction } from "./actions/notify.js";
 export type { RunCommandAction } from "./actions/run-command.js";

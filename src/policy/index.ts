@@ -13,18 +13,19 @@
  * ```
  * @packageDocumentation
  */
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { alarmActionsTargetResponders, alarmsCoverTriggers } from "./rules/alarms.js";
-import { BUDGET_DEFAULTS, type BudgetConfig, stackBudget } from "./rules/budget.js";
-import {
+
+export { personaGuardPolicies, personaGuardResourcePolicies, personaGuardStackPolicies } from "./pack.js";
+export { alarmActionsTargetResponders, alarmsCoverTriggers } from "./rules/alarms.js";
+export { BUDGET_DEFAULTS, type BudgetConfig, stackBudget } from "./rules/budget.js";
+export {
   FEED_PACE_DEFAULTS,
   type FeedPaceConfig,
   feedsHttpsAndPaced,
   feedTargetsExist,
 } from "./rules/feeds.js";
-import { IAM_DEFAULTS, type IamConfig, responderIamLeastPrivilege } from "./rules/iam.js";
-import { mutationsNeedMembership, tagReachableActions } from "./rules/membership.js";
-import {
+export { IAM_DEFAULTS, type IamConfig, responderIamLeastPrivilege } from "./rules/iam.js";
+export { mutationsNeedMembership, tagReachableActions } from "./rules/membership.js";
+export {
   lambdaRuntimeSupported,
   logGroupRetention,
   RETENTION_DEFAULTS,
@@ -33,61 +34,5 @@ import {
   type RuntimeConfig,
   stateTablePointInTimeRecovery,
 } from "./rules/platform.js";
-import { SCALE_DEFAULTS, type ScaleConfig, scaleActionsBounded } from "./rules/scale.js";
-import { instancePersonaTags, TAGS_DEFAULTS, type TagsConfig } from "./rules/tags.js";
-
-export {
-  alarmActionsTargetResponders,
-  alarmsCoverTriggers,
-  BUDGET_DEFAULTS,
-  type BudgetConfig,
-  FEED_PACE_DEFAULTS,
-  type FeedPaceConfig,
-  feedsHttpsAndPaced,
-  feedTargetsExist,
-  IAM_DEFAULTS,
-  type IamConfig,
-  instancePersonaTags,
-  lambdaRuntimeSupported,
-  logGroupRetention,
-  mutationsNeedMembership,
-  RETENTION_DEFAULTS,
-  type RetentionConfig,
-  RUNTIME_DEFAULTS,
-  type RuntimeConfig,
-  responderIamLeastPrivilege,
-  SCALE_DEFAULTS,
-  type ScaleConfig,
-  scaleActionsBounded,
-  stackBudget,
-  stateTablePointInTimeRecovery,
-  TAGS_DEFAULTS,
-  type TagsConfig,
-  tagReachableActions,
-};
-
-/** Every resource rule of the pack, in the order docs/policy.md lists them. */
-export const personaGuardResourcePolicies: readonly ResourceValidationPolicy[] = [
-  responderIamLeastPrivilege,
-  feedsHttpsAndPaced,
-  scaleActionsBounded,
-  lambdaRuntimeSupported,
-  logGroupRetention,
-  stateTablePointInTimeRecovery,
-  instancePersonaTags,
-];
-
-/** Every stack rule of the pack. */
-export const personaGuardStackPolicies: readonly StackValidationPolicy[] = [
-  alarmsCoverTriggers,
-  alarmActionsTargetResponders,
-  feedTargetsExist,
-  mutationsNeedMembership,
-  stackBudget,
-];
-
-/** Every rule of the pack: what `policy-packs/persona-guard` registers. */
-export const personaGuardPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
-  ...personaGuardResourcePolicies,
-  ...personaGuardStackPolicies,
-];
+export { SCALE_DEFAULTS, type ScaleConfig, scaleActionsBounded } from "./rules/scale.js";
+export { instancePersonaTags, TAGS_DEFAULTS, type TagsConfig } from "./rules/tags.js";

@@ -3,16 +3,16 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TelemetryAgent } from "../../src/agent/agent.js";
+import { parseAgentConfig } from "../../src/agent/config.js";
+import { PublishError } from "../../src/agent/errors.js";
+import type { AgentLogger } from "../../src/agent/logger.js";
 import {
-  type AgentLogger,
   backoffDelay,
   type MetricDatum,
   type MetricPublisher,
-  PublishError,
   PublishQueue,
-  parseAgentConfig,
-  TelemetryAgent,
-} from "../../src/agent/index.js";
+} from "../../src/agent/publisher.js";
 import { evaluateCloudWatchAlarm } from "../../src/sim/alarm/cloudwatch.js";
 
 /** A publisher that keeps what it receives and fails while `down` is set. */

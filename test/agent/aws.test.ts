@@ -1,13 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  AwsCredentialsError,
-  AwsRegionError,
-  defaultCredentials,
-  InstanceMetadata,
-  resolveRegion,
-  serviceEndpoint,
-} from "../../src/agent/index.js";
+import { defaultCredentials, InstanceMetadata, resolveRegion, serviceEndpoint } from "../../src/agent/aws.js";
+import { AwsCredentialsError, AwsRegionError } from "../../src/agent/errors.js";
 
 const ROLE = "/latest/meta-data/iam/security-credentials/";
 

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { describe, expect, it } from "vitest";
-import { bundleAgent } from "../../src/agent/index.js";
+import { bundleAgent } from "../../src/agent/bundle.js";
 import { motoClientConfig, motoEndpoint, noMoto } from "../support/moto.js";
 
 interface Run {

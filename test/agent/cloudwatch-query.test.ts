@@ -1,13 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  CloudWatchQueryPublisher,
-  defaultCredentials,
-  encodePutMetricData,
-  InstanceMetadata,
-  type MetricDatum,
-  PublishError,
-} from "../../src/agent/index.js";
+import { defaultCredentials, InstanceMetadata } from "../../src/agent/aws.js";
+import { CloudWatchQueryPublisher, encodePutMetricData } from "../../src/agent/cloudwatch-query.js";
+import { PublishError } from "../../src/agent/errors.js";
+import type { MetricDatum } from "../../src/agent/publisher.js";
 
 function datum(i: number, overrides: Partial<MetricDatum> = {}): MetricDatum {
   return {

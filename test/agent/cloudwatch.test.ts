@@ -2,14 +2,14 @@ import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { describe, expect, it } from "vitest";
+import { CloudWatchPublisher } from "../../src/agent/cloudwatch.js";
 import {
   batchForCloudWatch,
-  CloudWatchPublisher,
-  type MetricDatum,
   PUT_METRIC_DATA_LIMITS,
-  PublishError,
   toCloudWatchDatum,
-} from "../../src/agent/index.js";
+} from "../../src/agent/cloudwatch-batch.js";
+import { PublishError } from "../../src/agent/errors.js";
+import type { MetricDatum } from "../../src/agent/publisher.js";
 
 function datum(i: number, overrides: Partial<MetricDatum> = {}): MetricDatum {
   return {

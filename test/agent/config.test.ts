@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AgentConfigError, parseAgentConfig } from "../../src/agent/index.js";
+import { parseAgentConfig } from "../../src/agent/config.js";
+import { AgentConfigError } from "../../src/agent/errors.js";
 
 const minimal = {
   version: 1,

@@ -3,16 +3,14 @@ import { createServer } from "node:net";
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  type AgentLogger,
-  AwsRequestError,
-  CloudWatchPublisher,
-  CloudWatchQueryPublisher,
-  type MetricPublisher,
-  parseAgentConfig,
-  SsmParameterReader,
-  TelemetryAgent,
-} from "../../src/agent/index.js";
+import { TelemetryAgent } from "../../src/agent/agent.js";
+import { CloudWatchPublisher } from "../../src/agent/cloudwatch.js";
+import { CloudWatchQueryPublisher } from "../../src/agent/cloudwatch-query.js";
+import { parseAgentConfig } from "../../src/agent/config.js";
+import { AwsRequestError } from "../../src/agent/errors.js";
+import type { AgentLogger } from "../../src/agent/logger.js";
+import type { MetricPublisher } from "../../src/agent/publisher.js";
+import { SsmParameterReader } from "../../src/agent/ssm.js";
 import { motoClientConfig, motoEndpoint, noMoto } from "../support/moto.js";
 
 const quiet: AgentLogger = { info: () => {}, warn: () => {}, error: () => {} };

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ProbeRounds, probeHttp, probeTcp } from "../../src/agent/index.js";
+import { ProbeRounds, probeHttp, probeTcp } from "../../src/agent/probes.js";
 
 /**
  * Node's timers may fire up to about a millisecond before the high-resolution clock says the delay

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AwsRequestError, SsmParameterReader } from "../../src/agent/index.js";
+import { AwsRequestError } from "../../src/agent/errors.js";
+import { SsmParameterReader } from "../../src/agent/ssm.js";
 
 /** A loopback stand-in for SSM: answers each request with the next scripted answer. */
 const ssm = {

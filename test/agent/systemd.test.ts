@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  AgentConfigError,
-  type AgentConfigInput,
-  renderAgentInstallScript,
-  renderAgentUnit,
-} from "../../src/agent/index.js";
+import type { AgentConfigInput } from "../../src/agent/config.js";
+import { AgentConfigError } from "../../src/agent/errors.js";
+import { renderAgentInstallScript, renderAgentUnit } from "../../src/agent/systemd.js";
 
 const config: AgentConfigInput = {
   version: 1,

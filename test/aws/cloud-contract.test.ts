@@ -15,7 +15,7 @@ import {
 } from "../../src/aws/cloud-contract.js";
 import { DOCUMENTED_LIMITS } from "../../src/aws/contract-data/documented-limits.js";
 import { CloudContractError } from "../../src/aws/errors.js";
-import { PersonaFleet } from "../../src/aws/index.js";
+import { PersonaFleet } from "../../src/aws/fleet.js";
 import { planOffline } from "../../src/aws/offline.js";
 import { installMocks } from "../support/pulumi.js";
 import { seedPersona, WEB_ACL } from "./support.js";

@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { InvalidArgumentsError, PersonaAttachment, PersonaInstance } from "../../src/aws/index.js";
+import { PersonaAttachment } from "../../src/aws/attachment.js";
+import { InvalidArgumentsError } from "../../src/aws/errors.js";
+import { PersonaInstance } from "../../src/aws/instance.js";
 import {
   countByType,
   outputValue,

@@ -7,7 +7,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
-import { InvalidArgumentsError, PersonaFleet } from "../../src/aws/index.js";
+import { InvalidArgumentsError } from "../../src/aws/errors.js";
+import { PersonaFleet } from "../../src/aws/fleet.js";
 import { defaultRulePriority, ipSetDescription } from "../../src/aws/render.js";
 import { recorder, resourcesOfType, settled } from "../support/pulumi.js";
 import { seedPersona } from "./support.js";

@@ -1,13 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  agentObjectKey,
-  MissingTargetError,
-  NoPersonaError,
-  PersonaConflictError,
-  PersonaFleet,
-  type PolicyDocument,
-  readAgentBundle,
-} from "../../src/aws/index.js";
+import { agentObjectKey, readAgentBundle } from "../../src/aws/agent-artifact.js";
+import { MissingTargetError, NoPersonaError, PersonaConflictError } from "../../src/aws/errors.js";
+import { PersonaFleet } from "../../src/aws/fleet.js";
+import type { PolicyDocument } from "../../src/aws/iam.js";
 import { defaultRulePriority } from "../../src/aws/render.js";
 import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
 import { optionRecorder, personaOf, SEED_DIGEST, seedPersona, WEB_ACL } from "./support.js";

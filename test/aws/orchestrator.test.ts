@@ -4,8 +4,9 @@
  * nothing of it without a bucket or with `enabled: false`.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { agentObjectKey, PersonaFleet, readAgentBundle } from "../../src/aws/index.js";
-import { personaGuardResourcePolicies, personaGuardStackPolicies } from "../../src/policy/index.js";
+import { agentObjectKey, readAgentBundle } from "../../src/aws/agent-artifact.js";
+import { PersonaFleet } from "../../src/aws/fleet.js";
+import { personaGuardResourcePolicies, personaGuardStackPolicies } from "../../src/policy/pack.js";
 import { runEveryRule, stackOf, withInputs } from "../policy/support.js";
 import {
   countByType,

@@ -17,7 +17,7 @@
  * https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/), not from running the engine.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { PersonaFleet } from "../../src/aws/index.js";
+import { PersonaFleet } from "../../src/aws/fleet.js";
 import { PERSONA_TAGS } from "../../src/plan/tags.js";
 import { type RecordedResource, recorder, settled } from "../support/pulumi.js";
 import { optionRecorder, seedPersona, WEB_ACL } from "./support.js";

@@ -9,16 +9,13 @@ import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { cliInputLimits } from "../../src/cli/files.js";
 import { run } from "../../src/cli/main.js";
-import {
-  DEFAULT_MAX_INPUT_BYTES,
-  InputTooLargeError,
-  parsePersona,
-  readInputFile,
-  validatePersonaText,
-} from "../../src/pdl/index.js";
-import { PersonaRepository, RepositoryValidationError } from "../../src/repository/index.js";
+import { InputTooLargeError } from "../../src/pdl/errors.js";
+import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from "../../src/pdl/input.js";
+import { parsePersona, validatePersonaText } from "../../src/pdl/parse.js";
+import { RepositoryValidationError } from "../../src/repository/errors.js";
+import { PersonaRepository } from "../../src/repository/repository.js";
 import { readObjectText } from "../../src/repository/s3.js";
-import { parseMapping } from "../../src/resolve/index.js";
+import { parseMapping } from "../../src/resolve/mapping.js";
 
 /** The shape that exhausted the parser: one flow mapping with a huge flow sequence. */
 function flowYaml(bytes: number): string {

@@ -4,8 +4,8 @@ import {
   personaGuardPolicies,
   personaGuardResourcePolicies,
   personaGuardStackPolicies,
-  TYPES,
-} from "../../src/policy/index.js";
+} from "../../src/policy/pack.js";
+import { TYPES } from "../../src/policy/stack.js";
 import {
   editManifest,
   exampleStack,

@@ -1,15 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { feedsHttpsAndPaced, scheduleIntervalSeconds } from "../../src/policy/rules/feeds.js";
+import { responderIamLeastPrivilege } from "../../src/policy/rules/iam.js";
 import {
-  feedsHttpsAndPaced,
-  instancePersonaTags,
   lambdaRuntimeSupported,
   logGroupRetention,
-  responderIamLeastPrivilege,
-  scaleActionsBounded,
-  scheduleIntervalSeconds,
   stateTablePointInTimeRecovery,
-  TYPES,
-} from "../../src/policy/index.js";
+} from "../../src/policy/rules/platform.js";
+import { scaleActionsBounded } from "../../src/policy/rules/scale.js";
+import { instancePersonaTags } from "../../src/policy/rules/tags.js";
+import { TYPES } from "../../src/policy/stack.js";
 import { SEED_DIGEST } from "../aws/support.js";
 import {
   argsOf,

@@ -1,14 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  alarmActionsTargetResponders,
-  alarmsCoverTriggers,
-  feedTargetsExist,
-  indexStack,
-  mutationsNeedMembership,
-  stackBudget,
-  TYPES,
-  tagReachableActions,
-} from "../../src/policy/index.js";
+import { alarmActionsTargetResponders, alarmsCoverTriggers } from "../../src/policy/rules/alarms.js";
+import { stackBudget } from "../../src/policy/rules/budget.js";
+import { feedTargetsExist } from "../../src/policy/rules/feeds.js";
+import { mutationsNeedMembership, tagReachableActions } from "../../src/policy/rules/membership.js";
+import { indexStack, TYPES } from "../../src/policy/stack.js";
 import { contentDigest } from "../../src/repository/digest.js";
 import { SEED_DIGEST } from "../aws/support.js";
 import {

@@ -15,9 +15,11 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { PersonaFleet, resolveWith } from "../../src/aws/index.js";
-import { PersonaRepository } from "../../src/repository/index.js";
-import { createResolutionContext, parseMapping } from "../../src/resolve/index.js";
+import { PersonaFleet } from "../../src/aws/fleet.js";
+import { resolveWith } from "../../src/aws/resolution.js";
+import { PersonaRepository } from "../../src/repository/repository.js";
+import { parseMapping } from "../../src/resolve/mapping.js";
+import { createResolutionContext } from "../../src/resolve/resolve.js";
 import { seedPersona, WEB_ACL } from "../aws/support.js";
 import { type RecordedResource, recorder, settled } from "../support/pulumi.js";
 

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { parsePersona } from "../../src/pdl/parse.js";
+import { canonicalJson, contentDigest } from "../../src/repository/digest.js";
 import {
-  canonicalJson,
-  contentDigest,
   DuplicatePersonaVersionError,
   ExtendsChainError,
   InvalidReferenceError,
   NoMatchingVersionError,
   PersonaNotFoundError,
-  PersonaRepository,
   RepositoryValidationError,
-} from "../../src/repository/index.js";
+} from "../../src/repository/errors.js";
+import { PersonaRepository } from "../../src/repository/repository.js";
 
 function persona(
   name: string,

@@ -18,9 +18,9 @@ import {
   DigestMismatchError,
   NoMatchingVersionError,
   PersonaNotFoundError,
-  PersonaRepository,
   PublishedVersionConflictError,
-} from "../../src/repository/index.js";
+} from "../../src/repository/errors.js";
+import { PersonaRepository } from "../../src/repository/repository.js";
 import { S3PersonaRepository } from "../../src/repository/s3.js";
 import { motoClientConfig, noMoto, resetMoto } from "../support/moto.js";
 

@@ -3,13 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
-import { PersonaRepository, shortDigest } from "../../src/repository/index.js";
-import {
-  createResolutionContext,
-  parseMapping,
-  type ResolvedPersona,
-  resolveInstance,
-} from "../../src/resolve/index.js";
+import { shortDigest } from "../../src/repository/digest.js";
+import { PersonaRepository } from "../../src/repository/repository.js";
+import { parseMapping } from "../../src/resolve/mapping.js";
+import { createResolutionContext, type ResolvedPersona, resolveInstance } from "../../src/resolve/resolve.js";
 
 const repository = PersonaRepository.fromDirectory("personas");
 

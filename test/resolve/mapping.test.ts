@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { defaultRepository } from "../../src/repository/index.js";
-import {
-  createResolutionContext,
-  defineMapping,
-  MappingValidationError,
-  parseMapping,
-  resolveInstance,
-} from "../../src/resolve/index.js";
+import { defaultRepository } from "../../src/repository/repository.js";
+import { MappingValidationError } from "../../src/resolve/errors.js";
+import { defineMapping, parseMapping } from "../../src/resolve/mapping.js";
+import { createResolutionContext, resolveInstance } from "../../src/resolve/resolve.js";
 
 function problems(text: string): string {
   try {

@@ -1,21 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { PersonaRepository } from "../../src/repository/index.js";
+import { PersonaRepository } from "../../src/repository/repository.js";
 import {
-  createResolutionContext,
-  defineMapping,
   InvalidOverrideValueError,
-  type MappingDocument,
   MappingValidationError,
   NoPersonaMatchError,
   OverrideConflictError,
   OverrideNotAllowedError,
-  parseMapping,
   RuleConflictError,
-  resolveFleet,
-  resolveInstance,
-  selectSize,
   UnknownOverrideFieldError,
-} from "../../src/resolve/index.js";
+} from "../../src/resolve/errors.js";
+import { defineMapping, type MappingDocument, parseMapping } from "../../src/resolve/mapping.js";
+import { createResolutionContext, resolveFleet, resolveInstance } from "../../src/resolve/resolve.js";
+import { selectSize } from "../../src/resolve/sizing/select.js";
 
 const repository = PersonaRepository.fromSources(
   ["Web", "Api", "Batch", "Locked"].flatMap((name) => [

@@ -11,7 +11,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { WAFV2Client } from "@aws-sdk/client-wafv2";
-import type { FeedFetcherOptions } from "../feeds/index.js";
+import type { FeedFetcherOptions } from "../feeds/fetch.js";
 import { ResponderEnv } from "./env.js";
 import { type LogSink, ResponderLog } from "./log.js";
 import { ManifestSource } from "./manifest-source.js";

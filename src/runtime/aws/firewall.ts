@@ -15,16 +15,10 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetIPSetCommand, UpdateIPSetCommand, type WAFV2Client } from "@aws-sdk/client-wafv2";
 import type { FeedEnforcement, WafIpSetRef } from "../../plan/manifest.js";
-import {
-  aggregate,
-  CidrSet,
-  diffCidrSets,
-  FeedFetcher,
-  type FeedValidators,
-  type feedFormatOptions,
-  refreshFeed,
-  WAF_IP_SET_LIMIT,
-} from "../feeds/index.js";
+import { aggregate, CidrSet, diffCidrSets, WAF_IP_SET_LIMIT } from "../feeds/cidr-set.js";
+import { FeedFetcher, type FeedValidators } from "../feeds/fetch.js";
+import type { feedFormatOptions } from "../feeds/formats/index.js";
+import { refreshFeed } from "../feeds/refresh.js";
 import type { ResponderContext, ResponderOptions } from "./context.js";
 import { FirewallLimitError, NetworkAclRangeConflictError, ResponderError } from "./errors.js";
 import { createFeedTickHandler, type ManifestFeed } from "./feed-tick.js";

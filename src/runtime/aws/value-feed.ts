@@ -8,7 +8,9 @@
  */
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { responderOf } from "../../plan/responders.js";
-import { compileJsonPath, FeedError, FeedFetcher } from "../feeds/index.js";
+import { FeedError } from "../feeds/errors.js";
+import { FeedFetcher } from "../feeds/fetch.js";
+import { compileJsonPath } from "../feeds/formats/json.js";
 import type { ResponderContext, ResponderOptions } from "./context.js";
 import { type DispatchKind, ENV } from "./env.js";
 import { ActionFailedError } from "./errors.js";

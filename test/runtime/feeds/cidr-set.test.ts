@@ -1,16 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  aggregate,
-  CidrSet,
-  classifyAddress,
-  diffCidrSets,
-  fitToLimit,
-  InvalidCidrError,
-  newParsedCidr,
-  ParseStatus,
-  parseCidr,
-} from "../../../src/runtime/feeds/index.js";
+import { newParsedCidr, ParseStatus, parseCidr } from "../../../src/runtime/feeds/address.js";
+import { classifyAddress } from "../../../src/runtime/feeds/address-class.js";
+import { aggregate, CidrSet, diffCidrSets, fitToLimit } from "../../../src/runtime/feeds/cidr-set.js";
+import { InvalidCidrError } from "../../../src/runtime/feeds/errors.js";
 
 /** A straightforward reference: BigInt intervals, sort, merge, then split into aligned blocks. */
 function referenceAggregate(entries: readonly { start: bigint; prefix: number }[], bits: number): string[] {

@@ -1,17 +1,18 @@
 import { lookup } from "node:dns/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  DEFAULT_FEED_MAX_BYTES,
-  FeedFetcher,
-  type FeedFetcherOptions,
   FeedHttpError,
   FeedNetworkError,
   FeedTimeoutError,
   FeedTooLargeError,
   FeedUrlRefusedError,
-  type LastGoodList,
-  refreshFeed,
-} from "../../../src/runtime/feeds/index.js";
+} from "../../../src/runtime/feeds/errors.js";
+import {
+  DEFAULT_FEED_MAX_BYTES,
+  FeedFetcher,
+  type FeedFetcherOptions,
+} from "../../../src/runtime/feeds/fetch.js";
+import { type LastGoodList, refreshFeed } from "../../../src/runtime/feeds/refresh.js";
 import { have } from "../../support/prerequisites.js";
 import { ETAG, type FeedServer, LAST_MODIFIED, startFeedServer } from "./feed-server.js";
 

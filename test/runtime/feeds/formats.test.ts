@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { aggregate } from "../../../src/runtime/feeds/cidr-set.js";
+import { FeedFormatError, FeedParseError } from "../../../src/runtime/feeds/errors.js";
 import {
-  aggregate,
-  FeedFormatError,
-  FeedParseError,
   feedFormatNames,
   feedFormatSetting,
   normaliseFormatSetting,
   parseFeed,
-} from "../../../src/runtime/feeds/index.js";
+} from "../../../src/runtime/feeds/formats/index.js";
 
 const crlf = (text: string) => text.replaceAll("\n", "\r\n");
 const bom = (text: string) => `\uFEFF${text}`;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CidrSet, decideLastGood, FeedTimeoutError } from "../../../src/runtime/feeds/index.js";
+import { CidrSet } from "../../../src/runtime/feeds/cidr-set.js";
+import { FeedTimeoutError } from "../../../src/runtime/feeds/errors.js";
+import { decideLastGood } from "../../../src/runtime/feeds/policy.js";
 
 const list = (n: number) => CidrSet.fromStrings(Array.from({ length: n }, (_, i) => `185.220.101.${i}/32`));
 /** `n` single addresses from the /24 after the one {@link list} uses: same size, no address in common. */

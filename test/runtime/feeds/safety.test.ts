@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CidrSet, DEFAULT_MIN_PREFIX, screenList } from "../../../src/runtime/feeds/index.js";
+import { CidrSet } from "../../../src/runtime/feeds/cidr-set.js";
+import { DEFAULT_MIN_PREFIX, screenList } from "../../../src/runtime/feeds/safety.js";
 
 const screen = (entries: string[], safety: Parameters<typeof screenList>[1] = { mode: "block" }) =>
   screenList(CidrSet.fromStrings(entries), { maxSamples: 20, ...safety });
