@@ -8,8 +8,12 @@
 // Nested types that are themselves exported aliases (Trigger inside Persona) are printed by name
 // (`import("./model.js").Trigger`), so the declarations stay readable. The script ends by compiling
 // every declaration under the stock settings and fails the build on any error or leftover zod import.
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+//
+// Only the public API is published: tsconfig.build.json strips declarations marked `@internal`, and
+// this script deletes every declaration no entry point reaches (the CLI, the runtime bundles, the
+// agent's internals), so a user's editor offers the curated entry points and what they refer to.
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import ts from "typescript";
 
 const DIST = "dist";
@@ -200,6 +204,18 @@ if (diagnostics.length > 0) {
   console.error(`${diagnostics.length} errors in the declarations under the stock tsconfig`);
   process.exit(1);
 }
+// Declarations no entry point reaches are internal: the build publishes none of them.
+const reached = new Set(
+  stock
+    .getSourceFiles()
+    .map((source) => resolve(source.fileName))
+    .filter((name) => name.includes(`/${DIST}/`)),
+);
+const unreached = files.filter((file) => !reached.has(resolve(file)));
+for (const file of unreached) {
+  rmSync(file);
+  rmSync(`${file}.map`, { force: true });
+}
 console.log(
-  `declarations: ${zodFiles.length} files rewritten without zod or JSON types; the ${entries.length} entry points compile under the stock tsconfig`,
+  `declarations: ${zodFiles.length} files rewritten without zod or JSON types; the ${entries.length} entry points compile under the stock tsconfig; ${unreached.length} declarations no entry point reaches removed, ${reached.size} kept`,
 );

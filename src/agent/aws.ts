@@ -25,6 +25,7 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
  * One HTTP(S) exchange. `node:https` is loaded on the first https URL only, so a plain-HTTP setup
  * (tests, a local endpoint) never pays for TLS. Rejects when no complete answer arrives: refused,
  * reset, silent for `timeoutMs`, or a body over 1 MiB.
+ * @internal
  */
 export async function httpExchange(
   url: URL,
@@ -250,6 +251,7 @@ export function defaultCredentials(options: DefaultCredentialsOptions = {}): Cre
  * instance metadata.
  *
  * @throws AwsRegionError when none of them gives one.
+ * @internal
  */
 export async function resolveRegion(
   explicit: string | undefined,
@@ -269,7 +271,10 @@ export async function resolveRegion(
   }
 }
 
-/** The public endpoint of `service` in `region`, e.g. `https://monitoring.eu-west-1.amazonaws.com`. */
+/**
+ * The public endpoint of `service` in `region`, e.g. `https://monitoring.eu-west-1.amazonaws.com`.
+ * @internal
+ */
 export function serviceEndpoint(service: string, region: string): string {
   return `https://${service}.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
 }

@@ -24,6 +24,7 @@ function number(value: number): string {
 /**
  * One datum as query parameters, `MetricData.member.<member>.…`, joined by `&`: name, dimensions,
  * timestamp (ISO 8601), unit, storage resolution and the statistic set.
+ * @internal
  */
 export function encodeQueryDatum(datum: MetricDatum, member: number): string {
   const prefix = `MetricData.member.${member}.`;
@@ -49,7 +50,10 @@ export function encodeQueryDatum(datum: MetricDatum, member: number): string {
   return parts.join("&");
 }
 
-/** The form-encoded body of one PutMetricData request; every datum must share `namespace`. */
+/**
+ * The form-encoded body of one PutMetricData request; every datum must share `namespace`.
+ * @internal
+ */
 export function encodePutMetricData(namespace: string, data: readonly MetricDatum[]): string {
   const parts = ["Action=PutMetricData", "Version=2010-08-01", `Namespace=${encode(namespace)}`];
   data.forEach((datum, i) => {
@@ -58,14 +62,20 @@ export function encodePutMetricData(namespace: string, data: readonly MetricDatu
   return parts.join("&");
 }
 
-/** A datum's size in a request body, counted at the longest member number (1000) plus its `&`. */
+/**
+ * A datum's size in a request body, counted at the longest member number (1000) plus its `&`.
+ * @internal
+ */
 export function queryDatumBytes(datum: MetricDatum): number {
   return encodeQueryDatum(datum, 1000).length + 1;
 }
 
 const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
-/** Reads `<Code>` and `<Message>` from a query-protocol error answer. */
+/**
+ * Reads `<Code>` and `<Message>` from a query-protocol error answer.
+ * @internal
+ */
 export function parseQueryError(body: string): { code: string; message: string } {
   const field = (tag: string) =>
     (new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(body)?.[1] ?? "").replace(

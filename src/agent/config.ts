@@ -22,7 +22,10 @@ import { AgentConfigError } from "./errors.js";
 /** The only configuration version this agent understands. */
 export const AGENT_CONFIG_VERSION = 1;
 
-/** CloudWatch's largest number of dimensions on one metric (PutMetricData). */
+/**
+ * CloudWatch's largest number of dimensions on one metric (PutMetricData).
+ * @internal
+ */
 export const MAX_DIMENSIONS = 30;
 
 const name = z
@@ -63,7 +66,10 @@ const UNITS_BY_SIGNAL: Record<AgentSignal, readonly AgentUnit[]> = {
   "log.errorRate": ["Percent", "None"],
 };
 
-/** The unit a signal is published in when the metric names none. */
+/**
+ * The unit a signal is published in when the metric names none.
+ * @internal
+ */
 export const DEFAULT_UNIT: Record<AgentSignal, AgentUnit> = {
   "probe.latency": "Milliseconds",
   "probe.latencyP90": "Milliseconds",
@@ -75,7 +81,10 @@ export const DEFAULT_UNIT: Record<AgentSignal, AgentUnit> = {
 
 const timeoutMs = z._default(z.int().check(z.gte(1), z.lte(60_000)), 2_000);
 
-/** A probe that times a TCP connect to `host:port`. */
+/**
+ * A probe that times a TCP connect to `host:port`.
+ * @internal
+ */
 export const TcpProbeTarget = z.strictObject({
   /** Name used by `metrics[].from`. */
   name,
@@ -89,7 +98,10 @@ export const TcpProbeTarget = z.strictObject({
   timeoutMs,
 });
 
-/** A probe that times an HTTP(S) request, from sending it to the last byte of the response. */
+/**
+ * A probe that times an HTTP(S) request, from sending it to the last byte of the response.
+ * @internal
+ */
 export const HttpProbeTarget = z.strictObject({
   /** Name used by `metrics[].from`. */
   name,
@@ -114,6 +126,7 @@ export type ProbeTarget = z.infer<typeof ProbeTarget>;
 /**
  * A log file path the agent may read: absolute, no spaces, quotes or control characters, because it
  * is written into the agent's systemd unit (read grants) as one word.
+ * @internal
  */
 export const LOG_PATH = /^\/[A-Za-z0-9._@+/-]{1,4095}$/;
 
@@ -152,7 +165,10 @@ export const AgentMetric = z.strictObject({
 });
 export type AgentMetric = z.infer<typeof AgentMetric>;
 
-/** Where and how to publish. */
+/**
+ * Where and how to publish.
+ * @internal
+ */
 export const PublishSettings = z.strictObject({
   /** AWS region; from the environment or instance metadata when omitted. */
   region: z.optional(z.string().check(z.minLength(1))),

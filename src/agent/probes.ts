@@ -120,7 +120,10 @@ export async function probeHttp(target: Extract<ProbeTarget, { kind: "http" }>):
   });
 }
 
-/** Probes one target of either kind. */
+/**
+ * Probes one target of either kind.
+ * @internal
+ */
 export function probeTarget(target: ProbeTarget): Promise<ProbeResult> {
   return target.kind === "tcp" ? probeTcp(target) : probeHttp(target);
 }

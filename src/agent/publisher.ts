@@ -72,6 +72,7 @@ export interface PublishStats {
 /**
  * Full-jitter exponential backoff: a random delay in [0, min(max, base × 2^(failures − 1))).
  * Jitter spreads a fleet's retries so instances do not return to CloudWatch in lockstep.
+ * @internal
  */
 export function backoffDelay(failures: number, baseMs: number, maxMs: number, random: () => number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));

@@ -41,7 +41,10 @@ export interface SigningScope {
   readonly date: Date;
 }
 
-/** `20150830T123600Z`, the form of `x-amz-date`. */
+/**
+ * `20150830T123600Z`, the form of `x-amz-date`.
+ * @internal
+ */
 export function amzDate(date: Date): string {
   return date.toISOString().replace(/[:-]|\.\d{3}/g, "");
 }

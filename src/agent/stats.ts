@@ -10,7 +10,10 @@ export interface StatisticSet {
   readonly maximum: number;
 }
 
-/** A statistic set holding one value (counts and rates are published this way). */
+/**
+ * A statistic set holding one value (counts and rates are published this way).
+ * @internal
+ */
 export function singleValue(value: number): StatisticSet {
   return { sampleCount: 1, sum: value, minimum: value, maximum: value };
 }
@@ -29,6 +32,7 @@ export function percentile(values: readonly number[], p: number): number | undef
 /**
  * The samples of one period. Keeps at most `capacity` values for percentiles (a period of 60 s with
  * 100 targets every second is 6,000); the statistic set always covers every sample.
+ * @internal
  */
 export class PeriodSamples {
   private values: number[] = [];

@@ -9,6 +9,7 @@ import { AgentConfigError } from "./errors.js";
 /**
  * The system user the agent runs as. Static (created by the install script) rather than a systemd
  * DynamicUser, so that per-file ACLs can name it: it reads exactly the log files it is given.
+ * @internal
  */
 export const AGENT_USER = "personas-agent";
 

@@ -24,7 +24,10 @@ export interface AgentBundle {
   bytes: number;
 }
 
-/** Where the package keeps the bundled agent: `dist/agent` once built, `.cache/agent` in a source checkout. */
+/**
+ * Where the package keeps the bundled agent: `dist/agent` once built, `.cache/agent` in a source checkout.
+ * @internal
+ */
 export function defaultAgentBundlePaths(): string[] {
   // Both src/aws and dist/aws sit two levels below the package root.
   const root = join(__dirname, "..", "..");
@@ -37,6 +40,7 @@ export function defaultAgentBundlePaths(): string[] {
 /**
  * Reads the bundled agent and its digest.
  * @throws InvalidArgumentsError when no bundle exists at the given path or the default places.
+ * @internal
  */
 export function readAgentBundle(context: ComponentErrorContext, path?: string): AgentBundle {
   const candidates = path === undefined ? defaultAgentBundlePaths() : [path];
@@ -51,7 +55,10 @@ export function readAgentBundle(context: ComponentErrorContext, path?: string): 
   return { path: found, sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
 }
 
-/** The object key of a bundle: content-addressed, so a new agent is a new object and instances never see a half-written one. */
+/**
+ * The object key of a bundle: content-addressed, so a new agent is a new object and instances never see a half-written one.
+ * @internal
+ */
 export function agentObjectKey(bundle: AgentBundle): string {
   return `agent/personas-agent-${bundle.sha256.slice(0, 16)}.cjs`;
 }

@@ -56,7 +56,10 @@ const API = apiConstraintsFile as {
   constraints: Record<string, ApiConstraint>;
 };
 
-/** The id of an API member in api-constraints.json, e.g. `lambda.CreateFunction.FunctionName`. */
+/**
+ * The id of an API member in api-constraints.json, e.g. `lambda.CreateFunction.FunctionName`.
+ * @internal
+ */
 export type ApiMemberId = keyof typeof apiConstraintsFile.constraints;
 
 const compiled = new Map<string, RegExp>();
@@ -134,7 +137,10 @@ class ResourceCheck {
   }
 }
 
-/** What the provider names a resource without a name: its logical name, a hyphen and 7 random characters. */
+/**
+ * What the provider names a resource without a name: its logical name, a hyphen and 7 random characters.
+ * @internal
+ */
 export function autoName(logicalName: string): string {
   return `${logicalName}-${"a".repeat(DOCUMENTED_LIMITS.pulumiAutoName.suffixLength - 1)}`;
 }
@@ -175,6 +181,7 @@ function apiProblem(c: ApiConstraint, value: unknown): string | undefined {
 /**
  * The values at an input path: `.` walks objects, `[]` a list's items, `{key}` / `{value}` a map's
  * keys / values. Missing values yield nothing (AWS's defaults apply).
+ * @internal
  */
 export function valuesAt(inputs: unknown, path: string): { path: string; value: unknown }[] {
   let current: { path: string; value: unknown }[] = [{ path: "", value: inputs }];
@@ -609,7 +616,10 @@ function checkBucket(c: ResourceCheck): void {
   checkTags(c, {});
 }
 
-/** The resource types the check knows; every `aws:` resource a program plans must be one of them. */
+/**
+ * The resource types the check knows; every `aws:` resource a program plans must be one of them.
+ * @internal
+ */
 export const CHECKED_RESOURCE_TYPES: readonly string[] = Object.keys(CONTRACTS).sort();
 
 /** Checks that span resources: quotas per role and per web ACL, and physical names that collide. */
@@ -762,5 +772,8 @@ export function assertCloudContract(resources: readonly ContractResource[]): voi
     );
 }
 
-/** The botocore version the model constraints were generated from. */
+/**
+ * The botocore version the model constraints were generated from.
+ * @internal
+ */
 export const CONTRACT_MODEL_VERSION = API.botocore;

@@ -27,10 +27,16 @@ export function responderCodePath(kind: ResponderKind, directory = DEFAULT_RESPO
 /** The tag key every fleet instance carries; IAM conditions and the responders use it. */
 export const FLEET_TAG_KEY = "persona:fleet";
 
-/** The CloudWatch namespace of the responders' own metrics (decisions, skips, failures). */
+/**
+ * The CloudWatch namespace of the responders' own metrics (decisions, skips, failures).
+ * @internal
+ */
 export const RESPONDER_METRICS_NAMESPACE = "Personas/Responders";
 
-/** Environment variable names, set on every responder function. */
+/**
+ * Environment variable names, set on every responder function.
+ * @internal
+ */
 export const RESPONDER_ENV = {
   /** The fleet store bucket: manifest entries and the membership record (`FLEET_STORE_KEYS`). */
   fleetBucket: "FLEET_BUCKET",
@@ -48,7 +54,10 @@ export const RESPONDER_ENV = {
   responderKind: "RESPONDER_KIND",
 } as const;
 
-/** Environment variables only some kinds receive (JSON values are documented in docs/aws.md). */
+/**
+ * Environment variables only some kinds receive (JSON values are documented in docs/aws.md).
+ * @internal
+ */
 export const KIND_ENV = {
   /** notify: JSON `{ [channel]: topicArn }`. */
   snsTopics: "SNS_TOPICS",
@@ -62,7 +71,10 @@ export const KIND_ENV = {
   responderFunctions: "RESPONDER_FUNCTIONS",
 } as const;
 
-/** The event an EventBridge Scheduler schedule sends to a feed responder. */
+/**
+ * The event an EventBridge Scheduler schedule sends to a feed responder.
+ * @internal
+ */
 export interface FeedScheduleEvent {
   source: "personas.feed";
   fleet: string;

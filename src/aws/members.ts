@@ -57,6 +57,7 @@ function isAmiByArchitecture(ami: MemberComponentArgs["ami"]): ami is AmiByArchi
  * The AMI for a size, from one image or one per architecture.
  * @throws {InvalidArgumentsError} when the size's architecture has no image, or differs from the
  * fleet's declared `architecture`.
+ * @internal
  */
 export function amiFor(
   context: ComponentErrorContext,
@@ -180,7 +181,10 @@ export type PlanningArgs = Pick<
   "resolve" | "defaultPersona" | "architecture" | "firewall" | "notifications" | "agent"
 > & { ami?: MemberComponentArgs["ami"] };
 
-/** Resolves and plans members; throws component errors naming the instance and the fix. */
+/**
+ * Resolves and plans members; throws component errors naming the instance and the fix.
+ * @internal
+ */
 export function planMembers(
   context: ComponentErrorContext,
   fleet: string,
@@ -292,7 +296,10 @@ function checkPersonaNeeds(
   }
 }
 
-/** Renders the fleet-level resources and every member. */
+/**
+ * Renders the fleet-level resources and every member.
+ * @internal
+ */
 export function renderMembers(
   parent: pulumi.ComponentResource,
   name: string,
@@ -402,7 +409,10 @@ export function renderMembers(
   };
 }
 
-/** Warns at preview about packages the fleet's operating system does not have (reported as failed at boot). */
+/**
+ * Warns at preview about packages the fleet's operating system does not have (reported as failed at boot).
+ * @internal
+ */
 export function warnUnavailableSoftware(
   parent: pulumi.Resource,
   plans: readonly PersonaPlan[],

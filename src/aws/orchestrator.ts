@@ -253,7 +253,10 @@ export function renderOrchestrator(
   return { function: fn, role, rule, schedule };
 }
 
-/** The EventBridge pattern of EC2 instance tag changes on `tagKeys`. */
+/**
+ * The EventBridge pattern of EC2 instance tag changes on `tagKeys`.
+ * @internal
+ */
 export function tagChangePattern(tagKeys: readonly string[]): Record<string, unknown> {
   return {
     source: ["aws.tag"],
@@ -285,6 +288,7 @@ export interface OrchestratorPolicyInput {
  * alarms named `personas-<fleet>_<stack>_runtime-*`; parameters under `/personas/<fleet>/<stack>/`; Run
  * Command on the fleet's instances (fleet tag condition) and read their results; its items in the
  * state table; invoke the scale responder.
+ * @internal
  */
 export function orchestratorPolicy(input: OrchestratorPolicyInput): Record<string, unknown> {
   const { partition: p, region: r, account: a, fleet } = input;

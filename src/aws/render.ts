@@ -183,7 +183,10 @@ function invokedFunctions(plan: FleetPlan): string[] {
   return [...functions].sort();
 }
 
-/** Checks what the plan needs from the arguments, before any resource is registered. */
+/**
+ * Checks what the plan needs from the arguments, before any resource is registered.
+ * @internal
+ */
 export function checkFleetOptions(
   context: ComponentErrorContext,
   plan: FleetPlan,
@@ -311,7 +314,10 @@ const processGlobals = globalThis as Record<symbol, { enabled: boolean } | undef
 processGlobals[CODE_CHECK_KEY] ??= { enabled: true };
 const responderCodeCheck = processGlobals[CODE_CHECK_KEY];
 
-/** Whether components check that responder bundles exist (see {@link setResponderCodeCheck}). */
+/**
+ * Whether components check that responder bundles exist (see {@link setResponderCodeCheck}).
+ * @internal
+ */
 export function responderCodeCheckEnabled(): boolean {
   return responderCodeCheck.enabled;
 }
@@ -805,7 +811,10 @@ function renderSchedules(
   });
 }
 
-/** The fleet's instance role and profile: only the CloudWatch agent and SSM managed policies. */
+/**
+ * The fleet's instance role and profile: only the CloudWatch agent and SSM managed policies.
+ * @internal
+ */
 export function renderInstanceProfile(
   parent: pulumi.ComponentResource,
   name: string,
@@ -856,7 +865,10 @@ export interface PersonaShared {
   }[];
 }
 
-/** Computes once per persona what its instances share. */
+/**
+ * Computes once per persona what its instances share.
+ * @internal
+ */
 export function sharedOf(
   plan: PersonaPlan,
   fleet: FleetResources,
@@ -881,7 +893,10 @@ export function sharedOf(
   };
 }
 
-/** Registers one alarm per planned alarm for an instance, parented to the component. */
+/**
+ * Registers one alarm per planned alarm for an instance, parented to the component.
+ * @internal
+ */
 export function renderAlarms(
   parent: pulumi.ComponentResource,
   name: string,
@@ -918,7 +933,10 @@ export function renderAlarms(
 /** The attributes responders own; `pulumi up` must not undo their changes. */
 export const RESPONDER_OWNED = ["instanceType", `tags["${PERSONA_TAGS.active}"]`] as const;
 
-/** The EC2 instance of one fleet member. */
+/**
+ * The EC2 instance of one fleet member.
+ * @internal
+ */
 export function renderInstance(
   parent: pulumi.ComponentResource,
   name: string,
@@ -978,7 +996,10 @@ function fnv1a(text: string): number {
   return hash;
 }
 
-/** The first web ACL rule priority of a fleet that names none: a block of 100 derived from its name. */
+/**
+ * The first web ACL rule priority of a fleet that names none: a block of 100 derived from its name.
+ * @internal
+ */
 export function defaultRulePriority(fleet: string): number {
   return 100 * (1 + (fnv1a(fleet) % 9_999));
 }

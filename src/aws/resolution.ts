@@ -51,6 +51,7 @@ function tagText(tags: Readonly<Record<string, string>>): string {
  * The persona of one instance, sized for AWS.
  * @throws {NoPersonaError} when nothing gives a persona.
  * @throws {PersonaConflictError} when two personas claim the instance.
+ * @internal
  */
 export function personaFor(
   context: ComponentErrorContext,

@@ -57,6 +57,7 @@ function jsonObject(
 /**
  * Registers the store bucket and the manifest objects of a plan. `enforcement` gives, per list feed,
  * where its list is enforced (WAF IP sets or network ACL rules); it goes into the feed's object.
+ * @internal
  */
 export function renderFleetStore(
   parent: pulumi.ComponentResource,
@@ -105,6 +106,7 @@ export function renderFleetStore(
 /**
  * Registers the membership record: `members` maps instance ids (known once the instances exist) to
  * their member key and persona digest.
+ * @internal
  */
 export function renderMembership(
   parent: pulumi.ComponentResource,

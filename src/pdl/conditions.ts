@@ -39,10 +39,16 @@ const OPERATOR_PATTERN = Object.keys(OPERATOR_WORDS)
 const CONDITION = new RegExp(`^(.+?)\\s*(${OPERATOR_PATTERN})\\s*(.+?)(?:\\s+for\\s+(.+))?$`, "i");
 const M_OF_N = /^(\d+)\s+(?:of|out of)\s+(\d+)\s*([a-z]+)$/i;
 
-/** The longest window a condition may have: CloudWatch requires period × evaluation periods ≤ 1 day. */
+/**
+ * The longest window a condition may have: CloudWatch requires period × evaluation periods ≤ 1 day.
+ * @internal
+ */
 export const MAX_WINDOW_SECONDS = 86400;
 
-/** The accepted condition form, for hints. */
+/**
+ * The accepted condition form, for hints.
+ * @internal
+ */
 export const CONDITION_FORM = "<metric> <op> <value><unit> [for <duration> | for <M> of <N> minutes]";
 
 /** Structured (explicit object) form of a condition. */
@@ -55,7 +61,10 @@ export interface ConditionFields {
   missingData?: MissingData | undefined;
 }
 
-/** Parses a condition phrase. */
+/**
+ * Parses a condition phrase.
+ * @internal
+ */
 export function parseConditionPhrase(text: string, missingData?: MissingData): Parsed<Condition> {
   const match = CONDITION.exec(text.trim());
   if (!match) {
@@ -75,7 +84,10 @@ export function parseConditionPhrase(text: string, missingData?: MissingData): P
   });
 }
 
-/** Validates the structured form (and is the common end of the phrase form). */
+/**
+ * Validates the structured form (and is the common end of the phrase form).
+ * @internal
+ */
 export function buildCondition(fields: ConditionFields): Parsed<Condition> {
   const metric = findMetric(fields.metric);
   if (!metric) {
@@ -134,7 +146,10 @@ function parseThreshold(value: number | string, metric: MetricDefinition): Parse
   return ok(quantity.value);
 }
 
-/** Turns `for` text into the evaluation window; no `for` means one 1-minute datapoint. */
+/**
+ * Turns `for` text into the evaluation window; no `for` means one 1-minute datapoint.
+ * @internal
+ */
 export function parseWindow(
   text: string | number | undefined,
   datapointsToAlarm?: number,
@@ -215,7 +230,10 @@ export function describeCondition(condition: Condition): string {
   return `${condition.metric} ${condition.operator} ${condition.threshold}${condition.unit}${window}`;
 }
 
-/** The opposite operator, for "clear after" conditions (the trigger no longer holds). */
+/**
+ * The opposite operator, for "clear after" conditions (the trigger no longer holds).
+ * @internal
+ */
 export function negate(operator: Operator): Operator {
   return ({ ">": "<=", ">=": "<", "<": ">=", "<=": ">" } as const)[operator];
 }
@@ -228,7 +246,10 @@ const VALUE_CONDITION = new RegExp(
 );
 const JSON_PATH = /^\$(?:\.[A-Za-z_][\w-]*|\[\d+\]|\['[^']+'\]|\["[^"]+"\])*$/;
 
-/** Parses a value-source condition: "$.threat.level >= 4", or "value > 100" for a plain-number body. */
+/**
+ * Parses a value-source condition: "$.threat.level >= 4", or "value > 100" for a plain-number body.
+ * @internal
+ */
 export function parseValueCondition(
   text: string,
 ): Parsed<{ path: string; operator: Operator; threshold: number }> {

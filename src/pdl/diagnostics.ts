@@ -56,7 +56,10 @@ export class SourceMap {
   }
 }
 
-/** Orders diagnostics by file, line and column, so reports read top to bottom. */
+/**
+ * Orders diagnostics by file, line and column, so reports read top to bottom.
+ * @internal
+ */
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }

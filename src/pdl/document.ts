@@ -167,19 +167,28 @@ function collectKeys(schema: z.ZodType): void {
   }
 }
 
-/** The canonical (camelCase) key for any spelling of a known key, or undefined for unknown keys. */
+/**
+ * The canonical (camelCase) key for any spelling of a known key, or undefined for unknown keys.
+ * @internal
+ */
 export function canonicalKey(key: string): string | undefined {
   return canonicalKeys.get(looseKey(key));
 }
 
-/** How to show a canonical key to a user who writes in `style` (PascalCase seed notation or camelCase). */
+/**
+ * How to show a canonical key to a user who writes in `style` (PascalCase seed notation or camelCase).
+ * @internal
+ */
 export function displayKey(key: string, style: "pascal" | "camel"): string {
   if (style === "camel") return key;
   if (Object.hasOwn(DISPLAY_EXCEPTIONS, key)) return DISPLAY_EXCEPTIONS[key]!;
   return key === "" ? key : key[0]!.toUpperCase() + key.slice(1);
 }
 
-/** The keys allowed in the object schema found at `path` of the document, for "did you mean". */
+/**
+ * The keys allowed in the object schema found at `path` of the document, for "did you mean".
+ * @internal
+ */
 export function keysAt(path: readonly (string | number)[]): string[] {
   let schema: z.ZodType | undefined = PersonaDocument;
   for (const step of path) {

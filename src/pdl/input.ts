@@ -19,7 +19,10 @@ export interface InputLimitOptions {
   maxInputBytes?: number;
 }
 
-/** The cap an options object asks for, checked to be a positive whole number. */
+/**
+ * The cap an options object asks for, checked to be a positive whole number.
+ * @internal
+ */
 export function inputLimit(options: InputLimitOptions | undefined): number {
   const limit = options?.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   if (!Number.isSafeInteger(limit) || limit < 1)
@@ -30,6 +33,7 @@ export function inputLimit(options: InputLimitOptions | undefined): number {
 /**
  * The UTF-8 size of `text` when it is above `limit`, else undefined. Cheap for small texts: a
  * string of n UTF-16 units is at most 3n bytes, so only long strings are measured.
+ * @internal
  */
 export function oversize(text: string, limit: number): number | undefined {
   if (text.length * 3 <= limit) return undefined;

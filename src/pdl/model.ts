@@ -60,10 +60,14 @@ export type BaseConfiguration = z.infer<typeof BaseConfiguration>;
  * A package version as apt and dnf write it: a digit first, then letters, digits and `. + ~ _ -`,
  * with `*` for "any rest", at most 64 characters. Versions are written into install scripts, so
  * nothing else is accepted (no spaces, quotes, `;`, `$` or newlines).
+ * @internal
  */
 export const PACKAGE_VERSION = /^\d[A-Za-z0-9.+~_*-]{0,63}$/;
 
-/** A software name: words of letters, digits and `. + _ -`, one space between words, at most 64 characters. */
+/**
+ * A software name: words of letters, digits and `. + _ -`, one space between words, at most 64 characters.
+ * @internal
+ */
 export const SOFTWARE_NAME = /^(?=.{1,64}$)[A-Za-z0-9][\w.+-]*(?: [A-Za-z0-9][\w.+-]*)*$/;
 
 /** One entry of the software stack. */
@@ -218,7 +222,10 @@ export const Persona = z.strictObject({
 });
 export type Persona = z.infer<typeof Persona>;
 
-/** Defaults applied when a persona leaves a setting out (documented in docs/pdl.md). */
+/**
+ * Defaults applied when a persona leaves a setting out (documented in docs/pdl.md).
+ * @internal
+ */
 export const DEFAULTS = {
   /** Period and datapoints of a condition without `for`: one 1-minute datapoint. */
   windowSeconds: 60,

@@ -40,7 +40,10 @@ export interface ValidationResult {
   valid: boolean;
 }
 
-/** An oversized input as one located diagnostic (at the file's start), so it is reported like any other problem. */
+/**
+ * An oversized input as one located diagnostic (at the file's start), so it is reported like any other problem.
+ * @internal
+ */
 export function inputTooLargeDiagnostic(error: InputTooLargeError): Diagnostic {
   return {
     severity: "error",

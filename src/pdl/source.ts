@@ -43,7 +43,10 @@ export function readYaml(text: string): SourceDocument {
   return readYamlFast(text) ?? readYamlWithLibrary(text);
 }
 
-/** {@link readYaml} through the `yaml` library, for any YAML (the fast reader's reference). */
+/**
+ * {@link readYaml} through the `yaml` library, for any YAML (the fast reader's reference).
+ * @internal
+ */
 export function readYamlWithLibrary(text: string): SourceDocument {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });

@@ -90,17 +90,26 @@ const MEASURES: Record<Dimension, string> = {
   count: "counts",
 };
 
-/** Human list of the units accepted for a dimension, for hints. */
+/**
+ * Human list of the units accepted for a dimension, for hints.
+ * @internal
+ */
 export function acceptedUnits(dimension: Dimension): string {
   return DISPLAY_UNITS[dimension];
 }
 
-/** Canonical unit name of a dimension (`GiB`, `Gbps`, `%`, `ms`, `seconds`, `vCPU`). */
+/**
+ * Canonical unit name of a dimension (`GiB`, `Gbps`, `%`, `ms`, `seconds`, `vCPU`).
+ * @internal
+ */
 export function canonicalUnit(dimension: Dimension): string {
   return UNITS[dimension].canonical;
 }
 
-/** Which dimension a unit spelling belongs to, for "wrong unit" messages. */
+/**
+ * Which dimension a unit spelling belongs to, for "wrong unit" messages.
+ * @internal
+ */
 export function dimensionOfUnit(unit: string): Dimension | undefined {
   const lower = unit.toLowerCase();
   for (const dimension of ["percent", "memory", "bandwidth", "time", "duration", "cpu"] as const) {
@@ -122,6 +131,7 @@ const DIMENSION_NAMES: Record<Dimension, string> = {
 /**
  * Parses `text` (e.g. "32 GB", "80%", "5 minutes") or a plain number (already in the canonical unit)
  * as a quantity of `dimension`, returning the value in the canonical unit.
+ * @internal
  */
 export function parseQuantity(text: string | number, dimension: Dimension): Parsed<number> {
   const spec = UNITS[dimension];
@@ -174,7 +184,10 @@ function example(dimension: Dimension): string {
   }
 }
 
-/** Formats seconds back as the largest whole unit: 300 → "5 minutes", 90 → "90 seconds". */
+/**
+ * Formats seconds back as the largest whole unit: 300 → "5 minutes", 90 → "90 seconds".
+ * @internal
+ */
 export function formatDuration(seconds: number): string {
   const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
   if (seconds % 86400 === 0) return plural(seconds / 86400, "day");

@@ -20,6 +20,7 @@ export const DEFAULT_PROBE_TARGETS = [
  * Network ACLs hold few rules: 20 per direction by default ("Rules per network ACL", Amazon VPC
  * quotas, https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html), which the
  * ACL's own rules share. Longer lists need a WAF IP set (10,000 entries per set).
+ * @internal
  */
 export const NETWORK_ACL_MAX_ENTRIES = 18;
 

@@ -21,10 +21,14 @@ import { RESPONDER_KINDS } from "./responders.js";
 /**
  * A persona digest as the repository computes it and the components write it (tags, alarm
  * descriptions, manifest keys, dispatches): `sha256:` and 64 lowercase hex digits.
+ * @internal
  */
 export const PERSONA_DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
-/** The manifest format version responders understand. */
+/**
+ * The manifest format version responders understand.
+ * @internal
+ */
 export const MANIFEST_VERSION = 1;
 
 /**
@@ -183,7 +187,10 @@ function personaEntry(plan: PersonaPlan): z.infer<typeof ManifestPersona> {
   return entry;
 }
 
-/** Projects a fleet plan into its manifest. */
+/**
+ * Projects a fleet plan into its manifest.
+ * @internal
+ */
 export function buildManifest(plan: FleetPlan): FleetManifest {
   const feeds: FleetManifest["feeds"] = {};
   for (const feed of plan.feeds) {
@@ -216,7 +223,10 @@ export function buildManifest(plan: FleetPlan): FleetManifest {
   };
 }
 
-/** The alarm description: a sentence for people, then the tag responders read. At most 1,024 characters. */
+/**
+ * The alarm description: a sentence for people, then the tag responders read. At most 1,024 characters.
+ * @internal
+ */
 export function alarmDescription(plan: PersonaPlan, alarm: AlarmPlan): string {
   const tag = ` [personas:v1 digest=${plan.persona.digest} alarm=${alarm.id}]`;
   const sentence = `${plan.persona.name} ${plan.persona.version}: ${alarm.role === "clear" ? "clear " : ""}${alarm.description}`;
@@ -226,7 +236,10 @@ export function alarmDescription(plan: PersonaPlan, alarm: AlarmPlan): string {
 // Digests from the repository and resolution carry a `sha256:` prefix; the manifest is keyed by the same string.
 const DESCRIPTION_TAG = /\[personas:v1 digest=((?:sha256:)?[0-9a-f]{64}) alarm=([a-z0-9-]+)\]$/;
 
-/** Reads the tag of an alarm description; undefined when the alarm is not a persona alarm. */
+/**
+ * Reads the tag of an alarm description; undefined when the alarm is not a persona alarm.
+ * @internal
+ */
 export function parseAlarmDescription(description: string): { digest: string; alarmId: string } | undefined {
   const match = DESCRIPTION_TAG.exec(description);
   return match ? { digest: match[1]!, alarmId: match[2]! } : undefined;
@@ -350,7 +363,10 @@ export const FleetMembers = z.strictObject({
 });
 export type FleetMembers = z.infer<typeof FleetMembers>;
 
-/** The store entries of a fleet manifest, by key (feeds without their enforcement). */
+/**
+ * The store entries of a fleet manifest, by key (feeds without their enforcement).
+ * @internal
+ */
 export function manifestEntries(manifest: FleetManifest): Map<string, PersonaEntry | FeedEntry> {
   const entries = new Map<string, PersonaEntry | FeedEntry>();
   for (const [digest, persona] of Object.entries(manifest.personas))

@@ -19,11 +19,20 @@
  */
 import { createHash } from "node:crypto";
 
-/** CloudWatch alarm names: at most 255 characters. */
+/**
+ * CloudWatch alarm names: at most 255 characters.
+ * @internal
+ */
 export const ALARM_NAME_LIMIT = 255;
-/** Lambda function names: at most 64 characters. */
+/**
+ * Lambda function names: at most 64 characters.
+ * @internal
+ */
 export const FUNCTION_NAME_LIMIT = 64;
-/** The longest fleet name: keeps every prefix short enough for 64-character names to stay readable. */
+/**
+ * The longest fleet name: keeps every prefix short enough for 64-character names to stay readable.
+ * @internal
+ */
 export const FLEET_NAME_MAX_LENGTH = 32;
 /** The longest stack part of names; longer stack names are cut and end with a hash. */
 const STACK_PART_MAX_LENGTH = 24;
@@ -31,6 +40,7 @@ const STACK_PART_MAX_LENGTH = 24;
 /**
  * A fleet name: lowercase letters, digits and single hyphens, starting with a letter, ending with a
  * letter or digit. Lowercase only, because IAM role names are unique regardless of case.
+ * @internal
  */
 export const FLEET_NAME_PATTERN = /^[a-z](?:-?[a-z0-9])*$/;
 
@@ -92,7 +102,10 @@ export function stackPart(stack: string): string {
   return head === "" ? shortHash(stack) : `${head}-${shortHash(stack)}`;
 }
 
-/** `personas-<fleet>_<stack>_`: the head of every physical name of a scope, including alarm names. */
+/**
+ * `personas-<fleet>_<stack>_`: the head of every physical name of a scope, including alarm names.
+ * @internal
+ */
 export function namePrefix(scope: NameScope): string {
   return `personas-${scope.fleet}_${stackPart(scope.stack)}_`;
 }
@@ -105,22 +118,32 @@ export function alarmName(scope: NameScope, instanceKey: string, alarmId: string
 /**
  * The alarm-name pattern of a scope (`personas-<fleet>_<stack>_*`): matches every alarm the scope
  * names and no alarm of another fleet or stack. Lambda permissions and IAM resources use it.
+ * @internal
  */
 export function alarmNamePattern(scope: NameScope): string {
   return `${namePrefix(scope)}*`;
 }
 
-/** The run-time alarm name the orchestrator gives an instance's alarm: the instance id is its key. */
+/**
+ * The run-time alarm name the orchestrator gives an instance's alarm: the instance id is its key.
+ * @internal
+ */
 export function runtimeAlarmName(scope: NameScope, instanceId: string, alarmId: string): string {
   return alarmName(scope, `runtime-${instanceId}`, alarmId);
 }
 
-/** `personas-<fleet>_<stack>_<kind>`, at most 64 characters (a Lambda function name). */
+/**
+ * `personas-<fleet>_<stack>_<kind>`, at most 64 characters (a Lambda function name).
+ * @internal
+ */
 export function responderName(scope: NameScope, kind: string): string {
   return fitWithin(`${namePrefix(scope)}${clean(kind)}`, FUNCTION_NAME_LIMIT);
 }
 
-/** `personas-<fleet>_<stack>_<suffix>` for other fleet-level resources, within `limit`. */
+/**
+ * `personas-<fleet>_<stack>_<suffix>` for other fleet-level resources, within `limit`.
+ * @internal
+ */
 export function fleetResourceName(scope: NameScope, suffix: string, limit = 64): string {
   return fitWithin(`${namePrefix(scope)}${clean(suffix)}`, limit);
 }

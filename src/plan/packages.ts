@@ -28,7 +28,10 @@ export const OPERATING_SYSTEMS = ["amazon-linux", "rhel", "ubuntu", "debian"] as
 /** An operating system the user data can install software on. */
 export type OperatingSystem = (typeof OPERATING_SYSTEMS)[number];
 
-/** Package-manager family of each operating system. */
+/**
+ * Package-manager family of each operating system.
+ * @internal
+ */
 export const OS_FAMILY = {
   "amazon-linux": "rhel",
   rhel: "rhel",
@@ -36,7 +39,10 @@ export const OS_FAMILY = {
   debian: "debian",
 } as const satisfies Record<OperatingSystem, OsFamily>;
 
-/** Linux families the user data supports: apt or dnf. */
+/**
+ * Linux families the user data supports: apt or dnf.
+ * @internal
+ */
 export type OsFamily = "debian" | "rhel";
 
 /** How one catalog entry installs on one operating system. */
@@ -158,7 +164,10 @@ const BY_NAME: ReadonlyMap<string, CatalogEntry> = new Map(
   CATALOG.flatMap((entry) => entry.names.map((name) => [name, entry] as const)),
 );
 
-/** Every name the catalog accepts, for suggestions and documentation. */
+/**
+ * Every name the catalog accepts, for suggestions and documentation.
+ * @internal
+ */
 export const CATALOG_NAMES: readonly string[] = [...BY_NAME.keys()];
 
 /** One software entry resolved for the user data. */
@@ -177,6 +186,7 @@ export interface PlannedPackage {
  * Resolves a persona's software stack against the catalog.
  * @throws UnknownPackageError for a name the catalog does not know (the message suggests the nearest).
  * @throws PlanError for a version that is not a package version.
+ * @internal
  */
 export function planPackages(software: readonly SoftwarePackage[], persona?: string): PlannedPackage[] {
   return software.map((entry) => {
@@ -205,6 +215,7 @@ export function planPackages(software: readonly SoftwarePackage[], persona?: str
 /**
  * How a planned package installs on an operating system.
  * @throws PackageUnavailableError when the system has no package for it.
+ * @internal
  */
 export function installOn(pkg: PlannedPackage, os: OperatingSystem, persona?: string): PackageInstall {
   const install = pkg.on[os];
@@ -220,7 +231,10 @@ export function installOn(pkg: PlannedPackage, os: OperatingSystem, persona?: st
   return install;
 }
 
-/** apt/dnf package arguments with version pins: `nginx=1.24*` (apt) or `nginx-1.24*` (dnf). Unquoted. */
+/**
+ * apt/dnf package arguments with version pins: `nginx=1.24*` (apt) or `nginx-1.24*` (dnf). Unquoted.
+ * @internal
+ */
 export function packageArguments(pkg: PlannedPackage, os: OperatingSystem): string[] {
   const { packages } = installOn(pkg, os);
   if (pkg.version === "latest") return [...packages];

@@ -136,7 +136,10 @@ export interface MonitoringPlan {
   reason?: string;
 }
 
-/** EC2 publishes AWS/EC2 metrics every 5 minutes with basic monitoring. */
+/**
+ * EC2 publishes AWS/EC2 metrics every 5 minutes with basic monitoring.
+ * @internal
+ */
 export const BASIC_MONITORING_PERIOD_SECONDS = 300;
 
 /**

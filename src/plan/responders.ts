@@ -38,7 +38,10 @@ export type Capability =
   | "state.readwrite"
   | "metrics.publish";
 
-/** The responder that carries out an action kind. */
+/**
+ * The responder that carries out an action kind.
+ * @internal
+ */
 export function responderOf(action: Action): ResponderKind {
   switch (action.kind) {
     case "scale":

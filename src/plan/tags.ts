@@ -17,5 +17,6 @@ export const PERSONA_TAGS = {
 /**
  * The tag every persona alarm carries: `stack` on the alarms the components create, `runtime` on
  * the orchestrator's. Responders act only for an alarm with the owner its name implies.
+ * @internal
  */
 export const ALARM_OWNER_TAG = "persona:owner";

@@ -64,14 +64,20 @@ export interface UserDataOptions {
   agent?: AgentOptions;
 }
 
-/** The metric the user data publishes once the SoftwareStack is installed. */
+/**
+ * The metric the user data publishes once the SoftwareStack is installed.
+ * @internal
+ */
 export const SOFTWARE_METRIC = {
   namespace: "Personas/Software",
   metricName: "PackageInstallFailures",
   dimension: "InstanceId",
 } as const;
 
-/** The tag on the uploaded agent object holding its SHA-256 (`personas plan` prints it). */
+/**
+ * The tag on the uploaded agent object holding its SHA-256 (`personas plan` prints it).
+ * @internal
+ */
 export const AGENT_SHA256_TAG = "personas:agent-sha256";
 
 /** EC2 refuses user data over 16 KB (raw, before base64): "Run commands on your Linux instance at launch", EC2 User Guide. */
@@ -89,6 +95,7 @@ const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
  * The Amazon CloudWatch agent configuration for a plan: only the metrics its alarms read, each at the
  * finest period an alarm needs, aggregated to the `InstanceId` dimension the alarms use. Undefined
  * when the plan needs no CloudWatch agent metric.
+ * @internal
  */
 export function cloudWatchAgentConfig(plan: PersonaPlan): Record<string, unknown> | undefined {
   const metrics = plan.telemetry.cloudAgent;
@@ -127,7 +134,10 @@ export function cloudWatchAgentConfig(plan: PersonaPlan): Record<string, unknown
   };
 }
 
-/** The personas agent configuration for a plan; the instance id is filled in at boot. */
+/**
+ * The personas agent configuration for a plan; the instance id is filled in at boot.
+ * @internal
+ */
 export function personasAgentConfig(plan: PersonaPlan, agent: AgentOptions): AgentConfigInput | undefined {
   const metrics = agentMetricsOf(plan.telemetry);
   if (metrics.length === 0) return undefined;
@@ -283,6 +293,7 @@ function softwareScript(plan: PersonaPlan, os: OperatingSystem): string[] {
 /**
  * The plan's packages that `os` does not package, each as a sentence for `personas plan` and the
  * components' preview warnings. The user data reports them as failed at boot without trying them.
+ * @internal
  */
 export function unavailableSoftware(plan: PersonaPlan, os: OperatingSystem): string[] {
   return plan.software.flatMap((pkg) => {

@@ -5,7 +5,10 @@
  */
 import { createHash } from "node:crypto";
 
-/** JSON with object keys sorted at every level and `undefined` members left out. */
+/**
+ * JSON with object keys sorted at every level and `undefined` members left out.
+ * @internal
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") {
     const text = JSON.stringify(value);
@@ -33,7 +36,10 @@ export function contentDigest(value: unknown): string {
   return `sha256:${createHash("sha256").update(canonicalJson(value)).digest("hex")}`;
 }
 
-/** The first 12 hex digits of a digest, for tables. */
+/**
+ * The first 12 hex digits of a digest, for tables.
+ * @internal
+ */
 export function shortDigest(digest: string): string {
   return digest.replace(/^sha256:/, "").slice(0, 12);
 }

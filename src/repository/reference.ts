@@ -47,13 +47,17 @@ export function formatReference(reference: PersonaReference): string {
 /**
  * The highest of `versions` (valid semver strings) that `range` admits, or undefined. `latest`
  * admits every release version (not pre-releases); a range admits pre-releases only as semver says.
+ * @internal
  */
 export function pickVersion(versions: readonly string[], range: string): string | undefined {
   if (range === "latest") return semver.maxSatisfying([...versions], "*") ?? undefined;
   return semver.maxSatisfying([...versions], range) ?? undefined;
 }
 
-/** Versions sorted ascending by semver precedence. */
+/**
+ * Versions sorted ascending by semver precedence.
+ * @internal
+ */
 export function sortVersions(versions: Iterable<string>): string[] {
   return [...versions].sort(semver.compare);
 }

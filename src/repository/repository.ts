@@ -342,7 +342,10 @@ export function defaultPersonaDirectory(): string {
   );
 }
 
-/** Builds an entry: validates the persona against the model and digests it. */
+/**
+ * Builds an entry: validates the persona against the model and digests it.
+ * @internal
+ */
 export function makeEntry(persona: Persona, file: string, source?: string): RepositoryEntry {
   const frozen = deepFreeze(Persona.parse(persona));
   const entry: RepositoryEntry = {
@@ -402,7 +405,10 @@ function rebuild(error: RepositoryError): RepositoryError {
   return copy;
 }
 
-/** Freezes a value and everything in it. */
+/**
+ * Freezes a value and everything in it.
+ * @internal
+ */
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);

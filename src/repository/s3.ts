@@ -44,9 +44,15 @@ import {
 import { type PersonaReference, parseReference, pickVersion, sortVersions } from "./reference.js";
 import { deepFreeze, PersonaRepository, type RepositoryEntry, type ResolvedChain } from "./repository.js";
 
-/** The `format` of a persona object; a reader refuses formats it does not know. */
+/**
+ * The `format` of a persona object; a reader refuses formats it does not know.
+ * @internal
+ */
 export const PERSONA_OBJECT_FORMAT = "pulumi-personas/persona@1";
-/** The metadata key (without `x-amz-meta-`) that carries the digest. */
+/**
+ * The metadata key (without `x-amz-meta-`) that carries the digest.
+ * @internal
+ */
 export const DIGEST_METADATA_KEY = "persona-digest";
 
 /** The JSON document stored for each persona version. */

@@ -17,7 +17,10 @@ export interface ExplanationRow {
   from: string;
 }
 
-/** Describes a provenance: `HighTraffic@1.3.0 (personas/HighTraffic/1.3.0.yaml)`, `premium-memory (tier=premium)`, `persona:cpu=16`. */
+/**
+ * Describes a provenance: `HighTraffic@1.3.0 (personas/HighTraffic/1.3.0.yaml)`, `premium-memory (tier=premium)`, `persona:cpu=16`.
+ * @internal
+ */
 export function describeProvenance(provenance: FieldProvenance): string {
   switch (provenance.source) {
     case "rule":
@@ -130,7 +133,10 @@ function summarise(item: string, value: unknown): string {
   return formatValue(value);
 }
 
-/** The header lines of a text explanation: instance, persona, rule and size. */
+/**
+ * The header lines of a text explanation: instance, persona, rule and size.
+ * @internal
+ */
 export function explanationHeader(resolved: ResolvedPersona): string[] {
   const lines = [
     `instance  ${resolved.instance.id} (${Object.entries(resolved.instance.tags)
@@ -144,7 +150,10 @@ export function explanationHeader(resolved: ResolvedPersona): string[] {
   return lines;
 }
 
-/** Formats rows as an aligned text table with a header. */
+/**
+ * Formats rows as an aligned text table with a header.
+ * @internal
+ */
 export function formatTable(rows: readonly ExplanationRow[]): string {
   const header: ExplanationRow = { field: "field", value: "value", source: "persona", from: "from" };
   const all = [header, ...rows];

@@ -73,13 +73,19 @@ export interface TagCondition {
   readonly value: TagPattern;
 }
 
-/** Specificity points per condition (docs/mapping.md): exact 3, glob or regex 2, any value 1; a key pattern costs 1. */
+/**
+ * Specificity points per condition (docs/mapping.md): exact 3, glob or regex 2, any value 1; a key pattern costs 1.
+ * @internal
+ */
 export function conditionSpecificity(condition: TagCondition): number {
   const value = condition.value.kind === "exact" ? 3 : condition.value.kind === "any" ? 1 : 2;
   return value - (condition.key.kind === "exact" ? 0 : 1);
 }
 
-/** Where a rule's parts are written, for messages. */
+/**
+ * Where a rule's parts are written, for messages.
+ * @internal
+ */
 export interface RuleLocation {
   /** `mapping.yaml:12` when the rule came from text. */
   readonly at: string;

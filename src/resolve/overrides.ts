@@ -77,7 +77,10 @@ function familyName(value: string | number): Parsed<string> {
     : ok(found);
 }
 
-/** The overridable base and bounds fields. */
+/**
+ * The overridable base and bounds fields.
+ * @internal
+ */
 export const OVERRIDE_FIELDS: readonly OverrideField[] = [
   { name: "cpu", path: "base.cpu", example: "16 cores", read: whole("cpu", "CPU", 1, 448, "16 cores") },
   {
@@ -137,6 +140,7 @@ export const OVERRIDE_FIELD_NAMES: readonly string[] = [
 /**
  * The canonical name of an override field (`Memory` → `memory`, `triggers.X.threshold` kept), or
  * undefined when it is not overridable.
+ * @internal
  */
 export function overrideFieldName(written: string): string | undefined {
   const trigger = TRIGGER_THRESHOLD.exec(written);
@@ -144,7 +148,10 @@ export function overrideFieldName(written: string): string | undefined {
   return BY_LOOSE_NAME.get(looseName(written))?.name;
 }
 
-/** "did you mean" and the list of fields, for an unknown field. */
+/**
+ * "did you mean" and the list of fields, for an unknown field.
+ * @internal
+ */
 export function unknownFieldHint(written: string): string {
   return `${didYouMean(
     written,
@@ -155,6 +162,7 @@ export function unknownFieldHint(written: string): string {
 /**
  * Reads an override value of a base or bounds field. Trigger thresholds are read against the
  * chosen persona with {@link readTriggerThreshold}, since their unit is the trigger's metric's.
+ * @internal
  */
 export function readOverride(field: string, value: string | number): Parsed<OverrideValue> {
   const written = String(value);

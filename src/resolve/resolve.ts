@@ -98,7 +98,10 @@ export interface FleetResolution {
   failures: { instance: InstanceTags; error: PersonasError }[];
 }
 
-/** The rule id reported when the mapping's `defaultPersona` was used. */
+/**
+ * The rule id reported when the mapping's `defaultPersona` was used.
+ * @internal
+ */
 export const DEFAULT_RULE_ID = "defaultPersona";
 
 interface CompiledCondition {
@@ -649,7 +652,10 @@ function matches(pattern: TagCondition["value"], text: string): boolean {
   }
 }
 
-/** `env=prod, role=web`, sorted by key. */
+/**
+ * `env=prod, role=web`, sorted by key.
+ * @internal
+ */
 export function formatTags(tags: Readonly<Record<string, string>>): string {
   const keys = Object.keys(tags).sort();
   return keys.length === 0 ? "none" : keys.map((k) => `${k}=${tags[k]}`).join(", ");

@@ -82,7 +82,10 @@ export function decide(request: GuardRequest, state: GuardState): GuardDecision 
   return { act: true };
 }
 
-/** A mutable in-memory guard state (the simulator's store, and a reference for the others). */
+/**
+ * A mutable in-memory guard state (the simulator's store, and a reference for the others).
+ * @internal
+ */
 export class MemoryGuardState implements GuardState {
   readonly handledTransitions = new Set<string>();
   readonly lastRunAt = new Map<string, number>();

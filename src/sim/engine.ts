@@ -36,7 +36,10 @@ import {
 /** Alarm states as stored in a timeline's `states` array. */
 export const STATE_CODES = { OK: 0, ALARM: 1, INSUFFICIENT_DATA: 2, NOT_IN_FORCE: 255 } as const;
 
-/** The state names by code (255 is "not in force": the alarm's persona was not active). */
+/**
+ * The state names by code (255 is "not in force": the alarm's persona was not active).
+ * @internal
+ */
 export function stateName(code: number): CloudWatchAlarmState | undefined {
   return code === 0 ? "OK" : code === 1 ? "ALARM" : code === 2 ? "INSUFFICIENT_DATA" : undefined;
 }

@@ -6,7 +6,10 @@
 import { type ActionRecord, type SimulationResult, stateName, type TriggerTimeline } from "./engine.js";
 import { listFeedStories, renderFeedSvg, renderLanesSvg } from "./state-charts.js";
 
-/** `HH:MM` (UTC) of a time `seconds` after the start, with `+Nd` after the first day. */
+/**
+ * `HH:MM` (UTC) of a time `seconds` after the start, with `+Nd` after the first day.
+ * @internal
+ */
 export function clockLabel(startMs: number, seconds: number): string {
   const date = new Date(startMs + seconds * 1000);
   const hh = String(date.getUTCHours()).padStart(2, "0");
@@ -110,6 +113,7 @@ export interface TimelineRow {
 /**
  * The simulation as JSON: metadata, the summary and one row per tick with every trigger's
  * datapoint and state, the actions, the size, features and persona in force, and feed ticks.
+ * @internal
  */
 export function timelineJson(result: SimulationResult): {
   persona: SimulationResult["persona"];
@@ -186,7 +190,10 @@ export function timelineJson(result: SimulationResult): {
 
 // --- SVG ------------------------------------------------------------------------------------------
 
-/** Escapes text for XML content and attribute values. */
+/**
+ * Escapes text for XML content and attribute values.
+ * @internal
+ */
 export function escapeXml(text: string): string {
   return text
     .replace(/&/g, "&amp;")
@@ -228,6 +235,7 @@ function n(value: number): string {
  * One trigger's chart as a standalone SVG document: the datapoints as a line (gaps where data is
  * missing), the threshold dashed, ALARM periods as red bands and INSUFFICIENT_DATA as grey ones,
  * a marker for each action (green: ran, orange: skipped), and a time axis in UTC.
+ * @internal
  */
 export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimeline): string {
   const plotW = W - M.left - M.right;
@@ -390,7 +398,10 @@ export function renderTriggerSvg(result: SimulationResult, trigger: TriggerTimel
   return `${parts.join("\n")}\n`;
 }
 
-/** A file name for a trigger's chart: `<persona>-<alarm id>.svg`, safe on every file system. */
+/**
+ * A file name for a trigger's chart: `<persona>-<alarm id>.svg`, safe on every file system.
+ * @internal
+ */
 export function chartFileName(trigger: TriggerTimeline): string {
   return `${`${trigger.persona}-${trigger.alarmId}`.replace(/[^A-Za-z0-9._-]+/g, "-")}.svg`;
 }

@@ -95,7 +95,10 @@ export function parseDuration(value: string | number, where = "duration"): numbe
   return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
 }
 
-/** The catalog id of a metric name as written (`CPU Load`, `cpu`, `cpu-utilization`). */
+/**
+ * The catalog id of a metric name as written (`CPU Load`, `cpu`, `cpu-utilization`).
+ * @internal
+ */
 export function metricIdOf(name: string, where: string): string {
   const metric = findMetric(name);
   if (!metric) {

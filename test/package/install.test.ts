@@ -22,6 +22,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { exportedSurface, surfaceText } from "../support/api-surface.js";
 
 const repository = process.cwd();
 
@@ -120,6 +121,25 @@ describe("the packed package in a stock Pulumi TypeScript project", () => {
     expect(declarations.length).toBeGreaterThan(100);
     const mentioningZod = declarations.filter((file) => /from "zod/.test(readFileSync(file, "utf8")));
     expect(mentioningZod).toEqual([]);
+  });
+
+  it("publishes exactly the pinned API: the built declarations and the run-time modules of every entry point", () => {
+    const pinned = exportedSurface();
+    expect(surfaceText(exportedSurface(installed, true))).toBe(surfaceText(pinned));
+    const load = createRequire(join(project, "index.ts"));
+    for (const [subpath, names] of pinned) {
+      const specifier = subpath === "." ? "pulumi-personas" : `pulumi-personas${subpath.slice(1)}`;
+      const values = names.filter((n) => n.value).map((n) => n.name);
+      expect(Object.keys(load(specifier) as object).sort(), specifier).toEqual(values.sort());
+    }
+  });
+
+  it("publishes no declarations of internal modules (the CLI, the responder runtime)", () => {
+    expect(existsSync(join(installed, "dist", "cli", "main.d.ts"))).toBe(false);
+    expect(existsSync(join(installed, "dist", "runtime", "aws", "context.d.ts"))).toBe(false);
+    expect(readFileSync(join(installed, "dist", "pdl", "parse.d.ts"), "utf8")).not.toContain(
+      "inputTooLargeDiagnostic",
+    );
   });
 
   it("plans the project directory with the installed CLI, writing nothing into the project", () => {

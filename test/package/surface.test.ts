@@ -29,16 +29,18 @@ function documentedImports(): { file: string; subpath: string; names: string[] }
     "policy-packs/persona-guard/index.ts",
   ];
   return files.flatMap((file) =>
-    [...readFileSync(file, "utf8").matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*"pulumi-personas(\/[\w-]+)?"/g)].map(
-      (match) => ({
-        file,
-        subpath: match[2] ? `.${match[2]}` : ".",
-        names: (match[1] ?? "")
-          .split(",")
-          .map((name) => name.replace(/^\s*type\s+/, "").trim())
-          .filter((name) => name !== ""),
-      }),
-    ),
+    [
+      ...readFileSync(file, "utf8").matchAll(
+        /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*"pulumi-personas(\/[\w-]+)?"/g,
+      ),
+    ].map((match) => ({
+      file,
+      subpath: match[2] ? `.${match[2]}` : ".",
+      names: (match[1] ?? "")
+        .split(",")
+        .map((name) => name.replace(/^\s*type\s+/, "").trim())
+        .filter((name) => name !== ""),
+    })),
   );
 }
 

@@ -27,14 +27,24 @@ export interface EntryPoint {
   readonly source: string;
 }
 
-/** The entry points package.json declares, mapped from `dist/<x>.d.ts` back to `src/<x>.ts`. */
-export function entryPoints(root = process.cwd()): EntryPoint[] {
+/**
+ * The entry points package.json declares, mapped from `dist/<x>.d.ts` back to `src/<x>.ts`, or
+ * the built declarations themselves when `built` is set (an installed package).
+ */
+export function entryPoints(root = process.cwd(), built = false): EntryPoint[] {
   const manifest = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as {
     exports: Record<string, string | { types: string }>;
   };
   return Object.entries(manifest.exports).flatMap(([subpath, target]) =>
     typeof target === "object"
-      ? [{ subpath, source: target.types.replace(/^\.\/dist\//, "src/").replace(/\.d\.ts$/, ".ts") }]
+      ? [
+          {
+            subpath,
+            source: built
+              ? target.types
+              : target.types.replace(/^\.\/dist\//, "src/").replace(/\.d\.ts$/, ".ts"),
+          },
+        ]
       : [],
   );
 }
@@ -54,9 +64,9 @@ function kindsOf(symbol: ts.Symbol): string[] {
 
 const VALUE_KINDS = new Set(["class", "function", "const", "enum", "namespace"]);
 
-/** Every entry point's exported names, sorted by name. */
-export function exportedSurface(root = process.cwd()): Map<string, ExportedName[]> {
-  const entries = entryPoints(root);
+/** Every entry point's exported names, sorted by name: from the sources, or from the built declarations of the package at `root`. */
+export function exportedSurface(root = process.cwd(), built = false): Map<string, ExportedName[]> {
+  const entries = entryPoints(root, built);
   const program = ts.createProgram(
     entries.map((e) => resolve(root, e.source)),
     {
@@ -73,10 +83,13 @@ export function exportedSurface(root = process.cwd()): Map<string, ExportedName[
   for (const entry of entries) {
     const file = program.getSourceFile(resolve(root, entry.source));
     const module = file && checker.getSymbolAtLocation(file);
-    if (!module) throw new Error(`${entry.source} (package.json exports["${entry.subpath}"]) is not a module`);
+    if (!module)
+      throw new Error(`${entry.source} (package.json exports["${entry.subpath}"]) is not a module`);
     const names = checker.getExportsOfModule(module).map((exported): ExportedName => {
       const typeOnly = (exported.declarations ?? []).some(
-        (d) => ts.isTypeOnlyImportOrExportDeclaration(d) || (ts.isExportSpecifier(d) && d.parent.parent.isTypeOnly),
+        (d) =>
+          ts.isTypeOnlyImportOrExportDeclaration(d) ||
+          (ts.isExportSpecifier(d) && d.parent.parent.isTypeOnly),
       );
       const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
       const kinds = kindsOf(target).filter((k) => !typeOnly || !VALUE_KINDS.has(k));

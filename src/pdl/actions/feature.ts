@@ -2,7 +2,10 @@ import { z } from "zod";
 import { ok } from "../result.js";
 import { type ActionKind, phrase, slugify } from "./action-kind.js";
 
-/** Feature ids are slugs of their names: "CDN caching" → `cdn-caching`. */
+/**
+ * Feature ids are slugs of their names: "CDN caching" → `cdn-caching`.
+ * @internal
+ */
 export const FeatureId = z
   .string()
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "a feature id is lower-case words joined by '-'");
@@ -26,6 +29,7 @@ export type DeactivateFeatureAction = z.infer<typeof DeactivateFeatureAction>;
 const ACTIVATE = phrase(String.raw`(?:activate|enable|turn on|switch on) (?:feature )?(.*[a-z0-9].*)`);
 const DEACTIVATE = phrase(String.raw`(?:deactivate|disable|turn off|switch off) (?:feature )?(.*[a-z0-9].*)`);
 
+/** @internal */
 export const activateFeature: ActionKind<ActivateFeatureAction> = {
   kind: "activate-feature",
   schema: ActivateFeatureAction,
@@ -39,6 +43,7 @@ export const activateFeature: ActionKind<ActivateFeatureAction> = {
   revert: (action) => ({ kind: "deactivate-feature", feature: action.feature }),
 };
 
+/** @internal */
 export const deactivateFeature: ActionKind<DeactivateFeatureAction> = {
   kind: "deactivate-feature",
   schema: DeactivateFeatureAction,

@@ -45,7 +45,10 @@ export const Action = z.union([
 ]);
 export type Action = z.infer<typeof Action>;
 
-/** The action kinds, in the order phrases are tried. */
+/**
+ * The action kinds, in the order phrases are tried.
+ * @internal
+ */
 export const ACTION_KINDS = [
   scale,
   activateFeature,
@@ -60,7 +63,10 @@ export const ACTION_KINDS = [
 /** Every action kind name. */
 export type ActionKindName = Action["kind"];
 
-/** The catalog module of a kind. */
+/**
+ * The catalog module of a kind.
+ * @internal
+ */
 export function actionKind(kind: ActionKindName): ActionKind<Action> {
   const found = ACTION_KINDS.find((k) => k.kind === kind) as ActionKind<Action> | undefined;
   if (!found) throw new Error(`unknown action kind '${kind}'`);
@@ -91,7 +97,10 @@ const VOCABULARY = [
   "allow",
 ];
 
-/** Parses an action phrase against every kind; the first kind that recognises it wins. */
+/**
+ * Parses an action phrase against every kind; the first kind that recognises it wins.
+ * @internal
+ */
 export function parseActionPhrase(text: string): Parsed<Action> {
   const trimmed = text.trim().replace(/\s+/g, " ");
   for (const kind of ACTION_KINDS as readonly ActionKind<Action>[]) {
@@ -145,7 +154,10 @@ export function describeAction(action: Action): string {
   return actionKind(action.kind).describe(action);
 }
 
-/** The action that undoes `action` on clear, or undefined when it cannot be undone. */
+/**
+ * The action that undoes `action` on clear, or undefined when it cannot be undone.
+ * @internal
+ */
 export function revertAction(action: Action): Action | undefined {
   return actionKind(action.kind).revert(action) as Action | undefined;
 }

@@ -12,6 +12,7 @@ export type InvokeFunctionAction = z.infer<typeof InvokeFunctionAction>;
 
 const INVOKE = phrase(String.raw`(?:invoke|call)(?: the)?(?: function| lambda)? ([\w.:/-]+)`);
 
+/** @internal */
 export const invokeFunction: ActionKind<InvokeFunctionAction> = {
   kind: "invoke-function",
   schema: InvokeFunctionAction,

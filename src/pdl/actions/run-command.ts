@@ -13,6 +13,7 @@ export type RunCommandAction = z.infer<typeof RunCommandAction>;
 // The command must be quoted, so the phrase's end is never ambiguous.
 const RUN = phrase(String.raw`run(?: command)? (?:\x60([^\x60]+)\x60|"([^"]+)"|'([^']+)')`);
 
+/** @internal */
 export const runCommand: ActionKind<RunCommandAction> = {
   kind: "run-command",
   schema: RunCommandAction,

@@ -26,6 +26,7 @@ const TARGET = phrase(
   String.raw`(?:shift|switch|change)(?: persona)? to (?:persona )?([A-Za-z][\w-]*(?:@\S+)?)(?: persona)?`,
 );
 
+/** @internal */
 export const shiftPersona: ActionKind<ShiftPersonaAction> = {
   kind: "shift-persona",
   schema: ShiftPersonaAction,

@@ -18,7 +18,10 @@ export type {
 } from "./metric.js";
 export { PERSONAS_AGENT_NAMESPACE } from "./metric.js";
 
-/** Every catalog metric, in documentation order. */
+/**
+ * Every catalog metric, in documentation order.
+ * @internal
+ */
 export const METRICS: readonly MetricDefinition[] = [
   cpuUtilization,
   memoryUtilization,
@@ -53,7 +56,10 @@ export function metricNames(): string[] {
   return [...byName.keys()];
 }
 
-/** Looks a metric up by id; throws when the id is not in the catalog (a programming error). */
+/**
+ * Looks a metric up by id; throws when the id is not in the catalog (a programming error).
+ * @internal
+ */
 export function metricById(id: string): MetricDefinition {
   const metric = METRICS.find((m) => m.id === id);
   if (!metric) throw new Error(`no metric with id '${id}' in the catalog`);

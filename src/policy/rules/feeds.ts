@@ -37,7 +37,10 @@ const UNIT_SECONDS: Record<string, number> = {
 const RATE = /^rate\((\d+)\s+(minutes?|hours?|days?)\)$/;
 const CRON = /^cron\((\S+)\s/;
 
-/** Seconds between two runs of a schedule expression; undefined when it cannot tell (one-time `at()`). */
+/**
+ * Seconds between two runs of a schedule expression; undefined when it cannot tell (one-time `at()`).
+ * @internal
+ */
 export function scheduleIntervalSeconds(expression: string): number | undefined {
   const rate = RATE.exec(expression.trim());
   if (rate) return Number(rate[1]) * UNIT_SECONDS[rate[2]!]!;

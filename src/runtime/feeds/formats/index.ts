@@ -24,7 +24,10 @@ export {
   spamhausDropFormatOptions,
 };
 
-/** Every format, by name. */
+/**
+ * Every format, by name.
+ * @internal
+ */
 export const feedFormats = {
   plain: plainFormat,
   "spamhaus-drop": spamhausDropFormat,

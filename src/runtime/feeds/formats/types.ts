@@ -151,7 +151,10 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-/** Whether a char code is a space or tab. */
+/**
+ * Whether a char code is a space or tab.
+ * @internal
+ */
 export function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
@@ -159,6 +162,7 @@ export function isBlank(c: number): boolean {
 /**
  * Calls `onLine(start, end, lineNumber)` for each line of `text`, without the line break (LF or
  * CRLF) and with surrounding spaces and tabs trimmed. Blank lines are skipped.
+ * @internal
  */
 export function forEachLine(text: string, onLine: (start: number, end: number, line: number) => void): void {
   const length = text.length;
