@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { PersonaFleet } from "../../src/aws/index.js";
+import { PersonaFleet } from "../../src/aws/fleet.js";
 import { run } from "../../src/cli/main.js";
 import { seedPersona, WEB_ACL } from "../aws/support.js";
 import { recorder, resourcesOfType, settled } from "../support/pulumi.js";
