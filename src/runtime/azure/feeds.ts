@@ -12,13 +12,9 @@
 import type { InvocationContext, Timer } from "@azure/functions";
 import type { FeedEntry } from "../../plan/manifest.js";
 import { describeError } from "../aws/log.js";
-import {
-  FeedFetcher,
-  type FeedFetcherOptions,
-  type FeedValidators,
-  type feedFormatOptions,
-  refreshFeed,
-} from "../feeds/index.js";
+import { FeedFetcher, type FeedFetcherOptions, type FeedValidators } from "../feeds/fetch.js";
+import type { feedFormatOptions } from "../feeds/formats/index.js";
+import { refreshFeed } from "../feeds/refresh.js";
 import type { AzureRuntimeContext, AzureRuntimeOptions } from "./context.js";
 import { ManifestError } from "./errors.js";
 import { nsgEnforcer } from "./nsg.js";

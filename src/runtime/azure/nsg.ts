@@ -9,7 +9,7 @@
  * IP version (IPv4 and IPv6 prefixes are never mixed in one rule). Unchanged rules are not rewritten.
  */
 import type { AzureFeedEnforcement } from "../../plan/manifest.js";
-import { CidrSet } from "../feeds/index.js";
+import { CidrSet } from "../feeds/cidr-set.js";
 import type { AzureRuntimeContext } from "./context.js";
 import { ActionFailedError } from "./errors.js";
 
