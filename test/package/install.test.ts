@@ -1,7 +1,8 @@
 /**
  * The package as a Pulumi user meets it: `npm pack` (which builds), the tarball installed into a
  * fresh project laid out like `pulumi new aws-typescript` (its stock tsconfig, TypeScript 5), a
- * program using PersonaFleet type-checked, and the CLI run from the installed package.
+ * program using PersonaFleet, the shipped examples and the README's Pulumi snippet type-checked (each
+ * copied as it is), and the CLI run from the installed package.
  *
  * The tarball is unpacked into the project's node_modules and its dependencies are linked from this
  * repository's node_modules (the same versions `npm ci` installed), so the test never reaches a
@@ -9,6 +10,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -21,6 +23,7 @@ import {
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
+import semver from "semver";
 import { beforeAll, describe, expect, it } from "vitest";
 import { exportedSurface, surfaceText } from "../support/api-surface.js";
 
@@ -66,6 +69,20 @@ export const web = new PersonaFleet("web", {
 let project = "";
 let installed = "";
 
+/** The examples that are Pulumi projects. */
+const EXAMPLES = readdirSync("examples").filter((entry) =>
+  existsSync(join("examples", entry, "Pulumi.yaml")),
+);
+
+/** The README's TypeScript snippet under "In a Pulumi program", verbatim. */
+function readmeSnippet(): string {
+  const readme = readFileSync("README.md", "utf8");
+  const section = readme.slice(readme.indexOf("## In a Pulumi program"));
+  const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  if (snippet === undefined) throw new Error("README.md has no ```ts block under '## In a Pulumi program'");
+  return snippet;
+}
+
 function node(args: string[], cwd = project) {
   return spawnSync(process.execPath, args, { cwd, encoding: "utf8", maxBuffer: 1 << 26 });
 }
@@ -101,12 +118,28 @@ beforeAll(() => {
       dependencies: { "pulumi-personas": `file:../${tarball}` },
     }),
   );
-  writeFileSync(join(project, "tsconfig.json"), JSON.stringify(STOCK_TSCONFIG, null, 4));
   writeFileSync(join(project, "index.ts"), PROGRAM);
+
+  // The examples and the README snippet, copied as they are (nothing of this repository around them),
+  // type-checked in the same program with the stock options (each example's tsconfig is asserted to be them).
+  for (const example of EXAMPLES)
+    cpSync(join("examples", example), join(project, example), { recursive: true });
+  writeFileSync(join(project, "readme.ts"), readmeSnippet());
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify(
+      {
+        ...STOCK_TSCONFIG,
+        files: [...STOCK_TSCONFIG.files, "readme.ts", ...EXAMPLES.map((e) => `${e}/index.ts`)],
+      },
+      null,
+      4,
+    ),
+  );
 }, 600_000);
 
 describe("the packed package in a stock Pulumi TypeScript project", () => {
-  it("type-checks a PersonaFleet program under the template's tsconfig (moduleResolution node)", () => {
+  it("type-checks a PersonaFleet program, the examples and the README's Pulumi snippet under the template's tsconfig (moduleResolution node)", () => {
     const tsc = node([join(project, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."]);
     expect(`${tsc.stdout}${tsc.stderr}`).toBe("");
     expect(tsc.status).toBe(0);
@@ -175,6 +208,30 @@ describe("the packed package in a stock Pulumi TypeScript project", () => {
     expect(demo.stdout).toContain("1. Validate the seed persona");
     expect(existsSync(join(out, "index.html"))).toBe(true);
   });
+
+  it.each(EXAMPLES)(
+    "ships examples/%s as a standalone project: a version range, the stock tsconfig",
+    (example) => {
+      const manifest = JSON.parse(readFileSync(join("examples", example, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+      };
+      const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
+      const range = manifest.dependencies["pulumi-personas"];
+      expect(range !== undefined && semver.validRange(range) !== null, `pulumi-personas: ${range}`).toBe(
+        true,
+      );
+      expect(semver.satisfies(version, range!)).toBe(true);
+      expect(JSON.parse(readFileSync(join("examples", example, "tsconfig.json"), "utf8"))).toEqual(
+        STOCK_TSCONFIG,
+      );
+      const files = execFileSync("find", [join("examples", example), "-type", "f"], { encoding: "utf8" });
+      const pointingBack = files
+        .trim()
+        .split("\n")
+        .filter((file) => /\.\.\/\.\.\/|\/src\//.test(readFileSync(file, "utf8")));
+      expect(pointingBack).toEqual([]);
+    },
+  );
 
   it("prints its version", () => {
     const version = node([join(installed, "dist", "cli", "main.js"), "--version"]);
