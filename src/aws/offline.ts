@@ -16,6 +16,12 @@ export interface PlannedResource {
   /** The parent's type: names are unique only per type (a role and a function may share one). */
   parentType: string | undefined;
   inputs: Record<string, unknown>;
+  /**
+   * Outputs known only after deployment, as the mock engine made them up: `id`, `arn`, and `name`
+   * when the physical name is auto-generated. `planJson` shows inputs equal to them as references.
+   * Component resources have none.
+   */
+  outputs?: Record<string, string>;
 }
 
 const ACCOUNT_FACTS: Record<string, Record<string, unknown>> = {
@@ -90,19 +96,26 @@ export function publicAmiParameter(args: pulumi.runtime.MockCallArgs): Record<st
 
 class PlanMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
+  private readonly ids = new Set<string>();
   parent: { type: string; name: string } | undefined;
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    // Names are unique per type only (a bucket and its public access block share one); so are ids here.
+    const kind = args.type.split(":").pop()!.toLowerCase();
+    const id = this.ids.has(`${args.name}-id`) ? `${args.name}-${kind}-id` : `${args.name}-id`;
+    this.ids.add(id);
+    const named = typeof args.inputs.name === "string";
+    const name = named ? (args.inputs.name as string) : autoName(args.name);
+    const arn = offlineArn(args.type, name);
     this.resources.push({
       type: args.type,
       name: args.name,
       parent: this.parent?.name,
       parentType: this.parent?.type,
       inputs: args.inputs,
+      // A component (`personas:...`) is no cloud resource: nothing refers to its made-up id or ARN.
+      ...(args.custom === false ? {} : { outputs: { id, arn, ...(named ? {} : { name }) } }),
     });
-    const id = `${args.name}-id`;
-    const name = typeof args.inputs.name === "string" ? args.inputs.name : autoName(args.name);
-    const arn = offlineArn(args.type, name);
     return { id, state: { ...args.inputs, arn, name, id } };
   }
 

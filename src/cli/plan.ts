@@ -143,6 +143,7 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
     throw new UsageError(`no Pulumi program or persona file at '${options.input}'; check the path`);
   // Loaded here, so other commands never load Pulumi (an optional peer dependency).
   const { planOffline, toMermaid } = await import("../aws/offline.js");
+  const { planJson } = await import("../aws/plan-json.js");
   const { PersonaFleet } = await import("../aws/fleet.js");
   let program: () => void;
   if (!PERSONA_FILE.test(options.input)) {
@@ -172,16 +173,7 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
       : `AWS would refuse ${violations.length} planned input${violations.length === 1 ? "" : "s"} (cloud-contract check, docs/aws.md):\n${violations.map((v) => `  ${formatViolation(v)}\n`).join("")}`;
   const stdout =
     options.format === "json"
-      ? `${JSON.stringify(
-          resources.map((r) => ({
-            type: r.type,
-            name: r.name,
-            parent: r.parent ?? null,
-            inputs: keyInputs(r),
-          })),
-          null,
-          2,
-        )}\n`
+      ? `${JSON.stringify(await planJson(resources), null, 2)}\n`
       : options.format === "mermaid"
         ? toMermaid(resources)
         : formatText(resources);
