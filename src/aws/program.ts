@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import Module, { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { PersonasError } from "../errors.js";
 import { packageRoot } from "../package-root.js";
@@ -148,7 +148,13 @@ function loadTypeScript(projectDir: string): TypeScriptApi {
 export function loadProgram(input: string): () => void {
   const entry = programEntry(input);
   installHooks(dirname(entry));
+  const project = `${dirname(entry)}${sep}`;
   return () => {
+    // Each call runs the program: forget the project's own modules (not its node_modules), which an
+    // earlier call left in require's cache, or a second plan in this process would register nothing.
+    for (const file of Object.keys(require.cache))
+      if (file.startsWith(project) && !file.slice(project.length).split(sep).includes("node_modules"))
+        delete require.cache[file];
     createRequire(entry)(entry);
   };
 }

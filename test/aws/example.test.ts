@@ -31,4 +31,16 @@ describe("examples/aws-web-hightraffic", () => {
       tags: { Name: "web-1", role: "web", "persona:name": "HighTraffic", "persona:version": "1.2.0" },
     });
   });
+
+  it("runs the program again each time the loaded program is called (planning twice in one process)", async () => {
+    const program = loadProgram("examples/aws-web-hightraffic");
+    program();
+    await settled();
+    const first = countByType();
+    recorder.reset();
+    program();
+    await settled();
+    expect(countByType()).toEqual(first);
+    expect(first["aws:ec2/instance:Instance"]).toBe(3);
+  });
 });
