@@ -1,36 +1,32 @@
-// Mutation testing of the safety-critical modules (issue 19): `npm run mutation` (all of them) or
-// `npm run mutation -- --mutate src/runtime/decide.ts` (one). Not part of `npm test`: it runs the
-// related tests once per mutant. One test process at a time (`concurrency: 1`): the machines are shared.
-// The report (score per module, every surviving mutant and why it is acceptable) is written to
-// docs/testing.md by `node scripts/mutation-report.mjs` from reports/mutation/mutation.json.
+// Mutation testing of the safety-critical modules (issue 19), one module at a time:
+// `npm run mutation` (every module in stryker.modules.json, in turn) or `npm run mutation -- decide`.
+// scripts/mutation.mjs sets PERSONAS_MUTATION_MODULE; this file reads that module's source files
+// from stryker.modules.json, and vitest.mutation.config.mts reads its test files, so each run
+// loads only the tests written for the module (minutes, not the whole suite per mutant).
+// One test process at a time (`concurrency: 1`): the machines are shared.
+import { readFileSync } from "node:fs";
+
+const modules = JSON.parse(readFileSync(new URL("./stryker.modules.json", import.meta.url), "utf8"));
+const name = process.env.PERSONAS_MUTATION_MODULE;
+const module = modules[name];
+if (module === undefined) {
+  throw new Error(
+    `PERSONAS_MUTATION_MODULE=${name} is not a module of stryker.modules.json; run \`npm run mutation -- MODULE\` with one of: ${Object.keys(modules).join(", ")}.`,
+  );
+}
+
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "vitest.mutation.config.mts", related: true },
+  vitest: { configFile: "vitest.mutation.config.mts", related: false },
   coverageAnalysis: "perTest",
   concurrency: 1,
-  mutate: [
-    // CloudWatch and Azure Monitor alarm evaluators
-    "src/sim/alarm/cloudwatch.ts",
-    "src/sim/alarm/azure.ts",
-    // the decision function: duplicate delivery, locks, cooldowns, circuit breaker
-    "src/runtime/decide.ts",
-    // the feed list policy and the last-good rule (owner this session: firewall)
-    "src/runtime/feeds/policy.ts",
-    // CIDR aggregation
-    "src/runtime/feeds/cidr-set.ts",
-    // the SSRF guard: address classes and the fetcher's URL and address vetting
-    "src/runtime/feeds/address-class.ts",
-    "src/runtime/feeds/address.ts",
-    // mapping precedence, conflicts and overrides
-    "src/resolve/resolve.ts",
-    "src/resolve/overrides.ts",
-  ],
+  mutate: module.mutate,
   reporters: ["clear-text", "progress", "json"],
-  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
   tempDirName: ".cache/stryker-tmp",
   incremental: true,
-  incrementalFile: ".cache/stryker-incremental.json",
+  incrementalFile: `.cache/stryker/${name}.json`,
   timeoutMS: 60_000,
   ignorePatterns: ["reports", ".cache", "dist", "out", "coverage"],
 };

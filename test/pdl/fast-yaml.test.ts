@@ -516,30 +516,69 @@ describe("readYamlFast", () => {
       "~",
       "on",
     );
-    const value = fc.oneof(scalar, flow, fc.constant(""));
-    const comment = fc.constantFrom("", "", " # note", "  #x");
-    const line = fc.oneof(
-      fc.tuple(key, value, comment).map(([k, v, c]) => `${k}:${v === "" ? "" : ` ${v}`}${c}`),
-      fc.tuple(value, comment).map(([v, c]) => `-${v === "" ? "" : ` ${v}`}${c}`),
-      fc.tuple(key, value, comment).map(([k, v, c]) => `- ${k}:${v === "" ? "" : ` ${v}`}${c}`),
-      fc.constantFrom("", "# comment", "#"),
+    // Mostly plain scalars (the subset); flow collections and empty values are its edges.
+    const value = fc.oneof(
+      { weight: 6, arbitrary: scalar },
+      { weight: 1, arbitrary: flow },
+      { weight: 2, arbitrary: fc.constant("") },
     );
+    const comment = fc.constantFrom("", "", " # note", "  #x");
+    const keyLine = fc.tuple(key, value, comment).map(([k, v, c]) => `${k}:${v === "" ? "" : ` ${v}`}${c}`);
+    const line = fc.oneof(
+      { weight: 4, arbitrary: keyLine },
+      { weight: 2, arbitrary: fc.tuple(value, comment).map(([v, c]) => `-${v === "" ? "" : ` ${v}`}${c}`) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(key, value, comment).map(([k, v, c]) => `- ${k}:${v === "" ? "" : ` ${v}`}${c}`),
+      },
+      { weight: 1, arbitrary: fc.constantFrom("", "# comment", "#") },
+    );
+    /**
+     * Indentation that mostly follows the lines: a line after an opener (`key:` or `-` with no value)
+     * goes deeper, others stay or return to an open level; one line in ten takes any indentation (the
+     * neighbours of the subset, which the fast reader must decline or read as the library does).
+     */
+    const move = fc.oneof(
+      { weight: 9, arbitrary: fc.record({ kind: fc.constant("follow" as const), to: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("any" as const), to: fc.nat({ max: 6 }) }) },
+    );
+    /** Whether `line` opens a block (a key or a dash with no value on its line). */
+    const opens = (line: string) => /^(- )?[^#]*:$|^-$/.test(line.replace(/ +#.*$/, ""));
+    function indentLines(
+      lines: [{ kind: "follow" | "any"; to: number }, string][],
+      afterOpener: boolean,
+    ): string[] {
+      const open = [0];
+      let opener = afterOpener;
+      return lines.map(([step, text]) => {
+        const current = open[open.length - 1]!;
+        let indent: number;
+        if (step.kind === "any") indent = step.to;
+        else if (opener) indent = current + [2, 2, 1, 4][step.to % 4]!;
+        else {
+          // A document is a mapping: only a key returns to the first column.
+          const levels = text.startsWith("-") && open.length > 1 ? open.slice(1) : open;
+          indent = levels[levels.length - 1 - (step.to % levels.length)]!;
+        }
+        while (open.length > 1 && open[open.length - 1]! > indent) open.pop();
+        if (open[open.length - 1]! < indent) open.push(indent);
+        const blank = text === "" || text.startsWith("#");
+        if (!blank) opener = opens(text);
+        return " ".repeat(indent) + text;
+      });
+    }
     const yamlish = fc
-      .array(fc.tuple(fc.constantFrom(0, 0, 2, 2, 4, 6, 1, 3), line), { minLength: 1, maxLength: 12 })
-      .chain((lines) =>
-        fc
-          .boolean()
-          .map(
-            (newline) =>
-              lines.map(([indent, l]) => " ".repeat(indent) + l).join("\n") + (newline ? "\n" : ""),
-          ),
+      .tuple(keyLine, fc.array(fc.tuple(move, line), { maxLength: 11 }), fc.boolean())
+      .map(
+        ([first, lines, newline]) =>
+          [first, ...indentLines(lines, opens(first))].join("\n") + (newline ? "\n" : ""),
       );
 
     it("agrees on random YAML-ish documents built from the subset and its neighbours", () => {
-      // Most of these texts leave the subset on purpose (mixed indentation, flow collections): they test
-      // that the fast reader declines correctly; about 4 % are read and compared. The persona-shaped
-      // documents below are the generator for accepted text.
-      expectAgreement(yamlish, 4000, 0.025);
+      // Flow collections, stray quotes, odd indentation and mixed items leave the subset on purpose (the
+      // fast reader must decline them); the indentation follows the lines, so many texts are read and
+      // compared: about 20 % (it was 4 % with random indentation per line).
+      expectAgreement(yamlish, 4000, 0.15);
     });
 
     /** Documents shaped like persona files: nested blocks, compact items, comments and blank lines anywhere. */
