@@ -142,4 +142,150 @@ describe("decideLastGood", () => {
       "maxShrinkShare must be between 0 and 1, got 50",
     );
   });
+
+  it("refuses a negative or unbounded share for every tunable, naming it", () => {
+    const notModified = { kind: "not-modified" } as const;
+    expect(() => decideLastGood(undefined, notModified, { maxShrinkShare: -0.1 })).toThrow(
+      new RangeError("maxShrinkShare must be between 0 and 1, got -0.1"),
+    );
+    expect(() => decideLastGood(undefined, notModified, { maxRejectedShare: 2 })).toThrow(
+      new RangeError("maxRejectedShare must be between 0 and 1, got 2"),
+    );
+    expect(() => decideLastGood(undefined, notModified, { maxGrowShare: -1 })).toThrow(
+      new RangeError("maxGrowShare must be a finite number from 0, got -1"),
+    );
+    expect(() => decideLastGood(undefined, notModified, { maxGrowShare: Number.POSITIVE_INFINITY })).toThrow(
+      new RangeError("maxGrowShare must be a finite number from 0, got Infinity"),
+    );
+    expect(() => decideLastGood(undefined, notModified, { maxGrowShare: Number.NaN })).toThrow(
+      new RangeError("maxGrowShare must be a finite number from 0, got NaN"),
+    );
+  });
+
+  it("takes 0 as a valid share: no shrink, no growth and no rejected line allowed", () => {
+    const one = CidrSet.fromStrings(["45.1.0.0/24"]);
+    const zero = { maxShrinkShare: 0, maxGrowShare: 0, maxRejectedShare: 0 };
+    expect(decideLastGood(one, parsed(CidrSet.fromStrings(["45.1.0.0/25"])), zero).reason).toBe(
+      "shrunk-too-much",
+    );
+    expect(decideLastGood(one, parsed(CidrSet.fromStrings(["45.1.0.0/23"])), zero).reason).toBe(
+      "grew-too-much",
+    );
+    expect(
+      decideLastGood(one, parsed(CidrSet.fromStrings(["45.1.0.0/24", "45.9.0.0/24"]), 1), zero).reason,
+    ).toBe("mostly-rejected");
+    expect(decideLastGood(one, parsed(CidrSet.fromStrings(["45.1.0.0/24"])), zero).reason).toBe("identical");
+  });
+
+  it("keeps the list the feed did not change (304 Not Modified)", () => {
+    expect(decideLastGood(list(3), { kind: "not-modified" })).toEqual({
+      action: "keep",
+      reason: "not-modified",
+      message: "The feed has not changed; keeping the last good list of 3 entries.",
+      previousEntries: 3,
+    });
+  });
+
+  it("keeps the list when the feed had no line at all", () => {
+    expect(decideLastGood(list(10), parsed(CidrSet.empty()))).toEqual({
+      action: "keep",
+      reason: "empty",
+      message: "The feed is empty; keeping the last good list of 10 entries.",
+      previousEntries: 10,
+      newEntries: 0,
+    });
+  });
+
+  it("keeps the list when every line was rejected, even where rejections are allowed", () => {
+    expect(decideLastGood(list(10), parsed(CidrSet.empty(), 4), { maxRejectedShare: 1 })).toEqual({
+      action: "keep",
+      reason: "empty",
+      message: "The feed lists no addresses; keeping the last good list of 10 entries.",
+      previousEntries: 10,
+      newEntries: 0,
+    });
+  });
+
+  it("counts refused and rejected lines together in the message when most were turned away", () => {
+    expect(decideLastGood(list(10), { ...parsed(list(3), 2), refused: 2 })).toEqual({
+      action: "keep",
+      reason: "mostly-rejected",
+      message:
+        "4 of 7 feed lines were rejected (more than 50%); the feed looks broken or is not in the configured format; " +
+        "keeping the last good list of 10 entries.",
+      previousEntries: 10,
+      newEntries: 3,
+    });
+  });
+
+  it("keeps the list when a version is over the firewall's limit, with the limit's own sentences", () => {
+    const overLimit = ["IPv4 has 12000 entries, over the limit of 10000.", "Widening is off."];
+    expect(decideLastGood(list(10), { ...parsed(list(12)), overLimit })).toEqual({
+      action: "keep",
+      reason: "over-limit",
+      message:
+        "IPv4 has 12000 entries, over the limit of 10000. Widening is off. Keeping the last good list of 10 entries.",
+      previousEntries: 10,
+      newEntries: 12,
+    });
+    expect(decideLastGood(undefined, { ...parsed(list(12)), overLimit }).message).toBe(
+      "IPv4 has 12000 entries, over the limit of 10000. Widening is off. There is no previous list to keep.",
+    );
+    // No sentence: the list fits.
+    expect(decideLastGood(list(10), { ...parsed(list(12)), overLimit: [] }).reason).toBe("updated");
+  });
+
+  it("applies a first list, with or without an empty list before it, whatever its size", () => {
+    const first = {
+      action: "replace",
+      reason: "first-list",
+      message: "Applying the first list of 7 entries.",
+      previousEntries: 0,
+      newEntries: 7,
+    };
+    expect(decideLastGood(undefined, parsed(list(7)))).toEqual(first);
+    expect(decideLastGood(CidrSet.empty(), parsed(list(7)))).toEqual(first);
+  });
+
+  it("keeps an identical list, saying so", () => {
+    expect(decideLastGood(list(4), parsed(list(4)))).toEqual({
+      action: "keep",
+      reason: "identical",
+      message: "The list is unchanged at 4 entries.",
+      previousEntries: 4,
+      newEntries: 4,
+    });
+  });
+
+  it("refuses a list that trades every IPv6 address for IPv4 ones, naming IPv6", () => {
+    const v6 = CidrSet.fromStrings(["2a0b:f4c0::/48"]);
+    expect(decideLastGood(v6, parsed(CidrSet.fromStrings(["45.1.0.0/24"])))).toEqual({
+      action: "keep",
+      reason: "shrunk-too-much",
+      message:
+        "The new list stops covering 100% of the IPv6 addresses the last good list covers (more than the allowed 50%; " +
+        "1 entries before, 1 now); keeping the last good list of 1 entries. Raise the feed's MaxShrink if the change is expected.",
+      previousEntries: 1,
+      newEntries: 1,
+    });
+    // Adding IPv4 to an IPv6-only list is a first list for IPv4.
+    expect(decideLastGood(v6, parsed(CidrSet.fromStrings(["2a0b:f4c0::/48", "45.1.0.0/24"]))).reason).toBe(
+      "updated",
+    );
+  });
+
+  it("names the version that grew most, and IPv4 when both grew as much", () => {
+    const both = CidrSet.fromStrings(["45.1.0.0/24", "2a0b:f4c0::/48"]);
+    expect(
+      decideLastGood(both, parsed(CidrSet.fromStrings(["45.1.0.0/24", "2a0b:f4c0::/46"]))).message,
+    ).toContain("covers 300% more IPv6 addresses");
+    expect(
+      decideLastGood(both, parsed(CidrSet.fromStrings(["45.1.0.0/22", "2a0b:f4c0::/46"]))).message,
+    ).toContain("covers 300% more IPv4 addresses");
+    expect(
+      decideLastGood(both, parsed(CidrSet.fromStrings(["45.1.0.0/25", "2a0b:f4c0::/49"])), {
+        maxShrinkShare: 0.4,
+      }).message,
+    ).toContain("stops covering 50% of the IPv4 addresses");
+  });
 });
