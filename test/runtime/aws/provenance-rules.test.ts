@@ -35,6 +35,8 @@ interface World {
   members?: Record<string, FleetMemberRecord>;
   /** The digest the orchestrator recorded for INSTANCE, if any. */
   runtimeDigest?: string;
+  /** The orchestrator's record exists but holds no digest (a record written before digests were). */
+  recordWithoutDigest?: boolean;
   /** The alarm's tags. */
   tags?: { Key: string; Value: string }[];
 }
@@ -49,6 +51,7 @@ function contextOf(world: World) {
       dynamodb: {
         send: async (command: GetItemCommand) => {
           requests.push({ service: "dynamodb", input: command.input });
+          if (world.recordWithoutDigest) return { Item: orchestratorRecordKey(FLEET, INSTANCE) };
           return world.runtimeDigest === undefined
             ? {}
             : { Item: { ...orchestratorRecordKey(FLEET, INSTANCE), digest: { S: world.runtimeDigest } } };
@@ -163,11 +166,13 @@ describe("requireDispatchDigest", () => {
     });
   });
 
-  it("says 'none' when the orchestrator recorded nothing", async () => {
-    const { ctx } = contextOf({});
-    expect((await refusal(requireDispatchDigest(ctx, INSTANCE, MEMBER, RUNTIME_DIGEST))).message).toBe(
-      `A dispatch for ${INSTANCE} names persona ${RUNTIME_DIGEST}, which is neither the stack's (${STACK_DIGEST}) nor the orchestrator's (none) for it; nothing was done.`,
-    );
+  it("says 'none' when the orchestrator recorded nothing, or a record without a digest", async () => {
+    for (const world of [{}, { recordWithoutDigest: true }]) {
+      const { ctx } = contextOf(world);
+      expect((await refusal(requireDispatchDigest(ctx, INSTANCE, MEMBER, RUNTIME_DIGEST))).message).toBe(
+        `A dispatch for ${INSTANCE} names persona ${RUNTIME_DIGEST}, which is neither the stack's (${STACK_DIGEST}) nor the orchestrator's (none) for it; nothing was done.`,
+      );
+    }
   });
 });
 
