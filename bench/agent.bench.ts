@@ -16,7 +16,7 @@ import { createServer as createTcpServer, type Server as TcpServer } from "node:
 import { bundleAgent } from "../src/agent/bundle.js";
 import type { AgentConfigInput } from "../src/agent/config.js";
 import { DEFAULT_NODE_FLAGS } from "../src/agent/systemd.js";
-import { fmt, machineLine, verdictLine, writeSection } from "./support.js";
+import { fmt, machineLine, megabytesInMiB, verdictLine, writeSection } from "./support.js";
 
 const seconds = Number(process.env.PERSONAS_BENCH_AGENT_SECONDS ?? "600");
 /** Node flags for the agent, space-separated, to compare settings. @default DEFAULT_NODE_FLAGS */
@@ -282,8 +282,7 @@ async function main(): Promise<void> {
   } else {
     rows.push("| prometheus-node-exporter | not installed | | | |");
   }
-  // The issue's bound is 50 MB (decimal); RSS is read in KiB and shown in MiB.
-  const rssBoundMiB = 50e6 / 2 ** 20;
+  const rssBoundMiB = megabytesInMiB(50);
   const verdict = verdictLine([
     {
       what: "agent peak RSS",

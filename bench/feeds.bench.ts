@@ -13,6 +13,7 @@ import {
   measureRuns,
   median,
   medians,
+  megabytesInMiB,
   peakRssMiB,
   runsLine,
   timeRuns,
@@ -176,8 +177,7 @@ const cpuLinesPerSecond = lineCount / (m.mainThreadMs / 1000);
 const baseMs = median(base);
 const linesPerSecond = lineCount / (m.wallMs / 1000);
 const baseLinesPerSecond = lineCount / (baseMs / 1000);
-// The bound is 500 MB (decimal); RSS is measured in MiB.
-const PEAK_BOUND_MIB = 500e6 / 2 ** 20;
+const PEAK_BOUND_MIB = megabytesInMiB(500);
 const verdict = verdictLine([
   {
     what: "lines / main-thread CPU-second",

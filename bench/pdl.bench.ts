@@ -10,6 +10,7 @@ import {
   machineLine,
   measureRuns,
   medians,
+  megabytesInMiB,
   peakRssMiB,
   runsLine,
   UNITS_NOTE,
@@ -36,7 +37,14 @@ const perWallSecond = DOCUMENTS / (m.wallMs / 1000);
 const peak = peakRssMiB();
 const verdict = verdictLine([
   { what: "documents / main-thread CPU-second", measured: perCpuSecond, bound: 5000, direction: "atLeast" },
-  { what: "peak RSS", measured: peak, bound: 200, direction: "atMost", unit: "MiB" },
+  {
+    what: "peak RSS",
+    measured: peak,
+    bound: megabytesInMiB(200),
+    direction: "atMost",
+    unit: "MiB",
+    digits: 1,
+  },
 ]);
 writeSection(
   "pdl",

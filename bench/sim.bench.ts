@@ -15,6 +15,7 @@ import {
   machineLine,
   measureRuns,
   medians,
+  megabytesInMiB,
   peakRssMiB,
   runsLine,
   UNITS_NOTE,
@@ -81,7 +82,14 @@ const verdict = verdictLine([
     bound: 10_000_000,
     direction: "atLeast",
   },
-  { what: "peak RSS", measured: peak, bound: 1024, direction: "atMost", unit: "MiB" },
+  {
+    what: "peak RSS",
+    measured: peak,
+    bound: megabytesInMiB(1000),
+    direction: "atMost",
+    unit: "MiB",
+    digits: 1,
+  },
 ]);
 
 writeSection(

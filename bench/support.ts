@@ -78,6 +78,14 @@ export function machineLine(): string {
   return `Machine: ${cpus().length} × ${cpu}, ${gib} GiB, Node ${process.version}; ${date}; command: \`npm run bench\``;
 }
 
+/**
+ * A bound the issues state in decimal megabytes (MB), in the MiB that RSS is reported in: the
+ * issue's "50 MB" is 47.7 MiB, not 50 MiB.
+ */
+export function megabytesInMiB(megabytes: number): number {
+  return (megabytes * 1e6) / 2 ** 20;
+}
+
 /** Formats a number with thousands separators. */
 export function fmt(value: number, digits = 0): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
