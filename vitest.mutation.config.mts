@@ -23,6 +23,9 @@ export default defineConfig({
   test: {
     ...base.test,
     include: selected.tests,
+    // Each run loads the modules afresh, so a mutant in code that runs at load time (a module's
+    // constant tables, such as the special-purpose address ranges) is active in the run that tests it.
+    isolate: true,
     setupFiles: [],
     globalSetup: ["test/setup/services.ts"],
   },

@@ -175,7 +175,7 @@ describe("FeedFetcher URL and address vetting", () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(Error);
-    return error as Error & { reason?: string; code?: string };
+    return error as Error & { reason?: string; code?: string; url?: string; cause?: unknown };
   }
 
   it.each([
@@ -195,8 +195,9 @@ describe("FeedFetcher URL and address vetting", () => {
     const { fetcher, asked } = fetcherResolving([{ address, family: 4 }]);
     const error = await failure(fetcher, "https://feeds.example/list.txt");
     expect(error).toBeInstanceOf(FeedUrlRefusedError);
-    expect([error.reason, error.message]).toEqual([
+    expect([error.reason, error.url, error.message]).toEqual([
       reason,
+      "https://feeds.example/list.txt",
       `Feed URL https://feeds.example/list.txt points to ${text} (feeds.example resolves to ${address}); feeds may only be fetched from public addresses.`,
     ]);
     expect(asked).toEqual(["feeds.example"]);
@@ -249,11 +250,13 @@ describe("FeedFetcher URL and address vetting", () => {
   it("refuses a text that is not a URL, naming it", async () => {
     const { fetcher, asked } = fetcherResolving([]);
     const error = await failure(fetcher, "feeds.example/list.txt");
-    expect([error.name, error.reason, error.message]).toEqual([
+    expect([error.name, error.reason, error.url, error.message]).toEqual([
       "FeedUrlRefusedError",
       "invalid",
+      "feeds.example/list.txt",
       '"feeds.example/list.txt" is not a valid URL.',
     ]);
+    expect(error.cause).toBeInstanceOf(TypeError);
     expect(asked).toEqual([]);
   });
 
@@ -265,8 +268,9 @@ describe("FeedFetcher URL and address vetting", () => {
       ["http://feeds.example/list.txt", "http"],
     ]) {
       const error = await failure(fetcher, url!);
-      expect([error.reason, error.message]).toEqual([
+      expect([error.reason, error.url, error.message]).toEqual([
         "scheme",
+        url,
         `Feed URL ${url} uses ${scheme}; only https is allowed. Use the feed's https:// address.`,
       ]);
     }
@@ -279,8 +283,9 @@ describe("FeedFetcher URL and address vetting", () => {
     const { fetcher, asked } = fetcherResolving([{ address: "93.184.216.34", family: 4 }]);
     for (const url of ["https://user@feeds.example/list.txt", "https://:secret@feeds.example/list.txt"]) {
       const error = await failure(fetcher, url);
-      expect([error.reason, error.message]).toEqual([
+      expect([error.reason, error.url, error.message]).toEqual([
         "credentials",
+        url,
         `Feed URL ${url} contains credentials; credentials in feed URLs are not supported.`,
       ]);
     }
