@@ -10,7 +10,12 @@ interface Run {
   readonly lines: { level: string; msg: string; [field: string]: unknown }[];
 }
 
-/** Runs the bundled agent with `config`; sends SIGTERM after `runMs` unless it exits first. */
+/**
+ * Runs the bundled agent with `config`; sends SIGTERM `runMs` after it logged "agent started" (its
+ * signal handlers are installed by then: on a loaded machine Node's start-up alone can outlast a
+ * timer started at spawn, and SIGTERM then kills the process before it can handle it), unless it
+ * exits first.
+ */
 function runAgent(file: string, config: string, runMs: number): Promise<Run> {
   mkdirSync(".cache/test-agent", { recursive: true });
   writeFileSync(".cache/test-agent/config.json", config);
@@ -20,10 +25,13 @@ function runAgent(file: string, config: string, runMs: number): Promise<Run> {
       stdio: ["ignore", "pipe", "ignore"],
     });
     let out = "";
+    let timer: NodeJS.Timeout | undefined;
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
+      if (timer === undefined && out.includes('"agent started"')) {
+        timer = setTimeout(() => child.kill("SIGTERM"), runMs);
+      }
     });
-    const timer = setTimeout(() => child.kill("SIGTERM"), runMs);
     child.once("exit", (code) => {
       clearTimeout(timer);
       resolve({
