@@ -416,8 +416,9 @@ describe("the PDL parser on any input", () => {
       }),
       { numRuns: 150 },
     );
-    // Both sides of the limit are exercised: about 83 % of depths from 1 to 400 are over it.
-    expect(deep / 150).toBeGreaterThanOrEqual(0.6);
+    // Both sides of the limit are exercised: fast-check favours small integers, so about 60 % of the
+    // depths are over it (one run of the whole suite measured 58.7 %), not the uniform 83 %.
+    expect(deep / 150).toBeGreaterThanOrEqual(0.3);
     expect(deep / 150).toBeLessThanOrEqual(0.95);
   });
 
