@@ -8,13 +8,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  classifyAddress,
-  FeedFetcher,
-  FeedNetworkError,
-  FeedUrlRefusedError,
-  type ResolvedAddress,
-} from "../../../src/runtime/feeds/index.js";
+import { classifyAddress } from "../../../src/runtime/feeds/address-class.js";
+import { FeedNetworkError, FeedUrlRefusedError } from "../../../src/runtime/feeds/errors.js";
+import { FeedFetcher, type ResolvedAddress } from "../../../src/runtime/feeds/fetch.js";
 
 describe("classifyAddress at the edges of every special-purpose range", () => {
   // [range, its class, the address before its first, first, last, the address after its last]
