@@ -69,6 +69,10 @@ export const KIND_ENV = {
   runCommandDocument: "RUN_COMMAND_DOCUMENT",
   /** value-feed: JSON `{ [kind]: functionName }` of the fleet's responders it dispatches to. */
   responderFunctions: "RESPONDER_FUNCTIONS",
+  /** scale: the ARN of the fleet's resize state machine, whose executions do the stop / modify / start. */
+  resizeStateMachineArn: "RESIZE_STATE_MACHINE_ARN",
+  /** scale: the resize workflow's TimeoutSeconds, how long the lock on an instance lasts at most. */
+  resizeTimeoutSeconds: "RESIZE_TIMEOUT_SECONDS",
 } as const;
 
 /**

@@ -52,6 +52,8 @@ export interface ResponderPolicyContext {
   responderFunctionNames?: readonly string[];
   /** feature: the fleet's feature document name. */
   featureDocumentName?: string;
+  /** scale: the fleet's resize state machine, which does the stopping and starting. */
+  resizeStateMachineArn?: string;
 }
 
 const READ_ONLY = /^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]*$/;
@@ -75,20 +77,33 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
         {
           Sid: "DescribeInstances",
           Effect: "Allow",
-          Action: ["ec2:DescribeInstanceStatus", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances"],
+          Action: [
+            "ec2:DescribeInstanceStatus",
+            "ec2:DescribeInstanceTypes",
+            "ec2:DescribeInstances",
+            "ec2:DescribeSpotInstanceRequests",
+          ],
           Resource: "*",
         },
       ];
     case "instance.resize":
-      return [
-        {
-          Sid: "ResizeFleetInstances",
-          Effect: "Allow",
-          Action: ["ec2:ModifyInstanceAttribute", "ec2:StartInstances", "ec2:StopInstances"],
-          Resource: instances,
-          Condition: fleetTagCondition(c.fleet),
-        },
-      ];
+      // The resize workflow stops and starts; the function only starts and inspects its executions.
+      return c.resizeStateMachineArn
+        ? [
+            {
+              Sid: "StartResizeWorkflow",
+              Effect: "Allow",
+              Action: ["states:ListExecutions", "states:StartExecution"],
+              Resource: c.resizeStateMachineArn,
+            },
+            {
+              Sid: "InspectResizeExecutions",
+              Effect: "Allow",
+              Action: ["states:DescribeExecution"],
+              Resource: `${c.resizeStateMachineArn.replace(":stateMachine:", ":execution:")}:*`,
+            },
+          ]
+        : [];
     case "instance.tag":
       return [
         {
@@ -294,4 +309,34 @@ export function instanceManagedPolicyArns(partition: string): string[] {
     `arn:${partition}:iam::aws:policy/CloudWatchAgentServerPolicy`,
     `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
   ];
+}
+
+/** What the resize workflow's role may do, as plain strings (ARNs resolved). */
+export interface ResizeWorkflowPolicyContext {
+  partition: string;
+  region: string;
+  account: string;
+  fleet: string;
+}
+
+/**
+ * The resize state machine's policy: stop, start and change the type of the fleet's instances only
+ * (the same fleet-tag condition the responders have), and describe instances to poll their state.
+ * @example
+ * resizeWorkflowPolicy({ partition: "aws", region: "us-east-1", account: "111122223333", fleet: "web" });
+ */
+export function resizeWorkflowPolicy(c: ResizeWorkflowPolicyContext): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ResizeFleetInstances",
+        Effect: "Allow",
+        Action: ["ec2:ModifyInstanceAttribute", "ec2:StartInstances", "ec2:StopInstances"],
+        Resource: `arn:${c.partition}:ec2:${c.region}:${c.account}:instance/*`,
+        Condition: fleetTagCondition(c.fleet),
+      },
+      { Sid: "DescribeInstances", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" },
+    ],
+  };
 }

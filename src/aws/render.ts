@@ -48,6 +48,7 @@ import {
   ResponderCodeMissingError,
 } from "./errors.js";
 import { assumeRolePolicy, instanceManagedPolicyArns, responderPolicy } from "./iam.js";
+import { type ResizeWorkflowResources, renderResizeWorkflow } from "./resize-workflow.js";
 import { type FleetStore, renderFleetStore } from "./store.js";
 
 /** Responder function settings. */
@@ -142,6 +143,8 @@ export interface FleetResources {
   featureDocument?: ssm.Document;
   /** ARNs for alarm actions, by kind. */
   responderArns: Partial<Record<ResponderKind, pulumi.Output<string>>>;
+  /** The resize state machine and its role, when a persona scales. */
+  resizeWorkflow?: ResizeWorkflowResources;
 }
 
 interface AccountFacts {
@@ -251,7 +254,11 @@ export function renderFleet(
     group.tags,
     feedEnforcement(group, options.firewall ?? {}, waf.sets),
   );
+  const resizeWorkflow = plan.responders.includes("scale")
+    ? renderResizeWorkflow(parent, name, scope, accountFacts({ parent }), group.tags)
+    : undefined;
   const responders = renderResponders(group, {
+    resizeWorkflow,
     options,
     codeDirectory,
     stateTable,
@@ -272,6 +279,7 @@ export function renderFleet(
     ipSets: waf.ipSets,
     responderArns: responders.arns,
   };
+  if (resizeWorkflow) result.resizeWorkflow = resizeWorkflow;
   if (failure.queue) result.failureQueue = failure.queue;
   if (featureDocument) result.featureDocument = featureDocument;
   return result;
@@ -518,6 +526,8 @@ interface ResponderInputs {
   failureArn: pulumi.Input<string>;
   featureDocument: ssm.Document | undefined;
   wafSets: WafSets;
+  /** The resize state machine the scale responder starts, when a persona scales. */
+  resizeWorkflow: ResizeWorkflowResources | undefined;
 }
 
 interface RenderedResponders {
@@ -543,6 +553,7 @@ function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedRes
   const topics = inputs.options.notifications ?? {};
   const channels = notifyChannels(plan);
   const featureDocumentName = fleetResourceName(scope, "feature", 128);
+  const resizeStateMachineArn = inputs.resizeWorkflow?.stateMachine.arn ?? pulumi.output("");
   for (const kind of plan.responders) {
     const functionName = functionNames[kind]!;
     const role = new iam.Role(
@@ -569,7 +580,7 @@ function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedRes
         name: functionName,
         policy: pulumi
           .all([
-            facts,
+            pulumi.all([facts, resizeStateMachineArn]),
             inputs.stateTable.arn,
             inputs.store.bucket.arn,
             logGroup.arn,
@@ -578,7 +589,7 @@ function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedRes
             kind === "firewall" && firewall.networkAclId !== undefined ? [firewall.networkAclId] : [],
             kind === "notify" ? pulumi.all(channels.map((c) => topics[c]!)) : [],
           ])
-          .apply(([f, table, bucket, logs, failure, waf, acls, topicArns]) =>
+          .apply(([[f, resizeArn], table, bucket, logs, failure, waf, acls, topicArns]) =>
             JSON.stringify(
               responderPolicy({
                 ...f,
@@ -598,6 +609,7 @@ function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedRes
                   .filter((k) => k !== kind)
                   .map((k) => functionNames[k]!),
                 featureDocumentName,
+                ...(kind === "scale" && resizeArn !== "" ? { resizeStateMachineArn: resizeArn } : {}),
               }),
             ),
           ),
@@ -620,6 +632,12 @@ function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedRes
         featureDocumentName: inputs.featureDocument ? featureDocumentName : "",
         functionNames,
       }),
+      ...(kind === "scale" && inputs.resizeWorkflow
+        ? {
+            [KIND_ENV.resizeStateMachineArn]: inputs.resizeWorkflow.stateMachine.arn,
+            [KIND_ENV.resizeTimeoutSeconds]: String(inputs.resizeWorkflow.timeoutSeconds),
+          }
+        : {}),
     };
     const fn = new lambda.Function(
       `${name}-${kind}`,

@@ -26,6 +26,7 @@ export const TYPES = {
   bucketObject: "aws:s3/bucketObjectv2:BucketObjectv2",
   ipSet: "aws:wafv2/ipSet:IpSet",
   webAclRule: "aws:wafv2/webAclRule:WebAclRule",
+  stateMachine: "aws:sfn/stateMachine:StateMachine",
 } as const;
 
 /** Every name the library gives AWS resources starts with this (see src/plan/names.ts). */

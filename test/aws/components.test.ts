@@ -30,8 +30,8 @@ describe("PersonaInstance", () => {
       "aws:dynamodb/table:Table": 1,
       "aws:ec2/instance:Instance": 1,
       "aws:iam/instanceProfile:InstanceProfile": 1,
-      "aws:iam/role:Role": 2,
-      "aws:iam/rolePolicy:RolePolicy": 1,
+      "aws:iam/role:Role": 3,
+      "aws:iam/rolePolicy:RolePolicy": 2,
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2,
       "aws:lambda/function:Function": 1,
       "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
@@ -40,6 +40,7 @@ describe("PersonaInstance", () => {
       "aws:s3/bucketObjectv2:BucketObjectv2": 3,
       "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
       "aws:sqs/queue:Queue": 1,
+      "aws:sfn/stateMachine:StateMachine": 1,
       "personas:aws:PersonaInstance": 1,
     });
     expect(resourceNamed("aws:ec2/instance:Instance", "api-vm").inputs.tags).toMatchObject({ Name: "api" });

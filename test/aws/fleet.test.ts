@@ -4,6 +4,7 @@ import { MissingTargetError, NoPersonaError, PersonaConflictError } from "../../
 import { PersonaFleet } from "../../src/aws/fleet.js";
 import type { PolicyDocument } from "../../src/aws/iam.js";
 import { defaultRulePriority } from "../../src/aws/render.js";
+import { resizeDefinition, resizeTimeoutSeconds } from "../../src/aws/resize-definition.js";
 import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
 import { optionRecorder, personaOf, SEED_DIGEST, seedPersona, WEB_ACL } from "./support.js";
 
@@ -25,8 +26,8 @@ const FLEET_LEVEL = {
   "aws:cloudwatch/logGroup:LogGroup": 3,
   "aws:dynamodb/table:Table": 1,
   "aws:iam/instanceProfile:InstanceProfile": 1,
-  "aws:iam/role:Role": 5,
-  "aws:iam/rolePolicy:RolePolicy": 5,
+  "aws:iam/role:Role": 6,
+  "aws:iam/rolePolicy:RolePolicy": 6,
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2,
   "aws:lambda/function:Function": 3,
   "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
@@ -37,6 +38,7 @@ const FLEET_LEVEL = {
   "aws:s3/bucketObjectv2:BucketObjectv2": 5,
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
   "aws:scheduler/schedule:Schedule": 1,
+  "aws:sfn/stateMachine:StateMachine": 1,
   "aws:sqs/queue:Queue": 1,
   "aws:wafv2/ipSet:IpSet": 2,
   "aws:wafv2/webAclRule:WebAclRule": 1,
@@ -190,20 +192,20 @@ describe("PersonaFleet with the seed persona", () => {
     await settled();
     expect(resourcesOfType("aws:lambda/permission:Permission").map((p) => [p.name, p.inputs])).toEqual([
       [
-        "web-scale-alarms",
+        "web-feature-alarms",
         {
           action: "lambda:InvokeFunction",
-          function: "personas-web_stack_scale",
+          function: "personas-web_stack_feature",
           principal: "lambda.alarms.cloudwatch.amazonaws.com",
           sourceAccount: "123456789012",
           sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web_stack_*",
         },
       ],
       [
-        "web-feature-alarms",
+        "web-scale-alarms",
         {
           action: "lambda:InvokeFunction",
-          function: "personas-web_stack_feature",
+          function: "personas-web_stack_scale",
           principal: "lambda.alarms.cloudwatch.amazonaws.com",
           sourceAccount: "123456789012",
           sourceArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:personas-web_stack_*",
@@ -234,6 +236,8 @@ describe("PersonaFleet with the seed persona", () => {
           FLEET_TAG_KEY: "persona:fleet",
           METRICS_NAMESPACE: "Personas/Responders",
           RESPONDER_KIND: "scale",
+          RESIZE_STATE_MACHINE_ARN: "arn:aws:mock:us-east-1:123456789012:StateMachine/web-resize",
+          RESIZE_TIMEOUT_SECONDS: "9300",
         },
       },
       tags: { "persona:fleet": "web" },
@@ -391,17 +395,41 @@ describe("PersonaFleet IAM", () => {
       {
         Sid: "DescribeInstances",
         Effect: "Allow",
-        Action: ["ec2:DescribeInstanceStatus", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances"],
+        Action: [
+          "ec2:DescribeInstanceStatus",
+          "ec2:DescribeInstanceTypes",
+          "ec2:DescribeInstances",
+          "ec2:DescribeSpotInstanceRequests",
+        ],
         Resource: "*",
       },
       {
-        Sid: "ResizeFleetInstances",
+        Sid: "StartResizeWorkflow",
         Effect: "Allow",
-        Action: ["ec2:ModifyInstanceAttribute", "ec2:StartInstances", "ec2:StopInstances"],
-        Resource: "arn:aws:ec2:us-east-1:123456789012:instance/*",
-        Condition: { StringEquals: { "aws:ResourceTag/persona:fleet": "web" } },
+        Action: ["states:ListExecutions", "states:StartExecution"],
+        Resource: "arn:aws:mock:us-east-1:123456789012:StateMachine/web-resize",
       },
     ]);
+    // The scale function itself stops, starts and changes nothing: the workflow's role does, on the fleet only.
+    const responderStatements = Object.entries(policies())
+      .filter(([name]) => name !== "web-resize")
+      .flatMap(([, p]) => p.Statement);
+    expect(
+      responderStatements.filter((s) => s.Action.some((a) => /^ec2:(Stop|Start|Modify)/.test(a))),
+    ).toEqual([]);
+    expect(policies()["web-resize"]).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ResizeFleetInstances",
+          Effect: "Allow",
+          Action: ["ec2:ModifyInstanceAttribute", "ec2:StartInstances", "ec2:StopInstances"],
+          Resource: "arn:aws:ec2:us-east-1:123456789012:instance/*",
+          Condition: { StringEquals: { "aws:ResourceTag/persona:fleet": "web" } },
+        },
+        { Sid: "DescribeInstances", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" },
+      ],
+    });
     expect(policies()["web-firewall"]!.Statement[0]).toEqual({
       Sid: "UpdateFleetIpSets",
       Effect: "Allow",
@@ -411,6 +439,48 @@ describe("PersonaFleet IAM", () => {
         "arn:aws:mock:us-east-1:123456789012:IpSet/web-HighTraffic-threatintel-example-com-ipv6",
       ],
     });
+  });
+});
+
+describe("PersonaFleet resize workflow", () => {
+  it("creates one Standard state machine with the resize definition, its role trusted by Step Functions of this account only", async () => {
+    seedFleet(2);
+    await settled();
+    const machine = resourceNamed("aws:sfn/stateMachine:StateMachine", "web-resize").inputs;
+    expect(machine).toEqual({
+      name: "personas-web_stack_resize",
+      type: "STANDARD",
+      roleArn: "arn:aws:mock:us-east-1:123456789012:Role/web-resize",
+      definition: JSON.stringify(resizeDefinition()),
+      tags: { "persona:fleet": "web" },
+    });
+    expect(JSON.parse(machine.definition as string).TimeoutSeconds).toBe(resizeTimeoutSeconds());
+    expect(
+      JSON.parse(resourceNamed("aws:iam/role:Role", "web-resize").inputs.assumeRolePolicy as string),
+    ).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "states.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+        },
+      ],
+    });
+  });
+
+  it("creates no state machine for a fleet whose personas never scale", async () => {
+    new PersonaFleet("quiet", {
+      ami: "ami-1",
+      defaultPersona: personaOf(
+        "Name: Quiet\nTelemetryTriggers:\n  - Condition: CPU > 90% for 5 minutes\n    Action: Notify ops\n",
+      ),
+      instances: [{ name: "q-1" }],
+      notifications: { ops: "arn:aws:sns:us-east-1:123456789012:ops" },
+    });
+    await settled();
+    expect(resourcesOfType("aws:sfn/stateMachine:StateMachine")).toEqual([]);
   });
 });
 

@@ -22,7 +22,7 @@ describe("personas demo (npm start)", () => {
   it("prints what `pulumi up` would create, from Pulumi's mock engine, with no cloud account", () => {
     expect(result.stdout).toContain("personas:aws:PersonaFleet web");
     expect(result.stdout).toContain("aws:ec2/instance:Instance web-web-2  instanceType=m7g.2xlarge");
-    expect(result.stdout).toContain("46 resources:");
+    expect(result.stdout).toContain("49 resources:");
     expect(result.stdout).toContain("  4 × aws:cloudwatch/metricAlarm:MetricAlarm");
   });
 

@@ -16,7 +16,12 @@ describe("personas plan", () => {
     expect(result.stdout).toContain(
       "  aws:cloudwatch/metricAlarm:MetricAlarm web-web-1-cpu-utilization-above-80  name=personas-web_plan_web-1-cpu-utilization-above-80 namespace=AWS/EC2 metricName=CPUUtilization comparisonOperator=GreaterThanThreshold threshold=80 period=60 evaluationPeriods=5 datapointsToAlarm=5\n",
     );
-    expect(result.stdout).toContain("\n43 resources:\n");
+    expect(result.stdout).toContain("\n46 resources:\n");
+    // The durable resize workflow the scale responder starts (docs/aws.md "Resize workflow").
+    expect(result.stdout).toContain(
+      "  aws:sfn/stateMachine:StateMachine web-resize  name=personas-web_plan_resize\n",
+    );
+    expect(result.stdout).toContain("  1 × aws:sfn/stateMachine:StateMachine\n");
     expect(result.stdout).toContain("  3 × aws:lambda/function:Function\n");
     // Where the agent comes from (issue 12, item 5): the stack's own bucket, digest checked, no registry.
     expect(result.stdout).toMatch(

@@ -76,10 +76,10 @@ describe("persona-guard over fleets registered under the mocks", () => {
   });
 
   it("passes every rule on a 100-instance fleet", async () => {
-    // 40 fleet-level resources (with the fleet store: a bucket, its public access block, the
-    // membership record and the manifest entries of one persona, one feed and the whole), then one
-    // instance and two alarms per member.
-    expect(hundred.recorded.length).toBe(340);
+    // 43 fleet-level resources (with the fleet store: a bucket, its public access block, the
+    // membership record and the manifest entries of one persona, one feed and the whole; with the
+    // resize state machine, its role and policy), then one instance and two alarms per member.
+    expect(hundred.recorded.length).toBe(343);
     expect(await everyRule(hundred)).toEqual({});
   });
 

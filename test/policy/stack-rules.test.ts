@@ -262,7 +262,7 @@ describe("indexStack", () => {
 describe("persona-mutations-need-membership", () => {
   const rule = mutationsNeedMembership;
   const RESIZE =
-    "Role policy 'web-scale' must not let a tag alone reach instances: statement 'ResizeFleetInstances' allows ec2:StopInstances, ec2:StartInstances, ec2:ModifyInstanceAttribute on instances scoped only by persona tags, and its role belongs to no function that checks the fleet's membership record (FLEET_BUCKET); anyone with ec2:CreateTags could point it at their own instance. Give the permission only to the fleet's responders, or scope it to named instances.";
+    "Role policy 'web-resize' must not let a tag alone reach instances: statement 'ResizeFleetInstances' allows ec2:StopInstances, ec2:StartInstances, ec2:ModifyInstanceAttribute on instances scoped only by persona tags, and its role belongs to no function that checks the fleet's membership record (FLEET_BUCKET); anyone with ec2:CreateTags could point it at their own instance. Give the permission only to the fleet's responders, or scope it to named instances.";
 
   /** The happy-path stack: the fleet as the components render it. */
   const happy = () => fleet;
@@ -278,9 +278,20 @@ describe("persona-mutations-need-membership", () => {
     expect(await runStackRule(rule, stackArgs(happy().resources))).toEqual([]);
   });
 
-  it("reports a tag-scoped resize on a role whose function does not read the membership record", async () => {
+  it("reports the resize workflow's tag-scoped role when the function that starts it does not read the membership record", async () => {
     expect(await runStackRule(rule, stackArgs(withoutMembership().resources))).toEqual([
-      { message: RESIZE, urn: urnOf(TYPES.rolePolicy, "web-scale") },
+      { message: RESIZE, urn: urnOf(TYPES.rolePolicy, "web-resize") },
+    ]);
+  });
+
+  it("reports the resize workflow's role when a role that is no checked function's may also start it", async () => {
+    const alsoStarted = withInputs(fleet, TYPES.rolePolicy, "web-resize", (inputs) => {
+      const policy = JSON.parse(inputs.policy as string) as { Statement: unknown[] };
+      policy.Statement.push({ Effect: "Allow", Action: "states:StartExecution", Resource: "*" });
+      return { ...inputs, policy: JSON.stringify(policy) };
+    });
+    expect(await runStackRule(rule, stackArgs(alsoStarted.resources))).toEqual([
+      { message: RESIZE, urn: urnOf(TYPES.rolePolicy, "web-resize") },
     ]);
   });
 

@@ -12,7 +12,10 @@
  * Anyone with `ec2:CreateTags` can satisfy such a condition on their own instance. Such a statement
  * is allowed only on the role of a Lambda function of the stack that reads the fleet's membership
  * record (its environment names `FLEET_BUCKET`): the pulumi-personas runtime checks membership
- * before any side effect (docs/security.md, "Membership"). Any other role holding one is reported.
+ * before any side effect (docs/security.md, "Membership"), or on the role of a Step Functions state
+ * machine of the stack (the resize workflow) that some role policy of the stack lets start, where
+ * every such policy belongs to a checked function's role: the machine acts only on the instances
+ * such a function names. Any other role holding one is reported.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { recordOf, stringOf, TYPES } from "../stack.js";
@@ -57,6 +60,16 @@ function statementsOf(policy: unknown): Record<string, unknown>[] {
     .filter((s): s is Record<string, unknown> => s !== undefined);
 }
 
+/** True when an Allow statement lets its role start executions of the state machine `arn`. */
+function startsExecutionsOf(statement: Record<string, unknown>, arn: string): boolean {
+  if (statement.Effect !== "Allow") return false;
+  const actions = asList(statement.Action).map(String);
+  if (!actions.some((pattern) => covers(pattern, "states:StartExecution"))) return false;
+  return asList(statement.Resource)
+    .map(String)
+    .some((pattern) => covers(pattern, arn));
+}
+
 /** The mutating instance actions a statement reaches by tag alone, or none. */
 export function tagReachableActions(statement: Record<string, unknown>): string[] {
   if (statement.Effect !== "Allow") return [];
@@ -89,7 +102,20 @@ export const mutationsNeedMembership: StackValidationPolicy = {
       const ref = stringOf(policy.props.role);
       return roles.find((r) => ref !== undefined && (r.props.id === ref || r.props.name === ref));
     };
-    for (const policy of byType(TYPES.rolePolicy)) {
+    const rolePolicies = byType(TYPES.rolePolicy);
+    // A state machine's role is checked when only checked roles of the stack may start it.
+    for (const machine of byType(TYPES.stateMachine)) {
+      const machineArn = stringOf(machine.props.arn);
+      const machineRole = stringOf(machine.props.roleArn);
+      if (machineArn === undefined || machineRole === undefined) continue;
+      const starters = rolePolicies.filter((policy) =>
+        statementsOf(policy.props.policy).some((s) => startsExecutionsOf(s, machineArn)),
+      );
+      const starterRoles = starters.map((policy) => stringOf(roleOf(policy)?.props.arn));
+      if (starters.length > 0 && starterRoles.every((arn) => arn !== undefined && checked.has(arn)))
+        checked.add(machineRole);
+    }
+    for (const policy of rolePolicies) {
       const role = roleOf(policy);
       const roleArn = stringOf(role?.props.arn);
       if (roleArn !== undefined && checked.has(roleArn)) continue;

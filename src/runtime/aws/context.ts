@@ -8,6 +8,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { WAFV2Client } from "@aws-sdk/client-wafv2";
@@ -35,6 +36,9 @@ export class AwsClients {
   }
   get lambda(): LambdaClient {
     return this.client("lambda", () => new LambdaClient(this.config));
+  }
+  get sfn(): SFNClient {
+    return this.client("sfn", () => new SFNClient(this.config));
   }
   get wafv2(): WAFV2Client {
     return this.client("wafv2", () => new WAFV2Client(this.config));

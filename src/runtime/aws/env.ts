@@ -41,6 +41,8 @@ export const ENV = {
   scaleWaitSeconds: "SCALE_WAIT_SECONDS",
   pollSeconds: "POLL_SECONDS",
   wafWriteIntervalMs: "WAF_WRITE_INTERVAL_MS",
+  resizeStateMachineArn: "RESIZE_STATE_MACHINE_ARN",
+  resizeTimeoutSeconds: "RESIZE_TIMEOUT_SECONDS",
 } as const;
 
 /** Defaults of the optional variables. */
@@ -53,6 +55,8 @@ export const ENV_DEFAULTS = {
   pollSeconds: 5,
   /** WAF accepts about one write per second per account. */
   wafWriteIntervalMs: 1000,
+  /** The resize workflow's TimeoutSeconds with the default timings (src/aws/resize-definition.ts). */
+  resizeTimeoutSeconds: 9300,
 } as const;
 
 const RESPONDERS_SET_BY =
@@ -231,6 +235,19 @@ export class ResponderEnv extends EnvReader {
   /** Seconds between two polls of an instance's state (POLL_SECONDS). @default 5 */
   get pollSeconds(): number {
     return this.number(ENV.pollSeconds, ENV_DEFAULTS.pollSeconds, 0, 60);
+  }
+
+  /** The fleet's resize state machine (RESIZE_STATE_MACHINE_ARN); the scale responder starts its executions. */
+  get resizeStateMachineArn(): string {
+    return this.required(ENV.resizeStateMachineArn, "the ARN of the fleet's resize state machine");
+  }
+
+  /**
+   * The longest a resize execution runs (RESIZE_TIMEOUT_SECONDS): the lock on the instance lasts this
+   * long unless an invocation sees the execution end first. @default 9300
+   */
+  get resizeTimeoutSeconds(): number {
+    return this.number(ENV.resizeTimeoutSeconds, ENV_DEFAULTS.resizeTimeoutSeconds, 60, 31_536_000);
   }
 
   /** Least time between two WAF writes (WAF_WRITE_INTERVAL_MS). @default 1000 */

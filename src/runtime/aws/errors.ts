@@ -78,6 +78,22 @@ export class ProvenanceRefusedError extends ResponderError {
   }
 }
 
+/**
+ * Thrown when an instance cannot be stopped safely for a resize (an Auto Scaling group member, a
+ * one-time Spot instance, instance-store volumes); `reason` is the metric's Reason dimension.
+ */
+export class ResizeRefusedError extends ResponderError {
+  /** The instance concerned. */
+  readonly instanceId: string;
+  /** `auto-scaling-group`, `spot` or `instance-store`. */
+  readonly reason: string;
+  constructor(instanceId: string, reason: string, message: string) {
+    super("RESPONDER_RESIZE_REFUSED", message);
+    this.instanceId = instanceId;
+    this.reason = reason;
+  }
+}
+
 /** Thrown when a firewall update would break a documented limit (WAF: 10,000 addresses per IP set). */
 export class FirewallLimitError extends ResponderError {
   constructor(message: string) {

@@ -1,6 +1,6 @@
 /**
  * EC2 helpers the instance responders share: describe one instance, refuse instances outside the
- * fleet, poll for a state with a bounded number of polls, and retry calls AWS throttled.
+ * fleet, and retry calls AWS throttled.
  */
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import type { ResponderContext } from "./context.js";
@@ -13,6 +13,12 @@ export interface InstanceView {
   state: string;
   type: string;
   tags: Record<string, string>;
+  /** `ebs` or `instance-store` (RootDeviceType). */
+  rootDeviceType?: string;
+  /** `spot` or `capacity-block` (InstanceLifecycle); absent for On-Demand. */
+  lifecycle?: string;
+  /** The Spot request that launched a Spot instance. */
+  spotInstanceRequestId?: string;
 }
 
 /** Error names AWS uses for throttling. */
@@ -62,6 +68,9 @@ export async function describeInstance(ctx: ResponderContext, instanceId: string
     state: instance.State?.Name ?? "unknown",
     type: instance.InstanceType ?? "unknown",
     tags,
+    ...(instance.RootDeviceType ? { rootDeviceType: instance.RootDeviceType } : {}),
+    ...(instance.InstanceLifecycle ? { lifecycle: instance.InstanceLifecycle } : {}),
+    ...(instance.SpotInstanceRequestId ? { spotInstanceRequestId: instance.SpotInstanceRequestId } : {}),
   };
 }
 
@@ -79,23 +88,4 @@ export async function describeFleetInstance(
     );
   }
   return instance;
-}
-
-/**
- * Polls until the instance reaches `wanted`; returns the last view, or undefined when the wait
- * ran out (SCALE_WAIT_SECONDS at POLL_SECONDS intervals).
- */
-export async function waitForState(
-  ctx: ResponderContext,
-  instanceId: string,
-  wanted: string,
-): Promise<InstanceView | undefined> {
-  const poll = ctx.env.pollSeconds;
-  const polls = Math.max(1, Math.ceil(ctx.env.scaleWaitSeconds / Math.max(poll, 1)));
-  for (let i = 0; i < polls; i++) {
-    const view = await describeInstance(ctx, instanceId);
-    if (view.state === wanted) return view;
-    await ctx.sleep(poll * 1000);
-  }
-  return undefined;
 }

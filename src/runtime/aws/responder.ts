@@ -16,6 +16,7 @@ import { EventRejectedError, ManifestError, ProvenanceRefusedError, ResponderErr
 import { alarmInstanceId, alarmTransitionId, parseResponderEvent } from "./events.js";
 import { describeError } from "./log.js";
 import { requireAlarmProvenance, requireDispatchDigest, requireMember } from "./provenance.js";
+import type { BeginResult, GuardKey } from "./state.js";
 
 /** A persona as the manifest holds it. */
 export type ManifestPersona = FleetManifest["personas"][string];
@@ -38,10 +39,26 @@ export interface ActionResult {
   outcome: "acted" | "unchanged";
   /** One sentence for the log and the audit record. */
   detail: string;
+  /**
+   * Work that goes on after the invocation (a resize execution): the lock on the subject passes to
+   * `holder` until `until` (ms), or until `settleInFlight` finds the work ended.
+   */
+  inFlight?: { holder: string; until: number };
 }
 
+/** What `settleInFlight` found: still going (keep the lock), or ended with an outcome to audit. */
+export type InFlightSettlement =
+  | { ended: false; detail?: string }
+  | { ended: true; outcome: "acted" | "failed"; detail: string };
+
 /** Carries out one kind of action. Throws `ActionFailedError` (or any error) when it cannot. */
-export type ActionExecutor = (ctx: ResponderContext, job: ActionJob) => Promise<ActionResult>;
+export type ActionExecutor = ((ctx: ResponderContext, job: ActionJob) => Promise<ActionResult>) & {
+  /**
+   * Looks at in-flight work that holds the subject's lock (see {@link ActionResult.inFlight}); when it
+   * ended, the flow audits its outcome, releases the lock and decides again.
+   */
+  settleInFlight?: (ctx: ResponderContext, key: GuardKey, holder: string) => Promise<InFlightSettlement>;
+};
 
 /** What a responder invocation returns (also logged). */
 export type ResponderResult =
@@ -150,11 +167,13 @@ async function respond(
     intent: job.intent,
     transitionId: job.transitionId,
   };
-  const begun = await ctx.store.begin(
+  const begun = await beginSettlingInFlight(
+    ctx,
     { subject: job.instanceId, kind },
     request,
     guard.lockTtlSeconds,
     `${kind}:${requestId}`,
+    executor.settleInFlight,
   );
   if (!begun.act) {
     ctx.log.decision("skipped", begun.detail, { ...fields, reason: begun.reason });
@@ -163,7 +182,8 @@ async function respond(
   const started = ctx.now();
   try {
     const result = await executor(ctx, job);
-    await ctx.store.finish(begun.lease, result.outcome === "acted", ctx.now());
+    if (result.inFlight) await ctx.store.handOver(begun.lease, result.inFlight, ctx.now());
+    else await ctx.store.finish(begun.lease, result.outcome === "acted", ctx.now());
     await ctx.store.audit({
       subject: job.instanceId,
       kind,
@@ -202,6 +222,47 @@ async function respond(
     });
     throw error;
   }
+}
+
+/**
+ * {@link GuardStore.begin}, after looking at in-flight work that holds the lock (a resize execution):
+ * when it has ended, its outcome is audited and the lock released first, so this invocation can act;
+ * while it runs, a `locked` skip says what it is waiting for.
+ */
+export async function beginSettlingInFlight(
+  ctx: ResponderContext,
+  key: GuardKey,
+  request: GuardRequest,
+  lockTtlSeconds: number,
+  holder: string,
+  settle: ActionExecutor["settleInFlight"],
+): Promise<BeginResult> {
+  let waitingFor: string | undefined;
+  const lock = settle === undefined ? undefined : (await ctx.store.read(key)).lock;
+  if (settle !== undefined && lock !== undefined && lock.expiresAt > request.now) {
+    const settled = await settle(ctx, key, lock.holder);
+    if (!settled.ended) waitingFor = settled.detail;
+    else if (await ctx.store.release(key, lock.holder, ctx.now())) {
+      await ctx.store.audit({
+        subject: key.subject,
+        kind: key.kind,
+        responseId: "in-flight",
+        intent: "activate",
+        transitionId: lock.holder,
+        outcome: settled.outcome,
+        detail: settled.detail,
+        at: ctx.now(),
+      });
+      ctx.log.decision(settled.outcome === "acted" ? "acted" : "failed", settled.detail, {
+        instanceId: key.subject,
+        reason: "in-flight-ended",
+      });
+    }
+  }
+  const begun = await ctx.store.begin(key, request, lockTtlSeconds, holder);
+  if (!begun.act && begun.reason === "locked" && waitingFor !== undefined)
+    return { ...begun, detail: `${begun.detail}: ${waitingFor}` };
+  return begun;
 }
 
 type Planned =

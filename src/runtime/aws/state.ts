@@ -137,6 +137,34 @@ export class GuardStore {
     });
   }
 
+  /**
+   * Counts the action as {@link finish} does, but instead of releasing the lock passes it to in-flight
+   * work (a resize execution) until `until` (ms): the next invocation sees who holds it and can ask
+   * whether that work has ended.
+   */
+  async handOver(lease: GuardLease, inFlight: { holder: string; until: number }, now: number): Promise<void> {
+    await this.mutate(lease.key, now, (stored) => {
+      const next: StoredGuard = { ...stored, recent: stored.recent.filter((t) => now - t < HOUR_MS) };
+      if (lease.request.intent === "activate")
+        next.lastRunAt = { ...stored.lastRunAt, [lease.request.responseId]: lease.request.now };
+      next.recent.push(lease.request.now);
+      // Only the lease's own lock passes on; an expired and retaken lock stays with its new holder.
+      if (stored.lock === undefined || stored.lock.holder === lease.holder)
+        next.lock = { holder: inFlight.holder, expiresAt: inFlight.until };
+      return { next, result: undefined };
+    });
+  }
+
+  /** Releases the lock when `holder` still holds it; true when this call released it. */
+  async release(key: GuardKey, holder: string, now: number): Promise<boolean> {
+    return this.mutate(key, now, (stored) => {
+      if (stored.lock?.holder !== holder) return { result: false };
+      const next: StoredGuard = { ...stored };
+      delete next.lock;
+      return { next, result: true };
+    });
+  }
+
   /** Reads a guard item (for inspection and tests). */
   async read(key: GuardKey): Promise<StoredGuard> {
     return (await this.readGuard(key)).stored;

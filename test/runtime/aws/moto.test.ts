@@ -1,11 +1,11 @@
 /**
- * The responders with the real AWS SDK against moto: a real stop / modify / start of an EC2
- * instance, DynamoDB locks under two concurrent invocations, WAF IP set updates up to the
- * 10,000-address limit (which moto does not enforce, so our code must), SSM parameters and tags.
+ * The responders with the real AWS SDK against moto: persona shifts and feature state, WAF IP set
+ * updates up to the 10,000-address limit (which moto does not enforce, so our code must), SSM
+ * parameters and tags. The scale responder's resize runs on moto in resize-workflow.test.ts.
  */
 
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -17,7 +17,6 @@ import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { CreateIPSetCommand, GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
 import { beforeEach, describe, expect, it } from "vitest";
 import { featureExecutor } from "../../../src/runtime/aws/actions/feature.js";
-import { scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
 import { shiftPersonaExecutor } from "../../../src/runtime/aws/actions/shift-persona.js";
 import { createContext } from "../../../src/runtime/aws/context.js";
 import { FirewallLimitError } from "../../../src/runtime/aws/errors.js";
@@ -114,42 +113,6 @@ describe.skipIf(noMoto)("responders against moto", () => {
       tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key, t.Value])),
     };
   }
-
-  async function audits() {
-    const result = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": { S: `audit#${instanceId}` } },
-      }),
-    );
-    return (result.Items ?? []).map((i) => [i.kind?.S, i.outcome?.S]);
-  }
-
-  it("resizes a running instance with a real stop, modify and start", async () => {
-    const result = await createResponder(
-      "scale",
-      scaleExecutor,
-      options(),
-    )(alarmEvent("cpu-high", { instanceId }));
-    expect(result.outcome).toBe("acted");
-    expect(await instance()).toMatchObject({ state: "running", type: "m7i.2xlarge" });
-    expect(await audits()).toEqual([["scale", "acted"]]);
-  });
-
-  it("lets one of two concurrent invocations act, through DynamoDB conditional writes", async () => {
-    const handler = createResponder("scale", scaleExecutor, options());
-    const results = await Promise.all([
-      handler(alarmEvent("cpu-high", { instanceId }), { awsRequestId: "a" }),
-      handler(alarmEvent("cpu-high", { instanceId, timestamp: "2025-01-09T11:37:50.000+0000" }), {
-        awsRequestId: "b",
-      }),
-    ]);
-    expect(results.map((r) => r.outcome).sort()).toEqual(["acted", "skipped"]);
-    expect(results.find((r) => r.outcome === "skipped")).toMatchObject({ reason: "locked" });
-    expect(await instance()).toMatchObject({ state: "running", type: "m7i.2xlarge" });
-    expect(await audits()).toEqual([["scale", "acted"]]);
-  });
 
   it("shifts the persona by retagging the instance and remembers the previous one", async () => {
     const result = await createResponder(

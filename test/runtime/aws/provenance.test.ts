@@ -15,8 +15,10 @@ import {
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
+import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { beforeEach, describe, expect, it } from "vitest";
-import { runtimeAlarmName } from "../../../src/plan/names.js";
+import { resizeDefinition } from "../../../src/aws/resize-definition.js";
+import { fleetResourceName, runtimeAlarmName } from "../../../src/plan/names.js";
 import { contentDigest } from "../../../src/repository/digest.js";
 import { scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
 import { createResponder } from "../../../src/runtime/aws/responder.js";
@@ -28,6 +30,7 @@ import {
   MOTO_ACCOUNT,
   putFleetStore,
   putStackAlarms,
+  RESIZE_STATE_MACHINE_NAME,
   STACK,
   STACK_ALARM_TAGS,
   storeObjects,
@@ -44,7 +47,9 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
   const ec2 = new EC2Client(config);
   const ddb = new DynamoDBClient(config);
   const cloudwatch = new CloudWatchClient(config);
+  const sfn = new SFNClient(config);
   let member: string;
+  let stateMachineArn: string;
   let foreign: string;
   let lines: Record<string, unknown>[];
 
@@ -55,6 +60,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
         STATE_TABLE: TABLE,
         FLEET_NAME: FLEET,
         STACK_NAME: STACK,
+        RESIZE_STATE_MACHINE_ARN: stateMachineArn,
         SCALE_WAIT_SECONDS: "30",
         POLL_SECONDS: "0",
       },
@@ -85,6 +91,12 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
     const found = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
     const i = found.Reservations![0]!.Instances![0]!;
     return [i.State?.Name, i.InstanceType];
+  }
+
+  /** The resize executions started, as their inputs (the workflow itself runs in resize-workflow.test.ts). */
+  async function resizes() {
+    const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+    return (listed.executions ?? []).map((e) => e.name);
   }
 
   async function audits(id: string) {
@@ -140,11 +152,21 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
     foreign = await launch(tags);
     await putFleetStore(new S3Client(config), storeObjects(testManifest(), testMembers(member)));
     await putStackAlarms(cloudwatch, member);
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: RESIZE_STATE_MACHINE_NAME,
+        type: "STANDARD",
+        roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/${fleetResourceName({ fleet: FLEET, stack: STACK }, "resize", 64)}`,
+        definition: JSON.stringify(resizeDefinition()),
+      }),
+    );
+    stateMachineArn = machine.stateMachineArn!;
   });
 
   it("acts for the alarm the stack created for a member", async () => {
     expect(await scale()(event("cpu-high"))).toMatchObject({ outcome: "acted", instanceId: member });
-    expect(await state(member)).toEqual(["running", "m7i.2xlarge"]);
+    // The responder hands the resize to the workflow: one execution, named after the member.
+    expect(await resizes()).toEqual([expect.stringMatching(new RegExp(`^${member}-[0-9a-f]{32}$`))]);
   });
 
   it("does not stop a foreign instance that carries the fleet tag, whatever alarm names it", async () => {
@@ -156,6 +178,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
       instanceId: foreign,
     });
     expect(await state(foreign)).toEqual(["running", "m7i.large"]);
+    expect(await resizes()).toEqual([]);
     expect(await audits(foreign)).toEqual([]);
     expect(lines.at(-1)).toMatchObject({ outcome: "rejected", Reason: "not-member" });
   });
@@ -171,6 +194,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
       instanceId: member,
     });
     expect(await state(member)).toEqual(["running", "m7i.large"]);
+    expect(await resizes()).toEqual([]);
     expect(await audits(member)).toEqual([]);
   });
 
@@ -184,6 +208,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
       detail: `Alarm ${name} lacks the tags persona:owner=runtime and persona:fleet=web that every alarm of this fleet carries; nothing was done.`,
     });
     expect(await state(member)).toEqual(["running", "m7i.large"]);
+    expect(await resizes()).toEqual([]);
   });
 
   it("does not act for a stack-named alarm whose description names another persona", async () => {
@@ -192,6 +217,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
     const result = await scale()(event("cpu-high", { description }));
     expect(result).toMatchObject({ outcome: "skipped", reason: "digest" });
     expect(await state(member)).toEqual(["running", "m7i.large"]);
+    expect(await resizes()).toEqual([]);
     expect(await audits(member)).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { resizeTimeoutSeconds } from "../../../src/aws/resize-definition.js";
 import { notifyExecutor } from "../../../src/runtime/aws/actions/notify.js";
 import { scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
 import { ResponderEnv } from "../../../src/runtime/aws/env.js";
@@ -144,6 +145,14 @@ describe("ResponderEnv", () => {
       300,
     ]);
   });
+
+  it("defaults the resize lock's lifetime to the resize workflow's TimeoutSeconds, and requires its ARN", () => {
+    const env = new ResponderEnv({ FLEET_NAME: "web" });
+    expect(env.resizeTimeoutSeconds).toBe(resizeTimeoutSeconds());
+    expect(() => env.resizeStateMachineArn).toThrow(
+      "Environment variable RESIZE_STATE_MACHINE_ARN is not set; it must hold the ARN of the fleet's resize state machine (the PersonaFleet component sets it on every responder function; redeploy the stack).",
+    );
+  });
 });
 
 describe("notify responder", () => {
@@ -243,7 +252,9 @@ describe("value-feed responder", () => {
         sent[0]!.event,
       );
       expect(scaled.outcome).toBe("acted");
-      expect([mocks.state.instance.state, mocks.state.instance.type]).toEqual(["running", "m7i.2xlarge"]);
+      expect(mocks.state.workflow.executions.map((e) => e.input)).toEqual([
+        { instanceId: INSTANCE, originalType: "m7i.large", targetType: "m7i.2xlarge", start: true },
+      ]);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -1,19 +1,20 @@
 /**
- * The scale responder against aws-sdk-client-mock: the fault matrix (throttling, stop timeout,
- * modify failure, start failure, concurrent invocations, duplicate delivery, lock expiry), each
- * asserting the instance's final state and the actions recorded, not just the calls made.
+ * The scale responder against aws-sdk-client-mock: what it decides, what it refuses, which resize
+ * execution it starts (name, input), and how the lock on the instance follows the execution until an
+ * invocation sees it end. The execution itself (stop / modify / start / restore) runs on moto in
+ * resize-workflow.test.ts.
  */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
-import { ActionFailedError } from "../../../src/runtime/aws/errors.js";
+import { resizeExecutionName, scaleExecutor } from "../../../src/runtime/aws/actions/scale.js";
+import { ResizeRefusedError } from "../../../src/runtime/aws/errors.js";
 import { createResponder } from "../../../src/runtime/aws/responder.js";
 import {
   ALARM_ARN,
   alarmEvent,
-  awsError,
   DIGEST,
   INSTANCE,
   installMocks,
+  RESIZE_STATE_MACHINE,
   TEST_ENV,
   tick,
 } from "./support.js";
@@ -33,6 +34,15 @@ function scaleHandler() {
   });
 }
 
+const TRANSITION = `${ALARM_ARN}@2025-01-09T11:37:48.000+0000`;
+const EXECUTION_NAME = resizeExecutionName(INSTANCE, TRANSITION);
+const EXECUTION_ARN = `${RESIZE_STATE_MACHINE.replace(":stateMachine:", ":execution:")}:${EXECUTION_NAME}`;
+
+function storedGuard() {
+  const item = mocks.state.table.items.get(`guard#scale#${INSTANCE}|state`);
+  return JSON.parse(String((item!.state as { S: string }).S));
+}
+
 beforeEach(() => {
   mocks.reset();
   clock = Date.parse("2025-01-09T11:38:00Z");
@@ -40,176 +50,216 @@ beforeEach(() => {
 });
 
 describe("scale responder", () => {
-  it("stops, modifies and starts a running instance to the smallest type with the target vCPUs", async () => {
-    const handler = scaleHandler();
-    const result = await handler(alarmEvent("cpu-high"), { awsRequestId: "req-1" });
-    const { instance, table } = mocks.state;
+  it("starts the resize workflow for a running instance and hands the lock to the execution", async () => {
+    const result = await scaleHandler()(alarmEvent("cpu-high"), { awsRequestId: "req-1" });
     expect(result).toEqual({
       outcome: "acted",
       instanceId: INSTANCE,
-      detail: `${INSTANCE}: m7i.large -> m7i.2xlarge (scale up): m7i.2xlarge is the smallest m7i size with >= 8 vCPU; stopped, modified and started`,
+      detail: `${INSTANCE}: m7i.large -> m7i.2xlarge (scale up): m7i.2xlarge is the smallest m7i size with >= 8 vCPU; resize workflow started to stop, change the type and start (execution ${EXECUTION_NAME})`,
     });
-    expect(instance.state).toBe("running");
-    expect(instance.type).toBe("m7i.2xlarge");
-    expect(instance.calls).toEqual(["stop", "modify:m7i.2xlarge", "start"]);
-    expect(table.audits().map((a) => [a.kind, a.outcome, a.transitionId])).toEqual([
-      ["scale", "acted", `${ALARM_ARN}@2025-01-09T11:37:48.000+0000`],
-    ]);
-    const decision = lines.find((l) => l.outcome === "acted")!;
-    expect(decision).toMatchObject({
-      responder: "scale",
-      fleet: "web",
-      Outcome: "acted",
-      Decisions: 1,
-      instanceId: INSTANCE,
-    });
-    expect((decision._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics).toEqual([
+    expect(mocks.state.workflow.executions).toEqual([
       {
-        Namespace: "Personas/Responders",
-        Dimensions: [["Fleet", "Responder", "Outcome", "Reason"]],
-        Metrics: [{ Name: "Decisions", Unit: "Count" }],
+        arn: EXECUTION_ARN,
+        name: EXECUTION_NAME,
+        input: { instanceId: INSTANCE, originalType: "m7i.large", targetType: "m7i.2xlarge", start: true },
+        status: "RUNNING",
       },
     ]);
+    // The function itself never stops or starts the instance.
+    expect(mocks.state.instance.calls).toEqual([]);
+    expect(storedGuard().lock).toEqual({
+      holder: `execution:${EXECUTION_ARN}`,
+      expiresAt: clock + 9300 * 1000,
+    });
+    expect(mocks.state.table.audits().map((a) => [a.kind, a.outcome, a.transitionId])).toEqual([
+      ["scale", "acted", TRANSITION],
+    ]);
   });
 
-  it("retries throttled calls and still finishes the resize", async () => {
-    mocks.state.instance.faults.stop.push(
-      awsError("RequestLimitExceeded", "Request limit exceeded."),
-      awsError("RequestLimitExceeded", "Request limit exceeded."),
-    );
-    const result = await scaleHandler()(alarmEvent("cpu-high"));
-    const { instance, table } = mocks.state;
-    expect(result.outcome).toBe("acted");
-    expect(instance.calls).toEqual(["stop", "stop", "stop", "modify:m7i.2xlarge", "start"]);
-    expect([instance.state, instance.type]).toEqual(["running", "m7i.2xlarge"]);
-    expect(table.audits().map((a) => a.outcome)).toEqual(["acted"]);
+  it("names executions per transition: at most 80 characters that StartExecution allows, stable for a redelivery", () => {
+    const other = resizeExecutionName(INSTANCE, `${ALARM_ARN}@2025-01-09T11:39:48.000+0000`);
+    expect(EXECUTION_NAME).toMatch(/^i-0123456789abcdef0-[0-9a-f]{32}$/);
+    expect(EXECUTION_NAME.length).toBeLessThanOrEqual(80);
+    expect(resizeExecutionName(INSTANCE, TRANSITION)).toBe(EXECUTION_NAME);
+    expect(other).not.toBe(EXECUTION_NAME);
+    // The longest instance id EC2 issues (i- and 17 hex digits) still fits.
+    expect(resizeExecutionName(`i-${"f".repeat(17)}`, "x".repeat(500)).length).toBe(52);
   });
 
-  it("forces a stop that never finishes, then starts the instance with its original type", async () => {
-    mocks.state.instance.stuckStopping = true;
-    const error = await scaleHandler()(alarmEvent("cpu-high")).catch((e: unknown) => e);
-    const { instance, table } = mocks.state;
-    expect(error).toBeInstanceOf(ActionFailedError);
-    expect((error as ActionFailedError).recovered).toBe(true);
-    expect((error as Error).message).toBe(
-      `Resizing ${INSTANCE} from m7i.large to m7i.2xlarge failed (${INSTANCE} did not stop within 6 s); the instance was restored and is running as m7i.large.`,
-    );
-    expect([instance.state, instance.type]).toEqual(["running", "m7i.large"]);
-    expect(instance.calls).toEqual(["stop", "stop(force)", "start"]);
-    expect(table.audits().map((a) => a.outcome)).toEqual(["failed"]);
+  it("keeps the lock while the execution runs: another alarm is skipped, naming the execution", async () => {
+    const handler = scaleHandler();
+    await handler(alarmEvent("cpu-high"));
+    clock += 400_000;
+    const later = await handler(alarmEvent("cpu-high", { timestamp: "2025-01-09T11:44:30.000+0000" }));
+    expect(later).toEqual({
+      outcome: "skipped",
+      reason: "locked",
+      detail: `another action (execution:${EXECUTION_ARN}) is in flight until 2025-01-09T14:13:00.000Z: resize execution ${EXECUTION_NAME} is running`,
+      instanceId: INSTANCE,
+    });
+    expect(mocks.state.workflow.executions).toHaveLength(1);
   });
 
-  it("starts the instance again with its original type when the type change fails", async () => {
-    mocks.state.instance.faults.modify.push(
-      awsError("Unsupported", "The requested configuration is currently not supported."),
+  it("audits a finished execution, releases its lock and acts on the next alarm", async () => {
+    const handler = scaleHandler();
+    await handler(alarmEvent("cpu-high"));
+    mocks.state.workflow.end("SUCCEEDED");
+    mocks.state.instance.type = "m7i.2xlarge";
+    clock += 400_000;
+    const later = await handler(alarmEvent("cpu-high-clear", { timestamp: "2025-01-09T11:44:30.000+0000" }));
+    expect(later.outcome).toBe("acted");
+    const audits = mocks.state.table.audits().map((a) => [a.responseId, a.outcome, a.detail]);
+    expect(audits).toHaveLength(3);
+    expect(audits).toEqual(
+      expect.arrayContaining([
+        ["scale-out", "acted", expect.stringContaining("resize workflow started")],
+        ["in-flight", "acted", `resize execution ${EXECUTION_NAME} succeeded; it is running as m7i.2xlarge`],
+        ["scale-out", "acted", expect.stringContaining("m7i.2xlarge -> m7i.large")],
+      ]),
     );
-    const error = await scaleHandler()(alarmEvent("cpu-high")).catch((e: unknown) => e);
-    const { instance, table } = mocks.state;
-    expect((error as Error).message).toBe(
-      `Resizing ${INSTANCE} from m7i.large to m7i.2xlarge failed (The requested configuration is currently not supported.); the instance was restored and is running as m7i.large.`,
-    );
-    expect([instance.state, instance.type]).toEqual(["running", "m7i.large"]);
-    expect(instance.calls).toEqual(["stop", "modify:m7i.2xlarge", "start"]);
-    expect(table.audits().map((a) => a.outcome)).toEqual(["failed"]);
+    expect(mocks.state.workflow.executions.map((e) => e.input.targetType)).toEqual([
+      "m7i.2xlarge",
+      "m7i.large",
+    ]);
   });
 
-  it("restores the original type and starts the instance when it will not start with the new one", async () => {
-    mocks.state.instance.faults.start.push(
-      awsError("InsufficientInstanceCapacity", "We currently do not have sufficient m7i.2xlarge capacity."),
+  it("records a failed execution that restored the instance, with its cause and the ResizeRestored metric", async () => {
+    const handler = scaleHandler();
+    await handler(alarmEvent("cpu-high"));
+    mocks.state.workflow.end(
+      "FAILED",
+      "Personas.ResizeFailedRestored",
+      "The requested configuration is currently not supported.",
     );
-    const error = await scaleHandler()(alarmEvent("cpu-high")).catch((e: unknown) => e);
-    const { instance, table } = mocks.state;
-    expect((error as ActionFailedError).recovered).toBe(true);
-    expect([instance.state, instance.type]).toEqual(["running", "m7i.large"]);
-    expect(instance.calls).toEqual(["stop", "modify:m7i.2xlarge", "start", "modify:m7i.large", "start"]);
-    expect(table.audits().map((a) => a.outcome)).toEqual(["failed"]);
+    clock += 400_000;
+    await handler(alarmEvent("cpu-high", { timestamp: "2025-01-09T11:44:30.000+0000" }));
+    expect(mocks.state.table.audits().find((a) => a.responseId === "in-flight")).toMatchObject({
+      responseId: "in-flight",
+      outcome: "failed",
+      detail: `resize execution ${EXECUTION_NAME} failed (The requested configuration is currently not supported.) and restored the instance; it is running as m7i.large`,
+    });
+    expect(lines.some((l) => l.ResizeRestored === 1)).toBe(true);
   });
 
-  it("says what to do by hand when even the restore cannot start the instance", async () => {
-    const capacity = () => awsError("InsufficientInstanceCapacity", "No capacity.");
-    mocks.state.instance.faults.start.push(capacity(), capacity(), capacity(), capacity());
-    const error = await scaleHandler()(alarmEvent("cpu-high")).catch((e: unknown) => e);
-    expect((error as ActionFailedError).recovered).toBe(false);
-    expect((error as Error).message).toBe(
-      `Resizing ${INSTANCE} from m7i.large to m7i.2xlarge failed (No capacity.), and restoring it failed too (No capacity.); check the instance now: set its type to m7i.large if it differs and start it.`,
+  it("says what to do by hand when the execution could not restore the instance", async () => {
+    const handler = scaleHandler();
+    await handler(alarmEvent("cpu-high"));
+    mocks.state.workflow.end("FAILED", "Personas.RestoreFailed", "No capacity.");
+    mocks.state.instance.state = "stopped";
+    clock += 400_000;
+    await handler(alarmEvent("cpu-high", { timestamp: "2025-01-09T11:44:30.000+0000" }));
+    expect(mocks.state.table.audits().find((a) => a.responseId === "in-flight")!.detail).toBe(
+      `resize execution ${EXECUTION_NAME} ended FAILED (Personas.RestoreFailed: No capacity.) without restoring the instance; it is stopped as m7i.large. Check it now: set its original type and start it.`,
     );
-    expect(mocks.state.instance.type).toBe("m7i.large");
     expect(lines.some((l) => l.ResizeRestoreFailed === 1)).toBe(true);
   });
 
-  it("acts once when the same alarm transition is delivered twice at the same time", async () => {
+  it("starts one execution when the same alarm transition is delivered twice at the same time", async () => {
     const handler = scaleHandler();
     const results = await Promise.all([
       handler(alarmEvent("cpu-high"), { awsRequestId: "a" }),
       handler(alarmEvent("cpu-high"), { awsRequestId: "b" }),
     ]);
-    const { instance, table } = mocks.state;
     expect(results.map((r) => r.outcome).sort()).toEqual(["acted", "skipped"]);
-    expect(instance.calls.filter((c) => c === "stop")).toHaveLength(1);
-    expect([instance.state, instance.type]).toEqual(["running", "m7i.2xlarge"]);
-    expect(table.audits()).toHaveLength(1);
-  });
-
-  it("lets only one of two different alarms resize the instance at a time", async () => {
-    const handler = scaleHandler();
-    const [first, second] = await Promise.all([
-      handler(alarmEvent("cpu-high"), { awsRequestId: "a" }),
-      handler(alarmEvent("cpu-high", { timestamp: "2025-01-09T11:37:49.000+0000" }), { awsRequestId: "b" }),
-    ]);
-    const skipped = [first, second].find((r) => r.outcome === "skipped");
-    expect(skipped).toMatchObject({ outcome: "skipped", reason: "locked" });
-    expect(mocks.state.instance.calls).toEqual(["stop", "modify:m7i.2xlarge", "start"]);
+    expect(mocks.state.workflow.executions).toHaveLength(1);
     expect(mocks.state.table.audits()).toHaveLength(1);
   });
 
   it("does nothing when a handled transition is delivered again", async () => {
     const handler = scaleHandler();
     await handler(alarmEvent("cpu-high"));
+    mocks.state.workflow.end("SUCCEEDED");
     const again = await handler(alarmEvent("cpu-high"));
     expect(again).toEqual({
       outcome: "skipped",
       reason: "duplicate",
-      detail: `transition ${ALARM_ARN}@2025-01-09T11:37:48.000+0000 was already handled`,
+      detail: `transition ${TRANSITION} was already handled`,
       instanceId: INSTANCE,
     });
-    expect(mocks.state.instance.calls).toEqual(["stop", "modify:m7i.2xlarge", "start"]);
-    expect(mocks.state.table.audits()).toHaveLength(1);
+    expect(mocks.state.workflow.executions).toHaveLength(1);
   });
 
-  it("skips while another invocation holds the lock, and acts once the lock has expired", async () => {
-    const pk = `guard#scale#${INSTANCE}|state`;
-    const crashed = {
-      handled: {},
-      lastRunAt: {},
-      recent: [],
-      lock: { holder: "scale:crashed", expiresAt: clock + 60_000 },
-    };
-    mocks.state.table.items.set(pk, {
-      pk: { S: `guard#scale#${INSTANCE}` },
-      sk: { S: "state" },
-      version: { N: "1" },
-      state: { S: JSON.stringify(crashed) },
-    });
-    const handler = scaleHandler();
-    const blocked = await handler(alarmEvent("cpu-high"));
-    expect(blocked).toEqual({
-      outcome: "skipped",
-      reason: "locked",
-      detail: "another action (scale:crashed) is in flight until 2025-01-09T11:39:00.000Z",
-      instanceId: INSTANCE,
-    });
-    expect(mocks.state.instance.calls).toEqual([]);
+  it("refuses to start a second execution while one of the instance's resizes still runs, even without a lock", async () => {
+    await scaleHandler()(alarmEvent("cpu-high"));
+    // The lock is gone (say, a crash before the hand-over) but the execution still runs.
+    mocks.state.table.items.delete(`guard#scale#${INSTANCE}|state`);
+    const error = await scaleHandler()(
+      alarmEvent("cpu-high", { timestamp: "2025-01-09T11:37:58.000+0000" }),
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `A resize of ${INSTANCE} is still running (execution ${EXECUTION_NAME}); nothing was changed. The next alarm after it ends is handled.`,
+    );
+    expect(mocks.state.workflow.executions).toHaveLength(1);
+  });
 
-    clock += 61_000;
-    const later = await handler(alarmEvent("cpu-high", { timestamp: "2025-01-09T11:39:30.000+0000" }));
-    expect(later.outcome).toBe("acted");
-    expect([mocks.state.instance.state, mocks.state.instance.type]).toEqual(["running", "m7i.2xlarge"]);
-    expect(mocks.state.table.audits()).toHaveLength(1);
+  it("asks the workflow to change only the type of a stopped instance, which stays stopped", async () => {
+    mocks.state.instance.state = "stopped";
+    const result = await scaleHandler()(alarmEvent("cpu-high"));
+    expect(result.detail).toContain("resize workflow started to change the type (it stays stopped)");
+    expect(mocks.state.workflow.executions[0]!.input).toEqual({
+      instanceId: INSTANCE,
+      originalType: "m7i.large",
+      targetType: "m7i.2xlarge",
+      start: false,
+    });
+  });
+
+  describe("refuses instances that cannot be stopped safely, with an audit record and the ResizeRefused metric", () => {
+    async function refusal() {
+      const error = await scaleHandler()(alarmEvent("cpu-high")).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ResizeRefusedError);
+      expect(mocks.state.workflow.executions).toEqual([]);
+      expect(mocks.state.table.audits().map((a) => [a.outcome, a.detail])).toEqual([
+        ["failed", (error as Error).message],
+      ]);
+      const metric = lines.find((l) => l.ResizeRefused === 1)!;
+      expect(lines.find((l) => l.outcome === "failed")).toMatchObject({ Reason: "RESPONDER_RESIZE_REFUSED" });
+      return { message: (error as Error).message, reason: metric.Reason };
+    }
+
+    it("an Auto Scaling group member", async () => {
+      mocks.state.instance.tags["aws:autoscaling:groupName"] = "web-asg";
+      expect(await refusal()).toEqual({
+        message: `Instance ${INSTANCE} is a member of Auto Scaling group "web-asg", which would replace it while it is stopped, so the scale responder does not stop it and nothing was changed; resize it through its owner instead.`,
+        reason: "auto-scaling-group",
+      });
+    });
+
+    it("a one-time Spot instance", async () => {
+      mocks.state.instance.lifecycle = "spot";
+      mocks.state.instance.spotRequest = { id: "sir-1", type: "one-time", interruption: "terminate" };
+      expect(await refusal()).toEqual({
+        message: `Instance ${INSTANCE} is a Spot instance from a one-time request (only persistent requests with interruption behaviour 'stop' can be stopped), so the scale responder does not stop it and nothing was changed; resize it through its owner instead.`,
+        reason: "spot",
+      });
+    });
+
+    it("an instance type with instance-store volumes", async () => {
+      mocks.state.instance.instanceStoreTypes.add("m7i.large");
+      const { message, reason } = await refusal();
+      expect(reason).toBe("instance-store");
+      expect(message).toBe(
+        `Instance ${INSTANCE} is a m7i.large, whose instance-store volumes (118 GB) lose their data when it stops, so the scale responder does not stop it and nothing was changed; resize it through its owner instead.`,
+      );
+    });
+
+    it("an instance-store root volume", async () => {
+      mocks.state.instance.rootDeviceType = "instance-store";
+      expect((await refusal()).reason).toBe("instance-store");
+    });
+  });
+
+  it("resizes a Spot instance from a persistent request that stops on interruption", async () => {
+    mocks.state.instance.lifecycle = "spot";
+    mocks.state.instance.spotRequest = { id: "sir-2", type: "persistent", interruption: "stop" };
+    expect((await scaleHandler()(alarmEvent("cpu-high"))).outcome).toBe("acted");
+    expect(mocks.state.workflow.executions).toHaveLength(1);
   });
 
   it("keeps to the cooldown of a response that just ran", async () => {
     const handler = scaleHandler();
     await handler(alarmEvent("cpu-high"));
+    mocks.state.workflow.end("SUCCEEDED");
     clock += 60_000;
     const soon = await handler(alarmEvent("cpu-high", { timestamp: "2025-01-09T11:39:00.000+0000" }));
     expect(soon).toEqual({
@@ -233,23 +283,8 @@ describe("scale responder", () => {
     expect((error as Error).message).toBe(
       "Cannot scale m7i.large to >= 16 vCPU: the smallest m7i size with >= 16 vCPU is m7i.4xlarge (16 vCPU, 64 GiB), above the bound of at most 8 vCPU; within the bound m7i has 2, 4, 8 vCPU sizes. Instance i-0123456789abcdef0 was not changed.",
     );
-    expect(mocks.state.instance.calls).toEqual([]);
-    expect([mocks.state.instance.state, mocks.state.instance.type]).toEqual(["running", "m7i.large"]);
+    expect(mocks.state.workflow.executions).toEqual([]);
     expect(mocks.state.table.audits().map((a) => a.outcome)).toEqual(["failed"]);
-  });
-
-  it("scales back to the persona's baseline when the clear alarm fires", async () => {
-    mocks.state.instance.type = "m7i.2xlarge";
-    const result = await scaleHandler()(alarmEvent("cpu-high-clear"));
-    expect(result.outcome).toBe("acted");
-    expect([mocks.state.instance.state, mocks.state.instance.type]).toEqual(["running", "m7i.large"]);
-  });
-
-  it("changes only the type of a stopped instance and leaves it stopped", async () => {
-    mocks.state.instance.state = "stopped";
-    await scaleHandler()(alarmEvent("cpu-high"));
-    expect(mocks.state.instance.calls).toEqual(["modify:m7i.2xlarge"]);
-    expect([mocks.state.instance.state, mocks.state.instance.type]).toEqual(["stopped", "m7i.2xlarge"]);
   });
 
   it("records nothing against the guards when the instance already has the target type", async () => {
@@ -260,12 +295,9 @@ describe("scale responder", () => {
       instanceId: INSTANCE,
       detail: `${INSTANCE}: m7i.2xlarge stays: m7i.2xlarge is the smallest m7i size with >= 8 vCPU`,
     });
-    expect(mocks.state.instance.calls).toEqual([]);
-    const stored = JSON.parse(
-      String((mocks.state.table.items.get(`guard#scale#${INSTANCE}|state`)!.state as { S: string }).S),
-    );
-    expect(stored.recent).toEqual([]);
-    expect(stored.lock).toBeUndefined();
+    expect(mocks.state.workflow.executions).toEqual([]);
+    expect(storedGuard().recent).toEqual([]);
+    expect(storedGuard().lock).toBeUndefined();
   });
 
   it("refuses an instance of another fleet", async () => {
@@ -274,7 +306,7 @@ describe("scale responder", () => {
     expect((error as Error).message).toBe(
       `Instance ${INSTANCE} is not in fleet web (tag persona:fleet is 'batch'); responders act only on their own fleet's instances, so nothing was done.`,
     );
-    expect(mocks.state.instance.calls).toEqual([]);
+    expect(mocks.state.workflow.executions).toEqual([]);
   });
 
   it("reads the manifest once per container", async () => {

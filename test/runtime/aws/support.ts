@@ -2,7 +2,9 @@
  * Test doubles for the responder unit tests: an EC2 instance that behaves like AWS (state
  * transitions over several polls, IncorrectInstanceState on a type change while not stopped,
  * injectable faults), a DynamoDB table that enforces the conditional writes the state store uses,
- * and a fleet manifest with one persona. Wired into aws-sdk-client-mock by `installMocks`.
+ * a fleet manifest with one persona, and the fleet's resize state machine as Step Functions answers
+ * about it (executions named, started idempotently, described). Wired into aws-sdk-client-mock by
+ * `installMocks`. The state machine's own behaviour is tested on moto (resize-workflow.test.ts).
  */
 
 import {
@@ -21,6 +23,8 @@ import {
 import {
   CreateTagsCommand,
   DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
+  DescribeSpotInstanceRequestsCommand,
   EC2Client,
   EC2ServiceException,
   ModifyInstanceAttributeCommand,
@@ -34,6 +38,14 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  type ExecutionStatus,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { parsePersona } from "../../../src/pdl/parse.js";
@@ -46,7 +58,7 @@ import {
   type FleetMembers,
   manifestEntries,
 } from "../../../src/plan/manifest.js";
-import { alarmName } from "../../../src/plan/names.js";
+import { alarmName, fleetResourceName } from "../../../src/plan/names.js";
 import { type FleetPlan, type PersonaPlan, planFleet } from "../../../src/plan/plan.js";
 import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../../src/plan/tags.js";
 import { contentDigest } from "../../../src/repository/digest.js";
@@ -127,6 +139,10 @@ export const FLEET_BUCKET = "personas-web-store";
 /** The stack that deployed the test fleet: part of its physical names (src/plan/names.ts). */
 export const STACK = "prod";
 const ACCOUNT_ARN = "arn:aws:cloudwatch:us-east-1:111122223333:alarm:";
+/** The state machine's physical name, as the components give it (src/aws/resize-workflow.ts). */
+export const RESIZE_STATE_MACHINE_NAME = fleetResourceName({ fleet: FLEET, stack: STACK }, "resize", 80);
+/** The ARN of the fleet's resize state machine. */
+export const RESIZE_STATE_MACHINE = `arn:aws:states:us-east-1:111122223333:stateMachine:${RESIZE_STATE_MACHINE_NAME}`;
 
 const testPersona = parsePersona(TEST_PERSONA_TEXT, { file: "WebBase.yaml" });
 /** The test persona's digest, as the repository computes it (`sha256:<hex>`). */
@@ -314,6 +330,8 @@ export const TEST_ENV = {
   STATE_TABLE: "web-state",
   FLEET_NAME: "web",
   STACK_NAME: STACK,
+  RESIZE_STATE_MACHINE_ARN: RESIZE_STATE_MACHINE,
+  RESIZE_TIMEOUT_SECONDS: "9300",
   SCALE_WAIT_SECONDS: "6",
   POLL_SECONDS: "1",
   SNS_TOPICS: JSON.stringify({ ops: "arn:aws:sns:us-east-1:111122223333:ops" }),
@@ -341,6 +359,14 @@ export class FakeInstance {
   readonly faults: { stop: Fault[]; modify: Fault[]; start: Fault[] } = { stop: [], modify: [], start: [] };
   /** Stays in `stopping` until a forced stop. */
   stuckStopping = false;
+  /** RootDeviceType. */
+  rootDeviceType = "ebs";
+  /** InstanceLifecycle (`spot`), absent for On-Demand. */
+  lifecycle: string | undefined;
+  /** The Spot request, for a Spot instance: its Type and InstanceInterruptionBehavior. */
+  spotRequest: { id: string; type: string; interruption: string } | undefined;
+  /** Instance types whose InstanceStorageSupported is true (DescribeInstanceTypes). */
+  readonly instanceStoreTypes = new Set(["m7i.large-with-store", "m5d.large"]);
   private countdown = 0;
 
   describe() {
@@ -355,6 +381,9 @@ export class FakeInstance {
               InstanceId: INSTANCE,
               InstanceType: this.type,
               State: { Name: this.state },
+              RootDeviceType: this.rootDeviceType,
+              ...(this.lifecycle ? { InstanceLifecycle: this.lifecycle } : {}),
+              ...(this.spotRequest ? { SpotInstanceRequestId: this.spotRequest.id } : {}),
               Tags: Object.entries(this.tags).map(([Key, Value]) => ({ Key, Value })),
             },
           ],
@@ -394,6 +423,42 @@ export class FakeInstance {
       this.countdown = 2;
     }
     return {} as never;
+  }
+}
+
+/** One execution of the resize state machine. */
+export interface FakeExecution {
+  arn: string;
+  name: string;
+  input: Record<string, unknown>;
+  status: ExecutionStatus;
+  error?: string;
+  cause?: string;
+}
+
+/** The fleet's resize state machine as Step Functions answers about it (no execution runs here). */
+export class FakeWorkflow {
+  readonly executions: FakeExecution[] = [];
+
+  /** StartExecution: idempotent for the same name and input while running, ExecutionAlreadyExists otherwise. */
+  start(stateMachineArn: string, name: string, input: string) {
+    if (stateMachineArn !== RESIZE_STATE_MACHINE)
+      throw new Error(`unexpected state machine ${stateMachineArn}`);
+    const arn = `${RESIZE_STATE_MACHINE.replace(":stateMachine:", ":execution:")}:${name}`;
+    const existing = this.executions.find((e) => e.name === name);
+    if (existing) {
+      if (existing.status === "RUNNING" && JSON.stringify(existing.input) === input)
+        return { executionArn: arn };
+      throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${arn}'`, $metadata: {} });
+    }
+    this.executions.push({ arn, name, input: JSON.parse(input), status: "RUNNING" });
+    return { executionArn: arn, startDate: new Date() };
+  }
+
+  /** Ends the last execution. */
+  end(status: ExecutionStatus, error?: string, cause?: string) {
+    const last = this.executions[this.executions.length - 1]!;
+    Object.assign(last, { status, ...(error ? { error } : {}), ...(cause ? { cause } : {}) });
   }
 }
 
@@ -450,6 +515,7 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
   const ssm = mockClient(SSMClient);
   const s3 = mockClient(S3Client);
   const cloudwatch = mockClient(CloudWatchClient);
+  const sfn = mockClient(SFNClient);
   const state = {
     instance: new FakeInstance(),
     table: new FakeTable(),
@@ -457,6 +523,7 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
     members: testMembers(),
     enforcement: {} as Record<string, FeedEnforcement>,
     alarmTags: STACK_ALARM_TAGS,
+    workflow: new FakeWorkflow(),
     manifestReads: 0,
   };
   const reset = () => {
@@ -465,11 +532,53 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
     ssm.reset();
     s3.reset();
     cloudwatch.reset();
+    sfn.reset();
     state.instance = new FakeInstance();
     state.table = new FakeTable();
+    state.workflow = new FakeWorkflow();
     state.manifestReads = 0;
     state.members = testMembers();
     state.alarmTags = STACK_ALARM_TAGS;
+    sfn.on(StartExecutionCommand).callsFake(async (input) => {
+      await tick();
+      return state.workflow.start(input.stateMachineArn, input.name, input.input);
+    });
+    sfn.on(ListExecutionsCommand).callsFake(async (input) => ({
+      executions: state.workflow.executions
+        .filter((e) => input.statusFilter === undefined || e.status === input.statusFilter)
+        .map((e) => ({ executionArn: e.arn, name: e.name, status: e.status })),
+    }));
+    sfn.on(DescribeExecutionCommand).callsFake(async (input) => {
+      const found = state.workflow.executions.find((e) => e.arn === input.executionArn)!;
+      return {
+        executionArn: found.arn,
+        name: found.name,
+        status: found.status,
+        error: found.error,
+        cause: found.cause,
+      };
+    });
+    ec2.on(DescribeInstanceTypesCommand).callsFake(async (input) => ({
+      InstanceTypes: (input.InstanceTypes ?? []).map((t: string) =>
+        state.instance.instanceStoreTypes.has(t)
+          ? { InstanceType: t, InstanceStorageSupported: true, InstanceStorageInfo: { TotalSizeInGB: 118 } }
+          : { InstanceType: t, InstanceStorageSupported: false },
+      ),
+    }));
+    ec2.on(DescribeSpotInstanceRequestsCommand).callsFake(async () => {
+      const request = state.instance.spotRequest;
+      return request
+        ? {
+            SpotInstanceRequests: [
+              {
+                SpotInstanceRequestId: request.id,
+                Type: request.type,
+                InstanceInterruptionBehavior: request.interruption,
+              },
+            ],
+          }
+        : { SpotInstanceRequests: [] };
+    });
     ec2.on(DescribeInstancesCommand).callsFake(async () => {
       await tick();
       return state.instance.describe();
@@ -517,6 +626,7 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
     ssm,
     s3,
     cloudwatch,
+    sfn,
     reset,
     restore() {
       ec2.restore();
@@ -524,6 +634,7 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
       ssm.restore();
       s3.restore();
       cloudwatch.restore();
+      sfn.restore();
     },
   };
 }

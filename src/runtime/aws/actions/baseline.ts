@@ -2,7 +2,8 @@
  * The scale responder's `personas.baseline` branch: the orchestrator asks for an instance's baseline
  * size when it applies a persona at run time (docs/orchestrator.md). The event carries the size, so
  * no manifest entry is needed; the resize takes the same guard (duplicate delivery, lock, circuit
- * breaker) and the same stop → modify → start → restore path as an alarm's scale action.
+ * breaker) and the same resize workflow (stop → modify → start, restore on failure) as an alarm's
+ * scale action.
  */
 import { randomUUID } from "node:crypto";
 import { GUARD_DEFAULTS } from "../../../plan/defaults.js";
@@ -12,8 +13,14 @@ import { type BaselineEvent, parseBaselineEvent } from "../events.js";
 import { describeFleetInstance } from "../instances.js";
 import { describeError } from "../log.js";
 import { requireDispatchDigest, requireMember } from "../provenance.js";
-import { contextOrLog, createResponder, type Handler, type ResponderResult } from "../responder.js";
-import { resizeInstance, scaleExecutor } from "./scale.js";
+import {
+  beginSettlingInFlight,
+  contextOrLog,
+  createResponder,
+  type Handler,
+  type ResponderResult,
+} from "../responder.js";
+import { resizeInstance, scaleExecutor, settleResizeExecution } from "./scale.js";
 
 /** The response id baseline resizes are guarded and audited under. */
 export const BASELINE_RESPONSE_ID = "baseline";
@@ -60,11 +67,13 @@ export async function runBaseline(
     cooldownSeconds: 0,
     maxActionsPerHour: GUARD_DEFAULTS.maxActionsPerHour,
   };
-  const begun = await ctx.store.begin(
+  const begun = await beginSettlingInFlight(
+    ctx,
     { subject: instanceId, kind: "scale" },
     guard,
     GUARD_DEFAULTS.lockTtlSeconds,
     `scale:${requestId}`,
+    settleResizeExecution,
   );
   if (!begun.act) {
     ctx.log.decision("skipped", begun.detail, { ...fields, reason: begun.reason });
@@ -90,8 +99,9 @@ export async function runBaseline(
             outcome: "unchanged" as const,
             detail: `${instanceId}: already ${request.size}, the baseline of persona ${request.digest}`,
           }
-        : await resizeInstance(ctx, instance, request.size, reason);
-    await ctx.store.finish(begun.lease, result.outcome === "acted", ctx.now());
+        : await resizeInstance(ctx, instance, request.size, reason, transitionId);
+    if (result.inFlight) await ctx.store.handOver(begun.lease, result.inFlight, ctx.now());
+    else await ctx.store.finish(begun.lease, result.outcome === "acted", ctx.now());
     await audit(result.outcome, result.detail);
     ctx.log.decision("acted", result.detail, { ...fields, reason: result.outcome });
     return { outcome: result.outcome, instanceId, detail: result.detail };

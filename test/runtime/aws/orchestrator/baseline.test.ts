@@ -1,14 +1,13 @@
 /**
  * The scale responder's `personas.baseline` branch against aws-sdk-client-mock: the orchestrator's
- * request resizes to the given size through the same guard and stop → modify → start → restore path
- * as an alarm, with no manifest entry needed.
+ * request resizes to the given size through the same guard and resize workflow as an alarm, with no
+ * manifest entry needed.
  */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createScaleHandler } from "../../../../src/runtime/aws/actions/baseline.js";
-import { ActionFailedError, EventRejectedError } from "../../../../src/runtime/aws/errors.js";
-
+import { EventRejectedError } from "../../../../src/runtime/aws/errors.js";
 import { BaselineEvent, parseBaselineEvent } from "../../../../src/runtime/aws/orchestrator/index.js";
-import { awsError, DIGEST, INSTANCE, installMocks, TEST_ENV, tick } from "../support.js";
+import { DIGEST, INSTANCE, installMocks, RESIZE_STATE_MACHINE, TEST_ENV, tick } from "../support.js";
 
 const mocks = installMocks();
 afterAll(() => mocks.restore());
@@ -43,16 +42,17 @@ beforeEach(() => {
 });
 
 describe("scale responder, personas.baseline", () => {
-  it("stops, modifies and starts a running instance to the requested size, without reading the manifest", async () => {
+  it("starts the resize workflow to the requested size, without reading the manifest", async () => {
     const result = await scaleHandler()(baseline("m7i.xlarge"), { awsRequestId: "req-1" });
-    const { instance, table } = mocks.state;
+    const { workflow, table } = mocks.state;
     expect(result).toEqual({
       outcome: "acted",
       instanceId: INSTANCE,
-      detail: `${INSTANCE}: m7i.large -> m7i.xlarge (baseline of persona ${DIGEST}); stopped, modified and started`,
+      detail: `${INSTANCE}: m7i.large -> m7i.xlarge (baseline of persona ${DIGEST}); resize workflow started to stop, change the type and start (execution ${workflow.executions[0]!.name})`,
     });
-    expect(instance.calls).toEqual(["stop", "modify:m7i.xlarge", "start"]);
-    expect([instance.state, instance.type]).toEqual(["running", "m7i.xlarge"]);
+    expect(workflow.executions.map((e) => e.input)).toEqual([
+      { instanceId: INSTANCE, originalType: "m7i.large", targetType: "m7i.xlarge", start: true },
+    ]);
     expect(mocks.state.manifestReads).toBe(0);
     expect(table.audits().map((a) => [a.kind, a.responseId, a.outcome, a.transitionId])).toEqual([
       ["scale", "baseline", "acted", TRANSITION],
@@ -74,19 +74,41 @@ describe("scale responder, personas.baseline", () => {
     await handler(baseline("m7i.xlarge"), { awsRequestId: "req-1" });
     const again = await handler(baseline("m7i.xlarge"), { awsRequestId: "req-2" });
     expect(again).toMatchObject({ outcome: "skipped", reason: "duplicate", instanceId: INSTANCE });
-    expect(mocks.state.instance.calls).toEqual(["stop", "modify:m7i.xlarge", "start"]);
+    expect(mocks.state.workflow.executions).toHaveLength(1);
   });
 
-  it("restores the original type and starts the instance when the modify fails", async () => {
-    mocks.state.instance.faults.modify.push(awsError("InvalidParameterValue", "m7i.xlarge is not supported"));
-    const run = scaleHandler()(baseline("m7i.xlarge"), { awsRequestId: "req-1" });
-    await expect(run).rejects.toThrow(ActionFailedError);
-    await expect(run).rejects.toThrow(
-      `Resizing ${INSTANCE} from m7i.large to m7i.xlarge failed (m7i.xlarge is not supported); the instance was restored and is running as m7i.large.`,
+  it("settles an alarm's finished resize before acting, and waits while one runs", async () => {
+    mocks.state.workflow.start(RESIZE_STATE_MACHINE, `${INSTANCE}-alarm`, "{}");
+    const arn = mocks.state.workflow.executions[0]!.arn;
+    mocks.state.table.items.set(`guard#scale#${INSTANCE}|state`, {
+      pk: { S: `guard#scale#${INSTANCE}` },
+      sk: { S: "state" },
+      version: { N: "1" },
+      state: {
+        S: JSON.stringify({
+          handled: {},
+          lastRunAt: {},
+          recent: [],
+          lock: { holder: `execution:${arn}`, expiresAt: Date.parse("2025-01-09T13:00:00Z") },
+        }),
+      },
+    });
+    const handler = scaleHandler();
+    expect(await handler(baseline("m7i.xlarge"), { awsRequestId: "req-1" })).toMatchObject({
+      outcome: "skipped",
+      reason: "locked",
+    });
+    mocks.state.workflow.end("SUCCEEDED");
+    const later = await handler(baseline("m7i.xlarge", { transitionId: `${TRANSITION}#2` }), {
+      awsRequestId: "req-2",
+    });
+    expect(later.outcome).toBe("acted");
+    expect(mocks.state.table.audits().map((a) => [a.responseId, a.outcome])).toEqual(
+      expect.arrayContaining([
+        ["in-flight", "acted"],
+        ["baseline", "acted"],
+      ]),
     );
-    const { instance, table } = mocks.state;
-    expect([instance.state, instance.type]).toEqual(["running", "m7i.large"]);
-    expect(table.audits().map((a) => a.outcome)).toEqual(["failed"]);
   });
 
   it("refuses an instance of another fleet", async () => {
@@ -94,7 +116,7 @@ describe("scale responder, personas.baseline", () => {
     await expect(scaleHandler()(baseline("m7i.xlarge"), { awsRequestId: "req-1" })).rejects.toThrow(
       `Instance ${INSTANCE} is not in fleet web (tag persona:fleet is 'api'); responders act only on their own fleet's instances, so nothing was done.`,
     );
-    expect(mocks.state.instance.calls).toEqual([]);
+    expect(mocks.state.workflow.executions).toEqual([]);
   });
 
   it("accepts the event the orchestrator sends as it is", () => {
@@ -124,7 +146,7 @@ describe("scale responder, personas.baseline", () => {
     await expect(run).rejects.toThrow(
       'Rejected an event that is not a valid baseline event (version: Invalid input: expected 1; size: Invalid string: must match pattern /^[a-z0-9-]+\\.[a-z0-9-]+$/; (root): Unrecognized key: "extra"); nothing was done.',
     );
-    expect(mocks.state.instance.calls).toEqual([]);
+    expect(mocks.state.workflow.executions).toEqual([]);
     expect(mocks.state.table.items.size).toBe(0);
     expect(lines.map((l) => [l.outcome, l.reason])).toEqual([["rejected", "invalid-event"]]);
   });
