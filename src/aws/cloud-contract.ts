@@ -560,7 +560,11 @@ const CONTRACTS: Record<string, ResourceContract> = {
   "aws:s3/bucketV2:BucketV2": (c) => checkBucket(c),
   "aws:s3/bucket:Bucket": (c) => checkBucket(c),
   "aws:sfn/stateMachine:StateMachine": (c) => {
-    c.api("name", "stepfunctions.CreateStateMachine.name", c.name());
+    const name = c.name();
+    c.api("name", "stepfunctions.CreateStateMachine.name", name);
+    // The model carries only the length; the characters are in the API reference's prose.
+    const { max, pattern } = DOCUMENTED_LIMITS.stepFunctionsName;
+    c.documented("name", "stepFunctionsName", (v) => stringWithin(max)(v) && matches(pattern)(v), name);
     c.api("definition", "stepfunctions.CreateStateMachine.definition");
     c.api("roleArn", "stepfunctions.CreateStateMachine.roleArn");
     c.api("type", "stepfunctions.CreateStateMachine.type", [

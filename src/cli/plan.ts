@@ -92,6 +92,7 @@ function formatText(resources: readonly PlannedResource[]): string {
     lines.push(`  ${count} × ${type}`);
   lines.push(...costNotes(resources));
   lines.push(...agentSourceLines(resources));
+  lines.push(...resizeWorkflowLines(resources));
   return `${lines.join("\n")}\n`;
 }
 
@@ -130,6 +131,33 @@ function agentSourceLines(resources: readonly PlannedResource[]): string[] {
         `Personas agent: shipped with the stack as ${r.type} ${r.name} (key ${String(r.inputs.key)}, sha256 ${sha256}),`,
         "  fetched by each instance from the stack's own bucket with its instance role and run only if the",
         "  SHA-256 matches; no package registry is used at boot.",
+      ];
+    });
+}
+
+/**
+ * How resizes run (issue 12 item 10): each planned state machine with its type, its number of states
+ * and its TimeoutSeconds, read from the definition the stack deploys (docs/aws.md "Resize workflow").
+ */
+function resizeWorkflowLines(resources: readonly PlannedResource[]): string[] {
+  return resources
+    .filter((r) => r.type === "aws:sfn/stateMachine:StateMachine" && typeof r.inputs.definition === "string")
+    .flatMap((r) => {
+      let definition: { States?: Record<string, unknown>; TimeoutSeconds?: unknown };
+      try {
+        definition = JSON.parse(r.inputs.definition as string);
+      } catch {
+        // The cloud-contract check reports what AWS would refuse; this note only describes.
+        return [];
+      }
+      const states = Object.keys(definition.States ?? {}).length;
+      const timeout = typeof definition.TimeoutSeconds === "number" ? definition.TimeoutSeconds : undefined;
+      return [
+        "",
+        `Resize workflow: ${r.type} ${r.name} (${String(r.inputs.type ?? "STANDARD")}, ${states} states${timeout === undefined ? "" : `, TimeoutSeconds ${timeout}`}),`,
+        "  started by the scale responder for each resize: stop, wait until stopped, change the type, start,",
+        "  wait until running; any failure after the stop restores the original type and starts the instance.",
+        "  It runs outside Lambda, so a resize longer than a function's 15 minutes still ends running.",
       ];
     });
 }

@@ -107,6 +107,19 @@ describe("checkCloudContract", () => {
     expect(violations[0]!.source).toMatch(/^botocore [0-9.]+ lambda 2015-03-31 model$/);
   });
 
+  it("reports a resize state machine name with a space against the documented name rule, and one over 80 characters against both", () => {
+    const spaced = violationsAfter("aws:sfn/stateMachine:StateMachine", (inputs) => {
+      inputs.name = "personas-web prod_resize";
+    });
+    expect(spaced.map(formatViolation)).toEqual([
+      `web-resize (aws:sfn/stateMachine:StateMachine) name = personas-web prod_resize: ${DOCUMENTED_LIMITS.stepFunctionsName.rule} [stepFunctionsName; https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html]`,
+    ]);
+    const long = violationsAfter("aws:sfn/stateMachine:StateMachine", (inputs) => {
+      inputs.name = `personas-${"r".repeat(72)}`;
+    });
+    expect(long.map((v) => v.member)).toEqual(["stepfunctions.CreateStateMachine.name", "stepFunctionsName"]);
+  });
+
   it("reports Lambda environment variables over 4 KB in aggregate", () => {
     const violations = violationsAfter("aws:lambda/function:Function", (inputs) => {
       (inputs.environment as { variables: Record<string, string> }).variables.WAF_IP_SETS = "x".repeat(4000);

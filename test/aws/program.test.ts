@@ -72,6 +72,13 @@ describe("personas plan <project directory>", () => {
     expect(result.stderr ?? "").not.toContain("personas plan:");
     expect(result.stdout).toContain("personas:aws:PersonaFleet web\n");
     expect(result.stdout).toContain("  3 × aws:ec2/instance:Instance\n");
+    // The durable resize (issue 12 item 10): the example plans its fleet's state machine.
+    expect(result.stdout).toContain(
+      "  aws:sfn/stateMachine:StateMachine web-resize  name=personas-web_plan_resize\n",
+    );
+    expect(result.stdout).toContain(
+      "\nResize workflow: aws:sfn/stateMachine:StateMachine web-resize (STANDARD, ",
+    );
     expect(existsSync("examples/aws-web-hightraffic/.cache")).toBe(false);
   });
 });

@@ -22,6 +22,12 @@ describe("personas plan", () => {
       "  aws:sfn/stateMachine:StateMachine web-resize  name=personas-web_plan_resize\n",
     );
     expect(result.stdout).toContain("  1 × aws:sfn/stateMachine:StateMachine\n");
+    expect(result.stdout).toContain(
+      "\nResize workflow: aws:sfn/stateMachine:StateMachine web-resize (STANDARD, 28 states, TimeoutSeconds 9300),\n" +
+        "  started by the scale responder for each resize: stop, wait until stopped, change the type, start,\n" +
+        "  wait until running; any failure after the stop restores the original type and starts the instance.\n" +
+        "  It runs outside Lambda, so a resize longer than a function's 15 minutes still ends running.\n",
+    );
     expect(result.stdout).toContain("  3 × aws:lambda/function:Function\n");
     // Where the agent comes from (issue 12, item 5): the stack's own bucket, digest checked, no registry.
     expect(result.stdout).toMatch(

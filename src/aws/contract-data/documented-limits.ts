@@ -110,6 +110,12 @@ export const DOCUMENTED_LIMITS = {
     rule: "a queue name is 1 to 80 letters, digits, hyphens or underscores (a FIFO queue's ends in .fifo)",
     source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html",
   },
+  stepFunctionsName: {
+    max: 80,
+    pattern: "^[a-zA-Z0-9_-]+$",
+    rule: "a state machine name is 1 to 80 characters with no white space, brackets, wildcards or special characters; only letters, digits, hyphens and underscores keep CloudWatch Logs logging possible",
+    source: "https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html",
+  },
   sqsMessageRetention: {
     min: 60,
     max: 1_209_600,
