@@ -6,6 +6,7 @@
 import { readFile as readFileCallback } from "node:fs";
 import { TelemetryAgent } from "./agent.js";
 import { defaultCredentials } from "./aws.js";
+import { AzureMonitorPublisher } from "./azure-monitor.js";
 import { CloudWatchQueryPublisher } from "./cloudwatch-query.js";
 import { type AgentConfig, parseAgentConfig } from "./config.js";
 import { jsonLineLogger } from "./logger.js";
@@ -37,11 +38,17 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   // One credential source for CloudWatch and SSM: the instance profile is fetched once for both.
   const credentials = defaultCredentials();
-  const publisher = new CloudWatchQueryPublisher({
-    region: config.publish.region,
-    endpoint: config.publish.endpoint,
-    credentials,
-  });
+  // On Azure VMs cloud-init sets PERSONAS_AGENT_CLOUD=azure (and the identity's client id): custom
+  // metrics of the VM in Azure Monitor, with the VM's managed identity.
+  const clientId = process.env.PERSONAS_AGENT_CLIENT_ID;
+  const publisher =
+    process.env.PERSONAS_AGENT_CLOUD === "azure"
+      ? new AzureMonitorPublisher(clientId ? { clientId } : {})
+      : new CloudWatchQueryPublisher({
+          region: config.publish.region,
+          endpoint: config.publish.endpoint,
+          credentials,
+        });
   const agent = new TelemetryAgent({ config, publisher, logger });
   process.on("SIGHUP", () => {
     const parameter = agent.config.configParameter;

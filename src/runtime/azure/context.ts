@@ -4,15 +4,13 @@
  * instance, at the first invocation (so a missing setting fails an invocation with a clear message
  * instead of the module load), and reused.
  */
-import { TableClient } from "@azure/data-tables";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { type QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import { type LogSink, ResponderLog } from "../aws/log.js";
 import { ArmClient } from "./arm.js";
 import { type AzureRuntimeEnv, readAzureEnv } from "./env.js";
 import { AzureFleetStore } from "./fleet-store.js";
-import { managedIdentityToken, tokenCredential } from "./identity.js";
+import { managedIdentityToken } from "./identity.js";
 import { TableStateStore } from "./state.js";
+import { parseConnectionString, StorageRestClient, TableRest } from "./storage-rest.js";
 
 /** Options of a handler factory; the deployed handlers pass none. */
 export interface AzureRuntimeOptions {
@@ -26,6 +24,8 @@ export interface AzureRuntimeOptions {
   armEndpoint?: string;
   /** The `fetch` notify and invoke-function calls go through. @default globalThis.fetch */
   webhookFetch?: typeof fetch;
+  /** The `fetch` storage requests go through. @default globalThis.fetch */
+  storageFetch?: typeof fetch;
   /** Where log lines go. @default stdout (the Functions host sends it to Application Insights) */
   logSink?: LogSink;
   /** @default Date.now */
@@ -42,7 +42,8 @@ export interface AzureRuntimeContext {
   readonly fleet: AzureFleetStore;
   readonly state: TableStateStore;
   readonly log: ResponderLog;
-  readonly queue: (name: string) => QueueClient;
+  /** Blob, queue and table requests to the fleet's storage account. */
+  readonly storage: StorageRestClient;
   readonly webhookFetch: typeof fetch;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -60,7 +61,7 @@ export function createAzureContext(
     env: options.env ?? process.env,
     ...(env.identityClientId ? { clientId: env.identityClientId } : {}),
   };
-  const storage = storageClients(env, identity);
+  const storage = storageClient(env, identity, options.storageFetch);
   return {
     responder,
     env,
@@ -71,36 +72,33 @@ export function createAzureContext(
       ...(options.armEndpoint ? { endpoint: options.armEndpoint } : {}),
       sleep,
     }),
-    fleet: new AzureFleetStore(storage.container, now),
-    state: new TableStateStore(storage.table, now),
+    fleet: new AzureFleetStore(storage, env.fleetContainer, now),
+    state: new TableStateStore(new TableRest(storage, env.stateTable), now),
     log: new ResponderLog({ responder, fleet: env.fleet, namespace: env.metricsNamespace }, options.logSink),
-    queue: (name) => storage.queues.getQueueClient(name),
+    storage,
     webhookFetch: options.webhookFetch ?? globalThis.fetch,
     now,
     sleep,
   };
 }
 
-function storageClients(
+function storageClient(
   env: AzureRuntimeEnv,
   identity: { env: NodeJS.ProcessEnv; clientId?: string },
-): { table: TableClient; container: ContainerClient; queues: QueueServiceClient } {
+  fetchImpl: typeof fetch | undefined,
+): StorageRestClient {
   if ("connectionString" in env.storage) {
-    const connection = env.storage.connectionString;
-    // Azurite and local runs speak plain http on loopback only.
-    const local = /127\.0\.0\.1|localhost|UseDevelopmentStorage/.test(connection);
-    return {
-      table: TableClient.fromConnectionString(connection, env.stateTable, { allowInsecureConnection: local }),
-      container: BlobServiceClient.fromConnectionString(connection).getContainerClient(env.fleetContainer),
-      queues: QueueServiceClient.fromConnectionString(connection),
-    };
+    const { endpoints, credential } = parseConnectionString(env.storage.connectionString);
+    return new StorageRestClient(endpoints, credential, fetchImpl);
   }
-  const credential = tokenCredential(identity);
-  return {
-    table: new TableClient(env.storage.tableServiceUri, env.stateTable, credential),
-    container: new BlobServiceClient(env.storage.blobServiceUri, credential).getContainerClient(
-      env.fleetContainer,
-    ),
-    queues: new QueueServiceClient(env.storage.queueServiceUri, credential),
-  };
+  const token = managedIdentityToken({ ...identity, resource: "https://storage.azure.com/" });
+  return new StorageRestClient(
+    {
+      blob: env.storage.blobServiceUri,
+      queue: env.storage.queueServiceUri,
+      table: env.storage.tableServiceUri,
+    },
+    { kind: "bearer", token },
+    fetchImpl,
+  );
 }

@@ -6,7 +6,6 @@
  * for the instance's life; feed entries and the membership record for {@link STORE_TTL_MS}, and an
  * unknown VM reads the record again at most once per {@link MEMBERS_RETRY_MS}.
  */
-import type { ContainerClient } from "@azure/storage-blob";
 import type * as z from "zod/mini";
 import {
   FeedEntry,
@@ -17,6 +16,7 @@ import {
 } from "../../plan/manifest.js";
 import { AzureFleetMembers, memberIdOf } from "./contract.js";
 import { ManifestError } from "./errors.js";
+import type { StorageRestClient } from "./storage-rest.js";
 
 /** A persona as the manifest holds it. */
 export type ManifestPersona = FleetManifest["personas"][string];
@@ -37,7 +37,8 @@ export class AzureFleetStore {
   reads = 0;
 
   constructor(
-    private readonly container: ContainerClient,
+    private readonly storage: StorageRestClient,
+    private readonly container: string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -48,7 +49,7 @@ export class AzureFleetStore {
     const entry = await this.read(FLEET_STORE_KEYS.persona(digest), PersonaEntry, "persona entry");
     if (entry === undefined || entry.digest !== digest) {
       throw new ManifestError(
-        `The fleet store ${this.container.containerName} has no persona with digest ${digest}; the alert belongs to a persona this fleet no longer deploys. Run \`pulumi up\` to bring alerts and the manifest back in step.`,
+        `The fleet store ${this.container} has no persona with digest ${digest}; the alert belongs to a persona this fleet no longer deploys. Run \`pulumi up\` to bring alerts and the manifest back in step.`,
       );
     }
     if (this.personas.size >= MAX_PERSONAS) this.personas.clear();
@@ -63,7 +64,7 @@ export class AzureFleetStore {
     const entry = await this.read(FLEET_STORE_KEYS.feed(feedId), FeedEntry, "feed entry");
     if (entry === undefined || entry.feedId !== feedId) {
       throw new ManifestError(
-        `The fleet store ${this.container.containerName} has no feed '${feedId}'; the timer belongs to a feed this fleet no longer deploys. Run \`pulumi up\`.`,
+        `The fleet store ${this.container} has no feed '${feedId}'; the timer belongs to a feed this fleet no longer deploys. Run \`pulumi up\`.`,
       );
     }
     this.feeds.set(feedId, { value: entry, at: this.now() });
@@ -96,7 +97,7 @@ export class AzureFleetStore {
     const record = await this.read(FLEET_STORE_KEYS.members, AzureFleetMembers, "membership record");
     if (record === undefined) {
       throw new ManifestError(
-        `The fleet store ${this.container.containerName} has no membership record (${FLEET_STORE_KEYS.members}); nothing is done for any VM until \`pulumi up\` writes it.`,
+        `The fleet store ${this.container} has no membership record (${FLEET_STORE_KEYS.members}); nothing is done for any VM until \`pulumi up\` writes it.`,
       );
     }
     this.membersCache = { value: record, at: this.now() };
@@ -105,34 +106,25 @@ export class AzureFleetStore {
 
   private async read<T>(key: string, schema: z.ZodMiniType<T>, what: string): Promise<T | undefined> {
     this.reads++;
-    let text: string;
+    let text: string | undefined;
     try {
-      const blob = this.container.getBlobClient(key);
-      const properties = await blob.getProperties();
-      if ((properties.contentLength ?? 0) > MAX_BLOB_BYTES) {
-        throw new ManifestError(
-          `The ${what} ${key} is ${properties.contentLength} bytes, more than the ${MAX_BLOB_BYTES} a manifest blob may hold.`,
-        );
-      }
-      text = (await blob.downloadToBuffer()).toString("utf8");
+      text = await this.storage.readBlob(this.container, key, MAX_BLOB_BYTES);
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      if (error instanceof ManifestError) throw error;
       throw new ManifestError(
-        `Could not read the ${what} ${this.container.containerName}/${key}: ${(error as Error).message}`,
+        `Could not read the ${what} ${this.container}/${key}: ${(error as Error).message}`,
         {
           cause: error,
         },
       );
     }
+    if (text === undefined) return undefined;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new ManifestError(
-        `${this.container.containerName}/${key} does not hold JSON; expected the ${what}.`,
-        { cause: error },
-      );
+      throw new ManifestError(`${this.container}/${key} does not hold JSON; expected the ${what}.`, {
+        cause: error,
+      });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
@@ -140,7 +132,7 @@ export class AzureFleetStore {
         .slice(0, 5)
         .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
       throw new ManifestError(
-        `The ${what} ${this.container.containerName}/${key} is not one this runtime understands (${problems.join("; ")}); deploy the runtime and the manifest from the same pulumi-personas version.`,
+        `The ${what} ${this.container}/${key} is not one this runtime understands (${problems.join("; ")}); deploy the runtime and the manifest from the same pulumi-personas version.`,
         { cause: parsed.error },
       );
     }

@@ -92,9 +92,10 @@ async function intake(
   }
   try {
     // The queue trigger reads base64 by default (host.json `messageEncoding`).
-    await ctx
-      .queue(responderQueueName(job.kind))
-      .sendMessage(Buffer.from(JSON.stringify(job)).toString("base64"));
+    await ctx.storage.sendMessage(
+      responderQueueName(job.kind),
+      Buffer.from(JSON.stringify(job)).toString("base64"),
+    );
   } catch (error) {
     // Unclaim, so the action group's retry queues it.
     await ctx.state.deleteDocument("intake", marker);

@@ -13,9 +13,9 @@
  * {@link TableStateStore.sweep} deletes the expired ones (the timer function calls it).
  */
 import { createHash } from "node:crypto";
-import type { TableClient, TableEntityResult } from "@azure/data-tables";
 import { decide, type GuardRequest, type SkipReason } from "../decide.js";
 import { StateStoreError } from "./errors.js";
+import type { TableEntity, TableRest } from "./storage-rest.js";
 
 const HOUR_MS = 3_600_000;
 /** Handled transitions are remembered this long (webhook and queue retries end well before). */
@@ -103,12 +103,12 @@ function statusOf(error: unknown): number | undefined {
 /**
  * Guard rails, audit, small documents and in-flight records in one table.
  * @example
- * const store = new TableStateStore(TableClient.fromConnectionString(conn, "personasstate"));
+ * const store = new TableStateStore(new TableRest(storage, "PersonasState"));
  * const begun = await store.begin({ subject: vmId, kind: "scale" }, request, 900, invocationId);
  */
 export class TableStateStore {
   constructor(
-    private readonly table: TableClient,
+    private readonly table: TableRest,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -175,7 +175,7 @@ export class TableStateStore {
   async auditOf(subject: string): Promise<AuditRecord[]> {
     const partitionKey = tableKey(`audit|${subject.toLowerCase()}`);
     const records: AuditRecord[] = [];
-    for await (const entity of this.table.listEntities<Record<string, unknown>>({
+    for await (const entity of this.table.listEntities({
       queryOptions: { filter: `PartitionKey eq '${partitionKey}'` },
     })) {
       records.push({
@@ -275,11 +275,11 @@ export class TableStateStore {
   async listDocuments<T>(namespace: string): Promise<{ id: string; value: T; etag: string }[]> {
     const partitionKey = tableKey(namespace);
     const out: { id: string; value: T; etag: string }[] = [];
-    for await (const entity of this.table.listEntities<Record<string, unknown>>({
+    for await (const entity of this.table.listEntities({
       queryOptions: { filter: `PartitionKey eq '${partitionKey}'` },
     })) {
       out.push({
-        id: untableKey(entity.rowKey ?? ""),
+        id: untableKey(entity.rowKey),
         value: JSON.parse(String(entity.document)) as T,
         etag: entity.etag,
       });
@@ -294,12 +294,12 @@ export class TableStateStore {
   async sweep(limit = 1000): Promise<number> {
     let deleted = 0;
     const now = this.now();
-    for await (const entity of this.table.listEntities<Record<string, unknown>>({
+    for await (const entity of this.table.listEntities({
       queryOptions: { filter: `expiresAt lt ${now}`, select: ["PartitionKey", "RowKey"] },
     })) {
       if (deleted >= limit) break;
       try {
-        await this.table.deleteEntity(entity.partitionKey ?? "", entity.rowKey ?? "", { etag: entity.etag });
+        await this.table.deleteEntity(entity.partitionKey, entity.rowKey, { etag: entity.etag });
         deleted++;
       } catch (error) {
         if (statusOf(error) !== 404 && statusOf(error) !== 412) throw error;
@@ -367,12 +367,9 @@ export class TableStateStore {
     };
   }
 
-  private async get(
-    partitionKey: string,
-    rowKey: string,
-  ): Promise<TableEntityResult<Record<string, unknown>> | undefined> {
+  private async get(partitionKey: string, rowKey: string): Promise<TableEntity | undefined> {
     try {
-      return await this.table.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+      return await this.table.getEntity(partitionKey, rowKey);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw new StateStoreError(

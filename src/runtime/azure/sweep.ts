@@ -34,14 +34,8 @@ export async function sweep(ctx: AzureRuntimeContext): Promise<SweepResult> {
   const expiredDeleted = await ctx.state.sweep();
   const poisonMessages: Record<string, number> = {};
   for (const kind of ALERT_RESPONDER_KINDS) {
-    const queue = ctx.queue(poisonQueueName(kind));
-    let count = 0;
-    try {
-      count = (await queue.getProperties()).approximateMessagesCount ?? 0;
-    } catch (error) {
-      // The host creates a poison queue on its first poison message: none yet is the good case.
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-    }
+    // The host creates a poison queue on its first poison message: none yet counts 0.
+    const count = await ctx.storage.approximateMessageCount(poisonQueueName(kind));
     poisonMessages[kind] = count;
     if (count > 0) {
       ctx.log.decision(

@@ -1,4 +1,3 @@
-import { TableClient } from "@azure/data-tables";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   hasForbiddenKeyCharacter,
@@ -6,6 +5,11 @@ import {
   tableKey,
   untableKey,
 } from "../../../src/runtime/azure/state.js";
+import {
+  parseConnectionString,
+  StorageRestClient,
+  TableRest,
+} from "../../../src/runtime/azure/storage-rest.js";
 import type { GuardRequest } from "../../../src/runtime/decide.js";
 import { vmResourceId } from "../../support/arm-double.js";
 import { azuriteConnectionString, noAzurite, uniqueName } from "../../support/azurite.js";
@@ -41,14 +45,13 @@ describe("tableKey", () => {
 });
 
 describe.skipIf(noAzurite)("TableStateStore against Azurite", () => {
-  let table: TableClient;
+  let table: TableRest;
   let now = 1_800_000_000_000;
   let store: TableStateStore;
 
   beforeEach(async () => {
-    table = TableClient.fromConnectionString(azuriteConnectionString(), uniqueName("state"), {
-      allowInsecureConnection: true,
-    });
+    const { endpoints, credential } = parseConnectionString(azuriteConnectionString());
+    table = new TableRest(new StorageRestClient(endpoints, credential), uniqueName("state"));
     await table.createTable();
     now = 1_800_000_000_000;
     store = new TableStateStore(table, () => now);

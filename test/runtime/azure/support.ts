@@ -4,7 +4,6 @@
  * Azure, its fleet store in Azurite, its alert rules and VM in the ARM double, the app settings,
  * common-schema alert calls, and a Functions-host double for queue triggers.
  */
-import { TableClient } from "@azure/data-tables";
 import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
@@ -32,6 +31,11 @@ import {
   WEBHOOK_PROPERTIES,
   WEBHOOK_SCHEMA_VERSION,
 } from "../../../src/runtime/azure/contract.js";
+import {
+  parseConnectionString,
+  StorageRestClient,
+  TableRest,
+} from "../../../src/runtime/azure/storage-rest.js";
 import { ArmDouble, RESOURCE_GROUP, SUBSCRIPTION, vmResourceId } from "../../support/arm-double.js";
 import { azuriteConnectionString, uniqueName } from "../../support/azurite.js";
 
@@ -132,7 +136,7 @@ export function membersOf(plan: FleetPlan): AzureFleetMembers {
 export interface AzureWorld {
   arm: ArmDouble;
   options: AzureRuntimeOptions;
-  table: TableClient;
+  table: TableRest;
   queues: QueueServiceClient;
   clock: { now: number };
   logs: Record<string, unknown>[];
@@ -160,7 +164,8 @@ export async function seedWorld(
   }
   await upload(blobs, FLEET_STORE_KEYS.fleet, JSON.stringify(manifest));
   await upload(blobs, FLEET_STORE_KEYS.members, JSON.stringify(membersOf(plan)));
-  const table = TableClient.fromConnectionString(connection, stateTable, { allowInsecureConnection: true });
+  const { endpoints, credential } = parseConnectionString(connection);
+  const table = new TableRest(new StorageRestClient(endpoints, credential), stateTable);
   await table.createTable();
   const queues = QueueServiceClient.fromConnectionString(connection);
   // Queue names are fixed by the contract and this worker's Azurite is shared by its files, which
