@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { HttpRequest, InvocationContext } from "@azure/functions";
 import { build } from "esbuild";
 import { parsePersona } from "../src/pdl/parse.js";
 import { buildManifest } from "../src/plan/manifest.js";
@@ -24,7 +25,7 @@ import { createIntake } from "../src/runtime/azure/intake.js";
 import { createOrchestratorSweep } from "../src/runtime/azure/orchestrator.js";
 import { parseConnectionString, StorageRestClient, TableRest } from "../src/runtime/azure/storage-rest.js";
 import { ArmDouble, RESOURCE_GROUP, SUBSCRIPTION } from "../test/support/arm-double.js";
-import { fmt, machineLine, median, type Target, verdictLine, writeSection } from "./support.js";
+import { fmt, loadAverage, machineLine, median, type Target, verdictLine, writeSection } from "./support.js";
 
 const SEED = `Name: HighTraffic
 Version: "1.3.0"
@@ -216,7 +217,6 @@ async function main(): Promise<void> {
           },
         },
       });
-      const { HttpRequest, InvocationContext } = await import("@azure/functions");
       const request = new HttpRequest({
         method: "POST",
         url: "https://x/api/alert-scale",
@@ -238,7 +238,6 @@ async function main(): Promise<void> {
     // Sweep cost: ARM reads for 1,000 unchanged VMs.
     const readsBefore = arm.reads;
     const writesBefore = arm.writes;
-    const { InvocationContext } = await import("@azure/functions");
     const results = await createOrchestratorSweep(options)(
       {
         isPastDue: false,
@@ -282,7 +281,7 @@ async function main(): Promise<void> {
         "| --- | ---: | :---: |",
         ...apps.map((a) => `| ${a.app} | ${fmt(a.bytes / 1024, 1)} | ${a.bytes <= BUDGET ? "yes" : "no"} |`),
         "",
-        `Intake latency per alert, in-process against Azurite (membership cached after the first call; each alert: validation, provenance, one table insert, one queue put), ${ALERTS} distinct Fired alerts: median ${fmt(median(latencies), 2)} ms, p95 ${fmt(p95, 2)} ms.`,
+        `Intake latency per alert (load average ${loadAverage()} on this shared machine), in-process against Azurite (membership cached after the first call; each alert: validation, provenance, one table insert, one queue put), ${ALERTS} distinct Fired alerts: median ${fmt(median(latencies), 2)} ms, p95 ${fmt(p95, 2)} ms.`,
         "",
         `Orchestrator sweep over 1,000 unchanged member VMs (Resource Graph, 1,000 rows per page, tags included): ${sweepReads} ARM read(s), ${sweepWrites} write(s).`,
         "",
