@@ -105,3 +105,92 @@ export class MemoryGuardState implements GuardState {
     this.handledTransitions.add(request.transitionId);
   }
 }
+
+/** Handled transitions are remembered this long (Lambda retries for up to 6 hours; queues less). */
+export const HANDLED_RETENTION_MS = 24 * HOUR_MS;
+
+/**
+ * The guard state as the cloud stores keep it (JSON in one item or entity per subject and kind):
+ * the serialisable form of {@link GuardState}.
+ */
+export interface StoredGuard {
+  /** Transition id → when it was handled, ms. */
+  handled: Record<string, number>;
+  /** Response id → last run, ms. */
+  lastRunAt: Record<string, number>;
+  /** Actions in the last hour, ms. */
+  recent: number[];
+  lock?: { holder: string; expiresAt: number };
+}
+
+/** A stored guard read from partial JSON (older items may lack fields). */
+export function storedGuardOf(value: Partial<StoredGuard> | undefined): StoredGuard {
+  return {
+    handled: value?.handled ?? {},
+    lastRunAt: value?.lastRunAt ?? {},
+    recent: value?.recent ?? [],
+    ...(value?.lock ? { lock: value.lock } : {}),
+  };
+}
+
+/** Reads a stored guard into the shape {@link decide} takes. */
+export function toGuardState(stored: StoredGuard): GuardState {
+  const state: GuardState = {
+    handledTransitions: new Set(Object.keys(stored.handled)),
+    lastRunAt: new Map(Object.entries(stored.lastRunAt)),
+    recentActions: stored.recent,
+  };
+  if (stored.lock) state.lock = stored.lock;
+  return state;
+}
+
+/**
+ * The store's side of starting an action: {@link decide}, and the guard to write. Acting takes the
+ * lock and marks the transition handled; a skip other than `duplicate` marks it handled too (as
+ * {@link MemoryGuardState.recordSkip}); a duplicate writes nothing (`next` undefined).
+ */
+export function beginTransition(
+  stored: StoredGuard,
+  request: GuardRequest,
+  lockTtlSeconds: number,
+  holder: string,
+): { decision: GuardDecision; next?: StoredGuard } {
+  const decision = decide(request, toGuardState(stored));
+  if (!decision.act && decision.reason === "duplicate") return { decision };
+  const next: StoredGuard = {
+    ...stored,
+    handled: { ...stored.handled, [request.transitionId]: request.now },
+  };
+  if (decision.act) next.lock = { holder, expiresAt: request.now + lockTtlSeconds * 1000 };
+  return { decision, next };
+}
+
+/**
+ * The store's side of finishing an action: releases the lock if `holder` still holds it and, when
+ * `counted`, records the action for the cooldown and the circuit breaker (as
+ * {@link MemoryGuardState.recordAction}).
+ */
+export function finishTransition(
+  stored: StoredGuard,
+  request: GuardRequest,
+  holder: string,
+  counted: boolean,
+  now: number,
+): StoredGuard {
+  const next: StoredGuard = { ...stored, recent: stored.recent.filter((t) => now - t < HOUR_MS) };
+  if (stored.lock?.holder === holder) delete next.lock;
+  if (counted) {
+    if (request.intent === "activate")
+      next.lastRunAt = { ...stored.lastRunAt, [request.responseId]: request.now };
+    next.recent.push(request.now);
+  }
+  return next;
+}
+
+/** Drops handled transitions past {@link HANDLED_RETENTION_MS} and actions older than an hour. */
+export function pruneGuard(stored: StoredGuard, now: number): StoredGuard {
+  const handled: Record<string, number> = {};
+  for (const [id, at] of Object.entries(stored.handled))
+    if (now - at < HANDLED_RETENTION_MS) handled[id] = at;
+  return { ...stored, handled, recent: stored.recent.filter((t) => now - t < HOUR_MS) };
+}

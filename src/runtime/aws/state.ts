@@ -17,12 +17,17 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { decide, type GuardRequest, type GuardState, type SkipReason } from "../decide.js";
+import {
+  beginTransition,
+  finishTransition,
+  type GuardRequest,
+  pruneGuard,
+  type SkipReason,
+  type StoredGuard,
+  storedGuardOf,
+} from "../decide.js";
 import { StateStoreError } from "./errors.js";
 
-const HOUR_MS = 3_600_000;
-/** Handled transitions are remembered this long: Lambda retries an async event for up to 6 hours. */
-const HANDLED_RETENTION_MS = 24 * HOUR_MS;
 /** A guard item outlives its last write by this long (cooldowns are at most a day). */
 const GUARD_TTL_SECONDS = 7 * 86_400;
 /** Audit records are kept this long. */
@@ -30,16 +35,9 @@ const AUDIT_TTL_SECONDS = 90 * 86_400;
 /** Lost races retried before giving up (each retry re-reads; two racers settle in one). */
 const MAX_RACES = 8;
 
-/** The guard state as stored (JSON in the `state` attribute). */
-export interface StoredGuard {
-  /** Transition id → when it was handled, ms. */
-  handled: Record<string, number>;
-  /** Response id → last run, ms. */
-  lastRunAt: Record<string, number>;
-  /** Actions in the last hour, ms. */
-  recent: number[];
-  lock?: { holder: string; expiresAt: number };
-}
+export { toGuardState } from "../decide.js";
+/** The guard state as stored (JSON in the `state` attribute); shared with the Azure store (`../decide.ts`). */
+export type { StoredGuard };
 
 /** Which guard item: a subject (instance id or feed id) and the responder kind acting on it. */
 export interface GuardKey {
@@ -72,17 +70,6 @@ export interface AuditRecord {
   at: number;
 }
 
-/** Reads a stored item into the shape {@link decide} takes. */
-export function toGuardState(stored: StoredGuard): GuardState {
-  const state: GuardState = {
-    handledTransitions: new Set(Object.keys(stored.handled)),
-    lastRunAt: new Map(Object.entries(stored.lastRunAt)),
-    recentActions: stored.recent,
-  };
-  if (stored.lock) state.lock = stored.lock;
-  return state;
-}
-
 /**
  * Guard rails, audit and small documents in one DynamoDB table.
  * @example
@@ -108,14 +95,9 @@ export class GuardStore {
     holder: string,
   ): Promise<BeginResult> {
     return this.mutate<BeginResult>(key, request.now, (stored) => {
-      const decision = decide(request, toGuardState(stored));
-      if (!decision.act) {
-        if (decision.reason === "duplicate") return { result: decision };
-        return { next: withHandled(stored, request), result: decision };
-      }
-      const next = withHandled(stored, request);
-      next.lock = { holder, expiresAt: request.now + lockTtlSeconds * 1000 };
-      return { next, result: { act: true as const, lease: { key, holder, request } } };
+      const { decision, next } = beginTransition(stored, request, lockTtlSeconds, holder);
+      const result: BeginResult = decision.act ? { act: true, lease: { key, holder, request } } : decision;
+      return next === undefined ? { result } : { next, result };
     });
   }
 
@@ -125,16 +107,10 @@ export class GuardStore {
    * nothing is not counted.
    */
   async finish(lease: GuardLease, counted: boolean, now: number = lease.request.now): Promise<void> {
-    await this.mutate(lease.key, now, (stored) => {
-      const next: StoredGuard = { ...stored, recent: stored.recent.filter((t) => now - t < HOUR_MS) };
-      if (stored.lock?.holder === lease.holder) delete next.lock;
-      if (counted) {
-        if (lease.request.intent === "activate")
-          next.lastRunAt = { ...stored.lastRunAt, [lease.request.responseId]: lease.request.now };
-        next.recent.push(lease.request.now);
-      }
-      return { next, result: undefined };
-    });
+    await this.mutate(lease.key, now, (stored) => ({
+      next: finishTransition(stored, lease.request, lease.holder, counted, now),
+      result: undefined,
+    }));
   }
 
   /**
@@ -217,7 +193,7 @@ export class GuardStore {
         pk: { S: guardPk(key) },
         sk: { S: "state" },
         version: { N: String(version + 1) },
-        state: { S: JSON.stringify(prune(next, now)) },
+        state: { S: JSON.stringify(pruneGuard(next, now)) },
         expiresAt: { N: String(Math.floor(now / 1000) + GUARD_TTL_SECONDS) },
       };
       try {
@@ -252,15 +228,9 @@ export class GuardStore {
 
   private async readGuard(key: GuardKey): Promise<{ stored: StoredGuard; version: number }> {
     const item = await this.get(guardPk(key), "state");
-    if (item === undefined) return { stored: { handled: {}, lastRunAt: {}, recent: [] }, version: 0 };
-    const stored = JSON.parse(item.state?.S ?? "{}") as Partial<StoredGuard>;
+    if (item === undefined) return { stored: storedGuardOf(undefined), version: 0 };
     return {
-      stored: {
-        handled: stored.handled ?? {},
-        lastRunAt: stored.lastRunAt ?? {},
-        recent: stored.recent ?? [],
-        ...(stored.lock ? { lock: stored.lock } : {}),
-      },
+      stored: storedGuardOf(JSON.parse(item.state?.S ?? "{}") as Partial<StoredGuard>),
       version: Number(item.version?.N ?? "0"),
     };
   }
@@ -297,15 +267,4 @@ export class GuardStore {
 
 function guardPk(key: GuardKey): string {
   return `guard#${key.kind}#${key.subject}`;
-}
-
-function withHandled(stored: StoredGuard, request: GuardRequest): StoredGuard {
-  return { ...stored, handled: { ...stored.handled, [request.transitionId]: request.now } };
-}
-
-function prune(stored: StoredGuard, now: number): StoredGuard {
-  const handled: Record<string, number> = {};
-  for (const [id, at] of Object.entries(stored.handled))
-    if (now - at < HANDLED_RETENTION_MS) handled[id] = at;
-  return { ...stored, handled, recent: stored.recent.filter((t) => now - t < HOUR_MS) };
 }

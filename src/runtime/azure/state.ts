@@ -13,13 +13,19 @@
  * {@link TableStateStore.sweep} deletes the expired ones (the timer function calls it).
  */
 import { createHash } from "node:crypto";
-import { decide, type GuardRequest, type SkipReason } from "../decide.js";
+import {
+  beginTransition,
+  finishTransition,
+  type GuardRequest,
+  pruneGuard,
+  type SkipReason,
+  type StoredGuard,
+  storedGuardOf,
+} from "../decide.js";
 import { StateStoreError } from "./errors.js";
 import type { TableEntity, TableRest } from "./storage-rest.js";
 
 const HOUR_MS = 3_600_000;
-/** Handled transitions are remembered this long (webhook and queue retries end well before). */
-const HANDLED_RETENTION_MS = 24 * HOUR_MS;
 /** A guard entity outlives its last write by this long (cooldowns are at most a day). */
 const GUARD_RETENTION_MS = 7 * 24 * HOUR_MS;
 /** Audit records are kept this long. */
@@ -29,13 +35,8 @@ const MAX_RACES = 8;
 /** Property values are at most 64 KiB; state JSON is kept well under (64 KiB of UTF-16). */
 const MAX_STATE_CHARS = 30_000;
 
-/** The guard state as stored (JSON in the `state` property); the same shape as on AWS. */
-export interface StoredGuard {
-  handled: Record<string, number>;
-  lastRunAt: Record<string, number>;
-  recent: number[];
-  lock?: { holder: string; expiresAt: number };
-}
+/** The guard state as stored (JSON in the `state` property): AWS's shape, from `../decide.ts`. */
+export type { StoredGuard };
 
 /** Which guard entity: a subject (VM resource id or `feed:<id>`) and the responder kind acting on it. */
 export interface GuardKey {
@@ -120,34 +121,18 @@ export class TableStateStore {
     holder: string,
   ): Promise<BeginResult> {
     return this.mutate<BeginResult>(key, request.now, (stored) => {
-      const decision = decide(request, {
-        handledTransitions: new Set(Object.keys(stored.handled)),
-        lastRunAt: new Map(Object.entries(stored.lastRunAt)),
-        recentActions: stored.recent,
-        ...(stored.lock ? { lock: stored.lock } : {}),
-      });
-      if (!decision.act) {
-        if (decision.reason === "duplicate") return { result: decision };
-        return { next: withHandled(stored, request), result: decision };
-      }
-      const next = withHandled(stored, request);
-      next.lock = { holder, expiresAt: request.now + lockTtlSeconds * 1000 };
-      return { next, result: { act: true as const, lease: { key, holder, request } } };
+      const { decision, next } = beginTransition(stored, request, lockTtlSeconds, holder);
+      const result: BeginResult = decision.act ? { act: true, lease: { key, holder, request } } : decision;
+      return next === undefined ? { result } : { next, result };
     });
   }
 
   /** Releases the lock and, when `counted`, records the action for the cooldown and the circuit breaker. */
   async finish(lease: GuardLease, counted: boolean, now: number = lease.request.now): Promise<void> {
-    await this.mutate(lease.key, now, (stored) => {
-      const next: StoredGuard = { ...stored, recent: stored.recent.filter((t) => now - t < HOUR_MS) };
-      if (stored.lock?.holder === lease.holder) delete next.lock;
-      if (counted) {
-        if (lease.request.intent === "activate")
-          next.lastRunAt = { ...stored.lastRunAt, [lease.request.responseId]: lease.request.now };
-        next.recent.push(lease.request.now);
-      }
-      return { next, result: undefined };
-    });
+    await this.mutate(lease.key, now, (stored) => ({
+      next: finishTransition(stored, lease.request, lease.holder, counted, now),
+      result: undefined,
+    }));
   }
 
   /** Reads a guard entity (for inspection and tests). */
@@ -317,7 +302,7 @@ export class TableStateStore {
       const { stored, etag } = await this.readGuard(key);
       const { next, result } = change(stored);
       if (next === undefined) return result;
-      const state = JSON.stringify(prune(next, now));
+      const state = JSON.stringify(pruneGuard(next, now));
       if (state.length > MAX_STATE_CHARS) {
         throw new StateStoreError(
           `The state of ${key.kind} on ${key.subject} grew past ${MAX_STATE_CHARS} characters; nothing was done.`,
@@ -354,15 +339,9 @@ export class TableStateStore {
   private async readGuard(key: GuardKey): Promise<{ stored: StoredGuard; etag: string | undefined }> {
     const { partitionKey, rowKey } = guardKeys(key);
     const entity = await this.get(partitionKey, rowKey);
-    if (entity === undefined) return { stored: { handled: {}, lastRunAt: {}, recent: [] }, etag: undefined };
-    const stored = JSON.parse(String(entity.state ?? "{}")) as Partial<StoredGuard>;
+    if (entity === undefined) return { stored: storedGuardOf(undefined), etag: undefined };
     return {
-      stored: {
-        handled: stored.handled ?? {},
-        lastRunAt: stored.lastRunAt ?? {},
-        recent: stored.recent ?? [],
-        ...(stored.lock ? { lock: stored.lock } : {}),
-      },
+      stored: storedGuardOf(JSON.parse(String(entity.state ?? "{}")) as Partial<StoredGuard>),
       etag: entity.etag,
     };
   }
@@ -409,15 +388,4 @@ export function untableKey(key: string): string {
 
 function guardKeys(key: GuardKey): { partitionKey: string; rowKey: string } {
   return { partitionKey: tableKey(key.subject.toLowerCase()), rowKey: tableKey(`guard|${key.kind}`) };
-}
-
-function withHandled(stored: StoredGuard, request: GuardRequest): StoredGuard {
-  return { ...stored, handled: { ...stored.handled, [request.transitionId]: request.now } };
-}
-
-function prune(stored: StoredGuard, now: number): StoredGuard {
-  const handled: Record<string, number> = {};
-  for (const [id, at] of Object.entries(stored.handled))
-    if (now - at < HANDLED_RETENTION_MS) handled[id] = at;
-  return { ...stored, handled, recent: stored.recent.filter((t) => now - t < HOUR_MS) };
 }

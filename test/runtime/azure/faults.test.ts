@@ -6,9 +6,7 @@ import {
   repairInFlightResizes,
 } from "../../../src/runtime/azure/actions/scale.js";
 import { createAzureContext } from "../../../src/runtime/azure/context.js";
-import type { AlertResponderKind } from "../../../src/runtime/azure/contract.js";
 import { poisonQueueName, responderQueueName } from "../../../src/runtime/azure/contract.js";
-import { createIntake } from "../../../src/runtime/azure/intake.js";
 import { TableStateStore } from "../../../src/runtime/azure/state.js";
 import { createSweep } from "../../../src/runtime/azure/sweep.js";
 import { createWorker } from "../../../src/runtime/azure/worker.js";
@@ -18,7 +16,7 @@ import {
   alarmIdOf,
   commonAlert,
   drainQueue,
-  intakeRequest,
+  intakePoster,
   invocation,
   memberVmId,
   seedWorld,
@@ -27,7 +25,7 @@ import {
 
 describe.skipIf(noAzurite)("Azure scale under faults: 0 VMs left deallocated, 0 double actions", () => {
   let world: AzureWorld;
-  let post: (kind: string, body: string) => Promise<{ status: number | undefined; body: unknown }>;
+  let post: ReturnType<typeof intakePoster>;
   const worker = () =>
     createWorker("scale", azureScaleExecutor, {
       ...world.options,
@@ -38,11 +36,7 @@ describe.skipIf(noAzurite)("Azure scale under faults: 0 VMs left deallocated, 0 
 
   beforeEach(async () => {
     world = await seedWorld();
-    post = async (kind, body) => {
-      const intake = createIntake(kind as AlertResponderKind, world.options);
-      const response = await intake(intakeRequest(kind, body), invocation(`alert-${kind}`));
-      return { status: response.status, body: response.jsonBody };
-    };
+    post = intakePoster(world);
   });
 
   function noVmLeftDeallocated() {

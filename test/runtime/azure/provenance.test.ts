@@ -2,9 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { parsePersona } from "../../../src/pdl/parse.js";
 import { contentDigest } from "../../../src/repository/digest.js";
 import { azureScaleExecutor } from "../../../src/runtime/azure/actions/scale.js";
-import type { AlertResponderKind } from "../../../src/runtime/azure/contract.js";
 import { responderQueueName, WEBHOOK_PROPERTIES } from "../../../src/runtime/azure/contract.js";
-import { createIntake } from "../../../src/runtime/azure/intake.js";
 import { createWorker } from "../../../src/runtime/azure/worker.js";
 import { vmResourceId } from "../../support/arm-double.js";
 import { noAzurite } from "../../support/azurite.js";
@@ -15,8 +13,7 @@ import {
   commonAlert,
   drainQueue,
   FLEET,
-  intakeRequest,
-  invocation,
+  intakePoster,
   memberVmId,
   SEED_PERSONA_TEXT,
   seedWorld,
@@ -25,15 +22,11 @@ import {
 
 describe.skipIf(noAzurite)("Alert intake: who may make the runtime act", () => {
   let world: AzureWorld;
-  let post: (kind: string, body: string) => Promise<{ status: number | undefined; body: unknown }>;
+  let post: ReturnType<typeof intakePoster>;
 
   beforeEach(async () => {
     world = await seedWorld();
-    post = async (kind, body) => {
-      const intake = createIntake(kind as AlertResponderKind, world.options);
-      const response = await intake(intakeRequest(kind, body), invocation(`alert-${kind}`));
-      return { status: response.status, body: response.jsonBody };
-    };
+    post = intakePoster(world);
   });
 
   async function nothingHappened() {

@@ -2,9 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { shellWords } from "../../../src/plan/shell.js";
 import { azureFeatureExecutor, azureRunCommandExecutor } from "../../../src/runtime/azure/actions/command.js";
 import { azureScaleExecutor, repairInFlightResizes } from "../../../src/runtime/azure/actions/scale.js";
-import type { AlertResponderKind } from "../../../src/runtime/azure/contract.js";
 import { RUN_COMMAND_SCRIPT_PATH, responderQueueName } from "../../../src/runtime/azure/contract.js";
-import { createIntake } from "../../../src/runtime/azure/intake.js";
 import { TableStateStore } from "../../../src/runtime/azure/state.js";
 import { createWorker } from "../../../src/runtime/azure/worker.js";
 import { noAzurite } from "../../support/azurite.js";
@@ -14,8 +12,7 @@ import {
   commonAlert,
   DIGEST,
   drainQueue,
-  intakeRequest,
-  invocation,
+  intakePoster,
   memberVmId,
   seedManifest,
   seedWorld,
@@ -23,15 +20,11 @@ import {
 
 describe.skipIf(noAzurite)("The seed's story on Azure (intake → queue → worker, ARM double, Azurite)", () => {
   let world: AzureWorld;
-  let post: (kind: string, body: string) => Promise<{ status: number | undefined; body: unknown }>;
+  let post: ReturnType<typeof intakePoster>;
 
   beforeEach(async () => {
     world = await seedWorld();
-    post = async (kind, body) => {
-      const intake = createIntake(kind as AlertResponderKind, world.options);
-      const response = await intake(intakeRequest(kind, body), invocation(`alert-${kind}`));
-      return { status: response.status, body: response.jsonBody };
-    };
+    post = intakePoster(world);
   });
 
   const scaleWorker = () =>

@@ -22,6 +22,7 @@ import { contentDigest } from "../../../src/repository/digest.js";
 import type { AzureRuntimeOptions } from "../../../src/runtime/azure/context.js";
 import {
   ALERT_RESPONDER_KINDS,
+  type AlertResponderKind,
   APP_SETTINGS,
   type AzureFleetMembers,
   MAX_DEQUEUE_COUNT,
@@ -31,6 +32,7 @@ import {
   WEBHOOK_PROPERTIES,
   WEBHOOK_SCHEMA_VERSION,
 } from "../../../src/runtime/azure/contract.js";
+import { createIntake } from "../../../src/runtime/azure/intake.js";
 import {
   parseConnectionString,
   StorageRestClient,
@@ -387,4 +389,13 @@ export async function putMembers(options: AzureRuntimeOptions, members: AzureFle
     env[APP_SETTINGS.storageConnection]!,
   ).getContainerClient(env[APP_SETTINGS.fleetContainer]!);
   await upload(container, FLEET_STORE_KEYS.members, JSON.stringify(members));
+}
+
+/** Posts a body to the intake `alert-<kind>` as the kind's action group would; returns status and JSON body. */
+export function intakePoster(world: AzureWorld) {
+  return async (kind: string, body: string): Promise<{ status: number | undefined; body: unknown }> => {
+    const intake = createIntake(kind as AlertResponderKind, world.options);
+    const response = await intake(intakeRequest(kind, body), invocation(`alert-${kind}`));
+    return { status: response.status, body: response.jsonBody };
+  };
 }
