@@ -28,6 +28,7 @@ import {
 } from "../decide.js";
 import { StateStoreError } from "./errors.js";
 
+const HOUR_MS = 3_600_000;
 /** A guard item outlives its last write by this long (cooldowns are at most a day). */
 const GUARD_TTL_SECONDS = 7 * 86_400;
 /** Audit records are kept this long. */
