@@ -14,11 +14,11 @@ import { type Diagnostic, SourceMap, sortDiagnostics } from "./diagnostics.js";
 import { displayKey, keysAt, PersonaDocument } from "./document.js";
 import { InputTooLargeError, PersonaValidationError } from "./errors.js";
 import { type InputLimitOptions, inputLimit, oversize, requireInputSize } from "./input.js";
-import { describeValue, type Locator, locator, typeName } from "./locate.js";
+import { flattenIssues, type IssueVocabulary, issueDiagnostics } from "./issues.js";
+import { describeValue, type Locator, locator } from "./locate.js";
 import type { Persona } from "./model.js";
 import { normalise } from "./normalise.js";
 import { type Path, pathKey, readYaml } from "./source.js";
-import { didYouMean } from "./suggest.js";
 
 /** Options of the PDL parser. */
 export interface ParseOptions extends InputLimitOptions {
@@ -162,8 +162,12 @@ function validateData(
   const shape = PersonaDocument.safeParse(data);
   const broken = new Set<string>();
   if (!shape.success) {
+    const vocabulary: IssueVocabulary = {
+      keysAt: (path) => keysAt(path).map((k) => displayKey(k, style)),
+      display: (path) => displayPath(pathKey(path), style),
+    };
+    diagnostics.push(...issueDiagnostics(shape.error.issues, data, locate, vocabulary));
     for (const issue of flattenIssues(shape.error.issues)) {
-      diagnostics.push(...issueDiagnostics(issue, data, locate, style));
       // An unknown section leaves the known ones intact: keep checking them, so every problem shows.
       if (issue.code === "unrecognized_keys" && issue.path.length === 0) continue;
       // Leave out the item (array element or section) containing the problem from the semantic pass.
@@ -192,135 +196,6 @@ function validateData(
 /** The document without its top-level values of the wrong shape, so the semantic pass can read the rest. */
 function withoutBrokenSections(data: object, broken: ReadonlySet<string>): object {
   return Object.fromEntries(Object.entries(data).filter(([key]) => !broken.has(key)));
-}
-
-// --- zod issues → diagnostics -------------------------------------------------------------------
-
-type Issue = z.core.$ZodIssue;
-
-/**
- * Unions (phrase or object) report a failure per branch; keep the branch the user meant: the one
- * whose type matched (its problems are deeper than a type mismatch at the union itself).
- */
-function flattenIssues(issues: readonly Issue[]): Issue[] {
-  const out: Issue[] = [];
-  for (const issue of issues) {
-    if (issue.code !== "invalid_union" || issue.errors.length === 0) {
-      out.push(issue);
-      continue;
-    }
-    const branches = issue.errors.map((branch) =>
-      branch.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue),
-    );
-    const typeMismatch = (branch: Issue[]) =>
-      branch.length === 1 &&
-      branch[0]!.code === "invalid_type" &&
-      branch[0]!.path.length === issue.path.length;
-    const meant = branches.filter((b) => !typeMismatch(b));
-    if (meant.length === 0) {
-      const expected = [...new Set(branches.map((b) => (b[0] as { expected?: string }).expected ?? "value"))];
-      out.push({ ...branches[0]![0]!, expected: expected.join(" or ") } as Issue);
-    } else {
-      // Prefer the branch with the fewest problems: the closest fit.
-      const best = [...meant].sort((a, b) => a.length - b.length)[0]!;
-      out.push(...flattenIssues(best.map((i) => withEveryAllowedValue(i, meant))));
-    }
-  }
-  return out;
-}
-
-/**
- * A discriminator that no branch accepts (`kind: scael`) fails in every branch with one allowed
- * value each; the user needs all of them, not just the closest branch's.
- */
-function withEveryAllowedValue(issue: Issue, branches: Issue[][]): Issue {
-  if (issue.code !== "invalid_value") return issue;
-  const key = pathKey(issue.path as Path);
-  const values = branches.flatMap((branch) =>
-    branch.flatMap((i) => (i.code === "invalid_value" && pathKey(i.path as Path) === key ? i.values : [])),
-  );
-  return { ...issue, values: [...new Set(values)] };
-}
-
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  let current = data;
-  for (const step of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<PropertyKey, unknown>)[step as string];
-  }
-  return current;
-}
-
-function issueDiagnostics(
-  issue: Issue,
-  data: unknown,
-  locate: Locator,
-  style: "pascal" | "camel",
-): Diagnostic[] {
-  if (issue.code !== "unrecognized_keys") return [issueDiagnostic(issue, data, locate, style)];
-  // One diagnostic per key keeps positions exact and gives each its own suggestion.
-  const path = issue.path as Path;
-  const where = displayPath(pathKey(path), style);
-  const allowed = keysAt(path).map((k) => displayKey(k, style));
-  return issue.keys.map((key) => {
-    // A known key in the wrong place was renamed to its canonical spelling; show it as written.
-    const written = locate.written([...path, key]) ?? key;
-    return locate.key(
-      [...path, key],
-      "unknown-key",
-      `unknown key '${written}'${path.length ? ` in '${where}'` : ""}`,
-      `${didYouMean(written, allowed)}allowed keys: ${allowed.join(", ")}`,
-    );
-  });
-}
-
-function issueDiagnostic(
-  issue: Issue,
-  data: unknown,
-  locate: Locator,
-  style: "pascal" | "camel",
-): Diagnostic {
-  const path = issue.path as Path;
-  const where = displayPath(pathKey(path), style);
-  const field = path.length === 0 ? "the document" : `'${where}'`;
-  switch (issue.code) {
-    case "invalid_type": {
-      const received = valueAt(data, path);
-      if (received === undefined) {
-        const key = displayKey(String(path[path.length - 1]), style);
-        return locate.path(
-          path.slice(0, -1),
-          "missing-key",
-          `missing required key '${key}'${path.length > 1 ? ` in '${displayPath(pathKey(path.slice(0, -1)), style)}'` : ""}`,
-          `add '${key}: ...'`,
-        );
-      }
-      return locate.path(
-        path,
-        "wrong-type",
-        `${field}: expected ${typeName(issue.expected)}, received ${describeValue(received)}`,
-        hintFor(issue.expected),
-      );
-    }
-    case "invalid_value":
-      return locate.path(
-        path,
-        "invalid-value",
-        `${field}: expected one of ${issue.values.map((v) => `'${String(v)}'`).join(", ")}, received ${describeValue(valueAt(data, path))}`,
-        `${didYouMean(String(valueAt(data, path)), issue.values.map(String))}`.trim() || undefined,
-      );
-    default:
-      return locate.path(path, issue.code.replace(/_/g, "-"), `${field}: ${issue.message}`);
-  }
-}
-
-function hintFor(expected: string): string | undefined {
-  if (expected.includes("string") && expected.includes("number"))
-    return "write a number, or text with a unit such as '32 GB'";
-  if (expected === "array") return "write a list: one '- item' per line";
-  if (expected === "object") return "write a mapping: 'Key: value' lines indented under this key";
-  if (expected === "string") return "quote the value";
-  return undefined;
 }
 
 /** `telemetryTriggers[0].condition` → `TelemetryTriggers[0].Condition` in seed-notation documents. */

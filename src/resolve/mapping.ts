@@ -20,9 +20,9 @@
 import { z } from "zod";
 import { type Diagnostic, SourceMap, sortDiagnostics } from "../pdl/diagnostics.js";
 import { type InputLimitOptions, requireInputSize } from "../pdl/input.js";
-import { describeValue, type Locator, locator, typeName } from "../pdl/locate.js";
+import { type IssueVocabulary, issueDiagnostics } from "../pdl/issues.js";
+import { type Locator, locator } from "../pdl/locate.js";
 import { type Path, pathKey, readYaml, type SourceDocument } from "../pdl/source.js";
-import { didYouMean } from "../pdl/suggest.js";
 import { type PersonaReference, parseReference } from "../repository/reference.js";
 import { MappingValidationError } from "./errors.js";
 import { type OverrideValue, overrideFieldName, readOverride, unknownFieldHint } from "./overrides.js";
@@ -213,7 +213,7 @@ function validate(
   if (source) restoreTagKeys(data as Record<string, unknown>, source);
   const shape = MappingDocument.safeParse(data);
   if (!shape.success) {
-    for (const issue of shape.error.issues) diagnostics.push(issueDiagnostic(issue, data, locate));
+    diagnostics.push(...issueDiagnostics(shape.error.issues, data, locate, MAPPING_VOCABULARY));
     fail();
   }
   const document = shape.data!;
@@ -433,49 +433,14 @@ const KEYS_AT: Record<string, readonly string[]> = {
   rule: Object.keys(RuleInput.shape),
 };
 
-function issueDiagnostic(issue: z.core.$ZodIssue, data: unknown, locate: Locator): Diagnostic {
-  const path = issue.path as Path;
-  const where = pathKey(path);
-  let received: unknown = data;
-  for (const step of path)
-    received = (received as Record<PropertyKey, unknown> | undefined)?.[step as string];
-  switch (issue.code) {
-    case "unrecognized_keys": {
-      const allowed = KEYS_AT[path.length === 0 ? "" : "rule"] ?? [];
-      const key = issue.keys[0]!;
-      return locate.key(
-        [...path, key],
-        "unknown-key",
-        `unknown key '${key}'${path.length ? ` in '${where}'` : ""}`,
-        `${didYouMean(key, allowed)}allowed keys: ${allowed.join(", ")}`,
-      );
-    }
-    case "invalid_type":
-      if (received === undefined) {
-        const key = String(path[path.length - 1]);
-        return locate.path(
-          path.slice(0, -1),
-          "missing-key",
-          `missing required key '${key}'${path.length > 1 ? ` in '${pathKey(path.slice(0, -1))}'` : ""}`,
-          `add '${key}: ...'`,
-        );
-      }
-      return locate.path(
-        path,
-        "wrong-type",
-        `'${where}': expected ${typeName(issue.expected)}, received ${describeValue(received)}`,
-      );
-    case "invalid_union":
-      return locate.path(
-        path,
-        "invalid-pattern",
-        `'${where}': expected a tag value pattern, received ${describeValue(received)}`,
-        "write 'web' (exact), 'web-*' (glob), '*' (any value), { regex: '^web-[0-9]+$' } or { exact: 'a*b' }",
-      );
-    default:
-      return locate.path(path, issue.code.replace(/_/g, "-"), `'${where}': ${issue.message}`);
-  }
-}
+/** What the mapping format tells the shared issue routine: its keys and what a tag pattern may be. */
+const MAPPING_VOCABULARY: IssueVocabulary = {
+  keysAt: (path) => KEYS_AT[path.length === 0 ? "" : "rule"] ?? [],
+  union: () => ({
+    expected: "a tag value pattern",
+    hint: "write 'web' (exact), 'web-*' (glob), '*' (any value), { regex: '^web-[0-9]+$' } or { exact: 'a*b' }",
+  }),
+};
 
 // --- positions -----------------------------------------------------------------------------------
 

@@ -59,6 +59,36 @@ rules:
     ]);
   });
 
+  it("words schema problems as persona files do: every unknown key, and a wrong type with its fix", () => {
+    const text = `rules:
+  - id: web
+    match: { role: web }
+    persona: HighTraffic
+    prioirty: 5
+    overides: {}
+  - id: db
+    match: [role, db]
+    persona: WebBase
+`;
+    expect(problems(text)).toBe(
+      [
+        "mapping.yaml: 3 errors in mapping",
+        "mapping.yaml:5:5: error: unknown key 'prioirty' in 'rules[0]'",
+        "    5 |     prioirty: 5",
+        "      |     ^^^^^^^^",
+        "  hint: did you mean 'priority'? allowed keys: id, description, match, persona, priority, overrides, instanceOverrides, overriding",
+        "mapping.yaml:6:5: error: unknown key 'overides' in 'rules[0]'",
+        "    6 |     overides: {}",
+        "      |     ^^^^^^^^",
+        "  hint: did you mean 'overrides'? allowed keys: id, description, match, persona, priority, overrides, instanceOverrides, overriding",
+        "mapping.yaml:8:12: error: 'rules[1].match': expected a mapping, received a list",
+        "    8 |     match: [role, db]",
+        "      |            ^^^^^^^^^^",
+        "  hint: write a mapping: 'Key: value' lines indented under this key",
+      ].join("\n"),
+    );
+  });
+
   it("reports every problem at once, located, with the fix", () => {
     const text = `instanceOverrides: [memory, triggers.x.threshold]
 rules:
