@@ -12,7 +12,10 @@ import { didYouMean } from "./suggest.js";
 
 type Issue = z.core.$ZodIssue;
 
-/** What a format tells the routine about itself. */
+/**
+ * What a format tells the routine about itself.
+ * @internal
+ */
 export interface IssueVocabulary {
   /** The keys an object at `path` accepts, as users write them (for unknown keys and suggestions). */
   keysAt(path: Path): readonly string[];
@@ -28,7 +31,10 @@ export interface IssueVocabulary {
   union?(path: Path): { expected: string; hint: string } | undefined;
 }
 
-/** Every diagnostic of a failed parse, in the order zod reported the issues. */
+/**
+ * Every diagnostic of a failed parse, in the order zod reported the issues.
+ * @internal
+ */
 export function issueDiagnostics(
   issues: readonly Issue[],
   data: unknown,
@@ -41,6 +47,7 @@ export function issueDiagnostics(
 /**
  * Unions (phrase or object) report a failure per branch; keep the branch the user meant: the one
  * whose type matched (its problems are deeper than a type mismatch at the union itself).
+ * @internal
  */
 export function flattenIssues(issues: readonly Issue[], vocabulary?: IssueVocabulary): Issue[] {
   const out: Issue[] = [];
