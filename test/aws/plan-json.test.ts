@@ -96,7 +96,12 @@ describe("personas plan --format json", () => {
       json: { Version: string; Statement: { Sid: string }[] };
     };
     expect(policy.json.Version).toBe("2012-10-17");
-    expect(policy.json.Statement.map((s) => s.Sid)).toContain("ResizeFleetInstances");
+    // The scale responder starts the resize workflow; the workflow's own role stops and resizes.
+    expect(policy.json.Statement.map((s) => s.Sid)).toContain("StartResizeWorkflow");
+    const workflow = resource("aws:iam/rolePolicy:RolePolicy", "web-resize").inputs.policy as {
+      json: { Statement: { Sid: string }[] };
+    };
+    expect(workflow.json.Statement.map((s) => s.Sid)).toContain("ResizeFleetInstances");
     const role = resource("aws:iam/role:Role", "web-scale").inputs.assumeRolePolicy;
     expect(role).toEqual({
       json: {
