@@ -3,10 +3,14 @@
  * mapping rules, see `resolveWith`), or the component's default persona, in that order. Errors
  * from resolution are re-thrown as component errors that name the instance and the fix.
  */
-import { PersonasError } from "../errors.js";
+import {
+  choosePersona,
+  type InstanceTags as PlanInstanceTags,
+  type PersonaResolver as PlanPersonaResolver,
+  type PersonaSources as PlanPersonaSources,
+} from "../plan/persona-source.js";
 import type { PlanInput } from "../plan/plan.js";
 import { withCloudSize } from "../plan/render.js";
-import { PERSONA_TAGS } from "../plan/tags.js";
 import { type ComponentErrorContext, NoPersonaError, PersonaConflictError } from "./errors.js";
 
 /**
@@ -17,34 +21,18 @@ import { type ComponentErrorContext, NoPersonaError, PersonaConflictError } from
 export type PersonaSpec = PlanInput;
 
 /** An instance as a resolver sees it. */
-export interface InstanceTags {
-  /** The instance key (or EC2 instance id for attachments). */
-  name: string;
-  /** The instance's tags. */
-  tags: Readonly<Record<string, string>>;
-}
+export type InstanceTags = PlanInstanceTags;
 
 /**
  * Chooses the persona of an instance from its tags; returns `undefined` when no rule matches.
  * Resolution errors (no match, conflicting rules) may be thrown and are reported with the instance.
  */
-export type PersonaResolver = (instance: InstanceTags) => PersonaSpec | undefined;
+export type PersonaResolver = PlanPersonaResolver;
 
 /** Where a component finds personas. */
-export interface PersonaSources {
-  /** A persona for this one instance. */
-  persona?: PersonaSpec;
-  /** Resolves the instance's tags to a persona. */
-  resolve?: PersonaResolver;
-  /** Used when neither gives a persona. */
-  defaultPersona?: PersonaSpec;
+export interface PersonaSources extends PlanPersonaSources {
   /** Narrows the size choice when the persona names no architecture. */
   architecture?: "x86_64" | "arm64";
-}
-
-function tagText(tags: Readonly<Record<string, string>>): string {
-  const entries = Object.entries(tags);
-  return entries.length === 0 ? "no tags" : `tags {${entries.map(([k, v]) => `${k}=${v}`).join(", ")}}`;
 }
 
 /**
@@ -58,40 +46,12 @@ export function personaFor(
   instance: InstanceTags,
   sources: PersonaSources,
 ): PlanInput {
-  let chosen: PersonaSpec | undefined = sources.persona;
-  if (chosen) {
-    const named = instance.tags[PERSONA_TAGS.name];
-    if (named !== undefined && named !== chosen.ref.name)
-      throw new PersonaConflictError(
-        context,
-        `it is given persona ${chosen.ref.name} but its tag ${PERSONA_TAGS.name}=${named} names another`,
-        `remove the ${PERSONA_TAGS.name} tag (the library writes it) or give the instance persona ${named}`,
-      );
-  } else if (sources.resolve) {
-    try {
-      chosen = sources.resolve(instance);
-    } catch (error) {
-      if (!(error instanceof PersonasError)) throw error;
-      if (error.code === "RESOLVE_NO_MATCH")
-        throw new NoPersonaError(context, error.message, { cause: error });
-      if (error.code === "RESOLVE_RULE_CONFLICT" || error.code === "RESOLVE_OVERRIDE_CONFLICT")
-        throw new PersonaConflictError(
-          context,
-          error.message,
-          "give one of the two rules a higher priority in the mapping, or change the instance's tags so only one matches",
-          { cause: error },
-        );
-      throw error;
-    }
-  }
-  chosen ??= sources.defaultPersona;
-  if (!chosen)
-    throw new NoPersonaError(
-      context,
-      sources.resolve
-        ? `no mapping rule matches its ${tagText(instance.tags)}`
-        : `it names no persona and the component has no resolver or default persona (${tagText(instance.tags)})`,
-    );
+  const chosen = choosePersona(instance, sources, {
+    noPersona: (problem, cause) =>
+      new NoPersonaError(context, problem, cause === undefined ? undefined : { cause }),
+    conflict: (problem, fix, cause) =>
+      new PersonaConflictError(context, problem, fix, cause === undefined ? undefined : { cause }),
+  });
   return withCloudSize(chosen, "aws", sources.architecture ? { architecture: sources.architecture } : {});
 }
 
