@@ -33,6 +33,13 @@ const ACCOUNT_FACTS: Record<string, Record<string, unknown>> = {
     userId: "OFFLINE",
     id: "123456789012",
   },
+  // Offline Azure plans (`personas plan --cloud azure`): a placeholder subscription.
+  "azure-native:authorization:getClientConfig": {
+    subscriptionId: "00000000-0000-0000-0000-000000000000",
+    tenantId: "00000000-0000-0000-0000-000000000000",
+    clientId: "00000000-0000-0000-0000-000000000000",
+    objectId: "00000000-0000-0000-0000-000000000000",
+  },
 };
 
 const REGION_ACCOUNT = "us-east-1:123456789012";

@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { PlannedResource } from "../aws/offline.js";
 import { PersonasError } from "../errors.js";
+import type { FleetPlan } from "../plan/plan.js";
 import { AGENT_SHA256_TAG } from "../plan/user-data.js";
 import { UsageError } from "./errors.js";
 import { commandPrefix, usageLine } from "./help.js";
@@ -36,8 +37,18 @@ export interface PlanOptions {
   fleet: string;
   /** The web ACL ARN list feeds are enforced in (persona input only). @default a placeholder ARN */
   webAclArn: string;
+  /** The cloud a persona file is planned on, and whose naming rules and limits are checked. @default "aws" */
+  cloud: "aws" | "azure";
   format: "text" | "json" | "mermaid";
 }
+
+/** Placeholders of an offline Azure plan (persona input): nothing is looked up. */
+const OFFLINE_AZURE = {
+  subnetId:
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/offline/providers/Microsoft.Network/virtualNetworks/offline/subnets/default",
+  networkSecurityGroupId:
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/offline/providers/Microsoft.Network/networkSecurityGroups/offline",
+} as const;
 
 const PLACEHOLDER_WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/offline-plan/00000000";
 
@@ -63,6 +74,17 @@ const KEY_INPUTS = [
   "policyArn",
   "billingMode",
   "retentionInDays",
+  // Azure
+  "resourceGroupName",
+  "vmName",
+  "hardwareProfile",
+  "ruleName",
+  "windowSize",
+  "evaluationFrequency",
+  "accountName",
+  "queueName",
+  "actionGroupName",
+  "httpsOnly",
 ];
 
 function keyInputs(resource: PlannedResource): Record<string, unknown> {
@@ -174,38 +196,90 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
   const { planJson } = await import("../aws/plan-json.js");
   const { PersonaFleet } = await import("../aws/fleet.js");
   let program: () => void;
+  const notes: string[] = [];
   if (!PERSONA_FILE.test(options.input)) {
     const { loadProgram } = await import("../aws/program.js");
     program = loadProgram(options.input);
   } else {
     const { persona, ref } = loadPersonaFile(options.input);
-    program = () => {
-      new PersonaFleet(options.fleet, {
-        ami: "ami-00000000000000000",
-        defaultPersona: { persona, ref },
-        instances: Array.from({ length: options.instances }, (_, i) => ({
-          name: `${options.fleet}-${i + 1}`,
-          tags: options.tags,
-        })),
-        firewall: { webAclArn: options.webAclArn },
-      });
-    };
+    const members = Array.from({ length: options.instances }, (_, i) => ({
+      name: `${options.fleet}-${i + 1}`,
+      tags: options.tags,
+    }));
+    if (options.cloud === "azure") {
+      const { AzurePersonaFleet } = await import("../azure/fleet.js");
+      program = () => {
+        const fleet = new AzurePersonaFleet(options.fleet, {
+          location: "westeurope",
+          image: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server" },
+          subnetId: OFFLINE_AZURE.subnetId,
+          admin: { username: "personas", sshPublicKey: "ssh-ed25519 offline-plan" },
+          defaultPersona: { persona, ref },
+          instances: members.map((m, i) => ({
+            ...m,
+            privateIpAddress: `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`,
+          })),
+          firewall: { networkSecurityGroupId: OFFLINE_AZURE.networkSecurityGroupId },
+        });
+        notes.push(...azureAlertLines(fleet.plan));
+      };
+    } else
+      program = () => {
+        new PersonaFleet(options.fleet, {
+          ami: "ami-00000000000000000",
+          defaultPersona: { persona, ref },
+          instances: members,
+          firewall: { webAclArn: options.webAclArn },
+        });
+      };
   }
-  const resources = await planOffline(program);
-  // What the mock engine accepted but AWS would refuse (names, sizes, quotas): exit 1, one line each.
-  const { checkCloudContract, formatViolation } = await import("../aws/cloud-contract.js");
-  const violations = checkCloudContract(resources);
-  const stderr =
-    violations.length === 0
-      ? undefined
-      : `AWS would refuse ${violations.length} planned input${violations.length === 1 ? "" : "s"} (cloud-contract check, docs/aws.md):\n${violations.map((v) => `  ${formatViolation(v)}\n`).join("")}`;
+  let resources: PlannedResource[];
+  if (options.cloud === "azure") {
+    // An offline plan uploads no function package: the runtime's bundles need not be built.
+    const { setFunctionPackageCheck } = await import("../azure/render.js");
+    const previous = setFunctionPackageCheck(false);
+    try {
+      resources = await planOffline(program);
+    } finally {
+      setFunctionPackageCheck(previous);
+    }
+  } else resources = await planOffline(program);
+  // What the mock engine accepted but the cloud would refuse (names, sizes, quotas): exit 1, one line each.
+  let stderr: string | undefined;
+  if (options.cloud === "azure") {
+    const { azureContractViolations } = await import("../azure/cloud-contract.js");
+    const violations = azureContractViolations(resources);
+    if (violations.length > 0)
+      stderr = `Azure would refuse ${violations.length} planned input${violations.length === 1 ? "" : "s"} (cloud-contract check, docs/azure.md):\n${violations.map((v) => `  ${v.type} '${v.resource}' ${v.input} '${v.value}' ${v.problem}\n`).join("")}`;
+  } else {
+    const { checkCloudContract, formatViolation } = await import("../aws/cloud-contract.js");
+    const violations = checkCloudContract(resources);
+    if (violations.length > 0)
+      stderr = `AWS would refuse ${violations.length} planned input${violations.length === 1 ? "" : "s"} (cloud-contract check, docs/aws.md):\n${violations.map((v) => `  ${formatViolation(v)}\n`).join("")}`;
+  }
   const stdout =
     options.format === "json"
       ? `${JSON.stringify(await planJson(resources), null, 2)}\n`
       : options.format === "mermaid"
         ? toMermaid(resources)
-        : formatText(resources);
+        : formatText(resources) + notes.map((line) => `${line}\n`).join("");
   return stderr === undefined ? { exitCode: 0, stdout } : { exitCode: 1, stdout, stderr };
+}
+
+/**
+ * How the Azure alerts differ from the persona's conditions (docs/azure.md, "Alert semantics"): one
+ * line per alarm whose Azure rendering is approximate, and the rule every alert follows.
+ */
+function azureAlertLines(plan: FleetPlan): string[] {
+  const lines = [
+    "",
+    "Azure alerts: static thresholds have no M-of-N; 'for N minutes' is the window's Minimum (Maximum for < and <=) over PTNM, evaluated every PT1M, firing at the Nth breaching minute as on CloudWatch.",
+  ];
+  for (const persona of plan.personas)
+    for (const alarm of persona.alarms)
+      if (alarm.azure.approximation !== undefined)
+        lines.push(`  ${persona.persona.name} ${alarm.id}: ${alarm.azure.approximation}`);
+  return lines;
 }
 
 /** Parses `personas plan` arguments. */
@@ -221,6 +295,7 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
         instances: { type: "string", default: "1" },
         fleet: { type: "string", default: "fleet" },
         "web-acl-arn": { type: "string", default: PLACEHOLDER_WEB_ACL },
+        cloud: { type: "string", default: "aws" },
         format: { type: "string", default: "text" },
       },
     });
@@ -232,6 +307,9 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
   const format = values.format;
   if (format !== "text" && format !== "json" && format !== "mermaid")
     throw new UsageError(`--format must be 'text', 'json' or 'mermaid', not '${String(format)}'`);
+  const cloud = values.cloud;
+  if (cloud !== "aws" && cloud !== "azure")
+    throw new UsageError(`--cloud must be 'aws' or 'azure', not '${String(cloud)}'`);
   const instances = Number(values.instances);
   if (!Number.isInteger(instances) || instances < 1 || instances > 10_000)
     throw new UsageError(
@@ -249,6 +327,7 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
     instances,
     fleet: String(values.fleet),
     webAclArn: String(values["web-acl-arn"]),
+    cloud,
     format,
   };
 }

@@ -98,7 +98,7 @@ const ManifestFeed = z.strictObject({
   format: z.optional(validated<FeedFormat>({ type: z.enum(["plain", "spamhaus-drop", "csv", "json"]) })),
   mode: z.optional(z.enum(["block", "allow"])),
   maxShrinkPercent: z.optional(z.number()),
-  enforcement: z.optional(z.enum(["waf-ip-set", "network-acl"])),
+  enforcement: z.optional(z.enum(["waf-ip-set", "network-acl", "azure-nsg", "azure-waf-policy"])),
   maxEntries: z.optional(z.int()),
   minPrefixIpv4: z.optional(z.int()),
   minPrefixIpv6: z.optional(z.int()),

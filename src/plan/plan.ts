@@ -359,6 +359,11 @@ export interface FirewallTargets {
   /** A network ACL is given: short lists (up to 18 entries) become deny/allow rules. */
   networkAcl?: boolean;
   /**
+   * Azure: lists go to a network security group's rules (`nsg`) or a WAF policy's custom rules
+   * (`waf-policy`); the Azure components record the capacities in the feed's store entry.
+   */
+  azure?: "nsg" | "waf-policy";
+  /**
    * What list feeds may put into the firewall.
    * @default LIST_SAFETY_DEFAULTS (IPv4 /8, IPv6 /29, growth up to 100% per update)
    */
@@ -381,7 +386,7 @@ export interface FleetFeedPlan extends FeedPlan {
   id: string;
   persona: string;
   /** For list feeds: where the list is enforced. */
-  enforcement?: "waf-ip-set" | "network-acl";
+  enforcement?: "waf-ip-set" | "network-acl" | "azure-nsg" | "azure-waf-policy";
   /** For network ACLs: the largest list applied; longer lists keep the last good one and raise a metric. */
   maxEntries?: number;
   /** For list feeds: the shortest IPv4 prefix an entry may have. */
@@ -437,6 +442,8 @@ export function planFleet(
         else if (firewall.networkAcl) {
           fleetFeed.enforcement = "network-acl";
           fleetFeed.maxEntries = NETWORK_ACL_MAX_ENTRIES;
+        } else if (firewall.azure) {
+          fleetFeed.enforcement = firewall.azure === "nsg" ? "azure-nsg" : "azure-waf-policy";
         } else {
           throw new PlanError(
             `fleet '${fleet}': persona ${plan.persona.name} feed '${feed.sourceId}' (${feed.url}) needs a place to enforce its list: pass firewall.webAclArn (a WAF web ACL; lists up to 10,000 CIDRs per IP version) or firewall.networkAclId (a network ACL; lists up to ${NETWORK_ACL_MAX_ENTRIES} entries)`,

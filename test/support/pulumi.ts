@@ -33,6 +33,13 @@ const AWS_CALL_ANSWERS: Record<string, Record<string, unknown>> = {
     userId: "AIDATEST",
     id: "123456789012",
   },
+  // The Azure components' subscription (names of global resources hash it).
+  "azure-native:authorization:getClientConfig": {
+    subscriptionId: "00000000-0000-0000-0000-000000000001",
+    tenantId: "00000000-0000-0000-0000-0000000000aa",
+    clientId: "00000000-0000-0000-0000-0000000000bb",
+    objectId: "00000000-0000-0000-0000-0000000000cc",
+  },
 };
 
 class Recorder implements pulumi.runtime.Mocks {

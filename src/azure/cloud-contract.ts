@@ -1,0 +1,333 @@
+/**
+ * Azure's naming rules and tag limits for every resource type the components create, checked on
+ * what a program registers. There is no machine-readable model of these rules (AWS has botocore's);
+ * each rule below is typed from Azure's documentation and cites it:
+ *
+ * - NAMING: "Naming rules and restrictions for Azure resources", Azure Resource Manager docs,
+ *   https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+ * - TAGS: "Use tags to organize your Azure resources and management hierarchy" (limitations),
+ *   https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources
+ * - STORAGE: "Naming Queues and Metadata", "Naming and Referencing Containers, Blobs, and Metadata",
+ *   "Understanding the Table service data model" (Azure Storage REST API reference)
+ * - ACTION_GROUP: "Action groups" (Azure Monitor): the short name is at most 12 characters.
+ */
+import { AzureCloudContractError } from "./errors.js";
+
+/** One Azure naming rule: where the name is in the inputs, its length and characters, and the source. */
+export interface AzureNamingRule {
+  /** The input that holds the name (azure-native's property). */
+  input: string;
+  min: number;
+  max: number;
+  /** The whole name must match. */
+  pattern: RegExp;
+  /** What the pattern says, in Azure's words (for messages). */
+  characters: string;
+  /** Where Azure documents it. */
+  source: "NAMING" | "STORAGE" | "ACTION_GROUP";
+  /** Whether the name is global (a DNS name): it must be unique in all of Azure. */
+  global?: boolean;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ALNUM_UNDERSCORE_PERIOD_HYPHEN = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+const LOWER_HYPHEN_NO_DOUBLE = /^[a-z0-9](?:-?[a-z0-9])*$/;
+// Alert rules: "Can't use: *#&+:<>?@%{}\/ or control characters. Can't end with space or period."
+const ALERT_RULE = /^[^*#&+:<>?@%{}\\/\p{Cc}]*[^*#&+:<>?@%{}\\/\p{Cc} .]$/u;
+// Action groups: "Can't use: :<>+/&%\? or control characters. Can't end with space or period."
+const ACTION_GROUP = /^[^:<>+/&%\\?|\p{Cc}]*[^:<>+/&%\\?|\p{Cc} .]$/u;
+
+/** The rules, by Pulumi type token. */
+export const AZURE_NAMING_RULES: Readonly<Record<string, AzureNamingRule>> = {
+  "azure-native:resources:ResourceGroup": {
+    input: "resourceGroupName",
+    min: 1,
+    max: 90,
+    pattern: /^[-\w.()]*[-\w()]$/,
+    characters: "letters, digits, underscores, hyphens, periods and parentheses; can't end with a period",
+    source: "NAMING",
+  },
+  "azure-native:storage:StorageAccount": {
+    input: "accountName",
+    min: 3,
+    max: 24,
+    pattern: /^[a-z0-9]+$/,
+    characters: "lowercase letters and digits",
+    source: "NAMING",
+    global: true,
+  },
+  "azure-native:storage:Table": {
+    input: "tableName",
+    min: 3,
+    max: 63,
+    pattern: /^[A-Za-z][A-Za-z0-9]*$/,
+    characters: "letters and digits, starting with a letter",
+    source: "STORAGE",
+  },
+  "azure-native:storage:BlobContainer": {
+    input: "containerName",
+    min: 3,
+    max: 63,
+    pattern: LOWER_HYPHEN_NO_DOUBLE,
+    characters: "lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+    source: "STORAGE",
+  },
+  "azure-native:storage:Queue": {
+    input: "queueName",
+    min: 3,
+    max: 63,
+    pattern: LOWER_HYPHEN_NO_DOUBLE,
+    characters: "lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+    source: "STORAGE",
+  },
+  "azure-native:storage:Blob": {
+    input: "blobName",
+    min: 1,
+    max: 1024,
+    pattern: /^[^\\]*[^\\./]$/,
+    characters: "any URL characters; no backslash; not ending with a dot or a slash",
+    source: "STORAGE",
+  },
+  "azure-native:web:WebApp": {
+    input: "name",
+    min: 2,
+    max: 60,
+    pattern: /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/,
+    characters: "letters, digits and hyphens; can't start or end with a hyphen",
+    source: "NAMING",
+    global: true,
+  },
+  "azure-native:web:AppServicePlan": {
+    input: "name",
+    min: 1,
+    max: 60,
+    pattern: /^[A-Za-z0-9-]+$/,
+    characters: "letters, digits and hyphens",
+    source: "NAMING",
+  },
+  "azure-native:managedidentity:UserAssignedIdentity": {
+    input: "resourceName",
+    min: 3,
+    max: 128,
+    pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/,
+    characters: "letters, digits, hyphens and underscores, starting with a letter or digit",
+    source: "NAMING",
+  },
+  "azure-native:monitor:ActionGroup": {
+    input: "actionGroupName",
+    min: 1,
+    max: 260,
+    pattern: ACTION_GROUP,
+    characters: "no : < > + / & % \\ ? | or control characters; can't end with a space or period",
+    source: "NAMING",
+  },
+  "azure-native:monitor:MetricAlert": {
+    input: "ruleName",
+    min: 1,
+    max: 260,
+    pattern: ALERT_RULE,
+    characters: "no * # & + : < > ? @ % { } \\ / or control characters; can't end with a space or period",
+    source: "NAMING",
+  },
+  "azure-native:authorization:RoleDefinition": {
+    input: "roleDefinitionId",
+    min: 36,
+    max: 36,
+    pattern: GUID,
+    characters: "a GUID",
+    source: "NAMING",
+  },
+  "azure-native:authorization:RoleAssignment": {
+    input: "roleAssignmentName",
+    min: 36,
+    max: 36,
+    pattern: GUID,
+    characters: "a GUID",
+    source: "NAMING",
+  },
+  "azure-native:network:NetworkInterface": {
+    input: "networkInterfaceName",
+    min: 1,
+    max: 80,
+    pattern: ALNUM_UNDERSCORE_PERIOD_HYPHEN,
+    characters:
+      "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore",
+    source: "NAMING",
+  },
+  "azure-native:network:SecurityRule": {
+    input: "securityRuleName",
+    min: 1,
+    max: 80,
+    pattern: ALNUM_UNDERSCORE_PERIOD_HYPHEN,
+    characters:
+      "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore",
+    source: "NAMING",
+  },
+  "azure-native:compute:VirtualMachine": {
+    input: "vmName",
+    min: 1,
+    max: 64,
+    // Linux: no spaces, control characters or ~!@#$%^&*()=+_[]{}\|;:.'",<>/?; not ending with a period or hyphen.
+    pattern: /^[A-Za-z0-9-]*[A-Za-z0-9]$/,
+    characters: "letters, digits and hyphens (no underscores or periods); can't end with a hyphen",
+    source: "NAMING",
+  },
+};
+
+/** Tags: "Each resource, resource group, and subscription can have a maximum of 50 tag name-value pairs." */
+export const AZURE_TAG_LIMITS = {
+  maxTags: 50,
+  maxNameLength: 512,
+  /** Storage accounts allow tag names of at most 128 characters. */
+  maxNameLengthStorage: 128,
+  maxValueLength: 256,
+  /** Tag names can't contain these characters. */
+  forbiddenNameCharacters: /[<>%&\\?/]/,
+} as const;
+
+/** Action group short names: at most 12 characters ("Action groups", Azure Monitor). */
+export const ACTION_GROUP_SHORT_NAME_MAX = 12;
+
+/** A registered resource as the check sees it (what the mock engine or a policy sees). */
+export interface AzureContractResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+/** One input Azure would refuse. */
+export interface AzureContractViolation {
+  type: string;
+  /** The Pulumi resource name. */
+  resource: string;
+  input: string;
+  value: string;
+  problem: string;
+}
+
+/** Types the components create that carry no tags in Azure (sub-resources). */
+const UNTAGGED = new Set([
+  "azure-native:storage:Table",
+  "azure-native:storage:BlobContainer",
+  "azure-native:storage:Queue",
+  "azure-native:storage:Blob",
+  "azure-native:authorization:RoleDefinition",
+  "azure-native:authorization:RoleAssignment",
+  "azure-native:network:SecurityRule",
+]);
+
+function checkName(resource: AzureContractResource, rule: AzureNamingRule): AzureContractViolation[] {
+  const value = resource.inputs[rule.input];
+  if (typeof value !== "string") return [];
+  const problem =
+    value.length < rule.min || value.length > rule.max
+      ? `is ${value.length} characters; Azure allows ${rule.min}–${rule.max}`
+      : rule.pattern.test(value)
+        ? undefined
+        : `has characters Azure refuses: ${rule.characters}`;
+  return problem === undefined
+    ? []
+    : [{ type: resource.type, resource: resource.name, input: rule.input, value, problem }];
+}
+
+function checkTags(resource: AzureContractResource): AzureContractViolation[] {
+  const tags = resource.inputs.tags;
+  if (tags === undefined || tags === null || typeof tags !== "object") return [];
+  const violation = (input: string, value: string, problem: string): AzureContractViolation => ({
+    type: resource.type,
+    resource: resource.name,
+    input,
+    value,
+    problem,
+  });
+  const entries = Object.entries(tags as Record<string, unknown>);
+  const found: AzureContractViolation[] = [];
+  if (entries.length > AZURE_TAG_LIMITS.maxTags)
+    found.push(
+      violation(
+        "tags",
+        `${entries.length} tags`,
+        `Azure allows ${AZURE_TAG_LIMITS.maxTags} tags per resource`,
+      ),
+    );
+  const nameLimit =
+    resource.type === "azure-native:storage:StorageAccount"
+      ? AZURE_TAG_LIMITS.maxNameLengthStorage
+      : AZURE_TAG_LIMITS.maxNameLength;
+  for (const [key, value] of entries) {
+    if (key.length > nameLimit)
+      found.push(
+        violation(`tags.${key}`, key, `tag name is ${key.length} characters; Azure allows ${nameLimit}`),
+      );
+    if (AZURE_TAG_LIMITS.forbiddenNameCharacters.test(key))
+      found.push(violation(`tags.${key}`, key, "tag names can't contain < > % & \\ ? /"));
+    if (typeof value === "string" && value.length > AZURE_TAG_LIMITS.maxValueLength)
+      found.push(
+        violation(
+          `tags.${key}`,
+          value,
+          `tag value is ${value.length} characters; Azure allows ${AZURE_TAG_LIMITS.maxValueLength}`,
+        ),
+      );
+  }
+  return found;
+}
+
+/**
+ * Every input of `resources` that Azure's naming rules or tag limits would refuse, plus a resource of
+ * a type the rules do not cover (so a new resource type cannot slip past the check), and an untagged
+ * resource of a type that takes tags (azure-native has no default tags: the components tag each one).
+ */
+export function azureContractViolations(
+  resources: readonly AzureContractResource[],
+): AzureContractViolation[] {
+  const found: AzureContractViolation[] = [];
+  for (const resource of resources) {
+    if (!resource.type.startsWith("azure-native:")) continue;
+    const rule = AZURE_NAMING_RULES[resource.type];
+    if (rule === undefined) {
+      found.push({
+        type: resource.type,
+        resource: resource.name,
+        input: "(type)",
+        value: resource.type,
+        problem: "no naming rule is recorded for this type in AZURE_NAMING_RULES",
+      });
+      continue;
+    }
+    found.push(...checkName(resource, rule), ...checkTags(resource));
+    if (!UNTAGGED.has(resource.type) && resource.inputs.tags === undefined)
+      found.push({
+        type: resource.type,
+        resource: resource.name,
+        input: "tags",
+        value: "(none)",
+        problem:
+          "the resource carries no tags; every resource the components create carries the persona and fleet tags",
+      });
+    const shortName = resource.inputs.groupShortName;
+    if (typeof shortName === "string" && shortName.length > ACTION_GROUP_SHORT_NAME_MAX)
+      found.push({
+        type: resource.type,
+        resource: resource.name,
+        input: "groupShortName",
+        value: shortName,
+        problem: `is ${shortName.length} characters; Azure allows ${ACTION_GROUP_SHORT_NAME_MAX}`,
+      });
+  }
+  return found;
+}
+
+/**
+ * Throws when any registered resource breaks Azure's rules.
+ * @throws {AzureCloudContractError} listing each violation.
+ */
+export function assertAzureCloudContract(resources: readonly AzureContractResource[]): void {
+  const violations = azureContractViolations(resources);
+  if (violations.length === 0) return;
+  const lines = violations.map((v) => `- ${v.type} '${v.resource}' ${v.input} '${v.value}' ${v.problem}`);
+  throw new AzureCloudContractError(
+    `${violations.length} planned input(s) break Azure's naming rules or limits:\n${lines.join("\n")}`,
+    violations,
+  );
+}

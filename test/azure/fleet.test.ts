@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  AzureMissingTargetError,
+  AzurePersonaFleet,
+  assertAzureCloudContract,
+  functionAppName,
+  RUNTIME_OWNED,
+  setFunctionPackageCheck,
+  storageAccountName,
+} from "../../src/azure/index.js";
+import { alarmName } from "../../src/plan/names.js";
+import { WEBHOOK_PROPERTIES } from "../../src/runtime/azure/contract.js";
+import { optionRecorder, SEED_DIGEST, seedPersona } from "../aws/support.js";
+import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
+
+const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
+const NSG =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/network/providers/Microsoft.Network/networkSecurityGroups/edge";
+
+function seedFleet(count: number, opts: Record<string, unknown> = {}) {
+  return new AzurePersonaFleet(
+    "web",
+    {
+      location: "westeurope",
+      image: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server" },
+      subnetId:
+        "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/network/providers/Microsoft.Network/virtualNetworks/vnet/subnets/web",
+      admin: { username: "ops", sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHkey ops" },
+      defaultPersona: seedPersona,
+      instances: Array.from({ length: count }, (_, i) => ({
+        name: `web-${i + 1}`,
+        privateIpAddress: `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`,
+      })),
+      firewall: { networkSecurityGroupId: NSG },
+    },
+    opts,
+  );
+}
+
+/** The fleet-level resources docs/azure.md lists for the seed fleet with an NSG ("Resources and counts"). */
+const FLEET_LEVEL = {
+  "azure-native:authorization:RoleAssignment": 9,
+  "azure-native:authorization:RoleDefinition": 2,
+  "azure-native:managedidentity:UserAssignedIdentity": 3,
+  "azure-native:monitor:ActionGroup": 2,
+  "azure-native:resources:ResourceGroup": 1,
+  // The fleet store: one persona entry, one feed entry, the whole manifest, the membership record;
+  // and the two function app packages.
+  "azure-native:storage:Blob": 6,
+  "azure-native:storage:BlobContainer": 2,
+  "azure-native:storage:Queue": 3,
+  "azure-native:storage:StorageAccount": 1,
+  "azure-native:storage:Table": 1,
+  "azure-native:web:AppServicePlan": 2,
+  "azure-native:web:WebApp": 2,
+  "personas:azure:AzurePersonaFleet": 1,
+};
+const PER_INSTANCE = {
+  "azure-native:compute:VirtualMachine": 1,
+  "azure-native:monitor:MetricAlert": 2,
+  "azure-native:network:NetworkInterface": 1,
+};
+
+function expected(count: number): Record<string, number> {
+  const all: Record<string, number> = { ...FLEET_LEVEL };
+  for (const [type, n] of Object.entries(PER_INSTANCE)) all[type] = n * count;
+  return Object.fromEntries(Object.entries(all).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+let previousCheck: boolean;
+beforeAll(() => {
+  previousCheck = setFunctionPackageCheck(false);
+});
+afterAll(() => {
+  setFunctionPackageCheck(previousCheck);
+});
+beforeEach(() => recorder.reset());
+
+describe("AzurePersonaFleet with the seed persona", () => {
+  it("registers exactly the resources docs/azure.md lists for a fleet of two", async () => {
+    seedFleet(2);
+    await settled();
+    expect(countByType()).toEqual(expected(2));
+  });
+
+  it("keeps fleet-level resources constant from 1 to 4 to 16 instances: 2 + alerts per instance", async () => {
+    for (const count of [1, 4, 16]) {
+      recorder.reset();
+      seedFleet(count);
+      await settled();
+      expect(countByType()).toEqual(expected(count));
+    }
+  });
+
+  it("renders the seed's CPU trigger as the metric alert the issue names, calling the scale action group", async () => {
+    const fleet = seedFleet(2);
+    await settled();
+    const cpu = fleet.plan.personas[0]!.alarms.find((a) => a.condition.metric === "cpu-utilization")!;
+    const alert = resourceNamed("azure-native:monitor:MetricAlert", `web-web-1-${cpu.id}`);
+    const scale = resourceNamed("azure-native:monitor:ActionGroup", "web-actions-scale");
+    expect(alert.inputs).toMatchObject({
+      ruleName: alarmName({ fleet: "web", stack: "stack" }, "web-1", cpu.id),
+      location: "global",
+      severity: 3,
+      enabled: true,
+      windowSize: "PT5M",
+      evaluationFrequency: "PT1M",
+      autoMitigate: true,
+      scopes: [resourceNamed("azure-native:compute:VirtualMachine", "web-web-1").id],
+      targetResourceType: "Microsoft.Compute/virtualMachines",
+      criteria: {
+        odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+        allOf: [
+          {
+            criterionType: "StaticThresholdCriterion",
+            name: cpu.id,
+            metricNamespace: "Microsoft.Compute/virtualMachines",
+            metricName: "Percentage CPU",
+            operator: "GreaterThan",
+            threshold: 80,
+            timeAggregation: "Minimum",
+          },
+        ],
+      },
+    });
+    const actions = alert.inputs.actions as {
+      actionGroupId: string;
+      webHookProperties: Record<string, string>;
+    }[];
+    expect(actions.map((a) => a.actionGroupId)).toEqual([scale.id]);
+    expect(actions[0]!.webHookProperties).toEqual({
+      [WEBHOOK_PROPERTIES.schema]: "1",
+      [WEBHOOK_PROPERTIES.fleet]: "web",
+      [WEBHOOK_PROPERTIES.stack]: "stack",
+      [WEBHOOK_PROPERTIES.persona]: "HighTraffic",
+      [WEBHOOK_PROPERTIES.version]: "1.0.0",
+      [WEBHOOK_PROPERTIES.digest]: SEED_DIGEST,
+      [WEBHOOK_PROPERTIES.triggerId]: cpu.triggerId,
+      [WEBHOOK_PROPERTIES.alarmId]: cpu.id,
+      [WEBHOOK_PROPERTIES.intent]: "activate",
+      [WEBHOOK_PROPERTIES.member]: "web-1",
+      [WEBHOOK_PROPERTIES.owner]: "stack",
+    });
+  });
+
+  it("skips metric validation only for the agent's custom latency metric", async () => {
+    seedFleet(1);
+    await settled();
+    const latency = resourcesOfType("azure-native:monitor:MetricAlert").find((r) =>
+      r.name.includes("latency"),
+    )!;
+    const criterion = (latency.inputs.criteria as { allOf: Record<string, unknown>[] }).allOf[0]!;
+    expect(criterion).toMatchObject({
+      metricNamespace: "Personas/Agent",
+      metricName: "NetworkLatency",
+      skipMetricValidation: true,
+    });
+    const actions = latency.inputs.actions as { actionGroupId: string }[];
+    expect(actions.map((a) => a.actionGroupId)).toEqual([
+      resourceNamed("azure-native:monitor:ActionGroup", "web-actions-feature").id,
+    ]);
+  });
+
+  it("gives each VM a static private IP, the planned size, the VM identity and the persona tags, and ignores what the runtime owns", async () => {
+    const { seen, transformations } = optionRecorder();
+    const fleet = seedFleet(2, { transformations });
+    await settled();
+    const nic = resourceNamed("azure-native:network:NetworkInterface", "web-web-2-nic");
+    expect(nic.inputs.ipConfigurations).toEqual([
+      expect.objectContaining({
+        privateIPAllocationMethod: "Static",
+        privateIPAddress: "10.0.0.5",
+        primary: true,
+      }),
+    ]);
+    const vm = resourceNamed("azure-native:compute:VirtualMachine", "web-web-2");
+    expect(vm.inputs).toMatchObject({
+      vmName: "web-2",
+      hardwareProfile: { vmSize: fleet.baseline["web-2"]!.vmSize },
+      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+      identity: {
+        type: "UserAssigned",
+        userAssignedIdentities: [
+          resourceNamed("azure-native:managedidentity:UserAssignedIdentity", "web-vm-identity").id,
+        ],
+      },
+      tags: {
+        "persona:name": "HighTraffic",
+        "persona:version": "1.0.0",
+        "persona:digest": SEED_DIGEST,
+        "persona:fleet": "web",
+        "persona:active": "HighTraffic",
+      },
+    });
+    expect(fleet.baseline["web-2"]!.vmSize).toMatch(/^Standard_/);
+    const customData = Buffer.from(
+      String((vm.inputs.osProfile as { customData: string }).customData),
+      "base64",
+    ).toString();
+    expect(customData).toContain("/opt/personas/bin/personas-command");
+    expect(customData).toContain("apt-get install -y 'nginx");
+    expect(seen.find((s) => s.name === "web-web-2")!.ignoreChanges).toEqual([...RUNTIME_OWNED]);
+  });
+
+  it("deploys one Flex Consumption app on Node 22 per identity boundary, HTTPS only, from its package, with the contract's settings", async () => {
+    seedFleet(2);
+    await settled();
+    const apps = resourcesOfType("azure-native:web:WebApp");
+    expect(apps.map((a) => a.inputs.name)).toEqual([
+      functionAppName({ fleet: "web", stack: "stack", subscriptionId: SUBSCRIPTION }, "responders"),
+      functionAppName({ fleet: "web", stack: "stack", subscriptionId: SUBSCRIPTION }, "firewall"),
+    ]);
+    for (const app of apps) {
+      expect(app.inputs).toMatchObject({
+        kind: "functionapp,linux",
+        httpsOnly: true,
+        functionAppConfig: {
+          runtime: { name: "node", version: "22" },
+          deployment: { storage: { type: "blobContainer" } },
+        },
+      });
+    }
+    const settings = Object.fromEntries(
+      (apps[0]!.inputs.siteConfig as { appSettings: { name: string; value: string }[] }).appSettings.map(
+        (s) => [s.name, s.value],
+      ),
+    );
+    expect(settings).toMatchObject({
+      PERSONAS_FLEET_NAME: "web",
+      PERSONAS_STACK_NAME: "stack",
+      PERSONAS_RESPONDER_KINDS: "scale,feature",
+      PERSONAS_STATE_TABLE: "PersonasState",
+      PERSONAS_FLEET_CONTAINER: "fleet-store",
+      PERSONAS_SUBSCRIPTION_ID: SUBSCRIPTION,
+    });
+    expect(resourcesOfType("azure-native:web:AppServicePlan").map((p) => p.inputs.sku)).toEqual([
+      { name: "FC1", tier: "FlexConsumption" },
+      { name: "FC1", tier: "FlexConsumption" },
+    ]);
+    const scale = resourceNamed("azure-native:monitor:ActionGroup", "web-actions-scale");
+    expect(scale.inputs.azureFunctionReceivers).toEqual([
+      expect.objectContaining({
+        functionName: "alert-scale",
+        functionAppResourceId: apps[0]!.id,
+        useCommonAlertSchema: true,
+      }),
+    ]);
+  });
+
+  it("grants each app only its own custom role: VM actions at the fleet's group, NSG rule actions at the NSG", async () => {
+    seedFleet(2);
+    await settled();
+    const roles = resourcesOfType("azure-native:authorization:RoleDefinition").sort((a, b) =>
+      b.name.localeCompare(a.name),
+    );
+    const group = resourceNamed("azure-native:resources:ResourceGroup", "web-group");
+    expect(roles.map((r) => [r.name, r.inputs.assignableScopes])).toEqual([
+      ["web-responders-role", [group.id]],
+      ["web-firewall-role", [NSG]],
+    ]);
+    const [responders, firewall] = roles.map(
+      (r) => (r.inputs.permissions as { actions: string[] }[])[0]!.actions,
+    );
+    expect(responders!.every((a) => a.startsWith("Microsoft.Compute/virtualMachines/"))).toBe(true);
+    expect(responders).toContain("Microsoft.Compute/virtualMachines/deallocate/action");
+    expect(firewall!.every((a) => a.startsWith("Microsoft.Network/networkSecurityGroups/"))).toBe(true);
+    expect(
+      [...responders!, ...firewall!].some((a) => a.includes("*") || a.startsWith("Microsoft.Authorization")),
+    ).toBe(false);
+  });
+
+  it("names the storage account within Azure's rules and tags every resource; the whole fleet passes the cloud-contract check", async () => {
+    seedFleet(2);
+    await settled();
+    expect(resourceNamed("azure-native:storage:StorageAccount", "web-storage").inputs.accountName).toBe(
+      storageAccountName({ fleet: "web", stack: "stack", subscriptionId: SUBSCRIPTION }),
+    );
+    expect(() => assertAzureCloudContract(recorder.resources)).not.toThrow();
+  });
+
+  it("refuses a list feed without an NSG or a WAF policy, naming the fix", () => {
+    expect(
+      () =>
+        new AzurePersonaFleet("web", {
+          location: "westeurope",
+          image: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server" },
+          subnetId: "subnet",
+          admin: { username: "ops", sshPublicKey: "key" },
+          defaultPersona: seedPersona,
+          instances: [{ name: "web-1", privateIpAddress: "10.0.0.4" }],
+        }),
+    ).toThrow(AzureMissingTargetError);
+  });
+});

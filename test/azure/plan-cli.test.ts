@@ -1,0 +1,32 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { parsePlanArgs, planCommand } from "../../src/cli/plan.js";
+import { installMocks } from "../support/pulumi.js";
+
+// planCommand installs its own mocks; give the other test files theirs back.
+afterAll(() => installMocks());
+
+describe("personas plan --cloud azure", () => {
+  it("prints the seed's Azure resources, the CPU alert's settings and how Azure alerts approximate the persona", async () => {
+    const result = await planCommand(
+      parsePlanArgs(["examples/HighTraffic.yaml", "--cloud", "azure", "--fleet", "web", "--instances", "2"]),
+    );
+    expect(result.stderr).toBeUndefined();
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("personas:azure:AzurePersonaFleet web\n");
+    expect(result.stdout).toContain(
+      " azure-native:monitor:MetricAlert web-web-1-cpu-utilization-above-80  resourceGroupName=web-group-aaaaaaa ruleName=personas-web_plan_web-1-cpu-utilization-above-80 windowSize=PT5M evaluationFrequency=PT1M\n",
+    );
+    expect(result.stdout).toContain("\n43 resources:\n");
+    expect(result.stdout).toContain("  2 × azure-native:compute:VirtualMachine\n");
+    expect(result.stdout).toContain("  2 × azure-native:web:WebApp\n");
+    expect(result.stdout).toContain(
+      "\nAzure alerts: static thresholds have no M-of-N; 'for N minutes' is the window's Minimum (Maximum for < and <=) over PTNM, evaluated every PT1M, firing at the Nth breaching minute as on CloudWatch.\n",
+    );
+  });
+
+  it("refuses a cloud it does not know", () => {
+    expect(() => parsePlanArgs(["examples/HighTraffic.yaml", "--cloud", "gcp"])).toThrow(
+      "--cloud must be 'aws' or 'azure', not 'gcp'",
+    );
+  });
+});
