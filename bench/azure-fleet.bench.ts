@@ -61,7 +61,9 @@ class BenchMocks implements pulumi.runtime.Mocks {
     this.count++;
     if (this.record) this.recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
     const id = `${args.name}-id`;
-    return { id, state: { ...args.inputs, name: args.inputs.name ?? args.name, id } };
+    // Identities answer their principal and client ids, as Azure does, so role assignments get them.
+    const principal = { principalId: `${args.name}-principal`, clientId: `${args.name}-client` };
+    return { id, state: { ...principal, ...args.inputs, name: args.inputs.name ?? args.name, id } };
   }
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     if (args.token === "azure-native:authorization:getClientConfig")

@@ -111,9 +111,10 @@ function installHooks(projectDir: string): void {
       if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw error;
       if (request.startsWith(".") && request.endsWith(".js"))
         return original(`${request.slice(0, -3)}.ts`, parent, ...rest);
-      const own = /^pulumi-personas(?:\/(aws|pdl|repository|resolve|plan|sim|agent|policy|feeds))?$/.exec(
-        request,
-      );
+      const own =
+        /^pulumi-personas(?:\/(aws|azure|pdl|repository|resolve|plan|sim|agent|policy|feeds))?$/.exec(
+          request,
+        );
       if (own) {
         const area = own[1] === "feeds" ? "runtime/feeds" : own[1];
         return join(ownRoot, ...(area ? [area] : []), `index.${ownExtension}`);

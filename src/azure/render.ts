@@ -125,7 +125,13 @@ export const WAF_LIMITS = {
   addressesPerCondition: { "front-door": 600, "application-gateway": 540 },
 } as const;
 
-const packageCheck = { enabled: true };
+// One switch per process, shared by every copy of this module (a program loaded by `personas plan`
+// or a test's loader may get its own copy of the library's modules).
+const PACKAGE_CHECK = Symbol.for("pulumi-personas.azure.functionPackageCheck");
+const packageCheck: { enabled: boolean } = ((globalThis as Record<symbol, unknown>)[PACKAGE_CHECK] as
+  | { enabled: boolean }
+  | undefined) ?? { enabled: true };
+(globalThis as Record<symbol, unknown>)[PACKAGE_CHECK] = packageCheck;
 
 /** Whether components check that function packages exist (see {@link setFunctionPackageCheck}). */
 export function functionPackageCheckEnabled(): boolean {

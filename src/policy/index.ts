@@ -16,6 +16,13 @@
 
 export { personaGuardPolicies, personaGuardResourcePolicies, personaGuardStackPolicies } from "./pack.js";
 export { alarmActionsTargetResponders, alarmsCoverTriggers } from "./rules/alarms.js";
+export {
+  AZURE_TYPES,
+  azureAlertHasActionGroup,
+  azureFunctionAppHttpsOnly,
+  azureNsgNoAnySource,
+  azureRoleAssignmentWithinGroup,
+} from "./rules/azure.js";
 export { BUDGET_DEFAULTS, type BudgetConfig, stackBudget } from "./rules/budget.js";
 export {
   FEED_PACE_DEFAULTS,

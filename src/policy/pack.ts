@@ -4,6 +4,12 @@
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { alarmActionsTargetResponders, alarmsCoverTriggers } from "./rules/alarms.js";
+import {
+  azureAlertHasActionGroup,
+  azureFunctionAppHttpsOnly,
+  azureNsgNoAnySource,
+  azureRoleAssignmentWithinGroup,
+} from "./rules/azure.js";
 import { stackBudget } from "./rules/budget.js";
 import { feedsHttpsAndPaced, feedTargetsExist } from "./rules/feeds.js";
 import { responderIamLeastPrivilege } from "./rules/iam.js";
@@ -25,6 +31,10 @@ export const personaGuardResourcePolicies: readonly ResourceValidationPolicy[] =
   logGroupRetention,
   stateTablePointInTimeRecovery,
   instancePersonaTags,
+  azureAlertHasActionGroup,
+  azureRoleAssignmentWithinGroup,
+  azureNsgNoAnySource,
+  azureFunctionAppHttpsOnly,
 ];
 
 /** Every stack rule of the pack. */

@@ -66,10 +66,11 @@ export interface AzureFailingPeriods {
  * The settings of an Azure Monitor metric alert rule with one static-threshold criterion.
  *
  * @example
- * // "CPU Load > 80% for 5 minutes": every 1-minute period of the last 5 above 80.
+ * // "CPU Load > 80% for 5 minutes", as the Azure components deploy it (a static threshold has no
+ * // failing periods): the 5-minute window's Minimum above 80, checked every minute.
  * const cpu: AzureMetricAlertSettings = {
- *   operator: "GreaterThan", threshold: 80, timeAggregation: "Average", windowSizeMinutes: 1,
- *   failingPeriods: { numberOfEvaluationPeriods: 5, minFailingPeriodsToAlert: 5 },
+ *   operator: "GreaterThan", threshold: 80, timeAggregation: "Minimum", windowSizeMinutes: 5,
+ *   evaluationFrequencyMinutes: 1,
  * };
  */
 export interface AzureMetricAlertSettings {
@@ -88,8 +89,9 @@ export interface AzureMetricAlertSettings {
    */
   readonly evaluationFrequencyMinutes?: number;
   /**
-   * `failingPeriods`: M violating periods out of the last N. Azure accepts it on dynamic-threshold
-   * criteria; here it applies to the static threshold so "M of N" rules can be simulated.
+   * `failingPeriods`: M violating periods out of the last N. Azure accepts it only on dynamic-threshold
+   * criteria (which need days of history), never on the static thresholds the components deploy
+   * (docs/azure.md, "Alert semantics"); here it models a dynamic-threshold rule's M of N.
    * @default { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
    */
   readonly failingPeriods?: AzureFailingPeriods;
