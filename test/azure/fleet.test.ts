@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   AzureMissingTargetError,
@@ -17,7 +20,11 @@ const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
 const NSG =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/network/providers/Microsoft.Network/networkSecurityGroups/edge";
 
-function seedFleet(count: number, opts: Record<string, unknown> = {}) {
+function seedFleet(
+  count: number,
+  opts: Record<string, unknown> = {},
+  functions: { packageDirectory?: string } = {},
+) {
   return new AzurePersonaFleet(
     "web",
     {
@@ -32,6 +39,7 @@ function seedFleet(count: number, opts: Record<string, unknown> = {}) {
         privateIpAddress: `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`,
       })),
       firewall: { networkSecurityGroupId: NSG },
+      functions,
     },
     opts,
   );
@@ -290,5 +298,29 @@ describe("AzurePersonaFleet with the seed persona", () => {
           instances: [{ name: "web-1", privateIpAddress: "10.0.0.4" }],
         }),
     ).toThrow(AzureMissingTargetError);
+  });
+
+  it("stops with the package's path when a function app the fleet needs was not built, and uses built packages", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "personas-azure-packages-"));
+    const previous = setFunctionPackageCheck(true);
+    try {
+      mkdirSync(join(directory, "responders"));
+      writeFileSync(join(directory, "responders", "index.js"), "module.exports = {};\n");
+      const build = () => seedFleet(1, {}, { packageDirectory: directory });
+      expect(build).toThrow(
+        `AzurePersonaFleet 'web': the function app package ${join(directory, "firewall", "index.js")} does not exist. Fix: run \`npm run build\` in pulumi-personas (it bundles src/runtime/azure/apps with esbuild), or pass \`functions.packageDirectory\`.`,
+      );
+      mkdirSync(join(directory, "firewall"));
+      writeFileSync(join(directory, "firewall", "index.js"), "module.exports = {};\n");
+      // The refused component had registered itself before it threw.
+      await settled();
+      recorder.reset();
+      build();
+      await settled();
+      expect(countByType()).toEqual(expected(1));
+    } finally {
+      setFunctionPackageCheck(previous);
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
