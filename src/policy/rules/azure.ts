@@ -55,7 +55,10 @@ const ANY_SOURCE = ["*", "0.0.0.0/0", "::/0", "internet", "any"];
 function rulesOf(type: string, props: Record<string, unknown>): Record<string, unknown>[] {
   if (type === AZURE_TYPES.securityRule) return [props];
   if (type === AZURE_TYPES.networkSecurityGroup && Array.isArray(props.securityRules))
-    return props.securityRules.flatMap((r) => recordOf(r) ?? []);
+    return props.securityRules.flatMap((r): Record<string, unknown>[] => {
+      const rule = recordOf(r);
+      return rule === undefined ? [] : [rule];
+    });
   return [];
 }
 
