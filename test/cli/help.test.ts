@@ -48,6 +48,7 @@ describe("personas --help and --version", () => {
         "  --instances <n>             instances in the fleet (default 1; persona files)",
         "  --fleet <name>              fleet name (default fleet; persona files)",
         "  --web-acl-arn <arn>         web ACL for list feeds (default a placeholder; persona files)",
+        "  --cloud aws|azure           the cloud the persona file is planned on, and whose rules are checked (default aws)",
         "  --format text|json|mermaid  output format (default text)",
         "  -h, --help                  show this help",
         "",

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 describe("persona-guard over fleets registered under the mocks", () => {
-  it("lists twelve rules with kebab-case names and 'Checks whether' descriptions", () => {
+  it("lists sixteen rules with kebab-case names and 'Checks whether' descriptions", () => {
     const rules = [...personaGuardResourcePolicies, ...personaGuardStackPolicies];
     expect(rules.map((r) => r.name)).toEqual([
       "persona-responder-iam-least-privilege",
@@ -36,6 +36,10 @@ describe("persona-guard over fleets registered under the mocks", () => {
       "persona-log-group-retention",
       "persona-state-table-point-in-time-recovery",
       "persona-instance-tags",
+      "persona-azure-alert-has-action-group",
+      "persona-azure-role-assignment-within-group",
+      "persona-azure-nsg-no-any-source",
+      "persona-azure-function-app-https-only",
       "persona-alarms-cover-triggers",
       "persona-alarm-actions-target-responders",
       "persona-feed-targets-exist",
