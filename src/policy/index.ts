@@ -17,7 +17,6 @@
 export { personaGuardPolicies, personaGuardResourcePolicies, personaGuardStackPolicies } from "./pack.js";
 export { alarmActionsTargetResponders, alarmsCoverTriggers } from "./rules/alarms.js";
 export {
-  AZURE_TYPES,
   azureAlertHasActionGroup,
   azureFunctionAppHttpsOnly,
   azureNsgNoAnySource,
