@@ -40,10 +40,10 @@ function handMade(pattern: RegExp): string[] {
 describe("Test fixtures", () => {
   it("follow the formats production writes (the patterns below are checked against production's own output)", () => {
     const digest = contentDigest({ any: "value" });
-    const name = alarmName({ fleet: "web", stack: "prod" }, "web-1", "cpu-utilization-above-80");
+    const name = alarmName({ fleet: "web", stack: "prod" }, "web-1", "cpu-utilization-above");
 
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(name).toBe("personas-web_prod_web-1-cpu-utilization-above-80");
+    expect(name).toBe("personas-web_prod_web-1-cpu-utilization-above");
   });
 
   it("write no digest by hand: a literal 64-hex value or a repeated character stands in for contentDigest", () => {

@@ -125,9 +125,14 @@ export function normalise(
   (document.automatedResponses ?? []).forEach((input, index) => {
     if (!skip(["automatedResponses", index])) context.declare(input, ["automatedResponses", index]);
   });
+  const triggerIds = new TriggerIds([
+    ...(document.automatedResponses ?? []).map((r) => r.name),
+    ...(document.telemetryTriggers ?? []).map((t) => t.name),
+    ...(document.externalDataSources ?? []).map((s) => s.name),
+  ]);
   (document.telemetryTriggers ?? []).forEach((input, index) => {
     if (skip(["telemetryTriggers", index])) return;
-    const trigger = readTrigger(input, ["telemetryTriggers", index], context, report);
+    const trigger = readTrigger(input, ["telemetryTriggers", index], context, triggerIds, report);
     if (trigger) persona.triggers.push(trigger);
   });
   (document.externalDataSources ?? []).forEach((input, index) => {
@@ -659,9 +664,29 @@ function readCondition(
   return parsed.value;
 }
 
-function defaultTriggerId(condition: Condition): string {
-  const word = { ">": "above", ">=": "at-least", "<": "below", "<=": "at-most" }[condition.operator];
-  return slugify(`${condition.metric}-${word}-${condition.threshold}`);
+/**
+ * Ids for unnamed triggers: the metric and the comparison's direction (`cpu-utilization-above`), with
+ * an ordinal from the second trigger on the same metric and direction (`cpu-utilization-above-2`).
+ * The threshold, the window and `>` versus `>=` stay out of the id: alarm names and Pulumi URNs are
+ * built from it, so an edit of 80 → 85 updates the alarm in place instead of replacing it and losing
+ * its state. Ids written by the author (trigger, source and response names) are taken first, so an
+ * author's name always wins and a generated id never collides with one.
+ */
+class TriggerIds {
+  private readonly taken = new Set<string>();
+
+  constructor(authorNames: readonly (string | undefined)[]) {
+    for (const name of authorNames) if (name !== undefined) this.taken.add(slugify(name));
+  }
+
+  next(condition: Condition): string {
+    const direction = condition.operator === ">" || condition.operator === ">=" ? "above" : "below";
+    const base = slugify(`${condition.metric}-${direction}`);
+    let id = base;
+    for (let ordinal = 2; this.taken.has(id); ordinal++) id = `${base}-${ordinal}`;
+    this.taken.add(id);
+    return id;
+  }
 }
 
 const CLEAR_AFTER = /^after\s+(.+)$/i;
@@ -670,6 +695,7 @@ function readTrigger(
   input: TriggerInput,
   path: Path,
   table: ResponseTable,
+  ids: TriggerIds,
   report: Reporter,
 ): Trigger | undefined {
   const condition = readCondition(input.condition, input.missingData, [...path, "condition"], report);
@@ -678,7 +704,7 @@ function readTrigger(
     if (input.action !== undefined) readActions(input.action, [...path, "action"], report);
     return undefined;
   }
-  const id = input.name === undefined ? defaultTriggerId(condition) : slugify(input.name);
+  const id = input.name === undefined ? ids.next(condition) : slugify(input.name);
   if (id === "") {
     report(
       [...path, "name"],

@@ -1,6 +1,6 @@
 /**
  * Field paths of a persona, as provenance and overrides name them: `base.cpu`, `bounds.maxCpu`,
- * `software.Nginx.version`, `triggers.cpu-utilization-above-80.condition.threshold`,
+ * `software.Nginx.version`, `triggers.cpu-utilization-above.condition.threshold`,
  * `responses.threatintel-example-com.actions[0].mode`. Items of keyed lists are named by their id
  * (software by its name), so a path means the same thing in a parent and in its child.
  */

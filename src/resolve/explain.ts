@@ -7,7 +7,7 @@ import type { FieldProvenance, ResolvedPersona } from "./resolve.js";
 
 /** One row of an explanation. */
 export interface ExplanationRow {
-  /** A field path (`base.cpu`) or an item path (`triggers.cpu-utilization-above-80`). */
+  /** A field path (`base.cpu`) or an item path (`triggers.cpu-utilization-above`). */
   field: string;
   /** The value, or a short summary of the item. */
   value: string;

@@ -1,7 +1,7 @@
 /**
  * The fields a mapping rule or a `persona:<field>` tag may override, and how their values are read.
  * Values use the PDL's units: `memory: 64 GB`, `cpu: 16 cores`, `networkBandwidth: 25 Gbps`,
- * `triggers.cpu-utilization-above-80.threshold: 70%`.
+ * `triggers.cpu-utilization-above.threshold: 70%`.
  */
 import type { Persona } from "../pdl/model.js";
 import { ok, type Parsed, problem } from "../pdl/result.js";

@@ -45,7 +45,7 @@ describe("PersonaInstance", () => {
     });
     expect(resourceNamed("aws:ec2/instance:Instance", "api-vm").inputs.tags).toMatchObject({ Name: "api" });
     expect(resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm")[0]!.inputs.name).toBe(
-      "personas-api_stack_vm-cpu-utilization-above-80",
+      "personas-api_stack_vm-cpu-utilization-above",
     );
     expect(
       seen.filter((s) => s.type !== "personas:aws:PersonaInstance").every((s) => s.parent === "api"),
@@ -90,10 +90,10 @@ describe("PersonaAttachment", () => {
         .map((a) => [a.inputs.name, a.inputs.dimensions])
         .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     ).toEqual([
-      ["personas-legacy_stack_old-1-cpu-utilization-above-80", { InstanceId: "i-0aaa" }],
-      ["personas-legacy_stack_old-1-network-latency-above-100", { InstanceId: "i-0aaa" }],
-      ["personas-legacy_stack_old-2-cpu-utilization-above-80", { InstanceId: "i-0bbb" }],
-      ["personas-legacy_stack_old-2-network-latency-above-100", { InstanceId: "i-0bbb" }],
+      ["personas-legacy_stack_old-1-cpu-utilization-above", { InstanceId: "i-0aaa" }],
+      ["personas-legacy_stack_old-1-network-latency-above", { InstanceId: "i-0aaa" }],
+      ["personas-legacy_stack_old-2-cpu-utilization-above", { InstanceId: "i-0bbb" }],
+      ["personas-legacy_stack_old-2-network-latency-above", { InstanceId: "i-0bbb" }],
     ]);
     expect(resourcesOfType("aws:lambda/function:Function")).toHaveLength(3);
   });
@@ -118,8 +118,8 @@ describe("PersonaAttachment", () => {
         .map((a) => a.inputs.name)
         .sort(),
     ).toEqual([
-      "personas-legacy_stack_i-0bbb-cpu-utilization-above-80",
-      "personas-legacy_stack_i-0ccc-cpu-utilization-above-80",
+      "personas-legacy_stack_i-0bbb-cpu-utilization-above",
+      "personas-legacy_stack_i-0ccc-cpu-utilization-above",
     ]);
     expect(resourcesOfType("aws:ec2/tag:Tag")).toHaveLength(2);
     const userData = await outputValue(attachment.userData);

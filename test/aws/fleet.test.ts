@@ -90,10 +90,10 @@ describe("PersonaFleet with the seed persona", () => {
     seedFleet(1);
     await settled();
     expect(
-      resourceNamed("aws:cloudwatch/metricAlarm:MetricAlarm", "web-web-1-cpu-utilization-above-80").inputs,
+      resourceNamed("aws:cloudwatch/metricAlarm:MetricAlarm", "web-web-1-cpu-utilization-above").inputs,
     ).toEqual({
-      name: "personas-web_stack_web-1-cpu-utilization-above-80",
-      alarmDescription: `HighTraffic 1.0.0: cpu-utilization > 80% for 5 minutes [personas:v1 digest=${SEED_DIGEST} alarm=cpu-utilization-above-80]`,
+      name: "personas-web_stack_web-1-cpu-utilization-above",
+      alarmDescription: `HighTraffic 1.0.0: cpu-utilization > 80% for 5 minutes [personas:v1 digest=${SEED_DIGEST} alarm=cpu-utilization-above]`,
       namespace: "AWS/EC2",
       metricName: "CPUUtilization",
       statistic: "Average",
@@ -110,7 +110,7 @@ describe("PersonaFleet with the seed persona", () => {
     });
     const latency = resourceNamed(
       "aws:cloudwatch/metricAlarm:MetricAlarm",
-      "web-web-1-network-latency-above-100",
+      "web-web-1-network-latency-above",
     );
     expect(latency.inputs).toMatchObject({
       namespace: "Personas/Agent",

@@ -15,7 +15,7 @@ describe("personas demo (npm start)", () => {
       /web-1 {2}role=web,env=prod +→ HighTraffic@1\.3\.0 \(rule web; digest [0-9a-f]{12}\) on m7g\.2xlarge/,
     );
     expect(result.stdout).toContain(
-      "alarm cpu-utilization-above-80: AWS/EC2 CPUUtilization Average GreaterThanThreshold 80, period 60s, 5 of 5 → scale",
+      "alarm cpu-utilization-above: AWS/EC2 CPUUtilization Average GreaterThanThreshold 80, period 60s, 5 of 5 → scale",
     );
   });
 
@@ -28,14 +28,14 @@ describe("personas demo (npm start)", () => {
 
   it("simulates the day: the spike scales up at its fifth breaching minute and back after the clear window", () => {
     expect(result.stdout).toContain(
-      "10:04  ran Scale up to 16 cores (cpu-utilization-above-80) → changed: m7g.2xlarge → m7g.4xlarge",
+      "10:04  ran Scale up to 16 cores (cpu-utilization-above) → changed: m7g.2xlarge → m7g.4xlarge",
     );
     // Twice the vCPUs halve the CPU share from 10:05, so the 30-minute clear window ends at 10:34.
-    expect(result.stdout).toContain("10:05  cpu-utilization-above-80 → OK (datapoint 46.5%;");
+    expect(result.stdout).toContain("10:05  cpu-utilization-above → OK (datapoint 46.5%;");
     expect(result.stdout).toContain(
-      "10:34  reverted Scale back to baseline (cpu-utilization-above-80-clear)",
+      "10:34  reverted Scale back to baseline (cpu-utilization-above-clear)",
     );
-    expect(result.stdout).toContain("15:00  ran Activate cdn-caching (network-latency-above-100)");
+    expect(result.stdout).toContain("15:00  ran Activate cdn-caching (network-latency-above)");
     expect(result.stdout).toContain("18:00  feed threatintel-example-com: fetch-failed");
   });
 

@@ -14,7 +14,7 @@ describe("personas plan", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("personas:aws:PersonaFleet web\n");
     expect(result.stdout).toContain(
-      "  aws:cloudwatch/metricAlarm:MetricAlarm web-web-1-cpu-utilization-above-80  name=personas-web_plan_web-1-cpu-utilization-above-80 namespace=AWS/EC2 metricName=CPUUtilization comparisonOperator=GreaterThanThreshold threshold=80 period=60 evaluationPeriods=5 datapointsToAlarm=5\n",
+      "  aws:cloudwatch/metricAlarm:MetricAlarm web-web-1-cpu-utilization-above  name=personas-web_plan_web-1-cpu-utilization-above namespace=AWS/EC2 metricName=CPUUtilization comparisonOperator=GreaterThanThreshold threshold=80 period=60 evaluationPeriods=5 datapointsToAlarm=5\n",
     );
     expect(result.stdout).toContain("\n46 resources:\n");
     // The durable resize workflow the scale responder starts (docs/aws.md "Resize workflow").

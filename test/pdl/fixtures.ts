@@ -19,7 +19,7 @@ export const HIGH_TRAFFIC: Persona = {
   features: [{ id: "cdn-caching", name: "cdn-caching", initial: "off", declared: false }],
   triggers: [
     {
-      id: "cpu-utilization-above-80",
+      id: "cpu-utilization-above",
       condition: {
         metric: "cpu-utilization",
         operator: ">",
@@ -28,10 +28,10 @@ export const HIGH_TRAFFIC: Persona = {
         window: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 5 },
         missingData: "missing",
       },
-      response: "cpu-utilization-above-80",
+      response: "cpu-utilization-above",
     },
     {
-      id: "network-latency-above-100",
+      id: "network-latency-above",
       condition: {
         metric: "network-latency",
         operator: ">",
@@ -40,7 +40,7 @@ export const HIGH_TRAFFIC: Persona = {
         window: { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 },
         missingData: "missing",
       },
-      response: "network-latency-above-100",
+      response: "network-latency-above",
     },
   ],
   sources: [
@@ -56,9 +56,9 @@ export const HIGH_TRAFFIC: Persona = {
     },
   ],
   responses: [
-    { id: "cpu-utilization-above-80", actions: [{ kind: "scale", cpu: 16 }], inline: true },
+    { id: "cpu-utilization-above", actions: [{ kind: "scale", cpu: 16 }], inline: true },
     {
-      id: "network-latency-above-100",
+      id: "network-latency-above",
       actions: [{ kind: "activate-feature", feature: "cdn-caching" }],
       inline: true,
     },

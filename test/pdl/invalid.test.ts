@@ -567,42 +567,24 @@ const INVALID: { title: string; text: string; diagnostics: Seen[] }[] = [
     ],
   },
   {
-    title: "two unnamed triggers with the same condition",
+    // Unnamed triggers on one metric and direction get ordinals (test/pdl/trigger-ids.test.ts); two
+    // names the author wrote the same are still a clash.
+    title: "two triggers with the same Name",
     text: doc(
       "Name: Web",
       "TelemetryTriggers:",
       "  - Condition: CPU Load > 80%",
+      "    Name: busy",
       "    Action: Scale up to 16 cores",
-      "  - Condition: CPU > 80%",
+      "  - Condition: CPU > 90%",
+      "    Name: Busy",
       "    Action: Notify ops-team",
     ),
     diagnostics: [
       {
-        at: "5:5",
+        at: "7:11",
         code: "duplicate-name",
-        message: "the name 'cpu-utilization-above-80' is already used by another trigger, source or response",
-        hint: "give this one a distinct Name",
-      },
-    ],
-  },
-  {
-    title: "two unnamed triggers with the same condition and response",
-    text: doc(
-      "Name: Web",
-      "AutomatedResponses:",
-      "  - Name: grow",
-      "    Action: Scale up to 16 cores",
-      "TelemetryTriggers:",
-      "  - Condition: CPU Load > 80%",
-      "    Response: grow",
-      "  - Condition: CPU Load > 80%",
-      "    Response: grow",
-    ),
-    diagnostics: [
-      {
-        at: "8:5",
-        code: "duplicate-name",
-        message: "the name 'cpu-utilization-above-80' is already used by another trigger, source or response",
+        message: "the name 'busy' is already used by another trigger, source or response",
         hint: "give this one a distinct Name",
       },
     ],

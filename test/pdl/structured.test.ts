@@ -130,7 +130,7 @@ describe("definePersona", () => {
       features: [],
       triggers: [
         {
-          id: "cpu-utilization-above-80",
+          id: "cpu-utilization-above",
           condition: {
             metric: "cpu-utilization",
             operator: ">",
@@ -139,11 +139,11 @@ describe("definePersona", () => {
             window: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 5 },
             missingData: "missing",
           },
-          response: "cpu-utilization-above-80",
+          response: "cpu-utilization-above",
         },
       ],
       sources: [],
-      responses: [{ id: "cpu-utilization-above-80", actions: [{ kind: "scale", cpu: 4 }], inline: true }],
+      responses: [{ id: "cpu-utilization-above", actions: [{ kind: "scale", cpu: 4 }], inline: true }],
       bounds: {},
     });
   });

@@ -38,13 +38,13 @@ describe("buildManifest", () => {
   it("carries each response's clear actions, the PDL's reverts, so responders need no PDL", () => {
     const guards = { cooldownSeconds: 300, maxActionsPerHour: 6 };
     expect(manifest.personas[digest]!.responses).toEqual({
-      "cpu-utilization-above-80": {
+      "cpu-utilization-above": {
         actions: [{ kind: "scale", cpu: 16 }],
         clearActions: [{ kind: "scale", baseline: true }],
         responders: ["scale"],
         ...guards,
       },
-      "network-latency-above-100": {
+      "network-latency-above": {
         actions: [{ kind: "activate-feature", feature: "cdn-caching" }],
         clearActions: [{ kind: "deactivate-feature", feature: "cdn-caching" }],
         responders: ["feature"],
@@ -68,12 +68,12 @@ describe("FleetManifest", () => {
   it("rejects an action of a kind the responders do not know", () => {
     // Prepare
     const manifest = fresh();
-    const response = manifest.personas[digest]!.responses["cpu-utilization-above-80"]!;
+    const response = manifest.personas[digest]!.responses["cpu-utilization-above"]!;
     (response.actions as unknown[])[0] = { kind: "reboot" };
 
     // Act, Assess
     expect(issuesOf(manifest)).toEqual([
-      `personas.${digest}.responses.cpu-utilization-above-80.actions.0.kind: Invalid option: expected one of "scale"|"activate-feature"|"deactivate-feature"|"firewall"|"shift-persona"|"notify"|"run-command"|"invoke-function"`,
+      `personas.${digest}.responses.cpu-utilization-above.actions.0.kind: Invalid option: expected one of "scale"|"activate-feature"|"deactivate-feature"|"firewall"|"shift-persona"|"notify"|"run-command"|"invoke-function"`,
     ]);
   });
 
@@ -84,7 +84,7 @@ describe("FleetManifest", () => {
   it("rejects a response without clear actions (a manifest from before they were written)", () => {
     const manifest = fresh();
     const { clearActions: _dropped, ...older } =
-      manifest.personas[digest]!.responses["cpu-utilization-above-80"]!;
+      manifest.personas[digest]!.responses["cpu-utilization-above"]!;
     const personas = { [digest]: { ...manifest.personas[digest]!, responses: { r: older } } };
     expect(issuesOf({ ...manifest, personas })).toEqual([
       `personas.${digest}.responses.r.clearActions: Invalid input: expected array, received undefined`,

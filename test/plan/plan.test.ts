@@ -26,7 +26,7 @@ describe("planPersona", () => {
     });
     expect(plan.alarms[0]!.onAlarm).toEqual({
       intent: "activate",
-      responseId: "cpu-utilization-above-80",
+      responseId: "cpu-utilization-above",
       actions: [{ kind: "scale", cpu: 16 }],
       responders: ["scale"],
     });
@@ -46,8 +46,8 @@ describe("planPersona", () => {
 
   it("sends network latency to the personas agent and the feed to the firewall responder", () => {
     expect(plan.alarms.map((a) => [a.id, a.source])).toEqual([
-      ["cpu-utilization-above-80", "native"],
-      ["network-latency-above-100", "personas-agent"],
+      ["cpu-utilization-above", "native"],
+      ["network-latency-above", "personas-agent"],
     ]);
     expect(plan.telemetry).toEqual({
       native: ["cpu-utilization"],
@@ -75,8 +75,8 @@ describe("planPersona", () => {
   it("fills guard rails from the defaults and is shared by every instance with the same digest", () => {
     expect(plan.guards).toEqual({ maxActionsPerHour: 6, defaultCooldownSeconds: 300, lockTtlSeconds: 900 });
     expect(plan.responses.map((r) => [r.id, r.cooldownSeconds, r.maxActionsPerHour])).toEqual([
-      ["cpu-utilization-above-80", 300, 6],
-      ["network-latency-above-100", 300, 6],
+      ["cpu-utilization-above", 300, 6],
+      ["network-latency-above", 300, 6],
       ["threatintel-example-com", 300, 6],
     ]);
     expect(planPersona({ ...input })).toBe(plan);
@@ -90,14 +90,14 @@ describe("planPersona", () => {
       persona,
       ref: { name: "Web", version: "1.0.0", digest: contentDigest(persona) },
     }).alarms[1]!;
-    expect(clear.id).toBe("cpu-utilization-above-80-clear");
+    expect(clear.id).toBe("cpu-utilization-above-clear");
     expect(clear.aws.comparisonOperator).toBe("LessThanOrEqualToThreshold");
     expect([clear.aws.period, clear.aws.evaluationPeriods, clear.aws.datapointsToAlarm]).toEqual([
       60, 15, 15,
     ]);
     expect(clear.onAlarm).toEqual({
       intent: "clear",
-      responseId: "cpu-utilization-above-80",
+      responseId: "cpu-utilization-above",
       actions: [{ kind: "scale", baseline: true }],
       responders: ["scale"],
     });
@@ -186,7 +186,7 @@ describe("detailed monitoring", () => {
     ).toEqual({
       detailed: true,
       reason:
-        "alarm cpu-utilization-above-80 (CPUUtilization, 60 s) needs AWS/EC2 datapoints more often than every 300 s",
+        "alarm cpu-utilization-above (CPUUtilization, 60 s) needs AWS/EC2 datapoints more often than every 300 s",
     });
   });
 

@@ -36,8 +36,8 @@ describe("okResponders", () => {
       ref: { name: "Web", version: "1.0.0", digest: contentDigest(persona) },
     });
     expect(plan.alarms.map((a) => [a.id, okResponders(a)])).toEqual([
-      ["cpu-utilization-above-80", ["scale"]],
-      ["cpu-utilization-above-80-clear", []],
+      ["cpu-utilization-above", ["scale"]],
+      ["cpu-utilization-above-clear", []],
     ]);
   });
 });
@@ -66,7 +66,7 @@ describe("parseAlarmDescription", () => {
     const plan = planPersona({ persona: seed, ref: { name: "HighTraffic", version: "1.2.0", digest } });
     expect(parseAlarmDescription(alarmDescription(plan, plan.alarms[0]!))).toEqual({
       digest,
-      alarmId: "cpu-utilization-above-80",
+      alarmId: "cpu-utilization-above",
     });
   });
 });

@@ -88,13 +88,13 @@ describe("persona-guard over fleets registered under the mocks", () => {
   });
 
   it("fails only the alarm-actions rule when one alarm has no actions", async () => {
-    const broken = withInputs(hundred, TYPES.alarm, "web-web-42-cpu-utilization-above-80", (i) => ({
+    const broken = withInputs(hundred, TYPES.alarm, "web-web-42-cpu-utilization-above", (i) => ({
       ...i,
       alarmActions: [],
     }));
     expect(await everyRule(broken)).toEqual({
       "persona-alarm-actions-target-responders": [
-        "Alarm 'web-web-42-cpu-utilization-above-80' must have at least one alarm action: set alarmActions to a responder function of this stack (the fleet components do).",
+        "Alarm 'web-web-42-cpu-utilization-above' must have at least one alarm action: set alarmActions to a responder function of this stack (the fleet components do).",
       ],
     });
   });

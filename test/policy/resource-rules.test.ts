@@ -225,8 +225,8 @@ describe("persona-scale-actions-bounded", () => {
 
   it("rejects a scale target above the organisation maximum", async () => {
     expect(await runResourceRule(rule, scaleArgs(undefined, { maxCpu: 8 }))).toEqual([
-      "Object 'web-manifest' must scale response 'cpu-utilization-above-80' to at most 8 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target.",
-      "Object 'web-manifest' must scale alarm 'cpu-utilization-above-80' to at most 8 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target.",
+      "Object 'web-manifest' must scale response 'cpu-utilization-above' to at most 8 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target.",
+      "Object 'web-manifest' must scale alarm 'cpu-utilization-above' to at most 8 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target.",
     ]);
   });
 
@@ -235,8 +235,8 @@ describe("persona-scale-actions-bounded", () => {
       p.bounds = { maxCpu: 12 };
     });
     expect(await runResourceRule(rule, args)).toEqual([
-      "Object 'web-manifest' must scale response 'cpu-utilization-above-80' to at most 12 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target or raise the persona's MaxCpu.",
-      "Object 'web-manifest' must scale alarm 'cpu-utilization-above-80' to at most 12 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target or raise the persona's MaxCpu.",
+      "Object 'web-manifest' must scale response 'cpu-utilization-above' to at most 12 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target or raise the persona's MaxCpu.",
+      "Object 'web-manifest' must scale alarm 'cpu-utilization-above' to at most 12 cores, not 16 (persona HighTraffic 1.0.0); lower the action's target or raise the persona's MaxCpu.",
     ]);
   });
 
@@ -252,12 +252,12 @@ describe("persona-scale-actions-bounded", () => {
 
   it("rejects a memory target above the organisation maximum", async () => {
     const args = scaleArgs((p) => {
-      (p.responses as Record<string, { actions: unknown[] }>)["cpu-utilization-above-80"]!.actions = [
+      (p.responses as Record<string, { actions: unknown[] }>)["cpu-utilization-above"]!.actions = [
         { kind: "scale", memoryGiB: 768 },
       ];
     });
     expect(await runResourceRule(rule, args)).toEqual([
-      "Object 'web-manifest' must scale response 'cpu-utilization-above-80' to at most 512 GiB, not 768 GiB (persona HighTraffic 1.0.0); lower the action's target.",
+      "Object 'web-manifest' must scale response 'cpu-utilization-above' to at most 512 GiB, not 768 GiB (persona HighTraffic 1.0.0); lower the action's target.",
     ]);
   });
 
@@ -270,11 +270,11 @@ describe("persona-scale-actions-bounded", () => {
     ]);
     const response = scaleArgs((p) => {
       (p.responses as Record<string, { maxActionsPerHour: number }>)[
-        "cpu-utilization-above-80"
+        "cpu-utilization-above"
       ]!.maxActionsPerHour = 20;
     });
     expect(await runResourceRule(rule, response)).toEqual([
-      "Object 'web-manifest' must allow response 'cpu-utilization-above-80' at most 12 actions per hour, not 20 (persona HighTraffic 1.0.0); lower its MaxActionsPerHour.",
+      "Object 'web-manifest' must allow response 'cpu-utilization-above' at most 12 actions per hour, not 20 (persona HighTraffic 1.0.0); lower its MaxActionsPerHour.",
     ]);
   });
 });

@@ -19,7 +19,7 @@ import {
 } from "./support.js";
 
 const FEED = "HighTraffic-threatintel-example-com";
-const CPU_ALARM = "web-web-1-cpu-utilization-above-80";
+const CPU_ALARM = "web-web-1-cpu-utilization-above";
 const MANIFEST_URN = urnOf(TYPES.bucketObject, "web-manifest");
 const OTHER_DIGEST = contentDigest({ other: "persona" });
 const OTHER_SHORT = `${OTHER_DIGEST.slice("sha256:".length, "sha256:".length + 8)}…`;
@@ -42,7 +42,7 @@ describe("persona-alarms-cover-triggers", () => {
     const stack = without(fleet, (r) => r.name !== CPU_ALARM);
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message: `Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest ${SEED_SHORT}): cpu-utilization-above-80 is missing; render its alarms with PersonaFleet or PersonaInstance.`,
+        message: `Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest ${SEED_SHORT}): cpu-utilization-above is missing; render its alarms with PersonaFleet or PersonaInstance.`,
         urn: urnOf(TYPES.instance, "web-web-1"),
       },
     ]);
@@ -65,7 +65,7 @@ describe("persona-alarms-cover-triggers", () => {
   it("reports an alarm whose digest no manifest of the stack lists", async () => {
     const violations = await runStackRule(rule, stackArgs(retagged(fleet).resources));
     expect(violations[0]).toEqual({
-      message: `Alarm 'web-web-1-cpu-utilization-above-80' must carry a persona digest that a fleet manifest of this stack lists: ${OTHER_SHORT} is in none, so its responders would ignore it; let the fleet component render it.`,
+      message: `Alarm 'web-web-1-cpu-utilization-above' must carry a persona digest that a fleet manifest of this stack lists: ${OTHER_SHORT} is in none, so its responders would ignore it; let the fleet component render it.`,
       urn: urnOf(TYPES.alarm, CPU_ALARM),
     });
   });
@@ -80,11 +80,11 @@ describe("persona-alarms-cover-triggers", () => {
     const stack = retagged(withOther);
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message: `Alarm 'web-web-1-cpu-utilization-above-80' must belong to the persona of the instance it watches: it carries digest ${OTHER_SHORT}, instance 'web-web-1' has ${SEED_SHORT}; re-run the fleet component so the alarms follow the persona.`,
+        message: `Alarm 'web-web-1-cpu-utilization-above' must belong to the persona of the instance it watches: it carries digest ${OTHER_SHORT}, instance 'web-web-1' has ${SEED_SHORT}; re-run the fleet component so the alarms follow the persona.`,
         urn: urnOf(TYPES.alarm, CPU_ALARM),
       },
       {
-        message: `Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest ${SEED_SHORT}): cpu-utilization-above-80 is missing; render its alarms with PersonaFleet or PersonaInstance.`,
+        message: `Instance 'web-web-1' must have an alarm for each trigger of persona HighTraffic 1.0.0 (digest ${SEED_SHORT}): cpu-utilization-above is missing; render its alarms with PersonaFleet or PersonaInstance.`,
         urn: urnOf(TYPES.instance, "web-web-1"),
       },
     ]);
@@ -111,10 +111,10 @@ describe("persona-alarms-cover-triggers", () => {
     // for the agent object registers later), not the rule.
     expect((await runStackRule(rule, stackArgs(missing.resources))).map((v) => v.message).sort()).toEqual(
       [
-        unlisted("web-web-1-cpu-utilization-above-80"),
-        unlisted("web-web-2-cpu-utilization-above-80"),
-        unlisted("web-web-1-network-latency-above-100"),
-        unlisted("web-web-2-network-latency-above-100"),
+        unlisted("web-web-1-cpu-utilization-above"),
+        unlisted("web-web-2-cpu-utilization-above"),
+        unlisted("web-web-1-network-latency-above"),
+        unlisted("web-web-2-network-latency-above"),
         "Instance 'web-web-1' must belong to a fleet whose manifest is in this stack: no manifest object (manifest/fleet.json in its fleet store) was found; deploy it with PersonaFleet or PersonaInstance.",
         "Instance 'web-web-2' must belong to a fleet whose manifest is in this stack: no manifest object (manifest/fleet.json in its fleet store) was found; deploy it with PersonaFleet or PersonaInstance.",
       ].sort(),
@@ -143,7 +143,7 @@ describe("persona-alarm-actions-target-responders", () => {
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
         message:
-          "Alarm 'web-web-1-cpu-utilization-above-80' must have at least one alarm action: set alarmActions to a responder function of this stack (the fleet components do).",
+          "Alarm 'web-web-1-cpu-utilization-above' must have at least one alarm action: set alarmActions to a responder function of this stack (the fleet components do).",
         urn: urnOf(TYPES.alarm, CPU_ALARM),
       },
     ]);
@@ -154,7 +154,7 @@ describe("persona-alarm-actions-target-responders", () => {
     const stack = withInputs(fleet, TYPES.alarm, CPU_ALARM, (i) => ({ ...i, okActions: [foreign] }));
     expect(await runStackRule(rule, stackArgs(stack.resources))).toEqual([
       {
-        message: `Alarm 'web-web-1-cpu-utilization-above-80' must send its actions to a responder of this stack: ${foreign} is not a responder here; point them at the fleet's responder functions.`,
+        message: `Alarm 'web-web-1-cpu-utilization-above' must send its actions to a responder of this stack: ${foreign} is not a responder here; point them at the fleet's responder functions.`,
         urn: urnOf(TYPES.alarm, CPU_ALARM),
       },
     ]);

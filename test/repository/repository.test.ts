@@ -109,7 +109,7 @@ describe("Extends chains", () => {
       { name: "Nginx", version: "1.24" },
       { name: "Node Exporter", version: "1.8" },
     ]);
-    expect(resolved.persona.triggers.map((t) => t.id)).toEqual(["cpu-utilization-above-80"]);
+    expect(resolved.persona.triggers.map((t) => t.id)).toEqual(["cpu-utilization-above"]);
     expect(resolved.persona.responses[0]!.actions).toEqual([{ kind: "scale", cpu: 16 }]);
     expect(
       Object.fromEntries(
@@ -130,7 +130,7 @@ describe("Extends chains", () => {
       "software.Node Exporter.name": 2,
       "software.Node Exporter.version": 2,
     });
-    expect(resolved.origins.get("triggers.cpu-utilization-above-80.condition.threshold")).toBe(0);
+    expect(resolved.origins.get("triggers.cpu-utilization-above.condition.threshold")).toBe(0);
     expect(resolved.digest).toBe(contentDigest(resolved.persona));
     expect(Object.isFrozen(resolved.persona.base)).toBe(true);
   });

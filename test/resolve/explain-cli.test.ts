@@ -54,9 +54,9 @@ describe("personas explain", () => {
       "extends",
       "WebBase@1.1.0 (personas/WebBase/1.1.0.yaml)",
     ]);
-    expect(row("triggers.cpu-utilization-above-80")).toEqual([
-      "triggers.cpu-utilization-above-80",
-      "cpu-utilization > 80% (5 of 5 × 60s) → cpu-utilization-above-80",
+    expect(row("triggers.cpu-utilization-above")).toEqual([
+      "triggers.cpu-utilization-above",
+      "cpu-utilization > 80% (5 of 5 × 60s) → cpu-utilization-above",
       "persona",
       "HighTraffic@1.3.0 (personas/HighTraffic/1.3.0.yaml)",
     ]);
@@ -139,7 +139,7 @@ describe("personas explain", () => {
       ["bastion", "WebBase@1.1.0", "defaultPersona"],
     ]);
     expect(
-      report.resolved[0]!.persona.triggers.find((t) => t.id === "cpu-utilization-above-80")!.condition
+      report.resolved[0]!.persona.triggers.find((t) => t.id === "cpu-utilization-above")!.condition
         .threshold,
     ).toBe(70);
     expect(report.resolved[1]!.persona.base.cpu).toBe(16);

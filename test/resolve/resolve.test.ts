@@ -225,12 +225,12 @@ describe("Conflicts and failures", () => {
       when: "a rule overrides the threshold of a trigger the persona does not have",
       rules: [
         { id: "web", match: { role: "web" }, persona: "Web@^1" },
-        { id: "eager", match: { tier: "premium" }, overrides: { "triggers.cpu-above-80.threshold": "70%" } },
+        { id: "eager", match: { tier: "premium" }, overrides: { "triggers.cpu-above.threshold": "70%" } },
       ],
       tags: { role: "web", tier: "premium" },
       type: UnknownOverrideFieldError,
       message:
-        "Instance 'i-1': rule 'eager' overrides triggers.cpu-above-80.threshold, but Web@1.0.0 has no trigger 'cpu-above-80'; its triggers are: cpu-utilization-above-80.",
+        "Instance 'i-1': rule 'eager' overrides triggers.cpu-above.threshold, but Web@1.0.0 has no trigger 'cpu-above'; its triggers are: cpu-utilization-above.",
     },
     {
       when: "a trigger threshold override has the metric's wrong unit",
@@ -239,13 +239,13 @@ describe("Conflicts and failures", () => {
         {
           id: "eager",
           match: { tier: "premium" },
-          overrides: { "triggers.cpu-utilization-above-80.threshold": "70ms" },
+          overrides: { "triggers.cpu-utilization-above.threshold": "70ms" },
         },
       ],
       tags: { role: "web", tier: "premium" },
       type: InvalidOverrideValueError,
       message:
-        "Instance 'i-1': rule 'eager' overrides triggers.cpu-utilization-above-80.threshold: expected a percentage, received '70ms' ('ms' measures times); use one of: %.",
+        "Instance 'i-1': rule 'eager' overrides triggers.cpu-utilization-above.threshold: expected a percentage, received '70ms' ('ms' measures times); use one of: %.",
     },
   ])("$when", ({ rules, tags, type, message, extra }) => {
     const ctx = context(rules as MappingDocument["rules"], extra);
@@ -268,7 +268,7 @@ rules:
     overrides: { memory: 64 GB }
   - id: premium-web
     match: { role: web, tier: premium }
-    overrides: { Memory: 96 GB, triggers.cpu-utilization-above-80.threshold: 70% }
+    overrides: { Memory: 96 GB, triggers.cpu-utilization-above.threshold: 70% }
   - id: api-only
     match: { tier: premium }
     persona: Api@^1
@@ -300,13 +300,13 @@ rules:
       tag: "role=web,tier=premium",
       detail: "memory: 96 GB",
     });
-    expect(resolved.provenance["triggers.cpu-utilization-above-80.condition.threshold"]).toEqual({
+    expect(resolved.provenance["triggers.cpu-utilization-above.condition.threshold"]).toEqual({
       source: "rule",
       rule: "premium-web",
       tag: "role=web,tier=premium",
-      detail: "triggers.cpu-utilization-above-80.threshold: 70%",
+      detail: "triggers.cpu-utilization-above.threshold: 70%",
     });
-    expect(resolved.provenance["triggers.cpu-utilization-above-80.condition.operator"]).toEqual({
+    expect(resolved.provenance["triggers.cpu-utilization-above.condition.operator"]).toEqual({
       source: "persona",
       persona: "Web",
       version: "1.0.0",

@@ -13,8 +13,8 @@ import type { TimelineRow } from "../../src/sim/render.js";
 import { scenarioTelemetry } from "../../src/sim/scenarios.js";
 import { minutes, repeat, seedPlan } from "./fixtures.js";
 
-const CPU = "cpu-utilization-above-80";
-const LATENCY = "network-latency-above-100";
+const CPU = "cpu-utilization-above";
+const LATENCY = "network-latency-above";
 
 /** `personas simulate` of the seed, as a user runs it, read back from its JSON timeline. */
 function simulateSeed(...flags: string[]): { rows: TimelineRow[] } {
@@ -148,7 +148,7 @@ describe("declared effects in a persona test file", () => {
     );
 
     expect(report.results[0]!.failures).toEqual([
-      "alarm network-latency-above-100 at 00:01: expected OK, got ALARM (datapoint 135)",
+      "alarm network-latency-above at 00:01: expected OK, got ALARM (datapoint 135)",
     ]);
   });
 

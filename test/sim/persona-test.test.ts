@@ -21,9 +21,9 @@ tests:
       network-latency: "20x17"
     expect:
       alarms:
-        - { at: 13m, alarm: cpu-utilization-above-80, state: ALARM }
+        - { at: 13m, alarm: cpu-utilization-above, state: ALARM }
       actions:
-        - { at: 13m, source: cpu-utilization-above-80, outcome: ran }
+        - { at: 13m, source: cpu-utilization-above, outcome: ran }
 `;
 
 describe("runPersonaTestFile", () => {
@@ -35,7 +35,7 @@ describe("runPersonaTestFile", () => {
           {
             name: "fires",
             series: { cpu: "90x4" },
-            expect: { alarms: [{ at: "4m", alarm: "cpu-utilization-above-80", state: "ALARM" }] },
+            expect: { alarms: [{ at: "4m", alarm: "cpu-utilization-above", state: "ALARM" }] },
           },
         ],
       },
@@ -56,10 +56,10 @@ describe("runPersonaTestFile", () => {
             series: { cpu: "50x9 90x4 50x4", "network-latency": "20x17" },
             expect: {
               alarms: [
-                { at: "13m", alarm: "cpu-utilization-above-80", state: "ALARM" },
+                { at: "13m", alarm: "cpu-utilization-above", state: "ALARM" },
                 { at: "1m", alarm: "cpu-high", state: "OK" },
               ],
-              actions: [{ at: "13m", source: "cpu-utilization-above-80", outcome: "ran" }],
+              actions: [{ at: "13m", source: "cpu-utilization-above", outcome: "ran" }],
               size: [{ at: "20m", size: "m7i.2xlarge" }],
             },
           },
@@ -70,9 +70,9 @@ describe("runPersonaTestFile", () => {
     );
 
     expect(report.results[0]!.failures).toEqual([
-      "alarm cpu-utilization-above-80 at 00:13: expected ALARM, got OK (datapoint 90)",
-      "alarm 'cpu-high' does not exist; the persona's alarms are cpu-utilization-above-80, network-latency-above-100",
-      "actions differ (- expected, + actual):\n    - 00:13 cpu-utilization-above-80 ran\n    + 00:14 cpu-utilization-above-80 ran",
+      "alarm cpu-utilization-above at 00:13: expected ALARM, got OK (datapoint 90)",
+      "alarm 'cpu-high' does not exist; the persona's alarms are cpu-utilization-above, network-latency-above",
+      "actions differ (- expected, + actual):\n    - 00:13 cpu-utilization-above ran\n    + 00:14 cpu-utilization-above ran",
       "size at 00:20: expected m7i.2xlarge, got m7g.4xlarge",
     ]);
   });
@@ -117,10 +117,10 @@ describe("personas test", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toBe(
       `✘ ${join(dir, "seed.test.yaml")} › expects the alarm a minute early\n` +
-        "    alarm cpu-utilization-above-80 at 00:13: expected ALARM, got OK (datapoint 90)\n" +
+        "    alarm cpu-utilization-above at 00:13: expected ALARM, got OK (datapoint 90)\n" +
         "    actions differ (- expected, + actual):\n" +
-        "        - 00:13 cpu-utilization-above-80 ran\n" +
-        "        + 00:14 cpu-utilization-above-80 ran\n" +
+        "        - 00:13 cpu-utilization-above ran\n" +
+        "        + 00:14 cpu-utilization-above ran\n" +
         "\n0 passed, 1 failed, in 1 file\n",
     );
   });
@@ -152,12 +152,12 @@ describe("personas simulate", () => {
 
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(
-      "   00:14  ran Scale up to 16 cores (cpu-utilization-above-80) → changed: m7i.2xlarge → m7i.4xlarge (16 vCPU, 64 GiB)",
+      "   00:14  ran Scale up to 16 cores (cpu-utilization-above) → changed: m7i.2xlarge → m7i.4xlarge (16 vCPU, 64 GiB)",
     );
     expect(result.stdout).toContain(
       `Report written to ${join(out, "index.html")} (2 charts, ${join(out, "timeline.txt")}, ${join(out, "timeline.json")})`,
     );
-    expect(readFileSync(join(out, "HighTraffic-cpu-utilization-above-80.svg"), "utf8")).toMatch(
+    expect(readFileSync(join(out, "HighTraffic-cpu-utilization-above.svg"), "utf8")).toMatch(
       /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
     );
   });
@@ -180,7 +180,7 @@ describe("personas simulate", () => {
       rows: { time: string; triggers: Record<string, { state: string }> }[];
     };
     // Four breaching minutes of five on a fresh metric are too little data (the 2019 guide's - - - - X).
-    expect(json.rows.map((r) => r.triggers["cpu-utilization-above-80"]!.state)).toEqual([
+    expect(json.rows.map((r) => r.triggers["cpu-utilization-above"]!.state)).toEqual([
       "INSUFFICIENT_DATA",
       "INSUFFICIENT_DATA",
       "INSUFFICIENT_DATA",

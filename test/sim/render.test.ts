@@ -59,7 +59,7 @@ describe("renderHtmlReport", () => {
 
     expect(html.match(/<svg class="chart" /g)!.length).toBe(2);
     expect(html).toContain(
-      "<td>15:00</td><td>network-latency-above-100</td><td>activate</td><td>Activate cdn-caching</td><td>ran</td>",
+      "<td>15:00</td><td>network-latency-above</td><td>activate</td><td>Activate cdn-caching</td><td>ran</td>",
     );
     expect(html).toContain("<td>10:04</td><td>size</td><td>m7i.2xlarge</td><td>m7i.4xlarge</td>");
     expect(html).toContain("<td>18:00</td><td>threatintel-example-com</td><td>fetch-failed</td>");
@@ -75,12 +75,12 @@ describe("formatTimeline and timelineJson", () => {
   it("prints state changes, responses and changes in time order", () => {
     const text = formatTimeline(day);
 
-    expect(text).toContain("   10:04  cpu-utilization-above-80 → ALARM (datapoint ");
+    expect(text).toContain("   10:04  cpu-utilization-above → ALARM (datapoint ");
     expect(text).toContain(
-      "   10:04  ran Scale up to 16 cores (cpu-utilization-above-80) → changed: m7i.2xlarge → m7i.4xlarge (16 vCPU, 64 GiB)\n   10:04  size: m7i.2xlarge → m7i.4xlarge\n",
+      "   10:04  ran Scale up to 16 cores (cpu-utilization-above) → changed: m7i.2xlarge → m7i.4xlarge (16 vCPU, 64 GiB)\n   10:04  size: m7i.2xlarge → m7i.4xlarge\n",
     );
     expect(text).toContain(
-      "Summary: 2880 datapoints evaluated; cpu-utilization-above-80 fired 1×, network-latency-above-100 fired 1×; 2 responses run, none skipped.",
+      "Summary: 2880 datapoints evaluated; cpu-utilization-above fired 1×, network-latency-above fired 1×; 2 responses run, none skipped.",
     );
   });
 
@@ -91,7 +91,7 @@ describe("formatTimeline and timelineJson", () => {
     const row = json.rows[604]!;
     expect(row.time).toBe("10:04");
     expect(row.size).toBe("m7i.4xlarge");
-    expect(row.triggers["cpu-utilization-above-80"]!.state).toBe("ALARM");
+    expect(row.triggers["cpu-utilization-above"]!.state).toBe("ALARM");
     expect(row.actions.map((a) => a.actions)).toEqual([["Scale up to 16 cores"]]);
     expect(json.rows[899]!.features).toEqual({ "cdn-caching": false });
     expect(json.rows[900]!.features).toEqual({ "cdn-caching": true });

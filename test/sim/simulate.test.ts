@@ -8,7 +8,7 @@ import { scenarioTelemetry } from "../../src/sim/scenarios.js";
 import { regularSeries } from "../../src/sim/telemetry.js";
 import { minutes, planOf, repeat, seedPlan } from "./fixtures.js";
 
-const CPU = "cpu-utilization-above-80";
+const CPU = "cpu-utilization-above";
 
 function statesOf(result: ReturnType<typeof simulate>, alarmId: string): string[] {
   const trigger = result.triggers.find((t) => t.alarmId === alarmId)!;
@@ -87,7 +87,7 @@ TelemetryTriggers:
 
     const result = simulate(flappy, telemetry);
 
-    expect(result.summary.alarms).toEqual({ "network-latency-above-100": 5 });
+    expect(result.summary.alarms).toEqual({ "network-latency-above": 5 });
     expect(result.actions.map((a) => [a.at, a.outcome, a.reason ?? null])).toEqual([
       [0, "dispatched", null],
       [120, "skipped", "cooldown"],
@@ -96,7 +96,7 @@ TelemetryTriggers:
       [480, "skipped", "cooldown"],
     ]);
     expect(result.actions[1]!.detail).toBe(
-      "response network-latency-above-100 ran 120 s ago; cooldown 600 s has 480 s left",
+      "response network-latency-above ran 120 s ago; cooldown 600 s has 480 s left",
     );
     expect(result.summary.finalFeatures).toEqual({ "cdn-caching": true });
   });

@@ -82,7 +82,7 @@ export interface InstanceOutcome {
   persona?: string;
   /** `stack`: the persona the stack deployed (run time owns nothing); `runtime`: another one. */
   owner?: "stack" | "runtime";
-  /** What was written, e.g. `alarm:put cpu-utilization-above-80`. */
+  /** What was written, e.g. `alarm:put cpu-utilization-above`. */
   changes: string[];
   reason?: FaultReason;
   message?: string;
