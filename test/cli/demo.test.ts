@@ -32,9 +32,7 @@ describe("personas demo (npm start)", () => {
     );
     // Twice the vCPUs halve the CPU share from 10:05, so the 30-minute clear window ends at 10:34.
     expect(result.stdout).toContain("10:05  cpu-utilization-above → OK (datapoint 46.5%;");
-    expect(result.stdout).toContain(
-      "10:34  reverted Scale back to baseline (cpu-utilization-above-clear)",
-    );
+    expect(result.stdout).toContain("10:34  reverted Scale back to baseline (cpu-utilization-above-clear)");
     expect(result.stdout).toContain("15:00  ran Activate cdn-caching (network-latency-above)");
     expect(result.stdout).toContain("18:00  feed threatintel-example-com: fetch-failed");
   });

@@ -139,8 +139,7 @@ describe("personas explain", () => {
       ["bastion", "WebBase@1.1.0", "defaultPersona"],
     ]);
     expect(
-      report.resolved[0]!.persona.triggers.find((t) => t.id === "cpu-utilization-above")!.condition
-        .threshold,
+      report.resolved[0]!.persona.triggers.find((t) => t.id === "cpu-utilization-above")!.condition.threshold,
     ).toBe(70);
     expect(report.resolved[1]!.persona.base.cpu).toBe(16);
   });
