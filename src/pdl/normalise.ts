@@ -126,9 +126,9 @@ export function normalise(
     if (!skip(["automatedResponses", index])) context.declare(input, ["automatedResponses", index]);
   });
   const triggerIds = new TriggerIds([
-    ...(document.automatedResponses ?? []).map((r) => r.name),
-    ...(document.telemetryTriggers ?? []).map((t) => t.name),
-    ...(document.externalDataSources ?? []).map((s) => s.name),
+    ...(document.automatedResponses ?? []).map((r) => r?.name),
+    ...(document.telemetryTriggers ?? []).map((t) => t?.name),
+    ...(document.externalDataSources ?? []).map((s) => s?.name),
   ]);
   (document.telemetryTriggers ?? []).forEach((input, index) => {
     if (skip(["telemetryTriggers", index])) return;
@@ -675,8 +675,10 @@ function readCondition(
 class TriggerIds {
   private readonly taken = new Set<string>();
 
-  constructor(authorNames: readonly (string | undefined)[]) {
-    for (const name of authorNames) if (name !== undefined) this.taken.add(slugify(name));
+  constructor(authorNames: readonly unknown[]) {
+    // Entries the schema refused are normalised too (their problems are reported elsewhere), so a
+    // name may be anything here: only text names are taken.
+    for (const name of authorNames) if (typeof name === "string") this.taken.add(slugify(name));
   }
 
   next(condition: Condition): string {
