@@ -20,6 +20,16 @@ export interface ContractResource {
   name: string;
   /** The inputs as the provider would receive them. */
   inputs: Record<string, unknown>;
+  /**
+   * The parent's type token, when known (`planOffline` records it). A resource whose parent is a
+   * `personas:` component is the library's own; any other is the user's.
+   */
+  parentType?: string | undefined;
+}
+
+/** Whether pulumi-personas created the resource: its parent is one of the library's components. */
+function createdByLibrary(resource: ContractResource): boolean {
+  return resource.parentType?.startsWith("personas:") === true;
 }
 
 /** One input that AWS would refuse. */
@@ -723,8 +733,10 @@ function push(
 
 /**
  * Checks planned resources against the AWS API contract. Component resources (`personas:`) and other
- * providers are skipped; an `aws:` type the check does not know is itself a violation, so a new
- * resource type cannot slip in unchecked.
+ * providers are skipped. An `aws:` type the check does not know is a violation when the library
+ * created it, so a new resource type cannot slip into the components unchecked; the user's own
+ * resources of such a type (a WebAcl, a VPC) are not the library's to judge and are listed by
+ * {@link uncheckedResources} instead.
  *
  * @example
  * ```ts
@@ -738,6 +750,7 @@ export function checkCloudContract(resources: readonly ContractResource[]): Clou
     if (!resource.type.startsWith("aws:")) continue;
     const contract = CONTRACTS[resource.type];
     if (!contract) {
+      if (!createdByLibrary(resource)) continue;
       violations.push({
         resource: resource.name,
         type: resource.type,
@@ -753,6 +766,21 @@ export function checkCloudContract(resources: readonly ContractResource[]): Clou
   }
   checkAcrossResources(resources, violations);
   return violations;
+}
+
+/**
+ * The program's own `aws:` resources whose type the check has no contract for: not checked, and not
+ * a violation (pulumi-personas does not create them). `personas plan` lists them as a note.
+ *
+ * @example
+ * ```ts
+ * uncheckedResources(await planOffline(program)); // [{ type: "aws:wafv2/webAcl:WebAcl", name: "edge", ... }]
+ * ```
+ */
+export function uncheckedResources(resources: readonly ContractResource[]): ContractResource[] {
+  return resources.filter(
+    (r) => r.type.startsWith("aws:") && CONTRACTS[r.type] === undefined && !createdByLibrary(r),
+  );
 }
 
 /** One violation as a line: the resource, the input, what AWS requires and where that is written. */

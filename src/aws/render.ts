@@ -29,7 +29,7 @@ import {
   responderName,
 } from "../plan/names.js";
 import type { AlarmPlan, FleetFeedPlan, FleetPlan, ListSafetySettings, PersonaPlan } from "../plan/plan.js";
-import { okResponders } from "../plan/render.js";
+import { alarmResponders, okResponders } from "../plan/render.js";
 import type { ResponderKind } from "../plan/responders.js";
 import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../plan/tags.js";
 import {
@@ -905,7 +905,7 @@ export function sharedOf(
     alarms: plan.alarms.map((alarm) => ({
       alarm,
       description: alarmDescription(plan, alarm),
-      alarmActions: alarm.onAlarm.responders.map((k) => fleet.responderArns[k]!),
+      alarmActions: alarmResponders(alarm).map((k) => fleet.responderArns[k]!),
       okActions: okResponders(alarm).map((k) => fleet.responderArns[k]!),
     })),
   };

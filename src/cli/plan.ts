@@ -246,16 +246,27 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
   } else resources = await planOffline(program);
   // What the mock engine accepted but the cloud would refuse (names, sizes, quotas): exit 1, one line each.
   let stderr: string | undefined;
+  // Said on stderr without failing the plan.
+  let notice: string | undefined;
   if (options.cloud === "azure") {
     const { azureContractViolations } = await import("../azure/cloud-contract.js");
     const violations = azureContractViolations(resources);
     if (violations.length > 0)
       stderr = `Azure would refuse ${violations.length} planned input${violations.length === 1 ? "" : "s"} (cloud-contract check, docs/azure.md):\n${violations.map((v) => `  ${v.type} '${v.resource}' ${v.input} '${v.value}' ${v.problem}\n`).join("")}`;
   } else {
-    const { checkCloudContract, formatViolation } = await import("../aws/cloud-contract.js");
+    const { checkCloudContract, formatViolation, uncheckedResources } = await import(
+      "../aws/cloud-contract.js"
+    );
     const violations = checkCloudContract(resources);
+    const unchecked = uncheckedResources(resources);
+    // The program's own resources of a type the check does not know: said, not judged.
+    const note =
+      unchecked.length === 0
+        ? ""
+        : `Not checked (no cloud contract for the type; pulumi-personas does not create it): ${unchecked.map((r) => `${r.name} (${r.type})`).join(", ")}\n`;
     if (violations.length > 0)
-      stderr = `AWS would refuse ${violations.length} planned input${violations.length === 1 ? "" : "s"} (cloud-contract check, docs/aws.md):\n${violations.map((v) => `  ${formatViolation(v)}\n`).join("")}`;
+      stderr = `AWS would refuse ${violations.length} planned input${violations.length === 1 ? "" : "s"} (cloud-contract check, docs/aws.md):\n${violations.map((v) => `  ${formatViolation(v)}\n`).join("")}${note}`;
+    else if (note !== "") notice = note;
   }
   const stdout =
     options.format === "json"
@@ -263,7 +274,8 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
       : options.format === "mermaid"
         ? toMermaid(resources)
         : formatText(resources) + notes.map((line) => `${line}\n`).join("");
-  return stderr === undefined ? { exitCode: 0, stdout } : { exitCode: 1, stdout, stderr };
+  if (stderr !== undefined) return { exitCode: 1, stdout, stderr };
+  return notice === undefined ? { exitCode: 0, stdout } : { exitCode: 0, stdout, stderr: notice };
 }
 
 /**

@@ -2,6 +2,8 @@
  * Alarm specifications: each trigger's condition rendered once for every consumer. The AWS and
  * Azure components copy these numbers; the simulator evaluates them; `explain` prints them.
  */
+
+import { negate } from "../pdl/conditions.js";
 import { metricById } from "../pdl/metrics/index.js";
 import type { CloudMetric, MetricDefinition } from "../pdl/metrics/metric.js";
 import type { Condition, MissingData, Operator } from "../pdl/model.js";
@@ -81,6 +83,34 @@ function dimensionsOf(_metric: MetricDefinition): readonly string[] {
   return ["InstanceId"];
 }
 
+/**
+ * The alarm that watches a clear condition: its complement, so that the alarm is OK exactly when the
+ * clear holds and in ALARM only while it does not. "At least M of N datapoints satisfy the clear"
+ * fails exactly when at least N − M + 1 of them satisfy the opposite comparison, so the watcher is
+ * the negated operator with DatapointsToAlarm N − M + 1 of the same N (for "after 30 minutes" of
+ * `> 80`: `> 80` in 1 of 30). Missing data is `ignore`: a gap in the metric (an instance stopped for
+ * a resize, an agent restarting) keeps the watcher's state, so a clear is never run, or lost, on an
+ * absence of data. CloudWatch: "ignore — The current alarm state is maintained" (Amazon CloudWatch
+ * User Guide, "Configuring how CloudWatch alarms treat missing data",
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html);
+ * DatapointsToAlarm and EvaluationPeriods have a minimum of 1 (PutMetricAlarm, botocore monitoring
+ * 2010-08-01), which N − M + 1 always meets since M ≤ N.
+ *
+ * @example
+ * ```ts
+ * clearWatcherOf(cpuAtMost80For30Minutes); // { operator: ">", threshold: 80, window: { periodSeconds: 60, evaluationPeriods: 30, datapointsToAlarm: 1 }, missingData: "ignore", ... }
+ * ```
+ */
+export function clearWatcherOf(clear: Condition): Condition {
+  const { evaluationPeriods, datapointsToAlarm } = clear.window;
+  return {
+    ...clear,
+    operator: negate(clear.operator),
+    window: { ...clear.window, datapointsToAlarm: evaluationPeriods - datapointsToAlarm + 1 },
+    missingData: "ignore",
+  };
+}
+
 /** Renders a condition as a CloudWatch metric alarm. */
 export function cloudWatchAlarmOf(condition: Condition): CloudWatchAlarmSpec {
   const metric = metricById(condition.metric);
@@ -122,6 +152,9 @@ export function azureAlertOf(condition: Condition): AzureAlertSpec {
     timeAggregation = metric.azure.statistic === "Maximum" ? "Maximum" : "Average";
   else if (datapointsToAlarm === evaluationPeriods)
     timeAggregation = operator === ">" || operator === ">=" ? "Minimum" : "Maximum";
+  // "Any datapoint of the window breaches" (a clear watcher) is the window's Maximum for > / >=.
+  else if (datapointsToAlarm === 1)
+    timeAggregation = operator === ">" || operator === ">=" ? "Maximum" : "Minimum";
   else {
     timeAggregation = "Average";
     notes.push(`${datapointsToAlarm} of ${evaluationPeriods} is approximated by the window's average`);

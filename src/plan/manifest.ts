@@ -229,7 +229,7 @@ export function buildManifest(plan: FleetPlan): FleetManifest {
  */
 export function alarmDescription(plan: PersonaPlan, alarm: AlarmPlan): string {
   const tag = ` [personas:v1 digest=${plan.persona.digest} alarm=${alarm.id}]`;
-  const sentence = `${plan.persona.name} ${plan.persona.version}: ${alarm.role === "clear" ? "clear " : ""}${alarm.description}`;
+  const sentence = `${plan.persona.name} ${plan.persona.version}: ${alarm.description}`;
   return sentence.slice(0, 1024 - tag.length) + tag;
 }
 

@@ -23,7 +23,13 @@ import type {
   Persona,
   ValueCondition,
 } from "../pdl/model.js";
-import { type AzureAlertSpec, azureAlertOf, type CloudWatchAlarmSpec, cloudWatchAlarmOf } from "./alarms.js";
+import {
+  type AzureAlertSpec,
+  azureAlertOf,
+  type CloudWatchAlarmSpec,
+  clearWatcherOf,
+  cloudWatchAlarmOf,
+} from "./alarms.js";
 import { GUARD_DEFAULTS, LIST_SAFETY_DEFAULTS, NETWORK_ACL_MAX_ENTRIES } from "./defaults.js";
 import { PlanError } from "./errors.js";
 import { fleetNameProblem } from "./names.js";
@@ -39,7 +45,7 @@ export interface PlanInput {
   size?: { cloud: "aws" | "azure"; name: string; reason?: string; runnerUp?: string };
 }
 
-/** What happens when an alarm enters ALARM. */
+/** What an alarm runs when it makes its acting transition (see {@link AlarmPlan.actsOn}). */
 export interface AlarmAction {
   /** `activate` runs the response; `clear` runs the trigger's clear actions (the revert). */
   intent: "activate" | "clear";
@@ -51,13 +57,26 @@ export interface AlarmAction {
   responders: readonly ResponderKind[];
 }
 
-/** One alarm per trigger, and one more per trigger with a `Clear`. */
+/**
+ * One alarm per trigger, and one more per trigger with a `Clear`: the clear watcher. The watcher is
+ * the clear condition's complement (`> 80` in any of 30 minutes for "clear after 30 minutes" of
+ * `> 80`), so it is in ALARM only while the load was recently high, and its return to OK runs the
+ * clear (docs/alarm-semantics.md, "Clear alarms").
+ */
 export interface AlarmPlan {
   /** `<trigger id>` or `<trigger id>-clear`; unique within the persona. */
   id: string;
   triggerId: string;
   role: "activate" | "clear";
+  /**
+   * The transition that runs `onAlarm`: entering ALARM for a trigger's alarm; ALARM → OK for a clear
+   * watcher (an OK reached from INSUFFICIENT_DATA, as a new alarm's first evaluation is, clears nothing).
+   */
+  actsOn: "ALARM" | "OK";
+  /** What the cloud evaluates: the trigger's condition, or for a clear watcher the clear condition's complement. */
   condition: Condition;
+  /** Clear watchers: the condition the author wrote for the clear (OK means it holds). */
+  clearCondition?: Condition;
   /** Human-readable condition, e.g. `cpu-utilization > 80% for 5 minutes`. */
   description: string;
   /** Who produces the metric on AWS (native, cloud agent, personas agent). */
@@ -211,7 +230,7 @@ function buildPlan(input: PlanInput): PersonaPlan {
       responseById.set(response.id, { ...response, cooldownSeconds: trigger.cooldownSeconds });
     }
     alarms.push(
-      alarmOf(trigger.id, "activate", trigger.condition, {
+      alarmOf(trigger.id, trigger.condition, {
         intent: "activate",
         responseId: response.id,
         actions: response.actions,
@@ -220,13 +239,12 @@ function buildPlan(input: PlanInput): PersonaPlan {
     );
     if (trigger.clear) {
       alarms.push(
-        alarmOf(`${trigger.id}-clear`, "clear", trigger.clear.condition, {
+        clearAlarmOf(trigger.id, trigger.clear.condition, {
           intent: "clear",
           responseId: response.id,
           actions: trigger.clear.actions,
           responders: sortResponders(trigger.clear.actions.map(responderOf)),
         }),
-        // the id of a trigger's clear alarm
       );
     }
   }
@@ -303,17 +321,36 @@ function buildPlan(input: PlanInput): PersonaPlan {
   };
 }
 
-function alarmOf(id: string, role: AlarmPlan["role"], condition: Condition, onAlarm: AlarmAction): AlarmPlan {
+function alarmOf(id: string, condition: Condition, onAlarm: AlarmAction): AlarmPlan {
   return {
     id,
-    triggerId: role === "clear" ? id.replace(/-clear$/, "") : id,
-    role,
+    triggerId: id,
+    role: "activate",
+    actsOn: "ALARM",
     condition,
     description: describeCondition(condition),
     source: metricById(condition.metric).aws.source,
     onAlarm,
     aws: cloudWatchAlarmOf(condition),
     azure: azureAlertOf(condition),
+  };
+}
+
+/** A trigger's clear watcher: in ALARM while the clear does not hold; its ALARM → OK runs the clear. */
+function clearAlarmOf(triggerId: string, clear: Condition, onAlarm: AlarmAction): AlarmPlan {
+  const watcher = clearWatcherOf(clear);
+  return {
+    id: `${triggerId}-clear`,
+    triggerId,
+    role: "clear",
+    actsOn: "OK",
+    condition: watcher,
+    clearCondition: clear,
+    description: `clears when ${describeCondition(clear)} (in ALARM while ${describeCondition(watcher)})`,
+    source: metricById(watcher.metric).aws.source,
+    onAlarm,
+    aws: cloudWatchAlarmOf(watcher),
+    azure: azureAlertOf(watcher),
   };
 }
 

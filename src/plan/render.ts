@@ -54,13 +54,46 @@ export function architectureOfSize(size: string): Architecture | undefined {
 }
 
 /**
- * Responders an alarm's OK transition is sent to. An activate alarm tells its responders the
- * condition has recovered (they close the incident in their state and audit; they run no action),
- * so the clear alarm, when the trigger has one, can revert only what is still open. A clear alarm's
- * own OK transition means nothing and goes nowhere.
+ * Responders an alarm's ALARM transition is sent to (CloudWatch `AlarmActions`): a trigger's alarm
+ * runs its response there. A clear watcher's ALARM means only "the load was high recently" and goes
+ * nowhere.
+ */
+export function alarmResponders(alarm: AlarmPlan): readonly ResponderKind[] {
+  return alarm.actsOn === "ALARM" ? alarm.onAlarm.responders : [];
+}
+
+/**
+ * Responders an alarm's OK transition is sent to (CloudWatch `OKActions`). A clear watcher runs its
+ * clear there. A trigger's alarm tells its responders the condition has recovered; they log it and
+ * run nothing ({@link actsOnTransition}), so a trigger's OK is never taken for a clear.
  */
 export function okResponders(alarm: AlarmPlan): readonly ResponderKind[] {
-  return alarm.role === "activate" ? alarm.onAlarm.responders : [];
+  return alarm.onAlarm.responders;
+}
+
+/** A CloudWatch alarm state. */
+export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+/**
+ * Whether a state change runs an alarm's actions: entering ALARM for a trigger (`activate`), ALARM →
+ * OK for a clear watcher (`clear`). CloudWatch sends OKActions on a transition to OK "from any other
+ * state" (PutMetricAlarm, botocore monitoring 2010-08-01), so a new watcher's first INSUFFICIENT_DATA →
+ * OK arrives too: it clears nothing. The responders and the simulator both decide with this.
+ *
+ * @example
+ * ```ts
+ * actsOnTransition("clear", "ALARM", "OK"); // true
+ * actsOnTransition("activate", "ALARM", "OK"); // false: the trigger recovered, nothing to run
+ * ```
+ */
+export function actsOnTransition(
+  intent: "activate" | "clear",
+  previous: AlarmStateValue,
+  next: AlarmStateValue,
+): boolean {
+  return intent === "activate"
+    ? next === "ALARM" && previous !== "ALARM"
+    : next === "OK" && previous === "ALARM";
 }
 
 /** The personas agent's signals a plan can ask for (the agent's `AgentSignal`, src/agent/config.ts). */

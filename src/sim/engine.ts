@@ -9,6 +9,7 @@
 import { type Action, describeAction, revertAction } from "../pdl/actions/index.js";
 import { type MetricDefinition, metricById } from "../pdl/metrics/index.js";
 import type { AlarmPlan, FeedPlan, PersonaPlan, ResponsePlan } from "../plan/plan.js";
+import { actsOnTransition } from "../plan/render.js";
 import { baselineSize, type Cloud, findSize, SizingError } from "../resolve/sizing/index.js";
 import { decide, type GuardRequest, MemoryGuardState, type SkipReason } from "../runtime/decide.js";
 import type { CidrSet } from "../runtime/feeds/cidr-set.js";
@@ -465,10 +466,17 @@ class Run {
         }
         const value = alarm.complement ? 100 - raw : raw * alarm.scale;
         const evaluator = alarm.evaluator;
+        const previous = evaluator.state;
         const state = evaluator.step(value);
         evaluations++;
         if (a.states) a.states[p] = state === "OK" ? 0 : state === "ALARM" ? 1 : 2;
-        if (state === "ALARM" && evaluator.changed) {
+        if (!evaluator.changed) continue;
+        if (state === "ALARM") {
+          const id = alarm.plan.id;
+          this.summary.alarms[id] = (this.summary.alarms[id] ?? 0) + 1;
+        }
+        // The responders' rule: a trigger acts on entering ALARM, a clear watcher on ALARM → OK.
+        if (actsOnTransition(alarm.plan.onAlarm.intent, previous, state)) {
           this.onAlarm(alarm, t);
           // A shift may have replaced the alarms in force.
           if (this.active !== active) break;
@@ -505,7 +513,6 @@ class Run {
 
   private onAlarm(alarm: CompiledAlarm, t: number): void {
     const id = alarm.plan.id;
-    this.summary.alarms[id] = (this.summary.alarms[id] ?? 0) + 1;
     const { intent, actions } = alarm.plan.onAlarm;
     this.dispatch(
       { kind: "alarm", alarmId: id, persona: alarm.persona },

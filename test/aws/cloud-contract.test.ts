@@ -12,6 +12,7 @@ import {
   type ContractResource,
   checkCloudContract,
   formatViolation,
+  uncheckedResources,
 } from "../../src/aws/cloud-contract.js";
 import { DOCUMENTED_LIMITS } from "../../src/aws/contract-data/documented-limits.js";
 import { CloudContractError } from "../../src/aws/errors.js";
@@ -330,15 +331,25 @@ describe("checkCloudContract", () => {
     expect(long.map((v) => [v.input, v.member])).toEqual([["name (auto-named)", "iam.CreateRole.RoleName"]]);
   });
 
-  it("reports an AWS resource type it has no contract for, and skips components and other providers", () => {
+  it("reports an AWS resource type it has no contract for when the library created it, and skips components and other providers", () => {
     const violations = checkCloudContract([
-      { type: "aws:ec2/vpc:Vpc", name: "net", inputs: {} },
+      { type: "aws:ec2/vpc:Vpc", name: "net", inputs: {}, parentType: "personas:aws:PersonaFleet" },
       { type: "personas:aws:PersonaFleet", name: "web", inputs: {} },
       { type: "azure-native:compute:VirtualMachine", name: "vm", inputs: {} },
     ]);
     expect(violations.map(formatViolation)).toEqual([
       "net (aws:ec2/vpc:Vpc) (type) = aws:ec2/vpc:Vpc: the cloud-contract check has no contract for this resource type: add one in src/aws/cloud-contract.ts and docs/aws.md [(none); src/aws/cloud-contract.ts]",
     ]);
+  });
+
+  it("does not judge the program's own resources of a type it has no contract for: they are listed as not checked", () => {
+    const own = [
+      { type: "aws:wafv2/webAcl:WebAcl", name: "edge", inputs: { scope: "REGIONAL" }, parentType: undefined },
+      { type: "aws:ec2/vpc:Vpc", name: "net", inputs: {}, parentType: "my:network:Component" },
+    ];
+
+    expect(checkCloudContract(own)).toEqual([]);
+    expect(uncheckedResources([...own, ...planned]).map((r) => r.name)).toEqual(["edge", "net"]);
   });
 });
 

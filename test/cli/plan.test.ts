@@ -103,6 +103,16 @@ describe("personas plan", () => {
     );
   });
 
+  it("plans the example project with exit 0: its own WebAcl is noted as not checked, not refused", async () => {
+    const result = await planCommand(parsePlanArgs(["examples/aws-web-hightraffic"]));
+
+    expect(result.stderr).toBe(
+      "Not checked (no cloud contract for the type; pulumi-personas does not create it): edge (aws:wafv2/webAcl:WebAcl)\n",
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("personas:aws:PersonaFleet web\n");
+  });
+
   it("rejects bad usage before planning", () => {
     const result = run(["plan", "examples/HighTraffic.yaml", "--format", "yaml"]);
     expect(result.exitCode).toBe(2);

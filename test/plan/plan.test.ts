@@ -82,7 +82,7 @@ describe("planPersona", () => {
     expect(planPersona({ ...input })).toBe(plan);
   });
 
-  it("plans a clear alarm with the reverting actions for 'Clear: after 15 minutes'", () => {
+  it("plans a clear watcher with the reverting actions for 'Clear: after 15 minutes': > 80 in 1 of 15, acting on OK", () => {
     const persona = parsePersona(
       "Name: Web\nTelemetryTriggers:\n  - Condition: CPU > 80% for 5 minutes\n    Action: Scale up to 16 cores\n    Clear: after 15 minutes\n",
     );
@@ -91,10 +91,15 @@ describe("planPersona", () => {
       ref: { name: "Web", version: "1.0.0", digest: contentDigest(persona) },
     }).alarms[1]!;
     expect(clear.id).toBe("cpu-utilization-above-clear");
-    expect(clear.aws.comparisonOperator).toBe("LessThanOrEqualToThreshold");
-    expect([clear.aws.period, clear.aws.evaluationPeriods, clear.aws.datapointsToAlarm]).toEqual([
-      60, 15, 15,
-    ]);
+    expect(clear.aws.comparisonOperator).toBe("GreaterThanThreshold");
+    expect([clear.aws.period, clear.aws.evaluationPeriods, clear.aws.datapointsToAlarm]).toEqual([60, 15, 1]);
+    expect([clear.actsOn, clear.aws.treatMissingData]).toEqual(["OK", "ignore"]);
+    // What the author wrote: the trigger's condition has not held for 15 minutes.
+    expect(clear.clearCondition).toMatchObject({
+      operator: "<=",
+      threshold: 80,
+      window: { periodSeconds: 60, evaluationPeriods: 15, datapointsToAlarm: 15 },
+    });
     expect(clear.onAlarm).toEqual({
       intent: "clear",
       responseId: "cpu-utilization-above",

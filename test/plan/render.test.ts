@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parsePersona } from "../../src/pdl/parse.js";
 import { alarmDescription, parseAlarmDescription } from "../../src/plan/manifest.js";
 import { planPersona } from "../../src/plan/plan.js";
-import { agentMetricsOf, okResponders, withCloudSize } from "../../src/plan/render.js";
+import { agentMetricsOf, alarmResponders, okResponders, withCloudSize } from "../../src/plan/render.js";
 import { contentDigest } from "../../src/repository/digest.js";
 
 const seed = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), { file: "HighTraffic.yaml" });
@@ -26,8 +26,8 @@ describe("withCloudSize", () => {
   });
 });
 
-describe("okResponders", () => {
-  it("sends an activate alarm's recovery to its responders and a clear alarm's nowhere", () => {
+describe("alarmResponders and okResponders", () => {
+  it("send a trigger's ALARM and recovery to its responders, and a clear watcher's OK only (its ALARM goes nowhere)", () => {
     const persona = parsePersona(
       "Name: Web\nTelemetryTriggers:\n  - Condition: CPU > 80% for 5 minutes\n    Action: Scale up to 16 cores\n    Clear: after 15 minutes\n",
     );
@@ -35,9 +35,9 @@ describe("okResponders", () => {
       persona,
       ref: { name: "Web", version: "1.0.0", digest: contentDigest(persona) },
     });
-    expect(plan.alarms.map((a) => [a.id, okResponders(a)])).toEqual([
-      ["cpu-utilization-above", ["scale"]],
-      ["cpu-utilization-above-clear", []],
+    expect(plan.alarms.map((a) => [a.id, alarmResponders(a), okResponders(a)])).toEqual([
+      ["cpu-utilization-above", ["scale"], ["scale"]],
+      ["cpu-utilization-above-clear", [], ["scale"]],
     ]);
   });
 });

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Action } from "../../pdl/actions/index.js";
 import type { FleetManifest } from "../../plan/manifest.js";
 import { parseAlarmDescription } from "../../plan/manifest.js";
+import { type AlarmStateValue, actsOnTransition } from "../../plan/render.js";
 import { responderOf } from "../../plan/responders.js";
 import type { GuardRequest } from "../decide.js";
 import { createContext, type ResponderContext, type ResponderOptions } from "./context.js";
@@ -265,6 +266,17 @@ export async function beginSettlingInFlight(
   return begun;
 }
 
+function notActing(
+  name: string,
+  previous: AlarmStateValue,
+  next: AlarmStateValue,
+): { reason: string; detail: string } {
+  return {
+    reason: "not-acting-transition",
+    detail: `alarm ${name} went from ${previous} to ${next}; a trigger's alarm acts on entering ALARM and a clear alarm on going from ALARM to OK`,
+  };
+}
+
 type Planned =
   | { skip: { reason: string; detail: string; instanceId?: string } }
   | { job: ActionJob; guard: { cooldownSeconds: number; maxActionsPerHour: number; lockTtlSeconds: number } };
@@ -274,14 +286,10 @@ async function planJob(ctx: ResponderContext, kind: DispatchKind, input: unknown
   if (parsed.kind === "alarm") {
     const event = parsed.event;
     const name = event.alarmData.alarmName;
-    if (event.alarmData.state.value !== "ALARM") {
-      return {
-        skip: {
-          reason: "not-alarm-state",
-          detail: `alarm ${name} went to ${event.alarmData.state.value}; persona alarms act on entering ALARM (reverts have their own clear alarm)`,
-        },
-      };
-    }
+    const previous = event.alarmData.previousState.value;
+    const next = event.alarmData.state.value;
+    // No persona alarm acts on INSUFFICIENT_DATA: skip before reading anything.
+    if (next === "INSUFFICIENT_DATA") return { skip: notActing(name, previous, next) };
     const tag = parseAlarmDescription(event.alarmData.configuration.description ?? "");
     if (tag === undefined) {
       throw new EventRejectedError(
@@ -309,6 +317,8 @@ async function planJob(ctx: ResponderContext, kind: DispatchKind, input: unknown
         `Persona ${persona.name} ${persona.version} in the fleet manifest has no alarm '${tag.alarmId}' (alarm ${name}); run \`pulumi up\` to bring alarms and the manifest back in step.`,
       );
     }
+    // Which transition acts depends on the alarm's role, read from the manifest, not from its name.
+    if (!actsOnTransition(alarm.intent, previous, next)) return { skip: notActing(name, previous, next) };
     const response = persona.responses[alarm.responseId];
     const job: ActionJob = {
       instanceId,

@@ -95,7 +95,7 @@ describe("feature responder", () => {
     const handler = createResponder("feature", featureExecutor, quiet);
 
     // Act, Assess
-    await expect(handler(alarmEvent("cache-on-clear"))).rejects.toThrow(
+    await expect(handler(alarmEvent("cache-on-clear", { state: "OK" }))).rejects.toThrow(
       "Command cmd-1 on i-0123456789abcdef0 ended Failed: disable-cdn: not found; see Run Command's history for the full output.",
     );
     expect([...parameters]).toEqual([[`/personas/web/prod/features/${INSTANCE}/cdn-caching`, "off"]]);

@@ -45,18 +45,35 @@ beforeEach(() => {
 const quiet = { env: TEST_ENV, logSink: () => {}, sleep: async () => {} };
 
 describe("responder events", () => {
-  it("skips an alarm that went back to OK", async () => {
+  it("runs nothing when a trigger's alarm goes back to OK: a recovery is not a clear", async () => {
     const result = await createResponder(
       "notify",
       notifyExecutor,
       quiet,
-    )(alarmEvent("cpu-high", { state: "OK" }));
+    )(alarmEvent("cpu-high", { state: "OK", previousState: "ALARM" }));
     expect(result).toEqual({
       outcome: "skipped",
-      reason: "not-alarm-state",
-      detail: `alarm ${testAlarmName("cpu-high")} went to OK; persona alarms act on entering ALARM (reverts have their own clear alarm)`,
+      reason: "not-acting-transition",
+      detail: `alarm ${testAlarmName("cpu-high")} went from ALARM to OK; a trigger's alarm acts on entering ALARM and a clear alarm on going from ALARM to OK`,
     });
     expect(sns.calls()).toHaveLength(0);
+  });
+
+  it("runs no clear on a clear watcher's first OK (from INSUFFICIENT_DATA) nor on its ALARM", async () => {
+    const handler = createResponder("scale", scaleExecutor, quiet);
+
+    const first = await handler(
+      alarmEvent("cpu-high-clear", { state: "OK", previousState: "INSUFFICIENT_DATA" }),
+    );
+    const breach = await handler(alarmEvent("cpu-high-clear", { state: "ALARM", previousState: "OK" }));
+    const gap = await handler(alarmEvent("cpu-high", { state: "INSUFFICIENT_DATA", previousState: "ALARM" }));
+
+    expect([first, breach, gap].map((r) => [r.outcome, "reason" in r ? r.reason : undefined])).toEqual([
+      ["skipped", "not-acting-transition"],
+      ["skipped", "not-acting-transition"],
+      ["skipped", "not-acting-transition"],
+    ]);
+    expect(mocks.state.table.audits()).toEqual([]);
   });
 
   it("rejects an event that is not a CloudWatch alarm, and logs why", async () => {

@@ -272,7 +272,9 @@ export function testAlarmDescription(alarmId: string): string {
 export function alarmEvent(
   alarmId: string,
   options: {
-    state?: "ALARM" | "OK";
+    state?: "ALARM" | "OK" | "INSUFFICIENT_DATA";
+    /** The state before. @default ALARM for an event to OK (a recovery, or a clear watcher's clear), else OK */
+    previousState?: "ALARM" | "OK" | "INSUFFICIENT_DATA";
     timestamp?: string;
     instanceId?: string;
     description?: string;
@@ -298,7 +300,7 @@ export function alarmEvent(
         timestamp: options.timestamp ?? "2025-01-09T11:37:48.000+0000",
       },
       previousState: {
-        value: "OK",
+        value: options.previousState ?? (options.state === "OK" ? "ALARM" : "OK"),
         reason: "Threshold not crossed",
         timestamp: "2025-01-09T10:00:00.000+0000",
       },

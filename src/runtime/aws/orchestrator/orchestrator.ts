@@ -36,7 +36,7 @@ import {
 import { alarmDescription, buildManifest, type FleetManifest } from "../../../plan/manifest.js";
 import { runtimeAlarmName } from "../../../plan/names.js";
 import { type PersonaPlan, planPersona } from "../../../plan/plan.js";
-import { okResponders } from "../../../plan/render.js";
+import { alarmResponders, okResponders } from "../../../plan/render.js";
 import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../../plan/tags.js";
 import { cloudWatchAgentConfig, personasAgentConfig, renderUserData } from "../../../plan/user-data.js";
 import { defineMapping } from "../../../resolve/mapping.js";
@@ -520,7 +520,7 @@ export class Orchestrator {
       Threshold: spec.threshold,
       ComparisonOperator: spec.comparisonOperator,
       TreatMissingData: spec.treatMissingData,
-      AlarmActions: alarm.onAlarm.responders.flatMap((k) => (arns[k] ? [arns[k]] : [])),
+      AlarmActions: alarmResponders(alarm).flatMap((k) => (arns[k] ? [arns[k]] : [])),
       OKActions: okResponders(alarm).flatMap((k) => (arns[k] ? [arns[k]] : [])),
       Tags: [
         { Key: RUNTIME_OWNER_TAG.key, Value: RUNTIME_OWNER_TAG.value },

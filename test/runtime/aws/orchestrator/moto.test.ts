@@ -350,9 +350,16 @@ describe.skipIf(noMoto)("Orchestrator against moto", () => {
 
     // Act 2: the clear alarm shifts back.
     now += 60_000;
-    await shift(alarmEvent("attack-clear", { instanceId: id!, timestamp: "2026-11-26T10:01:00.000+0000" }), {
-      awsRequestId: "r2",
-    });
+    await shift(
+      alarmEvent("attack-clear", {
+        instanceId: id!,
+        state: "OK",
+        timestamp: "2026-11-26T10:01:00.000+0000",
+      }),
+      {
+        awsRequestId: "r2",
+      },
+    );
     const cleared = await run(tagEvent(id!, ["persona:active"]));
 
     // Assess 2: run time owns nothing again; the stack's persona is reinstalled and its size restored.
