@@ -140,11 +140,12 @@ describe("Every embedded persona on a healthy instance", () => {
     const alarmActions = result.actions
       .filter((a) => a.source.kind === "alarm")
       .map((a) => [a.at / 60, a.intent, a.outcome]);
-    // Breaching minutes 10-15; the trigger fires at the fifth (14); the last breach is minute 15, so
-    // the watcher's 30 periods hold no breach from minute 45 on.
+    // Breaching minutes 10-15; the trigger fires at the fifth (14) and the scale-up halves the CPU
+    // share from minute 15 (src/sim/effects.ts), so the last breach is minute 14 and the watcher's
+    // 30 periods hold no breach from minute 44 on.
     expect(alarmActions).toEqual([
       [14, "activate", "dispatched"],
-      [45, "clear", "dispatched"],
+      [44, "clear", "dispatched"],
     ]);
     expect(result.summary.finalSize).toBe("m7i.2xlarge");
   });
