@@ -106,11 +106,13 @@ describe("scale responder", () => {
     mocks.state.workflow.end("SUCCEEDED");
     mocks.state.instance.type = "m7i.2xlarge";
     clock += 400_000;
-    const later = await handler(alarmEvent("cpu-high-clear", {
+    const later = await handler(
+      alarmEvent("cpu-high-clear", {
         timestamp: "2025-01-09T11:44:30.000+0000",
         state: "OK",
         previousState: "ALARM",
-      }));
+      }),
+    );
     expect(later.outcome).toBe("acted");
     const audits = mocks.state.table.audits().map((a) => [a.responseId, a.outcome, a.detail]);
     expect(audits).toHaveLength(3);
