@@ -81,7 +81,7 @@ describe("personas plan --format json", () => {
   });
 
   it("shows an alarm's actions and dimensions as references to the outputs they come from", () => {
-    const alarm = resource("aws:cloudwatch/metricAlarm:MetricAlarm", "web-web-1-cpu-utilization-above-80");
+    const alarm = resource("aws:cloudwatch/metricAlarm:MetricAlarm", "web-web-1-cpu-utilization-above");
     const scale = { ref: "web-scale", type: "aws:lambda/function:Function", output: "arn" };
     expect(alarm.inputs.alarmActions).toEqual([scale]);
     expect(alarm.inputs.okActions).toEqual([scale]);

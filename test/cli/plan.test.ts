@@ -62,7 +62,7 @@ describe("personas plan", () => {
     expect(resources.filter((r) => r.parent !== "web").map((r) => r.name)).toEqual(["web"]);
     // Every input (docs/aws.md, "personas plan --format json"), deploy-time values as references.
     const alarm = (resources as unknown as { name: string; inputs: Record<string, unknown> }[]).find(
-      (r) => r.name === "web-web-1-cpu-utilization-above-80",
+      (r) => r.name === "web-web-1-cpu-utilization-above",
     );
     expect(alarm?.inputs.alarmActions).toEqual([
       { ref: "web-scale", type: "aws:lambda/function:Function", output: "arn" },
