@@ -11,6 +11,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { alarmName, runtimeAlarmName } from "../../plan/names.js";
+import { actsOnTransition } from "../../plan/render.js";
 import { describeError } from "../aws/log.js";
 import {
   type AlertJob,
@@ -173,11 +174,20 @@ async function check(
     );
   }
   const transitionId = alertTransitionId(alert);
-  if (e.monitorCondition === "Resolved") {
-    return {
-      skip: "resolved",
-      detail: `alert ${e.alertRule} resolved; persona alerts act when fired (reverts have their own clear alert)`,
-    };
+  // The same rule as CloudWatch's (actsOnTransition): a trigger's alert acts when it fires; a clear
+  // watcher (the clear condition's complement) acts when it resolves, so no alert is fired while the VM
+  // is healthy. Azure sends Resolved to the action groups of alerts with autoMitigate on.
+  const fired = e.monitorCondition === "Fired";
+  if (!actsOnTransition(props.intent, fired ? "OK" : "ALARM", fired ? "ALARM" : "OK")) {
+    return fired
+      ? {
+          skip: "clear-watching",
+          detail: `alert ${e.alertRule} fired: the clear window starts again; the clear runs when this alert resolves`,
+        }
+      : {
+          skip: "resolved",
+          detail: `alert ${e.alertRule} resolved; a trigger's alert acts when it fires (its clear runs when the clear alert resolves)`,
+        };
   }
   return {
     version: 1,

@@ -72,9 +72,17 @@ describe.skipIf(noAzurite)("The seed's story on Azure (intake → queue → work
       status: 202,
       body: { outcome: "skipped", reason: "resolved" },
     });
+    // The clear watcher fired with the load and resolves once the clear window has passed without it.
+    expect(await post("scale", commonAlert(alarmIdOf("cpu-clear")))).toEqual({
+      status: 202,
+      body: { outcome: "skipped", reason: "clear-watching" },
+    });
     world.clock.now += 31 * 60_000;
     expect(
-      await post("scale", commonAlert(alarmIdOf("cpu-clear"), { firedAt: "2027-01-15T10:40:00.000Z" })),
+      await post(
+        "scale",
+        commonAlert(alarmIdOf("cpu-clear"), { condition: "Resolved", firedAt: "2027-01-15T10:40:00.000Z" }),
+      ),
     ).toEqual({ status: 202, body: { outcome: "queued" } });
     const { results } = await drainQueue(world.queues, responderQueueName("scale"), scaleWorker());
 
