@@ -188,7 +188,8 @@ export interface SimulationSummary {
 
 /** The result of a simulation. */
 export interface SimulationResult {
-  readonly persona: { readonly name: string; readonly version: string };
+  /** The persona simulated, as planned: its name, version and content digest. */
+  readonly persona: { readonly name: string; readonly version: string; readonly digest: string };
   readonly seed: number;
   readonly startMs: number;
   readonly durationSeconds: number;
@@ -738,7 +739,7 @@ class Run {
 
   result(plan: PersonaPlan): SimulationResult {
     return {
-      persona: { name: plan.persona.name, version: plan.persona.version },
+      persona: { name: plan.persona.name, version: plan.persona.version, digest: plan.persona.digest },
       seed: this.options.seed ?? 1,
       startMs: this.startMs,
       durationSeconds: this.duration,

@@ -71,7 +71,7 @@ export function formatTimeline(result: SimulationResult): string {
   events.sort((a, b) => a.at - b.at || a.order - b.order);
   const s = result.summary;
   const lines = [
-    `Simulation of ${result.persona.name}@${result.persona.version}: ${clockLabel(result.startMs, 0)} to ${clockLabel(result.startMs, result.durationSeconds)} UTC, seed ${result.seed}, initial size ${result.initialSize ?? "unknown"}`,
+    `Simulation of ${result.persona.name}@${result.persona.version} (digest ${shortDigest(result.persona.digest)}): ${clockLabel(result.startMs, 0)} to ${clockLabel(result.startMs, result.durationSeconds)} UTC, seed ${result.seed}, initial size ${result.initialSize ?? "unknown"}`,
     "",
     ...events.map((e) => `${clockLabel(result.startMs, e.at).padStart(8)}  ${e.text}`),
     "",
@@ -476,7 +476,7 @@ dt { color: #57606a; }
 </head>
 <body>
 <h1>${escapeXml(`${result.persona.name}@${result.persona.version}`)}: simulated ${escapeXml(durationText(result.durationSeconds))}</h1>
-<p class="facts">Start ${escapeXml(new Date(result.startMs).toISOString())} · seed ${result.seed} · CloudWatch alarm semantics · guard rails of the responders</p>
+<p class="facts">Digest ${escapeXml(result.persona.digest)} · start ${escapeXml(new Date(result.startMs).toISOString())} · seed ${result.seed} · CloudWatch alarm semantics · guard rails of the responders</p>
 <dl>
 <dt>Datapoints evaluated</dt><dd>${s.datapoints}</dd>
 <dt>Alarms fired</dt><dd>${escapeXml(fired)}</dd>
@@ -505,6 +505,11 @@ ${feeds.length > 0 ? `<table><thead><tr><th>time</th><th>feed</th><th>decision</
 </body>
 </html>
 `;
+}
+
+/** The first 12 hex digits of a content digest, as `personas explain` and the demo print it. */
+export function shortDigest(digest: string): string {
+  return digest.replace(/^sha256:/, "").slice(0, 12);
 }
 
 function durationText(seconds: number): string {
