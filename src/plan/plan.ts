@@ -180,9 +180,14 @@ export function monitoringOf(alarms: readonly AlarmPlan[]): MonitoringPlan {
 
 const planCache = new Map<string, PersonaPlan>();
 
-/** Plans a resolved persona. Memoised by digest and size: a fleet of 1,000 shares one plan. */
+/**
+ * Plans a resolved persona. Memoised by reference and size: a fleet of 1,000 shares one plan. The
+ * name and version are part of the key because the plan carries them (in tags and the simulation),
+ * and one content can be published under two versions.
+ */
 export function planPersona(input: PlanInput): PersonaPlan {
-  const key = `${input.ref.digest}|${input.size?.cloud ?? ""}|${input.size?.name ?? ""}`;
+  const { name, version, digest } = input.ref;
+  const key = `${digest}|${name}@${version}|${input.size?.cloud ?? ""}|${input.size?.name ?? ""}`;
   const cached = planCache.get(key);
   if (cached) return cached;
   const plan = buildPlan(input);

@@ -189,11 +189,15 @@ describe("A persona without Version", () => {
     const dir = project({ "Edge.yaml": UNVERSIONED_CHILD });
     const result = run(["simulate", join(dir, "Edge.yaml"), "--duration", "10m", "--format", "json"]);
     const timeline = JSON.parse(result.stdout) as {
-      persona: { name: string; version: string };
+      persona: { name: string; version: string; digest: string };
       rows: { triggers: Record<string, unknown> }[];
     };
     expect(result.exitCode).toBe(0);
-    expect(timeline.persona).toEqual({ name: "Edge", version: "0.0.0" });
+    expect(timeline.persona).toEqual({
+      name: "Edge",
+      version: "0.0.0",
+      digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
     // WebBase@1.0.0's trigger, inherited: before, a file without Version lost its parents.
     expect(Object.keys(timeline.rows[0]!.triggers)).toEqual(["disk-nearly-full"]);
   });

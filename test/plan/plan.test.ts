@@ -204,3 +204,19 @@ describe("detailed monitoring", () => {
     ).toEqual({ detailed: false });
   });
 });
+
+describe("planPersona memoisation", () => {
+  it("keeps the version of each reference when one content is published under two versions", () => {
+    const persona = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), {
+      file: "HighTraffic.yaml",
+    });
+    const digest = contentDigest(persona);
+
+    const first = planPersona({ persona, ref: { name: "HighTraffic", version: "1.0.0", digest } });
+    const second = planPersona({ persona, ref: { name: "HighTraffic", version: "1.0.1", digest } });
+
+    expect(first.persona.version).toBe("1.0.0");
+    expect(second.persona.version).toBe("1.0.1");
+    expect(planPersona({ persona, ref: { name: "HighTraffic", version: "1.0.0", digest } })).toBe(first);
+  });
+});
