@@ -3,6 +3,7 @@
  * tree `pulumi up` would create (type, name, inputs, parent). No cloud account, no Pulumi CLI.
  * Used by `personas plan` and by tests of example programs.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { autoName } from "./cloud-contract.js";
 import { setResponderCodeCheck } from "./render.js";
@@ -101,6 +102,14 @@ export function publicAmiParameter(args: pulumi.runtime.MockCallArgs): Record<st
   return { id: name, name, type: "String", value: OFFLINE_AMI, insecureValue: OFFLINE_AMI, version: 1 };
 }
 
+/**
+ * An instance id shaped like EC2's (`i-` and 17 hex digits), stable per name: the membership record and
+ * alarm dimensions validate instance ids, so an offline plan must hold ids that pass those checks.
+ */
+function offlineInstanceId(name: string): string {
+  return `i-${createHash("sha256").update(name).digest("hex").slice(0, 17)}`;
+}
+
 class PlanMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
   private readonly ids = new Set<string>();
@@ -109,7 +118,12 @@ class PlanMocks implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
     // Names are unique per type only (a bucket and its public access block share one); so are ids here.
     const kind = args.type.split(":").pop()!.toLowerCase();
-    const id = this.ids.has(`${args.name}-id`) ? `${args.name}-${kind}-id` : `${args.name}-id`;
+    const id =
+      args.type === "aws:ec2/instance:Instance"
+        ? offlineInstanceId(args.name)
+        : this.ids.has(`${args.name}-id`)
+          ? `${args.name}-${kind}-id`
+          : `${args.name}-id`;
     this.ids.add(id);
     const named = typeof args.inputs.name === "string";
     const name = named ? (args.inputs.name as string) : autoName(args.name);

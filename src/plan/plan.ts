@@ -181,13 +181,22 @@ export function monitoringOf(alarms: readonly AlarmPlan[]): MonitoringPlan {
 const planCache = new Map<string, PersonaPlan>();
 
 /**
- * Plans a resolved persona. Memoised by reference and size: a fleet of 1,000 shares one plan. The
- * name and version are part of the key because the plan carries them (in tags and the simulation),
- * and one content can be published under two versions.
+ * The memo key: every field of the reference and of the size, not only the ones this module names.
+ * The plan copies the caller's `ref` (a resolved persona's carries `file`) and the size's reason and
+ * runner-up, so any field left out of the key would hand one caller's value to another.
+ */
+function planKey(input: PlanInput): string {
+  const fields = (value: object | undefined): [string, unknown][] =>
+    value === undefined ? [] : Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([fields(input.ref), fields(input.size)]);
+}
+
+/**
+ * Plans a resolved persona. Memoised by the whole reference and size (see {@link planKey}): a fleet
+ * of 1,000 shares one plan. The digest stands for the persona's content.
  */
 export function planPersona(input: PlanInput): PersonaPlan {
-  const { name, version, digest } = input.ref;
-  const key = `${digest}|${name}@${version}|${input.size?.cloud ?? ""}|${input.size?.name ?? ""}`;
+  const key = planKey(input);
   const cached = planCache.get(key);
   if (cached) return cached;
   const plan = buildPlan(input);

@@ -220,3 +220,50 @@ describe("planPersona memoisation", () => {
     expect(planPersona({ persona, ref: { name: "HighTraffic", version: "1.0.0", digest } })).toBe(first);
   });
 });
+
+describe("planPersona memoisation across callers", () => {
+  const persona = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), {
+    file: "HighTraffic.yaml",
+  });
+  const digest = contentDigest(persona);
+
+  it("gives each caller the plan of its own reference, file included", () => {
+    // A resolved persona's ref carries its file; two repositories can hold one content under one version.
+    const fromExample = {
+      name: "HighTraffic",
+      version: "2.0.0",
+      digest,
+      file: "examples/a/HighTraffic.yaml",
+    };
+    const fromRepository = {
+      name: "HighTraffic",
+      version: "2.0.0",
+      digest,
+      file: "personas/HighTraffic.yaml",
+    };
+    const bare = { name: "HighTraffic", version: "2.0.0", digest };
+
+    expect(planPersona({ persona, ref: fromExample }).persona).toEqual(fromExample);
+    expect(planPersona({ persona, ref: fromRepository }).persona).toEqual(fromRepository);
+    expect(planPersona({ persona, ref: bare }).persona).toEqual(bare);
+  });
+
+  it("gives each caller the size reason and runner-up it passed", () => {
+    const ref = { name: "HighTraffic", version: "2.0.1", digest };
+    const size = { cloud: "aws" as const, name: "m7g.large" };
+
+    const first = planPersona({ persona, ref, size: { ...size, reason: "cheapest", runnerUp: "m6g.large" } });
+    const second = planPersona({ persona, ref, size: { ...size, reason: "closest to 2 vCPU" } });
+
+    expect(first.compute).toMatchObject({ size: "m7g.large", sizeReason: "cheapest", runnerUp: "m6g.large" });
+    expect(second.compute.sizeReason).toBe("closest to 2 vCPU");
+    expect(second.compute.runnerUp).toBeUndefined();
+  });
+
+  it("still shares one plan between callers with equal references, whatever their field order", () => {
+    const ref = { name: "HighTraffic", version: "2.0.2", digest, file: "personas/HighTraffic.yaml" };
+    const reordered = { file: ref.file, digest, version: ref.version, name: ref.name };
+
+    expect(planPersona({ persona, ref: reordered })).toBe(planPersona({ persona, ref }));
+  });
+});
