@@ -130,11 +130,16 @@ export function normalise(
     ...(document.telemetryTriggers ?? []).map((t) => t?.name),
     ...(document.externalDataSources ?? []).map((s) => s?.name),
   ]);
+  const triggerNamePaths = new Map<string, Path>();
   (document.telemetryTriggers ?? []).forEach((input, index) => {
     if (skip(["telemetryTriggers", index])) return;
-    const trigger = readTrigger(input, ["telemetryTriggers", index], context, triggerIds, report);
-    if (trigger) persona.triggers.push(trigger);
+    const path: Path = ["telemetryTriggers", index];
+    const trigger = readTrigger(input, path, context, triggerIds, report);
+    if (!trigger) return;
+    persona.triggers.push(trigger);
+    triggerNamePaths.set(trigger.id, input.name === undefined ? path : [...path, "name"]);
   });
+  checkClearWatcherIds(persona.triggers, triggerNamePaths, report);
   (document.externalDataSources ?? []).forEach((input, index) => {
     if (skip(["externalDataSources", index])) return;
     const source = readSource(input, ["externalDataSources", index], context, report);
@@ -688,6 +693,28 @@ class TriggerIds {
     for (let ordinal = 2; this.taken.has(id); ordinal++) id = `${base}-${ordinal}`;
     this.taken.add(id);
     return id;
+  }
+}
+
+/**
+ * A trigger with a Clear gets a second alarm, its clear watcher, with the id `<trigger id>-clear`
+ * (src/plan/plan.ts). Alarm names and Pulumi URNs are built from alarm ids, so a trigger whose own
+ * id is another trigger's watcher id would make two alarms with one name.
+ */
+function checkClearWatcherIds(
+  triggers: readonly Trigger[],
+  namePaths: ReadonlyMap<string, Path>,
+  report: Reporter,
+): void {
+  for (const trigger of triggers) {
+    const watcherId = `${trigger.id}-clear`;
+    if (trigger.clear === undefined || !namePaths.has(watcherId)) continue;
+    report(
+      namePaths.get(watcherId)!,
+      "duplicate-name",
+      `the name '${watcherId}' is taken by the clear alarm of trigger '${trigger.id}'`,
+      "give this trigger a name that does not end in '-clear'",
+    );
   }
 }
 

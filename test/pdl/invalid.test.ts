@@ -590,6 +590,29 @@ const INVALID: { title: string; text: string; diagnostics: Seen[] }[] = [
     ],
   },
   {
+    // The clear watcher of 'hot' is the alarm 'hot-clear' (src/plan/plan.ts): one alarm name for two alarms.
+    title: "a trigger named like another trigger's clear alarm",
+    text: doc(
+      "Name: Web",
+      "TelemetryTriggers:",
+      "  - Name: hot",
+      "    Condition: CPU Load > 80%",
+      "    Action: Scale up to 16 cores",
+      "    Clear: after 10 minutes",
+      "  - Name: hot-clear",
+      "    Condition: CPU Load > 90%",
+      "    Action: Notify ops-team",
+    ),
+    diagnostics: [
+      {
+        at: "7:11",
+        code: "duplicate-name",
+        message: "the name 'hot-clear' is taken by the clear alarm of trigger 'hot'",
+        hint: "give this trigger a name that does not end in '-clear'",
+      },
+    ],
+  },
+  {
     title: "a trigger named like a response",
     text: doc(
       "Name: Web",
