@@ -42,6 +42,7 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   type ExecutionStatus,
+  InvalidToken,
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
@@ -346,6 +347,13 @@ export function awsError(name: string, message: string): EC2ServiceException {
 
 type Fault = Error | undefined;
 
+/** A Spot request: its id, Type (`one-time`, `persistent`) and InstanceInterruptionBehavior. */
+export interface SpotRequest {
+  id: string;
+  type: string;
+  interruption: string;
+}
+
 /** One EC2 instance that changes state the way AWS does: over several polls. */
 export class FakeInstance {
   state = "running";
@@ -366,7 +374,7 @@ export class FakeInstance {
   /** InstanceLifecycle (`spot`), absent for On-Demand. */
   lifecycle: string | undefined;
   /** The Spot request, for a Spot instance: its Type and InstanceInterruptionBehavior. */
-  spotRequest: { id: string; type: string; interruption: string } | undefined;
+  spotRequest: SpotRequest | undefined;
   /** Instance types whose InstanceStorageSupported is true (DescribeInstanceTypes). */
   readonly instanceStoreTypes = new Set(["m7i.large-with-store", "m5d.large"]);
   private countdown = 0;
@@ -527,6 +535,8 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
     alarmTags: STACK_ALARM_TAGS,
     workflow: new FakeWorkflow(),
     manifestReads: 0,
+    /** The account's Spot requests other than the test instance's, listed before it. */
+    otherSpotRequests: [] as SpotRequest[],
   };
   const reset = () => {
     ec2.reset();
@@ -541,15 +551,33 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
     state.manifestReads = 0;
     state.members = testMembers();
     state.alarmTags = STACK_ALARM_TAGS;
+    state.otherSpotRequests = [];
     sfn.on(StartExecutionCommand).callsFake(async (input) => {
       await tick();
       return state.workflow.start(input.stateMachineArn, input.name, input.input);
     });
-    sfn.on(ListExecutionsCommand).callsFake(async (input) => ({
-      executions: state.workflow.executions
+    // ListExecutions (Step Functions API reference): most recent first, at most `maxResults` (default
+    // 100) per page, and a `nextToken` while more remain; a token that is not one it gave is InvalidToken.
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html
+    sfn.on(ListExecutionsCommand).callsFake(async (input) => {
+      const matching = state.workflow.executions
         .filter((e) => input.statusFilter === undefined || e.status === input.statusFilter)
-        .map((e) => ({ executionArn: e.arn, name: e.name, status: e.status })),
-    }));
+        .reverse();
+      const from = input.nextToken === undefined ? 0 : Number(input.nextToken.replace(/^page-at-/, ""));
+      if (input.nextToken !== undefined && !/^page-at-[0-9]+$/.test(input.nextToken))
+        throw new InvalidToken({ message: `Invalid Token: '${input.nextToken}'`, $metadata: {} });
+      const to = from + (input.maxResults ?? 100);
+      return {
+        executions: matching.slice(from, to).map((e) => ({
+          executionArn: e.arn,
+          stateMachineArn: RESIZE_STATE_MACHINE,
+          name: e.name,
+          status: e.status,
+          startDate: new Date(0),
+        })),
+        ...(to < matching.length ? { nextToken: `page-at-${to}` } : {}),
+      };
+    });
     sfn.on(DescribeExecutionCommand).callsFake(async (input) => {
       const found = state.workflow.executions.find((e) => e.arn === input.executionArn)!;
       return {
@@ -567,19 +595,31 @@ export function installMocks(manifest: FleetManifest = testManifest()) {
           : { InstanceType: t, InstanceStorageSupported: false },
       ),
     }));
-    ec2.on(DescribeSpotInstanceRequestsCommand).callsFake(async () => {
-      const request = state.instance.spotRequest;
-      return request
-        ? {
-            SpotInstanceRequests: [
-              {
-                SpotInstanceRequestId: request.id,
-                Type: request.type,
-                InstanceInterruptionBehavior: request.interruption,
-              },
-            ],
-          }
-        : { SpotInstanceRequests: [] };
+    // DescribeSpotInstanceRequests (EC2 API reference): the requests named by SpotInstanceRequestIds,
+    // or every request of the account when none is named; a named request that does not exist is
+    // InvalidSpotInstanceRequestID.NotFound.
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSpotInstanceRequests.html
+    ec2.on(DescribeSpotInstanceRequestsCommand).callsFake(async (input) => {
+      const all = [
+        ...state.otherSpotRequests,
+        ...(state.instance.spotRequest ? [state.instance.spotRequest] : []),
+      ];
+      const ids = input.SpotInstanceRequestIds ?? [];
+      const missing = ids.find((id: string) => !all.some((r) => r.id === id));
+      if (missing !== undefined)
+        throw awsError(
+          "InvalidSpotInstanceRequestID.NotFound",
+          `The spot instance request ID '${missing}' does not exist`,
+        );
+      return {
+        SpotInstanceRequests: all
+          .filter((r) => ids.length === 0 || ids.includes(r.id))
+          .map((r) => ({
+            SpotInstanceRequestId: r.id,
+            Type: r.type,
+            InstanceInterruptionBehavior: r.interruption,
+          })),
+      };
     });
     ec2.on(DescribeInstancesCommand).callsFake(async () => {
       await tick();

@@ -20,6 +20,7 @@ import { type ScaleOptions, type ScaleResult, scaleWithinFamily } from "../../..
 import type { ResponderContext } from "../context.js";
 import { ActionFailedError, InstanceRefusedError, ResizeRefusedError } from "../errors.js";
 import { describeFleetInstance, describeInstance, type InstanceView, retryThrottled } from "../instances.js";
+import { describeError } from "../log.js";
 import type { ActionExecutor, ActionResult, InFlightSettlement, ManifestPersona } from "../responder.js";
 import type { GuardKey } from "../state.js";
 
@@ -199,7 +200,13 @@ async function refuseUnsafeStop(ctx: ResponderContext, instance: InstanceView): 
     ctx.clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instance.type as never] })),
   );
   const storage = types.InstanceTypes?.[0];
-  if (storage?.InstanceStorageSupported === true) {
+  // Fail closed: an answer that does not describe the type cannot show that a stop keeps the data.
+  if (storage === undefined)
+    refuse(
+      `is a ${instance.type}, which DescribeInstanceTypes did not describe, so whether it has instance-store volumes that lose their data when it stops is unknown`,
+      "instance-store",
+    );
+  else if (storage.InstanceStorageSupported === true) {
     const gb = storage.InstanceStorageInfo?.TotalSizeInGB;
     refuse(
       `is a ${instance.type}, whose instance-store volumes${gb === undefined ? "" : ` (${gb} GB)`} lose their data when it stops`,
@@ -251,7 +258,15 @@ export async function settleResizeExecution(
   const status = execution.status ?? "UNKNOWN";
   if (status === "RUNNING" || status === "PENDING_REDRIVE")
     return { ended: false, detail: `resize execution ${execution.name} is ${status.toLowerCase()}` };
-  const view = await describeInstance(ctx, key.subject).catch(() => undefined);
+  const view = await describeInstance(ctx, key.subject).catch((error: unknown) => {
+    // The execution's outcome is still recorded; only the instance's state is missing from it.
+    ctx.log.warn("could not describe the instance after its resize execution ended", {
+      instanceId: key.subject,
+      executionArn,
+      error: describeError(error),
+    });
+    return undefined;
+  });
   const now = view === undefined ? "its state is unknown" : `it is ${view.state} as ${view.type}`;
   if (status === "SUCCEEDED")
     return { ended: true, outcome: "acted", detail: `resize execution ${execution.name} succeeded; ${now}` };
