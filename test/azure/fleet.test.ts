@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   AzureMissingTargetError,
@@ -208,6 +209,34 @@ describe("AzurePersonaFleet with the seed persona", () => {
     expect(customData).toContain("/opt/personas/bin/personas-command");
     expect(customData).toContain("apt-get install -y 'nginx");
     expect(seen.find((s) => s.name === "web-web-2")!.ignoreChanges).toEqual([...RUNTIME_OWNED]);
+  });
+
+  it("names the resource group and location of per-instance resources as plain values, the NIC depending on the group", async () => {
+    // Each Output input costs the engine one await per resource (bench/azure-fleet.bench.ts); the
+    // group's name is known, so only the NIC, which has no other path to the group, depends on it.
+    const seen: { name: string; group: unknown; region: unknown; dependsOn: unknown }[] = [];
+    seedFleet(2, {
+      transformations: [
+        (args: pulumi.ResourceTransformationArgs) => {
+          if (/^web-web-1(-nic|-cpu-utilization-above)?$/.test(args.name))
+            seen.push({
+              name: args.name,
+              group: args.props.resourceGroupName,
+              region: args.props.targetResourceRegion ?? args.props.location,
+              dependsOn: args.opts.dependsOn,
+            });
+          return undefined;
+        },
+      ],
+    });
+    await settled();
+    expect(seen.map((s) => [s.name, s.group, s.region])).toEqual([
+      ["web-web-1-nic", "personas-web_stack", "westeurope"],
+      ["web-web-1", "personas-web_stack", "westeurope"],
+      ["web-web-1-cpu-utilization-above", "personas-web_stack", "westeurope"],
+    ]);
+    const names = (resources: unknown) => (resources as { __name: string }[]).map((r) => r.__name);
+    expect(names(seen[0]!.dependsOn)).toEqual(["web-group"]);
   });
 
   it("deploys one Flex Consumption app on Node 22 per identity boundary, HTTPS only, from its package, with the contract's settings", async () => {

@@ -14,7 +14,7 @@ describe("personas plan --cloud azure", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("personas:azure:AzurePersonaFleet web\n");
     expect(result.stdout).toContain(
-      " azure-native:monitor:MetricAlert web-web-1-cpu-utilization-above  resourceGroupName=web-group-aaaaaaa ruleName=personas-web_plan_web-1-cpu-utilization-above windowSize=PT5M evaluationFrequency=PT1M\n",
+      " azure-native:monitor:MetricAlert web-web-1-cpu-utilization-above  resourceGroupName=personas-web_plan ruleName=personas-web_plan_web-1-cpu-utilization-above windowSize=PT5M evaluationFrequency=PT1M\n",
     );
     expect(result.stdout).toContain("\n43 resources:\n");
     expect(result.stdout).toContain("  2 × azure-native:compute:VirtualMachine\n");
