@@ -85,6 +85,16 @@ export interface AzureFleetMember {
   persona?: AzurePersonaSpec;
 }
 
+/** A member the components plan without creating its VM (an attached VM). */
+export interface AzurePlannedMember {
+  /** Key unique in the fleet. */
+  name: string;
+  /** Tags resolution reads. @default {} */
+  tags?: Record<string, string>;
+  /** The persona, when not resolved from the tags. */
+  persona?: AzurePersonaSpec;
+}
+
 /** What `pulumi up` deploys for a VM; responders may change its size and active persona later. */
 export interface AzureBaseline {
   vmSize: string;
@@ -102,7 +112,7 @@ const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1
 export function planAzureMembers(
   context: ComponentErrorContext,
   fleet: string,
-  members: readonly AzureFleetMember[],
+  members: readonly (AzureFleetMember | AzurePlannedMember)[],
   args: Pick<
     AzureMemberComponentArgs,
     "resolve" | "defaultPersona" | "firewall" | "notifications" | "invokeTargets"
@@ -112,10 +122,13 @@ export function planAzureMembers(
   const addresses = new Set<string>();
   const resolved = members.map((member) => {
     const where = { ...context, instance: member.name };
+    const creates = "privateIpAddress" in member;
     if (!AZURE_MEMBER_KEY.test(member.name))
       throw new AzureInvalidArgumentsError(
         where,
-        "the instance name is the VM's name, which Azure allows as 1 to 64 letters, digits and hyphens (no underscores or periods)",
+        creates
+          ? "the instance name is the VM's name, which Azure allows as 1 to 64 letters, digits and hyphens (no underscores or periods)"
+          : "the instance name is part of its alert rules' names: 1 to 64 letters, digits and single hyphens",
         "rename the instance, e.g. 'web-1'",
       );
     if (seen.has(member.name.toLowerCase()))
@@ -125,13 +138,15 @@ export function planAzureMembers(
         "give each instance its own name",
       );
     seen.add(member.name.toLowerCase());
-    if (!IPV4.test(member.privateIpAddress) || addresses.has(member.privateIpAddress))
-      throw new AzureInvalidArgumentsError(
-        where,
-        `privateIpAddress '${member.privateIpAddress}' is not a unique IPv4 address`,
-        "give each instance its own address inside the subnet (a static address survives deallocation)",
-      );
-    addresses.add(member.privateIpAddress);
+    if (creates) {
+      if (!IPV4.test(member.privateIpAddress) || addresses.has(member.privateIpAddress))
+        throw new AzureInvalidArgumentsError(
+          where,
+          `privateIpAddress '${member.privateIpAddress}' is not a unique IPv4 address`,
+          "give each instance its own address inside the subnet (a static address survives deallocation)",
+        );
+      addresses.add(member.privateIpAddress);
+    }
     const chosen = choosePersona(
       { name: member.name, tags: member.tags ?? {} },
       {
@@ -182,8 +197,11 @@ export function planAzureMembers(
   return planFleet(fleet, resolved, { azure: firewall.wafPolicy !== undefined ? "waf-policy" : "nsg" });
 }
 
-/** Where each list feed is enforced: consecutive priority ranges from `firstPriority`. */
-function feedEnforcementOf(
+/**
+ * Where each list feed is enforced: consecutive priority ranges from `firstPriority`.
+ * @internal
+ */
+export function feedEnforcementOf(
   context: ComponentErrorContext,
   plan: FleetPlan,
   options: AzureFleetOptions,
@@ -381,51 +399,7 @@ function renderAzureMembers(
       version: persona.persona.version,
       digest: persona.persona.digest,
     };
-    alerts[key] = persona.alarms.map((alarm) => {
-      const spec = alarm.azure;
-      const properties = webhookPropertiesOf(scope, persona, alarm, key);
-      const kinds = [...new Set([...alarm.onAlarm.responders])];
-      return new monitor.MetricAlert(
-        `${name}-${key}-${alarm.id}`,
-        {
-          resourceGroupName: group.resourceGroupName,
-          location: "global",
-          ruleName: alarmName(scope, key, alarm.id),
-          description: alarmDescription(persona, alarm),
-          severity: 3,
-          enabled: true,
-          scopes: [vm.id],
-          targetResourceType: "Microsoft.Compute/virtualMachines",
-          targetResourceRegion: group.location,
-          windowSize: spec.windowSize,
-          evaluationFrequency: spec.evaluationFrequency,
-          // Resolved notifications go to the same action groups (okResponders: they close the incident).
-          autoMitigate: true,
-          criteria: {
-            odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-            allOf: [
-              {
-                criterionType: "StaticThresholdCriterion",
-                name: alarm.id,
-                metricNamespace: spec.metricNamespace,
-                metricName: spec.metricName,
-                operator: spec.operator,
-                threshold: spec.threshold,
-                timeAggregation: spec.timeAggregation,
-                // A custom metric exists only once the agent has published it.
-                ...(spec.metricNamespace === PLATFORM_NAMESPACE ? {} : { skipMetricValidation: true }),
-              },
-            ],
-          },
-          actions: kinds.map((kind) => ({
-            actionGroupId: fleet.actionGroups[kind]!.id,
-            webHookProperties: properties,
-          })),
-          tags: { ...fleet.tags, [FLEET_TAG_KEY]: fleetName, [ALARM_OWNER_TAG]: "stack" },
-        },
-        { parent },
-      );
-    });
+    alerts[key] = renderVmAlerts(parent, name, fleet, scope, group, key, persona, vm.id);
   }
   // The membership record: the VMs this stack made members, by lowercased resource id.
   const record = pulumi
@@ -445,6 +419,71 @@ function renderAzureMembers(
     record,
   );
   return { plan, fleet, vms, networkInterfaces, alerts, baseline };
+}
+
+/**
+ * One metric alert per planned alarm of a VM, scoped to it, calling the action group of each responder
+ * kind the alarm runs with the webhook properties the runtime reads. `group.location` is the VM's
+ * region when known; a single-VM alert may omit it ("Metric Alerts - Create Or Update": the target
+ * region is mandatory only for a subscription, group or several resources).
+ * @internal
+ */
+export function renderVmAlerts(
+  parent: pulumi.Resource,
+  name: string,
+  fleet: AzureFleetResources,
+  scope: NameScope,
+  group: { resourceGroupName: string; location?: pulumi.Input<string> },
+  key: string,
+  persona: PersonaPlan,
+  vmId: pulumi.Input<string>,
+): monitorTypes.MetricAlert[] {
+  const fleetName = scope.fleet;
+  return persona.alarms.map((alarm) => {
+    const spec = alarm.azure;
+    const properties = webhookPropertiesOf(scope, persona, alarm, key);
+    const kinds = [...new Set([...alarm.onAlarm.responders])];
+    return new monitor.MetricAlert(
+      `${name}-${key}-${alarm.id}`,
+      {
+        resourceGroupName: group.resourceGroupName,
+        location: "global",
+        ruleName: alarmName(scope, key, alarm.id),
+        description: alarmDescription(persona, alarm),
+        severity: 3,
+        enabled: true,
+        scopes: [vmId],
+        targetResourceType: "Microsoft.Compute/virtualMachines",
+        ...(group.location === undefined ? {} : { targetResourceRegion: group.location }),
+        windowSize: spec.windowSize,
+        evaluationFrequency: spec.evaluationFrequency,
+        // Resolved notifications go to the same action groups (okResponders: they close the incident).
+        autoMitigate: true,
+        criteria: {
+          odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+          allOf: [
+            {
+              criterionType: "StaticThresholdCriterion",
+              name: alarm.id,
+              metricNamespace: spec.metricNamespace,
+              metricName: spec.metricName,
+              operator: spec.operator,
+              threshold: spec.threshold,
+              timeAggregation: spec.timeAggregation,
+              // A custom metric exists only once the agent has published it.
+              ...(spec.metricNamespace === PLATFORM_NAMESPACE ? {} : { skipMetricValidation: true }),
+            },
+          ],
+        },
+        actions: kinds.map((kind) => ({
+          actionGroupId: fleet.actionGroups[kind]!.id,
+          webHookProperties: properties,
+        })),
+        tags: { ...fleet.tags, [FLEET_TAG_KEY]: fleetName, [ALARM_OWNER_TAG]: "stack" },
+      },
+      { parent },
+    );
+  });
 }
 
 /** Arguments of {@link AzurePersonaFleet}. */

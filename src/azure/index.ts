@@ -3,6 +3,11 @@
  * The contract with the Functions runtime is `src/runtime/azure/contract.ts`.
  */
 export {
+  type AzureAttachedVm,
+  AzurePersonaAttachment,
+  type AzurePersonaAttachmentArgs,
+} from "./attachment.js";
+export {
   ACTION_GROUP_SHORT_NAME_MAX,
   AZURE_NAMING_RULES,
   AZURE_TAG_LIMITS,

@@ -105,3 +105,21 @@ export function deterministicGuid(parts: readonly string[]): string {
  * names are host names), so keys are letters, digits and single hyphens.
  */
 export const AZURE_MEMBER_KEY = /^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,62}$/;
+
+const UNDER_GROUP = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+)\/providers\/[^/]+\/[^/]+\/[^/]+/i;
+
+/**
+ * The resource group id a resource id is under (`/subscriptions/<id>/resourceGroups/<name>`), or
+ * undefined for an id that names no resource in a group. Custom roles are assignable only at
+ * management groups, subscriptions and resource groups ("Azure role definitions", AssignableScopes),
+ * so a role assigned at one resource is made assignable at that resource's group.
+ *
+ * @example
+ * ```ts
+ * resourceGroupIdOf("/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/networkSecurityGroups/edge");
+ * // "/subscriptions/s/resourceGroups/net"
+ * ```
+ */
+export function resourceGroupIdOf(resourceId: string): string | undefined {
+  return UNDER_GROUP.exec(resourceId)?.[1];
+}

@@ -32,13 +32,18 @@ import {
   STORAGE_CONNECTION_SUFFIXES,
   STORAGE_NAMES,
 } from "../runtime/azure/contract.js";
-import { type ComponentErrorContext, FunctionPackageMissingError } from "./errors.js";
+import {
+  AzureInvalidArgumentsError,
+  type ComponentErrorContext,
+  FunctionPackageMissingError,
+} from "./errors.js";
 import {
   actionGroupShortName,
   customRoleName,
   deterministicGuid,
   functionAppName,
   type GlobalNameScope,
+  resourceGroupIdOf,
   resourceGroupName,
   storageAccountName,
 } from "./names.js";
@@ -109,6 +114,13 @@ export interface AzureFleetResources {
   functionApps: Partial<Record<FunctionAppBoundary, web.WebApp>>;
   actionGroups: Partial<Record<ResponderKind, monitor.ActionGroup>>;
   vmIdentity: managedidentity.UserAssignedIdentity;
+  /** Each function app's identity and custom role, by boundary. */
+  roles: Partial<
+    Record<
+      FunctionAppBoundary,
+      { identity: managedidentity.UserAssignedIdentity; definition: authorization.RoleDefinition }
+    >
+  >;
   /** The fleet's tags: every resource carries them. */
   tags: Record<string, string>;
   subscriptionId: pulumi.Output<string>;
@@ -200,8 +212,11 @@ export function roleActionsOf(kinds: readonly ResponderKind[]): { actions: strin
   return { actions: [...actions].sort(), dataActions };
 }
 
-/** Role assignment of a built-in or custom role to a principal, named by a GUID of its three parts. */
-function assignRole(
+/**
+ * Role assignment of a built-in or custom role to a principal, named by a GUID of its three parts.
+ * @internal
+ */
+export function assignRole(
   parent: pulumi.Resource,
   name: string,
   scope: pulumi.Input<string>,
@@ -246,7 +261,8 @@ function packageDirectoryOf(
 
 /**
  * Renders the fleet-level resources. `feedEnforcement` gives each list feed's `enforcement.azure`;
- * `members` is the membership record's content (it depends on the VMs, created after this).
+ * `attachedGroups` the resource groups of VMs another stack created (`AzurePersonaAttachment`): the
+ * VM-facing role becomes assignable there and the runtime may act there (`PERSONAS_MEMBER_GROUPS`).
  */
 export function renderAzureFleet(
   parent: pulumi.ComponentResource,
@@ -257,6 +273,7 @@ export function renderAzureFleet(
   options: AzureFleetOptions,
   subscriptionId: pulumi.Output<string>,
   feedEnforcement: Record<string, pulumi.Input<AzureFeedEnforcement>>,
+  attachedGroups?: pulumi.Output<string[]>,
 ): AzureFleetResources {
   const tags = { ...options.tags, [FLEET_TAG_KEY]: plan.fleet };
   const functions = options.functions ?? {};
@@ -335,6 +352,7 @@ export function renderAzureFleet(
   const serviceUri = (service: "blob" | "queue" | "table") =>
     pulumi.interpolate`https://${storageAccount.name}.${service}.core.windows.net/`;
   const functionApps: AzureFleetResources["functionApps"] = {};
+  const roles: AzureFleetResources["roles"] = {};
   for (const boundary of boundariesOf(plan)) {
     const kinds = plan.responders.filter((k) => boundaryOf(k) === boundary);
     const identity = new managedidentity.UserAssignedIdentity(
@@ -342,18 +360,27 @@ export function renderAzureFleet(
       { ...group, resourceName: `${boundary}-identity`, tags },
       opts,
     );
-    // Least privilege: the boundary's own role, assignable only at the fleet's group (the firewall's
-    // at the NSG or WAF policy it writes, which the user owns and may keep in another group).
+    // Least privilege: the boundary's own role, assigned only at the fleet's group (the firewall's at
+    // the NSG or WAF policy it writes, which the user owns and may keep in another group). Custom
+    // roles are assignable at groups, not single resources ("Azure role definitions",
+    // AssignableScopes): the firewall's role is assignable at its NSG's or policy's group, and the
+    // responders' also at the groups of attached VMs, where each VM gets its own assignment.
     const firewallScope =
       boundary === "firewall"
         ? (options.firewall?.networkSecurityGroupId ?? options.firewall?.wafPolicy?.id)
         : undefined;
     const roleScope = firewallScope ?? resourceGroup.id;
+    const assignableScopes: pulumi.Input<pulumi.Input<string>[]> =
+      firewallScope !== undefined
+        ? [groupOf(context, firewallScope)]
+        : boundary === "responders" && attachedGroups !== undefined
+          ? attachedGroups.apply((groups) => [resourceGroup.id, ...groups])
+          : [resourceGroup.id];
     const { actions, dataActions } = roleActionsOf(kinds);
     const role = new authorization.RoleDefinition(
       `${name}-${boundary}-role`,
       {
-        scope: roleScope,
+        scope: pulumi.output(assignableScopes).apply((scopes) => scopes[0]!),
         roleDefinitionId: global.apply((g) =>
           deterministicGuid([g.subscriptionId, resourceGroupName(g), boundary, "role"]),
         ),
@@ -361,10 +388,11 @@ export function renderAzureFleet(
         description: `pulumi-personas ${plan.fleet}: what the ${boundary} function app may do (${kinds.join(", ")})`,
         roleType: "CustomRole",
         permissions: [{ actions, dataActions, notActions: [], notDataActions: [] }],
-        assignableScopes: [roleScope],
+        assignableScopes,
       },
       opts,
     );
+    roles[boundary] = { identity, definition: role };
     assignRole(
       parent,
       `${name}-${boundary}-role`,
@@ -433,6 +461,8 @@ export function renderAzureFleet(
       [`${APP_SETTINGS.storageConnection}${STORAGE_CONNECTION_SUFFIXES.credential}`]: "managedidentity",
       [`${APP_SETTINGS.storageConnection}${STORAGE_CONNECTION_SUFFIXES.clientId}`]: identity.clientId,
     };
+    if (attachedGroups !== undefined)
+      settings[APP_SETTINGS.memberGroups] = attachedGroups.apply((groups) => JSON.stringify(groups));
     if (kinds.includes("notify"))
       settings[KIND_APP_SETTINGS.notifyTargets] = jsonOf(options.notifications ?? {});
     if (kinds.includes("invoke-function"))
@@ -522,11 +552,29 @@ export function renderAzureFleet(
     functionApps,
     actionGroups,
     vmIdentity,
+    roles,
     tags,
     subscriptionId,
   };
 }
 
+/**
+ * The resource group of the resource a role is assigned at. A plain id under no group stops the
+ * program; an Output is the id a resource reports (ARM ids are always under a group; the mock engine's
+ * made-up ids are kept as they are).
+ */
+function groupOf(context: ComponentErrorContext, resourceId: pulumi.Input<string>): pulumi.Input<string> {
+  if (typeof resourceId !== "string")
+    return pulumi.output(resourceId).apply((id) => resourceGroupIdOf(id) ?? id);
+  const group = resourceGroupIdOf(resourceId);
+  if (group === undefined)
+    throw new AzureInvalidArgumentsError(
+      context,
+      `the firewall's resource id '${resourceId}' is not a resource in a resource group`,
+      "pass the NSG's or WAF policy's full ARM id (/subscriptions/<id>/resourceGroups/<group>/providers/...)",
+    );
+  return group;
+}
 function jsonOf(values: Record<string, pulumi.Input<string>>): pulumi.Output<string> {
   return pulumi.output(values).apply((resolved) => JSON.stringify(resolved));
 }

@@ -47,7 +47,10 @@ describe("One persona file and mapping on AWS and on Azure", () => {
       admin: { username: "ops", sshPublicKey: "ssh-ed25519 AAAA ops" },
       resolve: resolveWithAzure(context()),
       instances: instances.map((i) => ({ ...i, privateIpAddress: "10.0.0.4" })),
-      firewall: { networkSecurityGroupId: "nsg" },
+      firewall: {
+        networkSecurityGroupId:
+          "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/network/providers/Microsoft.Network/networkSecurityGroups/edge",
+      },
     });
     await settled();
     const [awsPlan, azurePlan] = [aws.plan.instances[0]!.plan, azure.plan.instances[0]!.plan];

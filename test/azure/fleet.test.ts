@@ -18,8 +18,8 @@ import { optionRecorder, SEED_DIGEST, seedPersona } from "../aws/support.js";
 import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
 
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
-const NSG =
-  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/network/providers/Microsoft.Network/networkSecurityGroups/edge";
+const NSG_GROUP = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/network";
+const NSG = `${NSG_GROUP}/providers/Microsoft.Network/networkSecurityGroups/edge`;
 
 function seedFleet(
   count: number,
@@ -284,17 +284,22 @@ describe("AzurePersonaFleet with the seed persona", () => {
     ]);
   });
 
-  it("grants each app only its own custom role: VM actions at the fleet's group, NSG rule actions at the NSG", async () => {
+  it("grants each app only its own custom role: VM actions at the fleet's group, NSG rule actions at the NSG (assignable at its group)", async () => {
     seedFleet(2);
     await settled();
     const roles = resourcesOfType("azure-native:authorization:RoleDefinition").sort((a, b) =>
       b.name.localeCompare(a.name),
     );
     const group = resourceNamed("azure-native:resources:ResourceGroup", "web-group");
-    expect(roles.map((r) => [r.name, r.inputs.assignableScopes])).toEqual([
-      ["web-responders-role", [group.id]],
-      ["web-firewall-role", [NSG]],
+    // Custom roles are assignable at groups, not at one NSG ("Azure role definitions", AssignableScopes):
+    // the firewall's role is assignable at the NSG's group and assigned at the NSG.
+    expect(roles.map((r) => [r.name, r.inputs.scope, r.inputs.assignableScopes])).toEqual([
+      ["web-responders-role", group.id, [group.id]],
+      ["web-firewall-role", NSG_GROUP, [NSG_GROUP]],
     ]);
+    expect(resourceNamed("azure-native:authorization:RoleAssignment", "web-firewall-role").inputs.scope).toBe(
+      NSG,
+    );
     const [responders, firewall] = roles.map(
       (r) => (r.inputs.permissions as { actions: string[] }[])[0]!.actions,
     );

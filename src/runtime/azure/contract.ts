@@ -105,8 +105,14 @@ export const APP_SETTINGS = {
   fleetTagKey: "PERSONAS_FLEET_TAG_KEY",
   /** The subscription id of the fleet's resource group. */
   subscriptionId: "PERSONAS_SUBSCRIPTION_ID",
-  /** The fleet's resource group: every VM the runtime may touch is in it (the role's scope). */
+  /** The fleet's resource group: its VMs, alert rules and storage (the role's scope). */
   resourceGroup: "PERSONAS_RESOURCE_GROUP",
+  /**
+   * JSON array of the resource groups (`/subscriptions/<id>/resourceGroups/<name>`) holding VMs an
+   * `AzurePersonaAttachment` attached: the runtime acts on a member VM in the fleet's group or in one
+   * of these, and on nothing else. Absent or empty for fleets that create their VMs.
+   */
+  memberGroups: "PERSONAS_MEMBER_GROUPS",
   /** The fleet's storage account name. */
   storageAccount: "PERSONAS_STORAGE_ACCOUNT",
   /** {@link STORAGE_NAMES.stateTable}. */

@@ -24,6 +24,8 @@ export interface AzureRuntimeEnv {
   fleetTagKey: string;
   subscriptionId: string;
   resourceGroup: string;
+  /** Lowercased resource group ids of attached VMs ({@link APP_SETTINGS.memberGroups}). */
+  memberGroups: string[];
   stateTable: string;
   fleetContainer: string;
   metricsNamespace: string;
@@ -36,6 +38,8 @@ export interface AzureRuntimeEnv {
   /** Responder kind → action group resource id (the orchestrator's run-time alerts). */
   actionGroups: Record<string, string>;
 }
+
+const RESOURCE_GROUP_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}$/i;
 
 const REDEPLOY =
   "(the Azure persona fleet component sets it on every runtime Function App; redeploy the stack)";
@@ -102,6 +106,20 @@ export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntime
     }
     return parsed as Record<string, string>;
   };
+  const groupIds = (name: string): string[] => {
+    const text = env[name]?.trim();
+    if (text === undefined || text === "") return [];
+    const must = `App setting ${name} must be a JSON array of resource group ids (/subscriptions/<id>/resourceGroups/<name>) ${REDEPLOY}.`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new AzureConfigError(name, must, { cause: error });
+    }
+    if (!Array.isArray(parsed) || !parsed.every((id) => typeof id === "string" && RESOURCE_GROUP_ID.test(id)))
+      throw new AzureConfigError(name, must);
+    return parsed.map((id: string) => id.toLowerCase());
+  };
   const S = APP_SETTINGS;
   const connection = S.storageConnection;
   const connectionString = env[connection]?.trim();
@@ -131,6 +149,7 @@ export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntime
     fleetTagKey: env[S.fleetTagKey]?.trim() || "persona:fleet",
     subscriptionId: required(S.subscriptionId, "a subscription id (a GUID)", /^[0-9a-fA-F-]{36}$/),
     resourceGroup: required(S.resourceGroup, "the fleet's resource group name", /^[-\w._()]{1,90}$/),
+    memberGroups: groupIds(S.memberGroups),
     stateTable: required(
       S.stateTable,
       "a table name (3-63 letters and digits)",
@@ -148,7 +167,18 @@ export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntime
   return result;
 }
 
-/** `/subscriptions/<id>/resourceGroups/<group>`: the only scope the runtime acts in. */
+/** `/subscriptions/<id>/resourceGroups/<group>`: the fleet's group (its alert rules, storage and VMs). */
 export function fleetScope(env: Pick<AzureRuntimeEnv, "subscriptionId" | "resourceGroup">): string {
   return `/subscriptions/${env.subscriptionId}/resourceGroups/${env.resourceGroup}`;
+}
+
+/**
+ * Whether a lowercased VM id is in a group the runtime may act in: the fleet's, or one holding VMs the
+ * stack attached ({@link AzureRuntimeEnv.memberGroups}). Membership is checked separately.
+ */
+export function inMemberGroup(
+  env: Pick<AzureRuntimeEnv, "subscriptionId" | "resourceGroup" | "memberGroups">,
+  vmId: string,
+): boolean {
+  return [fleetScope(env).toLowerCase(), ...env.memberGroups].some((group) => vmId.startsWith(`${group}/`));
 }

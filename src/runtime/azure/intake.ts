@@ -27,7 +27,7 @@ import {
   memberIdOf,
   responderQueueName,
 } from "./contract.js";
-import { fleetScope } from "./env.js";
+import { inMemberGroup } from "./env.js";
 import { AlertRejectedError, ProvenanceRefusedError } from "./errors.js";
 import { contextOrLog } from "./worker.js";
 
@@ -127,11 +127,11 @@ async function check(
       `Alert ${e.alertRule} must target exactly one virtual machine; it targets ${e.alertTargetIDs.length} resource(s) (${e.alertTargetIDs[0]?.slice(0, 200)}).`,
     );
   }
-  if (!vmId.startsWith(`${memberIdOf(fleetScope(ctx.env))}/`)) {
+  if (!inMemberGroup(ctx.env, vmId)) {
     throw new ProvenanceRefusedError(
       "not-member",
       vmId,
-      `VM ${vmId} is outside the fleet's resource group ${ctx.env.resourceGroup}; nothing was done.`,
+      `VM ${vmId} is outside the fleet's resource group ${ctx.env.resourceGroup}${ctx.env.memberGroups.length > 0 ? " and the groups of its attached VMs" : ""}; nothing was done.`,
     );
   }
   const member = await ctx.fleet.member(vmId);

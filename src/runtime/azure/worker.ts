@@ -19,7 +19,7 @@ import type { GuardRequest } from "../decide.js";
 import { AlertJob } from "./alert.js";
 import { type AzureRuntimeContext, type AzureRuntimeOptions, createAzureContext } from "./context.js";
 import { type AlertResponderKind, memberIdOf } from "./contract.js";
-import { fleetScope } from "./env.js";
+import { fleetScope, inMemberGroup } from "./env.js";
 import {
   ActionFailedError,
   AlertRejectedError,
@@ -212,7 +212,7 @@ async function plan(ctx: AzureRuntimeContext, kind: AlertResponderKind, message:
   }
   const vmId = memberIdOf(job.vmId);
   const member = await ctx.fleet.member(vmId);
-  if (member === undefined || !vmId.startsWith(`${memberIdOf(fleetScope(ctx.env))}/`)) {
+  if (member === undefined || !inMemberGroup(ctx.env, vmId)) {
     throw new ProvenanceRefusedError(
       "not-member",
       vmId,

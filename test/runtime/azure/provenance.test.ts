@@ -2,9 +2,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { parsePersona } from "../../../src/pdl/parse.js";
 import { contentDigest } from "../../../src/repository/digest.js";
 import { azureScaleExecutor } from "../../../src/runtime/azure/actions/scale.js";
-import { responderQueueName, WEBHOOK_PROPERTIES } from "../../../src/runtime/azure/contract.js";
+import { APP_SETTINGS, responderQueueName, WEBHOOK_PROPERTIES } from "../../../src/runtime/azure/contract.js";
 import { createWorker } from "../../../src/runtime/azure/worker.js";
-import { vmResourceId } from "../../support/arm-double.js";
+import { RESOURCE_GROUP, SUBSCRIPTION, vmResourceId } from "../../support/arm-double.js";
 import { noAzurite } from "../../support/azurite.js";
 import {
   type AzureWorld,
@@ -69,6 +69,29 @@ describe.skipIf(noAzurite)("Alert intake: who may make the runtime act", () => {
       commonAlert(alarmIdOf("cpu"), { vmId: vmResourceId("web-1", "rg-other") }),
     );
     expect(answer).toEqual({ status: 403, body: { outcome: "rejected", reason: "not-member" } });
+    await nothingHappened();
+  });
+
+  it("looks past the fleet's group only into the groups of attached VMs, and still asks the membership record", async () => {
+    // PERSONAS_MEMBER_GROUPS is what an AzurePersonaAttachment sets: rg-apps holds attached VMs.
+    world.options.env![APP_SETTINGS.memberGroups] = JSON.stringify([
+      `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-apps`,
+    ]);
+    post = intakePoster(world);
+    const attached = vmResourceId("web-1", "rg-apps").toLowerCase();
+    const other = vmResourceId("web-1", "rg-other").toLowerCase();
+
+    const inAttachedGroup = await post("scale", commonAlert(alarmIdOf("cpu"), { vmId: attached }));
+    const inOtherGroup = await post("scale", commonAlert(alarmIdOf("cpu"), { vmId: other }));
+
+    const rejected = { status: 403, body: { outcome: "rejected", reason: "not-member" } };
+    expect([inAttachedGroup, inOtherGroup]).toEqual([rejected, rejected]);
+    expect(world.logs.map((l) => l.message)).toEqual(
+      expect.arrayContaining([
+        `VM ${attached} is not a member of fleet web (the stack's membership record does not list it, whatever its tags say); nothing was done.`,
+        `VM ${other} is outside the fleet's resource group ${RESOURCE_GROUP} and the groups of its attached VMs; nothing was done.`,
+      ]),
+    );
     await nothingHappened();
   });
 
