@@ -31,6 +31,31 @@ export interface AgentInstallOptions {
   readonly memoryMax?: string;
   /** CPU ceiling enforced by systemd (CPUQuota). @default "10%" */
   readonly cpuQuota?: string;
+  /**
+   * Environment of the agent's process (`Environment=` lines), e.g. `PERSONAS_AGENT_CLOUD=azure` on
+   * Azure VMs. Names are upper-case letters, digits and `_`; values letters, digits and `. _ : / -`.
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const ENV_VALUE = /^[\w.:/-]*$/;
+
+/** `Environment=` lines, refusing anything systemd would parse as more than one plain assignment. */
+function environmentLines(environment: Readonly<Record<string, string>>): string[] {
+  const bad = Object.entries(environment).filter(
+    ([name, value]) => !ENV_NAME.test(name) || !ENV_VALUE.test(value),
+  );
+  if (bad.length > 0)
+    throw new AgentConfigError(
+      "the agent's systemd unit",
+      bad.map(
+        ([name, value]) =>
+          `environment ${JSON.stringify(name)}=${JSON.stringify(value)} must be an upper-case name and a value of letters, digits and . _ : / -`,
+      ),
+    );
+  return Object.entries(environment).map(([name, value]) => `Environment=${name}=${value}`);
 }
 
 /**
@@ -116,6 +141,7 @@ export function renderAgentUnit(options: AgentInstallOptions): string {
     "RestartSec=5",
     // 78 = EX_CONFIG: a configuration that cannot work will not start by retrying.
     "RestartPreventExitStatus=78",
+    ...environmentLines(options.environment ?? {}),
     `User=${AGENT_USER}`,
     `Group=${AGENT_USER}`,
     ...logGrants(options.config),

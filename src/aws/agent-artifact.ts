@@ -4,38 +4,15 @@
  * user data fetches it with the role's credentials and checks its SHA-256 before it runs. Nothing at
  * boot depends on a package registry.
  */
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
+import { type AgentBundle, findAgentBundle } from "../agent/bundle.js";
 import { AGENT_SHA256_TAG, type AgentSource } from "../plan/user-data.js";
 import { FLEET_TAG_KEY } from "./contract.js";
 import { type ComponentErrorContext, InvalidArgumentsError } from "./errors.js";
 
-/** The bundled agent on the machine running the Pulumi program. */
-export interface AgentBundle {
-  /** Its path. */
-  path: string;
-  /** Lower-case hex SHA-256 of its bytes. */
-  sha256: string;
-  /** Its size in bytes. */
-  bytes: number;
-}
-
-/**
- * Where the package keeps the bundled agent: `dist/agent` once built, `.cache/agent` in a source checkout.
- * @internal
- */
-export function defaultAgentBundlePaths(): string[] {
-  // Both src/aws and dist/aws sit two levels below the package root.
-  const root = join(__dirname, "..", "..");
-  return [
-    join(root, "dist", "agent", "personas-agent.cjs"),
-    join(root, ".cache", "agent", "personas-agent.cjs"),
-  ];
-}
+export type { AgentBundle };
 
 /**
  * Reads the bundled agent and its digest.
@@ -43,16 +20,14 @@ export function defaultAgentBundlePaths(): string[] {
  * @internal
  */
 export function readAgentBundle(context: ComponentErrorContext, path?: string): AgentBundle {
-  const candidates = path === undefined ? defaultAgentBundlePaths() : [path];
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined)
+  const found = findAgentBundle(path);
+  if ("looked" in found)
     throw new InvalidArgumentsError(
       context,
-      `the personas agent bundle was not found (looked at ${candidates.join(", ")})`,
+      `the personas agent bundle was not found (looked at ${found.looked.join(", ")})`,
       "run `npm run build` in pulumi-personas (it writes dist/agent/personas-agent.cjs), or pass agent.bundle",
     );
-  const bytes = readFileSync(found);
-  return { path: found, sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
+  return found;
 }
 
 /**

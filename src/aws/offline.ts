@@ -110,6 +110,12 @@ function offlineInstanceId(name: string): string {
   return `i-${createHash("sha256").update(name).digest("hex").slice(0, 17)}`;
 }
 
+/** A GUID made from a name, for ids Azure assigns (offline, deterministic). */
+function offlineGuid(name: string): string {
+  const h = createHash("sha256").update(name).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 class PlanMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
   private readonly ids = new Set<string>();
@@ -137,7 +143,13 @@ class PlanMocks implements pulumi.runtime.Mocks {
       // A component (`personas:...`) is no cloud resource: nothing refers to its made-up id or ARN.
       ...(args.custom === false ? {} : { outputs: { id, arn, ...(named ? {} : { name }) } }),
     });
-    return { id, state: { ...args.inputs, arn, name, id } };
+    // Azure answers a user-assigned identity's principal and client ids (GUIDs): the VMs' custom data
+    // names the client id, and checks it is one.
+    const identity =
+      args.type === "azure-native:managedidentity:UserAssignedIdentity"
+        ? { principalId: offlineGuid(`${args.name}-principal`), clientId: offlineGuid(`${args.name}-client`) }
+        : {};
+    return { id, state: { ...args.inputs, ...identity, arn, name, id } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

@@ -12,7 +12,8 @@ import type { NameScope } from "../plan/names.js";
 import type { PersonaResolver } from "../plan/persona-source.js";
 import type { FleetPlan } from "../plan/plan.js";
 import { AZURE_MEMBER_ID_PATTERN, boundaryOf, memberIdOf } from "../runtime/azure/contract.js";
-import { type AzureOperatingSystem, renderCustomData } from "./custom-data.js";
+import { planAgentInstall } from "./agent-artifact.js";
+import { type AzureAgentInstall, type AzureOperatingSystem, renderCustomData } from "./custom-data.js";
 import { AzureInvalidArgumentsError, type ComponentErrorContext } from "./errors.js";
 import { type AzurePersonaSpec, feedEnforcementOf, planAzureMembers, renderVmAlerts } from "./fleet.js";
 import { resourceGroupIdOf, resourceGroupName } from "./names.js";
@@ -85,8 +86,12 @@ export class AzurePersonaAttachment extends pulumi.ComponentResource {
   readonly vmRoleAssignments: Record<string, authorizationTypes.RoleAssignment>;
   /** The fleet-level resources. */
   readonly resources: AzureFleetResources;
-  /** Custom data per persona name (a bash script, before base64), for installing the persona yourself. */
-  readonly customData: Record<string, string>;
+  /**
+   * Custom data per persona name (a bash script, before base64), for installing the persona yourself.
+   * When a persona needs the personas agent, the script fetches it from the fleet's storage account
+   * with the identity `resources.vmIdentity`: assign that identity to the VMs.
+   */
+  readonly customData: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: AzurePersonaAttachmentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("personas:azure:AzurePersonaAttachment", name, {}, opts);
@@ -165,7 +170,11 @@ export class AzurePersonaAttachment extends pulumi.ComponentResource {
     this.plan = plan;
     this.resources = fleet;
     const os = args.os ?? "ubuntu";
-    this.customData = Object.fromEntries(plan.personas.map((p) => [p.persona.name, renderCustomData(p, os)]));
+    const agent = planAgentInstall(this, name, context, plan, fleet, args.agent);
+    const install: pulumi.Output<AzureAgentInstall | undefined> = agent?.install ?? pulumi.output(undefined);
+    this.customData = install.apply((resolved) =>
+      Object.fromEntries(plan.personas.map((p) => [p.persona.name, renderCustomData(p, os, resolved)])),
+    );
     this.registerOutputs({
       fleetName,
       resourceGroupName: fleet.resourceGroup.name,

@@ -22,7 +22,13 @@ import {
   WEBHOOK_PROPERTIES,
   WEBHOOK_SCHEMA_VERSION,
 } from "../runtime/azure/contract.js";
-import { type AzureOperatingSystem, CUSTOM_DATA_LIMIT_BYTES, renderCustomData } from "./custom-data.js";
+import { type AgentInstallPlan, planAgentInstall } from "./agent-artifact.js";
+import {
+  type AzureAgentInstall,
+  type AzureOperatingSystem,
+  CUSTOM_DATA_LIMIT_BYTES,
+  renderCustomData,
+} from "./custom-data.js";
 import {
   AzureInvalidArgumentsError,
   AzureMissingTargetError,
@@ -295,18 +301,6 @@ function renderAzureMembers(
   const plan = planAzureMembers(context, fleetName, members, args);
   const scope: NameScope = { fleet: fleetName, stack: pulumi.getStack() };
   const os = args.os ?? "ubuntu";
-  const customData = new Map<PersonaPlan, string>();
-  for (const persona of plan.personas) {
-    const script = renderCustomData(persona, os);
-    const encoded = Buffer.from(script, "utf8").toString("base64");
-    if (encoded.length > CUSTOM_DATA_LIMIT_BYTES)
-      throw new AzureInvalidArgumentsError(
-        context,
-        `persona ${persona.persona.name}'s custom data is ${encoded.length} bytes in base64; Azure allows ${CUSTOM_DATA_LIMIT_BYTES}`,
-        "shorten its feature and run-command scripts",
-      );
-    customData.set(persona, encoded);
-  }
   const subscriptionId = authorization.getClientConfigOutput({ parent }).subscriptionId;
   const fleet = renderAzureFleet(
     parent,
@@ -318,9 +312,10 @@ function renderAzureMembers(
     subscriptionId,
     feedEnforcementOf(context, plan, args),
   );
-  // Plain values where they are known: each Output input costs the engine an await per resource
-  // (bench/azure-fleet.bench.ts). The NIC depends on the group explicitly; the VM and its alerts
-  // depend on it through the NIC, the VM identity and the action groups.
+  const agent = planAgentInstall(parent, name, context, plan, fleet, args.agent);
+  const customData = new Map<PersonaPlan, pulumi.Input<string>>();
+  for (const persona of plan.personas)
+    customData.set(persona, encodedCustomData(context, persona, os, agent));
   const group = { resourceGroupName: resourceGroupName(scope), location: args.location };
   const vms: RenderedAzureMembers["vms"] = {};
   const networkInterfaces: RenderedAzureMembers["networkInterfaces"] = {};
@@ -484,6 +479,29 @@ export function renderVmAlerts(
       { parent },
     );
   });
+}
+
+/**
+ * A persona's custom data in base64, within Azure's 64 KB (checked with the agent source's longest
+ * values, so the error comes before anything is created).
+ * @internal
+ */
+export function encodedCustomData(
+  context: ComponentErrorContext,
+  persona: PersonaPlan,
+  os: AzureOperatingSystem,
+  agent: AgentInstallPlan | undefined,
+): pulumi.Input<string> {
+  const encode = (install: AzureAgentInstall | undefined) =>
+    Buffer.from(renderCustomData(persona, os, install), "utf8").toString("base64");
+  const longest = encode(agent?.worstCase);
+  if (longest.length > CUSTOM_DATA_LIMIT_BYTES)
+    throw new AzureInvalidArgumentsError(
+      context,
+      `persona ${persona.persona.name}'s custom data is ${longest.length} bytes in base64; Azure allows ${CUSTOM_DATA_LIMIT_BYTES}`,
+      "shorten its feature and run-command scripts",
+    );
+  return agent === undefined ? longest : agent.install.apply(encode);
 }
 
 /** Arguments of {@link AzurePersonaFleet}. */

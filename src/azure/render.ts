@@ -18,6 +18,7 @@ import type { NameScope } from "../plan/names.js";
 import type { FleetPlan } from "../plan/plan.js";
 import { okResponders } from "../plan/render.js";
 import { RESPONDER_CAPABILITIES, RESPONDER_ORDER, type ResponderKind } from "../plan/responders.js";
+import type { AgentOptions } from "../plan/user-data.js";
 import {
   APP_SETTINGS,
   type AzureFeedEnforcement,
@@ -89,8 +90,26 @@ export interface AzureFirewallSettings {
   maxRules?: number;
 }
 
+/** The personas agent on the VMs (a persona needs it for latency, error rate, request count and disk). */
+export interface AzureAgentArgs {
+  /**
+   * The bundled agent file (`bundleAgent` output) the stack uploads to the fleet's storage account;
+   * VMs fetch it with their identity and check its SHA-256 before running it.
+   * @default this package's `dist/agent/personas-agent.cjs`
+   */
+  bundle?: string;
+  /** What latency probes measure. @default DEFAULT_PROBE_TARGETS (http://127.0.0.1/) */
+  probeTargets?: AgentOptions["probeTargets"];
+  /** Log files for error-rate and request-count metrics; required when a persona needs them. */
+  logFiles?: AgentOptions["logFiles"];
+  /** The node binary on the VM. @default "/usr/bin/node" */
+  nodePath?: string;
+}
+
 /** Options every Azure component shares. */
 export interface AzureFleetOptions {
+  /** Personas agent settings. @default defaults of each field */
+  agent?: AzureAgentArgs;
   /** The Azure region of the fleet's resource group and resources. @example "westeurope" */
   location: pulumi.Input<string>;
   functions?: FunctionSettings;

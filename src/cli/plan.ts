@@ -14,6 +14,7 @@ import type { PlannedResource } from "../aws/offline.js";
 import { PersonasError } from "../errors.js";
 import type { FleetPlan } from "../plan/plan.js";
 import { AGENT_SHA256_TAG } from "../plan/user-data.js";
+import { AGENT_SHA256_METADATA, STORAGE_NAMES } from "../runtime/azure/contract.js";
 import { UsageError } from "./errors.js";
 import { commandPrefix, usageLine } from "./help.js";
 import { loadPersonaFile } from "./persona-file.js";
@@ -143,18 +144,31 @@ function costNotes(resources: readonly PlannedResource[]): string[] {
 
 /** Where instances get the personas agent: the object the stack uploads (issue 12: never a registry). */
 function agentSourceLines(resources: readonly PlannedResource[]): string[] {
-  return resources
-    .filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" && r.inputs.tags !== undefined)
-    .flatMap((r) => {
-      const sha256 = (r.inputs.tags as Record<string, string>)[AGENT_SHA256_TAG];
-      if (sha256 === undefined) return [];
-      return [
-        "",
-        `Personas agent: shipped with the stack as ${r.type} ${r.name} (key ${String(r.inputs.key)}, sha256 ${sha256}),`,
-        "  fetched by each instance from the stack's own bucket with its instance role and run only if the",
-        "  SHA-256 matches; no package registry is used at boot.",
-      ];
-    });
+  const azure = resources
+    .filter(
+      (r) =>
+        r.type === "azure-native:storage:Blob" && r.inputs.containerName === STORAGE_NAMES.agentContainer,
+    )
+    .flatMap((r) => [
+      "",
+      `Personas agent: shipped with the stack as ${r.type} ${r.name} (container ${STORAGE_NAMES.agentContainer}, blob ${String(r.inputs.blobName)}, sha256 ${String((r.inputs.metadata as Record<string, unknown> | undefined)?.[AGENT_SHA256_METADATA])}),`,
+      "  fetched by each VM from the fleet's storage account with the VMs' user-assigned identity (Storage Blob",
+      "  Data Reader on that container only) and run only if the SHA-256 matches; no package registry is used at boot.",
+    ]);
+  return azure.concat(
+    resources
+      .filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" && r.inputs.tags !== undefined)
+      .flatMap((r) => {
+        const sha256 = (r.inputs.tags as Record<string, string>)[AGENT_SHA256_TAG];
+        if (sha256 === undefined) return [];
+        return [
+          "",
+          `Personas agent: shipped with the stack as ${r.type} ${r.name} (key ${String(r.inputs.key)}, sha256 ${sha256}),`,
+          "  fetched by each instance from the stack's own bucket with its instance role and run only if the",
+          "  SHA-256 matches; no package registry is used at boot.",
+        ];
+      }),
+  );
 }
 
 /**

@@ -8,7 +8,14 @@ import {
 import { alarmName } from "../../src/plan/names.js";
 import { memberIdOf, WEBHOOK_PROPERTIES } from "../../src/runtime/azure/contract.js";
 import { SEED_DIGEST, seedPersona } from "../aws/support.js";
-import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
+import {
+  countByType,
+  outputValue,
+  recorder,
+  resourceNamed,
+  resourcesOfType,
+  settled,
+} from "../support/pulumi.js";
 
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
 const APPS = `/subscriptions/${SUBSCRIPTION}/resourceGroups/Apps`;
@@ -45,14 +52,14 @@ describe("AzurePersonaAttachment", () => {
     attach(TWO_VMS);
     await settled();
     expect(countByType()).toEqual({
-      "azure-native:authorization:RoleAssignment": 9 + 2,
+      "azure-native:authorization:RoleAssignment": 10 + 2,
       "azure-native:authorization:RoleDefinition": 2,
       "azure-native:managedidentity:UserAssignedIdentity": 3,
       "azure-native:monitor:ActionGroup": 2,
       "azure-native:monitor:MetricAlert": 2 * 2,
       "azure-native:resources:ResourceGroup": 1,
-      "azure-native:storage:Blob": 6,
-      "azure-native:storage:BlobContainer": 2,
+      "azure-native:storage:Blob": 7,
+      "azure-native:storage:BlobContainer": 3,
       "azure-native:storage:Queue": 3,
       "azure-native:storage:StorageAccount": 1,
       "azure-native:storage:Table": 1,
@@ -125,10 +132,14 @@ describe("AzurePersonaAttachment", () => {
     });
   });
 
-  it("gives per persona the custom data a fleet's VM would boot with, to install the persona yourself", () => {
+  it("gives per persona the custom data a fleet's VM would boot with, to install the persona yourself", async () => {
     const attachment = attach(TWO_VMS);
-    expect(Object.keys(attachment.customData)).toEqual(["HighTraffic"]);
-    expect(attachment.customData.HighTraffic).toContain("/opt/personas/bin/personas-command");
+    const customData = await outputValue(attachment.customData);
+    expect(Object.keys(customData)).toEqual(["HighTraffic"]);
+    expect(customData.HighTraffic).toContain("/opt/personas/bin/personas-command");
+    // The agent comes from the attachment's storage account, read with the identity to assign to the VMs.
+    const clientId = await outputValue(attachment.resources.vmIdentity.clientId);
+    expect(customData.HighTraffic).toContain(`Environment=PERSONAS_AGENT_CLIENT_ID=${clientId}`);
   });
 
   it("refuses an id that is not a VM's, naming the instance and the fix", () => {

@@ -1,8 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { agentBlobName, readAzureAgentBundle } from "../../src/azure/agent-artifact.js";
 import {
   AzureMissingTargetError,
   AzurePersonaFleet,
@@ -15,7 +17,14 @@ import {
 import { alarmName } from "../../src/plan/names.js";
 import { WEBHOOK_PROPERTIES } from "../../src/runtime/azure/contract.js";
 import { optionRecorder, SEED_DIGEST, seedPersona } from "../aws/support.js";
-import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
+import {
+  countByType,
+  outputValue,
+  recorder,
+  resourceNamed,
+  resourcesOfType,
+  settled,
+} from "../support/pulumi.js";
 
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
 const NSG_GROUP = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/network";
@@ -48,15 +57,16 @@ function seedFleet(
 
 /** The fleet-level resources docs/azure.md lists for the seed fleet with an NSG ("Resources and counts"). */
 const FLEET_LEVEL = {
-  "azure-native:authorization:RoleAssignment": 9,
+  // 4 per function app, the VMs' metrics publisher and agent reader.
+  "azure-native:authorization:RoleAssignment": 10,
   "azure-native:authorization:RoleDefinition": 2,
   "azure-native:managedidentity:UserAssignedIdentity": 3,
   "azure-native:monitor:ActionGroup": 2,
   "azure-native:resources:ResourceGroup": 1,
   // The fleet store: one persona entry, one feed entry, the whole manifest, the membership record;
-  // and the two function app packages.
-  "azure-native:storage:Blob": 6,
-  "azure-native:storage:BlobContainer": 2,
+  // the two function app packages and the personas agent (the seed measures latency).
+  "azure-native:storage:Blob": 7,
+  "azure-native:storage:BlobContainer": 3,
   "azure-native:storage:Queue": 3,
   "azure-native:storage:StorageAccount": 1,
   "azure-native:storage:Table": 1,
@@ -237,6 +247,48 @@ describe("AzurePersonaFleet with the seed persona", () => {
     ]);
     const names = (resources: unknown) => (resources as { __name: string }[]).map((r) => r.__name);
     expect(names(seen[0]!.dependsOn)).toEqual(["web-group"]);
+  });
+
+  it("boots each VM with the personas agent from the fleet's own storage account, checked by SHA-256, before its packages", async () => {
+    const fleet = seedFleet(2);
+    await settled();
+    const bundle = readAzureAgentBundle({ component: "test", name: "web" });
+    const account = storageAccountName({ fleet: "web", stack: "stack", subscriptionId: SUBSCRIPTION });
+    const clientId = await outputValue(fleet.resources.vmIdentity.clientId);
+    const vm = resourceNamed("azure-native:compute:VirtualMachine", "web-web-1");
+    const script = Buffer.from(
+      String((vm.inputs.osProfile as { customData: string }).customData),
+      "base64",
+    ).toString();
+    const fetch = script.indexOf(
+      `'https://${account}.blob.core.windows.net/personas-agent/${agentBlobName(bundle)}' -o /tmp/personas-agent.cjs`,
+    );
+    const check = script.indexOf(`echo '${bundle.sha256}  /tmp/personas-agent.cjs' | sha256sum -c -`);
+    const start = script.indexOf("systemctl enable --now personas-agent.service");
+    const packages = script.indexOf("apt-get install -y 'nginx");
+    expect([fetch, check, start, packages].every((i) => i > 0)).toBe(true);
+    expect(fetch < check && check < start && start < packages).toBe(true);
+    expect(script).toContain(`resource=https%3A%2F%2Fstorage.azure.com%2F&client_id=${clientId}`);
+    expect(script).toContain("Environment=PERSONAS_AGENT_CLOUD=azure\n");
+    expect(script).toContain(`Environment=PERSONAS_AGENT_CLIENT_ID=${clientId}\n`);
+    // The blob is the bundle, content-addressed; the VMs' identity may read its container and nothing else.
+    const blob = resourceNamed("azure-native:storage:Blob", "web-agent");
+    expect(blob.inputs).toMatchObject({
+      containerName: "personas-agent",
+      blobName: agentBlobName(bundle),
+      metadata: { personasagentsha256: bundle.sha256 },
+    });
+    expect(await (blob.inputs.source as { path: Promise<string> }).path).toBe(bundle.path);
+    const reader = resourceNamed("azure-native:authorization:RoleAssignment", "web-vm-agent-reader");
+    expect(reader.inputs).toMatchObject({
+      scope: resourceNamed("azure-native:storage:BlobContainer", "web-agent").id,
+      roleDefinitionId: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1`,
+      principalId: await outputValue(fleet.resources.vmIdentity.principalId),
+    });
+    // The rendered script is valid bash.
+    const syntax = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
+    expect(syntax.stderr).toBe("");
+    expect(syntax.status).toBe(0);
   });
 
   it("deploys one Flex Consumption app on Node 22 per identity boundary, HTTPS only, from its package, with the contract's settings", async () => {

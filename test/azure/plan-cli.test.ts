@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { agentBlobName, readAzureAgentBundle } from "../../src/azure/agent-artifact.js";
 import { parsePlanArgs, planCommand } from "../../src/cli/plan.js";
 import { installMocks } from "../support/pulumi.js";
 
@@ -16,7 +17,11 @@ describe("personas plan --cloud azure", () => {
     expect(result.stdout).toContain(
       " azure-native:monitor:MetricAlert web-web-1-cpu-utilization-above  resourceGroupName=personas-web_plan ruleName=personas-web_plan_web-1-cpu-utilization-above windowSize=PT5M evaluationFrequency=PT1M\n",
     );
-    expect(result.stdout).toContain("\n43 resources:\n");
+    expect(result.stdout).toContain("\n46 resources:\n");
+    const bundle = readAzureAgentBundle({ component: "test", name: "web" });
+    expect(result.stdout).toContain(
+      `\nPersonas agent: shipped with the stack as azure-native:storage:Blob web-agent (container personas-agent, blob ${agentBlobName(bundle)}, sha256 ${bundle.sha256}),\n  fetched by each VM from the fleet's storage account with the VMs' user-assigned identity (Storage Blob\n  Data Reader on that container only) and run only if the SHA-256 matches; no package registry is used at boot.\n`,
+    );
     expect(result.stdout).toContain("  2 × azure-native:compute:VirtualMachine\n");
     expect(result.stdout).toContain("  2 × azure-native:web:WebApp\n");
     expect(result.stdout).toContain(

@@ -2,6 +2,7 @@
  * An in-process Pulumi engine for component tests: `pulumi.runtime.setMocks` with a recorder that
  * keeps every registered resource, so tests assert exact types, names, inputs and counts.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { publicAmiParameter } from "../../src/aws/offline.js";
 
@@ -42,6 +43,16 @@ const AWS_CALL_ANSWERS: Record<string, Record<string, unknown>> = {
   },
 };
 
+/** What Azure answers for a user-assigned identity: its principal (object) id and client id, GUIDs. */
+export function azureIdentityIds(args: pulumi.runtime.MockResourceArgs): Record<string, string> {
+  if (args.type !== "azure-native:managedidentity:UserAssignedIdentity") return {};
+  const guid = (what: string) => {
+    const h = createHash("sha256").update(`${args.name}\n${what}`).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  };
+  return { principalId: guid("principal"), clientId: guid("client") };
+}
+
 class Recorder implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
@@ -51,7 +62,10 @@ class Recorder implements pulumi.runtime.Mocks {
     const id = `${args.name}-id`;
     this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, id });
     const arn = `arn:aws:mock:us-east-1:123456789012:${args.type.split(":").pop()}/${args.name}`;
-    return { id, state: { ...args.inputs, arn, name: args.inputs.name ?? args.name, id } };
+    return {
+      id,
+      state: { ...args.inputs, ...azureIdentityIds(args), arn, name: args.inputs.name ?? args.name, id },
+    };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

@@ -79,7 +79,15 @@ export const STORAGE_NAMES = {
   fleetContainer: "fleet-store",
   /** Blob container: the function apps' zip packages (Flex Consumption deployment storage). */
   packagesContainer: "function-packages",
+  /**
+   * Blob container: the bundled personas agent (`personas-agent-<sha256 prefix>.cjs`), the only thing
+   * the VMs' identity may read in the account (Storage Blob Data Reader at this container).
+   */
+  agentContainer: "personas-agent",
 } as const;
+
+/** The agent blob's metadata name holding its SHA-256 (metadata names are C# identifiers); `personas plan` prints it. */
+export const AGENT_SHA256_METADATA = "personasagentsha256";
 
 /** The queue of a responder kind: intake enqueues, a queue-triggered worker acts. */
 export function responderQueueName(kind: ResponderKind): string {
