@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { readAzureAgentBundle } from "../../src/azure/agent-artifact.js";
 import { type AzureAgentInstall, renderCustomData } from "../../src/azure/custom-data.js";
 import { planPersona } from "../../src/plan/plan.js";
 import { seedPersona } from "../aws/support.js";
 
+// The source the components pass: the real bundle's digest.
+const bundle = readAzureAgentBundle({ component: "test", name: "web" });
 const install: AzureAgentInstall = {
   probeTargets: [{ name: "local-http", kind: "http", url: "http://127.0.0.1/" }],
   source: {
@@ -10,7 +13,7 @@ const install: AzureAgentInstall = {
     container: "personas-agent",
     blobName: "personas-agent-0123456789abcdef.cjs",
     clientId: "11111111-2222-3333-4444-555555555555",
-    sha256: "a".repeat(64),
+    sha256: bundle.sha256,
   },
 };
 
