@@ -103,6 +103,8 @@ export class PersonaAttachment extends pulumi.ComponentResource {
       ...(args.defaultPersona ? { defaultPersona: args.defaultPersona } : {}),
       ...(args.firewall ? { firewall: args.firewall } : {}),
       ...(args.notifications ? { notifications: args.notifications } : {}),
+      ...(args.traffic ? { traffic: args.traffic } : {}),
+      ...(args.isolation ? { isolation: args.isolation } : {}),
       ...(args.agent ? { agent: args.agent } : {}),
     };
     // A tag query plans with one representative member: every instance found shares its tags.

@@ -73,6 +73,10 @@ export const KIND_ENV = {
   resizeStateMachineArn: "RESIZE_STATE_MACHINE_ARN",
   /** scale: the resize workflow's TimeoutSeconds, how long the lock on an instance lasts at most. */
   resizeTimeoutSeconds: "RESIZE_TIMEOUT_SECONDS",
+  /** traffic: JSON `{ targetGroupArns: [...], targets: { [name]: { hostedZoneId, recordName, recordType, setIdentifier, weight } } }`. */
+  trafficConfig: "TRAFFIC_CONFIG",
+  /** isolate: JSON `{ quarantineGroupId, notifyTopicArn? }`. */
+  isolationConfig: "ISOLATION_CONFIG",
 } as const;
 
 /**

@@ -54,6 +54,10 @@ export interface ResponderPolicyContext {
   featureDocumentName?: string;
   /** scale: the fleet's resize state machine, which does the stopping and starting. */
   resizeStateMachineArn?: string;
+  /** traffic: the target groups it may deregister instances from and register them in again. */
+  targetGroupArns?: readonly string[];
+  /** traffic: the Route 53 weighted records of the fleet's redirect targets. */
+  redirectRecords?: readonly { hostedZoneId: string; recordName: string; recordType: string }[];
 }
 
 const READ_ONLY = /^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]*$/;
@@ -238,6 +242,94 @@ function capabilityStatements(capability: Capability, c: ResponderPolicyContext)
           Effect: "Allow",
           Action: ["cloudwatch:ListTagsForResource"],
           Resource: arn("cloudwatch", `alarm:${c.alarmNamePattern}`),
+        },
+      ];
+    case "traffic.shift": {
+      // Service Authorization Reference, Elastic Load Balancing V2: RegisterTargets and
+      // DeregisterTargets take the `targetgroup` resource type; the Describe actions support no
+      // resource-level permissions, so they need "*".
+      const statements: PolicyStatement[] = [];
+      if (c.targetGroupArns && c.targetGroupArns.length > 0)
+        statements.push({
+          Sid: "ShiftFleetTargets",
+          Effect: "Allow",
+          Action: ["elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:RegisterTargets"],
+          Resource: [...c.targetGroupArns],
+        });
+      statements.push({
+        Sid: "ReadTargetHealth",
+        Effect: "Allow",
+        Action: [
+          "elasticloadbalancing:DescribeTargetGroupAttributes",
+          "elasticloadbalancing:DescribeTargetHealth",
+        ],
+        Resource: "*",
+      });
+      const records = c.redirectRecords ?? [];
+      if (records.length > 0) {
+        const zones = [
+          ...new Set(records.map((r) => `arn:${c.partition}:route53:::hostedzone/${r.hostedZoneId}`)),
+        ].sort();
+        statements.push(
+          {
+            Sid: "ReadRedirectRecords",
+            Effect: "Allow",
+            Action: ["route53:ListResourceRecordSets"],
+            Resource: zones,
+          },
+          {
+            // Service Authorization Reference, Amazon Route 53: ChangeResourceRecordSets takes the
+            // `hostedzone` resource type and the condition keys below (normalized: lower case, no
+            // trailing dot), so the responder can UPSERT the declared records and nothing else.
+            Sid: "WeighRedirectRecords",
+            Effect: "Allow",
+            Action: ["route53:ChangeResourceRecordSets"],
+            Resource: zones,
+            Condition: {
+              "ForAllValues:StringEquals": {
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+                  ...new Set(records.map((r) => r.recordName.toLowerCase().replace(/\.$/, ""))),
+                ].sort(),
+                "route53:ChangeResourceRecordSetsRecordTypes": [
+                  ...new Set(records.map((r) => r.recordType)),
+                ].sort(),
+                "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+              },
+            },
+          },
+        );
+      }
+      return statements;
+    }
+    case "instance.isolate":
+      // Service Authorization Reference, Amazon EC2: ModifyInstanceAttribute takes `instance`
+      // (required) and `security-group`; a call that names groups needs both allowed. The instance
+      // side carries the fleet condition; the groups are the quarantine group and the instance's
+      // own originals (any group: they are whatever the instance had), which only a fleet instance
+      // can be given.
+      return [
+        {
+          Sid: "SwapFleetInstanceGroups",
+          Effect: "Allow",
+          Action: ["ec2:ModifyInstanceAttribute"],
+          Resource: instances,
+          Condition: fleetTagCondition(c.fleet),
+        },
+        {
+          Sid: "SwapToQuarantineAndBack",
+          Effect: "Allow",
+          Action: ["ec2:ModifyInstanceAttribute"],
+          Resource: arn("ec2", "security-group/*"),
+        },
+        {
+          Sid: "TagIsolated",
+          Effect: "Allow",
+          Action: ["ec2:CreateTags", "ec2:DeleteTags"],
+          Resource: instances,
+          Condition: {
+            ...fleetTagCondition(c.fleet),
+            "ForAllValues:StringEquals": { "aws:TagKeys": ["persona:isolated"] },
+          },
         },
       ];
     case "metrics.publish":

@@ -178,7 +178,14 @@ const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** What planning reads from a component's arguments. */
 export type PlanningArgs = Pick<
   MemberComponentArgs,
-  "resolve" | "defaultPersona" | "architecture" | "firewall" | "notifications" | "agent"
+  | "resolve"
+  | "defaultPersona"
+  | "architecture"
+  | "firewall"
+  | "notifications"
+  | "agent"
+  | "traffic"
+  | "isolation"
 > & { ami?: MemberComponentArgs["ami"] };
 
 /**

@@ -50,6 +50,14 @@ import {
 import { assumeRolePolicy, instanceManagedPolicyArns, responderPolicy } from "./iam.js";
 import { type ResizeWorkflowResources, renderResizeWorkflow } from "./resize-workflow.js";
 import { type FleetStore, renderFleetStore } from "./store.js";
+import {
+  checkTrafficOptions,
+  type IsolationSettings,
+  isolationConfig,
+  renderQuarantineGroup,
+  type TrafficSettings,
+  trafficConfig,
+} from "./traffic.js";
 
 /** Responder function settings. */
 export interface ResponderSettings {
@@ -123,6 +131,10 @@ export interface FleetOptions {
   firewall?: FirewallSettings;
   /** SNS topic ARNs by notification channel (the name after `Notify`). */
   notifications?: Record<string, pulumi.Input<string>>;
+  /** The target groups and redirect targets `Drain traffic` / `Redirect traffic to` may touch; required when a persona drains. */
+  traffic?: TrafficSettings;
+  /** The quarantine group `Isolate instance` swaps in; required when a persona isolates. */
+  isolation?: IsolationSettings;
   /** Tags added to every resource that takes tags. */
   tags?: Record<string, string>;
 }
@@ -218,6 +230,7 @@ export function checkFleetOptions(
       `its personas notify ${missing.map((c) => `'${c}'`).join(", ")} but \`notifications\` maps no SNS topic to ${missing.length === 1 ? "it" : "them"}`,
       `pass notifications: { ${missing.map((c) => `"${c}": topic.arn`).join(", ")} }`,
     );
+  checkTrafficOptions(context, plan, options.traffic, options.isolation);
 }
 
 /**
@@ -254,6 +267,10 @@ export function renderFleet(
     group.tags,
     feedEnforcement(group, options.firewall ?? {}, waf.sets),
   );
+  const quarantineGroupId =
+    plan.responders.includes("isolate") && options.isolation
+      ? renderQuarantineGroup(parent, name, plan.fleet, options.isolation, group.tags)
+      : undefined;
   const resizeWorkflow = plan.responders.includes("scale")
     ? renderResizeWorkflow(parent, name, scope, accountFacts({ parent }), group.tags)
     : undefined;
@@ -266,6 +283,7 @@ export function renderFleet(
     failureArn: failure.arn,
     featureDocument,
     wafSets: waf.sets,
+    quarantineGroupId,
   });
   const schedules = renderSchedules(group, responders.functions, failure.queue);
   const result: FleetResources = {
@@ -528,6 +546,8 @@ interface ResponderInputs {
   wafSets: WafSets;
   /** The resize state machine the scale responder starts, when a persona scales. */
   resizeWorkflow: ResizeWorkflowResources | undefined;
+  /** The quarantine group the isolate responder swaps in, when a persona isolates. */
+  quarantineGroupId: pulumi.Input<string> | undefined;
 }
 
 interface RenderedResponders {
@@ -587,9 +607,16 @@ function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedRes
             inputs.failureArn,
             pulumi.all(wafArns),
             kind === "firewall" && firewall.networkAclId !== undefined ? [firewall.networkAclId] : [],
-            kind === "notify" ? pulumi.all(channels.map((c) => topics[c]!)) : [],
+            pulumi.all([
+              kind === "notify"
+                ? pulumi.all(channels.map((c) => topics[c]!))
+                : kind === "isolate" && inputs.options.isolation?.notifyTopicArn !== undefined
+                  ? pulumi.all([inputs.options.isolation.notifyTopicArn])
+                  : [],
+              trafficPolicyInputs(kind === "traffic" ? inputs.options.traffic : undefined),
+            ]),
           ])
-          .apply(([[f, resizeArn], table, bucket, logs, failure, waf, acls, topicArns]) =>
+          .apply(([[f, resizeArn], table, bucket, logs, failure, waf, acls, [topicArns, traffic]]) =>
             JSON.stringify(
               responderPolicy({
                 ...f,
@@ -609,6 +636,8 @@ function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedRes
                   .filter((k) => k !== kind)
                   .map((k) => functionNames[k]!),
                 featureDocumentName,
+                targetGroupArns: traffic.targetGroupArns,
+                redirectRecords: traffic.records,
                 ...(kind === "scale" && resizeArn !== "" ? { resizeStateMachineArn: resizeArn } : {}),
               }),
             ),
@@ -632,6 +661,12 @@ function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedRes
         featureDocumentName: inputs.featureDocument ? featureDocumentName : "",
         functionNames,
       }),
+      ...(kind === "traffic" && inputs.options.traffic
+        ? { [KIND_ENV.trafficConfig]: trafficConfig(inputs.options.traffic) }
+        : {}),
+      ...(kind === "isolate" && inputs.options.isolation && inputs.quarantineGroupId !== undefined
+        ? { [KIND_ENV.isolationConfig]: isolationConfig(inputs.quarantineGroupId, inputs.options.isolation) }
+        : {}),
       ...(kind === "scale" && inputs.resizeWorkflow
         ? {
             [KIND_ENV.resizeStateMachineArn]: inputs.resizeWorkflow.stateMachine.arn,
@@ -689,6 +724,21 @@ function renderResponders(g: GroupContext, inputs: ResponderInputs): RenderedRes
       );
   }
   return rendered;
+}
+
+/** The traffic responder's policy inputs: its target groups and the records of its redirect targets. */
+function trafficPolicyInputs(traffic: TrafficSettings | undefined) {
+  const targets = Object.values(traffic?.targets ?? {});
+  return pulumi
+    .all([pulumi.all(traffic?.targetGroupArns ?? []), pulumi.all(targets.map((t) => t.hostedZoneId))])
+    .apply(([targetGroupArns, zones]) => ({
+      targetGroupArns,
+      records: targets.map((t, i) => ({
+        hostedZoneId: zones[i]!,
+        recordName: t.recordName,
+        recordType: t.recordType,
+      })),
+    }));
 }
 
 function kindVariables(
@@ -949,7 +999,11 @@ export function renderAlarms(
 }
 
 /** The attributes responders own; `pulumi up` must not undo their changes. */
-export const RESPONDER_OWNED = ["instanceType", `tags["${PERSONA_TAGS.active}"]`] as const;
+export const RESPONDER_OWNED = [
+  "instanceType",
+  `tags["${PERSONA_TAGS.active}"]`,
+  `tags["${PERSONA_TAGS.isolated}"]`,
+] as const;
 
 /**
  * The EC2 instance of one fleet member.

@@ -49,6 +49,10 @@ const ACTION_KIND_NAMES = [
   "notify",
   "run-command",
   "invoke-function",
+  "drain-traffic",
+  "restore-traffic",
+  "isolate-instance",
+  "release-isolation",
 ] as const satisfies readonly Action["kind"][];
 type MissingActionKind = Exclude<Action["kind"], (typeof ACTION_KIND_NAMES)[number]>;
 const allActionKindsListed: [MissingActionKind] extends [never] ? true : MissingActionKind = true;

@@ -17,6 +17,8 @@ export const RESPONDER_KINDS = [
   "notify",
   "run-command",
   "invoke-function",
+  "traffic",
+  "isolate",
   "value-feed",
 ] as const;
 export type ResponderKind = (typeof RESPONDER_KINDS)[number];
@@ -34,6 +36,8 @@ export type Capability =
   | "firewall.update"
   | "notification.publish"
   | "function.invoke"
+  | "traffic.shift"
+  | "instance.isolate"
   | "responder.invoke"
   | "state.readwrite"
   | "metrics.publish";
@@ -59,6 +63,12 @@ export function responderOf(action: Action): ResponderKind {
       return "run-command";
     case "invoke-function":
       return "invoke-function";
+    case "drain-traffic":
+    case "restore-traffic":
+      return "traffic";
+    case "isolate-instance":
+    case "release-isolation":
+      return "isolate";
   }
 }
 
@@ -74,6 +84,11 @@ export const RESPONDER_CAPABILITIES: Record<ResponderKind, readonly Capability[]
   notify: ["notification.publish", ...COMMON],
   "run-command": ["instance.describe", "command.run", ...COMMON],
   "invoke-function": ["function.invoke", ...COMMON],
+  // Deregisters and re-registers the fleet's instances in the target groups (backend pools) and
+  // records the fleet declares, and reads their health: never anything else of the load balancer.
+  traffic: ["instance.describe", "traffic.shift", ...COMMON],
+  // Swaps the instance's groups for the fleet's quarantine group and back, and tags it isolated.
+  isolate: ["instance.describe", "instance.isolate", "notification.publish", ...COMMON],
   // A value feed dispatches its response through the other responders, with their guards; it lists
   // the fleet's instances (by the fleet tag) to dispatch to each of them.
   "value-feed": ["instance.describe", "responder.invoke", ...COMMON],

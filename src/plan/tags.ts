@@ -12,6 +12,11 @@ export const PERSONA_TAGS = {
   fleet: "persona:fleet",
   /** The persona in force right now; written by the shift responder, ignored by `pulumi up`. */
   active: "persona:active",
+  /**
+   * Present while the instance is isolated (its value is when, ISO 8601); written and removed by the
+   * isolate responder, ignored by `pulumi up`. Informational: the record in the state table decides.
+   */
+  isolated: "persona:isolated",
 } as const;
 
 /**

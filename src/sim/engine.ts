@@ -21,6 +21,7 @@ import {
   applyAction,
   type EffectOutcome,
   type InstanceState,
+  inRotation,
   loadFactor,
   NO_FEATURE_EFFECTS,
   type RecordedState,
@@ -161,15 +162,24 @@ export interface FeedTickRecord {
   readonly message: string;
 }
 
-/** Something that changed on the instance: its size, a feature, its persona. */
+/** Something that changed on the instance: its size, a feature, its persona, its rotation, its isolation. */
 export interface ChangeRecord {
   readonly at: number;
-  readonly kind: "size" | "feature" | "persona";
+  /**
+   * `traffic` goes between {@link ROTATION.in} and {@link ROTATION.out} (or `out of rotation → <target>`);
+   * `isolation` between {@link ISOLATION.no} and {@link ISOLATION.yes}.
+   */
+  readonly kind: "size" | "feature" | "persona" | "traffic" | "isolation";
   /** The feature id, for features. */
   readonly name?: string;
   readonly from: string;
   readonly to: string;
 }
+
+/** The values of `traffic` changes: whether the load balancer sends the instance traffic. */
+export const ROTATION = { in: "in rotation", out: "out of rotation" } as const;
+/** The values of `isolation` changes. */
+export const ISOLATION = { no: "not isolated", yes: "isolated" } as const;
 
 /** Counts over a run (also the whole result in `summary` mode). */
 export interface SimulationSummary {
@@ -184,6 +194,9 @@ export interface SimulationSummary {
   finalSize: string | undefined;
   finalPersona: string;
   finalFeatures: Record<string, boolean>;
+  /** Whether the instance took traffic at the end (not drained, not isolated). */
+  finalInRotation: boolean;
+  finalIsolated: boolean;
 }
 
 /** The result of a simulation. */
@@ -203,6 +216,13 @@ export interface SimulationResult {
   readonly feedTicks: readonly FeedTickRecord[];
   readonly changes: readonly ChangeRecord[];
   readonly summary: SimulationSummary;
+}
+
+/** The instance's rotation as the timeline shows it: in, out, or out with the target that took the traffic. */
+function rotationOf(instance: InstanceState): string {
+  if (inRotation(instance)) return ROTATION.in;
+  const target = instance.drained?.target;
+  return target === undefined ? ROTATION.out : `${ROTATION.out} → ${target}`;
 }
 
 // --- compiled plans -------------------------------------------------------------------------------
@@ -391,6 +411,8 @@ class Run {
       features,
       persona: plan.persona.name,
       personaStack: [],
+      drained: undefined,
+      isolated: false,
     };
     this.recorded = {
       size: this.initialSize === undefined ? undefined : findSize(this.initialSize),
@@ -406,6 +428,8 @@ class Run {
       finalSize: undefined,
       finalPersona: plan.persona.name,
       finalFeatures: {},
+      finalInRotation: true,
+      finalIsolated: false,
     };
     this.enter(this.current);
   }
@@ -510,6 +534,8 @@ class Run {
     this.summary.finalSize = this.instance.size;
     this.summary.finalPersona = this.instance.persona;
     this.summary.finalFeatures = Object.fromEntries(this.instance.features);
+    this.summary.finalInRotation = inRotation(this.instance);
+    this.summary.finalIsolated = this.instance.isolated;
   }
 
   private onAlarm(alarm: CompiledAlarm, t: number): void {
@@ -590,7 +616,12 @@ class Run {
   }
 
   private apply(action: Action, t: number): EffectOutcome {
-    const before = { size: this.instance.size, persona: this.instance.persona };
+    const before = {
+      size: this.instance.size,
+      persona: this.instance.persona,
+      rotation: rotationOf(this.instance),
+      isolated: this.instance.isolated,
+    };
     const feature =
       action.kind === "activate-feature" || action.kind === "deactivate-feature" ? action.feature : undefined;
     const wasOn = feature === undefined ? false : this.instance.features.get(feature) === true;
@@ -612,6 +643,18 @@ class Run {
       }
       if (this.instance.persona !== before.persona) {
         this.changes.push({ at: t, kind: "persona", from: before.persona, to: this.instance.persona });
+      }
+      const rotation = rotationOf(this.instance);
+      if (rotation !== before.rotation)
+        this.changes.push({ at: t, kind: "traffic", from: before.rotation, to: rotation });
+      if (this.instance.isolated !== before.isolated) {
+        const name = (isolated: boolean) => (isolated ? ISOLATION.yes : ISOLATION.no);
+        this.changes.push({
+          at: t,
+          kind: "isolation",
+          from: name(before.isolated),
+          to: name(this.instance.isolated),
+        });
       }
     }
     if (action.kind === "shift-persona") this.shift(action, t);

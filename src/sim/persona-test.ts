@@ -1,7 +1,7 @@
 /**
  * Persona tests, in the spirit of `promtool test rules`: a YAML file names a persona and lists test
  * cases, each with input series (promtool's expanding notation or plain lists), feed answers and the
- * alarm states, actions, sizes, features and firewall lists expected at given times. The runner
+ * alarm states, actions, sizes, features, rotation, isolation and firewall lists expected at given times. The runner
  * simulates each case and reports every difference.
  */
 import { z } from "zod";
@@ -15,7 +15,10 @@ import {
 } from "./effects/index.js";
 import {
   type ActionRecord,
+  type ChangeRecord,
+  ISOLATION,
   type PersonaResolver,
+  ROTATION,
   type SimulationResult,
   simulate,
   stateName,
@@ -85,6 +88,12 @@ const PersonaTestCase = z.strictObject({
       .array(z.strictObject({ at: Duration, feature: z.string(), state: z.enum(["on", "off"]) }))
       .optional(),
     persona: z.array(z.strictObject({ at: Duration, persona: z.string() })).optional(),
+    /** Whether the load balancer sends the instance traffic: `in rotation`, `out of rotation` (or `out of rotation → <target>`). */
+    traffic: z.array(z.strictObject({ at: Duration, state: z.string().min(1) })).optional(),
+    /** Whether the instance is isolated: `isolated` or `not isolated`. */
+    isolation: z
+      .array(z.strictObject({ at: Duration, state: z.enum([ISOLATION.yes, ISOLATION.no]) }))
+      .optional(),
     firewall: z
       .array(
         z.strictObject({
@@ -275,21 +284,16 @@ function diffLines(expected: readonly string[], actual: readonly string[]): stri
   return out;
 }
 
-/** The value of something that changes over time (size, feature, persona) at `at`. */
-function valueAt(
-  result: SimulationResult,
-  kind: "size" | "feature" | "persona",
-  at: number,
-  name?: string,
-): string {
-  let value =
-    kind === "size"
-      ? (result.initialSize ?? "unknown")
-      : kind === "persona"
-        ? result.persona.name
-        : result.initialFeatures[name!] === true
-          ? "on"
-          : "off";
+/** The value of something that changes over time (size, feature, persona, rotation, isolation) at `at`. */
+function valueAt(result: SimulationResult, kind: ChangeRecord["kind"], at: number, name?: string): string {
+  const initial: Record<ChangeRecord["kind"], () => string> = {
+    size: () => result.initialSize ?? "unknown",
+    persona: () => result.persona.name,
+    feature: () => (result.initialFeatures[name!] === true ? "on" : "off"),
+    traffic: () => ROTATION.in,
+    isolation: () => ISOLATION.no,
+  };
+  let value = initial[kind]();
   for (const change of result.changes) {
     if (change.at > at) break;
     if (change.kind === kind && (kind !== "feature" || change.name === name)) value = change.to;
@@ -372,6 +376,16 @@ function check(result: SimulationResult, test: PersonaTestCase, where: string): 
     const at = parseDuration(e.at, `${where}.expect.persona[${i}].at`);
     const actual = valueAt(result, "persona", at);
     if (actual !== e.persona) failures.push(`persona at ${clock(at)}: expected ${e.persona}, got ${actual}`);
+  }
+  for (const [i, e] of (expect.traffic ?? []).entries()) {
+    const at = parseDuration(e.at, `${where}.expect.traffic[${i}].at`);
+    const actual = valueAt(result, "traffic", at);
+    if (actual !== e.state) failures.push(`traffic at ${clock(at)}: expected ${e.state}, got ${actual}`);
+  }
+  for (const [i, e] of (expect.isolation ?? []).entries()) {
+    const at = parseDuration(e.at, `${where}.expect.isolation[${i}].at`);
+    const actual = valueAt(result, "isolation", at);
+    if (actual !== e.state) failures.push(`isolation at ${clock(at)}: expected ${e.state}, got ${actual}`);
   }
   for (const [i, e] of (expect.firewall ?? []).entries()) {
     const at = parseDuration(e.at, `${where}.expect.firewall[${i}].at`);

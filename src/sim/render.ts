@@ -3,7 +3,15 @@
  * one SVG chart per trigger (metric, threshold, alarm-state bands, action markers, time axis) and
  * an HTML report that embeds them. Pure functions from a {@link SimulationResult} to strings.
  */
-import { type ActionRecord, type SimulationResult, stateName, type TriggerTimeline } from "./engine.js";
+import {
+  type ActionRecord,
+  ISOLATION,
+  ROTATION,
+  type SimulationResult,
+  type SimulationSummary,
+  stateName,
+  type TriggerTimeline,
+} from "./engine.js";
 import { listFeedStories, renderFeedSvg, renderLanesSvg } from "./state-charts.js";
 
 /**
@@ -88,9 +96,14 @@ export function formatTimeline(result: SimulationResult): string {
       Object.entries(s.finalFeatures)
         .map(([f, on]) => `${f} ${on ? "on" : "off"}`)
         .join(", ") || "none"
-    }.`,
+    }${rotationNote(s)}.`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** ", out of rotation" / ", isolated" for the final line; nothing for an instance serving as usual. */
+function rotationNote(s: SimulationSummary): string {
+  return `${s.finalInRotation ? "" : `, ${ROTATION.out}`}${s.finalIsolated ? `, ${ISOLATION.yes}` : ""}`;
 }
 
 /** One period of the JSON timeline. */
@@ -484,6 +497,7 @@ dt { color: #57606a; }
 <dt>Responses skipped</dt><dd>${escapeXml(skipped)}</dd>
 <dt>Size</dt><dd>${escapeXml(`${result.initialSize ?? "unknown"} → ${s.finalSize ?? "unknown"}`)}</dd>
 <dt>Persona at the end</dt><dd>${escapeXml(s.finalPersona)}</dd>
+<dt>Traffic at the end</dt><dd>${escapeXml(`${s.finalInRotation ? ROTATION.in : ROTATION.out}${s.finalIsolated ? `, ${ISOLATION.yes}` : ""}`)}</dd>
 <dt>Features at the end</dt><dd>${escapeXml(
     Object.entries(s.finalFeatures)
       .map(([f, on]) => `${f} ${on ? "on" : "off"}`)

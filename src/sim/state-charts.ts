@@ -5,7 +5,7 @@
  * {@link SimulationResult} to SVG strings; the HTML report embeds them.
  */
 import type { FeedDecisionReason } from "../runtime/feeds/policy.js";
-import type { FeedTickRecord, SimulationResult } from "./engine.js";
+import { type FeedTickRecord, ISOLATION, ROTATION, type SimulationResult } from "./engine.js";
 import { axisLabel, clockLabel, escapeXml, timeAxisStep } from "./render.js";
 
 /** A stretch of time over which a lane held one value, in seconds from the start. */
@@ -15,17 +15,17 @@ export interface LaneSegment {
   readonly value: string;
 }
 
-/** One lane: the size, a feature or the persona, as a run of segments covering the whole run. */
+/** One lane: the size, a feature, the persona, the rotation or the isolation, as a run of segments covering the whole run. */
 export interface Lane {
-  readonly kind: "size" | "feature" | "persona";
-  /** `size`, the feature id, or `persona`. */
+  readonly kind: "size" | "feature" | "persona" | "traffic" | "isolation";
+  /** `size`, the feature id, `persona`, `traffic` or `isolation`. */
   readonly name: string;
   readonly segments: readonly LaneSegment[];
 }
 
 /**
  * The lanes of a run: the size, one per feature (in plan order, then features a shift brought) and
- * the persona, each cut at the changes the responses made. Segments of no length are left out.
+ * the persona (then rotation and isolation, when they changed), each cut at the changes the responses made. Segments of no length are left out.
  * @example
  * instanceLanes(result)[0]; // { kind: "size", name: "size", segments: [{ from: 0, to: 36240, value: "m7g.2xlarge" }, ...] }
  */
@@ -53,6 +53,11 @@ export function instanceLanes(result: SimulationResult): Lane[] {
       lane("feature", feature, result.initialFeatures[feature] === true ? "on" : "off"),
     ),
     lane("persona", "persona", result.persona.name),
+    // Rotation and isolation only when a response changed them: most personas never drain.
+    ...(result.changes.some((c) => c.kind === "traffic") ? [lane("traffic", "traffic", ROTATION.in)] : []),
+    ...(result.changes.some((c) => c.kind === "isolation")
+      ? [lane("isolation", "isolation", ISOLATION.no)]
+      : []),
   ];
 }
 

@@ -35,7 +35,7 @@ function seen(diagnostic: Diagnostic): Seen {
 }
 
 const ACCEPTED_ACTION_FORMS =
-  "Scale up to <N> cores | Scale up to <N> GB memory | Scale to <size> | Scale back to baseline | Activate <feature> | Enable <feature> | Deactivate <feature> | Disable <feature> | Update firewall rules to block malicious IPs | Block listed addresses | Allow listed addresses | Shift persona to <Name> | Shift back to previous persona | Notify <channel> | Notify <channel>: <message> | Run command `<shell command>` | Invoke function <name>";
+  "Scale up to <N> cores | Scale up to <N> GB memory | Scale to <size> | Scale back to baseline | Activate <feature> | Enable <feature> | Deactivate <feature> | Disable <feature> | Update firewall rules to block malicious IPs | Block listed addresses | Allow listed addresses | Shift persona to <Name> | Shift back to previous persona | Notify <channel> | Notify <channel>: <message> | Run command `<shell command>` | Invoke function <name> | Drain traffic | Redirect traffic away | Redirect traffic to <target> | Restore traffic | Isolate instance | Release isolation";
 const TOP_LEVEL_KEYS =
   "Name, Version, Description, Extends, BaseConfiguration, SoftwareStack, Features, TelemetryTriggers, ExternalDataSources, AutomatedResponses, Bounds";
 const YAML_HINT = "check indentation, colons after keys, and quotes around text containing ': ' or '#'";
@@ -453,7 +453,7 @@ const INVALID: { title: string; text: string; diagnostics: Seen[] }[] = [
         at: "4:21",
         code: "invalid-value",
         message:
-          "'TelemetryTriggers[0].Action.Kind': expected one of 'scale', 'activate-feature', 'deactivate-feature', 'firewall', 'shift-persona', 'notify', 'run-command', 'invoke-function', received the text 'scael'",
+          "'TelemetryTriggers[0].Action.Kind': expected one of 'scale', 'activate-feature', 'deactivate-feature', 'firewall', 'shift-persona', 'notify', 'run-command', 'invoke-function', 'drain-traffic', 'restore-traffic', 'isolate-instance', 'release-isolation', received the text 'scael'",
         hint: "did you mean 'scale'?",
       },
     ],

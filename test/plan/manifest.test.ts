@@ -73,7 +73,7 @@ describe("FleetManifest", () => {
 
     // Act, Assess
     expect(issuesOf(manifest)).toEqual([
-      `personas.${digest}.responses.cpu-utilization-above.actions.0.kind: Invalid option: expected one of "scale"|"activate-feature"|"deactivate-feature"|"firewall"|"shift-persona"|"notify"|"run-command"|"invoke-function"`,
+      `personas.${digest}.responses.cpu-utilization-above.actions.0.kind: Invalid option: expected one of "scale"|"activate-feature"|"deactivate-feature"|"firewall"|"shift-persona"|"notify"|"run-command"|"invoke-function"|"drain-traffic"|"restore-traffic"|"isolate-instance"|"release-isolation"`,
     ]);
   });
 

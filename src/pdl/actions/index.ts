@@ -14,19 +14,30 @@ import {
 } from "./feature.js";
 import { FirewallAction, firewall } from "./firewall.js";
 import { InvokeFunctionAction, invokeFunction } from "./invoke-function.js";
+import {
+  IsolateInstanceAction,
+  isolateInstance,
+  ReleaseIsolationAction,
+  releaseIsolation,
+} from "./isolate.js";
 import { NotifyAction, notify } from "./notify.js";
 import { RunCommandAction, runCommand } from "./run-command.js";
 import { ScaleAction, scale } from "./scale.js";
 import { ShiftPersonaAction, shiftPersona } from "./shift-persona.js";
+import { DrainTrafficAction, drainTraffic, RestoreTrafficAction, restoreTraffic } from "./traffic.js";
 
 export type { ActionContext, ActionKind } from "./action-kind.js";
 export { slugify } from "./action-kind.js";
 export {
   ActivateFeatureAction,
   DeactivateFeatureAction,
+  DrainTrafficAction,
   FirewallAction,
   InvokeFunctionAction,
+  IsolateInstanceAction,
   NotifyAction,
+  ReleaseIsolationAction,
+  RestoreTrafficAction,
   RunCommandAction,
   ScaleAction,
   ShiftPersonaAction,
@@ -42,6 +53,10 @@ export const Action = z.union([
   NotifyAction,
   RunCommandAction,
   InvokeFunctionAction,
+  DrainTrafficAction,
+  RestoreTrafficAction,
+  IsolateInstanceAction,
+  ReleaseIsolationAction,
 ]);
 export type Action = z.infer<typeof Action>;
 
@@ -58,6 +73,10 @@ export const ACTION_KINDS = [
   notify,
   runCommand,
   invokeFunction,
+  drainTraffic,
+  restoreTraffic,
+  isolateInstance,
+  releaseIsolation,
 ] as const satisfies readonly ActionKind<Action>[];
 
 /** Every action kind name. */
@@ -95,6 +114,10 @@ const VOCABULARY = [
   "firewall",
   "block",
   "allow",
+  "drain",
+  "redirect",
+  "isolate",
+  "quarantine",
 ];
 
 /**

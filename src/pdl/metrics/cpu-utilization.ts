@@ -10,6 +10,8 @@ export const cpuUtilization: MetricDefinition = {
   capacity: "vcpu",
   // A stopped instance (e.g. mid-resize) sends nothing; that must not count as a breach.
   defaultMissingData: "missing",
+  // Without requests the CPU falls to its background work.
+  idleFactor: 0.1,
   aws: {
     namespace: "AWS/EC2",
     metricName: "CPUUtilization",

@@ -9,6 +9,8 @@ export const errorRate: MetricDefinition = {
   range: { min: 0, max: 100 },
   // No requests means no errors: a quiet period is not a breach.
   defaultMissingData: "notBreaching",
+  // No requests, no errors.
+  idleFactor: 0,
   aws: {
     namespace: PERSONAS_AGENT_NAMESPACE,
     metricName: "ErrorRate",

@@ -58,6 +58,13 @@ export interface MetricDefinition {
    * @default undefined (a resize leaves the metric as it is)
    */
   capacity?: "vcpu" | "memory";
+  /**
+   * What the metric is multiplied by while the instance takes no traffic (drained from its load
+   * balancer, or isolated): the simulator's model of "idle" for metrics that follow the traffic
+   * (docs/simulation.md, "Effects"). Metrics that do not follow traffic (memory, disk) have none.
+   * @default undefined (traffic leaving the instance leaves the metric as it is)
+   */
+  idleFactor?: number;
   aws: CloudMetric;
   azure: CloudMetric;
 }

@@ -9,6 +9,8 @@ export const networkLatency: MetricDefinition = {
   range: { min: 0, max: 600_000 },
   // A silent agent is caught by its heartbeat alarm, not by treating the gap as a breach.
   defaultMissingData: "missing",
+  // The probe still answers, without the queueing that traffic causes.
+  idleFactor: 0.5,
   aws: {
     namespace: PERSONAS_AGENT_NAMESPACE,
     metricName: "NetworkLatency",

@@ -8,6 +8,8 @@ export const networkOut: MetricDefinition = {
   dimension: "bandwidth",
   range: { min: 0, max: 400 },
   defaultMissingData: "missing",
+  // Only management and health-check traffic remains.
+  idleFactor: 0.05,
   aws: {
     namespace: "AWS/EC2",
     metricName: "NetworkOut",

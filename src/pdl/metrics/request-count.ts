@@ -8,6 +8,8 @@ export const requestCount: MetricDefinition = {
   dimension: "count",
   range: { min: 0, max: 1e12 },
   defaultMissingData: "notBreaching",
+  // A drained instance is sent no requests.
+  idleFactor: 0,
   aws: {
     namespace: PERSONAS_AGENT_NAMESPACE,
     metricName: "RequestCount",

@@ -6,7 +6,9 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -49,6 +51,12 @@ export class AwsClients {
   }
   get s3(): S3Client {
     return this.client("s3", () => new S3Client(this.config));
+  }
+  get elbv2(): ElasticLoadBalancingV2Client {
+    return this.client("elbv2", () => new ElasticLoadBalancingV2Client(this.config));
+  }
+  get route53(): Route53Client {
+    return this.client("route53", () => new Route53Client(this.config));
   }
   get cloudwatch(): CloudWatchClient {
     return this.client("cloudwatch", () => new CloudWatchClient(this.config));

@@ -21,9 +21,43 @@ export const DispatchKind = z.enum([
   "notify",
   "run-command",
   "invoke-function",
+  "traffic",
+  "isolate",
 ]);
 export type DispatchKind = z.infer<typeof DispatchKind>;
 const ResponderFunctions = z.partialRecord(DispatchKind, NonEmpty);
+
+/**
+ * A Route 53 weighted record a fleet may send traffic to (`Redirect traffic to <name>`): the record
+ * is identified by zone, name, type and set identifier; `weight` is what a redirect sets (0–255,
+ * Route 53 API Reference, ResourceRecordSet `Weight`).
+ */
+const RedirectTargetConfig = z.strictObject({
+  hostedZoneId: z.string().check(z.regex(/^[A-Z0-9]{1,32}$/)),
+  recordName: NonEmpty,
+  recordType: z.enum(["A", "AAAA", "CNAME"]),
+  setIdentifier: NonEmpty,
+  weight: z.int().check(z.minimum(0), z.maximum(255)),
+});
+export type RedirectTargetConfig = z.infer<typeof RedirectTargetConfig>;
+
+/** What the traffic responder may touch: the fleet's target groups and named redirect targets. */
+const TrafficConfig = z.strictObject({
+  targetGroupArns: z.array(
+    z
+      .string()
+      .check(z.regex(/^arn:[\w-]+:elasticloadbalancing:[\w-]+:\d{12}:targetgroup\/[\w-]+\/[0-9a-f]+$/)),
+  ),
+  targets: z.record(z.string(), RedirectTargetConfig),
+});
+export type TrafficConfig = z.infer<typeof TrafficConfig>;
+
+/** Where the isolate responder puts an instance, and who it tells. */
+const IsolationConfig = z.strictObject({
+  quarantineGroupId: z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/)),
+  notifyTopicArn: z.optional(z.string().check(z.regex(/^arn:[\w-]+:sns:/))),
+});
+export type IsolationConfig = z.infer<typeof IsolationConfig>;
 
 /** Variable names, in one place. */
 export const ENV = {
@@ -43,6 +77,8 @@ export const ENV = {
   wafWriteIntervalMs: "WAF_WRITE_INTERVAL_MS",
   resizeStateMachineArn: "RESIZE_STATE_MACHINE_ARN",
   resizeTimeoutSeconds: "RESIZE_TIMEOUT_SECONDS",
+  trafficConfig: "TRAFFIC_CONFIG",
+  isolationConfig: "ISOLATION_CONFIG",
 } as const;
 
 /** Defaults of the optional variables. */
@@ -248,6 +284,36 @@ export class ResponderEnv extends EnvReader {
    */
   get resizeTimeoutSeconds(): number {
     return this.number(ENV.resizeTimeoutSeconds, ENV_DEFAULTS.resizeTimeoutSeconds, 60, 31_536_000);
+  }
+
+  /** The target groups and redirect targets the traffic responder may touch (TRAFFIC_CONFIG, JSON). */
+  get trafficConfig(): TrafficConfig {
+    const config = this.json(
+      ENV.trafficConfig,
+      TrafficConfig,
+      '{"targetGroupArns": ["arn:aws:elasticloadbalancing:..."], "targets": {}}',
+    );
+    if (config === undefined)
+      throw new ResponderConfigError(
+        ENV.trafficConfig,
+        `Environment variable ${ENV.trafficConfig} is not set; it must hold the fleet's target groups and redirect targets (${RESPONDERS_SET_BY}).`,
+      );
+    return config;
+  }
+
+  /** The quarantine group and the isolation notice topic (ISOLATION_CONFIG, JSON). */
+  get isolationConfig(): IsolationConfig {
+    const config = this.json(
+      ENV.isolationConfig,
+      IsolationConfig,
+      '{"quarantineGroupId": "sg-0123456789abcdef0"}',
+    );
+    if (config === undefined)
+      throw new ResponderConfigError(
+        ENV.isolationConfig,
+        `Environment variable ${ENV.isolationConfig} is not set; it must hold the fleet's quarantine security group (${RESPONDERS_SET_BY}).`,
+      );
+    return config;
   }
 
   /** Least time between two WAF writes (WAF_WRITE_INTERVAL_MS). @default 1000 */

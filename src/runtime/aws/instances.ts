@@ -19,6 +19,10 @@ export interface InstanceView {
   lifecycle?: string;
   /** The Spot request that launched a Spot instance. */
   spotInstanceRequestId?: string;
+  /** The security groups of the instance (its primary network interface), in the order EC2 lists them. */
+  securityGroupIds: string[];
+  /** How many network interfaces are attached. */
+  networkInterfaces: number;
 }
 
 /** Error names AWS uses for throttling. */
@@ -68,6 +72,8 @@ export async function describeInstance(ctx: ResponderContext, instanceId: string
     state: instance.State?.Name ?? "unknown",
     type: instance.InstanceType ?? "unknown",
     tags,
+    securityGroupIds: (instance.SecurityGroups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+    networkInterfaces: instance.NetworkInterfaces?.length ?? 1,
     ...(instance.RootDeviceType ? { rootDeviceType: instance.RootDeviceType } : {}),
     ...(instance.InstanceLifecycle ? { lifecycle: instance.InstanceLifecycle } : {}),
     ...(instance.SpotInstanceRequestId ? { spotInstanceRequestId: instance.SpotInstanceRequestId } : {}),

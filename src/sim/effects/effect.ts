@@ -24,6 +24,13 @@ export interface InstanceState {
   persona: string;
   /** Personas shifted away from, most recent last ("Shift back to previous persona" pops). */
   readonly personaStack: string[];
+  /**
+   * Out of rotation: drained from the load balancer (`Drain traffic`), with the redirect target that
+   * took the traffic when one was named; undefined while the instance takes traffic.
+   */
+  drained: { readonly target?: string } | undefined;
+  /** Isolated: in the fleet's quarantine group (`Isolate instance`), so it takes no traffic either. */
+  isolated: boolean;
 }
 
 /**
@@ -35,6 +42,8 @@ export interface RecordedState {
   readonly size: InstanceSize | undefined;
   /** Feature states at time 0. */
   readonly features: Readonly<Record<string, boolean>>;
+  /** Whether the instance took traffic when the telemetry was recorded (always, so far). */
+  readonly inRotation?: boolean;
   /** What each feature does to the metrics while it is on (declared by the scenario or the test). */
   readonly featureEffects: FeatureEffects;
 }

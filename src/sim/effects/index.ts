@@ -14,6 +14,7 @@ import { notifyEffect } from "./notify.js";
 import { runCommandEffect } from "./run-command.js";
 import { scaleEffect } from "./scale.js";
 import { shiftPersonaEffect } from "./shift-persona.js";
+import { isolateEffect, trafficEffect } from "./traffic.js";
 
 export {
   checkFeatureEffects,
@@ -23,6 +24,7 @@ export {
   parseFeatureEffects,
 } from "./declared.js";
 export type { ActionEffect, EffectOutcome, InstanceState, RecordedState } from "./effect.js";
+export { inRotation } from "./traffic.js";
 
 /** Every effect, one per module; each lists the action kinds it handles. */
 export const EFFECTS: readonly ActionEffect[] = [
@@ -33,6 +35,8 @@ export const EFFECTS: readonly ActionEffect[] = [
   notifyEffect,
   runCommandEffect,
   invokeFunctionEffect,
+  trafficEffect,
+  isolateEffect,
 ] as readonly ActionEffect[];
 
 /** The effect of each action kind. */
