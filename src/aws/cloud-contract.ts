@@ -274,6 +274,27 @@ const CONTRACTS: Record<string, ResourceContract> = {
     c.api("metadataOptions.instanceMetadataTags", "ec2.RunInstances.MetadataOptions.InstanceMetadataTags");
     checkTags(c, {});
   },
+  // The quarantine group `isolation: { vpcId, management }` creates (src/aws/traffic.ts).
+  "aws:ec2/securityGroup:SecurityGroup": (c) => {
+    const { max, pattern } = DOCUMENTED_LIMITS.securityGroupDescription;
+    c.documented(
+      "description",
+      "securityGroupDescription",
+      (v) => stringWithin(max)(v) && matches(pattern)(v),
+    );
+    const { min: low, max: high } = DOCUMENTED_LIMITS.securityGroupRulePort;
+    const port = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= low && v <= high;
+    for (const direction of ["ingress", "egress"]) {
+      c.documented(`${direction}[].fromPort`, "securityGroupRulePort", port);
+      c.documented(`${direction}[].toPort`, "securityGroupRulePort", port);
+      c.documented(
+        `${direction}[].description`,
+        "securityGroupDescription",
+        (v) => stringWithin(max)(v) && matches(pattern)(v),
+      );
+    }
+    checkTags(c, { key: "ec2.CreateTags.Tags[].Key", value: "ec2.CreateTags.Tags[].Value" });
+  },
   "aws:ec2/tag:Tag": (c) => {
     c.documented("key", "tagKeyLength", (k) => stringWithin(128)(k) && (k as string).length >= 1);
     c.documented("value", "tagValueLength", stringWithin(256));
@@ -712,7 +733,12 @@ function checkAcrossResources(
 const NAMED_TYPES = new Set(
   Object.keys(CONTRACTS).filter(
     (t) =>
-      !["aws:ec2/instance:Instance", "aws:ec2/tag:Tag", "aws:lambda/permission:Permission"].includes(t) &&
+      ![
+        "aws:ec2/instance:Instance",
+        "aws:ec2/tag:Tag",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:lambda/permission:Permission",
+      ].includes(t) &&
       !t.startsWith("aws:iam/rolePolicy") &&
       !t.startsWith("aws:lambda/functionEventInvokeConfig") &&
       !t.startsWith("aws:cloudwatch/eventTarget") &&

@@ -49,3 +49,9 @@ export {
   type PersonaSpec,
   resolveWith,
 } from "./resolution.js";
+export type {
+  IsolationSettings,
+  ManagementPath,
+  RedirectTargetSettings,
+  TrafficSettings,
+} from "./traffic.js";

@@ -31,7 +31,7 @@ import {
 import type { AlarmPlan, FleetFeedPlan, FleetPlan, ListSafetySettings, PersonaPlan } from "../plan/plan.js";
 import { alarmResponders, okResponders } from "../plan/render.js";
 import type { ResponderKind } from "../plan/responders.js";
-import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../plan/tags.js";
+import { ALARM_OWNER_TAG, ISOLATED_TAG, PERSONA_TAGS } from "../plan/tags.js";
 import {
   DEFAULT_RESPONDER_CODE_DIRECTORY,
   type FeedScheduleEvent,
@@ -1002,7 +1002,7 @@ export function renderAlarms(
 export const RESPONDER_OWNED = [
   "instanceType",
   `tags["${PERSONA_TAGS.active}"]`,
-  `tags["${PERSONA_TAGS.isolated}"]`,
+  `tags["${ISOLATED_TAG}"]`,
 ] as const;
 
 /**

@@ -12,12 +12,15 @@ export const PERSONA_TAGS = {
   fleet: "persona:fleet",
   /** The persona in force right now; written by the shift responder, ignored by `pulumi up`. */
   active: "persona:active",
-  /**
-   * Present while the instance is isolated (its value is when, ISO 8601); written and removed by the
-   * isolate responder, ignored by `pulumi up`. Informational: the record in the state table decides.
-   */
-  isolated: "persona:isolated",
 } as const;
+
+/**
+ * Present while the instance is isolated (its value is when, ISO 8601); written and removed by the
+ * isolate responder, ignored by `pulumi up`. Informational: the record in the state table decides.
+ * Not among {@link PERSONA_TAGS}, which say which persona an instance has (the orchestrator follows
+ * those); isolation does not change the persona.
+ */
+export const ISOLATED_TAG = "persona:isolated";
 
 /**
  * The tag every persona alarm carries: `stack` on the alarms the components create, `runtime` on

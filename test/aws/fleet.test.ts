@@ -172,13 +172,13 @@ describe("PersonaFleet with the seed persona", () => {
         type: "aws:ec2/instance:Instance",
         name: "web-web-1",
         parent: "web",
-        ignoreChanges: ["instanceType", 'tags["persona:active"]'],
+        ignoreChanges: ["instanceType", 'tags["persona:active"]', 'tags["persona:isolated"]'],
       },
       {
         type: "aws:ec2/instance:Instance",
         name: "web-web-2",
         parent: "web",
-        ignoreChanges: ["instanceType", 'tags["persona:active"]'],
+        ignoreChanges: ["instanceType", 'tags["persona:active"]', 'tags["persona:isolated"]'],
       },
     ]);
     expect(children.filter((s) => s.type === "aws:wafv2/ipSet:IpSet").map((s) => s.ignoreChanges)).toEqual([

@@ -18,7 +18,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { PersonaFleet } from "../../src/aws/fleet.js";
-import { PERSONA_TAGS } from "../../src/plan/tags.js";
+import { ISOLATED_TAG, PERSONA_TAGS } from "../../src/plan/tags.js";
 import { type RecordedResource, recorder, settled } from "../support/pulumi.js";
 import { optionRecorder, seedPersona, WEB_ACL } from "./support.js";
 
@@ -57,15 +57,15 @@ describe("PersonaFleet and pulumi up after a run-time shift", () => {
     );
   });
 
-  it("ignores on each instance exactly the paths the responders write: the persona:active tag and the instance type", async () => {
+  it("ignores on each instance exactly the paths the responders write: the persona:active and persona:isolated tags and the instance type", async () => {
     const { resources, ignored } = await run();
     const instances = resources
       .filter((r) => r.type === "aws:ec2/instance:Instance")
       .sort((a, b) => a.name.localeCompare(b.name));
 
     expect(instances.map((r) => [r.name, ignored.get(`${r.type}::${r.name}`)])).toEqual([
-      ["web-web-1", ["instanceType", `tags["${PERSONA_TAGS.active}"]`]],
-      ["web-web-2", ["instanceType", `tags["${PERSONA_TAGS.active}"]`]],
+      ["web-web-1", ["instanceType", `tags["${PERSONA_TAGS.active}"]`, `tags["${ISOLATED_TAG}"]`]],
+      ["web-web-2", ["instanceType", `tags["${PERSONA_TAGS.active}"]`, `tags["${ISOLATED_TAG}"]`]],
     ]);
     // Both paths hold a value the program sets, so ignoring them is what keeps a shifted instance as is.
     for (const instance of instances) {

@@ -32,14 +32,19 @@ describe("the traffic and isolation actions", () => {
 
     expect(parsed).toEqual({
       ok: false,
-      message: "action 'Redirect traffic to Stand_By': target a redirect target is lower-case words joined by '-'",
+      message:
+        "action 'Redirect traffic to Stand_By': target a redirect target is lower-case words joined by '-'",
       hint: "shorten or correct the target",
     });
   });
 
   it.each<[Action, string, Action | undefined]>([
     [{ kind: "drain-traffic" }, "Drain traffic", { kind: "restore-traffic" }],
-    [{ kind: "drain-traffic", target: "standby" }, "Redirect traffic to standby", { kind: "restore-traffic" }],
+    [
+      { kind: "drain-traffic", target: "standby" },
+      "Redirect traffic to standby",
+      { kind: "restore-traffic" },
+    ],
     [{ kind: "restore-traffic" }, "Restore traffic", undefined],
     [{ kind: "isolate-instance" }, "Isolate instance", { kind: "release-isolation" }],
     [{ kind: "release-isolation" }, "Release isolation", undefined],

@@ -25,7 +25,9 @@ const result = simulate(plan, telemetry, { initialSize: "m7g.xlarge" });
 
 describe("drained instances in the simulator", () => {
   it("drains at the third breaching minute and records the instance out of rotation", () => {
-    expect(result.changes).toEqual([{ at: 360, kind: "traffic", from: "in rotation", to: "out of rotation" }]);
+    expect(result.changes).toEqual([
+      { at: 360, kind: "traffic", from: "in rotation", to: "out of rotation" },
+    ]);
     expect(result.summary.finalInRotation).toBe(false);
   });
 
@@ -45,7 +47,9 @@ describe("drained instances in the simulator", () => {
     const text = formatTimeline(result);
 
     expect(text).toContain("00:06  traffic: in rotation → out of rotation");
-    expect(text).toMatch(/^Final: size m7g\.xlarge, persona ResilientWeb, features none, out of rotation\.$/m);
+    expect(text).toMatch(
+      /^Final: size m7g\.xlarge, persona ResilientWeb, features none, out of rotation\.$/m,
+    );
   });
 
   it("draws a traffic lane in the HTML report, in rotation until 00:06 and out after", () => {

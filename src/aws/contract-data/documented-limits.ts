@@ -104,6 +104,18 @@ export const DOCUMENTED_LIMITS = {
     rule: "a document name must not begin with aws, amazon or amzn (any case)",
     source: "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateDocument.html",
   },
+  securityGroupDescription: {
+    max: 255,
+    pattern: "^[a-zA-Z0-9 ._\\-:/()#,@\\[\\]+=&;{}!$*]*$",
+    rule: "a VPC security group's description is at most 255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*",
+    source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
+  },
+  securityGroupRulePort: {
+    min: 0,
+    max: 65535,
+    rule: "a TCP or UDP security group rule's ports are 0 to 65535",
+    source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html",
+  },
   sqsQueueName: {
     max: 80,
     pattern: "^[a-zA-Z0-9_-]+(\\.fifo)?$",

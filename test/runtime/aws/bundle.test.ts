@@ -24,11 +24,13 @@ describe("responder bundles", () => {
       "feature",
       "firewall",
       "invoke-function",
+      "isolate",
       "notify",
       "orchestrator",
       "run-command",
       "scale",
       "shift-persona",
+      "traffic",
       "value-feed",
     ]);
     const load = createRequire(resolve("package.json"));

@@ -34,7 +34,7 @@ import { parsePersona } from "../../../src/pdl/parse.js";
 import { alarmDescription, buildManifest, type FleetMembers } from "../../../src/plan/manifest.js";
 import { alarmName } from "../../../src/plan/names.js";
 import { planFleet } from "../../../src/plan/plan.js";
-import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../../src/plan/tags.js";
+import { ALARM_OWNER_TAG, ISOLATED_TAG, PERSONA_TAGS } from "../../../src/plan/tags.js";
 import { contentDigest } from "../../../src/repository/digest.js";
 import { isolateExecutor } from "../../../src/runtime/aws/actions/isolate.js";
 import { trafficExecutor } from "../../../src/runtime/aws/actions/traffic.js";
@@ -352,7 +352,7 @@ describe.skipIf(noMoto)("the traffic and isolate responders against moto", () =>
       );
       expect(after.groups).toEqual([groups.quarantine]);
       expect(after.state).toBe("running");
-      expect(after.tags[PERSONA_TAGS.isolated]).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(after.tags[ISOLATED_TAG]).toMatch(/^\d{4}-\d\d-\d\dT/);
       const record = await ddb.send(
         new GetItemCommand({
           TableName: TABLE,
@@ -375,7 +375,7 @@ describe.skipIf(noMoto)("the traffic and isolate responders against moto", () =>
       const after = await instance(first);
       expect(result.outcome).toBe("acted");
       expect(after.groups).toEqual([groups.web, groups.admin].sort());
-      expect(after.tags[PERSONA_TAGS.isolated]).toBeUndefined();
+      expect(after.tags[ISOLATED_TAG]).toBeUndefined();
     });
 
     it("changes nothing on a second isolate inside the cooldown", async () => {

@@ -23,7 +23,7 @@ import {
   ModifyInstanceAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import { PublishCommand } from "@aws-sdk/client-sns";
-import { PERSONA_TAGS } from "../../../plan/tags.js";
+import { ISOLATED_TAG } from "../../../plan/tags.js";
 import type { ResponderContext } from "../context.js";
 import { ActionFailedError, InstanceRefusedError } from "../errors.js";
 import { describeFleetInstance, type InstanceView, retryThrottled } from "../instances.js";
@@ -102,7 +102,7 @@ async function isolate(ctx: ResponderContext, job: ActionJob, instance: Instance
     ctx.clients.ec2.send(
       new CreateTagsCommand({
         Resources: [job.instanceId],
-        Tags: [{ Key: PERSONA_TAGS.isolated, Value: new Date(at).toISOString() }],
+        Tags: [{ Key: ISOLATED_TAG, Value: new Date(at).toISOString() }],
       }),
     ),
   );
@@ -110,7 +110,7 @@ async function isolate(ctx: ResponderContext, job: ActionJob, instance: Instance
     healthyOthers === 0
       ? `; it was the last healthy instance of fleet ${ctx.env.fleetName}: the fleet has none left serving`
       : "";
-  const detail = `${job.instanceId} isolated: groups ${instance.securityGroupIds.join(", ") || "(none)"} -> ${quarantineGroupId} (recorded for release); tagged ${PERSONA_TAGS.isolated}; disks kept, instance ${instance.state}${lastHealthy}`;
+  const detail = `${job.instanceId} isolated: groups ${instance.securityGroupIds.join(", ") || "(none)"} -> ${quarantineGroupId} (recorded for release); tagged ${ISOLATED_TAG}; disks kept, instance ${instance.state}${lastHealthy}`;
   const notice =
     notifyTopicArn === undefined ? "" : `; ${await notifyIsolation(ctx, job, notifyTopicArn, detail)}`;
   return { outcome: "acted" as const, detail: `${detail}${notice}` };
@@ -134,7 +134,7 @@ async function release(ctx: ResponderContext, job: ActionJob, record: IsolationR
   );
   await retryThrottled(ctx, () =>
     ctx.clients.ec2.send(
-      new DeleteTagsCommand({ Resources: [job.instanceId], Tags: [{ Key: PERSONA_TAGS.isolated }] }),
+      new DeleteTagsCommand({ Resources: [job.instanceId], Tags: [{ Key: ISOLATED_TAG }] }),
     ),
   );
   const key = isolationRecordKey(job.instanceId);
@@ -144,7 +144,7 @@ async function release(ctx: ResponderContext, job: ActionJob, record: IsolationR
     { ...record, isolated: false } satisfies IsolationRecord,
     ctx.now(),
   );
-  const detail = `${job.instanceId} released: groups ${record.quarantineGroupId} -> ${record.originalGroupIds.join(", ")} (as recorded ${new Date(record.at).toISOString()}); ${PERSONA_TAGS.isolated} removed`;
+  const detail = `${job.instanceId} released: groups ${record.quarantineGroupId} -> ${record.originalGroupIds.join(", ")} (as recorded ${new Date(record.at).toISOString()}); ${ISOLATED_TAG} removed`;
   const topic = ctx.env.isolationConfig.notifyTopicArn;
   const notice = topic === undefined ? "" : `; ${await notifyIsolation(ctx, job, topic, detail)}`;
   return { outcome: "acted" as const, detail: `${detail}${notice}` };
@@ -160,7 +160,7 @@ async function healthyPeers(ctx: ResponderContext, instanceId: string): Promise<
       ctx.clients.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "instance-id", Values: ids }] })),
     );
     for (const instance of result.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
-      const isolated = (instance.Tags ?? []).some((t) => t.Key === PERSONA_TAGS.isolated);
+      const isolated = (instance.Tags ?? []).some((t) => t.Key === ISOLATED_TAG);
       if (instance.State?.Name === "running" && !isolated) healthy++;
     }
   }
