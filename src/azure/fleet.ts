@@ -9,6 +9,7 @@ import type * as monitorTypes from "@pulumi/azure-native/monitor/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { describeAction } from "../pdl/actions/index.js";
 import { alarmDescription, FLEET_STORE_KEYS, MANIFEST_VERSION } from "../plan/manifest.js";
 import { alarmName, type NameScope } from "../plan/names.js";
 import { choosePersona, type PersonaResolver } from "../plan/persona-source.js";
@@ -193,6 +194,12 @@ export function planAzureMembers(
             `persona ${persona.persona.name} notifies channel '${action.target}', and notifications has no URL for it`,
             `pass notifications: { "${action.target}": "https://..." }`,
           );
+        if (AWS_ONLY_ACTIONS.has(action.kind))
+          throw new AzureInvalidArgumentsError(
+            context,
+            `persona ${persona.persona.name} runs '${describeAction(action)}', which has no Azure responder yet (traffic and isolation act on AWS load balancers, Route 53 records and security groups only)`,
+            "deploy this persona with the AWS PersonaFleet, or remove the action from it",
+          );
         if (action.kind === "invoke-function" && args.invokeTargets?.[action.function] === undefined)
           throw new AzureMissingTargetError(
             context,
@@ -202,6 +209,14 @@ export function planAzureMembers(
       }
   return planFleet(fleet, resolved, { azure: firewall.wafPolicy !== undefined ? "waf-policy" : "nsg" });
 }
+
+/** Action kinds with an AWS responder and none on Azure yet (issue 17: backend pools and NSG swaps). */
+const AWS_ONLY_ACTIONS: ReadonlySet<string> = new Set([
+  "drain-traffic",
+  "restore-traffic",
+  "isolate-instance",
+  "release-isolation",
+]);
 
 /**
  * Where each list feed is enforced: consecutive priority ranges from `firstPriority`.

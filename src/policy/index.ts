@@ -42,3 +42,4 @@ export {
 } from "./rules/platform.js";
 export { SCALE_DEFAULTS, type ScaleConfig, scaleActionsBounded } from "./rules/scale.js";
 export { instancePersonaTags, TAGS_DEFAULTS, type TagsConfig } from "./rules/tags.js";
+export { trafficTargetsExist } from "./rules/traffic.js";

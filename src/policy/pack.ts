@@ -21,6 +21,7 @@ import {
 } from "./rules/platform.js";
 import { scaleActionsBounded } from "./rules/scale.js";
 import { instancePersonaTags } from "./rules/tags.js";
+import { trafficTargetsExist } from "./rules/traffic.js";
 
 /** Every resource rule of the pack, in the order docs/policy.md lists them. */
 export const personaGuardResourcePolicies: readonly ResourceValidationPolicy[] = [
@@ -42,6 +43,7 @@ export const personaGuardStackPolicies: readonly StackValidationPolicy[] = [
   alarmsCoverTriggers,
   alarmActionsTargetResponders,
   feedTargetsExist,
+  trafficTargetsExist,
   mutationsNeedMembership,
   stackBudget,
 ];

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 describe("persona-guard over fleets registered under the mocks", () => {
-  it("lists sixteen rules with kebab-case names and 'Checks whether' descriptions", () => {
+  it("lists seventeen rules with kebab-case names and 'Checks whether' descriptions", () => {
     const rules = [...personaGuardResourcePolicies, ...personaGuardStackPolicies];
     expect(rules.map((r) => r.name)).toEqual([
       "persona-responder-iam-least-privilege",
@@ -43,6 +43,7 @@ describe("persona-guard over fleets registered under the mocks", () => {
       "persona-alarms-cover-triggers",
       "persona-alarm-actions-target-responders",
       "persona-feed-targets-exist",
+      "persona-traffic-targets-exist",
       "persona-mutations-need-membership",
       "persona-stack-budget",
     ]);

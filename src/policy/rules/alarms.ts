@@ -81,7 +81,12 @@ export const alarmActionsTargetResponders: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const index = indexStack(args.resources);
-    for (const { resource } of index.personaAlarms) {
+    const clearWatchers = new Set<string>();
+    for (const { manifest } of index.manifests.values())
+      for (const [digest, persona] of Object.entries(manifest.personas))
+        for (const [id, alarm] of Object.entries(persona.alarms))
+          if (alarm.intent === "clear") clearWatchers.add(`${digest}/${id}`);
+    for (const { resource, digest, alarmId } of index.personaAlarms) {
       const dependencies = new Set(
         [
           ...(resource.propertyDependencies?.alarmActions ?? []),
@@ -89,14 +94,16 @@ export const alarmActionsTargetResponders: StackValidationPolicy = {
         ].filter((r) => r.type === "aws:lambda/function:Function"),
       );
       const alarmActions = Array.isArray(resource.props.alarmActions) ? resource.props.alarmActions : [];
-      if (alarmActions.length === 0) {
+      const okActions = Array.isArray(resource.props.okActions) ? resource.props.okActions : [];
+      // A clear watcher acts on ALARM → OK only: its OK actions are its actions (docs/alarm-semantics.md).
+      const actions = clearWatchers.has(`${digest}/${alarmId}`) ? okActions : alarmActions;
+      if (actions.length === 0) {
         reportViolation(
           `Alarm '${resource.name}' must have at least one alarm action: set alarmActions to a responder function of this stack (the fleet components do).`,
           resource.urn,
         );
         continue;
       }
-      const okActions = Array.isArray(resource.props.okActions) ? resource.props.okActions : [];
       const strangers = [...alarmActions, ...okActions].filter((arn) => {
         const target = typeof arn === "string" ? index.functionsByArn.get(arn) : undefined;
         return target === undefined && ![...dependencies].some((d) => d.props.arn === arn);

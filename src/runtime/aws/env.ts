@@ -197,6 +197,17 @@ export class EnvReader {
     });
   }
 
+  /** {@link json}, and a {@link ResponderConfigError} naming `what` when the variable is not set. */
+  protected requiredJson<T>(name: string, schema: z.ZodMiniType<T>, example: string, what: string): T {
+    const value = this.json(name, schema, example);
+    if (value === undefined)
+      throw new ResponderConfigError(
+        name,
+        `Environment variable ${name} is not set; it must hold ${what} (${this.setBy}).`,
+      );
+    return value;
+  }
+
   protected json<T>(name: string, schema: z.ZodMiniType<T>, example: string): T | undefined {
     return this.memo(`${name}#json`, () => {
       const text = this.optional(name);
@@ -288,32 +299,22 @@ export class ResponderEnv extends EnvReader {
 
   /** The target groups and redirect targets the traffic responder may touch (TRAFFIC_CONFIG, JSON). */
   get trafficConfig(): TrafficConfig {
-    const config = this.json(
+    return this.requiredJson(
       ENV.trafficConfig,
       TrafficConfig,
       '{"targetGroupArns": ["arn:aws:elasticloadbalancing:..."], "targets": {}}',
+      "the fleet's target groups and redirect targets",
     );
-    if (config === undefined)
-      throw new ResponderConfigError(
-        ENV.trafficConfig,
-        `Environment variable ${ENV.trafficConfig} is not set; it must hold the fleet's target groups and redirect targets (${RESPONDERS_SET_BY}).`,
-      );
-    return config;
   }
 
   /** The quarantine group and the isolation notice topic (ISOLATION_CONFIG, JSON). */
   get isolationConfig(): IsolationConfig {
-    const config = this.json(
+    return this.requiredJson(
       ENV.isolationConfig,
       IsolationConfig,
       '{"quarantineGroupId": "sg-0123456789abcdef0"}',
+      "the fleet's quarantine security group",
     );
-    if (config === undefined)
-      throw new ResponderConfigError(
-        ENV.isolationConfig,
-        `Environment variable ${ENV.isolationConfig} is not set; it must hold the fleet's quarantine security group (${RESPONDERS_SET_BY}).`,
-      );
-    return config;
   }
 
   /** Least time between two WAF writes (WAF_WRITE_INTERVAL_MS). @default 1000 */

@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import {
   ConditionalCheckFailedException,
+  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   type GetItemCommandInput,
@@ -223,8 +224,8 @@ export async function putStackAlarms(
   cloudwatch: CloudWatchClient,
   instanceId: string,
   key: string = MEMBER_KEY,
+  plan: PersonaPlan = testPersonaPlan(),
 ): Promise<void> {
-  const plan = testPersonaPlan();
   for (const alarm of plan.alarms) {
     const spec = alarm.aws;
     await cloudwatch.send(
@@ -245,6 +246,24 @@ export async function putStackAlarms(
       }),
     );
   }
+}
+
+/** Creates the responders' state table (moto) as the components define it: `pk`, `sk` strings. */
+export async function createStateTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
 }
 
 /** The tags the components put on every stack alarm of the fleet. */

@@ -3,8 +3,8 @@
  * Route 53 weighted records and EC2 security groups. The fixtures (persona, manifest, membership
  * record, alarm names and descriptions) come from the planner and the renderer's own functions.
  */
-import { CloudWatchClient, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import {
   CreateSecurityGroupCommand,
   DescribeImagesCommand,
@@ -29,12 +29,13 @@ import {
 } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parsePersona } from "../../../src/pdl/parse.js";
 import { alarmDescription, buildManifest, type FleetMembers } from "../../../src/plan/manifest.js";
 import { alarmName } from "../../../src/plan/names.js";
 import { planFleet } from "../../../src/plan/plan.js";
-import { ALARM_OWNER_TAG, ISOLATED_TAG, PERSONA_TAGS } from "../../../src/plan/tags.js";
+import { ISOLATED_TAG, PERSONA_TAGS } from "../../../src/plan/tags.js";
 import { contentDigest } from "../../../src/repository/digest.js";
 import { isolateExecutor } from "../../../src/runtime/aws/actions/isolate.js";
 import { trafficExecutor } from "../../../src/runtime/aws/actions/traffic.js";
@@ -42,10 +43,12 @@ import { createResponder } from "../../../src/runtime/aws/responder.js";
 import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
 import {
   alarmEvent,
+  createStateTable,
   FLEET,
   FLEET_BUCKET,
   MOTO_ACCOUNT,
   putFleetStore,
+  putStackAlarms,
   STACK,
   storeObjects,
 } from "./support.js";
@@ -145,20 +148,7 @@ describe.skipIf(noMoto)("the traffic and isolate responders against moto", () =>
 
   beforeEach(async () => {
     await resetMoto();
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await createStateTable(ddb, TABLE);
     const vpcId = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs![0]!.VpcId!;
     const group = async (name: string) =>
       (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: name, VpcId: vpcId })))
@@ -190,29 +180,8 @@ describe.skipIf(noMoto)("the traffic and isolate responders against moto", () =>
       members: Object.fromEntries(instances.map((id, i) => [id, { key: KEYS[i]!, digest: DIGEST }])),
     };
     await putFleetStore(s3, storeObjects(buildManifest(PLAN), members));
-    const plan = PLAN.personas[0]!;
     for (const [i, id] of instances.entries())
-      for (const alarm of plan.alarms)
-        await cloudwatch.send(
-          new PutMetricAlarmCommand({
-            AlarmName: alarmName({ fleet: FLEET, stack: STACK }, KEYS[i]!, alarm.id),
-            AlarmDescription: alarmDescription(plan, alarm),
-            Namespace: alarm.aws.namespace,
-            MetricName: alarm.aws.metricName,
-            Statistic: alarm.aws.statistic,
-            Dimensions: [{ Name: "InstanceId", Value: id }],
-            Period: alarm.aws.period,
-            EvaluationPeriods: alarm.aws.evaluationPeriods,
-            DatapointsToAlarm: alarm.aws.datapointsToAlarm,
-            Threshold: alarm.aws.threshold,
-            ComparisonOperator: alarm.aws.comparisonOperator,
-            TreatMissingData: alarm.aws.treatMissingData,
-            Tags: [
-              { Key: ALARM_OWNER_TAG, Value: "stack" },
-              { Key: PERSONA_TAGS.fleet, Value: FLEET },
-            ],
-          }),
-        );
+      await putStackAlarms(cloudwatch, id, KEYS[i]!, PLAN.personas[0]!);
     targetGroupArn = (
       await elb.send(new CreateTargetGroupCommand({ Name: "web", Protocol: "HTTP", Port: 80, VpcId: vpcId }))
     ).TargetGroups![0]!.TargetGroupArn!;
@@ -335,6 +304,35 @@ describe.skipIf(noMoto)("the traffic and isolate responders against moto", () =>
       expect(restored.detail).toBe(`${first}: registered in web:80; standby weight 100 -> 0`);
       expect(await standbyWeight()).toBe(0);
     });
+  });
+
+  it("counts a draining peer as not serving, so the instance stays as the last healthy target", async () => {
+    // moto deregisters at once and never reports `draining`; AWS keeps a deregistered target
+    // `draining` (reason Target.DeregistrationInProgress) for the group's deregistration delay
+    // (Elastic Load Balancing API Reference, TargetHealth). This double answers as AWS does.
+    const [first, second] = instances as [string, string];
+    const elbDouble = mockClient(ElasticLoadBalancingV2Client);
+    try {
+      elbDouble.on(DescribeTargetHealthCommand).resolves({
+        TargetHealthDescriptions: [
+          { Target: { Id: first, Port: 80 }, TargetHealth: { State: "healthy" } },
+          {
+            Target: { Id: second, Port: 80 },
+            TargetHealth: { State: "draining", Reason: "Target.DeregistrationInProgress" },
+          },
+        ],
+      });
+
+      const result = await traffic()(event("errors", first, "web-1"));
+
+      expect(result).toMatchObject({
+        outcome: "unchanged",
+        detail: `${first} was not drained: kept in web (the last healthy target there; it keeps serving)`,
+      });
+      expect(elbDouble.commandCalls(DeregisterTargetsCommand)).toEqual([]);
+    } finally {
+      elbDouble.restore();
+    }
   });
 
   describe("Isolate instance", () => {

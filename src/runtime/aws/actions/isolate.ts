@@ -22,12 +22,12 @@ import {
   DescribeInstancesCommand,
   ModifyInstanceAttributeCommand,
 } from "@aws-sdk/client-ec2";
-import { PublishCommand } from "@aws-sdk/client-sns";
 import { ISOLATED_TAG } from "../../../plan/tags.js";
 import type { ResponderContext } from "../context.js";
 import { ActionFailedError, InstanceRefusedError } from "../errors.js";
 import { describeFleetInstance, type InstanceView, retryThrottled } from "../instances.js";
 import type { ActionExecutor, ActionJob } from "../responder.js";
+import { publishNotice } from "./notify.js";
 
 /** What an isolation changed, recorded before the swap. */
 export interface IsolationRecord {
@@ -174,17 +174,5 @@ async function notifyIsolation(
   detail: string,
 ): Promise<string> {
   const subject = `${job.persona.name}: ${job.instanceId} ${job.intent === "clear" ? "released from isolation" : "isolated"}`;
-  const message = [
-    detail,
-    "",
-    `fleet: ${ctx.env.fleetName}`,
-    `response: ${job.responseId} (${job.intent})`,
-    `transition: ${job.transitionId}`,
-  ].join("\n");
-  const result = await retryThrottled(ctx, () =>
-    ctx.clients.sns.send(
-      new PublishCommand({ TopicArn: topic, Subject: subject.slice(0, 100), Message: message }),
-    ),
-  );
-  return `notified (message ${result.MessageId ?? "?"})`;
+  return `notified (message ${await publishNotice(ctx, job, topic, subject, detail)})`;
 }
