@@ -106,7 +106,7 @@ describe("personas test", () => {
     expect(result.stdout).toContain(
       "✔ examples/tests/HighTraffic.test.yaml › the CPU trigger fires on the fifth breaching minute, not the fourth",
     );
-    expect(result.stdout).toMatch(/\n18 passed, 0 failed, in 9 files\n$/);
+    expect(result.stdout).toMatch(/\n21 passed, 0 failed, in 10 files\n$/);
   });
 
   it("exits 1 with a diff when a case fails", () => {
