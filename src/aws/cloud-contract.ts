@@ -148,6 +148,55 @@ class ResourceCheck {
 }
 
 /**
+ * The metric queries of an alarm (a fleet-wide alarm's Metrics Insights query): the API model's
+ * members, one metric or queries but not both, and the documented Metrics Insights limits.
+ */
+function checkMetricQueries(c: ResourceCheck): void {
+  const queries = valuesAt(c.resource.inputs, "metricQueries")[0]?.value;
+  if (!Array.isArray(queries)) return;
+  c.api("metricQueries", "cloudwatch.PutMetricAlarm.Metrics");
+  c.api("metricQueries[].id", "cloudwatch.PutMetricAlarm.Metrics[].Id");
+  c.api("metricQueries[].expression", "cloudwatch.PutMetricAlarm.Metrics[].Expression");
+  c.api("metricQueries[].label", "cloudwatch.PutMetricAlarm.Metrics[].Label");
+  c.api("metricQueries[].period", "cloudwatch.PutMetricAlarm.Metrics[].Period");
+  const single = ["metricName", "namespace", "statistic", "period", "dimensions"].filter(
+    (input) => valuesAt(c.resource.inputs, input).length > 0,
+  );
+  c.documented("metricQueries", "alarmMetricOrQueries", () => single.length === 0);
+  const evaluationPeriods = Number(valuesAt(c.resource.inputs, "evaluationPeriods")[0]?.value ?? 1);
+  for (const [index, query] of queries.entries()) {
+    const { expression, period } = query as { expression?: unknown; period?: unknown };
+    if (typeof expression !== "string" || !/^\s*SELECT\s/i.test(expression)) continue;
+    const at = (input: string) => [
+      { path: `metricQueries[${index}].${input}`, value: input === "period" ? period : expression },
+    ];
+    c.documented(
+      "metricQueries[].period",
+      "metricsInsightsAlarmPeriod",
+      (p) => typeof p === "number" && p >= DOCUMENTED_LIMITS.metricsInsightsAlarmPeriod.min,
+      at("period"),
+    );
+    c.documented(
+      "metricQueries[].period",
+      "metricsInsightsEvaluationRange",
+      (p) =>
+        typeof p === "number" &&
+        p * evaluationPeriods <= DOCUMENTED_LIMITS.metricsInsightsEvaluationRange.max,
+      at("period"),
+    );
+    c.documented(
+      "metricQueries[].expression",
+      "metricsInsightsSeries",
+      (e) => {
+        const limit = /\bLIMIT\s+(\d+)\s*$/i.exec(e as string);
+        return limit === null || Number(limit[1]) <= DOCUMENTED_LIMITS.metricsInsightsSeries.max;
+      },
+      at("expression"),
+    );
+  }
+}
+
+/**
  * What the provider names a resource without a name: its logical name, a hyphen and 7 random characters.
  * @internal
  */
@@ -328,6 +377,7 @@ const CONTRACTS: Record<string, ResourceContract> = {
       ]);
     c.api("dimensions{key}", "cloudwatch.PutMetricAlarm.Dimensions[].Name");
     c.api("dimensions{value}", "cloudwatch.PutMetricAlarm.Dimensions[].Value");
+    checkMetricQueries(c);
     checkTags(c, {
       key: "cloudwatch.PutMetricAlarm.Tags[].Key",
       value: "cloudwatch.PutMetricAlarm.Tags[].Value",

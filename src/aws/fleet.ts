@@ -43,7 +43,8 @@ export interface PersonaFleetArgs extends MemberComponentArgs {
 
 /**
  * A fleet of EC2 instances driven by personas: one instance per member with the planned type, the
- * persona's software in its user data and one CloudWatch alarm per trigger; and, once per fleet, one
+ * persona's software in its user data; one CloudWatch Metrics Insights alarm per persona × trigger
+ * where the metric and window allow (else one alarm per instance × trigger); and, once per fleet, one
  * Lambda responder per action kind, their permissions, logs and failure queue, the state table, the
  * manifest, the feed schedules, WAF IP sets and the instance profile. Given `orchestrator.bucket`,
  * also the run-time orchestrator, which applies the persona the tags resolve to between deployments.
@@ -70,8 +71,10 @@ export class PersonaFleet extends pulumi.ComponentResource {
   readonly plan: FleetPlan;
   /** Instances by member name. */
   readonly instances: Record<string, ec2.Instance>;
-  /** Alarms by member name, in plan order. */
+  /** Per-instance alarms by member name, in plan order (those the plan does not make fleet-wide). */
   readonly alarms: Record<string, cloudwatch.MetricAlarm[]>;
+  /** Fleet-wide Metrics Insights alarms: one per persona × alarm the plan makes fleet-wide. */
+  readonly fleetAlarms: cloudwatch.MetricAlarm[];
   /** What `pulumi up` deployed, by member name. */
   readonly baseline: Record<string, Baseline>;
   /** One function per responder kind the fleet's personas need. */
@@ -100,6 +103,7 @@ export class PersonaFleet extends pulumi.ComponentResource {
     this.plan = rendered.plan;
     this.instances = rendered.instances;
     this.alarms = rendered.alarms;
+    this.fleetAlarms = rendered.fleetAlarms;
     this.baseline = rendered.baseline;
     this.responders = rendered.fleet.responders;
     this.stateTable = rendered.fleet.stateTable;

@@ -27,6 +27,7 @@ import {
   type PersonaShared,
   renderAlarms,
   renderFleet,
+  renderFleetAlarms,
   renderInstance,
   renderInstanceProfile,
   sharedOf,
@@ -137,6 +138,16 @@ export interface MemberComponentArgs extends FleetOptions {
   defaultPersona?: PersonaSpec;
   /** The personas agent settings. @default defaults of each field */
   agent?: AgentArgs;
+  /**
+   * How persona alarms are deployed (src/plan/topology.ts): `fleet-wide` makes one CloudWatch Metrics
+   * Insights alarm per persona × alarm wherever the metric and window allow (the rest stay per
+   * instance, and `personas plan` says why); `per-instance` makes one alarm per instance × alarm.
+   * PersonaInstance and PersonaAttachment are always per instance. The persona-guard policy pack's
+   * alarm rules check per-instance alarms only, so fleet-wide is not the default yet.
+   * @default "per-instance"
+   * @example "fleet-wide"
+   */
+  alarmTopology?: "fleet-wide" | "per-instance";
 }
 
 /** One member of a fleet. */
@@ -158,6 +169,8 @@ export interface RenderedMembers {
   instanceProfile: iam.InstanceProfile;
   instances: Record<string, ec2.Instance>;
   alarms: Record<string, cloudwatch.MetricAlarm[]>;
+  /** The fleet-wide (Metrics Insights) alarms, one per persona × alarm the plan makes fleet-wide. */
+  fleetAlarms: cloudwatch.MetricAlarm[];
   baseline: Record<string, Baseline>;
   /** The personas agent options the user data was rendered with (the orchestrator's install script uses the same). */
   agent: pulumi.Output<AgentOptions>;
@@ -186,6 +199,7 @@ export type PlanningArgs = Pick<
   | "agent"
   | "traffic"
   | "isolation"
+  | "alarmTopology"
 > & { ami?: MemberComponentArgs["ami"] };
 
 /**
@@ -244,7 +258,7 @@ export function planMembers(
   checkPersonaNeeds(context, resolved, targets, args.agent, label);
   let plan: FleetPlan;
   try {
-    plan = planFleet(fleet, resolved, targets);
+    plan = planFleet(fleet, resolved, targets, { alarms: args.alarmTopology ?? "per-instance" });
   } catch (error) {
     if (error instanceof PlanError)
       throw new MissingTargetError(context, error.message, "give the component what the message asks for", {
@@ -362,7 +376,7 @@ export function renderMembers(
           personaPlan.persona.name,
           personaPlan.compute.size!,
         ),
-        shared: sharedOf(personaPlan, fleet, fleetTags),
+        shared: sharedOf(personaPlan, fleet, fleetTags, plan),
         // Without the personas agent the script is known now; with it, once the agent object exists.
         userData:
           personaPlan.telemetry.personasAgent.length > 0
@@ -410,6 +424,7 @@ export function renderMembers(
     instanceProfile,
     instances,
     alarms,
+    fleetAlarms: renderFleetAlarms(parent, name, plan, fleet, alarmTags),
     baseline,
     agent: agentOptions,
     ...(agentBundle ? { agentBundle } : {}),

@@ -1,8 +1,9 @@
 /**
  * The shared rendering of a fleet plan into AWS resources, used by PersonaFleet, PersonaInstance and
  * PersonaAttachment. Plain functions that take the parent, so children are always parented and
- * named from the component's name. Fleet-level resources are created once; per instance, only the
- * EC2 instance (or fleet tag, for attachments) and one alarm per planned alarm.
+ * named from the component's name. Fleet-level resources are created once, with one Metrics Insights
+ * alarm per persona × alarm the plan makes fleet-wide; per instance, only the EC2 instance (or fleet
+ * tag, for attachments) and one alarm per planned alarm the plan keeps per instance.
  */
 import { existsSync } from "node:fs";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
@@ -23,6 +24,7 @@ import { alarmDescription, type FeedEnforcement } from "../plan/manifest.js";
 import {
   alarmName,
   alarmNamePattern,
+  fleetAlarmName,
   fleetResourceName,
   type NameScope,
   parameterPath,
@@ -32,6 +34,7 @@ import type { AlarmPlan, FleetFeedPlan, FleetPlan, ListSafetySettings, PersonaPl
 import { alarmResponders, okResponders } from "../plan/render.js";
 import type { ResponderKind } from "../plan/responders.js";
 import { ALARM_OWNER_TAG, ISOLATED_TAG, PERSONA_TAGS } from "../plan/tags.js";
+import { topologyOf } from "../plan/topology.js";
 import {
   DEFAULT_RESPONDER_CODE_DIRECTORY,
   type FeedScheduleEvent,
@@ -925,6 +928,7 @@ export function renderInstanceProfile(
 export interface PersonaShared {
   plan: PersonaPlan;
   tags: Record<string, string>;
+  /** The alarms each instance gets its own of (the fleet-wide ones are rendered once per fleet). */
   alarms: {
     alarm: AlarmPlan;
     description: string;
@@ -941,7 +945,13 @@ export function sharedOf(
   plan: PersonaPlan,
   fleet: FleetResources,
   extraTags: Record<string, string>,
+  fleetPlan?: FleetPlan,
 ): PersonaShared {
+  const perInstance = plan.alarms.filter(
+    (alarm) =>
+      fleetPlan === undefined ||
+      topologyOf(fleetPlan.alarmTopology, plan.persona.digest, alarm.id)?.aws.kind !== "fleet-wide",
+  );
   return {
     plan,
     tags: {
@@ -952,13 +962,70 @@ export function sharedOf(
       [PERSONA_TAGS.active]: plan.persona.name,
       [FLEET_TAG_KEY]: fleet.fleet,
     },
-    alarms: plan.alarms.map((alarm) => ({
+    alarms: perInstance.map((alarm) => ({
       alarm,
       description: alarmDescription(plan, alarm),
       alarmActions: alarmResponders(alarm).map((k) => fleet.responderArns[k]!),
       okActions: okResponders(alarm).map((k) => fleet.responderArns[k]!),
     })),
   };
+}
+
+/**
+ * Registers one Metrics Insights alarm per persona × alarm the plan makes fleet-wide: its query groups
+ * by InstanceId, each instance's series is a contributor with its own ALARM/OK state, and Lambda
+ * actions run per contributor (CloudWatch User Guide, "Acting on alarm changes"). An instance that
+ * joins the fleet, by `pulumi up` or by the orchestrator, is covered with no new alarm.
+ * @internal
+ */
+export function renderFleetAlarms(
+  parent: pulumi.ComponentResource,
+  name: string,
+  plan: FleetPlan,
+  fleet: FleetResources,
+  tags: Record<string, string> | undefined,
+): cloudwatch.MetricAlarm[] {
+  const alarms: cloudwatch.MetricAlarm[] = [];
+  const rendered = new Set<string>();
+  for (const persona of plan.personas) {
+    const digest = persona.persona.digest;
+    for (const alarm of persona.alarms) {
+      const topology = topologyOf(plan.alarmTopology, digest, alarm.id)?.aws;
+      if (topology?.kind !== "fleet-wide" || rendered.has(`${digest}|${alarm.id}`)) continue;
+      rendered.add(`${digest}|${alarm.id}`);
+      const spec = alarm.aws;
+      const alarmNameValue = fleetAlarmName(fleet.scope, digest, alarm.id);
+      alarms.push(
+        new cloudwatch.MetricAlarm(
+          `${name}-fleet-${digest.replace(/^sha256:/, "").slice(0, 16)}-${alarm.id}`,
+          {
+            name: alarmNameValue,
+            alarmDescription: alarmDescription(persona, alarm),
+            metricQueries: [
+              {
+                id: "q1",
+                expression: topology.query,
+                period: spec.period,
+                returnData: true,
+                label: alarm.id,
+              },
+            ],
+            evaluationPeriods: spec.evaluationPeriods,
+            datapointsToAlarm: spec.datapointsToAlarm,
+            threshold: spec.threshold,
+            comparisonOperator: spec.comparisonOperator,
+            treatMissingData: spec.treatMissingData,
+            alarmActions: alarmResponders(alarm).map((k) => fleet.responderArns[k]!),
+            okActions: okResponders(alarm).map((k) => fleet.responderArns[k]!),
+            // Responders act on a contributor only for an alarm carrying the fleet owner tag and its fleet.
+            tags: { ...tags, [ALARM_OWNER_TAG]: "fleet", [PERSONA_TAGS.fleet]: fleet.fleet },
+          },
+          { parent },
+        ),
+      );
+    }
+  }
+  return alarms;
 }
 
 /**

@@ -76,6 +76,12 @@ const ManifestAlarm = z.strictObject({
   responseId: z.string(),
   actions: ManifestActions,
   /**
+   * The stack deployed this alarm on AWS as one fleet-wide Metrics Insights alarm of the persona
+   * (src/plan/topology.ts): its events are contributor events, and the orchestrator makes no run-time
+   * alarm for it. Absent: one alarm per instance.
+   */
+  fleetWide: z.optional(z.literal(true)),
+  /**
    * The Azure metric-alert settings of the alarm (`azureAlertOf`): the Azure orchestrator renders a
    * run-time alert from them without re-planning. Optional: manifests written before it lack it.
    */
@@ -151,7 +157,7 @@ export const FleetManifest = z.strictObject({
 });
 export type FleetManifest = z.infer<typeof FleetManifest>;
 
-function personaEntry(plan: PersonaPlan): z.infer<typeof ManifestPersona> {
+function personaEntry(plan: PersonaPlan, fleetWide: ReadonlySet<string>): z.infer<typeof ManifestPersona> {
   const entry: z.infer<typeof ManifestPersona> = {
     name: plan.persona.name,
     version: plan.persona.version,
@@ -177,6 +183,7 @@ function personaEntry(plan: PersonaPlan): z.infer<typeof ManifestPersona> {
           responseId: a.onAlarm.responseId,
           actions: [...a.onAlarm.actions],
           azure: { ...a.azure },
+          ...(fleetWide.has(a.id) ? { fleetWide: true as const } : {}),
         },
       ]),
     ),
@@ -222,7 +229,19 @@ export function buildManifest(plan: FleetPlan): FleetManifest {
   return {
     version: MANIFEST_VERSION,
     fleet: plan.fleet,
-    personas: Object.fromEntries(plan.personas.map((p) => [p.persona.digest, personaEntry(p)])),
+    personas: Object.fromEntries(
+      plan.personas.map((p) => [
+        p.persona.digest,
+        personaEntry(
+          p,
+          new Set(
+            plan.alarmTopology
+              .filter((t) => t.digest === p.persona.digest && t.aws.kind === "fleet-wide")
+              .map((t) => t.alarmId),
+          ),
+        ),
+      ]),
+    ),
     feeds,
   };
 }

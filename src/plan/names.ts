@@ -116,6 +116,20 @@ export function alarmName(scope: NameScope, instanceKey: string, alarmId: string
 }
 
 /**
+ * The name of a persona's fleet-wide alarm (one Metrics Insights alarm for every instance of the
+ * persona): `personas-<fleet>_<stack>_fleet-<first 16 hex digits of the digest>-<alarm id>`.
+ *
+ * @example
+ * ```ts
+ * fleetAlarmName({ fleet: "web", stack: "prod" }, "sha256:0123456789abcdef…", "cpu-utilization-above");
+ * // "personas-web_prod_fleet-0123456789abcdef-cpu-utilization-above"
+ * ```
+ */
+export function fleetAlarmName(scope: NameScope, digest: string, alarmId: string): string {
+  return alarmName(scope, `fleet-${digest.replace(/^sha256:/, "").slice(0, 16)}`, alarmId);
+}
+
+/**
  * The alarm-name pattern of a scope (`personas-<fleet>_<stack>_*`): matches every alarm the scope
  * names and no alarm of another fleet or stack. Lambda permissions and IAM resources use it.
  * @internal

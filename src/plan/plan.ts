@@ -36,6 +36,7 @@ import { fleetNameProblem } from "./names.js";
 import { type PlannedPackage, planPackages } from "./packages.js";
 import { RESPONDER_ORDER, type ResponderKind, responderOf } from "./responders.js";
 import { PERSONA_TAGS } from "./tags.js";
+import { type AlarmTopologyPlan, planTopology, type TopologySettings } from "./topology.js";
 
 /** What the plan needs from resolution (a `ResolvedPersona` satisfies it). */
 export interface PlanInput {
@@ -459,6 +460,11 @@ export interface FleetPlan {
   feeds: readonly FleetFeedPlan[];
   /** Features by id across personas (one SSM document / parameter tree per feature per fleet). */
   features: readonly Feature[];
+  /**
+   * Per persona digest × alarm: one fleet-wide rule or one alarm per instance on each cloud, with the
+   * reason and the rule's query (src/plan/topology.ts).
+   */
+  alarmTopology: readonly AlarmTopologyPlan[];
 }
 
 /**
@@ -469,6 +475,7 @@ export function planFleet(
   fleet: string,
   instances: readonly { key: string; resolved: PlanInput }[],
   firewall: FirewallTargets = {},
+  topology: TopologySettings = {},
 ): FleetPlan {
   const nameProblem = fleetNameProblem(fleet);
   if (nameProblem !== undefined) throw new PlanError(nameProblem, { fleet });
@@ -520,7 +527,22 @@ export function planFleet(
     responders,
     feeds: [...feeds.values()],
     features: [...features.values()],
+    alarmTopology: planTopology(personasByDigest(planned), topology),
   };
+}
+
+/** One entry per persona digest (plans of one digest at several sizes share their alarms), with its instance count. */
+function personasByDigest(planned: readonly { plan: PersonaPlan }[]) {
+  const byDigest = new Map<
+    string,
+    { persona: PersonaPlan["persona"]; alarms: readonly AlarmPlan[]; instances: number }
+  >();
+  for (const { plan } of planned) {
+    const entry = byDigest.get(plan.persona.digest);
+    if (entry) entry.instances += 1;
+    else byDigest.set(plan.persona.digest, { persona: plan.persona, alarms: plan.alarms, instances: 1 });
+  }
+  return [...byDigest.values()];
 }
 
 /** The fleet's list-safety settings with defaults filled in; a PlanError names a setting out of range. */

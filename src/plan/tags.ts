@@ -23,8 +23,9 @@ export const PERSONA_TAGS = {
 export const ISOLATED_TAG = "persona:isolated";
 
 /**
- * The tag every persona alarm carries: `stack` on the alarms the components create, `runtime` on
- * the orchestrator's. Responders act only for an alarm with the owner its name implies.
+ * The tag every persona alarm carries: `stack` on the per-instance alarms the components create,
+ * `fleet` on their fleet-wide (Metrics Insights) alarms, `runtime` on the orchestrator's. Responders
+ * act only for an alarm with the owner its name implies.
  * @internal
  */
 export const ALARM_OWNER_TAG = "persona:owner";

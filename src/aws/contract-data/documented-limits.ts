@@ -198,6 +198,27 @@ export const DOCUMENTED_LIMITS = {
     rule: "a bucket name is 3 to 63 lowercase letters, digits, periods or hyphens, beginning and ending with a letter or digit",
     source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
   },
+  metricsInsightsAlarmPeriod: {
+    min: 60,
+    rule: "a Metrics Insights alarm's query period is at least 60 seconds (Metrics Insights does not support high-resolution data)",
+    source:
+      "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html",
+  },
+  metricsInsightsEvaluationRange: {
+    max: 10_800,
+    rule: "a Metrics Insights alarm evaluates only the latest 3 hours of data: period × evaluation periods is at most 10,800 seconds",
+    source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html",
+  },
+  metricsInsightsSeries: {
+    max: 500,
+    rule: "a Metrics Insights query returns at most 500 time series (LIMIT at most 500)",
+    source:
+      "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html",
+  },
+  alarmMetricOrQueries: {
+    rule: "an alarm names one metric (metricName, namespace, statistic, period, dimensions) or metric queries, not both",
+    source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html",
+  },
   pulumiAutoName: {
     suffixLength: 8,
     rule: "without a name, the provider names the resource <logical name>-<7 random characters>",

@@ -35,7 +35,26 @@ const AlarmMetric = z.object({
   expression: z.optional(z.string()),
 });
 
-/** The event CloudWatch sends when an alarm with a Lambda action changes state. */
+/**
+ * The contributor of a multi-time-series (Metrics Insights) alarm whose state changed: its id and its
+ * attributes, the GROUP BY dimensions of its time series (Amazon CloudWatch User Guide, "Alarm events
+ * and EventBridge", "Multi Time Series Alarm", Alarm Contributor example:
+ * `"alarmContributor": {"id": "6d442278dba546f6", "attributes": {"TableName": "..."}}`; API Reference,
+ * AlarmContributor: an id of 1 to 1,024 characters, at most 30 attributes).
+ */
+const AlarmContributor = z.object({
+  id: z.string().check(z.minLength(1), z.maxLength(1024)),
+  attributes: z.record(z.string(), z.string()),
+});
+
+/**
+ * The event CloudWatch sends when an alarm with a Lambda action changes state. A multi-time-series
+ * alarm sends two kinds (CloudWatch User Guide, "Acting on alarm changes": Lambda actions run at the
+ * alarm level and at the contributor level): the alarm's own change, shaped like a single-metric
+ * alarm's with a summary reason ("6 out of 6 time series evaluated to ALARM"), and a contributor's
+ * change, which carries `alarmContributor` and, in the documented example, no `previousState` (a
+ * contributor is only ALARM or OK, so its previous state is the other one).
+ */
 export const AlarmEvent = z.object({
   source: z.literal("aws.cloudwatch"),
   alarmArn: z.string().check(z.startsWith("arn:")),
@@ -43,8 +62,9 @@ export const AlarmEvent = z.object({
   region: z.optional(z.string()),
   alarmData: z.object({
     alarmName: z.string().check(z.minLength(1)),
+    alarmContributor: z.optional(AlarmContributor),
     state: AlarmState,
-    previousState: AlarmState,
+    previousState: z.optional(AlarmState),
     configuration: z.object({
       description: z.optional(z.string()),
       metrics: z.optional(z.array(AlarmMetric)),
@@ -169,7 +189,32 @@ export function alarmInstanceId(event: AlarmEvent): string | undefined {
   return ids.size === 1 ? [...ids][0] : undefined;
 }
 
-/** Identifies one state change of one alarm: redeliveries carry the same id. */
+/**
+ * Identifies one state change of one alarm, or of one contributor of a multi-time-series alarm:
+ * redeliveries carry the same id, and two contributors changing at the same evaluation do not.
+ */
 export function alarmTransitionId(event: AlarmEvent): string {
-  return `${event.alarmArn}@${event.alarmData.state.timestamp}`;
+  const contributor = event.alarmData.alarmContributor;
+  const subject = contributor ? `${event.alarmArn}#${contributor.id}` : event.alarmArn;
+  return `${subject}@${event.alarmData.state.timestamp}`;
+}
+
+/** An EC2 instance id as the InstanceId dimension holds it. */
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
+/**
+ * The instance of a contributor event: its `InstanceId` attribute (the query groups by InstanceId),
+ * when it is one well-formed instance id; undefined otherwise.
+ */
+export function contributorInstanceId(event: AlarmEvent): string | undefined {
+  const id = event.alarmData.alarmContributor?.attributes.InstanceId;
+  return id !== undefined && INSTANCE_ID.test(id) ? id : undefined;
+}
+
+/**
+ * Whether an alarm evaluates a Metrics Insights query (its metrics hold a `SELECT` expression): such an
+ * alarm's own (alarm-level) state changes name no instance and are not acted on; its contributors' are.
+ */
+export function isQueryAlarm(event: AlarmEvent): boolean {
+  return (event.alarmData.configuration.metrics ?? []).some((m) => /^\s*SELECT\s/i.test(m.expression ?? ""));
 }

@@ -8,6 +8,11 @@
  *   its ARN names the same alarm, it carries the matching owner tag (`persona:owner` = `stack` or
  *   `runtime`) and the fleet tag, and the digest in its description is the instance's: the member
  *   record's for a stack alarm, the orchestrator's record's for a run-time alarm;
+ * - for a contributor of a fleet-wide (Metrics Insights) alarm: its name is
+ *   `fleetAlarmName({fleet, stack}, digest, alarm id)`, its ARN names the same alarm, it carries
+ *   `persona:owner` = `fleet` and the fleet tag, and the digest in its description is the instance's
+ *   persona now: the orchestrator's record's when it has one, else the member record's. The query
+ *   selects every instance publishing the metric, so this is what confines the alarm to its persona;
  * - for a dispatch: the digest is the member record's or the orchestrator's record's.
  * A refusal is logged as `rejected` with its reason and counted; nothing is done, and the
  * invocation succeeds (a forged event must not be retried into the failure destination).
@@ -15,7 +20,7 @@
 import { ListTagsForResourceCommand } from "@aws-sdk/client-cloudwatch";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { FleetMemberRecord } from "../../plan/manifest.js";
-import { alarmName, runtimeAlarmName } from "../../plan/names.js";
+import { alarmName, fleetAlarmName, runtimeAlarmName } from "../../plan/names.js";
 import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../plan/tags.js";
 import type { ResponderContext } from "./context.js";
 import { ProvenanceRefusedError } from "./errors.js";
@@ -95,7 +100,6 @@ export async function requireAlarmProvenance(
   claim: AlarmClaim,
   member: FleetMemberRecord,
 ): Promise<void> {
-  const fleet = ctx.env.fleetName;
   // The names of this fleet's stack (STACK_NAME): another stack's or fleet's alarm never matches.
   const scope = ctx.env.nameScope;
   const stackName = alarmName(scope, member.key, claim.alarmId);
@@ -109,6 +113,25 @@ export async function requireAlarmProvenance(
       `Alarm ${claim.alarmName} is not the alarm '${claim.alarmId}' the stack (${stackName}) or the orchestrator (${runtimeName}) created for ${claim.instanceId}; nothing was done.`,
     );
   }
+  await requireOwnedAlarm(ctx, claim, owner);
+  const digests = await digestsOf(ctx, claim.instanceId, member);
+  const expected = owner === "stack" ? digests.stack : digests.runtime;
+  if (claim.digest !== expected) {
+    throw new ProvenanceRefusedError(
+      "digest",
+      claim.instanceId,
+      `Alarm ${claim.alarmName} names persona ${claim.digest}, but ${claim.instanceId} carries ${expected ?? "no run-time persona"} (${owner === "stack" ? "the stack's membership record" : "the orchestrator's record"}); nothing was done.`,
+    );
+  }
+}
+
+/** Checks the name, ARN and owner and fleet tags of an alarm against what `owner` names it. */
+async function requireOwnedAlarm(
+  ctx: ResponderContext,
+  claim: AlarmClaim,
+  owner: "stack" | "runtime" | "fleet",
+): Promise<void> {
+  const fleet = ctx.env.fleetName;
   const tags = await ctx.clients.cloudwatch.send(
     new ListTagsForResourceCommand({ ResourceARN: claim.alarmArn }),
   );
@@ -120,13 +143,34 @@ export async function requireAlarmProvenance(
       `Alarm ${claim.alarmName} lacks the tags ${ALARM_OWNER_TAG}=${owner} and ${PERSONA_TAGS.fleet}=${fleet} that every alarm of this fleet carries; nothing was done.`,
     );
   }
+}
+
+/**
+ * Checks the provenance of a contributor event of a fleet-wide alarm (see the module comment).
+ * @throws {ProvenanceRefusedError} (`alarm-name`, `alarm-owner` or `digest`) when one check fails.
+ */
+export async function requireFleetAlarmProvenance(
+  ctx: ResponderContext,
+  claim: AlarmClaim,
+  member: FleetMemberRecord,
+): Promise<void> {
+  const expectedName = fleetAlarmName(ctx.env.nameScope, claim.digest, claim.alarmId);
+  if (claim.alarmName !== expectedName || !claim.alarmArn.endsWith(`:alarm:${claim.alarmName}`)) {
+    throw new ProvenanceRefusedError(
+      "alarm-name",
+      claim.instanceId,
+      `Alarm ${claim.alarmName} is not the fleet-wide alarm '${claim.alarmId}' the stack (${expectedName}) created for persona ${claim.digest}; nothing was done.`,
+    );
+  }
+  await requireOwnedAlarm(ctx, claim, "fleet");
   const digests = await digestsOf(ctx, claim.instanceId, member);
-  const expected = owner === "stack" ? digests.stack : digests.runtime;
-  if (claim.digest !== expected) {
+  // The orchestrator's record, when there is one, is the persona the instance has now.
+  const current = digests.runtime ?? digests.stack;
+  if (claim.digest !== current) {
     throw new ProvenanceRefusedError(
       "digest",
       claim.instanceId,
-      `Alarm ${claim.alarmName} names persona ${claim.digest}, but ${claim.instanceId} carries ${expected ?? "no run-time persona"} (${owner === "stack" ? "the stack's membership record" : "the orchestrator's record"}); nothing was done.`,
+      `Alarm ${claim.alarmName} watches persona ${claim.digest}, but ${claim.instanceId} has persona ${current} (${digests.runtime !== undefined ? "the orchestrator's record" : "the stack's membership record"}); nothing was done.`,
     );
   }
 }

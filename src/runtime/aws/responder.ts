@@ -14,9 +14,20 @@ import type { GuardRequest } from "../decide.js";
 import { createContext, type ResponderContext, type ResponderOptions } from "./context.js";
 import type { DispatchKind } from "./env.js";
 import { EventRejectedError, ManifestError, ProvenanceRefusedError, ResponderError } from "./errors.js";
-import { alarmInstanceId, alarmTransitionId, parseResponderEvent } from "./events.js";
+import {
+  alarmInstanceId,
+  alarmTransitionId,
+  contributorInstanceId,
+  isQueryAlarm,
+  parseResponderEvent,
+} from "./events.js";
 import { describeError } from "./log.js";
-import { requireAlarmProvenance, requireDispatchDigest, requireMember } from "./provenance.js";
+import {
+  requireAlarmProvenance,
+  requireDispatchDigest,
+  requireFleetAlarmProvenance,
+  requireMember,
+} from "./provenance.js";
 import type { BeginResult, GuardKey } from "./state.js";
 
 /** A persona as the manifest holds it. */
@@ -286,30 +297,51 @@ async function planJob(ctx: ResponderContext, kind: DispatchKind, input: unknown
   if (parsed.kind === "alarm") {
     const event = parsed.event;
     const name = event.alarmData.alarmName;
-    const previous = event.alarmData.previousState.value;
+    const contributor = event.alarmData.alarmContributor;
     const next = event.alarmData.state.value;
+    // A contributor is only ALARM or OK and its event is a change, so it comes from the other state.
+    const previous = contributor ? (next === "ALARM" ? "OK" : "ALARM") : event.alarmData.previousState?.value;
+    if (previous === undefined)
+      throw new EventRejectedError(
+        `Alarm ${name}'s event has neither a previousState nor an alarmContributor, so its transition is unknown; nothing was done.`,
+      );
     // No persona alarm acts on INSUFFICIENT_DATA: skip before reading anything.
     if (next === "INSUFFICIENT_DATA") return { skip: notActing(name, previous, next) };
+    // A fleet-wide alarm's own change summarises its contributors ("6 out of 6 time series evaluated
+    // to ALARM") and names no instance; each contributor's change arrives as its own event.
+    if (contributor === undefined && isQueryAlarm(event))
+      return {
+        skip: {
+          reason: "alarm-level",
+          detail: `alarm ${name} went from ${previous} to ${next} as a whole; a fleet-wide alarm acts on each contributor's own event`,
+        },
+      };
     const tag = parseAlarmDescription(event.alarmData.configuration.description ?? "");
     if (tag === undefined) {
       throw new EventRejectedError(
         `Alarm ${name} has no [personas:v1 digest=... alarm=...] tag at the end of its description, so it is not a persona alarm; nothing was done. Remove this function from the alarm's actions.`,
       );
     }
-    const instanceId = alarmInstanceId(event);
+    const instanceId = contributor ? contributorInstanceId(event) : alarmInstanceId(event);
     if (instanceId === undefined) {
       throw new EventRejectedError(
-        `Alarm ${name} does not name exactly one InstanceId dimension in its metrics; nothing was done.`,
+        contributor
+          ? `Contributor ${contributor.id} of alarm ${name} has no InstanceId attribute naming an EC2 instance; nothing was done.`
+          : `Alarm ${name} does not name exactly one InstanceId dimension in its metrics; nothing was done.`,
       );
     }
     // Before anything else is read or done: the instance is a member and the alarm is the one the
-    // stack or the orchestrator made for it (src/runtime/aws/provenance.ts).
+    // stack or the orchestrator made for it, or the persona's fleet-wide one (src/runtime/aws/provenance.ts).
     const member = await requireMember(ctx, instanceId);
-    await requireAlarmProvenance(
-      ctx,
-      { alarmName: name, alarmArn: event.alarmArn, alarmId: tag.alarmId, digest: tag.digest, instanceId },
-      member,
-    );
+    const claim = {
+      alarmName: name,
+      alarmArn: event.alarmArn,
+      alarmId: tag.alarmId,
+      digest: tag.digest,
+      instanceId,
+    };
+    if (contributor) await requireFleetAlarmProvenance(ctx, claim, member);
+    else await requireAlarmProvenance(ctx, claim, member);
     const { persona } = await ctx.manifest.persona(tag.digest);
     const alarm = persona.alarms[tag.alarmId];
     if (alarm === undefined) {

@@ -174,6 +174,11 @@ interface StackPins {
   digests: ReadonlySet<string>;
   /** Persona names the stack's personas may shift to. */
   shiftTargets: ReadonlySet<string>;
+  /**
+   * `<digest>|<alarm id>` of the alarms the stack deployed as one fleet-wide rule: the rule covers
+   * every member of that persona, so the orchestrator creates no alarm of its own for them.
+   */
+  fleetWideAlarms: ReadonlySet<string>;
 }
 
 /** The state-table document the shift responder writes (`persona#<instance>`, `previous`). */
@@ -302,7 +307,7 @@ export class Orchestrator {
       const desired = await this.desired(context, instance, pins);
       outcome.persona = `${desired.plan.persona.name}@${desired.plan.persona.version}`;
       outcome.owner = desired.owner;
-      await this.reconcileAlarms(instanceId, desired, alarms.get(instanceId) ?? [], outcome.changes);
+      await this.reconcileAlarms(instanceId, desired, alarms.get(instanceId) ?? [], outcome.changes, pins);
       const confirmed = await this.reconcileInstance(
         instance,
         desired,
@@ -436,12 +441,18 @@ export class Orchestrator {
       );
     }
     // No manifest: the stack deployed nothing the orchestrator may re-apply without runtimeVersions.
-    if (manifest === undefined) return { parameter, digests: new Set(), shiftTargets: new Set() };
+    if (manifest === undefined)
+      return { parameter, digests: new Set(), shiftTargets: new Set(), fleetWideAlarms: new Set() };
     const personas = Object.values(manifest.personas);
     return {
       parameter,
       digests: new Set(Object.keys(manifest.personas)),
       shiftTargets: new Set(personas.flatMap((p) => shiftTargetsOf(Object.values(p.responses)))),
+      fleetWideAlarms: new Set(
+        Object.entries(manifest.personas).flatMap(([digest, p]) =>
+          Object.entries(p.alarms).flatMap(([id, alarm]) => (alarm.fleetWide ? [`${digest}|${id}`] : [])),
+        ),
+      ),
     };
   }
 
@@ -535,9 +546,15 @@ export class Orchestrator {
     desired: Desired,
     observed: readonly MetricAlarm[],
     changes: string[],
+    pins: StackPins,
   ): Promise<void> {
     const { cloudwatch } = this.deps.clients;
-    const wanted = desired.owner === "runtime" ? desired.plan.alarms : [];
+    const digest = desired.plan.persona.digest;
+    // A fleet-wide rule of the stack already covers the instance for those alarms (its query selects by InstanceId).
+    const wanted =
+      desired.owner === "runtime"
+        ? desired.plan.alarms.filter((a) => !pins.fleetWideAlarms.has(`${digest}|${a.id}`))
+        : [];
     const byName = new Map(observed.map((a) => [a.AlarmName!, a]));
     const keep = new Set<string>();
     for (const alarm of wanted) {
@@ -845,6 +862,7 @@ export class Orchestrator {
       responders: [],
       feeds: [],
       features: [],
+      alarmTopology: [],
     });
     const digest = plan.persona.digest;
     await this.deps.store.writePersona(fleet, digest, manifest.personas[digest]!);

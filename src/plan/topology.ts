@@ -1,0 +1,247 @@
+/**
+ * Alarm topology: whether a persona's alarm is one rule for the whole fleet (a CloudWatch Metrics
+ * Insights "multi time series" alarm; an Azure Monitor metric alert over many VMs) or one alarm per
+ * instance, with the reason, decided once here so AWS, Azure, the simulator and `personas plan`
+ * follow the same choice.
+ *
+ * The documented limits this decision follows (each a constant below, with its source):
+ * - Amazon CloudWatch User Guide, "Metrics Insights quotas"
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html):
+ *   a query returns at most 500 time series and processes at most 10,000 metrics; with ORDER BY the
+ *   500 highest (or lowest) are returned; no high-resolution data (sub-minute datapoints are
+ *   aggregated per minute); 200 Metrics Insights alarms per Region.
+ * - Amazon CloudWatch User Guide, alarms "Limits"
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html): only the
+ *   latest 3 hours of data are used to evaluate a Metrics Insights alarm; at most 100 contributors are
+ *   in ALARM at once; EvaluationState PARTIAL_DATA when a query returns more than 500 series or
+ *   matches more than 10,000 metrics; a default of 200 such alarms per account and Region.
+ * - Amazon CloudWatch User Guide, "Acting on alarm changes"
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Acting_Alarm_Changes.html):
+ *   Lambda actions run at the alarm level and at the contributor level; a contributor is only ALARM
+ *   or OK, never INSUFFICIENT_DATA, because a time series exists only when data is present.
+ * - Azure Monitor, "Types of Azure Monitor alerts", "Monitor multiple resources with one alert rule"
+ *   (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-types#monitor-multiple-resources-with-one-alert-rule):
+ *   one metric alert rule may watch many resources of one type in one Azure region (virtual machines
+ *   among them, for their platform metrics), with a notification per resource; such a rule counts once
+ *   against the metric-alert quota.
+ *
+ * Membership: EC2's own metrics (AWS/EC2) carry only the InstanceId dimension, and Metrics Insights
+ * cannot filter them by the instance's tags unless the account has turned on "resource tags on
+ * telemetry" (CloudWatch User Guide, "Enable resource tags on telemetry"), which this library does not
+ * assume. So a fleet-wide query selects every instance of the account and Region that publishes the
+ * metric, grouped by InstanceId, and membership is the responders' check: a contributor acts only when
+ * the fleet's membership record lists its instance and the instance's persona digest is the alarm's
+ * (src/runtime/aws/provenance.ts). The cost is stated with each decision: the query's 500 series are
+ * shared with the account's other instances, and a contributor of a non-member still invokes the
+ * responder, which refuses it.
+ */
+import type { CloudWatchAlarmSpec } from "./alarms.js";
+import type { AlarmPlan } from "./plan.js";
+
+/**
+ * Documented limits of Metrics Insights alarms (see the module comment for the sources).
+ * @internal
+ */
+export const METRICS_INSIGHTS_LIMITS = {
+  /** Time series one query returns ("Metrics Insights quotas"). */
+  seriesPerQuery: 500,
+  /** Metrics one query processes ("Metrics Insights quotas"). */
+  metricsPerQuery: 10_000,
+  /** Data an alarm evaluates: the latest 3 hours (alarms "Limits"). */
+  evaluationRangeSeconds: 3 * 60 * 60,
+  /** Metrics Insights alarms per account and Region, by default (alarms "Limits"). */
+  alarmsPerRegion: 200,
+  /** Contributors in ALARM at once (alarms "Limits"). */
+  contributorsInAlarm: 100,
+  /** Finest period: Metrics Insights aggregates sub-minute data per minute ("Metrics Insights quotas"). */
+  minPeriodSeconds: 60,
+} as const;
+
+/** How one alarm of a persona is deployed on one cloud. */
+export type AlarmTopology =
+  | {
+      kind: "fleet-wide";
+      /** Why the alarm can be one rule for the fleet. */
+      reason: string;
+      /** The rule's query text (AWS: the Metrics Insights query; Azure: the scope and criterion). */
+      query: string;
+      /** How the rule selects instances, and what that costs. */
+      membership: string;
+      /** A documented limit the fleet reaches, and what happens then; absent when none is reached. */
+      limit?: string;
+    }
+  | { kind: "per-instance"; reason: string };
+
+/** The topology of one alarm of one persona of a fleet, on both clouds. */
+export interface AlarmTopologyPlan {
+  /** The persona digest the alarm belongs to. */
+  digest: string;
+  persona: string;
+  alarmId: string;
+  triggerId: string;
+  /** Instances of the fleet planned with this persona. */
+  instances: number;
+  aws: AlarmTopology;
+  azure: AlarmTopology;
+}
+
+/** What a fleet asks of the topology. */
+export interface TopologySettings {
+  /**
+   * `fleet-wide` puts every alarm the clouds allow into one rule per persona × alarm; `per-instance`
+   * keeps one alarm per instance × alarm (as before fleet-wide alarms existed).
+   * @default "fleet-wide"
+   */
+  alarms?: "fleet-wide" | "per-instance";
+}
+
+const SELECT_FUNCTIONS: Record<CloudWatchAlarmSpec["statistic"], string> = {
+  Average: "AVG",
+  Maximum: "MAX",
+  Minimum: "MIN",
+  Sum: "SUM",
+  SampleCount: "COUNT",
+};
+
+/**
+ * An identifier as Metrics Insights reads it: double quotes around any name holding a character that
+ * is not a letter, digit or underscore, with `"` and `\` escaped (CloudWatch User Guide, "Metrics
+ * Insights query components and syntax", "What needs quotation marks or escape characters?").
+ */
+function identifier(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * The Metrics Insights query of a fleet-wide alarm: one series per instance, ordered so that the 500
+ * series a query returns are the ones nearest to breaching (highest for `>`/`>=`, lowest for `<`/`<=`).
+ *
+ * @example
+ * ```ts
+ * metricsInsightsQuery(cpuAbove80.aws);
+ * // 'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) GROUP BY InstanceId ORDER BY AVG() DESC LIMIT 500'
+ * ```
+ */
+export function metricsInsightsQuery(spec: CloudWatchAlarmSpec): string {
+  const fn = SELECT_FUNCTIONS[spec.statistic];
+  const order = spec.comparisonOperator.startsWith("Greater") ? "DESC" : "ASC";
+  const dimensions = spec.dimensions.map(identifier).join(", ");
+  return `SELECT ${fn}(${identifier(spec.metricName)}) FROM SCHEMA(${identifier(spec.namespace)}, ${dimensions}) GROUP BY ${dimensions} ORDER BY ${fn}() ${order} LIMIT ${METRICS_INSIGHTS_LIMITS.seriesPerQuery}`;
+}
+
+/**
+ * Whether CloudWatch can evaluate an alarm as one Metrics Insights alarm for every instance, and why.
+ * The per-alarm facts only: the fleet's count of such alarms is checked by {@link planTopology}.
+ */
+export function awsAlarmTopology(alarm: AlarmPlan, instances: number): AlarmTopology {
+  const spec = alarm.aws;
+  if (spec.period < METRICS_INSIGHTS_LIMITS.minPeriodSeconds)
+    return {
+      kind: "per-instance",
+      reason: `its ${spec.period} s period is finer than Metrics Insights evaluates (it aggregates sub-minute data per minute), so each instance keeps its own high-resolution alarm`,
+    };
+  const range = spec.period * spec.evaluationPeriods;
+  if (range > METRICS_INSIGHTS_LIMITS.evaluationRangeSeconds)
+    return {
+      kind: "per-instance",
+      reason: `its window of ${range / 60} minutes is longer than the 3 hours of data a Metrics Insights alarm evaluates`,
+    };
+  const topology: AlarmTopology = {
+    kind: "fleet-wide",
+    reason: `${spec.namespace} ${spec.metricName} every ${spec.period} s over ${range / 60} minutes is within Metrics Insights alarms' limits (1-minute periods or longer, 3 hours of data)`,
+    query: metricsInsightsQuery(spec),
+    membership:
+      spec.dimensions.length === 1 && spec.dimensions[0] === "InstanceId"
+        ? `every instance of the account and Region publishing ${spec.metricName} is a contributor (the metric carries InstanceId only, and the query cannot select by tag); the responders act only for members whose persona digest is this alarm's, so a non-member's contributor costs one refused Lambda invocation per state change and one of the query's ${METRICS_INSIGHTS_LIMITS.seriesPerQuery} series`
+        : `the query's dimensions (${spec.dimensions.join(", ")}) select the series`,
+  };
+  if (instances > METRICS_INSIGHTS_LIMITS.seriesPerQuery)
+    topology.limit = `${instances} instances exceed the ${METRICS_INSIGHTS_LIMITS.seriesPerQuery} series one query returns: the ${METRICS_INSIGHTS_LIMITS.seriesPerQuery} nearest to breaching are evaluated (ORDER BY), the alarm's EvaluationState is PARTIAL_DATA, and at most ${METRICS_INSIGHTS_LIMITS.contributorsInAlarm} contributors are in ALARM at once; split the fleet, or set topology.alarms to "per-instance"`;
+  return topology;
+}
+
+/**
+ * Whether Azure Monitor can evaluate an alarm as one multi-resource metric alert over the fleet's
+ * virtual machines: platform metrics of `Microsoft.Compute/virtualMachines` in one region can be;
+ * guest metrics (the Azure Monitor agent's or the personas agent's custom metrics) stay per VM.
+ */
+export function azureAlarmTopology(alarm: AlarmPlan): AlarmTopology {
+  const spec = alarm.azure;
+  if (spec.metricNamespace.toLowerCase() !== "microsoft.compute/virtualmachines")
+    return {
+      kind: "per-instance",
+      reason: `${spec.metricNamespace} ${spec.metricName} is not a virtual-machine platform metric, which is what one alert rule can watch on many VMs`,
+    };
+  return {
+    kind: "fleet-wide",
+    reason: `${spec.metricName} is a platform metric of Microsoft.Compute/virtualMachines: one rule watches every VM of the fleet's resource group in its region and fires per VM`,
+    query: `scope: the fleet's resource group; targetResourceType Microsoft.Compute/virtualMachines; ${spec.timeAggregation}(${spec.metricName}) ${spec.operator} ${spec.threshold} over ${spec.windowSize} every ${spec.evaluationFrequency}`,
+    membership:
+      "every VM in the fleet's resource group and region is watched (a VM created there is covered with no new rule); the intake acts only for members whose persona digest is this rule's",
+  };
+}
+
+/**
+ * Decides the topology of every alarm of every persona of a fleet. Fleet-wide alarms on AWS are at
+ * most {@link METRICS_INSIGHTS_LIMITS.alarmsPerRegion} (the default quota of the whole account and
+ * Region): past it, the rest stay per instance, with that reason.
+ *
+ * @example
+ * ```ts
+ * planTopology([{ plan, instances: 1000 }]);
+ * // [{ alarmId: "cpu-utilization-above", aws: { kind: "fleet-wide", query: "SELECT AVG(CPUUtilization) ..." }, ... }]
+ * ```
+ */
+export function planTopology(
+  personas: readonly {
+    persona: { name: string; digest: string };
+    alarms: readonly AlarmPlan[];
+    instances: number;
+  }[],
+  settings: TopologySettings = {},
+): AlarmTopologyPlan[] {
+  const perInstance = settings.alarms === "per-instance";
+  const asked = "the fleet sets topology.alarms to per-instance";
+  let fleetWideAws = 0;
+  const planned: AlarmTopologyPlan[] = [];
+  for (const { persona, alarms, instances } of personas) {
+    for (const alarm of alarms) {
+      let aws: AlarmTopology = perInstance
+        ? { kind: "per-instance", reason: asked }
+        : awsAlarmTopology(alarm, instances);
+      if (aws.kind === "fleet-wide") {
+        fleetWideAws += 1;
+        if (fleetWideAws > METRICS_INSIGHTS_LIMITS.alarmsPerRegion)
+          aws = {
+            kind: "per-instance",
+            reason: `the fleet already has ${METRICS_INSIGHTS_LIMITS.alarmsPerRegion} Metrics Insights alarms, the default quota per account and Region`,
+          };
+      }
+      const azure: AlarmTopology = perInstance
+        ? { kind: "per-instance", reason: asked }
+        : azureAlarmTopology(alarm);
+      planned.push({
+        digest: persona.digest,
+        persona: persona.name,
+        alarmId: alarm.id,
+        triggerId: alarm.triggerId,
+        instances,
+        aws,
+        azure,
+      });
+    }
+  }
+  return planned;
+}
+
+/**
+ * The topology of one alarm of a persona in a fleet plan; per instance when the fleet did not plan
+ * the persona (a persona the orchestrator resolves at run time has no fleet-wide rule).
+ */
+export function topologyOf(
+  topology: readonly AlarmTopologyPlan[],
+  digest: string,
+  alarmId: string,
+): AlarmTopologyPlan | undefined {
+  return topology.find((t) => t.digest === digest && t.alarmId === alarmId);
+}
