@@ -65,6 +65,10 @@ export const COMMANDS: readonly CommandHelp[] = [
         "--cloud aws|azure",
         "the cloud the persona file is planned on, and whose rules are checked (default aws)",
       ],
+      [
+        "--alarm-topology fleet-wide|per-instance",
+        "one Metrics Insights alarm per persona × alarm, or one per instance × alarm (default per-instance; persona files)",
+      ],
       ["--format text|json|mermaid", "output format (default text)"],
     ],
   },

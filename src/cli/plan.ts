@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { PlannedResource } from "../aws/offline.js";
 import { PersonasError } from "../errors.js";
+import { monthlyCostOf } from "../plan/cost.js";
 import type { FleetPlan } from "../plan/plan.js";
 import { AGENT_SHA256_TAG } from "../plan/user-data.js";
 import { AGENT_SHA256_METADATA, STORAGE_NAMES } from "../runtime/azure/contract.js";
@@ -41,6 +42,11 @@ export interface PlanOptions {
   /** The cloud a persona file is planned on, and whose naming rules and limits are checked. @default "aws" */
   cloud: "aws" | "azure";
   format: "text" | "json" | "mermaid";
+  /**
+   * How a persona file's fleet deploys its alarms on AWS (PersonaFleet `alarmTopology`).
+   * @default "per-instance"
+   */
+  alarmTopology: "fleet-wide" | "per-instance";
 }
 
 /** Placeholders of an offline Azure plan (persona input): nothing is looked up. */
@@ -239,12 +245,14 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
       };
     } else
       program = () => {
-        new PersonaFleet(options.fleet, {
+        const fleet = new PersonaFleet(options.fleet, {
           ami: "ami-00000000000000000",
           defaultPersona: { persona, ref },
           instances: members,
           firewall: { webAclArn: options.webAclArn },
+          alarmTopology: options.alarmTopology,
         });
+        notes.push(...topologyLines(fleet.plan), ...monthlyCostLines(fleet.plan));
       };
   }
   let resources: PlannedResource[];
@@ -308,6 +316,42 @@ function azureAlertLines(plan: FleetPlan): string[] {
   return lines;
 }
 
+/**
+ * The alarm topology the plan chose, per persona × alarm on each cloud, with the reason, the rule's
+ * query and what membership costs (src/plan/topology.ts).
+ */
+function topologyLines(plan: FleetPlan): string[] {
+  const lines = [
+    "",
+    'Alarm topology (--alarm-topology fleet-wide|per-instance; docs/aws.md, "Fleet-wide alarms"):',
+  ];
+  for (const t of plan.alarmTopology) {
+    for (const [cloud, topology] of [
+      ["AWS", t.aws],
+      ["Azure", t.azure],
+    ] as const) {
+      lines.push(`  ${t.persona} ${t.alarmId} on ${cloud}: ${topology.kind}, because ${topology.reason}`);
+      if (topology.kind !== "fleet-wide") continue;
+      lines.push(`    rule: ${topology.query}`, `    membership: ${topology.membership}`);
+      if (topology.limit !== undefined) lines.push(`    limit: ${topology.limit}`);
+    }
+  }
+  return lines;
+}
+
+/** The monthly estimate: instances and alarms, per-instance and as planned side by side (src/plan/cost.ts). */
+function monthlyCostLines(plan: FleetPlan): string[] {
+  const cost = monthlyCostOf(plan);
+  const usd = (n: number) => `$${n.toFixed(2)}`;
+  return [
+    "",
+    "Monthly estimate (sizing catalog reference prices × 730 h; CloudWatch list prices in us-east-1, https://aws.amazon.com/cloudwatch/pricing/):",
+    `  instances: ${usd(cost.instances)}${cost.unpriced > 0 ? ` (${cost.unpriced} of a size the catalog does not price, left out)` : ""}`,
+    `  alarms, one per instance × alarm: ${usd(cost.alarmsPerInstance)} (${cost.alarmResources.perInstance} alarm resources)`,
+    `  alarms as planned (a fleet-wide alarm is billed per metric its query analyzes): ${usd(cost.alarmsAsPlanned)} (${cost.alarmResources.asPlanned} alarm resources)`,
+  ];
+}
+
 /** Parses `personas plan` arguments. */
 export function parsePlanArgs(args: readonly string[]): PlanOptions {
   let parsed: ReturnType<typeof parseArgs>;
@@ -323,6 +367,7 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
         "web-acl-arn": { type: "string", default: PLACEHOLDER_WEB_ACL },
         cloud: { type: "string", default: "aws" },
         format: { type: "string", default: "text" },
+        "alarm-topology": { type: "string", default: "per-instance" },
       },
     });
   } catch (error) {
@@ -336,6 +381,11 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
   const cloud = values.cloud;
   if (cloud !== "aws" && cloud !== "azure")
     throw new UsageError(`--cloud must be 'aws' or 'azure', not '${String(cloud)}'`);
+  const alarmTopology = values["alarm-topology"];
+  if (alarmTopology !== "fleet-wide" && alarmTopology !== "per-instance")
+    throw new UsageError(
+      `--alarm-topology must be 'fleet-wide' or 'per-instance', not '${String(alarmTopology)}'`,
+    );
   const instances = Number(values.instances);
   if (!Number.isInteger(instances) || instances < 1 || instances > 10_000)
     throw new UsageError(
@@ -355,6 +405,7 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
     webAclArn: String(values["web-acl-arn"]),
     cloud,
     format,
+    alarmTopology,
   };
 }
 

@@ -108,13 +108,36 @@ const PersonaTestCase = z.strictObject({
 });
 export type PersonaTestCase = z.infer<typeof PersonaTestCase>;
 
+/**
+ * A case over a fleet: each instance is one contributor of the persona's fleet-wide alarms (one
+ * Metrics Insights alarm per alarm, src/plan/topology.ts), with its own series and expectations. A
+ * contributor is only ALARM or OK, never INSUFFICIENT_DATA, "because a time series only exists when
+ * data is present" (CloudWatch User Guide, "Acting on alarm changes"): an alarm state expectation of a
+ * fleet case reads INSUFFICIENT_DATA as OK, and may not expect INSUFFICIENT_DATA.
+ */
+const FleetTestCase = PersonaTestCase.omit({
+  series: true,
+  values: true,
+  feeds: true,
+  expect: true,
+  initialSize: true,
+}).extend({
+  fleet: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/),
+      PersonaTestCase.pick({ initialSize: true, series: true, expect: true }),
+    )
+    .refine((instances) => Object.keys(instances).length >= 1, "a fleet has at least one instance"),
+});
+export type FleetTestCase = z.infer<typeof FleetTestCase>;
+
 /** A persona test file. */
 export const PersonaTestFile = z.strictObject({
   /** A persona file (relative to the test file) or a repository reference (`HighTraffic@1.3.0`). */
   persona: z.string().min(1),
   /** What features do to metrics while on: `{ cdn-caching: { latency: x0.3 } }`, for every case. */
   effects: z.unknown().optional(),
-  tests: z.array(PersonaTestCase).min(1),
+  tests: z.array(z.union([PersonaTestCase, FleetTestCase])).min(1),
 });
 export type PersonaTestFile = z.infer<typeof PersonaTestFile>;
 
@@ -301,7 +324,12 @@ function valueAt(result: SimulationResult, kind: ChangeRecord["kind"], at: numbe
   return value;
 }
 
-function check(result: SimulationResult, test: PersonaTestCase, where: string): string[] {
+function check(
+  result: SimulationResult,
+  test: PersonaTestCase,
+  where: string,
+  contributor = false,
+): string[] {
   const failures: string[] = [];
   const clock = (at: number) => clockLabel(result.startMs, at);
   const expect = test.expect;
@@ -329,7 +357,9 @@ function check(result: SimulationResult, test: PersonaTestCase, where: string): 
       continue;
     }
     const p = at / trigger.periodSeconds;
-    const actual = stateName(trigger.states[p]!) ?? "NOT_IN_FORCE";
+    const state = stateName(trigger.states[p]!) ?? "NOT_IN_FORCE";
+    // A contributor has no INSUFFICIENT_DATA: without data its series does not exist, and it is not in ALARM.
+    const actual = contributor && state === "INSUFFICIENT_DATA" ? "OK" : state;
     if (actual !== e.state) {
       const value = trigger.datapoints[p]!;
       failures.push(
@@ -429,17 +459,34 @@ export function runPersonaTestFile(data: unknown, file: string, loadPlan: PlanLo
   const fileEffects = declared(doc.effects, "effects");
   // A shift puts the target's triggers in force: its plan comes from the same loader.
   const resolvePersona: PersonaResolver = (reference) => loadPlan(reference);
+  const run = (test: PersonaTestCase, where: string, contributor: boolean): string[] => {
+    const effects = mergeFeatureEffects(fileEffects, declared(test.effects, `${where}.effects`));
+    const { telemetry } = telemetryOf(test, where, effects);
+    const result = simulate(plan, telemetry, {
+      seed: test.seed ?? 1,
+      resolvePersona,
+      ...(test.initialSize !== undefined ? { initialSize: test.initialSize } : {}),
+    });
+    return check(result, test, where, contributor);
+  };
   const results = doc.tests.map((test, index): PersonaTestResult => {
     const where = `tests[${index}]`;
-    const effects = mergeFeatureEffects(fileEffects, declared(test.effects, `${where}.effects`));
     try {
-      const { telemetry } = telemetryOf(test, where, effects);
-      const result = simulate(plan, telemetry, {
-        seed: test.seed ?? 1,
-        resolvePersona,
-        ...(test.initialSize !== undefined ? { initialSize: test.initialSize } : {}),
-      });
-      const failures = check(result, test, where);
+      if ("fleet" in test) {
+        // Each instance is one contributor: simulated on its own series, its failures named after it.
+        const { fleet, ...common } = test;
+        const failures = Object.entries(fleet).flatMap(([instance, own]) => {
+          const at = `${where}.fleet.${instance}`;
+          const wanted = own.expect.alarms?.findIndex((e) => e.state === "INSUFFICIENT_DATA") ?? -1;
+          if (wanted >= 0)
+            return [
+              `${instance}: ${at}.expect.alarms[${wanted}] expects INSUFFICIENT_DATA, which a contributor of a fleet-wide alarm never is (only ALARM or OK)`,
+            ];
+          return run({ ...common, ...own }, at, true).map((f) => `${instance}: ${f}`);
+        });
+        return { name: test.name, passed: failures.length === 0, failures };
+      }
+      const failures = run(test, where, false);
       return { name: test.name, passed: failures.length === 0, failures };
     } catch (error) {
       if (error instanceof TelemetryFormatError) {

@@ -106,7 +106,7 @@ describe("personas test", () => {
     expect(result.stdout).toContain(
       "✔ examples/tests/HighTraffic.test.yaml › the CPU trigger fires on the fifth breaching minute, not the fourth",
     );
-    expect(result.stdout).toMatch(/\n21 passed, 0 failed, in 10 files\n$/);
+    expect(result.stdout).toMatch(/\n22 passed, 0 failed, in 11 files\n$/);
   });
 
   it("exits 1 with a diff when a case fails", () => {
@@ -199,5 +199,65 @@ describe("personas simulate", () => {
     expect(
       run(["simulate", "examples/HighTraffic.yaml", "--scenario", "spike", "--telemetry", "t.csv"]).stderr,
     ).toContain("Only one of --scenario and --telemetry can be specified");
+  });
+});
+
+describe("runPersonaTestFile with a fleet", () => {
+  const fleetCase = (web3: Record<string, unknown>) => ({
+    persona: "seed",
+    tests: [
+      {
+        name: "three contributors",
+        fleet: {
+          "web-1": { series: { cpu: "50x9" }, expect: { actions: [] } },
+          "web-2": {
+            series: { cpu: "90x4" },
+            expect: { alarms: [{ at: "4m", alarm: "cpu-utilization-above", state: "ALARM" }] },
+          },
+          "web-3": web3,
+        },
+      },
+    ],
+  });
+
+  it("simulates each instance as one contributor and names the instance of each failure", () => {
+    const report = runPersonaTestFile(
+      fleetCase({
+        series: { cpu: "90x4" },
+        expect: { alarms: [{ at: "4m", alarm: "cpu-utilization-above", state: "OK" }] },
+      }),
+      "t.yaml",
+      () => seedPlan,
+    );
+    expect(report.results).toEqual([
+      {
+        name: "three contributors",
+        passed: false,
+        failures: ["web-3: alarm cpu-utilization-above at 00:04: expected OK, got ALARM (datapoint 90)"],
+      },
+    ]);
+  });
+
+  it("reads a contributor without data as OK, and refuses to expect INSUFFICIENT_DATA of one", () => {
+    const silent = runPersonaTestFile(
+      fleetCase({
+        series: { cpu: "_x5" },
+        expect: { alarms: [{ at: "4m", alarm: "cpu-utilization-above", state: "OK" }] },
+      }),
+      "t.yaml",
+      () => seedPlan,
+    );
+    expect(silent.results[0]!.failures).toEqual([]);
+    const insufficient = runPersonaTestFile(
+      fleetCase({
+        series: { cpu: "_x5" },
+        expect: { alarms: [{ at: "4m", alarm: "cpu-utilization-above", state: "INSUFFICIENT_DATA" }] },
+      }),
+      "t.yaml",
+      () => seedPlan,
+    );
+    expect(insufficient.results[0]!.failures).toEqual([
+      "web-3: tests[0].fleet.web-3.expect.alarms[0] expects INSUFFICIENT_DATA, which a contributor of a fleet-wide alarm never is (only ALARM or OK)",
+    ]);
   });
 });

@@ -1,0 +1,86 @@
+/**
+ * A monthly cost estimate of a fleet plan for `personas plan`: instances at the sizing catalog's
+ * reference prices, and alarms at CloudWatch's list prices, per-instance and fleet-wide side by side.
+ * Reference figures for comparing topologies, not a bill: prices vary by Region and change.
+ *
+ * CloudWatch list prices (Amazon CloudWatch pricing, "Alarms", https://aws.amazon.com/cloudwatch/pricing/,
+ * us-east-1): a standard-resolution alarm costs $0.10 per alarm metric per month, a high-resolution
+ * (10-second) one $0.30; an alarm on a Metrics Insights query is billed per metric the query analyzes,
+ * at the standard rate. So a fleet-wide alarm costs about what the per-instance alarms it replaces
+ * cost (one metric per instance it evaluates); what it saves is resources in the stack (the Pulumi
+ * engine's time and memory grow with them) and run-time alarm writes, not CloudWatch charges.
+ */
+import { findSize } from "../resolve/sizing/index.js";
+import type { FleetPlan } from "./plan.js";
+
+/** Hours in the month the estimate uses (365 × 24 / 12). */
+export const HOURS_PER_MONTH = 730;
+/** US dollars per standard-resolution alarm metric per month (CloudWatch pricing, us-east-1). */
+export const STANDARD_ALARM_METRIC_MONTH_USD = 0.1;
+/** US dollars per high-resolution alarm metric per month (CloudWatch pricing, us-east-1). */
+export const HIGH_RESOLUTION_ALARM_METRIC_MONTH_USD = 0.3;
+
+/** The estimate, in US dollars per month. */
+export interface MonthlyCost {
+  instances: number;
+  /** Every alarm per instance × alarm. */
+  alarmsPerInstance: number;
+  /** The plan's topology: fleet-wide rules billed per metric analyzed (one per instance), the rest per instance. */
+  alarmsAsPlanned: number;
+  /** Alarm resources in the stack, per-instance vs as planned. */
+  alarmResources: { perInstance: number; asPlanned: number };
+  /** Instances whose size the catalog does not price (left out of `instances`). */
+  unpriced: number;
+}
+
+/**
+ * Estimates a fleet plan's monthly cost on AWS.
+ * @example
+ * ```ts
+ * monthlyCostOf(plan); // { instances: 190311, alarmsPerInstance: 200, alarmsAsPlanned: 200, alarmResources: { perInstance: 2000, asPlanned: 2 }, unpriced: 0 }
+ * ```
+ */
+export function monthlyCostOf(plan: FleetPlan): MonthlyCost {
+  let instances = 0;
+  let unpriced = 0;
+  let perInstance = 0;
+  let asPlanned = 0;
+  const resources = { perInstance: 0, asPlanned: 0 };
+  const fleetWide = new Set(
+    plan.alarmTopology.filter((t) => t.aws.kind === "fleet-wide").map((t) => `${t.digest}|${t.alarmId}`),
+  );
+  const rendered = new Set<string>();
+  for (const { plan: persona } of plan.instances) {
+    const size = persona.compute.size;
+    let price: number | undefined;
+    try {
+      price = size === undefined ? undefined : findSize(size).pricePerHour;
+    } catch {
+      // A size the catalog does not list: counted as unpriced.
+      price = undefined;
+    }
+    if (price === undefined) unpriced += 1;
+    else instances += price * HOURS_PER_MONTH;
+    for (const alarm of persona.alarms) {
+      const rate =
+        alarm.aws.period < 60 ? HIGH_RESOLUTION_ALARM_METRIC_MONTH_USD : STANDARD_ALARM_METRIC_MONTH_USD;
+      perInstance += rate;
+      resources.perInstance += 1;
+      // A fleet-wide alarm is billed for each metric it analyzes: this instance's series.
+      asPlanned += rate;
+      const key = `${persona.persona.digest}|${alarm.id}`;
+      if (!fleetWide.has(key)) resources.asPlanned += 1;
+      else if (!rendered.has(key)) {
+        rendered.add(key);
+        resources.asPlanned += 1;
+      }
+    }
+  }
+  return {
+    instances,
+    alarmsPerInstance: perInstance,
+    alarmsAsPlanned: asPlanned,
+    alarmResources: resources,
+    unpriced,
+  };
+}
