@@ -98,7 +98,7 @@ describe("planTopology", () => {
   it("keeps alarms past the 200 Metrics Insights alarms of an account and Region per instance", () => {
     const plan = planOf("CPU Load > 80% for 5 minutes");
     const personas = Array.from({ length: METRICS_INSIGHTS_LIMITS.alarmsPerRegion + 1 }, (_, i) => ({
-      persona: { name: `P${i}`, digest: `sha256:${i.toString(16).padStart(64, "0")}` },
+      persona: { name: `P${i}`, digest: contentDigest({ persona: `P${i}` }) },
       alarms: plan.alarms,
       instances: 1,
     }));
