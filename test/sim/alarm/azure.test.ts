@@ -300,6 +300,116 @@ describe("evaluateAzureMetricAlert", () => {
         "failingPeriods.minFailingPeriodsToAlert must be a whole number from 1 to numberOfEvaluationPeriods (2); received 3.",
       ]);
     });
+
+    /** The problems an evaluation with these settings is rejected with. */
+    function problems(settings: AzureMetricAlertSettings): readonly string[] {
+      try {
+        evaluateAzureMetricAlert(settings, []);
+      } catch (error) {
+        if (!(error instanceof AlarmSettingsError)) throw error;
+        return error.problems;
+      }
+      throw new Error("the settings were accepted");
+    }
+
+    it("rejects an evaluation frequency Azure does not offer, with the accepted values", () => {
+      expect(problems({ ...percentageCpu, evaluationFrequencyMinutes: 2 as 1 })).toEqual([
+        "evaluationFrequencyMinutes must be one of 1, 5, 15, 30, 60 (PT1M to PT1H); received 2.",
+      ]);
+    });
+
+    it("rejects a fractional or zero numberOfEvaluationPeriods", () => {
+      const withPeriods = (numberOfEvaluationPeriods: number) =>
+        problems({ ...percentageCpu, failingPeriods: { numberOfEvaluationPeriods, minFailingPeriodsToAlert: 1 } });
+
+      expect([withPeriods(1.5), withPeriods(0)]).toEqual([
+        ["failingPeriods.numberOfEvaluationPeriods must be a whole number of at least 1; received 1.5."],
+        ["failingPeriods.numberOfEvaluationPeriods must be a whole number of at least 1; received 0."],
+      ]);
+    });
+
+    it("rejects minFailingPeriodsToAlert 0", () => {
+      expect(
+        problems({ ...percentageCpu, failingPeriods: { numberOfEvaluationPeriods: 4, minFailingPeriodsToAlert: 0 } }),
+      ).toEqual([
+        "failingPeriods.minFailingPeriodsToAlert must be a whole number from 1 to numberOfEvaluationPeriods (4); received 0.",
+      ]);
+    });
+
+    it("rejects an autoMitigate that is not a boolean", () => {
+      expect(problems({ ...percentageCpu, autoMitigate: "yes" as unknown as boolean })).toEqual([
+        'autoMitigate must be true or false; received "yes".',
+      ]);
+    });
+
+    it("rejects a threshold given as text, which Number.isFinite does not coerce", () => {
+      expect(problems({ ...percentageCpu, threshold: "70" as unknown as number })).toEqual([
+        "threshold must be a finite number; received 70.",
+      ]);
+    });
+  });
+
+  describe("the explanation", () => {
+    it("names each operator in words and gives the reason", () => {
+      const results = (["GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual"] as const).map(
+        (operator) => {
+          const result = evaluateAzureMetricAlert(
+            { operator, threshold: 50, timeAggregation: "Maximum", windowSizeMinutes: 1 },
+            [50],
+          );
+          return { reason: result.reason, message: result.message };
+        },
+      );
+
+      expect(results).toEqual([
+        {
+          reason: "condition-not-met",
+          message: "Condition not met: Maximum greater than 50 in 0 of 1 1-minute period (50); 1 needed; no alert.",
+        },
+        {
+          reason: "condition-met",
+          message:
+            "Condition met: Maximum greater than or equal to 50 in 1 of 1 1-minute period (50); 1 needed; the alert fires.",
+        },
+        {
+          reason: "condition-not-met",
+          message: "Condition not met: Maximum less than 50 in 0 of 1 1-minute period (50); 1 needed; no alert.",
+        },
+        {
+          reason: "condition-met",
+          message:
+            "Condition met: Maximum less than or equal to 50 in 1 of 1 1-minute period (50); 1 needed; the alert fires.",
+        },
+      ]);
+    });
+
+    it("lists a period without samples as no data", () => {
+      const twoPeriods: AzureMetricAlertSettings = {
+        operator: "GreaterThan",
+        threshold: 50,
+        timeAggregation: "Maximum",
+        windowSizeMinutes: 1,
+        failingPeriods: { numberOfEvaluationPeriods: 2, minFailingPeriodsToAlert: 1 },
+      };
+
+      expect(evaluateAzureMetricAlert(twoPeriods, [null, 90]).message).toBe(
+        "Condition met: Maximum greater than 50 in 1 of 2 1-minute periods (no data, 90); 1 needed; the alert fires.",
+      );
+    });
+
+    it("says a fired stateless alert stays fired when the condition is not met", () => {
+      const result = evaluateAzureMetricAlert(
+        { operator: "GreaterThan", threshold: 50, timeAggregation: "Maximum", windowSizeMinutes: 1, autoMitigate: false },
+        [10],
+        FIRED,
+      );
+
+      expect({ status: result.status, message: result.message }).toEqual({
+        status: FIRED,
+        message:
+          "Condition not met: Maximum greater than 50 in 0 of 1 1-minute period (10); 1 needed; the stateless alert stays fired.",
+      });
+    });
   });
 });
 
@@ -363,6 +473,27 @@ describe("AzureMetricAlertEvaluator", () => {
     for (const sample of [90, 90, 90, 90]) rule.step(sample);
 
     expect(rule.explain()).toEqual(evaluateAzureMetricAlert(percentageCpu, [90, 90, 90, 90, 90]));
+  });
+
+  it("starts from the status it is given, and has not evaluated before the first sample", () => {
+    const rule = new AzureMetricAlertEvaluator(percentageCpu, FIRED);
+
+    expect({ monitorCondition: rule.monitorCondition, evaluated: rule.evaluated }).toEqual({
+      monitorCondition: "Fired",
+      evaluated: false,
+    });
+  });
+
+  it("restarts from the status given to reset, with no evaluation since", () => {
+    const rule = new AzureMetricAlertEvaluator(percentageCpu);
+    run(rule, [10, 10, 10, 10, 10]);
+
+    rule.reset({ monitorCondition: "Fired", unmetEvaluations: 1 });
+
+    expect({ status: rule.status, evaluated: rule.evaluated }).toEqual({
+      status: { monitorCondition: "Fired", unmetEvaluations: 1 },
+      evaluated: false,
+    });
   });
 
   it("forgets every sample on reset", () => {

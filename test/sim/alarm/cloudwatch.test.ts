@@ -379,6 +379,94 @@ describe("evaluateCloudWatchAlarm", () => {
         "evaluationRange must be a whole number no smaller than evaluationPeriods (3); received 2.",
       ]);
     });
+
+    /** The problems an evaluation with these settings is rejected with, and which cloud rejected it. */
+    function rejection(settings: CloudWatchAlarmSettings): { cloud: string; problems: readonly string[] } {
+      try {
+        evaluateCloudWatchAlarm(settings, []);
+      } catch (error) {
+        if (!(error instanceof AlarmSettingsError)) throw error;
+        return { cloud: error.cloud, problems: error.problems };
+      }
+      throw new Error("the settings were accepted");
+    }
+    const base = { comparisonOperator: "GreaterThanThreshold", threshold: 80 } as const;
+
+    it("rejects a fractional evaluationPeriods (PutMetricAlarm's EvaluationPeriods is an integer of at least 1)", () => {
+      expect(rejection({ ...base, evaluationPeriods: 1.5, datapointsToAlarm: 1, evaluationRange: 3 })).toEqual({
+        cloud: "aws",
+        problems: ["evaluationPeriods must be a whole number of at least 1; received 1.5."],
+      });
+    });
+
+    it("rejects evaluationPeriods 0 and an evaluation range of 0", () => {
+      expect(rejection({ ...base, evaluationPeriods: 0, datapointsToAlarm: 1, evaluationRange: 0 })).toEqual({
+        cloud: "aws",
+        problems: [
+          "evaluationPeriods must be a whole number of at least 1; received 0.",
+          "evaluationRange must be a whole number no smaller than evaluationPeriods (0); received 0.",
+        ],
+      });
+    });
+
+    it("rejects datapointsToAlarm 0 (PutMetricAlarm's DatapointsToAlarm is at least 1)", () => {
+      expect(rejection({ ...base, evaluationPeriods: 3, datapointsToAlarm: 0 })).toEqual({
+        cloud: "aws",
+        problems: [
+          "datapointsToAlarm must be a whole number from 1 to evaluationPeriods (3); received 0. Lower datapointsToAlarm or raise evaluationPeriods.",
+        ],
+      });
+    });
+
+    it("rejects a threshold given as text, which Number.isFinite does not coerce", () => {
+      const settings = { ...base, threshold: "80", evaluationPeriods: 1 } as unknown as CloudWatchAlarmSettings;
+      expect(rejection(settings).problems).toEqual(["threshold must be a finite number; received 80."]);
+    });
+  });
+
+  describe("the explanation", () => {
+    it("names each comparison operator in words", () => {
+      const messages = (
+        [
+          "GreaterThanThreshold",
+          "GreaterThanOrEqualToThreshold",
+          "LessThanThreshold",
+          "LessThanOrEqualToThreshold",
+        ] as const
+      ).map(
+        (comparisonOperator) =>
+          evaluateCloudWatchAlarm({ comparisonOperator, threshold: 50, evaluationPeriods: 1 }, [50]).message,
+      );
+
+      expect(messages).toEqual([
+        "Within threshold: 0 of the last 1 datapoint were greater than the threshold (50); 1 needed for ALARM.",
+        "Threshold crossed: 1 of the last 1 datapoint was greater than or equal to the threshold (50); 1 needed for ALARM.",
+        "Within threshold: 0 of the last 1 datapoint were less than the threshold (50); 1 needed for ALARM.",
+        "Threshold crossed: 1 of the last 1 datapoint was less than or equal to the threshold (50); 1 needed for ALARM.",
+      ]);
+    });
+
+    it("counts the last N datapoints when exactly N are present in a longer range", () => {
+      // - X 0 X -: three of the five slots present, as many as Evaluation Periods.
+      expect(evaluateCloudWatchAlarm(guideAlarm(3, "missing"), row("- X 0 X -")).message).toBe(
+        "Within threshold: 2 of the last 3 datapoints were greater than the threshold (50); 3 needed for ALARM.",
+      );
+    });
+
+    it("says how many missing datapoints were filled, and as what, under breaching and notBreaching", () => {
+      expect(evaluateCloudWatchAlarm(guideAlarm(3, "breaching"), row("- - - - X")).message).toBe(
+        "Threshold crossed: 3 of the last 3 datapoints were greater than the threshold (50), 2 of them missing and treated as breaching; 3 needed for ALARM.",
+      );
+      expect(evaluateCloudWatchAlarm(guideAlarm(2, "notBreaching"), row("- - - 0 X")).message).toBe(
+        "Within threshold: 1 of the last 3 datapoints was greater than the threshold (50), 1 of them missing and treated as not breaching; 2 needed for ALARM.",
+      );
+    });
+
+    it("counts only the datapoints present under missing when fewer than N are present", () => {
+      expect(evaluateCloudWatchAlarm(guideAlarm(2, "missing"), row("- - - 0 X")).message).toBe(
+        "Within threshold: 1 of the 2 datapoints present was greater than the threshold (50), 1 missing; 2 needed for ALARM.",
+      );
+    });
   });
 });
 
@@ -437,6 +525,35 @@ describe("CloudWatchAlarmEvaluator", () => {
     );
   });
 
+  it("goes to ALARM itself, not only in its explanation, on breaching then missing (- - X - -)", () => {
+    const alarm = new CloudWatchAlarmEvaluator(guideAlarm(3, "missing"), "OK");
+
+    const states = row("- - X - -").map((value) => alarm.step(value));
+
+    expect(states).toEqual(["INSUFFICIENT_DATA", "INSUFFICIENT_DATA", "INSUFFICIENT_DATA", "INSUFFICIENT_DATA", "ALARM"]);
+    expect(alarm.state).toBe("ALARM");
+  });
+
+  it("goes from ALARM to INSUFFICIENT_DATA once every datapoint in the range is missing under missing", () => {
+    const alarm = new CloudWatchAlarmEvaluator(guideAlarm(3, "missing"), "OK");
+    for (const value of row("X X X")) alarm.step(value);
+
+    const states = row("- - - - -").map((value) => alarm.step(value));
+
+    // The X X X leaves the range after five missing periods; until then it is breaching then missing.
+    expect(states).toEqual(["ALARM", "ALARM", "ALARM", "ALARM", "INSUFFICIENT_DATA"]);
+    expect(alarm.reason).toBe("all-missing");
+  });
+
+  it("starts from INSUFFICIENT_DATA after a reset without a state, as a new alarm", () => {
+    const alarm = new CloudWatchAlarmEvaluator(cpu, "OK");
+    for (const value of [90, 90, 90, 90, 90]) alarm.step(value);
+
+    alarm.reset();
+
+    expect(alarm.state).toBe("INSUFFICIENT_DATA");
+  });
+
   it("forgets every datapoint on reset", () => {
     const alarm = new CloudWatchAlarmEvaluator(cpu);
     for (const value of [90, 90, 90, 90, 90]) alarm.step(value);
@@ -455,6 +572,9 @@ describe("CloudWatchAlarmEvaluator", () => {
   it("rejects an unknown initial state", () => {
     expect(() => new CloudWatchAlarmEvaluator(cpu, "PENDING" as CloudWatchAlarmState)).toThrow(
       'Invalid CloudWatch alarm settings:\n- initialState must be one of OK, ALARM, INSUFFICIENT_DATA; received "PENDING".',
+    );
+    expect(() => new CloudWatchAlarmEvaluator(cpu, "PENDING" as CloudWatchAlarmState)).toThrow(
+      expect.objectContaining({ cloud: "aws" }),
     );
   });
 
