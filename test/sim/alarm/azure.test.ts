@@ -320,7 +320,10 @@ describe("evaluateAzureMetricAlert", () => {
 
     it("rejects a fractional or zero numberOfEvaluationPeriods", () => {
       const withPeriods = (numberOfEvaluationPeriods: number) =>
-        problems({ ...percentageCpu, failingPeriods: { numberOfEvaluationPeriods, minFailingPeriodsToAlert: 1 } });
+        problems({
+          ...percentageCpu,
+          failingPeriods: { numberOfEvaluationPeriods, minFailingPeriodsToAlert: 1 },
+        });
 
       expect([withPeriods(1.5), withPeriods(0)]).toEqual([
         ["failingPeriods.numberOfEvaluationPeriods must be a whole number of at least 1; received 1.5."],
@@ -330,7 +333,10 @@ describe("evaluateAzureMetricAlert", () => {
 
     it("rejects minFailingPeriodsToAlert 0", () => {
       expect(
-        problems({ ...percentageCpu, failingPeriods: { numberOfEvaluationPeriods: 4, minFailingPeriodsToAlert: 0 } }),
+        problems({
+          ...percentageCpu,
+          failingPeriods: { numberOfEvaluationPeriods: 4, minFailingPeriodsToAlert: 0 },
+        }),
       ).toEqual([
         "failingPeriods.minFailingPeriodsToAlert must be a whole number from 1 to numberOfEvaluationPeriods (4); received 0.",
       ]);
@@ -364,7 +370,8 @@ describe("evaluateAzureMetricAlert", () => {
       expect(results).toEqual([
         {
           reason: "condition-not-met",
-          message: "Condition not met: Maximum greater than 50 in 0 of 1 1-minute period (50); 1 needed; no alert.",
+          message:
+            "Condition not met: Maximum greater than 50 in 0 of 1 1-minute period (50); 1 needed; no alert.",
         },
         {
           reason: "condition-met",
@@ -373,7 +380,8 @@ describe("evaluateAzureMetricAlert", () => {
         },
         {
           reason: "condition-not-met",
-          message: "Condition not met: Maximum less than 50 in 0 of 1 1-minute period (50); 1 needed; no alert.",
+          message:
+            "Condition not met: Maximum less than 50 in 0 of 1 1-minute period (50); 1 needed; no alert.",
         },
         {
           reason: "condition-met",
@@ -399,7 +407,13 @@ describe("evaluateAzureMetricAlert", () => {
 
     it("says a fired stateless alert stays fired when the condition is not met", () => {
       const result = evaluateAzureMetricAlert(
-        { operator: "GreaterThan", threshold: 50, timeAggregation: "Maximum", windowSizeMinutes: 1, autoMitigate: false },
+        {
+          operator: "GreaterThan",
+          threshold: 50,
+          timeAggregation: "Maximum",
+          windowSizeMinutes: 1,
+          autoMitigate: false,
+        },
         [10],
         FIRED,
       );

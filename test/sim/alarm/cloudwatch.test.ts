@@ -393,7 +393,9 @@ describe("evaluateCloudWatchAlarm", () => {
     const base = { comparisonOperator: "GreaterThanThreshold", threshold: 80 } as const;
 
     it("rejects a fractional evaluationPeriods (PutMetricAlarm's EvaluationPeriods is an integer of at least 1)", () => {
-      expect(rejection({ ...base, evaluationPeriods: 1.5, datapointsToAlarm: 1, evaluationRange: 3 })).toEqual({
+      expect(
+        rejection({ ...base, evaluationPeriods: 1.5, datapointsToAlarm: 1, evaluationRange: 3 }),
+      ).toEqual({
         cloud: "aws",
         problems: ["evaluationPeriods must be a whole number of at least 1; received 1.5."],
       });
@@ -419,7 +421,11 @@ describe("evaluateCloudWatchAlarm", () => {
     });
 
     it("rejects a threshold given as text, which Number.isFinite does not coerce", () => {
-      const settings = { ...base, threshold: "80", evaluationPeriods: 1 } as unknown as CloudWatchAlarmSettings;
+      const settings = {
+        ...base,
+        threshold: "80",
+        evaluationPeriods: 1,
+      } as unknown as CloudWatchAlarmSettings;
       expect(rejection(settings).problems).toEqual(["threshold must be a finite number; received 80."]);
     });
   });
@@ -530,7 +536,13 @@ describe("CloudWatchAlarmEvaluator", () => {
 
     const states = row("- - X - -").map((value) => alarm.step(value));
 
-    expect(states).toEqual(["INSUFFICIENT_DATA", "INSUFFICIENT_DATA", "INSUFFICIENT_DATA", "INSUFFICIENT_DATA", "ALARM"]);
+    expect(states).toEqual([
+      "INSUFFICIENT_DATA",
+      "INSUFFICIENT_DATA",
+      "INSUFFICIENT_DATA",
+      "INSUFFICIENT_DATA",
+      "ALARM",
+    ]);
     expect(alarm.state).toBe("ALARM");
   });
 
