@@ -116,24 +116,49 @@ function offlineGuid(name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-class PlanMocks implements pulumi.runtime.Mocks {
-  readonly resources: PlannedResource[] = [];
+/**
+ * The outputs an offline plan makes up for each registered resource: an id unique per type, the ARN
+ * AWS would give it and, when the program left the physical name to Pulumi, an auto-name.
+ * @internal
+ */
+export class OfflineOutputs {
   private readonly ids = new Set<string>();
+
+  /** The resource's id; call once per registration, in registration order. */
+  idFor(type: string, logicalName: string): string {
+    // Names are unique per type only (a bucket and its public access block share one); so are ids here.
+    const kind = type.split(":").pop()!.toLowerCase();
+    const id =
+      type === "aws:ec2/instance:Instance"
+        ? offlineInstanceId(logicalName)
+        : this.ids.has(`${logicalName}-id`)
+          ? `${logicalName}-${kind}-id`
+          : `${logicalName}-id`;
+    this.ids.add(id);
+    return id;
+  }
+
+  /** The physical name (the `name` input, else an auto-name) and the ARN, from resolved inputs. */
+  static namesOf(
+    type: string,
+    logicalName: string,
+    inputs: Record<string, unknown>,
+  ): { name: string; arn: string; named: boolean } {
+    const named = typeof inputs.name === "string";
+    const name = named ? (inputs.name as string) : autoName(logicalName);
+    return { name, arn: offlineArn(type, name), named };
+  }
+}
+
+/** @internal */
+export class PlanMocks implements pulumi.runtime.Mocks {
+  readonly resources: PlannedResource[] = [];
+  private readonly outputs = new OfflineOutputs();
   parent: { type: string; name: string } | undefined;
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-    // Names are unique per type only (a bucket and its public access block share one); so are ids here.
-    const kind = args.type.split(":").pop()!.toLowerCase();
-    const id =
-      args.type === "aws:ec2/instance:Instance"
-        ? offlineInstanceId(args.name)
-        : this.ids.has(`${args.name}-id`)
-          ? `${args.name}-${kind}-id`
-          : `${args.name}-id`;
-    this.ids.add(id);
-    const named = typeof args.inputs.name === "string";
-    const name = named ? (args.inputs.name as string) : autoName(args.name);
-    const arn = offlineArn(args.type, name);
+    const id = this.outputs.idFor(args.type, args.name);
+    const { name, arn, named } = OfflineOutputs.namesOf(args.type, args.name, args.inputs);
     this.resources.push({
       type: args.type,
       name: args.name,
