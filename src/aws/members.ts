@@ -413,9 +413,13 @@ export function renderMembers(
     name,
     plan.fleet,
     fleet.store,
-    pulumi
-      .all(Object.entries(members).map(([key, m]) => pulumi.all([m.instanceId, key, m.digest])))
-      .apply((rows) => Object.fromEntries(rows.map(([id, key, digest]) => [id, { key, digest }]))),
+    // One output over the instance ids, not one per member: 1,000 members would make 1,000 more.
+    pulumi.all(Object.values(members).map((m) => m.instanceId)).apply((ids) => {
+      const entries = Object.entries(members);
+      return Object.fromEntries(
+        ids.map((id, i) => [id, { key: entries[i]![0], digest: entries[i]![1].digest }]),
+      );
+    }),
     fleetTags,
   );
   return {

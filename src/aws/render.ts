@@ -932,8 +932,9 @@ export interface PersonaShared {
   alarms: {
     alarm: AlarmPlan;
     description: string;
-    alarmActions: pulumi.Output<string>[];
-    okActions: pulumi.Output<string>[];
+    /** One output per list, shared by every instance's alarm (see {@link sharedOf}). */
+    alarmActions: pulumi.Output<string[]>;
+    okActions: pulumi.Output<string[]>;
   }[];
 }
 
@@ -965,8 +966,11 @@ export function sharedOf(
     alarms: perInstance.map((alarm) => ({
       alarm,
       description: alarmDescription(plan, alarm),
-      alarmActions: alarmResponders(alarm).map((k) => fleet.responderArns[k]!),
-      okActions: okResponders(alarm).map((k) => fleet.responderArns[k]!),
+      // One output for the whole list rather than a list of outputs: the engine stringifies each
+      // input list while registering, and a list holding outputs costs an error (with its stack
+      // trace) per alarm; 1,000 instances share these few outputs.
+      alarmActions: pulumi.all(alarmResponders(alarm).map((k) => fleet.responderArns[k]!)),
+      okActions: pulumi.all(okResponders(alarm).map((k) => fleet.responderArns[k]!)),
     })),
   };
 }
