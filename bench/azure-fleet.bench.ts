@@ -16,6 +16,7 @@
  * (default 8192).
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +58,12 @@ interface RecordedResource {
   inputs: Record<string, unknown>;
 }
 
+/** A GUID made from a name (Azure assigns identities' ids; here they are deterministic). */
+function guidOf(name: string): string {
+  const h = createHash("sha256").update(name).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Mocks that answer like the test recorder; they keep resources only when recording. */
 class BenchMocks implements pulumi.runtime.Mocks {
   count = 0;
@@ -66,8 +73,12 @@ class BenchMocks implements pulumi.runtime.Mocks {
     this.count++;
     if (this.record) this.recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
     const id = `${args.name}-id`;
-    // Identities answer their principal and client ids, as Azure does, so role assignments get them.
-    const principal = { principalId: `${args.name}-principal`, clientId: `${args.name}-client` };
+    // Identities answer their principal and client ids as Azure does (GUIDs): role assignments name the
+    // principal, and the VMs' custom data names the client id and checks it is a GUID.
+    const principal = {
+      principalId: guidOf(`${args.name}-principal`),
+      clientId: guidOf(`${args.name}-client`),
+    };
     return { id, state: { ...principal, ...args.inputs, name: args.inputs.name ?? args.name, id } };
   }
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -125,6 +136,8 @@ function revive(value: unknown): unknown {
   const record = value as Record<string, unknown>;
   if (record[SIGNATURE] === ASSET && typeof record.text === "string")
     return new pulumi.asset.StringAsset(record.text);
+  if (record[SIGNATURE] === ASSET && typeof record.path === "string")
+    return new pulumi.asset.FileAsset(record.path);
   if (record[SIGNATURE] !== undefined && typeof record.path === "string")
     return new pulumi.asset.FileArchive(record.path);
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revive(v)]));
