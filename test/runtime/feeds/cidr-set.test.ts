@@ -4,6 +4,7 @@ import { newParsedCidr, ParseStatus, parseCidr } from "../../../src/runtime/feed
 import { classifyAddress } from "../../../src/runtime/feeds/address-class.js";
 import { aggregate, CidrSet, diffCidrSets, fitToLimit } from "../../../src/runtime/feeds/cidr-set.js";
 import { InvalidCidrError } from "../../../src/runtime/feeds/errors.js";
+import { propertyRuns } from "../../support/property-runs.js";
 
 /** A straightforward reference: BigInt intervals, sort, merge, then split into aligned blocks. */
 function referenceAggregate(entries: readonly { start: bigint; prefix: number }[], bits: number): string[] {
@@ -155,7 +156,7 @@ describe("parseCidr", () => {
           if (valid(text)) accepted++;
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
     // Both answers are common: about 12 % of the texts are strict quads (pure random characters
     // reach under 1 %), the rest must be refused.
@@ -246,7 +247,7 @@ describe("aggregate", () => {
         expect(aggregate(set).ipv4Strings()).toEqual(referenceAggregate(entries, 32));
         if (aggregate(set).ipv4.length < new Set(entries.map((e) => `${e.start}/${e.prefix}`)).size) merged++;
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
     // Merging is exercised: about 40 % of the lists have overlapping or adjacent blocks.
     expect(merged / 300).toBeGreaterThanOrEqual(0.2);
@@ -261,7 +262,7 @@ describe("aggregate", () => {
         if (aggregate(set).ipv6Strings().length < new Set(entries.map((e) => `${e.start}/${e.prefix}`)).size)
           merged++;
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
     // Merging is exercised: about 40 % of the lists have overlapping or adjacent blocks.
     expect(merged / 300).toBeGreaterThanOrEqual(0.2);
@@ -295,7 +296,7 @@ describe("aggregate", () => {
           if (result.ipv4.length < new Set(entries).size) merged++;
         },
       ),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
     // Merging is exercised: about 60 % of the lists have overlapping or adjacent blocks.
     expect(merged / 300).toBeGreaterThanOrEqual(0.3);
@@ -414,7 +415,7 @@ describe("fitToLimit", () => {
           }
         }
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
     // Widening is exercised: about 23 % of the lists exceed their limit (the others must fit as they are).
     expect(widenedCount / 200).toBeGreaterThanOrEqual(0.1);

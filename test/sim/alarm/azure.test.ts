@@ -18,6 +18,7 @@ import {
   aggregateWindow,
   evaluateAzureMetricAlert,
 } from "../../../src/sim/alarm/index.js";
+import { propertyRuns } from "../../support/property-runs.js";
 
 /** The documented static example: myVM, Percentage CPU, Average, over the last 5 mins, every 1 min, > 70. */
 const percentageCpu: AzureMetricAlertSettings = {
@@ -572,7 +573,7 @@ describe("AzureMetricAlertEvaluator", () => {
         });
         if (conditions.size > 1) changed++;
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
     // Firing and resolving are exercised: the monitor condition changes in about 23 % of the histories.
     expect(changed / 300).toBeGreaterThanOrEqual(0.12);

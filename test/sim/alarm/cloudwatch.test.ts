@@ -18,6 +18,7 @@ import {
   evaluateCloudWatchAlarm,
   type TreatMissingData,
 } from "../../../src/sim/alarm/index.js";
+import { propertyRuns } from "../../support/property-runs.js";
 
 /** Threshold 50, GreaterThanThreshold: `X` is 90, `0` is 10, `-` is missing. */
 function row(notation: string): Array<number | null> {
@@ -632,7 +633,7 @@ describe("CloudWatchAlarmEvaluator", () => {
         });
         if (transitions > 0) changed++;
       }),
-      { numRuns: 400 },
+      { numRuns: propertyRuns(400) },
     );
     // Transitions are exercised: the state changes at least once in about 70 % of the histories.
     expect(changed / 400).toBeGreaterThanOrEqual(0.4);
