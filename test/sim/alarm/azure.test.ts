@@ -576,6 +576,6 @@ describe("AzureMetricAlertEvaluator", () => {
       { numRuns: propertyRuns(300) },
     );
     // Firing and resolving are exercised: the monitor condition changes in about 23 % of the histories.
-    expect(changed / 300).toBeGreaterThanOrEqual(0.12);
+    expect(changed / propertyRuns(300)).toBeGreaterThanOrEqual(0.12);
   });
 });

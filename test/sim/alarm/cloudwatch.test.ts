@@ -636,6 +636,6 @@ describe("CloudWatchAlarmEvaluator", () => {
       { numRuns: propertyRuns(400) },
     );
     // Transitions are exercised: the state changes at least once in about 70 % of the histories.
-    expect(changed / 400).toBeGreaterThanOrEqual(0.4);
+    expect(changed / propertyRuns(400)).toBeGreaterThanOrEqual(0.4);
   });
 });
