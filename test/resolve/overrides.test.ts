@@ -168,6 +168,17 @@ describe("readOverride", () => {
   });
 
   it.each([
+    ["memory", "expected a memory size, received NaN", "write e.g. '64 GB'"],
+    ["networkBandwidth", "expected a bandwidth, received Infinity", "write e.g. '25 Gbps'"],
+  ])(
+    "refuses a non-finite number for %s, adding an example where the unit reader gives none",
+    (field, message, hint) => {
+      const value = field === "memory" ? Number.NaN : Number.POSITIVE_INFINITY;
+      expect(readOverride(field, value)).toEqual({ ok: false, message, hint });
+    },
+  );
+
+  it.each([
     ["ARM64", "architecture 'ARM64' must be 'x86_64' or 'arm64'"],
     ["i386", "architecture 'i386' must be 'x86_64' or 'arm64'"],
   ])("refuses architecture %s: only the two exact names are architectures", (value, message) => {
