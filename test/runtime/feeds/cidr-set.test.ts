@@ -2,7 +2,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { newParsedCidr, ParseStatus, parseCidr } from "../../../src/runtime/feeds/address.js";
 import { classifyAddress } from "../../../src/runtime/feeds/address-class.js";
-import { aggregate, CidrSet, diffCidrSets, fitToLimit } from "../../../src/runtime/feeds/cidr-set.js";
+import {
+  aggregate,
+  CidrBuilder,
+  CidrSet,
+  coverageChange,
+  diffCidrSets,
+  fitToLimit,
+} from "../../../src/runtime/feeds/cidr-set.js";
 import { InvalidCidrError } from "../../../src/runtime/feeds/errors.js";
 import { propertyRuns } from "../../support/property-runs.js";
 
@@ -455,5 +462,391 @@ describe("classifyAddress", () => {
     ["not-an-ip", "invalid"],
   ])("classifies %s as %s", (ip, kind) => {
     expect(classifyAddress(ip)).toBe(kind);
+  });
+});
+
+/** Counts addresses covered by CIDR strings by walking every address (small ranges only). */
+function coveredAddresses(entries: readonly string[], bits: 32 | 128): Set<bigint> {
+  const out = new Set<bigint>();
+  for (const entry of entries) {
+    const [text, prefixText] = entry.split("/");
+    const start = bits === 32 ? v4Value(text!) : v6Value(text!);
+    const size = 1n << BigInt(bits - Number(prefixText ?? bits));
+    for (let k = 0n; k < size; k++) out.add(start + k);
+  }
+  return out;
+}
+
+function v4Value(text: string): bigint {
+  return text.split(".").reduce((acc, part) => (acc << 8n) | BigInt(part), 0n);
+}
+
+function v6Value(text: string): bigint {
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const headGroups = head === "" ? [] : head!.split(":");
+  const tailGroups = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups =
+    tail === undefined
+      ? headGroups
+      : [
+          ...headGroups,
+          ...new Array<string>(8 - headGroups.length - tailGroups.length).fill("0"),
+          ...tailGroups,
+        ];
+  return groups.reduce((acc, group) => (acc << 16n) | BigInt(`0x${group}`), 0n);
+}
+
+/** The reference coverage change: set differences of the addresses each list covers. */
+function referenceCoverage(before: readonly string[], after: readonly string[], bits: 32 | 128) {
+  const a = coveredAddresses(before, bits);
+  const b = coveredAddresses(after, bits);
+  let removed = 0n;
+  let added = 0n;
+  for (const x of a) if (!b.has(x)) removed++;
+  for (const x of b) if (!a.has(x)) added++;
+  return { before: BigInt(a.size), removed, added };
+}
+
+describe("CidrBuilder", () => {
+  it("keeps every IPv6 entry in order when it grows past its initial capacity of 64", () => {
+    const builder = new CidrBuilder();
+    const words = new Uint32Array(4);
+    const expected: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      words.set([0x20010db8, 0, i, 0]);
+      builder.addIpv6(words, 0, 96);
+      expected.push(`2001:db8:0:0:0:${i.toString(16)}:0:0/96`);
+    }
+    expect(builder.size).toBe(200);
+    const set = builder.build();
+    expect(set.ipv6.length).toBe(800);
+    expect(set.ipv6Prefixes.length).toBe(200);
+    expect(set.equals(CidrSet.fromStrings(expected))).toBe(true);
+    expect(set.ipv6Strings()[0]).toBe("2001:db8::/96");
+    expect(set.ipv6Strings()[199]).toBe("2001:db8::c7:0:0/96");
+  });
+
+  it("keeps every IPv4 entry when it grows from a capacity of one", () => {
+    const builder = new CidrBuilder(1, 1);
+    for (let i = 0; i < 5; i++) builder.addIpv4((10 << 24) + i * 256, 24);
+    expect(builder.size).toBe(5);
+    expect(builder.build().ipv4Strings()).toEqual([
+      "10.0.0.0/24",
+      "10.0.1.0/24",
+      "10.0.2.0/24",
+      "10.0.3.0/24",
+      "10.0.4.0/24",
+    ]);
+  });
+
+  it("counts entries of both versions and builds arrays exactly as long as the entries added", () => {
+    const builder = new CidrBuilder();
+    builder.addIpv4(0xc0000200, 24);
+    builder.addIpv4(0x0a000000, 8);
+    builder.addIpv6(new Uint32Array([0x20010db8, 0, 0, 0]), 0, 32);
+    expect(builder.size).toBe(3);
+    const set = builder.build();
+    expect(set.ipv4.length).toBe(2);
+    expect(set.ipv4Prefixes.length).toBe(2);
+    expect(set.ipv6.length).toBe(4);
+    expect(set.ipv6Prefixes.length).toBe(1);
+    expect(set.toStrings()).toEqual(["192.0.2.0/24", "10.0.0.0/8", "2001:db8::/32"]);
+  });
+});
+
+describe("CidrSet", () => {
+  it("has no entries when empty", () => {
+    const empty = CidrSet.empty();
+    expect(empty.size).toBe(0);
+    expect(empty.counts).toEqual({ ipv4: 0, ipv6: 0 });
+    expect(empty.toStrings()).toEqual([]);
+    expect(empty.equals(CidrSet.fromStrings([]))).toBe(true);
+  });
+
+  it("counts entries per IP version and in total", () => {
+    const set = CidrSet.fromStrings(["10.0.0.0/8", "192.0.2.1", "198.51.100.0/24", "2001:db8::/32", "::1"]);
+    expect(set.counts).toEqual({ ipv4: 3, ipv6: 2 });
+    expect(set.size).toBe(5);
+  });
+
+  it("parses entries with surrounding whitespace", () => {
+    expect(CidrSet.fromStrings([" 10.1.2.3/8\t", "\n2001:db8::1/32 "]).toStrings()).toEqual([
+      "10.0.0.0/8",
+      "2001:db8::/32",
+    ]);
+  });
+
+  it.each([
+    ["bogus", "not an IP address or CIDR"],
+    ["300.1.2.3", "invalid IPv4 address"],
+    ["2001:db8::g", "invalid IPv6 address"],
+    ["10.0.0.0/33", "invalid prefix length"],
+    ["  ", "empty value"],
+  ])("rejects %j with the parser's reason", (entry, reason) => {
+    const parse = () => CidrSet.fromStrings(["10.0.0.0/8", entry]);
+    expect(parse).toThrow(InvalidCidrError);
+    expect(parse).toThrow(`"${entry}" is not a valid IP address or CIDR: ${reason}.`);
+  });
+
+  it("equals a set with the same entries in the same order only", () => {
+    const base = ["10.0.0.0/8", "192.0.2.0/24", "2001:db8::/32", "2001:db8:1::/48"];
+    const set = CidrSet.fromStrings(base);
+    expect(set.equals(CidrSet.fromStrings(base))).toBe(true);
+    // Differs in one IPv4 address, one IPv4 prefix, one IPv6 word, one IPv6 prefix, or a length.
+    for (const other of [
+      ["11.0.0.0/8", "192.0.2.0/24", "2001:db8::/32", "2001:db8:1::/48"],
+      ["10.0.0.0/9", "192.0.2.0/24", "2001:db8::/32", "2001:db8:1::/48"],
+      ["10.0.0.0/8", "192.0.2.0/24", "2001:db8::/32", "2001:db8:2::/48"],
+      ["10.0.0.0/8", "192.0.2.0/24", "2001:db8::/32", "2001:db8:1::/64"],
+      ["10.0.0.0/8", "192.0.2.0/24", "2001:db8::/32"],
+      ["10.0.0.0/8", "2001:db8::/32", "2001:db8:1::/48"],
+      ["192.0.2.0/24", "10.0.0.0/8", "2001:db8::/32", "2001:db8:1::/48"],
+    ]) {
+      expect(set.equals(CidrSet.fromStrings(other)), other.join(" ")).toBe(false);
+      expect(CidrSet.fromStrings(other).equals(set), other.join(" ")).toBe(false);
+    }
+  });
+});
+
+describe("aggregate (exact arrays)", () => {
+  it("returns arrays exactly as long as its entries", () => {
+    const set = aggregate(
+      CidrSet.fromStrings([
+        "2001:db8::/33",
+        "2001:db8:8000::/33",
+        "2001:db8::1",
+        "10.0.0.0/25",
+        "10.0.0.128/25",
+      ]),
+    );
+    expect(set.equals(CidrSet.fromStrings(["10.0.0.0/24", "2001:db8::/32"]))).toBe(true);
+  });
+
+  it("merges blocks that reach the last IPv6 address", () => {
+    const top = "ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+    expect(
+      aggregate(
+        CidrSet.fromStrings([`${top}:ff00/120`, `${top}:fff0/124`, `${top}:ffff/128`, `${top}:ff80/121`]),
+      ).toStrings(),
+    ).toEqual([`${top}:ff00/120`]);
+  });
+
+  it.each([
+    ["0:0:ffff:ffff:ffff:ffff:ffff:ffff/128", "1::/16"],
+    ["ffff:ffff:0:0:ffff:ffff:ffff:ffff/128", "ffff:ffff:ffff::/48"],
+    ["ffff:ffff:ffff:ffff:0:0:ffff:ffff/128", "ffff:ffff:ffff:ffff:ffff::/80"],
+  ])("keeps %s apart from the later %s although some of its words are all ones", (low, high) => {
+    expect(aggregate(CidrSet.fromStrings([high, low])).toStrings()).toEqual(
+      CidrSet.fromStrings([low, high]).toStrings(),
+    );
+  });
+});
+
+describe("diffCidrSets (ordering and duplicates)", () => {
+  it("lists additions and removals in address order whatever the input order", () => {
+    const before = CidrSet.fromStrings([
+      "198.51.100.0/24",
+      "10.0.0.0/8",
+      "2001:db9::/32",
+      "2001:db8::/32",
+      "::1",
+    ]);
+    const after = CidrSet.fromStrings([
+      "203.0.113.0/24",
+      "192.0.2.0/24",
+      "10.0.0.0/8",
+      "2001:db8::/32",
+      "2001:dba::/32",
+      "2001:db7::/32",
+    ]);
+    expect(diffCidrSets(before, after)).toEqual({
+      ipv4ToAdd: ["192.0.2.0/24", "203.0.113.0/24"],
+      ipv4ToRemove: ["198.51.100.0/24"],
+      ipv6ToAdd: ["2001:db7::/32", "2001:dba::/32"],
+      ipv6ToRemove: ["::1/128", "2001:db9::/32"],
+      unchanged: 2,
+    });
+  });
+
+  it("removes every IPv6 entry of the side that has more", () => {
+    const before = CidrSet.fromStrings(["2001:db8::/32", "2001:db9::/32", "2001:dba::/32"]);
+    const after = CidrSet.fromStrings(["2001:db8::/32"]);
+    expect(diffCidrSets(before, after)).toEqual({
+      ipv4ToAdd: [],
+      ipv4ToRemove: [],
+      ipv6ToAdd: [],
+      ipv6ToRemove: ["2001:db9::/32", "2001:dba::/32"],
+      unchanged: 1,
+    });
+    expect(diffCidrSets(after, before)).toEqual({
+      ipv4ToAdd: [],
+      ipv4ToRemove: [],
+      ipv6ToAdd: ["2001:db9::/32", "2001:dba::/32"],
+      ipv6ToRemove: [],
+      unchanged: 1,
+    });
+  });
+
+  it("treats the same IPv6 address with another prefix as a different entry", () => {
+    expect(
+      diffCidrSets(CidrSet.fromStrings(["2001:db8::/32"]), CidrSet.fromStrings(["2001:db8::/48"])),
+    ).toEqual({
+      ipv4ToAdd: [],
+      ipv4ToRemove: [],
+      ipv6ToAdd: ["2001:db8::/48"],
+      ipv6ToRemove: ["2001:db8::/32"],
+      unchanged: 0,
+    });
+  });
+
+  it("compares duplicated entries once", () => {
+    const before = CidrSet.fromStrings([
+      "2001:db8::/32",
+      "2001:db8::/32",
+      "::1",
+      "10.0.0.0/8",
+      "10.0.0.0/8",
+      "1.0.0.0/8",
+    ]);
+    const after = CidrSet.fromStrings(["2001:db8::/32", "10.0.0.0/8", "1.0.0.0/8", "::1", "::1"]);
+    expect(diffCidrSets(before, after)).toEqual({
+      ipv4ToAdd: [],
+      ipv4ToRemove: [],
+      ipv6ToAdd: [],
+      ipv6ToRemove: [],
+      unchanged: 4,
+    });
+  });
+});
+
+describe("fitToLimit (limits)", () => {
+  it.each([0, -3, 1.5, Number.NaN])("refuses the limit %s", (limit) => {
+    expect(() => fitToLimit(CidrSet.empty(), { limit })).toThrow(
+      new RangeError(`limit must be a positive integer, got ${limit}`),
+    );
+  });
+
+  it("accepts lists exactly at the limit as they are", () => {
+    const set = CidrSet.fromStrings(["10.0.0.1", "10.0.0.3", "2001:db8::1", "2001:db8::3"]);
+    for (const widen of [false, true]) {
+      const fit = fitToLimit(set, { limit: 2, widen });
+      expect(fit).toEqual({
+        ok: true,
+        set: aggregate(set),
+        ipv4: { status: "within", entries: 2, limit: 2 },
+        ipv6: { status: "within", entries: 2, limit: 2 },
+        messages: [],
+      });
+    }
+  });
+
+  it("reports an IPv6 list over the limit without widening and changes nothing", () => {
+    const set = CidrSet.fromStrings(["10.0.0.1", "2001:db8::1", "2001:db8::3", "2001:db8::5"]);
+    const fit = fitToLimit(set, { limit: 2 });
+    expect(fit.ok).toBe(false);
+    expect(fit.set.equals(aggregate(set))).toBe(true);
+    expect(fit.ipv4).toEqual({ status: "within", entries: 1, limit: 2 });
+    expect(fit.ipv6).toEqual({ status: "over", entries: 3, limit: 2 });
+    expect(fit.messages).toEqual([
+      "The IPv6 list has 3 entries after aggregation, above the limit of 2 per IP set; nothing was dropped and " +
+        "the list was not applied. Enable widening to cover it with broader prefixes, or use a smaller feed.",
+    ]);
+  });
+
+  it("reports an IPv4 list over the limit as not ok while IPv6 fits", () => {
+    const fit = fitToLimit(CidrSet.fromStrings(["10.0.0.1", "10.0.0.3", "10.0.0.5", "::1"]), { limit: 2 });
+    expect(fit.ok).toBe(false);
+    expect(fit.ipv4).toEqual({ status: "over", entries: 3, limit: 2 });
+    expect(fit.ipv6).toEqual({ status: "within", entries: 1, limit: 2 });
+  });
+
+  it("says how far an IPv6 list was widened", () => {
+    const fit = fitToLimit(CidrSet.fromStrings(["2001:db8::1", "2001:db8::3", "2001:db8::5"]), {
+      limit: 2,
+      widen: true,
+    });
+    expect(fit.ok).toBe(true);
+    expect(fit.set.ipv6Strings()).toEqual(["2001:db8::/126", "2001:db8::4/127"]);
+    expect(fit.ipv6).toEqual({
+      status: "widened",
+      entriesBefore: 3,
+      entries: 2,
+      limit: 2,
+      maxPrefix: 127,
+      extraAddresses: 3n,
+    });
+    expect(fit.messages).toEqual([
+      "The IPv6 list was widened from 3 to 2 entries by shortening prefixes longer than /127 to /127, covering 3 " +
+        "addresses the feed did not list.",
+    ]);
+  });
+});
+
+describe("coverageChange", () => {
+  const cases: [string, string[], string[], 32 | 128][] = [
+    ["a single address grown to its /24", ["10.0.0.4"], ["10.0.0.0/24"], 32],
+    ["disjoint lists", ["10.0.0.0/26", "10.0.1.0/30"], ["10.0.0.128/26", "10.0.2.0/31"], 32],
+    ["a list shrunk to part of itself", ["10.0.0.0/23"], ["10.0.0.64/26", "10.0.1.255"], 32],
+    [
+      "interleaved blocks ending on both sides",
+      ["10.0.0.0/28", "10.0.0.32/27", "10.0.0.128/25", "10.0.1.0/32"],
+      ["10.0.0.8/29", "10.0.0.16/28", "10.0.0.48/28", "10.0.0.64/26", "10.0.0.192/30", "10.0.1.0/24"],
+      32,
+    ],
+    ["an empty old list", [], ["10.0.0.0/30", "192.0.2.0/28"], 32],
+    ["an empty new list", ["192.0.2.0/28"], [], 32],
+    ["a single IPv6 address grown to its /120", ["2001:db8::4"], ["2001:db8::/120"], 128],
+    [
+      "disjoint IPv6 lists",
+      ["2001:db8::/122", "2001:db8::100/126"],
+      ["2001:db8::80/122", "2001:db8::200/127"],
+      128,
+    ],
+    [
+      "interleaved IPv6 blocks",
+      ["2001:db8::/124", "2001:db8::20/123", "2001:db8::80/121", "2001:db8:0:0:1::/128"],
+      [
+        "2001:db8::8/125",
+        "2001:db8::10/124",
+        "2001:db8::30/124",
+        "2001:db8::40/122",
+        "2001:db8::c0/126",
+        "2001:db8::1:0/120",
+      ],
+      128,
+    ],
+    [
+      "IPv6 blocks in different words",
+      ["2001:db8:0:1::/120", "2001:db8:1::/124"],
+      ["2001:db8:0:1::80/121", "2001:db9::/126", "2001:db8:1::8/125"],
+      128,
+    ],
+  ];
+
+  it.each(cases)("counts the addresses removed and added for %s", (_, before, after, bits) => {
+    const change = coverageChange(CidrSet.fromStrings(before), CidrSet.fromStrings(after));
+    const expected = referenceCoverage(before, after, bits);
+    if (bits === 32) {
+      expect(change.ipv4).toEqual({
+        before: Number(expected.before),
+        removed: Number(expected.removed),
+        added: Number(expected.added),
+      });
+      expect(change.ipv6).toEqual({ before: 0n, removed: 0n, added: 0n });
+    } else {
+      expect(change.ipv6).toEqual(expected);
+      expect(change.ipv4).toEqual({ before: 0, removed: 0, added: 0 });
+    }
+  });
+
+  it("counts overlapping entries of one list once and measures both versions", () => {
+    const change = coverageChange(
+      CidrSet.fromStrings(["1.2.3.4", "1.2.3.4", "2001:db8::/32"]),
+      CidrSet.fromStrings(["1.0.0.0/8", "2001:db8::/33"]),
+    );
+    expect(change).toEqual({
+      ipv4: { before: 1, removed: 0, added: 16_777_215 },
+      ipv6: { before: 1n << 96n, removed: 1n << 95n, added: 0n },
+    });
   });
 });
