@@ -1,23 +1,20 @@
 /**
  * `pulumi-personas/azure`: the persona plan deployed with `@pulumi/azure-native` (docs/azure.md).
  * The contract with the Functions runtime is `src/runtime/azure/contract.ts`.
+ *
+ * Public, as for `pulumi-personas/aws`: the three components, their arguments and the types those
+ * reach, `resolveWithAzure`, the errors they throw, the cloud-contract check the docs name, and the
+ * names the runtime owns. Naming rules, limits, role tables and renderers stay internal (imported by
+ * module path in this repository's tests), so they can change without a breaking release.
+ * @packageDocumentation
  */
 export {
   type AzureAttachedVm,
   AzurePersonaAttachment,
   type AzurePersonaAttachmentArgs,
 } from "./attachment.js";
-export {
-  ACTION_GROUP_SHORT_NAME_MAX,
-  AZURE_NAMING_RULES,
-  AZURE_TAG_LIMITS,
-  type AzureContractResource,
-  type AzureContractViolation,
-  type AzureNamingRule,
-  assertAzureCloudContract,
-  azureContractViolations,
-} from "./cloud-contract.js";
-export { type AzureOperatingSystem, renderCustomData } from "./custom-data.js";
+export { type AzureContractViolation, assertAzureCloudContract } from "./cloud-contract.js";
+export type { AzureOperatingSystem } from "./custom-data.js";
 export {
   AzureCloudContractError,
   AzureComponentError,
@@ -38,20 +35,13 @@ export {
   type AzurePersonaInstanceArgs,
   type AzurePersonaSpec,
   type AzureResolutionContext,
-  planAzureMembers,
   RUNTIME_OWNED,
   resolveWithAzure,
-  webhookPropertiesOf,
 } from "./fleet.js";
-export { functionAppName, resourceGroupName, storageAccountName } from "./names.js";
 export {
   type AzureFirewallSettings,
   type AzureFleetOptions,
   type AzureFleetResources,
-  BUILT_IN_ROLES,
   type FunctionSettings,
-  NSG_LIMITS,
-  roleActionsOf,
   setFunctionPackageCheck,
-  WAF_LIMITS,
 } from "./render.js";

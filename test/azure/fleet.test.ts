@@ -10,11 +10,10 @@ import {
   AzureMissingTargetError,
   AzurePersonaFleet,
   assertAzureCloudContract,
-  functionAppName,
   RUNTIME_OWNED,
   setFunctionPackageCheck,
-  storageAccountName,
 } from "../../src/azure/index.js";
+import { functionAppName, storageAccountName } from "../../src/azure/names.js";
 import { alarmName } from "../../src/plan/names.js";
 import { WEBHOOK_PROPERTIES } from "../../src/runtime/azure/contract.js";
 import { optionRecorder, personaOf, SEED_DIGEST, seedPersona } from "../aws/support.js";
