@@ -2,35 +2,12 @@
  * Errors of the AWS components. Each is thrown while the program runs, so `pulumi preview` stops
  * before anything is created, with a message that names the component, the instance and the fix.
  */
-import { PersonasError } from "../errors.js";
+import { ComponentError, type ComponentErrorContext, PersonasError } from "../errors.js";
 
-/** Where in a program an error happened: the component and, when it is about one, the instance. */
-export interface ComponentErrorContext {
-  /** The component type, e.g. `PersonaFleet`. */
-  component: string;
-  /** The component's name (the first constructor argument). */
-  name: string;
-  /** The instance key (or EC2 instance id for attachments). */
-  instance?: string;
-}
-
-function where(context: ComponentErrorContext): string {
-  const head = `${context.component} '${context.name}'`;
-  return context.instance === undefined ? head : `${head}: instance '${context.instance}'`;
-}
+export type { ComponentErrorContext } from "../errors.js";
 
 /** The base of every AWS component error; catch it to handle them all. */
-export class AwsComponentError extends PersonasError {
-  constructor(
-    code: string,
-    readonly context: ComponentErrorContext,
-    problem: string,
-    fix: string,
-    options?: { cause?: unknown },
-  ) {
-    super(code, `${where(context)}: ${problem}. Fix: ${fix}.`, options);
-  }
-}
+export class AwsComponentError extends ComponentError {}
 
 /** No persona applies to an instance: nothing named one and no mapping rule matched its tags. */
 export class NoPersonaError extends AwsComponentError {
