@@ -10,8 +10,8 @@
  * reads (membership record, manifest, alarm tags, state table, EC2, the resize workflow) is moto's.
  */
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -28,9 +28,11 @@ import { orchestratorRecordKey } from "../../../src/runtime/aws/provenance.js";
 import { createResponder } from "../../../src/runtime/aws/responder.js";
 import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
 import {
+  createStateTable,
   DIGEST,
   FLEET,
   FLEET_BUCKET,
+  launchMotoInstance,
   MEMBER_KEY,
   MOTO_ACCOUNT,
   putFleetStore,
@@ -166,29 +168,13 @@ describe.skipIf(noMoto)("contributor events against moto", () => {
       logSink: () => {},
     });
 
-  async function launch(): Promise<string> {
-    const images = await ec2.send(new DescribeImagesCommand({}));
-    const run = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: images.Images![0]!.ImageId!,
-        InstanceType: "m7i.large",
-        MinCount: 1,
-        MaxCount: 1,
-        // The tags the components give members (an outsider may copy them: membership is the record's).
-        TagSpecifications: [
-          {
-            ResourceType: "instance",
-            Tags: [
-              { Key: PERSONA_TAGS.fleet, Value: FLEET },
-              { Key: PERSONA_TAGS.name, Value: "WebBase" },
-              { Key: PERSONA_TAGS.active, Value: "WebBase" },
-            ],
-          },
-        ],
-      }),
-    );
-    return run.Instances![0]!.InstanceId!;
-  }
+  // The tags the components give members (an outsider may copy them: membership is the record's).
+  const launch = () =>
+    launchMotoInstance(ec2, {
+      [PERSONA_TAGS.fleet]: FLEET,
+      [PERSONA_TAGS.name]: "WebBase",
+      [PERSONA_TAGS.active]: "WebBase",
+    });
 
   /** The membership record the components write for these instances (keys web-1, web-2, ...). */
   function membership(ids: readonly string[]): FleetMembers {
@@ -239,20 +225,7 @@ describe.skipIf(noMoto)("contributor events against moto", () => {
 
   beforeEach(async () => {
     await resetMoto();
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await createStateTable(ddb, TABLE);
     members = [await launch(), await launch(), await launch()];
     outsider = await launch();
     await putFleetStore(new S3Client(config), storeObjects(testManifest(), membership(members)));
@@ -404,20 +377,7 @@ describe.skipIf(noMoto)("contributor events against moto", () => {
 
   it("refuses a contributor of an alarm with the fleet-wide name but without the fleet owner tag", async () => {
     await resetMoto();
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await createStateTable(ddb, TABLE);
     const target = await launch();
     await putFleetStore(new S3Client(config), storeObjects(testManifest(), membership([target])));
     await putFleetAlarms([

@@ -3,7 +3,7 @@
  * hostile answers, the handler runs against moto's WAF and DynamoDB, and the blocklist in the IP
  * sets is asserted after every run. A hostile feed must never change it.
  */
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { CreateIPSetCommand, GetIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
@@ -12,7 +12,7 @@ import type { FleetManifest } from "../../../src/plan/manifest.js";
 import { createFirewallResponder, type FirewallResult } from "../../../src/runtime/aws/firewall.js";
 import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
 import { type FeedServer, startFeedServer } from "../feeds/feed-server.js";
-import { FLEET_BUCKET, putFleetStore, storeObjects, testMembers } from "./support.js";
+import { createStateTable, FLEET_BUCKET, putFleetStore, storeObjects, testMembers } from "./support.js";
 
 const TABLE = "web-state";
 const PLAIN_V4 = Array.from({ length: 40 }, (_, i) => `185.220.101.${i * 2}/32`).sort();
@@ -71,20 +71,7 @@ describe.skipIf(noMoto)("firewall responder with feeds", () => {
     // https with the test certificate when openssl is available, else plain http allowed for the test.
     origin = server.httpsOrigin ?? server.httpOrigin;
     await resetMoto();
-    await new DynamoDBClient(config).send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await createStateTable(new DynamoDBClient(config), TABLE);
     for (const [name, version] of [
       ["shared-v4", "IPV4"],
       ["shared-v6", "IPV6"],

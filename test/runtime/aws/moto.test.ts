@@ -5,13 +5,8 @@
  */
 
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import {
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  RunInstancesCommand,
-} from "@aws-sdk/client-ec2";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { CreateIPSetCommand, GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
@@ -24,8 +19,10 @@ import { writeIpSet } from "../../../src/runtime/aws/firewall.js";
 import { createResponder } from "../../../src/runtime/aws/responder.js";
 import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
 import {
+  createStateTable,
   DIGEST,
   FLEET_BUCKET,
+  launchMotoInstance,
   MOTO_ACCOUNT,
   putFleetStore,
   putStackAlarms,
@@ -64,41 +61,13 @@ describe.skipIf(noMoto)("responders against moto", () => {
 
   beforeEach(async () => {
     await resetMoto();
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
-    const images = await ec2.send(new DescribeImagesCommand({}));
-    const run = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: images.Images![0]!.ImageId!,
-        InstanceType: "m7i.large",
-        MinCount: 1,
-        MaxCount: 1,
-        TagSpecifications: [
-          {
-            ResourceType: "instance",
-            Tags: [
-              { Key: "persona:fleet", Value: "web" },
-              { Key: "persona:name", Value: "WebBase" },
-              { Key: "persona:digest", Value: DIGEST },
-              { Key: "persona:active", Value: "WebBase" },
-            ],
-          },
-        ],
-      }),
-    );
-    instanceId = run.Instances![0]!.InstanceId!;
+    await createStateTable(ddb, TABLE);
+    instanceId = await launchMotoInstance(ec2, {
+      "persona:fleet": "web",
+      "persona:name": "WebBase",
+      "persona:digest": DIGEST,
+      "persona:active": "WebBase",
+    });
     // The stack's records: the fleet store with this instance as the member, and its alarms.
     await putFleetStore(s3, storeObjects(testManifest(), testMembers(instanceId)));
     await putStackAlarms(cloudwatch, instanceId);

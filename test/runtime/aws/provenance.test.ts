@@ -7,13 +7,8 @@
  */
 
 import { CloudWatchClient, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateTableCommand, DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
-import {
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  RunInstancesCommand,
-} from "@aws-sdk/client-ec2";
+import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -25,8 +20,10 @@ import { createResponder } from "../../../src/runtime/aws/responder.js";
 import { motoClientConfig, noMoto, resetMoto } from "../../support/moto.js";
 import {
   alarmEvent,
+  createStateTable,
   FLEET,
   FLEET_BUCKET,
+  launchMotoInstance,
   MOTO_ACCOUNT,
   putFleetStore,
   putStackAlarms,
@@ -71,21 +68,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
   const event = (alarmId: string, options: Parameters<typeof alarmEvent>[1] = {}) =>
     alarmEvent(alarmId, { account: MOTO_ACCOUNT, instanceId: member, ...options });
 
-  async function launch(tags: Record<string, string>): Promise<string> {
-    const images = await ec2.send(new DescribeImagesCommand({}));
-    const run = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: images.Images![0]!.ImageId!,
-        InstanceType: "m7i.large",
-        MinCount: 1,
-        MaxCount: 1,
-        TagSpecifications: [
-          { ResourceType: "instance", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
-        ],
-      }),
-    );
-    return run.Instances![0]!.InstanceId!;
-  }
+  const launch = (tags: Record<string, string>) => launchMotoInstance(ec2, tags);
 
   async function state(id: string) {
     const found = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
@@ -132,20 +115,7 @@ describe.skipIf(noMoto)("responder provenance against moto", () => {
   beforeEach(async () => {
     await resetMoto();
     lines = [];
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await createStateTable(ddb, TABLE);
     const tags = { "persona:fleet": FLEET, "persona:name": "WebBase", "persona:active": "WebBase" };
     member = await launch(tags);
     // The attacker copies every tag of a member onto an instance of their own.

@@ -12,7 +12,7 @@
  */
 
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -45,6 +45,7 @@ import { createScaleHandler } from "../../../src/runtime/aws/actions/baseline.js
 import { noMoto } from "../../support/moto.js";
 import { type MotoWithEc2Double, startMotoWithEc2Double } from "../../support/moto-sfn.js";
 import {
+  createStateTable,
   DIGEST,
   FLEET_BUCKET,
   MOTO_ACCOUNT,
@@ -296,20 +297,7 @@ describe.skipIf(noMoto)("scale responder with the resize workflow on moto", () =
 
   beforeEach(async () => {
     await moto.reset();
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await createStateTable(ddb, TABLE);
     const run = await ec2.send(
       new RunInstancesCommand({
         ImageId: imageId,

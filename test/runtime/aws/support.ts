@@ -22,13 +22,16 @@ import {
   type PutItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import {
+  type _InstanceType,
   CreateTagsCommand,
+  DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeInstanceTypesCommand,
   DescribeSpotInstanceRequestsCommand,
   EC2Client,
   EC2ServiceException,
   ModifyInstanceAttributeCommand,
+  RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
@@ -246,6 +249,27 @@ export async function putStackAlarms(
       }),
     );
   }
+}
+
+/** Launches one instance on moto (from its first image) with `tags`; returns the instance id. */
+export async function launchMotoInstance(
+  ec2: EC2Client,
+  tags: Record<string, string>,
+  instanceType: _InstanceType = "m7i.large",
+): Promise<string> {
+  const images = await ec2.send(new DescribeImagesCommand({}));
+  const run = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: images.Images![0]!.ImageId!,
+      InstanceType: instanceType,
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [
+        { ResourceType: "instance", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+      ],
+    }),
+  );
+  return run.Instances![0]!.InstanceId!;
 }
 
 /** Creates the responders' state table (moto) as the components define it: `pk`, `sk` strings. */

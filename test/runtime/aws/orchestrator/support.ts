@@ -8,7 +8,7 @@ import {
   ListTagsForResourceCommand,
   type MetricAlarm,
 } from "@aws-sdk/client-cloudwatch";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import {
   CreateBucketCommand,
@@ -25,7 +25,7 @@ import { parseMapping } from "../../../../src/resolve/mapping.js";
 import { createResolutionContext, resolveInstance } from "../../../../src/resolve/resolve.js";
 import { GuardStore } from "../../../../src/runtime/aws/state.js";
 import { motoClientConfig } from "../../../support/moto.js";
-import { FLEET_BUCKET } from "../support.js";
+import { createStateTable, FLEET_BUCKET } from "../support.js";
 
 export const FLEET = "web";
 /** The stack the fleet was deployed by (STACK_NAME): part of every name the orchestrator writes. */
@@ -127,20 +127,7 @@ export async function prepareAccount(clients: ReturnType<typeof motoClients>): P
   // The fleet store, with a membership record that lists no instance yet (see `launch`).
   await clients.s3.send(new CreateBucketCommand({ Bucket: FLEET_BUCKET }));
   await writeMembers(clients, { version: 1, fleet: FLEET, members: {} });
-  await clients.ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createStateTable(clients.ddb, TABLE);
 }
 
 /** Launches `count` instances of type t3.micro with `tags` (plus the fleet tag); returns their ids. */
