@@ -194,3 +194,34 @@ export function pruneGuard(stored: StoredGuard, now: number): StoredGuard {
     if (now - at < HANDLED_RETENTION_MS) handled[id] = at;
   return { ...stored, handled, recent: stored.recent.filter((t) => now - t < HOUR_MS) };
 }
+
+/** Which guard record: a subject (an instance or VM id, or a feed) and the responder kind acting on it. */
+export interface GuardKey {
+  subject: string;
+  kind: string;
+}
+
+/** Proof of holding a guard record's lock, returned by the stores' `begin`. */
+export interface GuardLease {
+  key: GuardKey;
+  holder: string;
+  request: GuardRequest;
+}
+
+/** The outcome of a store's `begin`: act under the lease, or skip with the reason. */
+export type BeginResult =
+  | { act: true; lease: GuardLease }
+  | { act: false; reason: SkipReason; detail: string };
+
+/** One audit record, the same on both clouds. */
+export interface AuditRecord {
+  subject: string;
+  kind: string;
+  responseId: string;
+  intent: "activate" | "clear";
+  transitionId: string;
+  /** `acted`: done; `unchanged`: nothing needed doing; `failed`: see detail. */
+  outcome: "acted" | "unchanged" | "failed";
+  detail: string;
+  at: number;
+}

@@ -18,11 +18,14 @@ import {
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
+  type AuditRecord,
+  type BeginResult,
   beginTransition,
   finishTransition,
+  type GuardKey,
+  type GuardLease,
   type GuardRequest,
   pruneGuard,
-  type SkipReason,
   type StoredGuard,
   storedGuardOf,
 } from "../decide.js";
@@ -36,40 +39,10 @@ const AUDIT_TTL_SECONDS = 90 * 86_400;
 /** Lost races retried before giving up (each retry re-reads; two racers settle in one). */
 const MAX_RACES = 8;
 
+export type { AuditRecord, BeginResult, GuardKey, GuardLease } from "../decide.js";
 export { toGuardState } from "../decide.js";
 /** The guard state as stored (JSON in the `state` attribute); shared with the Azure store (`../decide.ts`). */
 export type { StoredGuard };
-
-/** Which guard item: a subject (instance id or feed id) and the responder kind acting on it. */
-export interface GuardKey {
-  subject: string;
-  kind: string;
-}
-
-/** Proof of holding the lock, returned by {@link GuardStore.begin}. */
-export interface GuardLease {
-  key: GuardKey;
-  holder: string;
-  request: GuardRequest;
-}
-
-/** The outcome of {@link GuardStore.begin}. */
-export type BeginResult =
-  | { act: true; lease: GuardLease }
-  | { act: false; reason: SkipReason; detail: string };
-
-/** One audit record. */
-export interface AuditRecord {
-  subject: string;
-  kind: string;
-  responseId: string;
-  intent: "activate" | "clear";
-  transitionId: string;
-  /** `acted`: done; `unchanged`: nothing needed doing; `failed`: see detail. */
-  outcome: "acted" | "unchanged" | "failed";
-  detail: string;
-  at: number;
-}
 
 /**
  * Guard rails, audit and small documents in one DynamoDB table.

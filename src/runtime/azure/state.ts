@@ -14,11 +14,14 @@
  */
 import { createHash } from "node:crypto";
 import {
+  type AuditRecord,
+  type BeginResult,
   beginTransition,
   finishTransition,
+  type GuardKey,
+  type GuardLease,
   type GuardRequest,
   pruneGuard,
-  type SkipReason,
   type StoredGuard,
   storedGuardOf,
 } from "../decide.js";
@@ -35,37 +38,9 @@ const MAX_RACES = 8;
 /** Property values are at most 64 KiB; state JSON is kept well under (64 KiB of UTF-16). */
 const MAX_STATE_CHARS = 30_000;
 
+export type { AuditRecord, BeginResult, GuardKey, GuardLease } from "../decide.js";
 /** The guard state as stored (JSON in the `state` property): AWS's shape, from `../decide.ts`. */
 export type { StoredGuard };
-
-/** Which guard entity: a subject (VM resource id or `feed:<id>`) and the responder kind acting on it. */
-export interface GuardKey {
-  subject: string;
-  kind: string;
-}
-
-/** Proof of holding the lock. */
-export interface GuardLease {
-  key: GuardKey;
-  holder: string;
-  request: GuardRequest;
-}
-
-export type BeginResult =
-  | { act: true; lease: GuardLease }
-  | { act: false; reason: SkipReason; detail: string };
-
-/** One audit record. */
-export interface AuditRecord {
-  subject: string;
-  kind: string;
-  responseId: string;
-  intent: "activate" | "clear";
-  transitionId: string;
-  outcome: "acted" | "unchanged" | "failed";
-  detail: string;
-  at: number;
-}
 
 /**
  * A PartitionKey or RowKey for any text: characters other than letters, digits, `-`, `_`, `.` and
