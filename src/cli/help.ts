@@ -69,6 +69,10 @@ export const COMMANDS: readonly CommandHelp[] = [
         "--alarm-topology fleet-wide|per-instance",
         "one Metrics Insights alarm per persona × alarm, or one per instance × alarm (default per-instance; persona files)",
       ],
+      [
+        "--log-file name=/path",
+        "a log file the agent reads for error rate and request count, repeatable; errors are 5xx lines of the combined log format (persona files)",
+      ],
       ["--format text|json|mermaid", "output format (default text)"],
     ],
   },

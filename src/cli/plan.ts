@@ -12,12 +12,15 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { PlannedResource } from "../aws/offline.js";
 import { PersonasError } from "../errors.js";
+import type { Persona } from "../pdl/model.js";
 import { monthlyCostOf } from "../plan/cost.js";
 import type { FleetPlan } from "../plan/plan.js";
+import { agentSignalOf } from "../plan/render.js";
 import { AGENT_SHA256_TAG } from "../plan/user-data.js";
 import { AGENT_SHA256_METADATA, STORAGE_NAMES } from "../runtime/azure/contract.js";
 import { UsageError } from "./errors.js";
 import { commandPrefix, usageLine } from "./help.js";
+import { offlineTargetsOf } from "./offline-targets.js";
 import { loadPersonaFile } from "./persona-file.js";
 
 /** What a command prints and how the process ends (the shape `main.ts` returns). */
@@ -39,6 +42,12 @@ export interface PlanOptions {
   fleet: string;
   /** The web ACL ARN list feeds are enforced in (persona input only). @default a placeholder ARN */
   webAclArn: string;
+  /**
+   * Log files the personas agent reads on every instance, for personas that alarm on log metrics
+   * (error rate, request count); each line is an error when it matches {@link COMBINED_LOG_5XX}.
+   * @default []
+   */
+  logFiles: { name: string; path: string }[];
   /** The cloud a persona file is planned on, and whose naming rules and limits are checked. @default "aws" */
   cloud: "aws" | "azure";
   format: "text" | "json" | "mermaid";
@@ -204,6 +213,28 @@ function resizeWorkflowLines(resources: readonly PlannedResource[]): string[] {
     });
 }
 
+/**
+ * An error line in the combined log format nginx and Apache write: a 5xx status right after the
+ * quoted request line. The pattern `--log-file` gives the agent (a Pulumi program passes its own).
+ */
+export const COMBINED_LOG_5XX = '" 5\\d\\d ';
+
+/**
+ * A persona file that alarms on metrics the agent reads from logs needs `--log-file` (a Pulumi
+ * program passes `agent.logFiles` itself): say so in the CLI's terms, before planning.
+ */
+function assertLogFilesGiven(persona: Persona, file: string, logFiles: readonly unknown[]): void {
+  if (logFiles.length > 0) return;
+  const conditions = persona.triggers.flatMap((t) => [t.condition, ...(t.clear ? [t.clear.condition] : [])]);
+  const fromLogs = [...new Set(conditions.map((c) => c.metric))].filter((m) =>
+    agentSignalOf(m)?.startsWith("log."),
+  );
+  if (fromLogs.length > 0)
+    throw new UsageError(
+      `${file}: persona ${persona.name} alarms on ${fromLogs.join(", ")}, which the personas agent reads from log files; pass --log-file NAME=PATH, e.g. --log-file nginx=/var/log/nginx/access.log`,
+    );
+}
+
 /** Persona files are planned as a fleet; anything else is a Pulumi program or project directory. */
 const PERSONA_FILE = /\.(ya?ml|json)$/i;
 
@@ -222,6 +253,11 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
     program = loadProgram(options.input);
   } else {
     const { persona, ref } = loadPersonaFile(options.input);
+    assertLogFilesGiven(persona, options.input, options.logFiles);
+    const logFiles = options.logFiles.map((f) => ({ ...f, errorPattern: COMBINED_LOG_5XX }));
+    const agent = logFiles.length > 0 ? { logFiles } : undefined;
+    const placeholders = offlineTargetsOf(persona, options.cloud);
+    notes.push(...placeholders.lines);
     const members = Array.from({ length: options.instances }, (_, i) => ({
       name: `${options.fleet}-${i + 1}`,
       tags: options.tags,
@@ -240,6 +276,9 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
             privateIpAddress: `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`,
           })),
           firewall: { networkSecurityGroupId: OFFLINE_AZURE.networkSecurityGroupId },
+          ...(agent ? { agent } : {}),
+          notifications: placeholders.notifications,
+          invokeTargets: placeholders.invokeTargets,
         });
         notes.push(...azureAlertLines(fleet.plan));
       };
@@ -251,6 +290,10 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
           instances: members,
           firewall: { webAclArn: options.webAclArn },
           alarmTopology: options.alarmTopology,
+          ...(agent ? { agent } : {}),
+          notifications: placeholders.notifications,
+          ...(placeholders.traffic ? { traffic: placeholders.traffic } : {}),
+          ...(placeholders.isolation ? { isolation: placeholders.isolation } : {}),
         });
         notes.push(...topologyLines(fleet.plan), ...monthlyCostLines(fleet.plan));
       };
@@ -368,6 +411,7 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
         cloud: { type: "string", default: "aws" },
         format: { type: "string", default: "text" },
         "alarm-topology": { type: "string", default: "per-instance" },
+        "log-file": { type: "string", multiple: true },
       },
     });
   } catch (error) {
@@ -397,9 +441,20 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
     if (at < 1) throw new UsageError(`--tag must be key=value, not '${tag}'`);
     tags[tag.slice(0, at)] = tag.slice(at + 1);
   }
+  const logFiles = ((values["log-file"] as string[] | undefined) ?? []).map((flag) => {
+    const at = flag.indexOf("=");
+    const name = flag.slice(0, at);
+    const path = flag.slice(at + 1);
+    if (at < 1 || !path.startsWith("/"))
+      throw new UsageError(
+        `--log-file must be NAME=/absolute/path, e.g. nginx=/var/log/nginx/access.log; received '${flag}'`,
+      );
+    return { name, path };
+  });
   return {
     input: positionals[0]!,
     tags,
+    logFiles,
     instances,
     fleet: String(values.fleet),
     webAclArn: String(values["web-acl-arn"]),

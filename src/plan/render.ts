@@ -117,6 +117,20 @@ const AGENT_SIGNALS: Readonly<Record<string, AgentSignalName>> = {
 };
 
 /**
+ * The agent signal that measures a catalog metric, when the personas agent publishes it (no cloud
+ * agent does): `log.*` signals need log files, `probe.*` signals probe targets.
+ *
+ * @example
+ * ```ts
+ * agentSignalOf("error-rate"); // "log.errorRate"
+ * agentSignalOf("cpu-utilization"); // undefined: the cloud measures it
+ * ```
+ */
+export function agentSignalOf(metricId: string): AgentSignalName | undefined {
+  return AGENT_SIGNALS[metricId];
+}
+
+/**
  * The metrics the personas agent must publish for a plan's telemetry, with the signal that measures
  * each. Probe signals need probe targets and log signals need log files, which the fleet supplies.
  *

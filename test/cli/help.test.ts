@@ -50,6 +50,7 @@ describe("personas --help and --version", () => {
         "  --web-acl-arn <arn>                       web ACL for list feeds (default a placeholder; persona files)",
         "  --cloud aws|azure                         the cloud the persona file is planned on, and whose rules are checked (default aws)",
         "  --alarm-topology fleet-wide|per-instance  one Metrics Insights alarm per persona × alarm, or one per instance × alarm (default per-instance; persona files)",
+        "  --log-file name=/path                     a log file the agent reads for error rate and request count, repeatable; errors are 5xx lines of the combined log format (persona files)",
         "  --format text|json|mermaid                output format (default text)",
         "  -h, --help                                show this help",
         "",

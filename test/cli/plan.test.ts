@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
-import { parsePlanArgs, planCommand } from "../../src/cli/plan.js";
+import { COMBINED_LOG_5XX, parsePlanArgs, planCommand } from "../../src/cli/plan.js";
 import { installMocks } from "../support/pulumi.js";
 
 // planCommand installs its own mocks; give the other test files theirs back.
@@ -118,6 +118,68 @@ describe("personas plan", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(
       "personas plan: --format must be 'text', 'json' or 'mermaid', not 'yaml' (see 'personas plan --help')\n",
+    );
+  });
+
+  it("plans a persona that drains, isolates, notifies and alarms on error rate, with placeholders it names", async () => {
+    const result = await planCommand(
+      parsePlanArgs([
+        "examples/ResilientWeb.yaml",
+        "--fleet",
+        "web",
+        "--log-file",
+        "nginx=/var/log/nginx/access.log",
+        "--format",
+        "json",
+      ]),
+    );
+    expect(result.exitCode).toBe(0);
+    const resources = JSON.parse(result.stdout) as {
+      type: string;
+      name: string;
+      inputs: Record<string, unknown>;
+    }[];
+    // The log file reaches the agent's configuration in the instance's user data, with the 5xx pattern.
+    const instance = resources.find((r) => r.type === "aws:ec2/instance:Instance")!;
+    expect(String(instance.inputs.userData)).toContain("/var/log/nginx/access.log");
+    expect(String(instance.inputs.userData)).toContain(JSON.stringify(COMBINED_LOG_5XX).slice(1, -1));
+    // The traffic responder is scoped to the placeholder target group.
+    expect(
+      JSON.stringify(
+        resources.find((r) => r.name === "web-traffic" && r.type === "aws:iam/rolePolicy:RolePolicy"),
+      ),
+    ).toContain("targetgroup/offline-plan/0000000000000000");
+
+    const text = await planCommand(
+      parsePlanArgs([
+        "examples/ResilientWeb.yaml",
+        "--fleet",
+        "web",
+        "--log-file",
+        "nginx=/var/log/nginx/access.log",
+      ]),
+    );
+    expect(text.stdout).toContain(
+      "\nPlaceholders for what a Pulumi program passes (offline plan of a persona file):\n" +
+        "  Notify security-team: arn:aws:sns:us-east-1:123456789012:security-team\n" +
+        "  Drain/restore traffic: target group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/offline-plan/0000000000000000\n" +
+        "  Isolate instance: quarantine security group sg-0000000000000000f\n",
+    );
+  });
+
+  it("asks for --log-file, in the CLI's words, when a persona alarms on metrics read from logs", () => {
+    const result = run(["plan", "examples/ResilientWeb.yaml"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      "personas plan: examples/ResilientWeb.yaml: persona ResilientWeb alarms on error-rate, which the personas agent reads from log files; pass --log-file NAME=PATH, e.g. --log-file nginx=/var/log/nginx/access.log (see 'personas plan --help')\n",
+    );
+  });
+
+  it.each(["nginx", "=/var/log/x.log", "nginx=relative.log"])("refuses --log-file %s", (flag) => {
+    const result = run(["plan", "examples/ResilientWeb.yaml", "--log-file", flag]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      `personas plan: --log-file must be NAME=/absolute/path, e.g. nginx=/var/log/nginx/access.log; received '${flag}' (see 'personas plan --help')\n`,
     );
   });
 });
