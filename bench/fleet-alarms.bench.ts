@@ -4,63 +4,39 @@
  * instance and two CloudWatch alarms watching it (`dimensions: { InstanceId: instance.id }`). The raw
  * program's instances are the library's own (a recording run saves each instance's inputs), and its
  * alarms are the seed's two planned alarms, so the comparison is of topology, not of instance inputs.
- * Each program runs in its own child process, alternating, three times each; medians of CPU time and
- * peak RSS. Target (issue 18): at most 0.5× in both.
+ * Each program runs in its own child process, alternating, three times each (`compareFleetPrograms`,
+ * bench/support.ts); medians of CPU time and peak RSS. Target (issue 18): at most 0.5× in both.
  *
  * PERSONAS_BENCH_ALARM_INSTANCES sets the fleet size (default 1000); PERSONAS_BENCH_ALARM_RUNS the runs
  * per program (default 3).
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ec2 from "@pulumi/aws/ec2";
-import * as pulumi from "@pulumi/pulumi";
 import { PersonaFleet } from "../src/aws/fleet.js";
 import { parsePersona } from "../src/pdl/parse.js";
 import { planPersona } from "../src/plan/plan.js";
 import { contentDigest } from "../src/repository/digest.js";
-import { fmt, machineLine, median, writeSection } from "./support.js";
+import {
+  AWS_MOCK_ANSWERS,
+  compareFleetPrograms,
+  fleetComparisonTable,
+  fleetRunsParagraph,
+  fmt,
+  machineLine,
+  type RecordedResource,
+  runFleetBench,
+  writeSection,
+} from "./support.js";
 
 const INSTANCES = Number(process.env.PERSONAS_BENCH_ALARM_INSTANCES ?? "1000");
 const RUNS = Number(process.env.PERSONAS_BENCH_ALARM_RUNS ?? "3");
 const WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/edge/0a1b2c3d";
 const AMI = "ami-0123456789abcdef0";
-/** The verdict's bound: at most this ratio in CPU time and in peak memory. */
+/** The verdict's bound: at most this ratio in CPU time and in peak memory (issue 18). */
 const TARGET_RATIO = 0.5;
 const INSTANCE_TYPE = "aws:ec2/instance:Instance";
-
-type Program = "library" | "raw" | "record";
-
-interface ChildResult {
-  program: Program;
-  resources: number;
-  alarms: number;
-  cpuMs: number;
-  peakRssMiB: number;
-}
-
-class BenchMocks implements pulumi.runtime.Mocks {
-  count = 0;
-  alarms = 0;
-  readonly instances: Record<string, unknown>[] = [];
-  constructor(readonly record: boolean) {}
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-    this.count++;
-    if (args.type === "aws:cloudwatch/metricAlarm:MetricAlarm") this.alarms++;
-    if (this.record && args.type === INSTANCE_TYPE) this.instances.push(args.inputs);
-    const id = `${args.name}-id`;
-    const arn = `arn:aws:mock:us-east-1:123456789012:${args.type.split(":").pop()}/${args.name}`;
-    return { id, state: { ...args.inputs, arn, name: args.inputs.name ?? args.name, id } };
-  }
-  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    if (args.token === "aws:index/getPartition:getPartition") return { partition: "aws" };
-    if (args.token === "aws:index/getRegion:getRegion") return { region: "us-east-1", name: "us-east-1" };
-    if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId: "123456789012" };
-    return args.inputs;
-  }
-}
+const ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
 function seed() {
   const persona = parsePersona(readFileSync("examples/HighTraffic.yaml", "utf8"), {
@@ -79,8 +55,12 @@ function libraryProgram(): void {
   });
 }
 
-/** One instance and one alarm per seed alarm each, as a user writes it with @pulumi/aws alone. */
-function rawProgram(instances: readonly Record<string, unknown>[]): void {
+/**
+ * One instance (the library's recorded inputs) and one alarm per seed alarm each, as a user writes it
+ * with @pulumi/aws alone.
+ */
+function rawProgram(recorded: readonly RecordedResource[]): void {
+  const instances = recorded.filter((r) => r.type === INSTANCE_TYPE).map((r) => r.inputs);
   const { alarms } = planPersona({ ...seed(), size: { cloud: "aws", name: "c7g.2xlarge" } });
   instances.forEach((inputs, i) => {
     const instance = new ec2.Instance(`web-${i + 1}`, inputs as ec2.InstanceArgs);
@@ -103,68 +83,16 @@ function rawProgram(instances: readonly Record<string, unknown>[]): void {
   });
 }
 
-async function child(program: Program, file: string): Promise<void> {
-  const instances =
-    program === "raw" ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>[]) : [];
-  const mocks = new BenchMocks(program === "record");
-  await pulumi.runtime.setMocks(mocks, "bench", "bench", false);
-  const start = process.cpuUsage();
-  if (program === "raw") rawProgram(instances);
-  else libraryProgram();
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-  await settings.waitForRPCs();
-  const used = process.cpuUsage(start);
-  if (program === "record") writeFileSync(file, JSON.stringify(mocks.instances));
-  const result: ChildResult = {
-    program,
-    resources: mocks.count,
-    alarms: mocks.alarms,
-    cpuMs: (used.user + used.system) / 1000,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-  };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-function runChild(program: Program, file: string): ChildResult {
-  const out = spawnSync(process.execPath, [__filename, "--child", program, file], {
-    encoding: "utf8",
-    maxBuffer: 1 << 24,
-    env: { ...process.env },
-  });
-  if (out.status !== 0) throw new Error(`${program} run failed (${out.status}): ${out.stderr}`);
-  return JSON.parse(out.stdout.trim().split("\n").pop()!) as ChildResult;
-}
-
-/** Whether both ratios are within the target, as the sentence BENCHMARKS.md shows. */
-export function verdict(cpuRatio: number, rssRatio: number): string {
-  return cpuRatio <= TARGET_RATIO && rssRatio <= TARGET_RATIO
-    ? `**Met**: ${fmt(cpuRatio, 2)}× CPU and ${fmt(rssRatio, 2)}× peak memory, both within ${TARGET_RATIO}×.`
-    : `**Not met**: ${fmt(cpuRatio, 2)}× CPU and ${fmt(rssRatio, 2)}× peak memory against a bound of ${TARGET_RATIO}×.`;
-}
-
 function main(): void {
-  const dir = mkdtempSync(join(tmpdir(), "personas-bench-alarms-"));
-  const file = join(dir, "instances.json");
-  try {
-    runChild("record", file);
-    const results: Record<"library" | "raw", ChildResult[]> = { library: [], raw: [] };
-    for (let i = 0; i < RUNS; i++)
-      for (const program of i % 2 === 0 ? (["library", "raw"] as const) : (["raw", "library"] as const)) {
-        const result = runChild(program, file);
-        results[program].push(result);
-        console.log(
-          `  ${program}: ${fmt(result.cpuMs)} ms CPU, ${fmt(result.peakRssMiB)} MiB peak, ${result.resources} resources (${result.alarms} alarms)`,
-        );
-      }
-    const cpu = (p: "library" | "raw") => median(results[p].map((r) => r.cpuMs));
-    const rss = (p: "library" | "raw") => median(results[p].map((r) => r.peakRssMiB));
-    const cpuRatio = cpu("library") / cpu("raw");
-    const rssRatio = rss("library") / rss("raw");
-    const row = (label: string, p: "library" | "raw") =>
-      `| ${label} | ${fmt(results[p][0]!.resources)} | ${fmt(results[p][0]!.alarms)} | ${fmt(cpu(p))} | ${fmt(rss(p))} |`;
-    writeSection(
-      "fleet-alarms",
-      `## Fleet-wide alarms: PersonaFleet (fleet-wide) vs raw per-instance @pulumi/aws (${fmt(INSTANCES)} instances, seed persona)
+  const comparison = compareFleetPrograms({ script: __filename, runs: RUNS, targetRatio: TARGET_RATIO });
+  const table = fleetComparisonTable(
+    comparison,
+    { raw: "raw @pulumi/aws, per instance", library: "PersonaFleet, fleet-wide" },
+    [{ header: "alarms", types: [ALARM_TYPE] }],
+  );
+  writeSection(
+    "fleet-alarms",
+    `## Fleet-wide alarms: PersonaFleet (fleet-wide) vs raw per-instance @pulumi/aws (${fmt(INSTANCES)} instances, seed persona)
 
 ${machineLine()}
 
@@ -176,18 +104,18 @@ library program is the whole PersonaFleet with \`alarmTopology: "fleet-wide"\`: 
 fleet-level resources (responders, state table, store, feeds, WAF sets, resize workflow) and one
 Metrics Insights alarm per seed alarm.
 
-| program | resources | alarms | CPU time (ms) | peak RSS (MiB) |
-| --- | ---: | ---: | ---: | ---: |
-${row("raw @pulumi/aws, per instance", "raw")}
-${row("PersonaFleet, fleet-wide", "library")}
-| **ratio** | | | **${fmt(cpuRatio, 2)}×** | **${fmt(rssRatio, 2)}×** |
+${table}
 
-Target (issue 18): at most ${TARGET_RATIO}× in time and memory. ${verdict(cpuRatio, rssRatio)}`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+Target (issue 18): at most ${TARGET_RATIO}× in both. ${comparison.verdict}
+${fleetRunsParagraph(comparison)}`,
+  );
 }
 
-if (process.argv[2] === "--child") void child(process.argv[3] as Program, process.argv[4]!);
-else main();
+runFleetBench(
+  {
+    answers: AWS_MOCK_ANSWERS,
+    library: libraryProgram,
+    raw: rawProgram,
+  },
+  main,
+);

@@ -7,8 +7,10 @@
  * once (wall time, the main thread's CPU time, the whole process's CPU time), and verdicts use the
  * main thread's CPU time, the one-core figure.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 
 /** Median of a list of numbers. */
 export function median(values: readonly number[]): number {
@@ -232,4 +234,327 @@ export function growth(
     word,
     sentence: `cost grew ${fmt(costRatio, 1)}× for ${fmt(sizeRatio)}× the size: ${word} (${fmt(factor, 2)}× proportional; "linear" means within ${tolerance}×)`,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fleet program comparisons (bench/aws-fleet, azure-fleet, fleet-alarms): a library program against a
+// raw Pulumi program, each under the mock engine in its own child process, alternating; medians.
+
+/** Which program a child process runs: `record` is an unmeasured library run that saves what it registered. */
+export type FleetProgram = "library" | "raw" | "record";
+
+/** One registration a recording run saw: the raw programs are built from these. */
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+/** What one child process measured. */
+export interface FleetRun {
+  readonly program: FleetProgram;
+  /** Registrations the mock engine answered. */
+  readonly resources: number;
+  /** Registrations by resource type. */
+  readonly byType: Record<string, number>;
+  /** User + system CPU time from the program's first line until every registration is answered. */
+  readonly cpuMs: number;
+  /** Of `cpuMs`, the synchronous part: the program's constructors, before the engine's promises settle. */
+  readonly constructMs: number;
+  /** The process's peak resident set size. */
+  readonly peakRssMiB: number;
+}
+
+/** The mock engine's answers: resource state beside the inputs, and invoke results. */
+export interface FleetMockAnswers {
+  /** Fields answered under the inputs (an input of the same name wins). @default none */
+  readonly defaults?: (args: { type: string; name: string }) => Record<string, unknown>;
+  /** Fields answered over the inputs (e.g. an ARN). @default none */
+  readonly outputs?: (args: { type: string; name: string }) => Record<string, unknown>;
+  /** Invoke results by token; any other invoke answers its inputs. */
+  readonly invokes: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/** The AWS programs' answers, as the test recorder gives them: an ARN per resource, the account's facts. */
+export const AWS_MOCK_ANSWERS: FleetMockAnswers = {
+  outputs: ({ type, name }) => ({
+    arn: `arn:aws:mock:us-east-1:123456789012:${type.split(":").pop()}/${name}`,
+  }),
+  invokes: {
+    "aws:index/getPartition:getPartition": { partition: "aws" },
+    "aws:index/getRegion:getRegion": { region: "us-east-1", name: "us-east-1" },
+    "aws:index/getCallerIdentity:getCallerIdentity": { accountId: "123456789012" },
+  },
+};
+
+/**
+ * Mocks that answer every registration with its inputs (plus the cloud's answers), count them by type,
+ * and keep them when recording. Implements `pulumi.runtime.Mocks`.
+ */
+export class FleetMocks {
+  count = 0;
+  readonly byType: Record<string, number> = {};
+  readonly recorded: RecordedResource[] = [];
+  constructor(
+    private readonly record: boolean,
+    private readonly answers: FleetMockAnswers,
+  ) {}
+  newResource(args: { type: string; name: string; inputs: Record<string, unknown> }): {
+    id: string;
+    state: Record<string, unknown>;
+  } {
+    this.count++;
+    this.byType[args.type] = (this.byType[args.type] ?? 0) + 1;
+    if (this.record) this.recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+    const id = `${args.name}-id`;
+    const state = {
+      ...this.answers.defaults?.(args),
+      ...args.inputs,
+      ...this.answers.outputs?.(args),
+      name: args.inputs.name ?? args.name,
+      id,
+    };
+    return { id, state };
+  }
+  call(args: { token: string; inputs: Record<string, unknown> }): Record<string, unknown> {
+    return this.answers.invokes[args.token] ?? args.inputs;
+  }
+}
+
+/** How a bench's child process runs its programs. */
+export interface FleetChildPrograms {
+  readonly answers: FleetMockAnswers;
+  /** The library program: constructs the component(s). */
+  library(): void;
+  /** The raw program, from the recording run's registrations. */
+  raw(recorded: readonly RecordedResource[]): void;
+}
+
+/** The child's arguments (`--child PROGRAM FILE`) when this process is a comparison's child, else undefined. */
+export function fleetChildArgs(
+  argv: readonly string[] = process.argv,
+): { program: FleetProgram; file: string } | undefined {
+  if (argv[2] !== "--child") return undefined;
+  return { program: argv[3] as FleetProgram, file: argv[4]! };
+}
+
+/**
+ * The child side: runs one program under the mock engine, times it, and prints a {@link FleetRun} as
+ * the last line of its output. A recording run writes its registrations to `file`; a raw run reads them.
+ * Pulumi is loaded here, not at the top of this module, so the other benchmarks do not load it.
+ */
+export async function runFleetChild(
+  program: FleetProgram,
+  file: string,
+  programs: FleetChildPrograms,
+): Promise<void> {
+  const recorded = program === "raw" ? (JSON.parse(readFileSync(file, "utf8")) as RecordedResource[]) : [];
+  const pulumi = await import("@pulumi/pulumi");
+  const settings = (await import("@pulumi/pulumi/runtime/settings.js")) as unknown as {
+    waitForRPCs(): Promise<void>;
+  };
+  const mocks = new FleetMocks(program === "record", programs.answers);
+  await pulumi.runtime.setMocks(mocks, "bench", "bench", false);
+  const start = process.cpuUsage();
+  if (program === "raw") programs.raw(recorded);
+  else programs.library();
+  const constructed = process.cpuUsage(start);
+  await settings.waitForRPCs();
+  const used = process.cpuUsage(start);
+  if (program === "record") writeFileSync(file, JSON.stringify(mocks.recorded));
+  const run: FleetRun = {
+    program,
+    resources: mocks.count,
+    byType: mocks.byType,
+    cpuMs: (used.user + used.system) / 1000,
+    constructMs: (constructed.user + constructed.system) / 1000,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(run)}\n`);
+}
+
+/**
+ * A comparison bench's entry point: in a child process (`--child PROGRAM FILE`), the program it names;
+ * otherwise `main`, the parent that starts the children and writes the section.
+ */
+export function runFleetBench(programs: FleetChildPrograms, main: () => void): void {
+  const args = fleetChildArgs();
+  if (args) void runFleetChild(args.program, args.file, programs);
+  else main();
+}
+
+/** What the parent side of a comparison needs. */
+export interface FleetComparisonSpec {
+  /** The bench file's own path (`__filename` of the bundle), run again as the child. */
+  readonly script: string;
+  /** Runs per program. */
+  readonly runs: number;
+  /** Extra `node` flags for every child, e.g. a heap limit. @default none */
+  readonly nodeFlags?: readonly string[];
+  /** The bound both ratios must meet (CPU time and peak RSS, library / raw). */
+  readonly targetRatio: number;
+}
+
+/** The outcome of a comparison: every run, medians, ratios, verdict and load. */
+export interface FleetComparison {
+  /** The recording run's registrations (what the library program registered). */
+  readonly recorded: readonly RecordedResource[];
+  readonly runs: Record<"library" | "raw", FleetRun[]>;
+  readonly median: Record<"library" | "raw", { cpuMs: number; constructMs: number; peakRssMiB: number }>;
+  readonly cpuRatio: number;
+  readonly rssRatio: number;
+  readonly targets: Target[];
+  /** The verdict line ({@link verdictLine}). */
+  readonly verdict: string;
+  readonly loadBefore: string;
+  readonly loadAfter: string;
+}
+
+function runFleetChildProcess(spec: FleetComparisonSpec, program: FleetProgram, file: string): FleetRun {
+  const out = spawnSync(
+    process.execPath,
+    [...(spec.nodeFlags ?? []), spec.script, "--child", program, file],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 24,
+      env: { ...process.env },
+    },
+  );
+  if (out.status !== 0) throw new Error(`${program} run failed (${out.status}): ${out.stderr}`);
+  return JSON.parse(out.stdout.trim().split("\n").pop()!) as FleetRun;
+}
+
+/**
+ * The parent side: one unmeasured recording run, then the library and raw programs alternately
+ * (library first on even rounds, raw first on odd ones, so neither always runs on a warmer machine),
+ * each in its own process; every run is printed as it ends. Ratios are of the medians.
+ */
+export function compareFleetPrograms(spec: FleetComparisonSpec): FleetComparison {
+  const dir = mkdtempSync(join(tmpdir(), "personas-bench-fleet-"));
+  const file = join(dir, "recorded.json");
+  try {
+    const loadBefore = loadAverage();
+    runFleetChildProcess(spec, "record", file);
+    const recorded = JSON.parse(readFileSync(file, "utf8")) as RecordedResource[];
+    const runs: Record<"library" | "raw", FleetRun[]> = { library: [], raw: [] };
+    for (let i = 0; i < spec.runs; i++)
+      for (const program of i % 2 === 0 ? (["library", "raw"] as const) : (["raw", "library"] as const)) {
+        const run = runFleetChildProcess(spec, program, file);
+        runs[program].push(run);
+        console.log(
+          `  ${program}: ${fmt(run.cpuMs)} ms CPU (${fmt(run.constructMs)} constructing), ${fmt(run.peakRssMiB)} MiB peak, ${run.resources} resources; load ${loadAverage()}`,
+        );
+      }
+    const medianOf = (program: "library" | "raw") => ({
+      cpuMs: median(runs[program].map((r) => r.cpuMs)),
+      constructMs: median(runs[program].map((r) => r.constructMs)),
+      peakRssMiB: median(runs[program].map((r) => r.peakRssMiB)),
+    });
+    const medians = { library: medianOf("library"), raw: medianOf("raw") };
+    const cpuRatio = medians.library.cpuMs / medians.raw.cpuMs;
+    const rssRatio = medians.library.peakRssMiB / medians.raw.peakRssMiB;
+    const ratio = (what: string, measured: number): Target => ({
+      what,
+      measured,
+      bound: spec.targetRatio,
+      direction: "atMost",
+      digits: 2,
+      unit: "×",
+    });
+    const targets = [ratio("CPU time ratio", cpuRatio), ratio("peak RSS ratio", rssRatio)];
+    const verdict = verdictLine(targets);
+    const loadAfter = loadAverage();
+    console.log(`  ${verdict} (load average ${loadBefore} → ${loadAfter})`);
+    return { recorded, runs, median: medians, cpuRatio, rssRatio, targets, verdict, loadBefore, loadAfter };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The comparison's table (one row per program and the ratio row), with a column per extra count
+ * (e.g. alarms) taken from each run's registrations by type.
+ */
+export function fleetComparisonTable(
+  comparison: FleetComparison,
+  labels: Record<"library" | "raw", string>,
+  extraColumns: readonly { header: string; types: readonly string[] }[] = [],
+): string {
+  const header = [
+    "program",
+    "resources",
+    ...extraColumns.map((c) => c.header),
+    "CPU time (ms)",
+    "peak RSS (MiB)",
+  ];
+  const count = (run: FleetRun, types: readonly string[]) =>
+    types.reduce((n, t) => n + (run.byType[t] ?? 0), 0);
+  const row = (program: "raw" | "library") => {
+    const first = comparison.runs[program][0]!;
+    const m = comparison.median[program];
+    return `| ${labels[program]} | ${fmt(first.resources)} | ${extraColumns.map((c) => `${fmt(count(first, c.types))} | `).join("")}${fmt(m.cpuMs)} | ${fmt(m.peakRssMiB)} |`;
+  };
+  const blanks = extraColumns.map(() => " | ").join("");
+  return [
+    `| ${header.join(" | ")} |`,
+    `| --- | ${header
+      .slice(1)
+      .map(() => "---:")
+      .join(" | ")} |`,
+    row("raw"),
+    row("library"),
+    `| **ratio** | ${blanks}| **${fmt(comparison.cpuRatio, 2)}×** | **${fmt(comparison.rssRatio, 2)}×** |`,
+  ].join("\n");
+}
+
+/**
+ * Every run's figures, in the order they ran, and the load average around the runs: a median hides
+ * the spread, and on a shared machine the spread is part of the result.
+ */
+export function fleetRunsParagraph(comparison: FleetComparison): string {
+  const list = (program: "library" | "raw", pick: (run: FleetRun) => number) =>
+    comparison.runs[program].map((r) => fmt(pick(r))).join(" / ");
+  return [
+    `1-minute load average ${comparison.loadBefore} before the runs, ${comparison.loadAfter} after.`,
+    `Every run (ms of CPU): raw ${list("raw", (r) => r.cpuMs)}; library ${list("library", (r) => r.cpuMs)}.`,
+    `Of which constructing (the synchronous part, before the engine's promises settle): raw ${list("raw", (r) => r.constructMs)}; library ${list("library", (r) => r.constructMs)}.`,
+    `Peak RSS (MiB): raw ${list("raw", (r) => r.peakRssMiB)}; library ${list("library", (r) => r.peakRssMiB)}.`,
+  ].join("\n");
+}
+
+type ResourceClass = new (name: string, args: never) => { readonly urn: unknown };
+
+/**
+ * Every resource class exported by `modules`, by type token (the class named as its token ends, e.g.
+ * lambda.Function and not the CallbackFunction sharing its token).
+ */
+export function resourceClassesOf(modules: readonly object[]): Map<string, ResourceClass> {
+  const classes = new Map<string, ResourceClass>();
+  for (const module of modules)
+    for (const key of Object.keys(module)) {
+      const value = (module as Record<string, unknown>)[key];
+      const token = (value as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+      if (typeof value === "function" && typeof token === "string" && key === token.split(":").pop())
+        classes.set(token, value as ResourceClass);
+    }
+  return classes;
+}
+
+/**
+ * The raw program: every recorded resource of the provider (`typePrefix`) constructed directly with its
+ * class, name and recorded inputs as plain values (`revive` may turn serialized values back into SDK
+ * objects first). Components are skipped: the raw program has none.
+ */
+export function constructRecorded(
+  recorded: readonly RecordedResource[],
+  classes: ReadonlyMap<string, ResourceClass>,
+  typePrefix: string,
+  revive: (inputs: Record<string, unknown>) => unknown = (inputs) => inputs,
+): void {
+  for (const resource of recorded) {
+    if (!resource.type.startsWith(typePrefix)) continue;
+    const Class = classes.get(resource.type);
+    if (!Class) throw new Error(`the raw program has no class for ${resource.type}: import its module`);
+    new Class(resource.name, revive(resource.inputs) as never);
+  }
 }
