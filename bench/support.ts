@@ -240,8 +240,15 @@ export function growth(
 // Fleet program comparisons (bench/aws-fleet, azure-fleet, fleet-alarms): a library program against a
 // raw Pulumi program, each under the mock engine in its own child process, alternating; medians.
 
-/** Which program a child process runs: `record` is an unmeasured library run that saves what it registered. */
-export type FleetProgram = "library" | "raw" | "record";
+/**
+ * Which program a child process runs: `record` is an unmeasured library run that saves what it
+ * registered; `floor`, when a bench has one, is a reference program measured beside the two (e.g. the
+ * part of the raw program that no library program can avoid).
+ */
+export type FleetProgram = "library" | "raw" | "record" | "floor";
+
+/** The measured programs. */
+type Measured = "library" | "raw" | "floor";
 
 /** One registration a recording run saw: the raw programs are built from these. */
 export interface RecordedResource {
@@ -328,6 +335,8 @@ export interface FleetChildPrograms {
   library(): void;
   /** The raw program, from the recording run's registrations. */
   raw(recorded: readonly RecordedResource[]): void;
+  /** The reference program, from the recording run's registrations. @default none */
+  floor?(recorded: readonly RecordedResource[]): void;
 }
 
 /** The child's arguments (`--child PROGRAM FILE`) when this process is a comparison's child, else undefined. */
@@ -348,7 +357,10 @@ export async function runFleetChild(
   file: string,
   programs: FleetChildPrograms,
 ): Promise<void> {
-  const recorded = program === "raw" ? (JSON.parse(readFileSync(file, "utf8")) as RecordedResource[]) : [];
+  const recorded =
+    program === "raw" || program === "floor"
+      ? (JSON.parse(readFileSync(file, "utf8")) as RecordedResource[])
+      : [];
   const pulumi = await import("@pulumi/pulumi");
   const settings = (await import("@pulumi/pulumi/runtime/settings.js")) as unknown as {
     waitForRPCs(): Promise<void>;
@@ -357,6 +369,7 @@ export async function runFleetChild(
   await pulumi.runtime.setMocks(mocks, "bench", "bench", false);
   const start = process.cpuUsage();
   if (program === "raw") programs.raw(recorded);
+  else if (program === "floor") programs.floor!(recorded);
   else programs.library();
   const constructed = process.cpuUsage(start);
   await settings.waitForRPCs();
@@ -393,14 +406,17 @@ export interface FleetComparisonSpec {
   readonly nodeFlags?: readonly string[];
   /** The bound both ratios must meet (CPU time and peak RSS, library / raw). */
   readonly targetRatio: number;
+  /** Whether the bench's `floor` program runs too, once per round after the pair. @default false */
+  readonly floor?: boolean;
 }
 
 /** The outcome of a comparison: every run, medians, ratios, verdict and load. */
 export interface FleetComparison {
   /** The recording run's registrations (what the library program registered). */
   readonly recorded: readonly RecordedResource[];
-  readonly runs: Record<"library" | "raw", FleetRun[]>;
-  readonly median: Record<"library" | "raw", { cpuMs: number; constructMs: number; peakRssMiB: number }>;
+  /** Every run of each program, in the order they ran (`floor` empty without one). */
+  readonly runs: Record<Measured, FleetRun[]>;
+  readonly median: Record<Measured, { cpuMs: number; constructMs: number; peakRssMiB: number }>;
   readonly cpuRatio: number;
   readonly rssRatio: number;
   readonly targets: Target[];
@@ -436,21 +452,24 @@ export function compareFleetPrograms(spec: FleetComparisonSpec): FleetComparison
     const loadBefore = loadAverage();
     runFleetChildProcess(spec, "record", file);
     const recorded = JSON.parse(readFileSync(file, "utf8")) as RecordedResource[];
-    const runs: Record<"library" | "raw", FleetRun[]> = { library: [], raw: [] };
+    const runs: Record<Measured, FleetRun[]> = { library: [], raw: [], floor: [] };
     for (let i = 0; i < spec.runs; i++)
-      for (const program of i % 2 === 0 ? (["library", "raw"] as const) : (["raw", "library"] as const)) {
+      for (const program of [
+        ...(i % 2 === 0 ? (["library", "raw"] as const) : (["raw", "library"] as const)),
+        ...(spec.floor ? (["floor"] as const) : []),
+      ]) {
         const run = runFleetChildProcess(spec, program, file);
         runs[program].push(run);
         console.log(
           `  ${program}: ${fmt(run.cpuMs)} ms CPU (${fmt(run.constructMs)} constructing), ${fmt(run.peakRssMiB)} MiB peak, ${run.resources} resources; load ${loadAverage()}`,
         );
       }
-    const medianOf = (program: "library" | "raw") => ({
+    const medianOf = (program: Measured) => ({
       cpuMs: median(runs[program].map((r) => r.cpuMs)),
       constructMs: median(runs[program].map((r) => r.constructMs)),
       peakRssMiB: median(runs[program].map((r) => r.peakRssMiB)),
     });
-    const medians = { library: medianOf("library"), raw: medianOf("raw") };
+    const medians = { library: medianOf("library"), raw: medianOf("raw"), floor: medianOf("floor") };
     const cpuRatio = medians.library.cpuMs / medians.raw.cpuMs;
     const rssRatio = medians.library.peakRssMiB / medians.raw.peakRssMiB;
     const ratio = (what: string, measured: number): Target => ({
@@ -477,7 +496,7 @@ export function compareFleetPrograms(spec: FleetComparisonSpec): FleetComparison
  */
 export function fleetComparisonTable(
   comparison: FleetComparison,
-  labels: Record<"library" | "raw", string>,
+  labels: Record<"library" | "raw", string> & { floor?: string },
   extraColumns: readonly { header: string; types: readonly string[] }[] = [],
 ): string {
   const header = [
@@ -489,10 +508,10 @@ export function fleetComparisonTable(
   ];
   const count = (run: FleetRun, types: readonly string[]) =>
     types.reduce((n, t) => n + (run.byType[t] ?? 0), 0);
-  const row = (program: "raw" | "library") => {
+  const row = (program: Measured, label: string) => {
     const first = comparison.runs[program][0]!;
     const m = comparison.median[program];
-    return `| ${labels[program]} | ${fmt(first.resources)} | ${extraColumns.map((c) => `${fmt(count(first, c.types))} | `).join("")}${fmt(m.cpuMs)} | ${fmt(m.peakRssMiB)} |`;
+    return `| ${label} | ${fmt(first.resources)} | ${extraColumns.map((c) => `${fmt(count(first, c.types))} | `).join("")}${fmt(m.cpuMs)} | ${fmt(m.peakRssMiB)} |`;
   };
   const blanks = extraColumns.map(() => " | ").join("");
   return [
@@ -501,9 +520,15 @@ export function fleetComparisonTable(
       .slice(1)
       .map(() => "---:")
       .join(" | ")} |`,
-    row("raw"),
-    row("library"),
+    row("raw", labels.raw),
+    row("library", labels.library),
     `| **ratio** | ${blanks}| **${fmt(comparison.cpuRatio, 2)}×** | **${fmt(comparison.rssRatio, 2)}×** |`,
+    ...(labels.floor && comparison.runs.floor.length > 0
+      ? [
+          row("floor", labels.floor),
+          `| floor / raw | ${blanks}| ${fmt(comparison.median.floor.cpuMs / comparison.median.raw.cpuMs, 2)}× | ${fmt(comparison.median.floor.peakRssMiB / comparison.median.raw.peakRssMiB, 2)}× |`,
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -512,13 +537,16 @@ export function fleetComparisonTable(
  * the spread, and on a shared machine the spread is part of the result.
  */
 export function fleetRunsParagraph(comparison: FleetComparison): string {
-  const list = (program: "library" | "raw", pick: (run: FleetRun) => number) =>
-    comparison.runs[program].map((r) => fmt(pick(r))).join(" / ");
+  const list = (pick: (run: FleetRun) => number) =>
+    (["raw", "library", "floor"] as const)
+      .filter((program) => comparison.runs[program].length > 0)
+      .map((program) => `${program} ${comparison.runs[program].map((r) => fmt(pick(r))).join(" / ")}`)
+      .join("; ");
   return [
     `1-minute load average ${comparison.loadBefore} before the runs, ${comparison.loadAfter} after.`,
-    `Every run (ms of CPU): raw ${list("raw", (r) => r.cpuMs)}; library ${list("library", (r) => r.cpuMs)}.`,
-    `Of which constructing (the synchronous part, before the engine's promises settle): raw ${list("raw", (r) => r.constructMs)}; library ${list("library", (r) => r.constructMs)}.`,
-    `Peak RSS (MiB): raw ${list("raw", (r) => r.peakRssMiB)}; library ${list("library", (r) => r.peakRssMiB)}.`,
+    `Every run (ms of CPU): ${list((r) => r.cpuMs)}.`,
+    `Of which constructing (the synchronous part, before the engine's promises settle): ${list((r) => r.constructMs)}.`,
+    `Peak RSS (MiB): ${list((r) => r.peakRssMiB)}.`,
   ].join("\n");
 }
 
