@@ -36,7 +36,6 @@ import {
   fleetRunsParagraph,
   fmt,
   machineLine,
-  resourceClassesOf,
   runFleetBench,
   writeSection,
 } from "./support.js";
@@ -96,7 +95,7 @@ runFleetBench(
   {
     answers: AWS_MOCK_ANSWERS,
     library: libraryProgram,
-    raw: (recorded) => constructRecorded(recorded, resourceClassesOf(AWS_MODULES), "aws:"),
+    raw: (recorded) => constructRecorded(recorded, AWS_MODULES, "aws:"),
   },
   main,
 );

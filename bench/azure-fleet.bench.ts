@@ -39,7 +39,6 @@ import {
   fleetRunsParagraph,
   fmt,
   machineLine,
-  resourceClassesOf,
   runFleetBench,
   writeSection,
 } from "./support.js";
@@ -150,9 +149,7 @@ runFleetBench(
     answers: AZURE_MOCK_ANSWERS,
     library: libraryProgram,
     raw: (recorded) =>
-      constructRecorded(recorded, resourceClassesOf(AZURE_MODULES), "azure-native:", (inputs) =>
-        revive(inputs),
-      ),
+      constructRecorded(recorded, AZURE_MODULES, "azure-native:", (inputs) => revive(inputs)),
   },
   main,
 );

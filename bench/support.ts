@@ -553,18 +553,28 @@ export function fleetRunsParagraph(comparison: FleetComparison): string {
 type ResourceClass = new (name: string, args: never) => { readonly urn: unknown };
 
 /**
- * Every resource class exported by `modules`, by type token (the class named as its token ends, e.g.
- * lambda.Function and not the CallbackFunction sharing its token).
+ * The class of each resource type among `modules`: the export named as the token ends (lambda.Function,
+ * not the CallbackFunction sharing its token) whose `__pulumiType` is the token. The providers load
+ * their classes lazily, on first access, so only the classes asked for are loaded, as a program that
+ * imports them loads them.
  */
-export function resourceClassesOf(modules: readonly object[]): Map<string, ResourceClass> {
+export function resourceClassesFor(
+  modules: readonly object[],
+  types: Iterable<string>,
+): Map<string, ResourceClass> {
   const classes = new Map<string, ResourceClass>();
-  for (const module of modules)
-    for (const key of Object.keys(module)) {
-      const value = (module as Record<string, unknown>)[key];
-      const token = (value as { __pulumiType?: unknown } | undefined)?.__pulumiType;
-      if (typeof value === "function" && typeof token === "string" && key === token.split(":").pop())
-        classes.set(token, value as ResourceClass);
+  for (const type of types) {
+    const exportName = type.split(":").pop()!;
+    for (const module of modules) {
+      // `in` does not run the provider's lazy getter; reading the export does.
+      if (!(exportName in module)) continue;
+      const value = (module as Record<string, unknown>)[exportName];
+      if (typeof value === "function" && (value as { __pulumiType?: unknown }).__pulumiType === type) {
+        classes.set(type, value as ResourceClass);
+        break;
+      }
     }
+  }
   return classes;
 }
 
@@ -575,12 +585,13 @@ export function resourceClassesOf(modules: readonly object[]): Map<string, Resou
  */
 export function constructRecorded(
   recorded: readonly RecordedResource[],
-  classes: ReadonlyMap<string, ResourceClass>,
+  modules: readonly object[],
   typePrefix: string,
   revive: (inputs: Record<string, unknown>) => unknown = (inputs) => inputs,
 ): void {
-  for (const resource of recorded) {
-    if (!resource.type.startsWith(typePrefix)) continue;
+  const ours = recorded.filter((resource) => resource.type.startsWith(typePrefix));
+  const classes = resourceClassesFor(modules, new Set(ours.map((resource) => resource.type)));
+  for (const resource of ours) {
     const Class = classes.get(resource.type);
     if (!Class) throw new Error(`the raw program has no class for ${resource.type}: import its module`);
     new Class(resource.name, revive(resource.inputs) as never);
