@@ -138,6 +138,19 @@ export class OfflineOutputs {
     return id;
   }
 
+  /**
+   * Outputs the cloud answers that are no input: Azure answers a user-assigned identity's principal
+   * and client ids (GUIDs); the VMs' custom data names the client id, and checks it is one.
+   */
+  static answeredOf(type: string, logicalName: string): Record<string, string> {
+    return type === "azure-native:managedidentity:UserAssignedIdentity"
+      ? {
+          principalId: offlineGuid(`${logicalName}-principal`),
+          clientId: offlineGuid(`${logicalName}-client`),
+        }
+      : {};
+  }
+
   /** The physical name (the `name` input, else an auto-name) and the ARN, from resolved inputs. */
   static namesOf(
     type: string,
@@ -168,13 +181,10 @@ export class PlanMocks implements pulumi.runtime.Mocks {
       // A component (`personas:...`) is no cloud resource: nothing refers to its made-up id or ARN.
       ...(args.custom === false ? {} : { outputs: { id, arn, ...(named ? {} : { name }) } }),
     });
-    // Azure answers a user-assigned identity's principal and client ids (GUIDs): the VMs' custom data
-    // names the client id, and checks it is one.
-    const identity =
-      args.type === "azure-native:managedidentity:UserAssignedIdentity"
-        ? { principalId: offlineGuid(`${args.name}-principal`), clientId: offlineGuid(`${args.name}-client`) }
-        : {};
-    return { id, state: { ...args.inputs, ...identity, arn, name, id } };
+    return {
+      id,
+      state: { ...args.inputs, ...OfflineOutputs.answeredOf(args.type, args.name), arn, name, id },
+    };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

@@ -10,7 +10,18 @@
  * - STORAGE: "Naming Queues and Metadata", "Naming and Referencing Containers, Blobs, and Metadata",
  *   "Understanding the Table service data model" (Azure Storage REST API reference)
  * - ACTION_GROUP: "Action groups" (Azure Monitor): the short name is at most 12 characters.
+ * - METRIC_ALERT: a metric alert rule's shape ({@link metricAlertViolations}): "Metric Alerts - Create
+ *   Or Update" (REST API 2018-03-01, https://learn.microsoft.com/rest/api/monitor/metric-alerts/create-or-update:
+ *   `targetResourceType` and `targetResourceRegion` are mandatory when the scope contains a
+ *   subscription, a resource group or more than one resource; `MultipleResourceMultipleMetricCriteria`
+ *   is the criteria of such a rule); "Monitor multiple resources with one alert rule"
+ *   (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-types#monitor-multiple-resources-with-one-alert-rule:
+ *   one resource type, one region, platform metrics only, not VM guest or network metrics; the scope a
+ *   list of resources, one or more resource groups, or a subscription); "Monitor multiple time series in
+ *   a single metric alert rule" (a multi-resource rule has a single condition, other rules up to five);
+ *   Azure Monitor service limits, "Alerts" (descriptions of metric alert rules at most 2,048 characters).
  */
+import { AZURE_MULTI_RESOURCE_LIMITS } from "../plan/topology.js";
 import { AzureCloudContractError } from "./errors.js";
 
 /** One Azure naming rule: where the name is in the inputs, its length and characters, and the source. */
@@ -188,6 +199,122 @@ export const AZURE_TAG_LIMITS = {
 /** Action group short names: at most 12 characters ("Action groups", Azure Monitor). */
 export const ACTION_GROUP_SHORT_NAME_MAX = 12;
 
+/** What a metric alert rule may be, by Azure's documents (see METRIC_ALERT in the module comment). */
+export const METRIC_ALERT_RULES = {
+  criteria: {
+    single: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+    multiple: "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria",
+  },
+  /** Conditions of a rule on one resource ("Monitor multiple time series in a single metric alert rule"). */
+  maxConditions: 5,
+  /** Conditions of a rule on several resources (same page). */
+  maxConditionsMultiResource: AZURE_MULTI_RESOURCE_LIMITS.conditionsPerRule,
+  /** Description length of a metric alert rule (service limits, "Alerts"). */
+  maxDescription: 2048,
+  /** Resource types a multi-resource rule may watch ("Monitor multiple resources with one alert rule"). */
+  multiResourceTypes: [
+    "microsoft.compute/virtualmachines",
+    "microsoft.sql/servers/databases",
+    "microsoft.sql/servers/elasticpools",
+    "microsoft.netapp/netappaccounts/capacitypools",
+    "microsoft.netapp/netappaccounts/capacitypools/volumes",
+    "microsoft.keyvault/vaults",
+    "microsoft.cache/redis",
+    "microsoft.recoveryservices/vaults",
+    "microsoft.dbforpostgresql/flexibleservers",
+    "microsoft.insights/datacollectionrules",
+  ],
+} as const;
+
+const SUBSCRIPTION_SCOPE = /^\/subscriptions\/[^/]+$/i;
+const GROUP_SCOPE = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i;
+
+/**
+ * What Azure would refuse in a metric alert rule's shape: the criteria type against its scope (one
+ * resource, or several resources, groups or a subscription), the target type and region a wider
+ * scope needs, the number of conditions, and what a multi-resource rule can watch.
+ */
+export function metricAlertViolations(resource: AzureContractResource): AzureContractViolation[] {
+  const inputs = resource.inputs;
+  const found: AzureContractViolation[] = [];
+  const violation = (input: string, value: unknown, problem: string) =>
+    found.push({ type: resource.type, resource: resource.name, input, value: String(value), problem });
+  const scopes = Array.isArray(inputs.scopes) ? inputs.scopes.map(String) : [];
+  const criteria = (inputs.criteria ?? {}) as { odataType?: unknown; allOf?: unknown };
+  const conditions = Array.isArray(criteria.allOf)
+    ? (criteria.allOf as { metricNamespace?: unknown; metricName?: unknown }[])
+    : [];
+  const wide =
+    scopes.length > 1 || scopes.some((scope) => SUBSCRIPTION_SCOPE.test(scope) || GROUP_SCOPE.test(scope));
+  const rules = METRIC_ALERT_RULES;
+  if (scopes.length === 0) violation("scopes", "[]", "a metric alert rule needs at least one scope");
+  const multi = criteria.odataType === rules.criteria.multiple;
+  if (wide && !multi)
+    violation(
+      "criteria.odataType",
+      criteria.odataType,
+      `a rule whose scope is a subscription, a resource group or several resources needs ${rules.criteria.multiple}`,
+    );
+  else if (!multi && criteria.odataType !== rules.criteria.single)
+    violation(
+      "criteria.odataType",
+      criteria.odataType,
+      `a rule on one resource uses ${rules.criteria.single}`,
+    );
+  if (wide || multi)
+    for (const input of ["targetResourceType", "targetResourceRegion"] as const)
+      if (typeof inputs[input] !== "string" || inputs[input] === "")
+        violation(
+          input,
+          inputs[input] ?? "(none)",
+          `is mandatory for ${rules.criteria.multiple} (a scope with a subscription, a resource group or more than one resource)`,
+        );
+  const maxConditions = multi ? rules.maxConditionsMultiResource : rules.maxConditions;
+  if (conditions.length < 1 || conditions.length > maxConditions)
+    violation(
+      "criteria.allOf",
+      `${conditions.length} condition(s)`,
+      multi
+        ? "a rule that monitors several resources has a single condition"
+        : `a metric alert rule has 1 to ${rules.maxConditions} conditions`,
+    );
+  if (multi) {
+    const type = String(inputs.targetResourceType ?? "").toLowerCase();
+    if (type !== "" && !(rules.multiResourceTypes as readonly string[]).includes(type))
+      violation(
+        "targetResourceType",
+        inputs.targetResourceType,
+        "Azure Monitor does not support multi-resource rules on this resource type",
+      );
+    for (const condition of conditions) {
+      const namespace = String(condition.metricNamespace ?? "").toLowerCase();
+      if (type !== "" && namespace !== type)
+        violation(
+          "criteria.allOf.metricNamespace",
+          condition.metricNamespace,
+          "a multi-resource rule watches platform metrics of its target resource type only (no guest or custom metrics)",
+        );
+      if (
+        (AZURE_MULTI_RESOURCE_LIMITS.unsupportedMetrics as readonly string[]).includes(
+          String(condition.metricName),
+        )
+      )
+        violation(
+          "criteria.allOf.metricName",
+          condition.metricName,
+          "Azure Monitor does not support multi-resource rules on VM network metrics",
+        );
+    }
+  }
+  if (typeof inputs.description === "string" && inputs.description.length > rules.maxDescription)
+    violation(
+      "description",
+      `${inputs.description.length} characters`,
+      `Azure allows ${rules.maxDescription} characters in a metric alert rule's description`,
+    );
+  return found;
+}
+
 /** A registered resource as the check sees it (what the mock engine or a policy sees). */
 export interface AzureContractResource {
   type: string;
@@ -296,6 +423,7 @@ export function azureContractViolations(
       continue;
     }
     found.push(...checkName(resource, rule), ...checkTags(resource));
+    if (resource.type === "azure-native:monitor:MetricAlert") found.push(...metricAlertViolations(resource));
     if (!UNTAGGED.has(resource.type) && resource.inputs.tags === undefined)
       found.push({
         type: resource.type,

@@ -11,11 +11,13 @@ import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { describeAction } from "../pdl/actions/index.js";
 import { alarmDescription, FLEET_STORE_KEYS, MANIFEST_VERSION } from "../plan/manifest.js";
-import { alarmName, type NameScope } from "../plan/names.js";
+import { alarmName, fleetAlarmKey, fleetAlarmName, type NameScope } from "../plan/names.js";
 import { choosePersona, type PersonaResolver } from "../plan/persona-source.js";
 import { type AlarmPlan, type FleetPlan, type PersonaPlan, type PlanInput, planFleet } from "../plan/plan.js";
 import { withCloudSize } from "../plan/render.js";
+import type { ResponderKind } from "../plan/responders.js";
 import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../plan/tags.js";
+import { topologyOf } from "../plan/topology.js";
 import {
   type AzureFeedEnforcement,
   FLEET_TAG_KEY,
@@ -123,7 +125,7 @@ export function planAzureMembers(
   args: Pick<
     AzureMemberComponentArgs,
     "resolve" | "defaultPersona" | "firewall" | "notifications" | "invokeTargets"
-  >,
+  > & { alarmTopology?: AzureAlarmTopology },
 ): FleetPlan {
   const seen = new Set<string>();
   const addresses = new Set<string>();
@@ -207,7 +209,12 @@ export function planAzureMembers(
             `pass invokeTargets: { "${action.function}": "https://..." }`,
           );
       }
-  return planFleet(fleet, resolved, { azure: firewall.wafPolicy !== undefined ? "waf-policy" : "nsg" });
+  return planFleet(
+    fleet,
+    resolved,
+    { azure: firewall.wafPolicy !== undefined ? "waf-policy" : "nsg" },
+    { alarms: args.alarmTopology ?? "per-instance" },
+  );
 }
 
 /** Action kinds with an AWS responder and none on Azure yet (issue 17: backend pools and NSG swaps). */
@@ -276,6 +283,7 @@ export function webhookPropertiesOf(
   plan: PersonaPlan,
   alarm: AlarmPlan,
   member: string,
+  owner: "stack" | "fleet" = "stack",
 ): Record<string, string> {
   return {
     [WEBHOOK_PROPERTIES.schema]: WEBHOOK_SCHEMA_VERSION,
@@ -288,7 +296,7 @@ export function webhookPropertiesOf(
     [WEBHOOK_PROPERTIES.alarmId]: alarm.id,
     [WEBHOOK_PROPERTIES.intent]: alarm.onAlarm.intent,
     [WEBHOOK_PROPERTIES.member]: member,
-    [WEBHOOK_PROPERTIES.owner]: "stack",
+    [WEBHOOK_PROPERTIES.owner]: owner,
   };
 }
 
@@ -302,6 +310,7 @@ interface RenderedAzureMembers {
   vms: Record<string, compute.VirtualMachine>;
   networkInterfaces: Record<string, network.NetworkInterface>;
   alerts: Record<string, monitorTypes.MetricAlert[]>;
+  fleetAlerts: monitorTypes.MetricAlert[];
   baseline: Record<string, AzureBaseline>;
 }
 
@@ -310,7 +319,7 @@ function renderAzureMembers(
   name: string,
   context: ComponentErrorContext,
   members: readonly AzureFleetMember[],
-  args: AzureMemberComponentArgs,
+  args: AzureMemberComponentArgs & { alarmTopology?: AzureAlarmTopology },
 ): RenderedAzureMembers {
   const fleetName = args.fleetName ?? name;
   const plan = planAzureMembers(context, fleetName, members, args);
@@ -409,8 +418,9 @@ function renderAzureMembers(
       version: persona.persona.version,
       digest: persona.persona.digest,
     };
-    alerts[key] = renderVmAlerts(parent, name, fleet, scope, group, key, persona, vm.id);
+    alerts[key] = renderVmAlerts(parent, name, fleet, scope, group, key, persona, vm.id, plan);
   }
+  const fleetAlerts = renderFleetAlerts(parent, name, fleet, plan, args.location);
   // The membership record: the VMs this stack made members, by lowercased resource id.
   const record = pulumi
     .all(
@@ -428,14 +438,15 @@ function renderAzureMembers(
     FLEET_STORE_KEYS.members,
     record,
   );
-  return { plan, fleet, vms, networkInterfaces, alerts, baseline };
+  return { plan, fleet, vms, networkInterfaces, alerts, fleetAlerts, baseline };
 }
 
 /**
  * One metric alert per planned alarm of a VM, scoped to it, calling the action group of each responder
  * kind the alarm runs with the webhook properties the runtime reads. `group.location` is the VM's
  * region when known; a single-VM alert may omit it ("Metric Alerts - Create Or Update": the target
- * region is mandatory only for a subscription, group or several resources).
+ * region is mandatory only for a subscription, group or several resources). With a fleet plan, the
+ * alarms its topology makes fleet-wide on Azure are left to {@link renderFleetAlerts}.
  * @internal
  */
 export function renderVmAlerts(
@@ -447,9 +458,15 @@ export function renderVmAlerts(
   key: string,
   persona: PersonaPlan,
   vmId: pulumi.Input<string>,
+  fleetPlan?: FleetPlan,
 ): monitorTypes.MetricAlert[] {
   const fleetName = scope.fleet;
-  return persona.alarms.map((alarm) => {
+  const perVm = persona.alarms.filter(
+    (alarm) =>
+      fleetPlan === undefined ||
+      topologyOf(fleetPlan.alarmTopology, persona.persona.digest, alarm.id)?.azure.kind !== "fleet-wide",
+  );
+  return perVm.map((alarm) => {
     const spec = alarm.azure;
     const properties = webhookPropertiesOf(scope, persona, alarm, key);
     const kinds = [...new Set([...alarm.onAlarm.responders])];
@@ -496,6 +513,121 @@ export function renderVmAlerts(
   });
 }
 
+/** The one criteria type of a rule over several resources ("Metric Alerts - Create Or Update"). */
+export const MULTI_RESOURCE_CRITERIA = "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria";
+
+/** Where a fleet-wide rule lives and what it calls: the fleet's resource group, its region and action groups. */
+export interface FleetAlertPlace {
+  resourceGroupName: pulumi.Input<string>;
+  /** The fleet's resource group id: the rule's one scope. */
+  resourceGroupId: pulumi.Input<string>;
+  /** The fleet's region: the rule's `targetResourceRegion`. */
+  location: pulumi.Input<string>;
+  /** Action group ids by the responder kind they call. */
+  actionGroupIds: Partial<Record<ResponderKind, pulumi.Input<string>>>;
+  /** The fleet's tags. */
+  tags: Record<string, string>;
+}
+
+/**
+ * The inputs of the multi-resource metric alert rule of one persona × alarm the plan makes fleet-wide
+ * on Azure: scoped to the fleet's resource group with `targetResourceType`
+ * Microsoft.Compute/virtualMachines and the fleet's region (both mandatory for a group scope: "Metric
+ * Alerts - Create Or Update"), one `MultipleResourceMultipleMetricCriteria` condition (a
+ * multi-resource rule takes one: "Monitor multiple time series in a single metric alert rule"). Azure
+ * evaluates it per VM and fires and resolves per VM, naming that VM in `alertTargetIDs`; every VM in
+ * the group is watched, one created later too, and the intake acts only for members whose digest is
+ * the rule's (owner `fleet`, member `fleet-<16 hex digits of the digest>`).
+ *
+ * @example
+ * ```ts
+ * fleetAlertArgs({ fleet: "web", stack: "prod" }, persona, cpuAlarm, place).ruleName;
+ * // "personas-web_prod_fleet-0123456789abcdef-cpu-utilization-above"
+ * ```
+ */
+export function fleetAlertArgs(
+  scope: NameScope,
+  persona: PersonaPlan,
+  alarm: AlarmPlan,
+  place: FleetAlertPlace,
+): monitorTypes.MetricAlertArgs {
+  const spec = alarm.azure;
+  const digest = persona.persona.digest;
+  // The member property of a fleet rule is the middle of its name, as a VM alert's is the VM's key.
+  const properties = webhookPropertiesOf(scope, persona, alarm, fleetAlarmKey(digest), "fleet");
+  return {
+    resourceGroupName: place.resourceGroupName,
+    location: "global",
+    ruleName: fleetAlarmName(scope, digest, alarm.id),
+    description: alarmDescription(persona, alarm),
+    severity: 3,
+    enabled: true,
+    scopes: [place.resourceGroupId],
+    targetResourceType: PLATFORM_NAMESPACE,
+    targetResourceRegion: place.location,
+    windowSize: spec.windowSize,
+    evaluationFrequency: spec.evaluationFrequency,
+    autoMitigate: true,
+    criteria: {
+      odataType: MULTI_RESOURCE_CRITERIA,
+      allOf: [
+        {
+          criterionType: "StaticThresholdCriterion",
+          name: alarm.id,
+          metricNamespace: spec.metricNamespace,
+          metricName: spec.metricName,
+          operator: spec.operator,
+          threshold: spec.threshold,
+          timeAggregation: spec.timeAggregation,
+        },
+      ],
+    },
+    actions: [...new Set(alarm.onAlarm.responders)].map((kind) => ({
+      actionGroupId: place.actionGroupIds[kind]!,
+      webHookProperties: properties,
+    })),
+    tags: { ...place.tags, [FLEET_TAG_KEY]: scope.fleet, [ALARM_OWNER_TAG]: "fleet" },
+  };
+}
+
+/**
+ * Registers one multi-resource metric alert rule ({@link fleetAlertArgs}) per persona × alarm the
+ * plan makes fleet-wide on Azure.
+ * @internal
+ */
+export function renderFleetAlerts(
+  parent: pulumi.Resource,
+  name: string,
+  fleet: AzureFleetResources,
+  plan: FleetPlan,
+  location: pulumi.Input<string>,
+): monitorTypes.MetricAlert[] {
+  const place: FleetAlertPlace = {
+    resourceGroupName: fleet.resourceGroup.name,
+    resourceGroupId: fleet.resourceGroup.id,
+    location,
+    actionGroupIds: Object.fromEntries(
+      Object.entries(fleet.actionGroups).map(([kind, group]) => [kind, group.id]),
+    ),
+    tags: fleet.tags,
+  };
+  const alerts: monitorTypes.MetricAlert[] = [];
+  for (const persona of plan.personas) {
+    const digest = persona.persona.digest;
+    for (const alarm of persona.alarms) {
+      if (topologyOf(plan.alarmTopology, digest, alarm.id)?.azure.kind !== "fleet-wide") continue;
+      alerts.push(
+        new monitor.MetricAlert(
+          `${name}-${fleetAlarmKey(digest)}-${alarm.id}`,
+          fleetAlertArgs(fleet.scope, persona, alarm, place),
+          { parent },
+        ),
+      );
+    }
+  }
+  return alerts;
+}
+
 /**
  * A persona's custom data in base64, within Azure's 64 KB (checked with the agent source's longest
  * values, so the error comes before anything is created).
@@ -523,7 +655,21 @@ export function encodedCustomData(
 export interface AzurePersonaFleetArgs extends AzureMemberComponentArgs {
   /** The fleet's VMs; each gets its persona from `persona`, the resolver or `defaultPersona`. */
   instances: readonly AzureFleetMember[];
+  /**
+   * How persona alarms are deployed (src/plan/topology.ts), as `PersonaFleet`'s `alarmTopology`:
+   * `fleet-wide` makes one multi-resource metric alert rule per persona × alarm over the fleet's
+   * resource group wherever Azure allows it (VM platform metrics other than the network ones); the
+   * rest (the personas agent's custom metrics, network metrics) stay one alert per VM, and `personas
+   * plan --cloud azure --alarm-topology fleet-wide` says why. `per-instance` makes one alert per VM ×
+   * alarm. AzurePersonaInstance and AzurePersonaAttachment are always per VM.
+   * @default "per-instance"
+   * @example "fleet-wide"
+   */
+  alarmTopology?: AzureAlarmTopology;
 }
+
+/** How a fleet deploys its alarms on Azure. */
+export type AzureAlarmTopology = "fleet-wide" | "per-instance";
 
 /**
  * A fleet of Azure VMs driven by personas: the AWS `PersonaFleet`'s counterpart, from the same plan.
@@ -553,8 +699,10 @@ export class AzurePersonaFleet extends pulumi.ComponentResource {
   readonly vms: Record<string, compute.VirtualMachine>;
   /** Network interfaces by member name. */
   readonly networkInterfaces: Record<string, network.NetworkInterface>;
-  /** Metric alerts by member name, in plan order. */
+  /** Per-VM metric alerts by member name, in plan order (those the plan does not make fleet-wide). */
   readonly alerts: Record<string, monitorTypes.MetricAlert[]>;
+  /** Multi-resource metric alert rules: one per persona × alarm the plan makes fleet-wide on Azure. */
+  readonly fleetAlerts: monitorTypes.MetricAlert[];
   /** What `pulumi up` deployed, by member name. */
   readonly baseline: Record<string, AzureBaseline>;
   /** The fleet-level resources. */
@@ -574,6 +722,7 @@ export class AzurePersonaFleet extends pulumi.ComponentResource {
     this.vms = rendered.vms;
     this.networkInterfaces = rendered.networkInterfaces;
     this.alerts = rendered.alerts;
+    this.fleetAlerts = rendered.fleetAlerts;
     this.baseline = rendered.baseline;
     this.resources = rendered.fleet;
     this.registerOutputs({

@@ -25,6 +25,7 @@ export {
   FunctionPackageMissingError,
 } from "./errors.js";
 export {
+  type AzureAlarmTopology,
   type AzureBaseline,
   type AzureFleetMember,
   type AzureImage,

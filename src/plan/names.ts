@@ -126,7 +126,16 @@ export function alarmName(scope: NameScope, instanceKey: string, alarmId: string
  * ```
  */
 export function fleetAlarmName(scope: NameScope, digest: string, alarmId: string): string {
-  return alarmName(scope, `fleet-${digest.replace(/^sha256:/, "").slice(0, 16)}`, alarmId);
+  return alarmName(scope, fleetAlarmKey(digest), alarmId);
+}
+
+/**
+ * The key in the middle of a fleet-wide alarm's name, `fleet-<first 16 hex digits of the digest>`
+ * (where a per-instance alarm has the instance's key).
+ * @internal
+ */
+export function fleetAlarmKey(digest: string): string {
+  return `fleet-${digest.replace(/^sha256:/, "").slice(0, 16)}`;
 }
 
 /**

@@ -22,8 +22,17 @@
  * - Azure Monitor, "Types of Azure Monitor alerts", "Monitor multiple resources with one alert rule"
  *   (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-types#monitor-multiple-resources-with-one-alert-rule):
  *   one metric alert rule may watch many resources of one type in one Azure region (virtual machines
- *   among them, for their platform metrics), with a notification per resource; such a rule counts once
- *   against the metric-alert quota.
+ *   among them, for their platform metrics), with a notification per resource; not for VM guest
+ *   metrics, and not for the VM network metrics (Network In Total, Network Out Total, Inbound/Outbound
+ *   Flows and their maximum creation rates); the scope is a list of VMs in one region, all VMs of one
+ *   region in one or more resource groups, or all VMs of one region in a subscription.
+ * - Azure Monitor, "Monitor multiple time series in a single metric alert rule"
+ *   (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-metric-multiple-time-series-single-rule):
+ *   the condition is evaluated, and alerts fire and resolve, separately per resource; a rule that
+ *   monitors several resources has a single condition; a rule monitors at most 5,000 time series by
+ *   default (a support ticket lifts it).
+ * - Azure Monitor service limits, "Alerts" (https://learn.microsoft.com/azure/azure-monitor/service-limits#alerts):
+ *   5,000 active metric alert rules per subscription.
  *
  * Membership: EC2's own metrics (AWS/EC2) carry only the InstanceId dimension, and Metrics Insights
  * cannot filter them by the instance's tags unless the account has turned on "resource tags on
@@ -55,6 +64,31 @@ export const METRICS_INSIGHTS_LIMITS = {
   contributorsInAlarm: 100,
   /** Finest period: Metrics Insights aggregates sub-minute data per minute ("Metrics Insights quotas"). */
   minPeriodSeconds: 60,
+} as const;
+
+/**
+ * Documented limits of Azure Monitor multi-resource metric alert rules (see the module comment for
+ * the sources).
+ * @internal
+ */
+export const AZURE_MULTI_RESOURCE_LIMITS = {
+  /** Time series one rule monitors by default: one per VM for a VM platform metric ("Monitor multiple time series"). */
+  timeSeriesPerRule: 5_000,
+  /** Active metric alert rules per subscription (service limits, "Alerts"). */
+  rulesPerSubscription: 5_000,
+  /** Conditions of a rule that monitors several resources ("Monitor multiple time series"). */
+  conditionsPerRule: 1,
+  /** The one resource type a fleet's rules watch ("Monitor multiple resources with one alert rule"). */
+  resourceType: "Microsoft.Compute/virtualMachines",
+  /** VM platform metrics a multi-resource rule cannot watch ("Monitor multiple resources with one alert rule"). */
+  unsupportedMetrics: [
+    "Network In Total",
+    "Network Out Total",
+    "Inbound Flows",
+    "Outbound Flows",
+    "Inbound Flows Maximum Creation Rate",
+    "Outbound Flows Maximum Creation Rate",
+  ],
 } as const;
 
 /** How one alarm of a persona is deployed on one cloud. */
@@ -162,23 +196,33 @@ export function awsAlarmTopology(alarm: AlarmPlan, instances: number): AlarmTopo
 
 /**
  * Whether Azure Monitor can evaluate an alarm as one multi-resource metric alert over the fleet's
- * virtual machines: platform metrics of `Microsoft.Compute/virtualMachines` in one region can be;
- * guest metrics (the Azure Monitor agent's or the personas agent's custom metrics) stay per VM.
+ * virtual machines: platform metrics of `Microsoft.Compute/virtualMachines` can be, except the network
+ * metrics Microsoft excludes; guest metrics (the Azure Monitor agent's or the personas agent's custom
+ * metrics) stay per VM. `vms` is every VM the rule's scope (the fleet's resource group) holds.
  */
-export function azureAlarmTopology(alarm: AlarmPlan): AlarmTopology {
+export function azureAlarmTopology(alarm: AlarmPlan, vms = 0): AlarmTopology {
   const spec = alarm.azure;
-  if (spec.metricNamespace.toLowerCase() !== "microsoft.compute/virtualmachines")
+  const limits = AZURE_MULTI_RESOURCE_LIMITS;
+  if (spec.metricNamespace.toLowerCase() !== limits.resourceType.toLowerCase())
     return {
       kind: "per-instance",
       reason: `${spec.metricNamespace} ${spec.metricName} is not a virtual-machine platform metric, which is what one alert rule can watch on many VMs`,
     };
-  return {
+  if ((limits.unsupportedMetrics as readonly string[]).includes(spec.metricName))
+    return {
+      kind: "per-instance",
+      reason: `Azure Monitor does not support multi-resource rules on the VM network metric ${spec.metricName} ("Monitor multiple resources with one alert rule"), so each VM keeps its own alert`,
+    };
+  const topology: AlarmTopology = {
     kind: "fleet-wide",
     reason: `${spec.metricName} is a platform metric of Microsoft.Compute/virtualMachines: one rule watches every VM of the fleet's resource group in its region and fires per VM`,
     query: `scope: the fleet's resource group; targetResourceType Microsoft.Compute/virtualMachines; ${spec.timeAggregation}(${spec.metricName}) ${spec.operator} ${spec.threshold} over ${spec.windowSize} every ${spec.evaluationFrequency}`,
     membership:
-      "every VM in the fleet's resource group and region is watched (a VM created there is covered with no new rule); the intake acts only for members whose persona digest is this rule's",
+      "every VM in the fleet's resource group and region is watched (a VM created there is covered with no new rule, and each VM is one of the rule's time series, billed as such); the intake acts only for members whose persona digest is this rule's and refuses the rest",
   };
+  if (vms > limits.timeSeriesPerRule)
+    topology.limit = `${vms} VMs in the fleet's resource group exceed the ${limits.timeSeriesPerRule} time series one rule monitors by default: ask Azure support to lift the limit, split the fleet, or set alarmTopology to "per-instance"`;
+  return topology;
 }
 
 /**
@@ -203,6 +247,8 @@ export function planTopology(
   const perInstance = settings.alarms === "per-instance";
   const asked = "the fleet sets topology.alarms to per-instance";
   let fleetWideAws = 0;
+  // An Azure rule's scope is the fleet's resource group: it watches every VM of the fleet.
+  const vms = personas.reduce((sum, p) => sum + p.instances, 0);
   const planned: AlarmTopologyPlan[] = [];
   for (const { persona, alarms, instances } of personas) {
     for (const alarm of alarms) {
@@ -219,7 +265,7 @@ export function planTopology(
       }
       const azure: AlarmTopology = perInstance
         ? { kind: "per-instance", reason: asked }
-        : azureAlarmTopology(alarm);
+        : azureAlarmTopology(alarm, vms);
       planned.push({
         digest: persona.digest,
         persona: persona.name,

@@ -13,9 +13,9 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ContractResource, checkCloudContract, formatViolation } from "../../src/aws/cloud-contract.js";
-import { type PlannedResource, planOffline } from "../../src/aws/offline.js";
+import { planOffline } from "../../src/aws/offline.js";
 import { FLEET_NAME_MAX_LENGTH } from "../../src/plan/names.js";
-import { planFast } from "../support/fast-plan.js";
+import { comparable, planFast } from "../support/fast-plan.js";
 import { fleet, fleetProgram } from "../support/generated-fleets.js";
 import { installMocks } from "../support/pulumi.js";
 
@@ -24,41 +24,6 @@ afterAll(() => installMocks());
 
 const RUNS = 1000;
 const SEED = 12_2026;
-
-/**
- * A resource as compared across the two paths: inputs as canonical JSON (keys sorted, assets by
- * kind), and ids made up for logical names that two types share mapped to one spelling, since which
- * of the two registers first (and gets the bare id) is an accident of the engine's scheduling.
- */
-function comparable(resources: readonly PlannedResource[]): string[] {
-  const canonicalId = new Map<string, string>();
-  for (const r of resources) if (r.outputs?.id) canonicalId.set(r.outputs.id, `${r.name}-id`);
-  const canonical = (value: unknown): unknown => {
-    if (typeof value === "string") return canonicalId.get(value) ?? value;
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value !== null && typeof value === "object") {
-      const asset = value as Record<string, unknown>;
-      if (asset.__pulumiAsset || asset.__pulumiArchive) return `(${value.constructor.name})`;
-      return Object.fromEntries(
-        Object.entries(asset)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([k, v]) => [k, canonical(v)]),
-      );
-    }
-    return value;
-  };
-  return resources
-    .map((r) =>
-      JSON.stringify({
-        type: r.type,
-        name: r.name,
-        parentType: r.parentType,
-        inputs: canonical(r.inputs),
-        outputs: canonical(r.outputs),
-      }),
-    )
-    .sort();
-}
 
 describe("planFast, the property test's engine", () => {
   it("registers the same types, names and inputs as the mock engine on a sample of generated fleets", async () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parsePersona } from "../../src/pdl/parse.js";
 import { type PersonaPlan, planFleet, planPersona } from "../../src/plan/plan.js";
 import {
+  AZURE_MULTI_RESOURCE_LIMITS,
   awsAlarmTopology,
   azureAlarmTopology,
   METRICS_INSIGHTS_LIMITS,
@@ -91,6 +92,43 @@ describe("azureAlarmTopology", () => {
       reason:
         "Personas/Agent NetworkLatency is not a virtual-machine platform metric, which is what one alert rule can watch on many VMs",
     });
+  });
+});
+
+describe("azureAlarmTopology against Azure's multi-resource rules", () => {
+  it("keeps the VM network metrics per VM, which multi-resource rules do not support", () => {
+    expect(azureAlarmTopology(planOf("Network In > 500 Mbps for 5 minutes").alarms[0]!)).toEqual({
+      kind: "per-instance",
+      reason:
+        'Azure Monitor does not support multi-resource rules on the VM network metric Network In Total ("Monitor multiple resources with one alert rule"), so each VM keeps its own alert',
+    });
+    expect(azureAlarmTopology(planOf("Memory Utilization > 90% for 5 minutes").alarms[0]!).kind).toBe(
+      "fleet-wide",
+    );
+  });
+
+  it("says when the fleet's VMs exceed the 5,000 time series a rule monitors by default", () => {
+    const cpu = planOf("CPU Load > 80% for 5 minutes").alarms[0]!;
+    expect(azureAlarmTopology(cpu, AZURE_MULTI_RESOURCE_LIMITS.timeSeriesPerRule)).not.toHaveProperty(
+      "limit",
+    );
+    expect(azureAlarmTopology(cpu, 5001)).toMatchObject({
+      kind: "fleet-wide",
+      limit:
+        '5001 VMs in the fleet\'s resource group exceed the 5000 time series one rule monitors by default: ask Azure support to lift the limit, split the fleet, or set alarmTopology to "per-instance"',
+    });
+  });
+
+  it("counts every VM of the fleet against each rule: the rule's scope is the whole resource group", () => {
+    const cpu = planOf("CPU Load > 80% for 5 minutes");
+    const personas = [3000, 2001].map((instances, i) => ({
+      persona: { name: `P${i}`, digest: contentDigest({ persona: `P${i}` }) },
+      alarms: cpu.alarms,
+      instances,
+    }));
+    expect(
+      planTopology(personas).map((t) => t.azure.kind === "fleet-wide" && t.azure.limit !== undefined),
+    ).toEqual([true, true]);
   });
 });
 

@@ -36,6 +36,15 @@ const OutputClass = (
 
 const ResourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };
 
+// The SDK's index module as provider SDKs load it (`require("@pulumi/pulumi")`): its exports are plain
+// properties copied from the submodules, which provider code reads at each call.
+const pulumiIndex = require("@pulumi/pulumi") as {
+  mergeOptions(
+    options: pulumi.ResourceOptions | undefined,
+    extra: pulumi.ResourceOptions | undefined,
+  ): pulumi.ResourceOptions;
+};
+
 /** An output holding the value `promise` settles to, not secret, like a registered resource's. */
 function outputOfKnown(
   resource: unknown,
@@ -59,8 +68,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 async function resolveInput(value: unknown): Promise<unknown> {
   // The SDK's own accessor (what the engine's serialiser awaits); an unknown value reads as undefined.
-  if (pulumi.Output.isInstance(value))
+  if (pulumi.Output.isInstance(value)) {
+    // An unknown value (a preview's output the engine does not answer) as the mock engine records it.
+    if (!(await (value as unknown as { isKnown: Promise<boolean> }).isKnown))
+      return { __pulumiUnknown: true };
     return resolveInput(await (value as unknown as { promise(): Promise<unknown> }).promise());
+  }
   if (value instanceof Promise) return resolveInput(await value);
   if (Array.isArray(value)) return Promise.all(value.map(resolveInput));
   if (isPlainObject(value)) {
@@ -122,7 +135,13 @@ export async function planFast(program: () => void, stack = "plan"): Promise<Pla
         inputs: resolved,
         ...(custom ? { outputs: { id, arn: names.arn, ...(names.named ? {} : { name: names.name }) } } : {}),
       });
-      return { ...resolved, arn: names.arn, name: names.name, id } as Record<string, unknown>;
+      return {
+        ...resolved,
+        ...OfflineOutputs.answeredOf(type, name),
+        arn: names.arn,
+        name: names.name,
+        id,
+      } as Record<string, unknown>;
     });
     pending.push(state.then(() => undefined));
     res.urn = outputOf(res, Promise.resolve(`urn:pulumi:plan::offline::${type}::${name}`));
@@ -131,7 +150,7 @@ export async function planFast(program: () => void, stack = "plan"): Promise<Pla
       res,
       state.then((s) => s.id),
     );
-    for (const key of Object.keys(inputs))
+    for (const key of [...Object.keys(inputs), ...Object.keys(OfflineOutputs.answeredOf(type, name))])
       if (key !== "id" && key !== "urn")
         // An output the engine does not answer is unknown in a preview, as under the mock engine.
         defineLazyOutput(res, key, () =>
@@ -143,6 +162,14 @@ export async function planFast(program: () => void, stack = "plan"): Promise<Pla
         );
   };
   runtimeResource.registerResourceOutputs = () => {};
+  // Provider SDKs merge a list of their type's former tokens into every resource's options (azure-native
+  // gives a VM 29), and the Resource constructor turns each into outputs of a URN; nothing recorded here
+  // depends on them, and at 1,000 VMs they are most of the cost. Only that alias-only merge is skipped.
+  const { mergeOptions } = pulumiIndex;
+  pulumiIndex.mergeOptions = (options, extra) =>
+    extra !== undefined && Object.keys(extra).length === 1 && "aliases" in extra
+      ? { ...options }
+      : mergeOptions(options, extra);
   // Each constructor captures an unbounded stack trace for the source position it reports to the
   // engine; nothing here reads it, and under vitest's source maps it is the largest cost left.
   const { callsites } = ResourceClass;
@@ -162,7 +189,43 @@ export async function planFast(program: () => void, stack = "plan"): Promise<Pla
     runtimeResource.registerResource = registerResource;
     ResourceClass.callsites = callsites;
     runtimeResource.registerResourceOutputs = registerResourceOutputs;
+    pulumiIndex.mergeOptions = mergeOptions;
     setResponderCodeCheck(previous);
   }
   return resources as PlannedResource[];
+}
+
+/**
+ * A resource as compared across the two paths: inputs as canonical JSON (keys sorted, assets by
+ * kind), and ids made up for logical names that two types share mapped to one spelling, since which
+ * of the two registers first (and gets the bare id) is an accident of the engine's scheduling.
+ */
+export function comparable(resources: readonly PlannedResource[]): string[] {
+  const canonicalId = new Map<string, string>();
+  for (const r of resources) if (r.outputs?.id) canonicalId.set(r.outputs.id, `${r.name}-id`);
+  const canonical = (value: unknown): unknown => {
+    if (typeof value === "string") return canonicalId.get(value) ?? value;
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value !== null && typeof value === "object") {
+      const asset = value as Record<string, unknown>;
+      if (asset.__pulumiAsset || asset.__pulumiArchive) return `(${value.constructor.name})`;
+      return Object.fromEntries(
+        Object.entries(asset)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => [k, canonical(v)]),
+      );
+    }
+    return value;
+  };
+  return resources
+    .map((r) =>
+      JSON.stringify({
+        type: r.type,
+        name: r.name,
+        parentType: r.parentType,
+        inputs: canonical(r.inputs),
+        outputs: canonical(r.outputs),
+      }),
+    )
+    .sort();
 }

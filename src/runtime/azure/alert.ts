@@ -9,7 +9,13 @@
 import * as z from "zod/mini";
 import "../aws/zod.js";
 import { PERSONA_DIGEST_PATTERN } from "../../plan/manifest.js";
-import { ALERT_RESPONDER_KINDS, AlertWebhookProperties, WEBHOOK_PROPERTIES } from "./contract.js";
+import {
+  ALERT_OWNERS,
+  ALERT_RESPONDER_KINDS,
+  type AlertOwner,
+  AlertWebhookProperties,
+  WEBHOOK_PROPERTIES,
+} from "./contract.js";
 import { AlertRejectedError } from "./errors.js";
 
 /** The largest call accepted; a common-alert-schema payload of one metric alert is a few kB. */
@@ -87,7 +93,7 @@ export interface AlertProperties {
   alarmId: string;
   intent: "activate" | "clear";
   member: string;
-  owner: "stack" | "runtime";
+  owner: AlertOwner;
 }
 
 /** Reads the persona properties (`AlertWebhookProperties`); undefined when one is missing or malformed. */
@@ -117,7 +123,7 @@ export const AlertJob = z.strictObject({
   alarmId: text(64),
   digest: z.string().check(z.regex(PERSONA_DIGEST_PATTERN)),
   intent: z.enum(["activate", "clear"]),
-  owner: z.enum(["stack", "runtime"]),
+  owner: z.enum(ALERT_OWNERS),
   transitionId: text(700),
   receivedAt: z.number(),
 });

@@ -191,11 +191,22 @@ export const WEBHOOK_PROPERTIES = {
   alarmId: "personasAlarm",
   /** `activate` runs the response; `clear` runs the clear actions. */
   intent: "personasIntent",
-  /** The member key: the middle of the alert's name (`alarmName(scope, member, alarmId)`). */
+  /**
+   * The member key: the middle of the alert's name (`alarmName(scope, member, alarmId)`); for a
+   * fleet-wide rule `fleet-<16 hex digits of the digest>` (`fleetAlarmKey`), the VM being the one the
+   * alert names in `alertTargetIDs`.
+   */
   member: "personasMember",
-  /** `stack` (the components' alerts) or `runtime` (the orchestrator's). */
+  /**
+   * `stack` (the components' per-VM alerts), `runtime` (the orchestrator's) or `fleet` (the
+   * components' multi-resource rules over the fleet's resource group, `alarmTopology: "fleet-wide"`).
+   */
   owner: "personasOwner",
 } as const;
+
+/** Who made an alert rule: the value of the {@link WEBHOOK_PROPERTIES.owner} property and of its `persona:owner` tag. */
+export const ALERT_OWNERS = ["stack", "runtime", "fleet"] as const;
+export type AlertOwner = (typeof ALERT_OWNERS)[number];
 
 /** The value of the {@link WEBHOOK_PROPERTIES.schema} property. */
 export const WEBHOOK_SCHEMA_VERSION = "1";
@@ -212,7 +223,7 @@ export const AlertWebhookProperties = z.object({
   [WEBHOOK_PROPERTIES.alarmId]: z.string().check(z.minLength(1)),
   [WEBHOOK_PROPERTIES.intent]: z.enum(["activate", "clear"]),
   [WEBHOOK_PROPERTIES.member]: z.string().check(z.minLength(1)),
-  [WEBHOOK_PROPERTIES.owner]: z.enum(["stack", "runtime"]),
+  [WEBHOOK_PROPERTIES.owner]: z.enum(ALERT_OWNERS),
 });
 export type AlertWebhookProperties = z.infer<typeof AlertWebhookProperties>;
 

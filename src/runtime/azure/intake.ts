@@ -10,11 +10,12 @@
  * 413 too large, 503 when the queue or the store failed (the action group retries).
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { alarmName, runtimeAlarmName } from "../../plan/names.js";
+import { alarmName, fleetAlarmKey, fleetAlarmName, runtimeAlarmName } from "../../plan/names.js";
 import { actsOnTransition } from "../../plan/render.js";
 import { describeError } from "../aws/log.js";
 import {
   type AlertJob,
+  type AlertProperties,
   alertProperties,
   alertTransitionId,
   MAX_ALERT_BYTES,
@@ -27,7 +28,7 @@ import {
   memberIdOf,
   responderQueueName,
 } from "./contract.js";
-import { inMemberGroup } from "./env.js";
+import { fleetScope, inMemberGroup } from "./env.js";
 import { AlertRejectedError, ProvenanceRefusedError } from "./errors.js";
 import { contextOrLog } from "./worker.js";
 
@@ -151,26 +152,14 @@ async function check(
     );
   }
   const scope = { fleet: ctx.env.fleet, stack: ctx.env.stack };
-  const expected =
-    props.owner === "stack"
-      ? alarmName(scope, member.key, props.alarmId)
-      : runtimeAlarmName(scope, vmId.slice(vmId.lastIndexOf("/") + 1), props.alarmId);
-  if (e.alertRule !== expected || (props.owner === "stack" && props.member !== member.key)) {
-    throw new ProvenanceRefusedError(
-      "alert-name",
-      vmId,
-      `Alert ${e.alertRule} is not the alert '${props.alarmId}' the ${props.owner === "stack" ? "stack" : "orchestrator"} created for ${vmId} (${expected}); nothing was done.`,
-    );
-  }
-  const digest =
-    props.owner === "stack"
-      ? member.digest
-      : (await ctx.state.readDocument<{ digest: string }>("orchestrator", vmId))?.value.digest;
+  const digest = await expectedOrigin(ctx, scope, e.alertRule, props, member, vmId);
   if (props.digest !== digest) {
     throw new ProvenanceRefusedError(
       "digest",
       vmId,
-      `Alert ${e.alertRule} names persona ${props.digest}, but ${vmId} carries ${digest ?? "no run-time persona"}; nothing was done.`,
+      props.owner === "fleet"
+        ? `Alert ${e.alertRule} is the fleet-wide rule of persona ${props.digest}, but ${vmId} is a member with persona ${digest}; nothing was done.`
+        : `Alert ${e.alertRule} names persona ${props.digest}, but ${vmId} carries ${digest ?? "no run-time persona"}; nothing was done.`,
     );
   }
   const transitionId = alertTransitionId(alert);
@@ -201,4 +190,55 @@ async function check(
     transitionId,
     receivedAt: ctx.now(),
   };
+}
+
+/**
+ * Checks that an alert is one the stack, the orchestrator or a fleet-wide rule gave this VM and alarm
+ * (its name and member property), and returns the persona digest the VM must carry for it: the
+ * membership record's for the stack's alerts and fleet-wide rules, the orchestrator's record for
+ * run-time alerts. A fleet-wide rule watches every VM of the fleet's resource group (a multi-resource
+ * metric alert fires per VM, naming it in `alertTargetIDs`: "Monitor multiple time series in a
+ * single metric alert rule"), so its VM must be in the fleet's own group, not an attached VM's.
+ */
+async function expectedOrigin(
+  ctx: AzureRuntimeContext,
+  scope: { fleet: string; stack: string },
+  alertRule: string,
+  props: AlertProperties,
+  member: { key: string; digest: string },
+  vmId: string,
+): Promise<string | undefined> {
+  let expected: string;
+  let named: boolean;
+  let maker: string;
+  switch (props.owner) {
+    case "stack":
+      expected = alarmName(scope, member.key, props.alarmId);
+      named = alertRule === expected && props.member === member.key;
+      maker = "the stack";
+      break;
+    case "runtime":
+      expected = runtimeAlarmName(scope, vmId.slice(vmId.lastIndexOf("/") + 1), props.alarmId);
+      named = alertRule === expected;
+      maker = "the orchestrator";
+      break;
+    case "fleet":
+      expected = fleetAlarmName(scope, props.digest, props.alarmId);
+      named =
+        alertRule === expected &&
+        props.member === fleetAlarmKey(props.digest) &&
+        vmId.startsWith(`${fleetScope(ctx.env).toLowerCase()}/`);
+      maker = "a fleet-wide rule of the stack";
+      break;
+  }
+  if (!named) {
+    throw new ProvenanceRefusedError(
+      "alert-name",
+      vmId,
+      `Alert ${alertRule} is not the alert '${props.alarmId}' ${maker} created for ${vmId} (${expected}); nothing was done.`,
+    );
+  }
+  return props.owner === "runtime"
+    ? (await ctx.state.readDocument<{ digest: string }>("orchestrator", vmId))?.value.digest
+    : member.digest;
 }

@@ -219,6 +219,14 @@ async function plan(ctx: AzureRuntimeContext, kind: AlertResponderKind, message:
       `VM ${vmId} is not a member of fleet ${ctx.env.fleet}; nothing was done.`,
     );
   }
+  // A fleet-wide rule watches every VM of the group: the member's persona is what makes it this rule's.
+  if (job.owner === "fleet" && member.digest !== job.digest) {
+    throw new ProvenanceRefusedError(
+      "digest",
+      vmId,
+      `Alert ${job.alertRule} is the fleet-wide rule of persona ${job.digest}, but ${vmId} is a member with persona ${member.digest}; nothing was done.`,
+    );
+  }
   await requireAlertRule(ctx, job, vmId);
   const persona = await ctx.fleet.persona(job.digest);
   const alarm = persona.alarms[job.alarmId];
@@ -269,10 +277,15 @@ export const METRIC_ALERTS_API_VERSION = "2018-03-01";
 
 /**
  * The alert rule exists in the fleet's resource group, watches this VM and carries the owner and
- * fleet tags: a call forged with a copied function key and guessed names is refused here.
+ * fleet tags: a call forged with a copied function key and guessed names is refused here. A per-VM
+ * alert watches the VM alone; a fleet-wide rule (owner `fleet`) watches the VMs of the fleet's
+ * resource group, which holds this VM.
  */
 async function requireAlertRule(ctx: AzureRuntimeContext, job: AlertJob, vmId: string): Promise<void> {
-  let rule: { tags?: Record<string, string>; properties?: { scopes?: string[]; enabled?: boolean } };
+  let rule: {
+    tags?: Record<string, string>;
+    properties?: { scopes?: string[]; enabled?: boolean; targetResourceType?: string };
+  };
   try {
     rule = (
       await ctx.arm.request<typeof rule>(
@@ -292,16 +305,25 @@ async function requireAlertRule(ctx: AzureRuntimeContext, job: AlertJob, vmId: s
     throw error;
   }
   const scopes = (rule.properties?.scopes ?? []).map(memberIdOf);
+  const group = fleetScope(ctx.env).toLowerCase();
+  const watches =
+    job.owner === "fleet"
+      ? scopes.length === 1 &&
+        scopes[0] === group &&
+        vmId.startsWith(`${group}/`) &&
+        rule.properties?.targetResourceType?.toLowerCase() === "microsoft.compute/virtualmachines"
+      : scopes.length === 1 && scopes[0] === vmId;
   if (
     rule.tags?.[ALARM_OWNER_TAG] !== job.owner ||
     rule.tags?.[ctx.env.fleetTagKey] !== ctx.env.fleet ||
-    scopes.length !== 1 ||
-    scopes[0] !== vmId
+    !watches
   ) {
     throw new ProvenanceRefusedError(
       "alert-rule",
       vmId,
-      `Alert rule ${job.alertRule} does not watch ${vmId} alone with the tags ${ALARM_OWNER_TAG}=${job.owner} and ${ctx.env.fleetTagKey}=${ctx.env.fleet}; nothing was done.`,
+      job.owner === "fleet"
+        ? `Alert rule ${job.alertRule} does not watch the virtual machines of resource group ${ctx.env.resourceGroup} with the tags ${ALARM_OWNER_TAG}=fleet and ${ctx.env.fleetTagKey}=${ctx.env.fleet}; nothing was done.`
+        : `Alert rule ${job.alertRule} does not watch ${vmId} alone with the tags ${ALARM_OWNER_TAG}=${job.owner} and ${ctx.env.fleetTagKey}=${ctx.env.fleet}; nothing was done.`,
     );
   }
 }
