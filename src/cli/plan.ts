@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import type { PlannedResource } from "../aws/offline.js";
 import { PersonasError } from "../errors.js";
 import type { Persona } from "../pdl/model.js";
-import { monthlyCostOf } from "../plan/cost.js";
+import { azureAlertCostOf, monthlyCostOf } from "../plan/cost.js";
 import type { FleetPlan } from "../plan/plan.js";
 import { agentSignalOf } from "../plan/render.js";
 import { AGENT_SHA256_TAG } from "../plan/user-data.js";
@@ -279,8 +279,13 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
           ...(agent ? { agent } : {}),
           notifications: placeholders.notifications,
           invokeTargets: placeholders.invokeTargets,
+          alarmTopology: options.alarmTopology,
         });
-        notes.push(...azureAlertLines(fleet.plan));
+        notes.push(
+          ...azureAlertLines(fleet.plan),
+          ...topologyLines(fleet.plan, "Azure"),
+          ...azureAlertCostLines(fleet.plan),
+        );
       };
     } else
       program = () => {
@@ -295,7 +300,7 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
           ...(placeholders.traffic ? { traffic: placeholders.traffic } : {}),
           ...(placeholders.isolation ? { isolation: placeholders.isolation } : {}),
         });
-        notes.push(...topologyLines(fleet.plan), ...monthlyCostLines(fleet.plan));
+        notes.push(...topologyLines(fleet.plan, "AWS"), ...monthlyCostLines(fleet.plan));
       };
   }
   let resources: PlannedResource[];
@@ -363,16 +368,20 @@ function azureAlertLines(plan: FleetPlan): string[] {
  * The alarm topology the plan chose, per persona × alarm on each cloud, with the reason, the rule's
  * query and what membership costs (src/plan/topology.ts).
  */
-function topologyLines(plan: FleetPlan): string[] {
+function topologyLines(plan: FleetPlan, planned: "AWS" | "Azure"): string[] {
   const lines = [
     "",
-    'Alarm topology (--alarm-topology fleet-wide|per-instance; docs/aws.md, "Fleet-wide alarms"):',
+    planned === "AWS"
+      ? 'Alarm topology (--alarm-topology fleet-wide|per-instance; docs/aws.md, "Fleet-wide alarms"):'
+      : 'Alarm topology (--alarm-topology fleet-wide|per-instance; docs/azure.md, "Fleet-wide alert rules"):',
   ];
   for (const t of plan.alarmTopology) {
-    for (const [cloud, topology] of [
+    // The cloud planned first, then the other for comparison.
+    const clouds = [
       ["AWS", t.aws],
       ["Azure", t.azure],
-    ] as const) {
+    ] as const;
+    for (const [cloud, topology] of planned === "AWS" ? clouds : [...clouds].reverse()) {
       lines.push(`  ${t.persona} ${t.alarmId} on ${cloud}: ${topology.kind}, because ${topology.reason}`);
       if (topology.kind !== "fleet-wide") continue;
       lines.push(`    rule: ${topology.query}`, `    membership: ${topology.membership}`);
@@ -392,6 +401,19 @@ function monthlyCostLines(plan: FleetPlan): string[] {
     `  instances: ${usd(cost.instances)}${cost.unpriced > 0 ? ` (${cost.unpriced} of a size the catalog does not price, left out)` : ""}`,
     `  alarms, one per instance × alarm: ${usd(cost.alarmsPerInstance)} (${cost.alarmResources.perInstance} alarm resources)`,
     `  alarms as planned (a fleet-wide alarm is billed per metric its query analyzes): ${usd(cost.alarmsAsPlanned)} (${cost.alarmResources.asPlanned} alarm resources)`,
+  ];
+}
+
+/** Azure's alert rules and the time series they monitor, per-instance and as planned (src/plan/cost.ts). */
+function azureAlertCostLines(plan: FleetPlan): string[] {
+  const cost = azureAlertCostOf(plan);
+  const line = (rules: number, series: number) =>
+    `${rules} alert rule${rules === 1 ? "" : "s"} monitoring ${series} time series`;
+  return [
+    "",
+    "Azure Monitor alerts (billed per monitored time series: https://azure.microsoft.com/pricing/details/monitor/; a fleet-wide rule watches every VM of the fleet's resource group):",
+    `  one per VM × alarm: ${line(cost.perInstance.rules, cost.perInstance.timeSeries)}`,
+    `  as planned: ${line(cost.asPlanned.rules, cost.asPlanned.timeSeries)}`,
   ];
 }
 

@@ -84,3 +84,46 @@ export function monthlyCostOf(plan: FleetPlan): MonthlyCost {
     unpriced,
   };
 }
+
+/**
+ * Azure Monitor metric alerts as a plan deploys them, per-instance and as planned side by side. Azure
+ * bills a metric alert rule per time series it monitors ("Monitor multiple time series in a single
+ * metric alert rule", "Metric alerts pricing"; prices on https://azure.microsoft.com/pricing/details/monitor/,
+ * which this estimate does not copy): a per-VM alert is one series; a fleet-wide rule is scoped to the
+ * fleet's resource group and watches every VM there, of every persona of the fleet, one series each.
+ */
+export interface AzureAlertCost {
+  /** One alert per VM × alarm. */
+  perInstance: { rules: number; timeSeries: number };
+  /** The plan's Azure topology. */
+  asPlanned: { rules: number; timeSeries: number };
+}
+
+/**
+ * Counts the Azure alert rules and the time series they monitor, per-instance and as planned.
+ * @example
+ * ```ts
+ * azureAlertCostOf(seedPlanOf1000); // { perInstance: { rules: 2000, timeSeries: 2000 }, asPlanned: { rules: 1001, timeSeries: 2000 } }
+ * ```
+ */
+export function azureAlertCostOf(plan: FleetPlan): AzureAlertCost {
+  const vms = plan.instances.length;
+  const fleetWide = new Set(
+    plan.alarmTopology.filter((t) => t.azure.kind === "fleet-wide").map((t) => `${t.digest}|${t.alarmId}`),
+  );
+  const cost: AzureAlertCost = {
+    perInstance: { rules: 0, timeSeries: 0 },
+    asPlanned: { rules: 0, timeSeries: 0 },
+  };
+  for (const { plan: persona } of plan.instances)
+    for (const alarm of persona.alarms) {
+      cost.perInstance.rules += 1;
+      cost.perInstance.timeSeries += 1;
+      if (fleetWide.has(`${persona.persona.digest}|${alarm.id}`)) continue;
+      cost.asPlanned.rules += 1;
+      cost.asPlanned.timeSeries += 1;
+    }
+  cost.asPlanned.rules += fleetWide.size;
+  cost.asPlanned.timeSeries += fleetWide.size * vms;
+  return cost;
+}

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { agentBlobName, readAzureAgentBundle } from "../../src/azure/agent-artifact.js";
 import { parsePlanArgs, planCommand } from "../../src/cli/plan.js";
+import { fleetAlarmName } from "../../src/plan/names.js";
+import { SEED_DIGEST } from "../aws/support.js";
 import { installMocks } from "../support/pulumi.js";
 
 // planCommand installs its own mocks; give the other test files theirs back.
@@ -26,6 +28,47 @@ describe("personas plan --cloud azure", () => {
     expect(result.stdout).toContain("  2 × azure-native:web:WebApp\n");
     expect(result.stdout).toContain(
       "\nAzure alerts: static thresholds have no M-of-N; 'for N minutes' is the window's Minimum (Maximum for < and <=) over PTNM, evaluated every PT1M, firing at the Nth breaching minute as on CloudWatch.\n",
+    );
+  });
+
+  it("prints the fleet-wide rule, why the latency alert stays per VM, and the rules and time series either way", async () => {
+    const result = await planCommand(
+      parsePlanArgs([
+        "examples/HighTraffic.yaml",
+        "--cloud",
+        "azure",
+        "--fleet",
+        "web",
+        "--instances",
+        "3",
+        "--alarm-topology",
+        "fleet-wide",
+      ]),
+    );
+    expect(result.stderr).toBeUndefined();
+    expect(result.exitCode).toBe(0);
+    const rule = fleetAlarmName({ fleet: "web", stack: "plan" }, SEED_DIGEST, "cpu-utilization-above");
+    expect(result.stdout).toContain(` ruleName=${rule} `);
+    expect(result.stdout).toContain("  4 × azure-native:monitor:MetricAlert\n");
+    expect(result.stdout).toContain(
+      [
+        "",
+        'Alarm topology (--alarm-topology fleet-wide|per-instance; docs/azure.md, "Fleet-wide alert rules"):',
+        "  HighTraffic cpu-utilization-above on Azure: fleet-wide, because Percentage CPU is a platform metric of Microsoft.Compute/virtualMachines: one rule watches every VM of the fleet's resource group in its region and fires per VM",
+        "    rule: scope: the fleet's resource group; targetResourceType Microsoft.Compute/virtualMachines; Minimum(Percentage CPU) GreaterThan 80 over PT5M every PT1M",
+      ].join("\n"),
+    );
+    expect(result.stdout).toContain(
+      "  HighTraffic network-latency-above on Azure: per-instance, because Personas/Agent NetworkLatency is not a virtual-machine platform metric, which is what one alert rule can watch on many VMs\n",
+    );
+    expect(result.stdout).toContain(
+      [
+        "",
+        "Azure Monitor alerts (billed per monitored time series: https://azure.microsoft.com/pricing/details/monitor/; a fleet-wide rule watches every VM of the fleet's resource group):",
+        "  one per VM × alarm: 6 alert rules monitoring 6 time series",
+        "  as planned: 4 alert rules monitoring 6 time series",
+        "",
+      ].join("\n"),
     );
   });
 
