@@ -8,12 +8,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PlannedResource, planOffline } from "../../src/aws/offline.js";
-import { metricAlertViolations } from "../../src/azure/cloud-contract.js";
-import {
-  AzurePersonaFleet,
-  azureContractViolations,
-  setFunctionPackageCheck,
-} from "../../src/azure/index.js";
+import { azureContractViolations, metricAlertViolations } from "../../src/azure/cloud-contract.js";
+import { AzurePersonaFleet, setFunctionPackageCheck } from "../../src/azure/index.js";
 import { fleetAlarmKey, fleetAlarmName } from "../../src/plan/names.js";
 import { WEBHOOK_PROPERTIES } from "../../src/runtime/azure/contract.js";
 import { personaOf, SEED_DIGEST, seedPersona } from "../aws/support.js";
