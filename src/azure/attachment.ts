@@ -109,6 +109,10 @@ export class AzurePersonaAttachment extends pulumi.ComponentResource {
         ...(i.persona ? { persona: i.persona } : {}),
       })),
       args,
+      {
+        why: "acts on the VM's network interface, and an attachment does not own the attached VMs' NICs (the responders' role covers the VMs only)",
+        fix: "deploy the VMs with AzurePersonaFleet to drain or isolate them, or remove the action from the persona",
+      },
     );
     const scope: NameScope = { fleet: fleetName, stack: pulumi.getStack() };
     const vmIds = args.instances.map((i) =>

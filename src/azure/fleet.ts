@@ -48,6 +48,7 @@ import {
   renderAzureFleet,
   WAF_LIMITS,
 } from "./render.js";
+import { checkAzureTrafficOptions } from "./traffic.js";
 
 /** A persona ready to deploy (what resolution returns, or a persona with its repository reference). */
 export type AzurePersonaSpec = PlanInput;
@@ -124,8 +125,10 @@ export function planAzureMembers(
   members: readonly (AzureFleetMember | AzurePlannedMember)[],
   args: Pick<
     AzureMemberComponentArgs,
-    "resolve" | "defaultPersona" | "firewall" | "notifications" | "invokeTargets"
+    "resolve" | "defaultPersona" | "firewall" | "notifications" | "invokeTargets" | "traffic" | "isolation"
   > & { alarmTopology?: AzureAlarmTopology },
+  /** Why this component cannot drain or isolate, when it cannot (attached VMs' NICs are not the stack's). */
+  trafficUnsupported?: { why: string; fix: string },
 ): FleetPlan {
   const seen = new Set<string>();
   const addresses = new Set<string>();
@@ -196,11 +199,11 @@ export function planAzureMembers(
             `persona ${persona.persona.name} notifies channel '${action.target}', and notifications has no URL for it`,
             `pass notifications: { "${action.target}": "https://..." }`,
           );
-        if (AWS_ONLY_ACTIONS.has(action.kind))
+        if (trafficUnsupported !== undefined && TRAFFIC_ACTIONS.has(action.kind))
           throw new AzureInvalidArgumentsError(
             context,
-            `persona ${persona.persona.name} runs '${describeAction(action)}', which has no Azure responder yet (traffic and isolation act on AWS load balancers, Route 53 records and security groups only)`,
-            "deploy this persona with the AWS PersonaFleet, or remove the action from it",
+            `persona ${persona.persona.name} runs '${describeAction(action)}', which ${trafficUnsupported.why}`,
+            trafficUnsupported.fix,
           );
         if (action.kind === "invoke-function" && args.invokeTargets?.[action.function] === undefined)
           throw new AzureMissingTargetError(
@@ -209,6 +212,8 @@ export function planAzureMembers(
             `pass invokeTargets: { "${action.function}": "https://..." }`,
           );
       }
+  if (trafficUnsupported === undefined)
+    checkAzureTrafficOptions(context, probe, args.traffic, args.isolation, args.notifications);
   return planFleet(
     fleet,
     resolved,
@@ -217,8 +222,8 @@ export function planAzureMembers(
   );
 }
 
-/** Action kinds with an AWS responder and none on Azure yet (issue 17: backend pools and NSG swaps). */
-const AWS_ONLY_ACTIONS: ReadonlySet<string> = new Set([
+/** Action kinds that move traffic or isolate: they act on the VM's network interface. */
+const TRAFFIC_ACTIONS: ReadonlySet<string> = new Set([
   "drain-traffic",
   "restore-traffic",
   "isolate-instance",
@@ -335,6 +340,8 @@ function renderAzureMembers(
     args,
     subscriptionId,
     feedEnforcementOf(context, plan, args),
+    undefined,
+    args.subnetId,
   );
   const agent = planAgentInstall(parent, name, context, plan, fleet, args.agent);
   const customData = new Map<PersonaPlan, pulumi.Input<string>>();

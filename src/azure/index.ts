@@ -46,3 +46,10 @@ export {
   type FunctionSettings,
   setFunctionPackageCheck,
 } from "./render.js";
+export {
+  type AzureBackendPoolSettings,
+  type AzureIsolationSettings,
+  type AzureManagementPath,
+  type AzureRedirectTargetSettings,
+  type AzureTrafficSettings,
+} from "./traffic.js";

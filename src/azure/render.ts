@@ -9,6 +9,7 @@ import { join } from "node:path";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
+import type * as network from "@pulumi/azure-native/network/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as storage from "@pulumi/azure-native/storage/index.js";
 import * as web from "@pulumi/azure-native/web/index.js";
@@ -48,6 +49,15 @@ import {
   resourceGroupName,
   storageAccountName,
 } from "./names.js";
+import {
+  type AzureIsolationSettings,
+  type AzureTrafficSettings,
+  azureIsolationConfig,
+  azureTrafficConfig,
+  declaredTrafficResources,
+  renderQuarantineNsg,
+  trafficRoleScopes,
+} from "./traffic.js";
 
 /** The package root: `src/azure` and `dist/azure` are both two levels below it. */
 const PACKAGE_ROOT = join(__dirname, "..", "..");
@@ -120,6 +130,10 @@ export interface AzureFleetOptions {
   invokeTargets?: Record<string, pulumi.Input<string>>;
   /** Tags added to every resource (azure-native has no default tags). */
   tags?: Record<string, string>;
+  /** The backend pools and Front Door origins `Drain traffic` / `Redirect traffic to` may touch. @default none (personas may not drain) */
+  traffic?: AzureTrafficSettings;
+  /** The quarantine NSG `Isolate instance` puts on a VM's network interface. @default none (personas may not isolate) */
+  isolation?: AzureIsolationSettings;
 }
 
 /** The fleet-level resources. */
@@ -143,6 +157,8 @@ export interface AzureFleetResources {
   /** The fleet's tags: every resource carries them. */
   tags: Record<string, string>;
   subscriptionId: pulumi.Output<string>;
+  /** The quarantine NSG the fleet created from `isolation.management`, if it did. */
+  quarantineNsg?: network.NetworkSecurityGroup;
 }
 
 /** NSG limits ("Azure subscription and service limits", Networking): 1,000 rules, 4,000 prefixes per NSG. */
@@ -196,11 +212,27 @@ export function kindsCalledByAlerts(plan: FleetPlan): ResponderKind[] {
   return RESPONDER_ORDER.filter((k) => kinds.has(k));
 }
 
+/** Which traffic resources a fleet declares: the role gets only the actions these need. */
+export interface DeclaredTrafficResources {
+  loadBalancers: boolean;
+  applicationGateways: boolean;
+  frontDoorOrigins: boolean;
+}
+
 /**
- * The ARM actions a boundary's custom role grants, from the capabilities of the kinds it hosts
- * ("Azure resource provider operations"). Nothing else: no role assignment writes, no deletes of VMs.
+ * The ARM actions a boundary's custom role grants, from the capabilities of the kinds it hosts and,
+ * for traffic, the kinds of resources the fleet declares. Every name is one of "Azure resource
+ * provider operations" ("Azure permissions for Compute", "... for Networking", "... for Management
+ * and governance"). Nothing else: no role assignment writes, no deletes of VMs or network resources.
  */
-export function roleActionsOf(kinds: readonly ResponderKind[]): { actions: string[]; dataActions: string[] } {
+export function roleActionsOf(
+  kinds: readonly ResponderKind[],
+  traffic: DeclaredTrafficResources = {
+    loadBalancers: true,
+    applicationGateways: true,
+    frontDoorOrigins: true,
+  },
+): { actions: string[]; dataActions: string[] } {
   const actions = new Set<string>();
   const capabilities = new Set(kinds.flatMap((k) => RESPONDER_CAPABILITIES[k]));
   if (capabilities.has("instance.describe")) {
@@ -213,7 +245,7 @@ export function roleActionsOf(kinds: readonly ResponderKind[]): { actions: strin
     actions.add("Microsoft.Compute/virtualMachines/deallocate/action");
     actions.add("Microsoft.Compute/virtualMachines/start/action");
   }
-  if (capabilities.has("instance.tag")) {
+  if (capabilities.has("instance.tag") || capabilities.has("instance.isolate")) {
     actions.add("Microsoft.Resources/tags/read");
     actions.add("Microsoft.Resources/tags/write");
   }
@@ -226,6 +258,30 @@ export function roleActionsOf(kinds: readonly ResponderKind[]): { actions: strin
     actions.add("Microsoft.Network/networkSecurityGroups/securityRules/read");
     actions.add("Microsoft.Network/networkSecurityGroups/securityRules/write");
     actions.add("Microsoft.Network/networkSecurityGroups/securityRules/delete");
+  }
+  if (capabilities.has("traffic.shift") || capabilities.has("instance.isolate")) {
+    // Pool membership and the NSG are properties of the NIC, written whole (Network Interfaces -
+    // Create Or Update); ARM checks join rights on every resource the NIC refers to: its subnet,
+    // its NSG and its pools.
+    actions.add("Microsoft.Network/networkInterfaces/read");
+    actions.add("Microsoft.Network/networkInterfaces/write");
+    actions.add("Microsoft.Network/virtualNetworks/subnets/join/action");
+    actions.add("Microsoft.Network/networkSecurityGroups/join/action");
+  }
+  if (capabilities.has("traffic.shift")) {
+    if (traffic.loadBalancers) {
+      actions.add("Microsoft.Network/loadBalancers/read");
+      actions.add("Microsoft.Network/loadBalancers/backendAddressPools/join/action");
+      actions.add("Microsoft.Network/loadBalancers/loadBalancingRules/health/action");
+    }
+    if (traffic.applicationGateways) {
+      actions.add("Microsoft.Network/applicationGateways/backendAddressPools/join/action");
+      actions.add("Microsoft.Network/applicationGateways/backendhealth/action");
+    }
+    if (traffic.frontDoorOrigins) {
+      actions.add("Microsoft.Cdn/profiles/origingroups/origins/read");
+      actions.add("Microsoft.Cdn/profiles/origingroups/origins/write");
+    }
   }
   const dataActions = capabilities.has("metrics.publish") ? ["Microsoft.Insights/Metrics/Write"] : [];
   return { actions: [...actions].sort(), dataActions };
@@ -293,6 +349,8 @@ export function renderAzureFleet(
   subscriptionId: pulumi.Output<string>,
   feedEnforcement: Record<string, pulumi.Input<AzureFeedEnforcement>>,
   attachedGroups?: pulumi.Output<string[]>,
+  /** The subnet of the fleet's NICs: a NIC write refers to it, so traffic and isolate need its join right. */
+  subnetId?: pulumi.Input<string>,
 ): AzureFleetResources {
   const tags = { ...options.tags, [FLEET_TAG_KEY]: plan.fleet };
   const functions = options.functions ?? {};
@@ -368,6 +426,20 @@ export function renderAzureFleet(
     pulumi.output(JSON.stringify(manifest)),
   );
 
+  // Traffic and isolate act on network resources the user owns (often in another group): the
+  // responders' role becomes assignable at their groups and is assigned at each of them, no wider.
+  const drains = plan.responders.includes("traffic") && options.traffic !== undefined;
+  const isolates = plan.responders.includes("isolate") && options.isolation !== undefined;
+  const quarantine = isolates
+    ? renderQuarantineNsg(parent, name, plan.fleet, options.isolation!, group, tags, [resourceGroup])
+    : undefined;
+  const networkScopes: pulumi.Input<string>[] = [
+    ...(drains ? trafficRoleScopes(options.traffic!) : []),
+    // A quarantine NSG the fleet created is in its group, where the role is assigned already.
+    ...(quarantine !== undefined && quarantine.created === undefined ? [quarantine.id] : []),
+    ...((drains || isolates) && subnetId !== undefined ? [subnetId] : []),
+  ];
+
   const serviceUri = (service: "blob" | "queue" | "table") =>
     pulumi.interpolate`https://${storageAccount.name}.${service}.core.windows.net/`;
   const functionApps: AzureFleetResources["functionApps"] = {};
@@ -389,13 +461,27 @@ export function renderAzureFleet(
         ? (options.firewall?.networkSecurityGroupId ?? options.firewall?.wafPolicy?.id)
         : undefined;
     const roleScope = firewallScope ?? resourceGroup.id;
+    const responderScopes = boundary === "responders" ? networkScopes : [];
     const assignableScopes: pulumi.Input<pulumi.Input<string>[]> =
       firewallScope !== undefined
         ? [groupOf(context, firewallScope)]
-        : boundary === "responders" && attachedGroups !== undefined
-          ? attachedGroups.apply((groups) => [resourceGroup.id, ...groups])
-          : [resourceGroup.id];
-    const { actions, dataActions } = roleActionsOf(kinds);
+        : pulumi
+            .all([
+              resourceGroup.id,
+              pulumi.output(attachedGroups ?? []),
+              ...responderScopes.map((s) =>
+                groupOf(
+                  context,
+                  s,
+                  "the traffic or isolation resource id",
+                  "pass the full ARM id of the subnet, load balancer, gateway, origin or NSG (/subscriptions/<id>/resourceGroups/<group>/providers/...)",
+                ),
+              ),
+            ])
+            .apply(([own, attached, ...network]) =>
+              distinctIds([own as string, ...(attached as string[]), ...(network as string[])]),
+            );
+    const { actions, dataActions } = roleActionsOf(kinds, declaredTrafficResources(options.traffic));
     const role = new authorization.RoleDefinition(
       `${name}-${boundary}-role`,
       {
@@ -420,6 +506,15 @@ export function renderAzureFleet(
       identity.principalId,
       `${boundary} responders`,
     );
+    for (const [i, scope] of responderScopes.entries())
+      assignRole(
+        parent,
+        `${name}-${boundary}-network-${i}`,
+        scope,
+        role.id,
+        identity.principalId,
+        `${boundary}: traffic and isolation`,
+      );
     for (const [role, id] of [
       ["blob", BUILT_IN_ROLES.storageBlobDataOwner],
       ["queue", BUILT_IN_ROLES.storageQueueDataContributor],
@@ -486,6 +581,15 @@ export function renderAzureFleet(
       settings[KIND_APP_SETTINGS.notifyTargets] = jsonOf(options.notifications ?? {});
     if (kinds.includes("invoke-function"))
       settings[KIND_APP_SETTINGS.invokeTargets] = jsonOf(options.invokeTargets ?? {});
+    if (kinds.includes("traffic") && drains)
+      settings[KIND_APP_SETTINGS.trafficConfig] = azureTrafficConfig(options.traffic!);
+    if (kinds.includes("isolate") && quarantine !== undefined) {
+      const channel = options.isolation!.notify;
+      settings[KIND_APP_SETTINGS.isolationConfig] = azureIsolationConfig(
+        quarantine.id,
+        channel === undefined ? undefined : options.notifications?.[channel],
+      );
+    }
     functionApps[boundary] = new web.WebApp(
       `${name}-${boundary}`,
       {
@@ -574,7 +678,15 @@ export function renderAzureFleet(
     roles,
     tags,
     subscriptionId,
+    ...(quarantine?.created !== undefined ? { quarantineNsg: quarantine.created } : {}),
   };
+}
+
+/** ARM ids compare case-insensitively: the first spelling of each. */
+function distinctIds(ids: readonly string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const id of ids) if (!seen.has(id.toLowerCase())) seen.set(id.toLowerCase(), id);
+  return [...seen.values()];
 }
 
 /**
@@ -582,15 +694,20 @@ export function renderAzureFleet(
  * program; an Output is the id a resource reports (ARM ids are always under a group; the mock engine's
  * made-up ids are kept as they are).
  */
-function groupOf(context: ComponentErrorContext, resourceId: pulumi.Input<string>): pulumi.Input<string> {
+function groupOf(
+  context: ComponentErrorContext,
+  resourceId: pulumi.Input<string>,
+  what = "the firewall's resource id",
+  fix = "pass the NSG's or WAF policy's full ARM id (/subscriptions/<id>/resourceGroups/<group>/providers/...)",
+): pulumi.Input<string> {
   if (typeof resourceId !== "string")
     return pulumi.output(resourceId).apply((id) => resourceGroupIdOf(id) ?? id);
   const group = resourceGroupIdOf(resourceId);
   if (group === undefined)
     throw new AzureInvalidArgumentsError(
       context,
-      `the firewall's resource id '${resourceId}' is not a resource in a resource group`,
-      "pass the NSG's or WAF policy's full ARM id (/subscriptions/<id>/resourceGroups/<group>/providers/...)",
+      `${what} '${resourceId}' is not a resource in a resource group`,
+      fix,
     );
   return group;
 }

@@ -6,7 +6,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { agentBlobName, readAzureAgentBundle } from "../../src/azure/agent-artifact.js";
 import {
-  AzureInvalidArgumentsError,
   AzureMissingTargetError,
   AzurePersonaFleet,
   assertAzureCloudContract,
@@ -16,7 +15,7 @@ import {
 import { functionAppName, storageAccountName } from "../../src/azure/names.js";
 import { alarmName } from "../../src/plan/names.js";
 import { WEBHOOK_PROPERTIES } from "../../src/runtime/azure/contract.js";
-import { optionRecorder, personaOf, SEED_DIGEST, seedPersona } from "../aws/support.js";
+import { optionRecorder, SEED_DIGEST, seedPersona } from "../aws/support.js";
 import {
   countByType,
   outputValue,
@@ -370,25 +369,6 @@ describe("AzurePersonaFleet with the seed persona", () => {
       storageAccountName({ fleet: "web", stack: "stack", subscriptionId: SUBSCRIPTION }),
     );
     expect(() => assertAzureCloudContract(recorder.resources)).not.toThrow();
-  });
-
-  it("refuses a persona that drains traffic: the Azure responders for it are not built, and saying so beats a silent no-op", () => {
-    const act = () =>
-      new AzurePersonaFleet("web", {
-        location: "westeurope",
-        image: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server" },
-        subnetId: "subnet",
-        admin: { username: "ops", sshPublicKey: "key" },
-        defaultPersona: personaOf(
-          "Name: Web\nTelemetryTriggers:\n  - Condition: CPU Load > 90% for 3 minutes\n    Action: Drain traffic\n",
-        ),
-        instances: [{ name: "web-1", privateIpAddress: "10.0.0.4" }],
-      });
-
-    expect(act).toThrow(AzureInvalidArgumentsError);
-    expect(act).toThrow(
-      "AzurePersonaFleet 'web': persona Web runs 'Drain traffic', which has no Azure responder yet (traffic and isolation act on AWS load balancers, Route 53 records and security groups only). Fix: deploy this persona with the AWS PersonaFleet, or remove the action from it.",
-    );
   });
 
   it("refuses a list feed without an NSG or a WAF policy, naming the fix", () => {

@@ -21,10 +21,14 @@
  *   priorities 100–4096, unique per direction ("Network security groups: Security rules",
  *   learn.microsoft.com/azure/virtual-network/network-security-groups-overview#security-rules); a rule's
  *   prefixes are of one IP version. The error codes are this double's; the limits are the documents'.
+ * - Network interfaces, load balancers, Application Gateways and Front Door origins: the network
+ *   half, test/support/arm-network-double.ts (its own rules and documents there).
+ * - "Tags - Update At Scope": `Merge` adds tags; `Delete` removes the given names (with the given values).
  * - Long-running operations answer 202 with `Azure-AsyncOperation` and complete when polled:
  *   "Track asynchronous Azure operations" (learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
  */
 import { randomUUID } from "node:crypto";
+import { NetworkDouble } from "./arm-network-double.js";
 
 export const ARM_ORIGIN = "https://management.azure.com";
 export const SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa";
@@ -54,6 +58,8 @@ export interface DoubleVm {
   privateIp: string | undefined;
   /** Scripts run by Run Command, in order. */
   commands: string[][];
+  /** Its network interface (`<name>-nic`, as the components name it). */
+  nicId: string;
 }
 
 /** One NSG security rule as the double keeps it. */
@@ -120,9 +126,12 @@ export class ArmDouble {
   private readonly operations = new Map<string, Operation>();
   private readonly running = new Set<string>();
   private nextIp = 10;
+  /** Network interfaces, load balancers, gateways and Front Door origins. */
+  readonly network = new NetworkDouble(this.actions, (id) => this.nsgs.has(id.toLowerCase()));
 
   /** Adds a running VM. */
-  addVm(name: string, options: Partial<Omit<DoubleVm, "id" | "name">> = {}): DoubleVm {
+  addVm(name: string, options: Partial<Omit<DoubleVm, "id" | "name" | "nicId">> = {}): DoubleVm {
+    const privateIp = options.privateIp ?? `10.0.0.${this.nextIp++}`;
     const vm: DoubleVm = {
       id: vmResourceId(name),
       name,
@@ -131,8 +140,9 @@ export class ArmDouble {
       tags: options.tags ?? {},
       clusterSizes: options.clusterSizes ?? ["Standard_D2s_v5", "Standard_D4s_v5", "Standard_D8s_v5"],
       ipAllocation: options.ipAllocation ?? "Static",
-      privateIp: options.privateIp ?? `10.0.0.${this.nextIp++}`,
+      privateIp,
       commands: [],
+      nicId: this.network.addNic(`${name}-nic`, privateIp),
     };
     this.vms.set(vm.id.toLowerCase(), vm);
     return vm;
@@ -219,6 +229,9 @@ export class ArmDouble {
     if (method === "POST" && /^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path))
       return this.resourceGraph(body);
 
+    const network = this.network.route(method, url, body);
+    if (network !== undefined) return network;
+
     const nsgMatch =
       /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/networkSecurityGroups\/[^/]+)\/securityRules(?:\/([^/]+))?$/i.exec(
         path,
@@ -273,6 +286,7 @@ export class ArmDouble {
       tags: { ...vm.tags },
       properties: {
         hardwareProfile: { vmSize: vm.size },
+        networkProfile: { networkInterfaces: [{ id: vm.nicId, properties: { primary: true } }] },
         provisioningState: "Succeeded",
         ...(instanceView
           ? {
@@ -370,8 +384,14 @@ export class ArmDouble {
 
   private tags(vm: DoubleVm, body: Record<string, unknown> | undefined): Response {
     const wanted = (body?.properties as { tags?: Record<string, string> } | undefined)?.tags ?? {};
+    if (body?.operation === "Delete") {
+      for (const [key, value] of Object.entries(wanted))
+        if (vm.tags[key] !== undefined && (value === "" || vm.tags[key] === value)) delete vm.tags[key];
+      this.actions.push(`untag ${vm.name} ${Object.keys(wanted).join(",")}`);
+      return json(200, { properties: { tags: vm.tags } });
+    }
     if (body?.operation !== "Merge")
-      return json(400, { error: { code: "InvalidRequest", message: "only Merge is modelled" } });
+      return json(400, { error: { code: "InvalidRequest", message: "only Merge and Delete are modelled" } });
     Object.assign(vm.tags, wanted);
     this.actions.push(
       `tag ${vm.name} ${Object.entries(wanted)

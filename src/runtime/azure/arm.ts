@@ -128,6 +128,13 @@ export class ArmClient {
         error?: { code?: string; message?: string };
         properties?: { output?: T };
       }>("GET", monitor, undefined);
+      // The Location pattern answers 202 while the operation runs and 200 with its result at the end
+      // ("Track asynchronous Azure operations": "Location ... returns 202 until the operation
+      // completes"); a 202 is never the result.
+      if (status.status === 202) {
+        wait = retryAfterMs(status.headers, this.options.pollIntervalMs ?? 5000);
+        continue;
+      }
       const state = status.body?.status;
       if (state === undefined || state === "Succeeded") {
         // The Location pattern answers 200 with the result itself; the async-operation pattern

@@ -12,10 +12,12 @@ import type { ResponderKind } from "../../plan/responders.js";
 
 /**
  * The function apps of a fleet, one per identity boundary: each runs under its own managed identity
- * with its own role, so the firewall never holds VM rights and the responders never hold network rights.
+ * with its own role, so the firewall never holds VM rights and the responders hold network rights only on
+ * the fleet's own network interfaces and the traffic resources the fleet declares.
  *
  * - `responders`: every instance-facing kind (scale, feature, shift-persona, notify, run-command,
- *   invoke-function, value-feed);
+ *   invoke-function, traffic, isolate, value-feed); traffic and isolate write the fleet's own network
+ *   interfaces, and their role is assigned only at the pools, origins and quarantine NSG the fleet declares;
  * - `firewall`: list feeds (NSG rules or WAF policy custom rules);
  * - `orchestrator`: the run-time orchestrator (Event Grid + sweep), when the fleet deploys one.
  */
@@ -145,7 +147,47 @@ export const KIND_APP_SETTINGS = {
   invokeTargets: "PERSONAS_INVOKE_TARGETS",
   /** orchestrator: JSON `{ [responder kind]: action group resource id }`, the actions of run-time alerts. */
   actionGroups: "PERSONAS_ACTION_GROUPS",
+  /**
+   * traffic: JSON `{ loadBalancerBackendPoolIds: string[], applicationGatewayBackendPoolIds: string[],
+   * targets: { [name]: { originId, weight } } }`, what the fleet declares (`traffic`).
+   */
+  trafficConfig: "PERSONAS_TRAFFIC_CONFIG",
+  /** isolate: JSON `{ networkSecurityGroupId, notifyWebhook? }`, the quarantine NSG and who hears of it. */
+  isolationConfig: "PERSONAS_ISOLATION_CONFIG",
 } as const;
+
+/** A resource id under a resource group (ARM ids are case-insensitive). */
+const RESOURCE_ID =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[-\w._()]{1,90}\/providers\/[-\w.]+\/.+$/i;
+
+/** {@link KIND_APP_SETTINGS.trafficConfig}: the pools and origins the fleet declares (`traffic`). */
+export const AzureTrafficConfig = z.strictObject({
+  loadBalancerBackendPoolIds: z.array(
+    z.string().check(z.regex(RESOURCE_ID), z.regex(/\/loadBalancers\/[^/]+\/backendAddressPools\/[^/]+$/i)),
+  ),
+  applicationGatewayBackendPoolIds: z.array(
+    z
+      .string()
+      .check(z.regex(RESOURCE_ID), z.regex(/\/applicationGateways\/[^/]+\/backendAddressPools\/[^/]+$/i)),
+  ),
+  targets: z.record(
+    z.string(),
+    z.strictObject({
+      originId: z
+        .string()
+        .check(z.regex(RESOURCE_ID), z.regex(/\/profiles\/[^/]+\/originGroups\/[^/]+\/origins\/[^/]+$/i)),
+      weight: z.number().check(z.int(), z.gte(1), z.lte(1000)),
+    }),
+  ),
+});
+export type AzureTrafficConfig = z.infer<typeof AzureTrafficConfig>;
+
+/** {@link KIND_APP_SETTINGS.isolationConfig}: the quarantine NSG and the webhook told of isolations. */
+export const AzureIsolationConfig = z.strictObject({
+  networkSecurityGroupId: z.string().check(z.regex(RESOURCE_ID), z.regex(/\/networkSecurityGroups\/[^/]+$/i)),
+  notifyWebhook: z.optional(z.string().check(z.startsWith("https://"))),
+});
+export type AzureIsolationConfig = z.infer<typeof AzureIsolationConfig>;
 
 /** The identity-based storage connection's settings (Azure Functions "Connecting to host storage with an identity"). */
 export const STORAGE_CONNECTION_SUFFIXES = {
@@ -285,5 +327,7 @@ export const ALERT_RESPONDER_KINDS = [
   "notify",
   "run-command",
   "invoke-function",
+  "traffic",
+  "isolate",
 ] as const satisfies readonly ResponderKind[];
 export type AlertResponderKind = (typeof ALERT_RESPONDER_KINDS)[number];

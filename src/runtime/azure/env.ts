@@ -2,8 +2,12 @@
  * The Azure runtime's app settings, read once per Function App instance through one typed reader.
  * A missing or malformed setting fails the first invocation with a sentence naming it.
  */
+
+import type * as z from "zod/mini";
 import {
   APP_SETTINGS,
+  AzureIsolationConfig,
+  AzureTrafficConfig,
   KIND_APP_SETTINGS,
   RUNTIME_METRICS_NAMESPACE,
   STORAGE_CONNECTION_SUFFIXES,
@@ -37,6 +41,10 @@ export interface AzureRuntimeEnv {
   invokeTargets: Record<string, string>;
   /** Responder kind → action group resource id (the orchestrator's run-time alerts). */
   actionGroups: Record<string, string>;
+  /** What the traffic responder may touch; absent when the fleet declares no `traffic`. */
+  traffic?: AzureTrafficConfig;
+  /** The isolate responder's quarantine NSG; absent when the fleet declares no `isolation`. */
+  isolation?: AzureIsolationConfig;
 }
 
 const RESOURCE_GROUP_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}$/i;
@@ -162,9 +170,53 @@ export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntime
     invokeTargets: urls(KIND_APP_SETTINGS.invokeTargets, "function names"),
     actionGroups: resourceIds(KIND_APP_SETTINGS.actionGroups, "responder kinds"),
   };
+  const traffic = config(
+    env,
+    KIND_APP_SETTINGS.trafficConfig,
+    AzureTrafficConfig,
+    "the fleet's traffic pools and targets",
+  );
+  if (traffic !== undefined) result.traffic = traffic;
+  const isolation = config(
+    env,
+    KIND_APP_SETTINGS.isolationConfig,
+    AzureIsolationConfig,
+    "the fleet's quarantine network security group",
+  );
+  if (isolation !== undefined) result.isolation = isolation;
   const clientId = env[S.identityClientId]?.trim();
   if (clientId) result.identityClientId = clientId;
   return result;
+}
+
+/** A JSON setting checked against its schema; undefined when unset. */
+function config<T>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  schema: z.ZodMiniType<T>,
+  what: string,
+): T | undefined {
+  const text = env[name]?.trim();
+  if (text === undefined || text === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new AzureConfigError(
+      name,
+      `App setting ${name} is not JSON; it must describe ${what} ${REDEPLOY}.`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const checked = schema.safeParse(parsed);
+  if (!checked.success)
+    throw new AzureConfigError(
+      name,
+      `App setting ${name} does not describe ${what} (${checked.error.issues[0]?.path.join(".") || "value"}: ${checked.error.issues[0]?.message}) ${REDEPLOY}.`,
+    );
+  return checked.data;
 }
 
 /** `/subscriptions/<id>/resourceGroups/<group>`: the fleet's group (its alert rules, storage and VMs). */

@@ -27,6 +27,8 @@ export interface VmView {
   size: string;
   power: PowerState;
   tags: Record<string, string>;
+  /** Its network interfaces' resource ids (`networkProfile.networkInterfaces`). */
+  networkInterfaceIds: string[];
 }
 
 interface ArmVm {
@@ -35,6 +37,7 @@ interface ArmVm {
   tags?: Record<string, string>;
   properties?: {
     hardwareProfile?: { vmSize?: string };
+    networkProfile?: { networkInterfaces?: { id?: string }[] };
     instanceView?: { statuses?: { code?: string }[] };
   };
 }
@@ -52,6 +55,9 @@ export async function getVm(arm: ArmClient, vmId: string): Promise<VmView> {
     size: body.properties?.hardwareProfile?.vmSize ?? "",
     power: (POWER_STATES as readonly string[]).includes(power ?? "") ? (power as PowerState) : "unknown",
     tags: body.tags ?? {},
+    networkInterfaceIds: (body.properties?.networkProfile?.networkInterfaces ?? []).flatMap((n) =>
+      n.id ? [n.id] : [],
+    ),
   };
 }
 
@@ -115,6 +121,18 @@ export async function runCommand(
     succeeded: status?.code === "ProvisioningState/succeeded",
     output: output.subarray(Math.max(0, output.length - RUN_COMMAND_OUTPUT_BYTES)).toString("utf8"),
   };
+}
+
+/** Deletes tags (by name and value) from a resource's tags (Tags - Update At Scope, operation `Delete`). */
+export async function deleteTags(
+  arm: ArmClient,
+  resourceId: string,
+  tags: Record<string, string>,
+): Promise<void> {
+  await arm.request("PATCH", `${resourceId}/providers/Microsoft.Resources/tags/default`, TAGS_API_VERSION, {
+    operation: "Delete",
+    properties: { tags },
+  });
 }
 
 /** Merges tags into a resource's tags (Tags - Update At Scope, operation `Merge`). */

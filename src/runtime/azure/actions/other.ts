@@ -41,7 +41,13 @@ export const azureShiftPersonaExecutor: AzureExecutor = async (ctx, job) => {
   return { outcome: "acted", detail: `${vm.name}: persona ${current} → ${target}` };
 };
 
-async function postJson(ctx: AzureRuntimeContext, url: string, body: unknown, what: string): Promise<void> {
+/** POSTs JSON to an HTTPS webhook (30 s, no redirects); throws when it does not answer 2xx. */
+export async function postJson(
+  ctx: AzureRuntimeContext,
+  url: string,
+  body: unknown,
+  what: string,
+): Promise<void> {
   if (!url.startsWith("https://"))
     throw new ActionFailedError(`${what} must be an HTTPS URL; nothing was sent.`, true);
   const response = await ctx.webhookFetch(url, {
@@ -54,7 +60,8 @@ async function postJson(ctx: AzureRuntimeContext, url: string, body: unknown, wh
   if (!response.ok) throw new ActionFailedError(`${what} answered ${response.status}.`, true);
 }
 
-function event(ctx: AzureRuntimeContext, job: AzureActionJob) {
+/** What every webhook the runtime calls hears of the job. */
+export function jobEvent(ctx: AzureRuntimeContext, job: AzureActionJob) {
   return {
     fleet: ctx.env.fleet,
     vmId: job.vmId,
@@ -80,7 +87,7 @@ export const azureNotifyExecutor: AzureExecutor = async (ctx, job) => {
     await postJson(
       ctx,
       url,
-      { type: "personas.notify", version: 1, ...event(ctx, job), message: action.message ?? "" },
+      { type: "personas.notify", version: 1, ...jobEvent(ctx, job), message: action.message ?? "" },
       `Notify channel ${action.target}`,
     );
     sent.push(action.target);
@@ -103,7 +110,7 @@ export const azureInvokeFunctionExecutor: AzureExecutor = async (ctx, job) => {
     await postJson(
       ctx,
       url,
-      { type: "personas.invoke", version: 1, ...event(ctx, job) },
+      { type: "personas.invoke", version: 1, ...jobEvent(ctx, job) },
       `Function ${action.function}`,
     );
     called.push(action.function);

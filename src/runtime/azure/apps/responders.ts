@@ -5,12 +5,14 @@
  */
 import { app } from "@azure/functions";
 import { azureFeatureExecutor, azureRunCommandExecutor } from "../actions/command.js";
+import { azureIsolateExecutor } from "../actions/isolate.js";
 import {
   azureInvokeFunctionExecutor,
   azureNotifyExecutor,
   azureShiftPersonaExecutor,
 } from "../actions/other.js";
 import { azureScaleExecutor, repairInFlightResizes } from "../actions/scale.js";
+import { azureTrafficExecutor } from "../actions/traffic.js";
 import {
   ALERT_RESPONDER_KINDS,
   type AlertResponderKind,
@@ -29,6 +31,8 @@ const EXECUTORS: Record<AlertResponderKind, AzureExecutor> = {
   "shift-persona": azureShiftPersonaExecutor,
   notify: azureNotifyExecutor,
   "invoke-function": azureInvokeFunctionExecutor,
+  traffic: azureTrafficExecutor,
+  isolate: azureIsolateExecutor,
 };
 
 const hosted = new Set(
