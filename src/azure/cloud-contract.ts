@@ -165,6 +165,15 @@ export const AZURE_NAMING_RULES: Readonly<Record<string, AzureNamingRule>> = {
       "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore",
     source: "NAMING",
   },
+  "azure-native:network:NetworkSecurityGroup": {
+    input: "networkSecurityGroupName",
+    min: 1,
+    max: 80,
+    pattern: ALNUM_UNDERSCORE_PERIOD_HYPHEN,
+    characters:
+      "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore",
+    source: "NAMING",
+  },
   "azure-native:network:SecurityRule": {
     input: "securityRuleName",
     min: 1,

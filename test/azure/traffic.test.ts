@@ -6,6 +6,7 @@ import {
   AzurePersonaAttachment,
   AzurePersonaFleet,
   type AzurePersonaFleetArgs,
+  assertAzureCloudContract,
   setFunctionPackageCheck,
 } from "../../src/azure/index.js";
 import {
@@ -82,6 +83,7 @@ describe("AzurePersonaFleet traffic and isolation settings", () => {
   it("creates the quarantine NSG from the management path: one allow rule, then deny-all both ways at 4096", async () => {
     fleet();
     await settled();
+    expect(() => assertAzureCloudContract(recorder.resources)).not.toThrow();
     const nsg = resourceNamed("azure-native:network:NetworkSecurityGroup", "web-quarantine");
     expect(nsg.inputs.networkSecurityGroupName).toBe("personas-quarantine");
     expect(nsg.inputs.securityRules).toEqual([
