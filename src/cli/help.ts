@@ -90,7 +90,16 @@ export const COMMANDS: readonly CommandHelp[] = [
       ["--effect <f:m=xN,...>", "what a feature does while on, e.g. cdn-caching:latency=x0.3 (repeatable)"],
       ["--personas <dir>", "persona directory for Name@range references (default personas/)"],
       ["--out <dir>", "also write index.html, one SVG per trigger, timeline.txt/json"],
+      ["--fleet <n>", "simulate n instances (1 to 100), each with its own seeded telemetry"],
+      [
+        "--alarm-topology fleet-wide|per-instance",
+        "with --fleet: each instance a contributor of fleet-wide alarms, or its own alarms (default per-instance)",
+      ],
       FORMAT_TEXT_JSON,
+    ],
+    notes: [
+      "With --fleet, instance-N has the noise of seed + N − 1, and the scenario's event reaches a seeded",
+      "share of the instances, each next one later: --params share=0.5,stagger=5m (the defaults).",
     ],
   },
   {

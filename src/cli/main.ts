@@ -90,6 +90,8 @@ export function run(argv: readonly string[]): CommandResult {
           format: { type: "string", default: "text" },
           personas: { type: "string" },
           effect: { type: "string", multiple: true },
+          fleet: { type: "string" },
+          "alarm-topology": { type: "string" },
         });
         if (positionals.length !== 1) throw new UsageError("needs exactly one persona file or reference");
         return simulateCommand({

@@ -14,8 +14,15 @@ import {
   parseFeatureEffects,
 } from "../sim/effects/index.js";
 import { simulate } from "../sim/engine.js";
+import {
+  type FleetVariation,
+  fleetTelemetry,
+  MAX_SIMULATED_FLEET,
+  simulateFleetTimelines,
+} from "../sim/fleet.js";
+import { fleetJson, formatFleetTimeline } from "../sim/fleet-render.js";
 import { formatTimeline, timelineJson } from "../sim/render.js";
-import { writeReport } from "../sim/report.js";
+import { writeFleetReport, writeReport } from "../sim/report.js";
 import { SCENARIO_KINDS, type ScenarioSpec, scenarioTelemetry } from "../sim/scenarios.js";
 import {
   metricIdOf,
@@ -68,6 +75,10 @@ export interface SimulateFlags {
   personas?: string | undefined;
   /** Declared feature effects, `feature:metric=xN[,metric=xN]`, one per flag. */
   effect?: string[] | undefined;
+  /** Instances of the simulated fleet, 1 to {@link MAX_SIMULATED_FLEET}. */
+  fleet?: string | undefined;
+  /** `fleet-wide` or `per-instance` (with `fleet`). */
+  "alarm-topology"?: string | undefined;
 }
 
 /** Options of `personas simulate`. */
@@ -153,6 +164,58 @@ function readTelemetry(file: string): Telemetry {
     : readTelemetryJson(text, { file });
 }
 
+/** The `--params` keys that vary a scenario over a fleet rather than shape its event. */
+const FLEET_PARAMS = new Set(["share", "stagger"]);
+
+/**
+ * `--fleet`, `--alarm-topology` and the fleet's `--params` (share, stagger), checked together: all
+ * undefined without `--fleet`.
+ */
+function fleetOptionsOf(
+  options: SimulateCommandOptions,
+  params: readonly string[],
+): { instances: number; topology: "fleet-wide" | "per-instance"; variation: FleetVariation } | undefined {
+  const fleetParams = params.filter((p) => FLEET_PARAMS.has(p.slice(0, p.indexOf("="))));
+  if (options.fleet === undefined) {
+    if (options["alarm-topology"] !== undefined)
+      throw new UsageError(
+        "--alarm-topology chooses how a simulated fleet's alarms are deployed; add --fleet <n>",
+      );
+    if (fleetParams.length > 0)
+      throw new UsageError(
+        `--params ${fleetParams.join(",")} varies a scenario over a fleet; add --fleet <n>`,
+      );
+    return undefined;
+  }
+  const instances = Number(options.fleet);
+  if (!/^\d+$/.test(options.fleet) || instances < 1 || instances > MAX_SIMULATED_FLEET)
+    throw new UsageError(
+      `--fleet takes 1 to ${MAX_SIMULATED_FLEET} instances (a fleet-wide alarm holds at most ${MAX_SIMULATED_FLEET} contributors in ALARM, and which it keeps past that is not documented); received '${options.fleet}'`,
+    );
+  if (options.telemetry !== undefined)
+    throw new UsageError(
+      "Only one of --fleet and --telemetry can be specified: a telemetry file is one instance's series; to replay recorded series per instance, write a persona test with a fleet case (personas test)",
+    );
+  const topology = options["alarm-topology"] ?? "per-instance";
+  if (topology !== "fleet-wide" && topology !== "per-instance")
+    throw new UsageError(`--alarm-topology must be 'fleet-wide' or 'per-instance', not '${topology}'`);
+  const variation: { share?: number; staggerSeconds?: number } = {};
+  for (const param of fleetParams) {
+    const eq = param.indexOf("=");
+    const value = param.slice(eq + 1);
+    if (param.startsWith("stagger=")) variation.staggerSeconds = parseDuration(value, "--params stagger");
+    else {
+      const share = Number(value);
+      if (!(share > 0 && share <= 1))
+        throw new UsageError(
+          `--params share is the share of instances the event reaches, above 0 and at most 1; received '${value}'`,
+        );
+      variation.share = share;
+    }
+  }
+  return { instances, topology, variation };
+}
+
 /** Runs `personas simulate`. */
 export function simulateCommand(options: SimulateCommandOptions): CommandResult {
   if (options.scenario !== undefined && options.telemetry !== undefined) {
@@ -160,11 +223,39 @@ export function simulateCommand(options: SimulateCommandOptions): CommandResult 
   }
   const seed = Number(options.seed ?? "1");
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, not '${options.seed}'`);
+  const allParams =
+    options.params === undefined ? [] : options.params.split(",").filter((p) => p.trim() !== "");
+  const fleet = fleetOptionsOf(options, allParams);
   const plan = loadPersonaPlan(options.persona, ".", options.personas);
   const durationSeconds =
     options.duration !== undefined ? parseDuration(options.duration, "--duration") : undefined;
-  const params = options.params === undefined ? [] : options.params.split(",").filter((p) => p.trim() !== "");
+  const params = allParams.filter((p) => !FLEET_PARAMS.has(p.slice(0, p.indexOf("="))));
   const flagged = options.effect === undefined ? NO_FEATURE_EFFECTS : effectsOf(options.effect, plan);
+  const initialSize = options["initial-size"];
+  const personaDir = options.personas;
+  const simulation = {
+    seed,
+    // A shift puts the target persona's triggers in force, planned from the same repository.
+    resolvePersona: (reference: string) => loadPersonaPlan(reference, ".", personaDir),
+    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    ...(initialSize !== undefined ? { initialSize } : {}),
+  };
+  if (fleet !== undefined) {
+    const members = fleetTelemetry(plan, scenarioOf(options.scenario ?? "day", params), fleet.instances, {
+      seed,
+      effects: flagged,
+      ...fleet.variation,
+      ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    });
+    const result = simulateFleetTimelines(plan, members, { ...simulation, alarmTopology: fleet.topology });
+    const stdout =
+      options.format === "json"
+        ? `${JSON.stringify(fleetJson(result), null, 1)}\n`
+        : formatFleetTimeline(result);
+    if (options.out === undefined) return { exitCode: 0, stdout };
+    const files = writeFleetReport(options.out, result);
+    return withReportNote(options.format, stdout, files.html, files.charts.length, files.text, files.json);
+  }
   let telemetry: Telemetry;
   if (options.telemetry !== undefined) {
     const read = readTelemetry(options.telemetry);
@@ -184,24 +275,27 @@ export function simulateCommand(options: SimulateCommandOptions): CommandResult 
       ...(durationSeconds !== undefined ? { durationSeconds } : {}),
     });
   }
-  const initialSize = options["initial-size"];
-  const personaDir = options.personas;
-  const result = simulate(plan, telemetry, {
-    seed,
-    // A shift puts the target persona's triggers in force, planned from the same repository.
-    resolvePersona: (reference) => loadPersonaPlan(reference, ".", personaDir),
-    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
-    ...(initialSize !== undefined ? { initialSize } : {}),
-  });
-  let stdout =
+  const result = simulate(plan, telemetry, simulation);
+  const stdout =
     options.format === "json" ? `${JSON.stringify(timelineJson(result), null, 1)}\n` : formatTimeline(result);
-  if (options.out !== undefined) {
-    const files = writeReport(options.out, result);
-    const note = `Report written to ${files.html} (${files.charts.length} chart${files.charts.length === 1 ? "" : "s"}, ${files.text}, ${files.json})\n`;
-    if (options.format === "text") stdout += `\n${note}`;
-    else return { exitCode: 0, stdout, stderr: note };
-  }
-  return { exitCode: 0, stdout };
+  if (options.out === undefined) return { exitCode: 0, stdout };
+  const files = writeReport(options.out, result);
+  return withReportNote(options.format, stdout, files.html, files.charts.length, files.text, files.json);
+}
+
+/** The output with where the report went: after the text timeline, or on stderr beside JSON. */
+function withReportNote(
+  format: "text" | "json",
+  stdout: string,
+  html: string,
+  charts: number,
+  text: string,
+  json: string,
+): CommandResult {
+  const note = `Report written to ${html} (${charts} chart${charts === 1 ? "" : "s"}, ${text}, ${json})\n`;
+  return format === "text"
+    ? { exitCode: 0, stdout: `${stdout}\n${note}` }
+    : { exitCode: 0, stdout, stderr: note };
 }
 
 /** The directory of a file, for resolving paths written inside it. */

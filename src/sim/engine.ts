@@ -99,6 +99,48 @@ export interface SimulationOptions {
    * @default undefined
    */
   readonly resolvePersona?: PersonaResolver;
+  /**
+   * The alarms deployed as one fleet-wide rule (a CloudWatch Metrics Insights alarm over many
+   * instances), keyed by {@link fleetWideAlarmKey}: this instance is one contributor of each. A
+   * contributor is only ALARM or OK, never INSUFFICIENT_DATA, "because a time series only exists when
+   * data is present" (Amazon CloudWatch User Guide, "Acting on alarm changes",
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Acting_Alarm_Changes.html); see
+   * {@link contributorState}. The other alarms are the instance's own.
+   * @default no fleet-wide alarms: every alarm is the instance's own (per-instance topology)
+   */
+  readonly fleetWideAlarms?: ReadonlySet<string>;
+}
+
+/**
+ * The key of a fleet-wide alarm in {@link SimulationOptions.fleetWideAlarms}: the persona's digest and
+ * the alarm's id, as the plan's topology names it (src/plan/topology.ts `topologyOf`).
+ * @example
+ * fleetWideAlarmKey(plan.persona.digest, "cpu-utilization-above"); // "sha256:…/cpu-utilization-above"
+ */
+export function fleetWideAlarmKey(digest: string, alarmId: string): string {
+  return `${digest}/${alarmId}`;
+}
+
+/**
+ * The state of one contributor of a fleet-wide (multi-time-series) alarm, from what its own series'
+ * evaluation gives and whether the series exists. The documented rules (CloudWatch User Guide,
+ * "Acting on alarm changes"): a contributor is only ALARM or OK, never INSUFFICIENT_DATA, because a
+ * time series only exists when data is present. So:
+ * - no datapoint in the alarm's evaluation range: the series is absent, and an absent series is not
+ *   in ALARM, whatever the missing-data treatment would say of a single-metric alarm (`breaching` does
+ *   not make an absent series breach);
+ * - otherwise the evaluation's state, with INSUFFICIENT_DATA (too few datapoints to decide) read as OK.
+ *
+ * Whether CloudWatch sends an OK event when a contributor's series disappears is not documented; the
+ * simulator assumes it does (the contributor left ALARM), and says so in the timeline
+ * (docs/alarm-semantics.md, "Contributors of fleet-wide alarms").
+ *
+ * @example
+ * contributorState("INSUFFICIENT_DATA", true); // "OK"
+ * contributorState("ALARM", false); // "OK": the series is absent
+ */
+export function contributorState(evaluated: CloudWatchAlarmState, seriesPresent: boolean): "OK" | "ALARM" {
+  return seriesPresent && evaluated === "ALARM" ? "ALARM" : "OK";
 }
 
 /** One alarm's datapoints and states, one entry per period. */
@@ -107,6 +149,11 @@ export interface TriggerTimeline {
   readonly alarmId: string;
   readonly triggerId: string;
   readonly role: "activate" | "clear";
+  /**
+   * `fleet-wide`: the instance is one contributor of the persona's fleet-wide alarm, so its states are
+   * only OK and ALARM ({@link contributorState}); `per-instance`: the instance's own alarm.
+   */
+  readonly topology: "fleet-wide" | "per-instance";
   /** The persona whose plan holds the alarm. */
   readonly persona: string;
   readonly metric: string;
@@ -126,6 +173,12 @@ export interface TriggerTimeline {
   readonly recorded: Float64Array;
   /** The state after evaluating each period ({@link STATE_CODES}). */
   readonly states: Uint8Array;
+  /**
+   * Fleet-wide alarms: the periods at which the contributor's series was absent (no datapoint in the
+   * evaluation range), so a move to OK there is the series leaving, not the metric recovering.
+   * Empty for per-instance alarms.
+   */
+  readonly absent: readonly number[];
 }
 
 /** One response run considered by the guard rails. */
@@ -346,6 +399,14 @@ interface ActiveAlarm {
   /** What the responses in force multiply the recorded datapoints by ({@link loadFactor}). */
   factor: number;
   readonly states: Uint8Array | undefined;
+  /** Whether the instance is a contributor of this alarm (fleet-wide topology). */
+  readonly contributor: boolean;
+  /** Contributors: the state last reported (OK until the series first breaches). */
+  contributorAlarm: boolean;
+  /** Contributors: the last period with a datapoint (−∞ before the first). */
+  lastPresent: number;
+  /** Contributors, full detail: periods at which the series was absent. */
+  readonly absent: number[] | undefined;
 }
 
 interface ValueFeedState {
@@ -448,6 +509,10 @@ class Run {
       alarm.evaluator.reset();
       let states: Uint8Array | undefined;
       const factor = loadFactor(alarm.metric, this.instance, this.recorded);
+      const contributor =
+        this.options.fleetWideAlarms?.has(fleetWideAlarmKey(compiled.plan.persona.digest, alarm.plan.id)) ===
+        true;
+      const absent: number[] | undefined = this.full && contributor ? [] : undefined;
       if (this.full) {
         states = new Uint8Array(count).fill(STATE_CODES.NOT_IN_FORCE);
         const c = alarm.plan.condition;
@@ -455,6 +520,7 @@ class Run {
           alarmId: alarm.plan.id,
           triggerId: alarm.plan.triggerId,
           role: alarm.plan.role,
+          topology: contributor ? "fleet-wide" : "per-instance",
           persona: alarm.persona,
           metric: c.metric,
           description: alarm.plan.description,
@@ -465,9 +531,19 @@ class Run {
           datapoints,
           recorded: datapoints.slice(),
           states,
+          absent: absent ?? [],
         });
       }
-      return { compiled: alarm, datapoints, states, factor };
+      return {
+        compiled: alarm,
+        datapoints,
+        states,
+        factor,
+        contributor,
+        contributorAlarm: false,
+        lastPresent: Number.NEGATIVE_INFINITY,
+        absent,
+      };
     });
   }
 
@@ -491,11 +567,22 @@ class Run {
         }
         const value = alarm.complement ? 100 - raw : raw * alarm.scale;
         const evaluator = alarm.evaluator;
-        const previous = evaluator.state;
-        const state = evaluator.step(value);
+        let previous = evaluator.state;
+        let state = evaluator.step(value);
+        let changed = evaluator.changed;
         evaluations++;
+        if (a.contributor) {
+          // One contributor of a fleet-wide alarm: only ALARM or OK, and absent without data.
+          if (!Number.isNaN(value)) a.lastPresent = p;
+          const present = p - a.lastPresent < alarm.plan.aws.evaluationPeriods;
+          if (!present) a.absent?.push(p);
+          previous = a.contributorAlarm ? "ALARM" : "OK";
+          state = contributorState(state, present);
+          a.contributorAlarm = state === "ALARM";
+          changed = state !== previous;
+        }
         if (a.states) a.states[p] = state === "OK" ? 0 : state === "ALARM" ? 1 : 2;
-        if (!evaluator.changed) continue;
+        if (!changed) continue;
         if (state === "ALARM") {
           const id = alarm.plan.id;
           this.summary.alarms[id] = (this.summary.alarms[id] ?? 0) + 1;

@@ -10,8 +10,10 @@
 export {
   type ActionRecord,
   type ChangeRecord,
+  contributorState,
   type FeedTickRecord,
   type FleetSummary,
+  fleetWideAlarmKey,
   type PersonaResolver,
   type SimulationOptions,
   type SimulationResult,
@@ -22,6 +24,18 @@ export {
 } from "./engine.js";
 export { PersonaTestFileError, SimulationError, TelemetryFormatError } from "./errors.js";
 export {
+  type FleetAlarm,
+  type FleetMember,
+  type FleetSimulationOptions,
+  type FleetSimulationResult,
+  type FleetVariation,
+  fleetAlarmsOf,
+  fleetTelemetry,
+  MAX_SIMULATED_FLEET,
+  simulateFleetTimelines,
+} from "./fleet.js";
+export { formatFleetTimeline, renderFleetHtml } from "./fleet-render.js";
+export {
   type PersonaTestCase,
   type PersonaTestFile,
   type PersonaTestReport,
@@ -31,7 +45,14 @@ export {
   runPersonaTestFile,
 } from "./persona-test.js";
 export { renderHtmlReport } from "./render.js";
-export { type ReportFiles, type SimulateDayOptions, simulateDay, writeReport } from "./report.js";
+export {
+  type FleetReportFiles,
+  type ReportFiles,
+  type SimulateDayOptions,
+  simulateDay,
+  writeFleetReport,
+  writeReport,
+} from "./report.js";
 export { SCENARIO_KINDS, type ScenarioOptions, type ScenarioSpec, scenarioTelemetry } from "./scenarios.js";
 export {
   type FeedTickInput,

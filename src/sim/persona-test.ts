@@ -24,6 +24,7 @@ import {
   stateName,
 } from "./engine.js";
 import { PersonaTestFileError, TelemetryFormatError } from "./errors.js";
+import { fleetAlarmsOf } from "./fleet.js";
 import { clockLabel } from "./render.js";
 import {
   type FeedTickInput,
@@ -112,8 +113,10 @@ export type PersonaTestCase = z.infer<typeof PersonaTestCase>;
  * A case over a fleet: each instance is one contributor of the persona's fleet-wide alarms (one
  * Metrics Insights alarm per alarm, src/plan/topology.ts), with its own series and expectations. A
  * contributor is only ALARM or OK, never INSUFFICIENT_DATA, "because a time series only exists when
- * data is present" (CloudWatch User Guide, "Acting on alarm changes"): an alarm state expectation of a
- * fleet case reads INSUFFICIENT_DATA as OK, and may not expect INSUFFICIENT_DATA.
+ * data is present" (CloudWatch User Guide, "Acting on alarm changes"): the simulator evaluates each
+ * instance as a contributor (engine `contributorState`), so a fleet case may not expect
+ * INSUFFICIENT_DATA of a fleet-wide alarm. Alarms the plan keeps per instance (a 10-second period)
+ * keep their three states.
  */
 const FleetTestCase = PersonaTestCase.omit({
   series: true,
@@ -324,12 +327,7 @@ function valueAt(result: SimulationResult, kind: ChangeRecord["kind"], at: numbe
   return value;
 }
 
-function check(
-  result: SimulationResult,
-  test: PersonaTestCase,
-  where: string,
-  contributor = false,
-): string[] {
+function check(result: SimulationResult, test: PersonaTestCase, where: string): string[] {
   const failures: string[] = [];
   const clock = (at: number) => clockLabel(result.startMs, at);
   const expect = test.expect;
@@ -357,9 +355,8 @@ function check(
       continue;
     }
     const p = at / trigger.periodSeconds;
-    const state = stateName(trigger.states[p]!) ?? "NOT_IN_FORCE";
-    // A contributor has no INSUFFICIENT_DATA: without data its series does not exist, and it is not in ALARM.
-    const actual = contributor && state === "INSUFFICIENT_DATA" ? "OK" : state;
+    // A contributor of a fleet-wide alarm is only ALARM or OK: the engine follows contributorState.
+    const actual = stateName(trigger.states[p]!) ?? "NOT_IN_FORCE";
     if (actual !== e.state) {
       const value = trigger.datapoints[p]!;
       failures.push(
@@ -459,15 +456,16 @@ export function runPersonaTestFile(data: unknown, file: string, loadPlan: PlanLo
   const fileEffects = declared(doc.effects, "effects");
   // A shift puts the target's triggers in force: its plan comes from the same loader.
   const resolvePersona: PersonaResolver = (reference) => loadPlan(reference);
-  const run = (test: PersonaTestCase, where: string, contributor: boolean): string[] => {
+  const run = (test: PersonaTestCase, where: string, fleetWideAlarms?: ReadonlySet<string>): string[] => {
     const effects = mergeFeatureEffects(fileEffects, declared(test.effects, `${where}.effects`));
     const { telemetry } = telemetryOf(test, where, effects);
     const result = simulate(plan, telemetry, {
       seed: test.seed ?? 1,
       resolvePersona,
       ...(test.initialSize !== undefined ? { initialSize: test.initialSize } : {}),
+      ...(fleetWideAlarms !== undefined ? { fleetWideAlarms } : {}),
     });
-    return check(result, test, where, contributor);
+    return check(result, test, where);
   };
   const results = doc.tests.map((test, index): PersonaTestResult => {
     const where = `tests[${index}]`;
@@ -475,18 +473,24 @@ export function runPersonaTestFile(data: unknown, file: string, loadPlan: PlanLo
       if ("fleet" in test) {
         // Each instance is one contributor: simulated on its own series, its failures named after it.
         const { fleet, ...common } = test;
+        const { alarms, fleetWideAlarms } = fleetAlarmsOf(plan, Object.keys(fleet).length, "fleet-wide");
+        const fleetWide = new Set(
+          alarms.filter((a) => a.topology.kind === "fleet-wide").map((a) => a.alarmId),
+        );
         const failures = Object.entries(fleet).flatMap(([instance, own]) => {
           const at = `${where}.fleet.${instance}`;
-          const wanted = own.expect.alarms?.findIndex((e) => e.state === "INSUFFICIENT_DATA") ?? -1;
+          const wanted =
+            own.expect.alarms?.findIndex((e) => e.state === "INSUFFICIENT_DATA" && fleetWide.has(e.alarm)) ??
+            -1;
           if (wanted >= 0)
             return [
               `${instance}: ${at}.expect.alarms[${wanted}] expects INSUFFICIENT_DATA, which a contributor of a fleet-wide alarm never is (only ALARM or OK)`,
             ];
-          return run({ ...common, ...own }, at, true).map((f) => `${instance}: ${f}`);
+          return run({ ...common, ...own }, at, fleetWideAlarms).map((f) => `${instance}: ${f}`);
         });
         return { name: test.name, passed: failures.length === 0, failures };
       }
-      const failures = run(test, where, false);
+      const failures = run(test, where);
       return { name: test.name, passed: failures.length === 0, failures };
     } catch (error) {
       if (error instanceof TelemetryFormatError) {

@@ -27,13 +27,21 @@ export function clockLabel(startMs: number, seconds: number): string {
   return `${day > 0 ? `+${day}d ` : ""}${hh}:${mm}${ss !== 0 ? `:${String(ss).padStart(2, "0")}` : ""}`;
 }
 
-function formatValue(value: number, unit: string): string {
+/**
+ * A datapoint in its unit (`92%`, `120 ms`), or `missing`.
+ * @internal
+ */
+export function formatValue(value: number, unit: string): string {
   if (Number.isNaN(value)) return "missing";
   const rounded = Math.abs(value) >= 100 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1);
   return unit === "%" ? `${rounded}%` : unit === "" ? rounded : `${rounded} ${unit}`;
 }
 
-function describeRecord(record: ActionRecord): string {
+/**
+ * A response run in words: `ran Scale up to 16 cores (cpu-utilization-above) → changed: …`.
+ * @internal
+ */
+export function describeRecord(record: ActionRecord): string {
   const who = record.source.kind === "alarm" ? record.source.alarmId : `feed ${record.source.sourceId}`;
   const what = record.actions.join("; ") || "(no actions)";
   if (record.outcome === "skipped")
@@ -43,26 +51,53 @@ function describeRecord(record: ActionRecord): string {
 }
 
 /**
- * The text timeline: each alarm state change with its datapoint, each action run or skipped with
- * the guard rails' reason, each change of size, feature or persona, and feed ticks that did not
- * simply update the list; then a summary.
+ * One line of a text timeline: its time, its kind (0 alarm state, 1 response, 2 change, 3 feed tick,
+ * which orders lines of the same time) and its text.
+ * @internal
  */
-export function formatTimeline(result: SimulationResult): string {
-  const events: { at: number; order: number; text: string }[] = [];
+export interface TimelineEvent {
+  readonly at: number;
+  readonly order: 0 | 1 | 2 | 3;
+  readonly text: string;
+}
+
+/**
+ * The events of a run, in time order: each alarm state change with its datapoint (a contributor of a
+ * fleet-wide alarm says so, and why it left ALARM when its series was absent), each response run or
+ * skipped with the guard rails' reason, each change to the instance, and the feed ticks that did not
+ * simply update the list.
+ * @internal
+ */
+export function timelineEvents(
+  result: SimulationResult,
+  options: {
+    /**
+     * Only changes from where an alarm starts (INSUFFICIENT_DATA; OK for a contributor, whose series
+     * does not exist before its data), not each alarm's first state.
+     * @default false
+     */
+    changesOnly?: boolean;
+  } = {},
+): TimelineEvent[] {
+  const events: TimelineEvent[] = [];
   for (const trigger of result.triggers) {
-    let previous = -1;
+    const initial = options.changesOnly !== true ? -1 : trigger.topology === "fleet-wide" ? 0 : 2;
+    let previous = initial;
     for (let p = 0; p < trigger.states.length; p++) {
       const code = trigger.states[p]!;
       if (code === previous || code === 255) {
-        previous = code;
+        previous = code === 255 ? initial : code;
         continue;
       }
       const at = p * trigger.periodSeconds;
-      events.push({
-        at,
-        order: 0,
-        text: `${trigger.alarmId} → ${stateName(code)} (datapoint ${formatValue(trigger.datapoints[p]!, trigger.unit)}; ${trigger.description})`,
-      });
+      const datapoint = `datapoint ${formatValue(trigger.datapoints[p]!, trigger.unit)}`;
+      const why =
+        trigger.topology === "per-instance"
+          ? `${datapoint}; ${trigger.description}`
+          : trigger.absent.includes(p)
+            ? `contributor; its series is absent: no datapoint in the evaluation range; ${trigger.description}`
+            : `contributor; ${datapoint}; ${trigger.description}`;
+      events.push({ at, order: 0, text: `${trigger.alarmId} → ${stateName(code)} (${why})` });
       previous = code;
     }
   }
@@ -76,7 +111,14 @@ export function formatTimeline(result: SimulationResult): string {
       continue;
     events.push({ at: tick.at, order: 3, text: `feed ${tick.sourceId}: ${tick.decision} — ${tick.message}` });
   }
-  events.sort((a, b) => a.at - b.at || a.order - b.order);
+  return events.sort((a, b) => a.at - b.at || a.order - b.order);
+}
+
+/**
+ * The text timeline: the run's {@link timelineEvents}, then a summary.
+ */
+export function formatTimeline(result: SimulationResult): string {
+  const events = timelineEvents(result);
   const s = result.summary;
   const lines = [
     `Simulation of ${result.persona.name}@${result.persona.version} (digest ${shortDigest(result.persona.digest)}): ${clockLabel(result.startMs, 0)} to ${clockLabel(result.startMs, result.durationSeconds)} UTC, seed ${result.seed}, initial size ${result.initialSize ?? "unknown"}`,

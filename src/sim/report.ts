@@ -6,6 +6,8 @@ import { join } from "node:path";
 import type { PersonaPlan } from "../plan/plan.js";
 import { type SimulationOptions, type SimulationResult, simulate } from "./engine.js";
 import { SimulationError } from "./errors.js";
+import type { FleetSimulationResult } from "./fleet.js";
+import { fleetJson, formatFleetTimeline, renderContributorSvg, renderFleetHtml } from "./fleet-render.js";
 import { chartFileName, formatTimeline, renderHtmlReport, renderTriggerSvg, timelineJson } from "./render.js";
 import { type ScenarioOptions, type ScenarioSpec, scenarioTelemetry } from "./scenarios.js";
 import { feedChartFileName, listFeedStories, renderFeedSvg, renderLanesSvg } from "./state-charts.js";
@@ -35,7 +37,7 @@ export interface ReportFiles {
  * writeReport("out", simulate(plan, telemetry)).html; // "out/index.html"
  */
 export function writeReport(dir: string, result: SimulationResult): ReportFiles {
-  try {
+  return writing(dir, () => {
     mkdirSync(dir, { recursive: true });
     const charts = result.triggers.map((trigger) => {
       const file = join(dir, chartFileName(trigger));
@@ -60,6 +62,53 @@ export function writeReport(dir: string, result: SimulationResult): ReportFiles 
     writeFileSync(files.text, formatTimeline(result));
     writeFileSync(files.json, `${JSON.stringify(timelineJson(result), null, 1)}\n`);
     return files;
+  });
+}
+
+/** The files a fleet report directory holds (paths include the directory). */
+export interface FleetReportFiles {
+  /** `index.html`: the fleet report with every contributor chart embedded. */
+  readonly html: string;
+  /** `timeline.txt`: the fleet's text timeline. */
+  readonly text: string;
+  /** `timeline.json`: each instance's transitions, responses and changes. */
+  readonly json: string;
+  /** One SVG per alarm (`contributors-<alarm id>.svg`): a lane per instance. */
+  readonly charts: readonly string[];
+}
+
+/**
+ * Writes a fleet simulation into `dir`: `index.html`, `timeline.txt`, `timeline.json` and one
+ * contributor chart per alarm (created if needed; files of the same names are replaced).
+ * @throws {SimulationError} when the directory cannot be written.
+ * @example
+ * writeFleetReport("out", simulateFleetTimelines(plan, fleetTelemetry(plan, { kind: "spike" }, 3))).html; // "out/index.html"
+ */
+export function writeFleetReport(dir: string, result: FleetSimulationResult): FleetReportFiles {
+  return writing(dir, () => {
+    mkdirSync(dir, { recursive: true });
+    const charts = result.alarms.map((alarm) => {
+      const file = join(dir, `contributors-${alarm.alarmId.replace(/[^A-Za-z0-9._-]+/g, "-")}.svg`);
+      writeFileSync(file, renderContributorSvg(result, alarm.alarmId));
+      return file;
+    });
+    const files = {
+      html: join(dir, "index.html"),
+      text: join(dir, "timeline.txt"),
+      json: join(dir, "timeline.json"),
+      charts,
+    };
+    writeFileSync(files.html, renderFleetHtml(result));
+    writeFileSync(files.text, formatFleetTimeline(result));
+    writeFileSync(files.json, `${JSON.stringify(fleetJson(result), null, 1)}\n`);
+    return files;
+  });
+}
+
+/** Runs a report's writes, turning a file-system failure into a {@link SimulationError} that says what to do. */
+function writing<T>(dir: string, write: () => T): T {
+  try {
+    return write();
   } catch (error) {
     if (error instanceof SimulationError) throw error;
     throw new SimulationError(

@@ -66,6 +66,9 @@ export type ScenarioSpec =
       readonly feedOutageSeconds?: number;
     };
 
+/** When a scenario's event starts unless its parameters say otherwise, seconds from the start. */
+const EVENT_START = { window: 1800, daySpike: 10 * 3600, dayLatency: 15 * 3600 } as const;
+
 /** The scenario names. */
 export const SCENARIO_KINDS = [
   "steady",
@@ -310,7 +313,7 @@ export function scenarioTelemetry(
     case "spike": {
       const metric = spec.metric ?? firstMetric(plan, spec.kind);
       const level = spec.level ?? levelsOf(plan, metric).breach;
-      const { start, span } = window(spec, 1800, 1200);
+      const { start, span } = window(spec, EVENT_START.window, 1200);
       const target = builder.values(metric);
       builder.each(start, span, (i) => {
         target[i] = level;
@@ -322,7 +325,7 @@ export function scenarioTelemetry(
       const levels = levelsOf(plan, metric);
       const from = spec.from ?? levels.quiet;
       const to = spec.to ?? levels.breach;
-      const { start, span } = window(spec, 1800, 3600);
+      const { start, span } = window(spec, EVENT_START.window, 3600);
       const target = builder.values(metric);
       builder.each(start, duration, (i, t) => {
         target[i] = t >= start + span ? to : from + ((to - from) * (t - start)) / Math.max(1, span);
@@ -337,7 +340,7 @@ export function scenarioTelemetry(
       const low = spec.low ?? levels.quiet;
       const highSeconds = spec.highSeconds ?? period * (levels.alarm?.aws.datapointsToAlarm ?? 1);
       const lowSeconds = spec.lowSeconds ?? period;
-      const { start, span } = window(spec, 1800, 3600);
+      const { start, span } = window(spec, EVENT_START.window, 3600);
       const target = builder.values(metric);
       builder.each(start, span, (i, t) => {
         target[i] = (t - start) % (highSeconds + lowSeconds) < highSeconds ? high : low;
@@ -345,7 +348,7 @@ export function scenarioTelemetry(
       break;
     }
     case "outage": {
-      const { start, span } = window(spec, 1800, 1200);
+      const { start, span } = window(spec, EVENT_START.window, 1200);
       const metrics = spec.metric !== undefined ? [spec.metric] : metricsOf(plan);
       for (const metric of metrics) {
         const target = builder.values(metric);
@@ -356,7 +359,7 @@ export function scenarioTelemetry(
       break;
     }
     case "feed-outage": {
-      const { start, span } = window(spec, 1800, 2700);
+      const { start, span } = window(spec, EVENT_START.window, 2700);
       if (spec.feed !== undefined && !plan.feeds.some((f) => f.sourceId === spec.feed && f.kind === "list")) {
         throw new TelemetryFormatError(
           "scenario feed-outage",
@@ -384,7 +387,7 @@ export function scenarioTelemetry(
         : firstMetric(plan, spec.kind, "network-latency");
       const spike = levelsOf(plan, spikeMetric).breach;
       const spikeTarget = builder.values(spikeMetric);
-      builder.each(spec.spikeAt ?? 10 * 3600, spec.spikeSeconds ?? 1500, (i) => {
+      builder.each(spec.spikeAt ?? EVENT_START.daySpike, spec.spikeSeconds ?? 1500, (i) => {
         spikeTarget[i] = spike;
       });
       const latencyMetric = builder.series.has("network-latency")
@@ -395,7 +398,7 @@ export function scenarioTelemetry(
       if (latencyMetric !== undefined && latencyMetric !== spikeMetric) {
         const level = levelsOf(plan, latencyMetric).breach;
         const target = builder.values(latencyMetric);
-        builder.each(spec.latencyAt ?? 15 * 3600, spec.latencySeconds ?? 1200, (i) => {
+        builder.each(spec.latencyAt ?? EVENT_START.dayLatency, spec.latencySeconds ?? 1200, (i) => {
           target[i] = level;
         });
       }
@@ -418,4 +421,54 @@ export function scenarioTelemetry(
     ...(Object.keys(feeds).length > 0 ? { feeds } : {}),
     ...(options.effects !== undefined ? { effects: options.effects } : {}),
   });
+}
+
+/**
+ * Whether a scenario's event happens on each instance (a spike, a ramp, flapping, an outage, the day's
+ * spike and latency incident) rather than to the whole fleet at once (a list feed's outage: the feed
+ * is one fleet-wide schedule).
+ */
+export function hasInstanceEvent(spec: ScenarioSpec): boolean {
+  return spec.kind !== "steady" && spec.kind !== "feed-outage";
+}
+
+/**
+ * The scenario with its instance event starting `seconds` later (the day: its spike and latency
+ * incident; the feed outage stays where it is, the feed being fleet-wide).
+ * @example
+ * shiftInstanceEvent({ kind: "spike" }, 300); // { kind: "spike", at: 2100 }
+ */
+export function shiftInstanceEvent(spec: ScenarioSpec, seconds: number): ScenarioSpec {
+  switch (spec.kind) {
+    case "steady":
+    case "feed-outage":
+      return spec;
+    case "day":
+      return {
+        ...spec,
+        spikeAt: (spec.spikeAt ?? EVENT_START.daySpike) + seconds,
+        latencyAt: (spec.latencyAt ?? EVENT_START.dayLatency) + seconds,
+      };
+    default:
+      return { ...spec, at: (spec.at ?? EVENT_START.window) + seconds };
+  }
+}
+
+/**
+ * The scenario an instance the event does not reach sees: the same quiet telemetry (the day keeps its
+ * diurnal load and feed outage, without the spike and the latency incident).
+ */
+export function withoutInstanceEvent(spec: ScenarioSpec): ScenarioSpec {
+  if (spec.kind === "day") return { ...spec, spikeSeconds: 0, latencySeconds: 0 };
+  return hasInstanceEvent(spec) ? { kind: "steady" } : spec;
+}
+
+/**
+ * When the scenario's instance event starts (the day: its spike), seconds from the start; undefined
+ * when it has none.
+ */
+export function instanceEventStart(spec: ScenarioSpec): number | undefined {
+  if (!hasInstanceEvent(spec)) return undefined;
+  if (spec.kind === "day") return spec.spikeAt ?? EVENT_START.daySpike;
+  return (spec as { at?: number }).at ?? EVENT_START.window;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import { PersonaTestFileError } from "../../src/sim/errors.js";
 import { runPersonaTestFile } from "../../src/sim/persona-test.js";
-import { seedPlan } from "./fixtures.js";
+import { planOf, seedPlan } from "./fixtures.js";
 
 function scratch(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "personas-sim-"));
@@ -259,5 +259,67 @@ describe("runPersonaTestFile with a fleet", () => {
     expect(insufficient.results[0]!.failures).toEqual([
       "web-3: tests[0].fleet.web-3.expect.alarms[0] expects INSUFFICIENT_DATA, which a contributor of a fleet-wide alarm never is (only ALARM or OK)",
     ]);
+  });
+
+  it("runs a contributor's response again when its series comes back breaching: a new contributor event (the engine's contributor rules)", () => {
+    // Prepare: in ALARM, 5 silent minutes (a whole window without data: the series leaves, OK), then
+    // breaching again. The instance already has 16 cores, so the scale-up changes nothing and CPU stays high.
+    const report = runPersonaTestFile(
+      fleetCase({
+        initialSize: "m7i.4xlarge",
+        series: { cpu: "90x4 _x5 90x4" },
+        expect: {
+          alarms: [
+            { at: "4m", alarm: "cpu-utilization-above", state: "ALARM" },
+            { at: "9m", alarm: "cpu-utilization-above", state: "OK" },
+          ],
+          actions: [
+            { at: "4m", source: "cpu-utilization-above", outcome: "ran" },
+            { at: "10m", source: "cpu-utilization-above", outcome: "ran" },
+            { at: "14m", source: "cpu-utilization-above", outcome: "skipped", reason: "cooldown" },
+          ],
+        },
+      }),
+      "t.yaml",
+      () => seedPlan,
+    );
+
+    expect(report.results[0]!.failures).toEqual([]);
+  });
+
+  it("lets a fleet case expect INSUFFICIENT_DATA of an alarm the plan keeps per instance (10-second periods)", () => {
+    const edge = planOf(`Name: Edge
+TelemetryTriggers:
+    - Condition: CPU Load > 80% for 3 minutes
+      Action: "Notify ops: hot"
+    - Condition: Network Latency > 200ms for 30 seconds
+      Action: "Notify ops: slow"
+`);
+    const report = runPersonaTestFile(
+      {
+        persona: "edge",
+        tests: [
+          {
+            name: "silent instance",
+            interval: "10s",
+            fleet: {
+              "edge-1": {
+                series: { cpu: "_x17", latency: "_x17" },
+                expect: {
+                  alarms: [
+                    { at: "30s", alarm: "network-latency-above", state: "INSUFFICIENT_DATA" },
+                    { at: "1m", alarm: "cpu-utilization-above", state: "OK" },
+                  ],
+                },
+              },
+            },
+          },
+        ],
+      },
+      "t.yaml",
+      () => edge,
+    );
+
+    expect(report.results[0]!.failures).toEqual([]);
   });
 });
