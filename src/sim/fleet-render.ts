@@ -8,10 +8,12 @@ import { type ActionRecord, type ChangeRecord, stateName, type TriggerTimeline }
 import type { FleetSimulationResult } from "./fleet.js";
 import {
   axisLabel,
+  changeCells,
   clockLabel,
   describeRecord,
   escapeXml,
   formatValue,
+  responseCells,
   shortDigest,
   timeAxisStep,
   timelineEvents,
@@ -349,28 +351,13 @@ export function renderFleetHtml(result: FleetSimulationResult): string {
     result.members
       .flatMap((m) => m.result.actions.map((a) => ({ m, a })))
       .sort((p, q) => p.a.at - q.a.at)
-      .map(({ m, a }) => [
-        clock(a.at),
-        m.name,
-        a.source.kind === "alarm" ? a.source.alarmId : `feed ${a.source.sourceId}`,
-        a.actions.join("; "),
-        a.outcome === "dispatched" ? "ran" : `skipped (${a.reason})`,
-        a.outcome === "dispatched"
-          ? a.effects.map((e) => `${e.status}: ${e.detail}`).join("; ")
-          : (a.detail ?? ""),
-      ]),
+      .map(({ m, a }) => [clock(a.at), m.name, ...responseCells(a)]),
   );
   const changes = rows(
     result.members
       .flatMap((m) => m.result.changes.map((c) => ({ m, c })))
       .sort((p, q) => p.c.at - q.c.at)
-      .map(({ m, c }) => [
-        clock(c.at),
-        m.name,
-        c.kind === "feature" ? `feature ${c.name}` : c.kind,
-        c.from,
-        c.to,
-      ]),
+      .map(({ m, c }) => [clock(c.at), m.name, ...changeCells(c)]),
   );
   const table = (head: string[], body: string, empty: string) =>
     body === ""
@@ -403,7 +390,7 @@ ${charts || "<p>This persona has no telemetry triggers.</p>"}
 <h2>Alarm state changes</h2>
 ${table(["time", "instance", "alarm", "change", "datapoint"], transitions, "No alarm changed state.")}
 <h2>Responses</h2>
-${table(["time", "instance", "source", "actions", "outcome", "detail"], responses, "No response ran.")}
+${table(["time", "instance", "source", "intent", "actions", "outcome", "detail"], responses, "No response ran.")}
 <h2>Changes to the instances</h2>
 ${table(["time", "instance", "what", "from", "to"], changes, "Nothing changed.")}
 </body>

@@ -5,6 +5,7 @@
  */
 import {
   type ActionRecord,
+  type ChangeRecord,
   ISOLATION,
   ROTATION,
   type SimulationResult,
@@ -462,6 +463,30 @@ export function chartFileName(trigger: TriggerTimeline): string {
 }
 
 /**
+ * A response's cells in a report table: source, intent, actions, outcome, detail.
+ * @internal
+ */
+export function responseCells(a: ActionRecord): string[] {
+  return [
+    a.source.kind === "alarm" ? a.source.alarmId : `feed ${a.source.sourceId}`,
+    a.intent,
+    a.actions.join("; "),
+    a.outcome === "dispatched" ? "ran" : `skipped (${a.reason})`,
+    a.outcome === "dispatched"
+      ? a.effects.map((e) => `${e.status}: ${e.detail}`).join("; ")
+      : (a.detail ?? ""),
+  ];
+}
+
+/**
+ * A change's cells in a report table: what, from, to.
+ * @internal
+ */
+export function changeCells(c: ChangeRecord): string[] {
+  return [c.kind === "feature" ? `feature ${c.name}` : c.kind, c.from, c.to];
+}
+
+/**
  * The HTML report: the run's facts and summary, every trigger's chart (embedded inline), the
  * actions with the guard rails' reasons, the changes to the instance and the feed ticks of note.
  * Self-contained: no scripts, no external resources.
@@ -478,26 +503,8 @@ export function renderHtmlReport(result: SimulationResult): string {
   const feedCharts = [...listFeedStories(result).keys()]
     .map((id) => `<figure>\n${renderFeedSvg(result, id).replace(/^<svg /, '<svg class="feed" ')}</figure>`)
     .join("\n");
-  const actions = rows(
-    result.actions.map((a) => [
-      clock(a.at),
-      a.source.kind === "alarm" ? a.source.alarmId : `feed ${a.source.sourceId}`,
-      a.intent,
-      a.actions.join("; "),
-      a.outcome === "dispatched" ? "ran" : `skipped (${a.reason})`,
-      a.outcome === "dispatched"
-        ? a.effects.map((e) => `${e.status}: ${e.detail}`).join("; ")
-        : (a.detail ?? ""),
-    ]),
-  );
-  const changes = rows(
-    result.changes.map((c) => [
-      clock(c.at),
-      c.kind === "feature" ? `feature ${c.name}` : c.kind,
-      c.from,
-      c.to,
-    ]),
-  );
+  const actions = rows(result.actions.map((a) => [clock(a.at), ...responseCells(a)]));
+  const changes = rows(result.changes.map((c) => [clock(c.at), ...changeCells(c)]));
   const feeds = rows(
     result.feedTicks
       .filter((f) => f.decision !== "updated" && f.decision !== "identical" && f.decision !== "not-held")

@@ -214,7 +214,7 @@ Summary: 3 of 3 instances entered ALARM (cpu-utilization-above ×3); 3 responses
     const html = readFileSync(join(out, "index.html"), "utf8");
     expect(html).toContain("<h1>Edge@1.0.0: a fleet of 3</h1>");
     expect(html).toContain(
-      "<tr><td>00:12</td><td>instance-3</td><td>cpu-utilization-above</td><td>Scale up to 4 cores</td><td>ran</td>",
+      "<tr><td>00:12</td><td>instance-3</td><td>cpu-utilization-above</td><td>activate</td><td>Scale up to 4 cores</td><td>ran</td>",
     );
     expect(html).toContain(
       "<tr><td>00:12</td><td>instance-3</td><td>cpu-utilization-above</td><td>OK → ALARM</td>",
