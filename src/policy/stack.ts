@@ -109,6 +109,23 @@ export interface PersonaAlarm {
   resource: PolicyResource;
   digest: string;
   alarmId: string;
+  /**
+   * The alarm evaluates a Metrics Insights query (a `SELECT` expression among its metric queries): one
+   * fleet-wide alarm of a persona whose contributors are the instances (src/plan/topology.ts), not an
+   * alarm of one instance.
+   */
+  fleetWide: boolean;
+}
+
+/** The metric queries of an alarm's props, as records. */
+export function metricQueriesOf(props: Record<string, unknown>): Record<string, unknown>[] {
+  const queries = Array.isArray(props.metricQueries) ? props.metricQueries : [];
+  return queries.map(recordOf).filter((q): q is Record<string, unknown> => q !== undefined);
+}
+
+/** Whether an alarm's props evaluate a Metrics Insights query (as the responders tell, `isQueryAlarm`). */
+export function isMetricsInsightsAlarm(props: Record<string, unknown>): boolean {
+  return metricQueriesOf(props).some((q) => /^\s*SELECT\s/i.test(stringOf(q.expression) ?? ""));
 }
 
 /** The stack, indexed once. */
@@ -178,7 +195,13 @@ export function indexStack(resources: readonly PolicyResource[]): StackIndex {
       }
       case TYPES.alarm: {
         const tag = alarmTagOf(stringOf(props.alarmDescription) ?? "");
-        if (tag) index.personaAlarms.push({ resource, digest: tag.digest, alarmId: tag.alarmId });
+        if (tag)
+          index.personaAlarms.push({
+            resource,
+            digest: tag.digest,
+            alarmId: tag.alarmId,
+            fleetWide: isMetricsInsightsAlarm(props),
+          });
         break;
       }
       case TYPES.function: {
