@@ -1,7 +1,8 @@
 /**
  * What `personas plan <persona file>` passes a fleet for the things a Pulumi program would: SNS
  * topics (or webhook URLs) for `Notify`, function URLs for `Invoke`, target groups and redirect
- * records for the traffic actions, a quarantine group for `Isolate`. Each is a placeholder in the
+ * records (AWS) or a backend pool and Front Door origins (Azure) for the traffic actions, a
+ * quarantine security group (AWS) or network security group (Azure) for `Isolate`. Each is a placeholder in the
  * cloud's own format (so the cloud-contract check still applies) and the plan says which it used,
  * as it does for the web ACL.
  */
@@ -26,6 +27,13 @@ export interface OfflineTargets {
   };
   /** AWS only: set when a persona isolates an instance. */
   isolation?: { securityGroupId: string };
+  /** Azure only: set when a persona drains, restores or redirects traffic (`AzureTrafficSettings`). */
+  azureTraffic?: {
+    loadBalancers: { id: string; backendPoolNames: string[] }[];
+    targets: Record<string, { originId: string; weight: number }>;
+  };
+  /** Azure only: set when a persona isolates a VM (`AzureIsolationSettings`). */
+  azureIsolation?: { networkSecurityGroupId: string };
   lines: string[];
 }
 
@@ -84,6 +92,27 @@ export function offlineTargetsOf(persona: Persona, cloud: "aws" | "azure"): Offl
     if (actions.some((a) => a.kind === "isolate-instance" || a.kind === "release-isolation")) {
       targets.isolation = { securityGroupId: "sg-0000000000000000f" };
       targets.lines.push("  Isolate instance: quarantine security group sg-0000000000000000f");
+    }
+  }
+  if (cloud === "azure") {
+    const group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/offline/providers";
+    const drains = actions.filter((a) => a.kind === "drain-traffic");
+    if (drains.length > 0 || actions.some((a) => a.kind === "restore-traffic")) {
+      const lb = `${group}/Microsoft.Network/loadBalancers/offline-plan`;
+      targets.azureTraffic = { loadBalancers: [{ id: lb, backendPoolNames: ["offline-plan"] }], targets: {} };
+      targets.lines.push(
+        `  Drain/restore traffic: load balancer backend pool ${lb}/backendAddressPools/offline-plan`,
+      );
+      for (const name of new Set(drains.flatMap((a) => (a.target === undefined ? [] : [a.target])))) {
+        const originId = `${group}/Microsoft.Cdn/profiles/offline-plan/originGroups/offline-plan/origins/${name}`;
+        targets.azureTraffic.targets[name] = { originId, weight: 1000 };
+        targets.lines.push(`  Redirect traffic to ${name}: Front Door origin ${originId}`);
+      }
+    }
+    if (actions.some((a) => a.kind === "isolate-instance" || a.kind === "release-isolation")) {
+      const nsg = `${group}/Microsoft.Network/networkSecurityGroups/offline-quarantine`;
+      targets.azureIsolation = { networkSecurityGroupId: nsg };
+      targets.lines.push(`  Isolate instance: quarantine network security group ${nsg}`);
     }
   }
   if (targets.lines.length > 0)

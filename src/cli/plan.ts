@@ -280,6 +280,8 @@ export async function planCommand(options: PlanOptions): Promise<PlanResult> {
           notifications: placeholders.notifications,
           invokeTargets: placeholders.invokeTargets,
           alarmTopology: options.alarmTopology,
+          ...(placeholders.azureTraffic ? { traffic: placeholders.azureTraffic } : {}),
+          ...(placeholders.azureIsolation ? { isolation: placeholders.azureIsolation } : {}),
         });
         notes.push(
           ...azureAlertLines(fleet.plan),

@@ -167,6 +167,48 @@ describe("personas plan", () => {
     );
   });
 
+  it("plans the same persona on Azure, with a placeholder backend pool and quarantine NSG it names", async () => {
+    const args = [
+      "examples/ResilientWeb.yaml",
+      "--cloud",
+      "azure",
+      "--fleet",
+      "web",
+      "--log-file",
+      "nginx=/var/log/nginx/access.log",
+    ];
+    const result = await planCommand(parsePlanArgs([...args, "--format", "json"]));
+    expect(result.exitCode).toBe(0);
+    const resources = JSON.parse(result.stdout) as {
+      type: string;
+      name: string;
+      inputs: Record<string, unknown>;
+    }[];
+    const offline = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/offline/providers";
+    // The responders' role is assigned at the placeholder load balancer and quarantine NSG, nowhere wider.
+    expect(
+      resources
+        .filter(
+          (r) =>
+            r.type === "azure-native:authorization:RoleAssignment" &&
+            r.name.startsWith("web-responders-network-"),
+        )
+        .map((r) => r.inputs.scope),
+    ).toEqual([
+      `${offline}/Microsoft.Network/loadBalancers/offline-plan`,
+      `${offline}/Microsoft.Network/networkSecurityGroups/offline-quarantine`,
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/offline/providers/Microsoft.Network/virtualNetworks/offline/subnets/default",
+    ]);
+
+    const text = await planCommand(parsePlanArgs(args));
+    expect(text.stdout).toContain(
+      "\nPlaceholders for what a Pulumi program passes (offline plan of a persona file):\n" +
+        "  Notify security-team: https://offline-plan.example.com/notify/security-team\n" +
+        `  Drain/restore traffic: load balancer backend pool ${offline}/Microsoft.Network/loadBalancers/offline-plan/backendAddressPools/offline-plan\n` +
+        `  Isolate instance: quarantine network security group ${offline}/Microsoft.Network/networkSecurityGroups/offline-quarantine\n`,
+    );
+  });
+
   it("asks for --log-file, in the CLI's words, when a persona alarms on metrics read from logs", () => {
     const result = run(["plan", "examples/ResilientWeb.yaml"]);
     expect(result.exitCode).toBe(2);
