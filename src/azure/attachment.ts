@@ -42,7 +42,7 @@ export interface AzureAttachedVm {
 }
 
 /** Arguments of {@link AzurePersonaAttachment}. */
-export interface AzurePersonaAttachmentArgs extends AzureFleetOptions {
+export interface AzurePersonaAttachmentArgs extends Omit<AzureFleetOptions, "orchestrator"> {
   /** The fleet name (`persona:fleet` tag value, part of every name). @default the component's name */
   fleetName?: string;
   /**

@@ -183,6 +183,14 @@ export const AZURE_NAMING_RULES: Readonly<Record<string, AzureNamingRule>> = {
       "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore",
     source: "NAMING",
   },
+  "azure-native:eventgrid:EventSubscription": {
+    input: "eventSubscriptionName",
+    min: 3,
+    max: 64,
+    pattern: /^[A-Za-z0-9-]+$/,
+    characters: "letters, digits and hyphens",
+    source: "NAMING",
+  },
   "azure-native:compute:VirtualMachine": {
     input: "vmName",
     min: 1,
@@ -350,6 +358,7 @@ const UNTAGGED = new Set([
   "azure-native:authorization:RoleDefinition",
   "azure-native:authorization:RoleAssignment",
   "azure-native:network:SecurityRule",
+  "azure-native:eventgrid:EventSubscription",
 ]);
 
 function checkName(resource: AzureContractResource, rule: AzureNamingRule): AzureContractViolation[] {

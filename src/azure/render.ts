@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
+import * as eventgrid from "@pulumi/azure-native/eventgrid/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import type * as network from "@pulumi/azure-native/network/index.js";
@@ -29,6 +30,7 @@ import {
   type FunctionAppBoundary,
   functionAppPackageDirectory,
   KIND_APP_SETTINGS,
+  ORCHESTRATOR_EVENTS_FUNCTION,
   RUNTIME_METRICS_NAMESPACE,
   responderQueueName,
   STORAGE_CONNECTION_SUFFIXES,
@@ -134,6 +136,14 @@ export interface AzureFleetOptions {
   traffic?: AzureTrafficSettings;
   /** The quarantine NSG `Isolate instance` puts on a VM's network interface. @default none (personas may not isolate) */
   isolation?: AzureIsolationSettings;
+  /**
+   * Deploys the run-time orchestrator (docs/runtime-azure.md): its function app (`orchestrator`
+   * boundary, its own identity and role) and an Event Grid subscription on the fleet's resource group
+   * delivering `Microsoft.Resources.ResourceWriteSuccess` events of its VMs (VM and tag writes) to the
+   * app's `resource-writes` function. Not for `AzurePersonaAttachment` (its VMs are in other groups).
+   * @default false
+   */
+  orchestrator?: boolean;
 }
 
 /** The fleet-level resources. */
@@ -147,6 +157,8 @@ export interface AzureFleetResources {
   functionApps: Partial<Record<FunctionAppBoundary, web.WebApp>>;
   actionGroups: Partial<Record<ResponderKind, monitor.ActionGroup>>;
   vmIdentity: managedidentity.UserAssignedIdentity;
+  /** The orchestrator's Event Grid subscription on the fleet's resource group, when it is deployed. */
+  orchestratorEvents?: eventgrid.EventSubscription;
   /** Each function app's identity and custom role, by boundary. */
   roles: Partial<
     Record<
@@ -288,6 +300,32 @@ export function roleActionsOf(
 }
 
 /**
+ * What the orchestrator's custom role grants ("Azure resource provider operations"): read the VMs
+ * (with their tags: Event Grid events carry none) and write and delete the run-time metric alerts it
+ * owns in the fleet's group. Its storage roles are the built-in data roles every app gets.
+ */
+export const ORCHESTRATOR_ROLE_ACTIONS = {
+  actions: [
+    "Microsoft.Compute/virtualMachines/read",
+    "Microsoft.Insights/metricAlerts/delete",
+    "Microsoft.Insights/metricAlerts/read",
+    "Microsoft.Insights/metricAlerts/write",
+  ],
+  dataActions: [],
+} as const;
+
+/**
+ * Event Grid's delivery settings for the orchestrator ("Event Grid message delivery and retry": 30
+ * attempts and a 1,440-minute time to live are its defaults, written out so a change shows). One event
+ * per call: each is one VM to reconcile, and delivery is at-least-once and unordered anyway.
+ */
+export const ORCHESTRATOR_EVENT_DELIVERY = {
+  maxDeliveryAttempts: 30,
+  eventTimeToLiveInMinutes: 1440,
+  maxEventsPerBatch: 1,
+} as const;
+
+/**
  * Role assignment of a built-in or custom role to a principal, named by a GUID of its three parts.
  * @internal
  */
@@ -354,8 +392,12 @@ export function renderAzureFleet(
 ): AzureFleetResources {
   const tags = { ...options.tags, [FLEET_TAG_KEY]: plan.fleet };
   const functions = options.functions ?? {};
+  const boundaries: FunctionAppBoundary[] = [
+    ...boundariesOf(plan),
+    ...(options.orchestrator ? (["orchestrator"] as const) : []),
+  ];
   const packages = Object.fromEntries(
-    boundariesOf(plan).map((b) => [b, packageDirectoryOf(context, b, functions)]),
+    boundaries.map((b) => [b, packageDirectoryOf(context, b, functions)]),
   ) as Partial<Record<FunctionAppBoundary, string>>;
   const opts = { parent };
   const resourceGroup = new resources.ResourceGroup(
@@ -444,7 +486,8 @@ export function renderAzureFleet(
     pulumi.interpolate`https://${storageAccount.name}.${service}.core.windows.net/`;
   const functionApps: AzureFleetResources["functionApps"] = {};
   const roles: AzureFleetResources["roles"] = {};
-  for (const boundary of boundariesOf(plan)) {
+  // One function app per boundary; the orchestrator's last, as its settings name the action groups.
+  const renderApp = (boundary: FunctionAppBoundary, extraSettings: Record<string, pulumi.Input<string>>) => {
     const kinds = plan.responders.filter((k) => boundaryOf(k) === boundary);
     const identity = new managedidentity.UserAssignedIdentity(
       `${name}-${boundary}-identity`,
@@ -481,7 +524,10 @@ export function renderAzureFleet(
             .apply(([own, attached, ...network]) =>
               distinctIds([own as string, ...(attached as string[]), ...(network as string[])]),
             );
-    const { actions, dataActions } = roleActionsOf(kinds, declaredTrafficResources(options.traffic));
+    const { actions, dataActions } =
+      boundary === "orchestrator"
+        ? { actions: [...ORCHESTRATOR_ROLE_ACTIONS.actions], dataActions: [] }
+        : roleActionsOf(kinds, declaredTrafficResources(options.traffic));
     const role = new authorization.RoleDefinition(
       `${name}-${boundary}-role`,
       {
@@ -490,7 +536,7 @@ export function renderAzureFleet(
           deterministicGuid([g.subscriptionId, resourceGroupName(g), boundary, "role"]),
         ),
         roleName: global.apply((g) => customRoleName(g, boundary)),
-        description: `pulumi-personas ${plan.fleet}: what the ${boundary} function app may do (${kinds.join(", ")})`,
+        description: `pulumi-personas ${plan.fleet}: what the ${boundary} function app may do (${boundary === "orchestrator" ? "run-time alerts" : kinds.join(", ")})`,
         roleType: "CustomRole",
         permissions: [{ actions, dataActions, notActions: [], notDataActions: [] }],
         assignableScopes,
@@ -590,6 +636,7 @@ export function renderAzureFleet(
         channel === undefined ? undefined : options.notifications?.[channel],
       );
     }
+    Object.assign(settings, extraSettings);
     functionApps[boundary] = new web.WebApp(
       `${name}-${boundary}`,
       {
@@ -622,7 +669,8 @@ export function renderAzureFleet(
       },
       { parent, dependsOn: [packageBlob] },
     );
-  }
+  };
+  for (const boundary of boundariesOf(plan)) renderApp(boundary, {});
 
   const actionGroups: AzureFleetResources["actionGroups"] = {};
   for (const kind of kindsCalledByAlerts(plan)) {
@@ -651,6 +699,16 @@ export function renderAzureFleet(
     );
   }
 
+  let orchestratorEvents: eventgrid.EventSubscription | undefined;
+  if (options.orchestrator) {
+    renderApp("orchestrator", {
+      [KIND_APP_SETTINGS.actionGroups]: jsonOf(
+        Object.fromEntries(Object.entries(actionGroups).map(([kind, group]) => [kind, group.id])),
+      ),
+    });
+    orchestratorEvents = renderOrchestratorEvents(parent, name, resourceGroup, functionApps.orchestrator!);
+  }
+
   const vmIdentity = new managedidentity.UserAssignedIdentity(
     `${name}-vm-identity`,
     { ...group, resourceName: "vm-identity", tags },
@@ -675,6 +733,7 @@ export function renderAzureFleet(
     functionApps,
     actionGroups,
     vmIdentity,
+    ...(orchestratorEvents ? { orchestratorEvents } : {}),
     roles,
     tags,
     subscriptionId,
@@ -682,6 +741,45 @@ export function renderAzureFleet(
   };
 }
 
+/**
+ * The orchestrator's Event Grid subscription: on the fleet's resource group (a resource group is an
+ * Event Grid source of Azure Resource Manager events, "Azure resource group as an Event Grid source"),
+ * `Microsoft.Resources.ResourceWriteSuccess` only, and only for subjects under the group's virtual
+ * machines (`…/providers/Microsoft.Compute/virtualMachines/`: a VM write's subject is the VM's id and
+ * a tag write's is under it; the subject filter is case-insensitive by default), delivered to the
+ * app's `resource-writes` function. Events carry no tags: the orchestrator reads the VM.
+ * @internal
+ */
+export function renderOrchestratorEvents(
+  parent: pulumi.Resource,
+  name: string,
+  resourceGroup: resources.ResourceGroup,
+  app: web.WebApp,
+): eventgrid.EventSubscription {
+  return new eventgrid.EventSubscription(
+    `${name}-orchestrator-events`,
+    {
+      scope: resourceGroup.id,
+      eventSubscriptionName: "personas-orchestrator",
+      destination: {
+        endpointType: "AzureFunction",
+        resourceId: pulumi.interpolate`${app.id}/functions/${ORCHESTRATOR_EVENTS_FUNCTION}`,
+        maxEventsPerBatch: ORCHESTRATOR_EVENT_DELIVERY.maxEventsPerBatch,
+      },
+      filter: {
+        includedEventTypes: ["Microsoft.Resources.ResourceWriteSuccess"],
+        subjectBeginsWith: pulumi.interpolate`${resourceGroup.id}/providers/Microsoft.Compute/virtualMachines/`,
+        isSubjectCaseSensitive: false,
+      },
+      eventDeliverySchema: "EventGridSchema",
+      retryPolicy: {
+        maxDeliveryAttempts: ORCHESTRATOR_EVENT_DELIVERY.maxDeliveryAttempts,
+        eventTimeToLiveInMinutes: ORCHESTRATOR_EVENT_DELIVERY.eventTimeToLiveInMinutes,
+      },
+    },
+    { parent, dependsOn: [app] },
+  );
+}
 /** ARM ids compare case-insensitively: the first spelling of each. */
 function distinctIds(ids: readonly string[]): string[] {
   const seen = new Map<string, string>();

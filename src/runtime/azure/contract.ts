@@ -65,6 +65,12 @@ export function alertIntakeFunctionName(kind: ResponderKind): string {
 }
 
 /**
+ * The orchestrator app's Event Grid-triggered function: the fleet's Event Grid subscription delivers
+ * to `<app id>/functions/<this>`.
+ */
+export const ORCHESTRATOR_EVENTS_FUNCTION = "resource-writes";
+
+/**
  * Names inside the fleet's storage account (one account per fleet, so fixed names do not collide).
  * Azure's rules: tables 3–63 letters and digits starting with a letter; containers and queues 3–63
  * lowercase letters, digits and single hyphens ("Naming and Referencing Containers, Blobs, and

@@ -3,7 +3,8 @@
  * handler for ResourceWriteSuccess events on the fleet's resource group, and the sweep every 15 minutes.
  */
 import { app } from "@azure/functions";
+import { ORCHESTRATOR_EVENTS_FUNCTION } from "../contract.js";
 import { createOrchestratorEvents, createOrchestratorSweep } from "../orchestrator.js";
 
-app.eventGrid("resource-writes", { handler: createOrchestratorEvents() });
+app.eventGrid(ORCHESTRATOR_EVENTS_FUNCTION, { handler: createOrchestratorEvents() });
 app.timer("orchestrator-sweep", { schedule: "0 */15 * * * *", handler: createOrchestratorSweep() });
