@@ -12,7 +12,8 @@ import { createServer as createTcpServer } from "node:net";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { planPersona } from "../src/plan/plan.js";
+import { buildManifest, FLEET_STORE_KEYS, manifestEntries } from "../src/plan/manifest.js";
+import { planFleet, planPersona } from "../src/plan/plan.js";
 import { PersonaRepository } from "../src/repository/repository.js";
 import { S3PersonaRepository } from "../src/repository/s3.js";
 import { parseMapping } from "../src/resolve/mapping.js";
@@ -26,6 +27,14 @@ const BUCKET = "personas-bench";
 const TABLE = "bench-state";
 const MAPPING =
   "defaultPersona: WebBase@^1\nrules:\n  - id: web\n    match: { role: web }\n    persona: HighTraffic@^1.2\n";
+/**
+ * The run-time fleet applies HighTraffic, which its stack did not deploy: its mapping sets
+ * runtimeVersions. The stack fleet's mapping does not; its fleet store pins the persona it deployed.
+ */
+const MAPPINGS: Record<string, string> = { runtime: `runtimeVersions: true\n${MAPPING}`, stack: MAPPING };
+const STACK = "bench";
+/** Each fleet's store (FLEET_BUCKET): its manifest and the membership record `pulumi up` writes. */
+const storeBucket = (fleet: string) => `personas-bench-${fleet}-store`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -80,12 +89,19 @@ function orchestrator(endpoint: string, fleet: string, counter: CallCounter): Or
   const context = createOrchestrator({
     env: {
       FLEET_NAME: fleet,
+      FLEET_BUCKET: storeBucket(fleet),
+      STACK_NAME: STACK,
       REPOSITORY_BUCKET: BUCKET,
       STATE_TABLE: TABLE,
       SCALE_FUNCTION: `personas-${fleet}-scale`,
       CONCURRENCY: "16",
       AGENT_OPTIONS: JSON.stringify({
-        source: { url: "https://downloads.example.com/personas-agent.cjs" },
+        // The agent object the fleet component uploads (content-addressed key and its checksum).
+        source: {
+          bucket: "personas-bench-agent",
+          key: "agent/personas-agent-0123456789abcdef.cjs",
+          sha256: "ab".repeat(32),
+        },
         probeTargets: [{ name: "web", kind: "http", url: "http://127.0.0.1/health" }],
         logFiles: [{ name: "nginx", path: "/var/log/nginx/access.log", format: "nginx" }],
       }),
@@ -134,8 +150,8 @@ async function prepare(endpoint: string): Promise<void> {
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const repository = PersonaRepository.fromDirectory("personas");
   await new S3PersonaRepository({ client: s3, bucket: BUCKET }).publish(repository);
-  for (const fleet of ["runtime", "stack"]) {
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `mappings/${fleet}.yaml`, Body: MAPPING }));
+  for (const [fleet, mapping] of Object.entries(MAPPINGS)) {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `mappings/${fleet}.yaml`, Body: mapping }));
   }
   await ddb.send(
     new CreateTableCommand({
@@ -151,11 +167,12 @@ async function prepare(endpoint: string): Promise<void> {
       BillingMode: "PAY_PER_REQUEST",
     }),
   );
-  const base = planPersona(
-    resolveInstance({ id: "x", tags: {} }, createResolutionContext(repository, parseMapping(MAPPING)), {
-      cloud: "aws",
-    }),
+  const baseResolved = resolveInstance(
+    { id: "x", tags: {} },
+    createResolutionContext(repository, parseMapping(MAPPING)),
+    { cloud: "aws" },
   );
+  const base = planPersona(baseResolved);
   const image = (await ec2.send(new DescribeImagesCommand({}))).Images![0]!.ImageId!;
   const fleets: [string, Record<string, string>][] = [
     ["runtime", { role: "web" }],
@@ -170,8 +187,9 @@ async function prepare(endpoint: string): Promise<void> {
     ],
   ];
   for (const [fleet, tags] of fleets) {
+    const members: Record<string, { key: string; digest: string }> = {};
     for (let launched = 0; launched < INSTANCES; launched += 250) {
-      await ec2.send(
+      const out = await ec2.send(
         new RunInstancesCommand({
           ImageId: image,
           InstanceType: "t3.micro",
@@ -188,7 +206,24 @@ async function prepare(endpoint: string): Promise<void> {
           ],
         }),
       );
+      for (const instance of out.Instances ?? [])
+        members[instance.InstanceId!] = { key: instance.InstanceId!, digest: base.persona.digest };
     }
+    // The fleet store as `pulumi up` writes it (src/aws/store.ts): every member, and for the stack
+    // fleet the manifest of the persona it deployed (the digests the orchestrator may apply).
+    const bucket = storeBucket(fleet);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const objects = new Map<string, string>([
+      [FLEET_STORE_KEYS.members, JSON.stringify({ version: 1, fleet, members })],
+    ]);
+    if (fleet === "stack") {
+      const manifest = buildManifest(
+        planFleet(fleet, [{ key: "web", resolved: baseResolved }], { webAcl: false, networkAcl: false }),
+      );
+      for (const [key, entry] of manifestEntries(manifest)) objects.set(key, JSON.stringify(entry));
+      objects.set(FLEET_STORE_KEYS.fleet, JSON.stringify(manifest));
+    }
+    for (const [Key, Body] of objects) await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
   }
 }
 

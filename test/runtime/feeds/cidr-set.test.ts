@@ -343,17 +343,13 @@ describe("diffCidrSets", () => {
 });
 
 describe("fitToLimit", () => {
-  const scattered = CidrSet.fromStrings([
-    "10.0.0.1",
-    "10.0.0.3",
-    "10.0.0.5",
-    "10.0.1.0",
-    "2001:db8::1",
-    "2001:db8::3",
-  ]);
+  // Built inside each test, not while the file is collected: a mutant that breaks parsing must fail
+  // a test (a file whose collection throws reports no failed test, and Stryker counts it surviving).
+  const scattered = () =>
+    CidrSet.fromStrings(["10.0.0.1", "10.0.0.3", "10.0.0.5", "10.0.1.0", "2001:db8::1", "2001:db8::3"]);
 
   it("reports a version over the limit without dropping anything", () => {
-    const fit = fitToLimit(scattered, { limit: 3 });
+    const fit = fitToLimit(scattered(), { limit: 3 });
     expect(fit.ok).toBe(false);
     expect(fit.ipv4).toEqual({ status: "over", entries: 4, limit: 3 });
     expect(fit.ipv6).toEqual({ status: "within", entries: 2, limit: 3 });
@@ -365,7 +361,7 @@ describe("fitToLimit", () => {
   });
 
   it("widens the longest prefixes only as far as needed and counts the extra addresses", () => {
-    const fit = fitToLimit(scattered, { limit: 2, widen: true });
+    const fit = fitToLimit(scattered(), { limit: 2, widen: true });
     expect(fit.ok).toBe(true);
     expect(fit.set.toStrings()).toEqual(["10.0.0.0/29", "10.0.1.0/30", "2001:db8::1/128", "2001:db8::3/128"]);
     expect(fit.ipv4).toEqual({
@@ -382,7 +378,7 @@ describe("fitToLimit", () => {
   });
 
   it("widens IPv6 with BigInt address counts", () => {
-    const fit = fitToLimit(scattered, { limit: 1, widen: true });
+    const fit = fitToLimit(scattered(), { limit: 1, widen: true });
     expect(fit.set.ipv6Strings()).toEqual(["2001:db8::/126"]);
     expect(fit.ipv6).toMatchObject({ status: "widened", maxPrefix: 127, extraAddresses: 2n });
     expect(fit.set.ipv4Strings()).toEqual(["10.0.0.0/23"]);
@@ -638,6 +634,28 @@ describe("aggregate (exact arrays)", () => {
   ])("keeps %s apart from the later %s although some of its words are all ones", (low, high) => {
     expect(aggregate(CidrSet.fromStrings([high, low])).toStrings()).toEqual(
       CidrSet.fromStrings([low, high]).toStrings(),
+    );
+  });
+
+  // The blocks above are never merged, so the merge's "end is the last address" flag is never set;
+  // here two adjacent blocks merge first into an end with some words all ones (not the last address),
+  // and the next block, not adjacent, must still stay apart.
+  it.each([
+    ["0:0:ffff:ffff:ffff:ffff:ffff:fffe", "0:0:ffff:ffff:ffff:ffff:ffff:ffff", "1::/16"],
+    ["ffff:ffff:0:0:ffff:ffff:ffff:fffe", "ffff:ffff:0:0:ffff:ffff:ffff:ffff", "ffff:ffff:ffff::/48"],
+    [
+      "ffff:ffff:ffff:ffff:0:0:ffff:fffe",
+      "ffff:ffff:ffff:ffff:0:0:ffff:ffff",
+      "ffff:ffff:ffff:ffff:ffff::/80",
+    ],
+    [
+      "ffff:ffff:ffff:ffff:ffff:ffff:0:0",
+      "ffff:ffff:ffff:ffff:ffff:ffff:0:1",
+      "ffff:ffff:ffff:ffff:ffff:ffff:1:0/128",
+    ],
+  ])("merges %s with %s into one /127 and keeps the later %s apart", (first, second, later) => {
+    expect(aggregate(CidrSet.fromStrings([later, second, first])).toStrings()).toEqual(
+      CidrSet.fromStrings([`${first}/127`, later]).toStrings(),
     );
   });
 });
