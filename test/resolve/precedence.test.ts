@@ -41,6 +41,11 @@ Bounds:
     file: "Child/1.0.0.yaml",
     text: `Name: Child\nVersion: "1.0.0"\nExtends: Web@^1\nBaseConfiguration:\n  CPU: 8 cores\n`,
   },
+  // A persona file may set a base above its own bounds (the repository accepts it; sizing refuses it).
+  {
+    file: "Hot/1.0.0.yaml",
+    text: `Name: Hot\nVersion: "1.0.0"\nBaseConfiguration:\n  CPU: 64 cores\nBounds:\n  MaxCPU: 32 cores\n`,
+  },
   { file: "Api/1.0.0.yaml", text: `Name: Api\nVersion: "1.0.0"\nBaseConfiguration:\n  CPU: 2 cores\n` },
   {
     file: "Big/1.0.0.yaml",
@@ -404,6 +409,16 @@ describe("Bounds after overrides", () => {
         "Instance 'i-1': after rule 'web', Web@1.0.0 would run on m7i.2xlarge (8 vCPU, 32 GiB), above bounds.maxMemory (16 GiB). Choose a size within the bounds, or raise the bound with an override.",
     },
     {
+      when: "the persona's own CPU is above its bound and an override changes something else",
+      rules: [
+        { id: "hot", match: { role: "hot" }, persona: "Hot@^1", overrides: { networkBandwidth: "25 Gbps" } },
+      ],
+      tags: { role: "hot" },
+      field: "cpu",
+      message:
+        "Instance 'i-1': after an override, Hot@1.0.0 would have 64 vCPU (base.cpu) above its bound of 32 vCPU (bounds.maxCpu). Lower the override, or raise the bound with an override of maxCpu.",
+    },
+    {
       when: "the persona's own size is above its bounds and an override changes something else",
       rules: [
         { id: "big", match: { role: "big" }, persona: "Big@^1", overrides: { networkBandwidth: "25 Gbps" } },
@@ -434,7 +449,7 @@ describe("Mapping checks when the context is built", () => {
       [
         "unknown-persona",
         "defaultPersona",
-        "defaultPersona 'Webb@^1': The repository has no persona 'Webb' (did you mean 'Web'?); it has Api, Big, Child, Web.",
+        "defaultPersona 'Webb@^1': The repository has no persona 'Webb' (did you mean 'Web'?); it has Api, Big, Child, Hot, Web.",
       ],
     ]);
   });
