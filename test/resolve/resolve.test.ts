@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { PersonaRepository } from "../../src/repository/repository.js";
 import {
   InvalidOverrideValueError,
@@ -10,7 +10,12 @@ import {
   UnknownOverrideFieldError,
 } from "../../src/resolve/errors.js";
 import { defineMapping, type MappingDocument, parseMapping } from "../../src/resolve/mapping.js";
-import { createResolutionContext, resolveFleet, resolveInstance } from "../../src/resolve/resolve.js";
+import {
+  createResolutionContext,
+  type ResolutionContext,
+  resolveFleet,
+  resolveInstance,
+} from "../../src/resolve/resolve.js";
 import { selectSize } from "../../src/resolve/sizing/select.js";
 
 const repository = PersonaRepository.fromSources(
@@ -256,8 +261,15 @@ describe("Conflicts and failures", () => {
 });
 
 describe("Overrides and provenance", () => {
-  const mapping = parseMapping(
-    `defaultPersona: Batch@^1
+  // Built before each test, not while the file is collected: a mutant that makes building the
+  // context throw must fail tests (a collection error reports none; docs/testing.md).
+  let ctx: ResolutionContext;
+  beforeEach(() => {
+    ctx = createResolutionContext(repository, overridesMapping());
+  });
+  const overridesMapping = () =>
+    parseMapping(
+      `defaultPersona: Batch@^1
 instanceOverrides: [memory, cpu]
 rules:
   - id: web
@@ -275,9 +287,8 @@ rules:
     priority: -1
     overrides: { cpu: 16 cores }
 `,
-    { file: "mapping.yaml" },
-  );
-  const ctx = createResolutionContext(repository, mapping);
+      { file: "mapping.yaml" },
+    );
 
   it("applies rule overrides lowest precedence first, then the instance's tags, and records where each came from", () => {
     // Act
