@@ -60,7 +60,8 @@ function sizeName(value: string | number): Parsed<string> {
   try {
     return ok(findSize(String(value)).name);
   } catch (error) {
-    if (error instanceof UnknownSizeError) return problem(error.message);
+    // A problem is a clause the caller ends (`…: <problem>.`); the catalog's message is a sentence.
+    if (error instanceof UnknownSizeError) return problem(error.message.replace(/\.$/, ""));
     throw error;
   }
 }

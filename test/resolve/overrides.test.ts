@@ -186,11 +186,11 @@ describe("readOverride", () => {
   });
 
   it.each(["size", "maxSize"])(
-    "refuses an unknown instance size for %s with the catalog's message",
+    "refuses an unknown instance size for %s with the catalog's message, as a clause without its full stop",
     (field) => {
       expect(readOverride(field, "m7i.huge")).toEqual({
         ok: false,
-        message: 'Unknown instance size "m7i.huge". The catalog\'s sizes are listed in docs/sizing.md.',
+        message: 'Unknown instance size "m7i.huge". The catalog\'s sizes are listed in docs/sizing.md',
       });
     },
   );
