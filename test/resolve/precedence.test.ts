@@ -18,6 +18,7 @@ import {
 } from "../../src/resolve/errors.js";
 import { defineMapping, type MappingDocument } from "../../src/resolve/mapping.js";
 import { createResolutionContext, resolveFleet, resolveInstance } from "../../src/resolve/resolve.js";
+import { thrown } from "../support/thrown.js";
 
 const repository = PersonaRepository.fromSources([
   {
@@ -55,16 +56,6 @@ Bounds:
 
 function context(rules: MappingDocument["rules"], extra: Partial<MappingDocument> = {}) {
   return createResolutionContext(repository, defineMapping({ ...extra, rules }, { file: "mapping.yaml" }));
-}
-
-/** The error `act` throws (the test fails when it throws none). */
-function thrown(act: () => unknown): Error {
-  try {
-    act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected an error, none was thrown");
 }
 
 describe("Rule matching", () => {

@@ -7,16 +7,7 @@ import {
   scaleWithinFamily,
   UnknownSizeError,
 } from "../../../src/resolve/sizing/index.js";
-
-/** Runs `act` and returns what it threw. */
-function thrown(act: () => unknown): Error {
-  try {
-    act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
+import { thrown } from "../../support/thrown.js";
 
 describe("scaleWithinFamily up", () => {
   it("turns 'Scale up to 16 cores' on a c7i.2xlarge into c7i.4xlarge", () => {

@@ -13,6 +13,7 @@ import {
   selectSize,
   UnknownSizeError,
 } from "../../../src/resolve/sizing/index.js";
+import { thrown } from "../../support/thrown.js";
 
 type Case = readonly [
   request: Omit<SizeRequest, "cloud">,
@@ -20,16 +21,6 @@ type Case = readonly [
   name: string,
   price: number,
 ];
-
-/** Runs `act` and returns what it threw. */
-function thrown(act: () => unknown): Error {
-  try {
-    act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("selectSize on AWS", () => {
   // Each expectation was read off the catalog sorted by price (burstable left out unless allowed).
