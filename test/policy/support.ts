@@ -196,14 +196,21 @@ async function record(build: () => void): Promise<RecordedStack> {
   return stackOf(resources);
 }
 
-/** A seed-persona fleet of `count` instances with a WAF web ACL, recorded under the mocks. */
-export function seedFleetStack(count: number): Promise<RecordedStack> {
+/**
+ * A seed-persona fleet of `count` instances with a WAF web ACL, recorded under the mocks, with the
+ * given alarm topology (PersonaFleet's default when absent).
+ */
+export function seedFleetStack(
+  count: number,
+  alarmTopology?: "fleet-wide" | "per-instance",
+): Promise<RecordedStack> {
   return record(() => {
     new PersonaFleet("web", {
       ami: "ami-0123456789abcdef0",
       defaultPersona: seedPersona,
       instances: Array.from({ length: count }, (_, i) => ({ name: `web-${i + 1}` })),
       firewall: { webAclArn: WEB_ACL },
+      ...(alarmTopology !== undefined ? { alarmTopology } : {}),
     });
   });
 }
