@@ -132,6 +132,18 @@ describe("Rule matching", () => {
     });
   });
 
+  it("keeps each persona's provenance apart when one context resolves a rule's persona and then the default", () => {
+    const ctx = context([{ id: "web", match: { role: "web" }, persona: "Web@^1" }], {
+      defaultPersona: "Api@^1",
+    });
+    const web = resolveInstance({ id: "i-1", tags: { role: "web" } }, ctx);
+    const fallback = resolveInstance({ id: "i-2", tags: { role: "db" } }, ctx);
+    expect([web.provenance["base.cpu"], fallback.provenance["base.cpu"]]).toEqual([
+      { source: "persona", persona: "Web", version: "1.0.0", file: "Web/1.0.0.yaml" },
+      { source: "default", persona: "Api", version: "1.0.0", file: "Api/1.0.0.yaml" },
+    ]);
+  });
+
   it("reports fields an ancestor set as 'extends', and the persona's own as 'persona'", () => {
     const ctx = context([{ id: "child", match: { role: "web" }, persona: "Child@^1" }]);
     const resolved = resolveInstance({ id: "i-1", tags: { role: "web" } }, ctx);
