@@ -449,6 +449,24 @@ function renderAzureMembers(
 }
 
 /**
+ * The static-threshold criterion of an alert on `spec`, the same in a per-VM alert and a fleet-wide
+ * rule (a fleet-wide rule watches platform metrics only, so never skips validation).
+ */
+function staticCriterion(name: string, spec: AlarmPlan["azure"]) {
+  return {
+    criterionType: "StaticThresholdCriterion" as const,
+    name,
+    metricNamespace: spec.metricNamespace,
+    metricName: spec.metricName,
+    operator: spec.operator,
+    threshold: spec.threshold,
+    timeAggregation: spec.timeAggregation,
+    // A custom metric exists only once the agent has published it.
+    ...(spec.metricNamespace === PLATFORM_NAMESPACE ? {} : { skipMetricValidation: true }),
+  };
+}
+
+/**
  * One metric alert per planned alarm of a VM, scoped to it, calling the action group of each responder
  * kind the alarm runs with the webhook properties the runtime reads. `group.location` is the VM's
  * region when known; a single-VM alert may omit it ("Metric Alerts - Create Or Update": the target
@@ -496,17 +514,7 @@ export function renderVmAlerts(
         criteria: {
           odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
           allOf: [
-            {
-              criterionType: "StaticThresholdCriterion",
-              name: alarm.id,
-              metricNamespace: spec.metricNamespace,
-              metricName: spec.metricName,
-              operator: spec.operator,
-              threshold: spec.threshold,
-              timeAggregation: spec.timeAggregation,
-              // A custom metric exists only once the agent has published it.
-              ...(spec.metricNamespace === PLATFORM_NAMESPACE ? {} : { skipMetricValidation: true }),
-            },
+            staticCriterion(alarm.id, spec),
           ],
         },
         actions: kinds.map((kind) => ({
@@ -578,15 +586,7 @@ export function fleetAlertArgs(
     criteria: {
       odataType: MULTI_RESOURCE_CRITERIA,
       allOf: [
-        {
-          criterionType: "StaticThresholdCriterion",
-          name: alarm.id,
-          metricNamespace: spec.metricNamespace,
-          metricName: spec.metricName,
-          operator: spec.operator,
-          threshold: spec.threshold,
-          timeAggregation: spec.timeAggregation,
-        },
+        staticCriterion(alarm.id, spec),
       ],
     },
     actions: [...new Set(alarm.onAlarm.responders)].map((kind) => ({
