@@ -513,9 +513,7 @@ export function renderVmAlerts(
         autoMitigate: true,
         criteria: {
           odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-          allOf: [
-            staticCriterion(alarm.id, spec),
-          ],
+          allOf: [staticCriterion(alarm.id, spec)],
         },
         actions: kinds.map((kind) => ({
           actionGroupId: fleet.actionGroups[kind]!.id,
@@ -585,9 +583,7 @@ export function fleetAlertArgs(
     autoMitigate: true,
     criteria: {
       odataType: MULTI_RESOURCE_CRITERIA,
-      allOf: [
-        staticCriterion(alarm.id, spec),
-      ],
+      allOf: [staticCriterion(alarm.id, spec)],
     },
     actions: [...new Set(alarm.onAlarm.responders)].map((kind) => ({
       actionGroupId: place.actionGroupIds[kind]!,
