@@ -10,6 +10,7 @@ import type * as wafv2 from "@pulumi/aws/wafv2";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetPlan } from "../plan/plan.js";
 import type { ResponderKind } from "../plan/responders.js";
+import { withoutPromiseStacks } from "../registration.js";
 import { DEFAULT_RESPONDER_CODE_DIRECTORY, FLEET_TAG_KEY } from "./contract.js";
 import { InvalidArgumentsError, ResponderCodeMissingError } from "./errors.js";
 import {
@@ -98,7 +99,10 @@ export class PersonaFleet extends pulumi.ComponentResource {
     const fleetName = args.fleetName ?? name;
     const orchestrator = orchestratorSettings(context, args);
     const planned = planMembers(context, fleetName, args.instances, args);
-    const rendered = renderMembers(this, name, context, args.instances, args, planned);
+    // The fleet's per-member resources are what grows with it: register them without stack capture.
+    const rendered = withoutPromiseStacks(() =>
+      renderMembers(this, name, context, args.instances, args, planned),
+    );
     this.fleetName = fleetName;
     this.plan = rendered.plan;
     this.instances = rendered.instances;

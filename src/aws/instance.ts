@@ -4,6 +4,7 @@ import type * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import type { PersonaPlan } from "../plan/plan.js";
 import type { ResponderKind } from "../plan/responders.js";
+import { withoutPromiseStacks } from "../registration.js";
 import {
   type Baseline,
   type InstanceSettings,
@@ -61,7 +62,9 @@ export class PersonaInstance extends pulumi.ComponentResource {
       ...(args.settings ? { settings: args.settings } : {}),
     };
     const planned = planMembers(context, args.fleetName ?? name, [member], args, () => name);
-    const rendered = renderMembers(this, name, context, [member], args, planned, () => name);
+    const rendered = withoutPromiseStacks(() =>
+      renderMembers(this, name, context, [member], args, planned, () => name),
+    );
     this.instance = rendered.instances[MEMBER]!;
     this.alarms = rendered.alarms[MEMBER]!;
     this.plan = rendered.plan.instances[0]!.plan;

@@ -18,6 +18,7 @@ import { withCloudSize } from "../plan/render.js";
 import type { ResponderKind } from "../plan/responders.js";
 import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../plan/tags.js";
 import { topologyOf } from "../plan/topology.js";
+import { withoutPromiseStacks } from "../registration.js";
 import {
   type AzureFeedEnforcement,
   FLEET_TAG_KEY,
@@ -713,12 +714,9 @@ export class AzurePersonaFleet extends pulumi.ComponentResource {
 
   constructor(name: string, args: AzurePersonaFleetArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("personas:azure:AzurePersonaFleet", name, {}, opts);
-    const rendered = renderAzureMembers(
-      this,
-      name,
-      { component: "AzurePersonaFleet", name },
-      args.instances,
-      args,
+    // The fleet's per-VM resources are what grows with it: register them without stack capture.
+    const rendered = withoutPromiseStacks(() =>
+      renderAzureMembers(this, name, { component: "AzurePersonaFleet", name }, args.instances, args),
     );
     this.fleetName = args.fleetName ?? name;
     this.plan = rendered.plan;
@@ -769,12 +767,8 @@ export class AzurePersonaInstance extends pulumi.ComponentResource {
       ...(args.tags ? { tags: args.tags } : {}),
       ...(args.persona ? { persona: args.persona } : {}),
     };
-    const rendered = renderAzureMembers(
-      this,
-      name,
-      { component: "AzurePersonaInstance", name },
-      [member],
-      args,
+    const rendered = withoutPromiseStacks(() =>
+      renderAzureMembers(this, name, { component: "AzurePersonaInstance", name }, [member], args),
     );
     this.vm = rendered.vms[name]!;
     this.alerts = rendered.alerts[name]!;
