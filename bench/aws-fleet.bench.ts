@@ -64,7 +64,12 @@ function libraryProgram(): void {
 const AWS_MODULES = [cloudwatch, dynamodb, ec2, iam, lambda, s3, scheduler, sfn, sqs, ssm, wafv2];
 
 function main(): void {
-  const comparison = compareFleetPrograms({ script: __filename, runs: RUNS, targetRatio: TARGET_RATIO });
+  const comparison = compareFleetPrograms({
+    script: __filename,
+    runs: RUNS,
+    targetRatio: TARGET_RATIO,
+    stacks: true,
+  });
   const perType = new Map<string, number>();
   for (const r of comparison.recorded) perType.set(r.type, (perType.get(r.type) ?? 0) + 1);
   const instanceTypes = ["aws:ec2/instance:Instance", "aws:cloudwatch/metricAlarm:MetricAlarm"];
@@ -82,7 +87,15 @@ recording of the library program: every resource the components register, constr
 with its @pulumi/aws class and the same name and inputs as plain values (no component, no Output
 plumbing), so it cannot drift from what the components render and the ratio is an upper bound.
 
-${fleetComparisonTable(comparison, { raw: "raw @pulumi/aws", library: "PersonaFleet" })}
+${fleetComparisonTable(comparison, {
+  raw: "raw @pulumi/aws",
+  library: "PersonaFleet",
+  stacks: "PersonaFleet, SDK promise stacks kept",
+})}
+
+The component registers its members without the Pulumi SDK's per-promise stack capture
+(src/registration.ts; read only for the \`PULUMI_DEBUG_PROMISE_LEAKS\` report); the "stacks kept" row is the
+same program with that variable set, as the raw program runs, so it shows what the component itself adds.
 
 Target (issue 12): at most ${TARGET_RATIO}× in both. ${comparison.verdict}
 Resources: ${fmt(perInstance)} per instance (the instance and its alarms),

@@ -89,12 +89,14 @@ function main(): void {
     runs: RUNS,
     targetRatio: TARGET_RATIO,
     floor: true,
+    stacks: true,
   });
   const table = fleetComparisonTable(
     comparison,
     {
       raw: "raw @pulumi/aws, per instance",
       library: "PersonaFleet, fleet-wide",
+      stacks: "PersonaFleet, fleet-wide, SDK promise stacks kept",
       floor: "floor: the raw program's instances alone",
     },
     [{ header: "alarms", types: [ALARM_TYPE] }],
@@ -116,19 +118,25 @@ Metrics Insights alarm per seed alarm.
 ${table}
 
 Target (issue 18): at most ${TARGET_RATIO}× in both. ${comparison.verdict}
-The floor row is the raw program without its alarms: the same 1,000 \`ec2.Instance\`s, which any program
-deploying this fleet registers, measured in the same rounds. A fleet-wide program can only remove the
-alarms, so its ratio cannot fall below the floor's; the library's excess over the floor is its fixed
-part (fleet-level resources, their Output plumbing and module loading) and its instances' Output inputs.
 
-Where the time goes (profiled 2026-12-06 with \`node --cpu-prof\` on the library child, and by counting the
-engine's \`debuggablePromise\` calls, each of which captures a stack trace): 57 % of the library program's
-samples are that stack capture and formatting, 22 % garbage collection, < 1 % the library's own code.
-Engine promises: raw 497,001 (252 per \`ec2.Instance\`, 121 per alarm); library 258,664, of which 254,000 are
-its 1,000 instances (254 each: the two extra are its Output inputs, the instance profile's name and the
-user data that waits on the agent object) and 4,664 the 45 fleet-level resources: 0.52× the raw count,
-0.51× from the instances alone. A 1-instance library run costs ~150 ms of CPU more than a 1-instance raw
-one (the fleet-level resources and the PDL/plan work), about 2 % of the library's total.
+Two effects make the ratio, shown apart by the last two rows:
+- **Topology.** The "stacks kept" row is the library program with \`PULUMI_DEBUG_PROMISE_LEAKS\` set, so
+  the Pulumi SDK stores a stack trace on every promise of every resource, as it does in the raw program:
+  it differs from the raw program only by what fleet-wide alarms remove (2,000 alarms become 2 rules) and
+  the fleet-level resources. It cannot fall below the floor row, the raw program without its alarms (the
+  same 1,000 \`ec2.Instance\`s, which any program deploying this fleet registers): ${fmt(comparison.median.floor.cpuMs / comparison.median.raw.cpuMs, 2)}× CPU and
+  ${fmt(comparison.median.floor.peakRssMiB / comparison.median.raw.peakRssMiB, 2)}× memory, because the SDK makes 252 promises per instance and 121 per alarm
+  (an instance has about twice an alarm's output properties), so 1,000 instances are half of the
+  raw program's engine work, not a third.
+- **Registration cost.** Each of those promises is tagged with \`new Error().stack\` by the SDK's
+  \`debuggablePromise\`, read only for the \`PULUMI_DEBUG_PROMISE_LEAKS\` report. Profiled
+  (\`node --cpu-prof\` on the library child, 2026-12-06), that capture and its formatting were 57 % of the
+  program's CPU and GC another 22 %; the library's own code < 1 %. PersonaFleet registers its members
+  with V8's stack capture off (src/registration.ts: \`Error.stackTraceLimit\` 0 during the synchronous
+  registration, restored after, untouched when \`PULUMI_DEBUG_PROMISE_LEAKS\` is set; the SDK's resource
+  source positions use their own limit and are kept). That is the "PersonaFleet, fleet-wide" row, the
+  library as users run it, and the verdict's.
+
 ${fleetRunsParagraph(comparison)}`,
   );
 }

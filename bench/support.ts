@@ -245,10 +245,10 @@ export function growth(
  * registered; `floor`, when a bench has one, is a reference program measured beside the two (e.g. the
  * part of the raw program that no library program can avoid).
  */
-export type FleetProgram = "library" | "raw" | "record" | "floor";
+export type FleetProgram = "library" | "raw" | "record" | "floor" | "stacks";
 
 /** The measured programs. */
-type Measured = "library" | "raw" | "floor";
+type Measured = "library" | "raw" | "floor" | "stacks";
 
 /** One registration a recording run saw: the raw programs are built from these. */
 export interface RecordedResource {
@@ -408,13 +408,19 @@ export interface FleetComparisonSpec {
   readonly targetRatio: number;
   /** Whether the bench's `floor` program runs too, once per round after the pair. @default false */
   readonly floor?: boolean;
+  /**
+   * Whether the library program also runs with `PULUMI_DEBUG_PROMISE_LEAKS` set (program `stacks`),
+   * once per round: the SDK then stores a stack on every promise of the fleet's members too, so the
+   * row shows what src/registration.ts saves. @default false
+   */
+  readonly stacks?: boolean;
 }
 
 /** The outcome of a comparison: every run, medians, ratios, verdict and load. */
 export interface FleetComparison {
   /** The recording run's registrations (what the library program registered). */
   readonly recorded: readonly RecordedResource[];
-  /** Every run of each program, in the order they ran (`floor` empty without one). */
+  /** Every run of each program, in the order they ran (`floor` and `stacks` empty unless asked for). */
   readonly runs: Record<Measured, FleetRun[]>;
   readonly median: Record<Measured, { cpuMs: number; constructMs: number; peakRssMiB: number }>;
   readonly cpuRatio: number;
@@ -433,7 +439,8 @@ function runFleetChildProcess(spec: FleetComparisonSpec, program: FleetProgram, 
     {
       encoding: "utf8",
       maxBuffer: 1 << 24,
-      env: { ...process.env },
+      // `stacks` is the library program with the SDK's promise stacks kept (src/registration.ts).
+      env: program === "stacks" ? { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "1" } : { ...process.env },
     },
   );
   if (out.status !== 0) throw new Error(`${program} run failed (${out.status}): ${out.stderr}`);
@@ -452,11 +459,12 @@ export function compareFleetPrograms(spec: FleetComparisonSpec): FleetComparison
     const loadBefore = loadAverage();
     runFleetChildProcess(spec, "record", file);
     const recorded = JSON.parse(readFileSync(file, "utf8")) as RecordedResource[];
-    const runs: Record<Measured, FleetRun[]> = { library: [], raw: [], floor: [] };
+    const runs: Record<Measured, FleetRun[]> = { library: [], raw: [], floor: [], stacks: [] };
     for (let i = 0; i < spec.runs; i++)
       for (const program of [
         ...(i % 2 === 0 ? (["library", "raw"] as const) : (["raw", "library"] as const)),
         ...(spec.floor ? (["floor"] as const) : []),
+        ...(spec.stacks ? (["stacks"] as const) : []),
       ]) {
         const run = runFleetChildProcess(spec, program, file);
         runs[program].push(run);
@@ -469,7 +477,12 @@ export function compareFleetPrograms(spec: FleetComparisonSpec): FleetComparison
       constructMs: median(runs[program].map((r) => r.constructMs)),
       peakRssMiB: median(runs[program].map((r) => r.peakRssMiB)),
     });
-    const medians = { library: medianOf("library"), raw: medianOf("raw"), floor: medianOf("floor") };
+    const medians = {
+      library: medianOf("library"),
+      raw: medianOf("raw"),
+      floor: medianOf("floor"),
+      stacks: medianOf("stacks"),
+    };
     const cpuRatio = medians.library.cpuMs / medians.raw.cpuMs;
     const rssRatio = medians.library.peakRssMiB / medians.raw.peakRssMiB;
     const ratio = (what: string, measured: number): Target => ({
@@ -496,7 +509,7 @@ export function compareFleetPrograms(spec: FleetComparisonSpec): FleetComparison
  */
 export function fleetComparisonTable(
   comparison: FleetComparison,
-  labels: Record<"library" | "raw", string> & { floor?: string },
+  labels: Record<"library" | "raw", string> & { floor?: string; stacks?: string },
   extraColumns: readonly { header: string; types: readonly string[] }[] = [],
 ): string {
   const header = [
@@ -523,12 +536,15 @@ export function fleetComparisonTable(
     row("raw", labels.raw),
     row("library", labels.library),
     `| **ratio** | ${blanks}| **${fmt(comparison.cpuRatio, 2)}×** | **${fmt(comparison.rssRatio, 2)}×** |`,
-    ...(labels.floor && comparison.runs.floor.length > 0
-      ? [
-          row("floor", labels.floor),
-          `| floor / raw | ${blanks}| ${fmt(comparison.median.floor.cpuMs / comparison.median.raw.cpuMs, 2)}× | ${fmt(comparison.median.floor.peakRssMiB / comparison.median.raw.peakRssMiB, 2)}× |`,
-        ]
-      : []),
+    ...(["stacks", "floor"] as const).flatMap((program) => {
+      const label = labels[program];
+      if (!label || comparison.runs[program].length === 0) return [];
+      const m = comparison.median[program];
+      return [
+        row(program, label),
+        `| ${program} / raw | ${blanks}| ${fmt(m.cpuMs / comparison.median.raw.cpuMs, 2)}× | ${fmt(m.peakRssMiB / comparison.median.raw.peakRssMiB, 2)}× |`,
+      ];
+    }),
   ].join("\n");
 }
 
@@ -538,7 +554,7 @@ export function fleetComparisonTable(
  */
 export function fleetRunsParagraph(comparison: FleetComparison): string {
   const list = (pick: (run: FleetRun) => number) =>
-    (["raw", "library", "floor"] as const)
+    (["raw", "library", "stacks", "floor"] as const)
       .filter((program) => comparison.runs[program].length > 0)
       .map((program) => `${program} ${comparison.runs[program].map((r) => fmt(pick(r))).join(" / ")}`)
       .join("; ");

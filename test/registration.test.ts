@@ -23,7 +23,8 @@ interface DebuggablePromise {
  * candidates (the set its PULUMI_DEBUG_PROMISE_LEAKS report prints) before they settle.
  */
 function pendingStacksOf(resourceName: string): string[] {
-  const store = state.getStore() as unknown as { leakCandidates: Set<DebuggablePromise> };
+  // getStore is internal to the SDK (runtime/state.js), so it is not in its type declarations.
+  const store = (state as unknown as { getStore(): { leakCandidates: Set<DebuggablePromise> } }).getStore();
   return [...store.leakCandidates]
     .filter((p) => p._debugCtx.includes(`resource:${resourceName}[`))
     .map((p) => p._debugStackTrace);
