@@ -71,3 +71,24 @@ export interface AgentLogRow {
   readonly Sum: number;
   readonly Count: number;
 }
+
+/**
+ * Where an Azure VM's agent sends its rows: environment variables of the agent's systemd unit, set by
+ * the custom data the Azure components render (src/azure/custom-data.ts), next to
+ * `PERSONAS_AGENT_CLOUD=azure` and `PERSONAS_AGENT_CLIENT_ID` (the identity whose token it sends; the
+ * components grant it Monitoring Metrics Publisher on the data collection rule only). Absent when the
+ * fleet has no fleet-wide log search rule: the agent then writes no rows.
+ *
+ * The agent posts a JSON array of {@link AgentLogRow} to
+ * `${endpoint}/dataCollectionRules/${ruleId}/streams/${stream}?api-version=2023-01-01` with a bearer
+ * token for the audience `https://monitor.azure.com` ("Logs Ingestion API in Azure Monitor", "Send
+ * data to Azure Monitor Logs with Logs ingestion API", Microsoft Learn).
+ */
+export const AGENT_LOG_INGESTION_ENV = {
+  /** The data collection endpoint's logs ingestion URL, e.g. `https://personas-web-a1b2.westeurope-1.ingest.monitor.azure.com`. */
+  endpoint: "PERSONAS_AGENT_LOGS_ENDPOINT",
+  /** The data collection rule's immutable id, e.g. `dcr-00000000000000000000000000000000`. */
+  ruleId: "PERSONAS_AGENT_LOGS_RULE_ID",
+  /** The rule's input stream: always {@link AGENT_LOG_TABLE}.stream. */
+  stream: "PERSONAS_AGENT_LOGS_STREAM",
+} as const;
