@@ -32,7 +32,31 @@
  *   monitors several resources has a single condition; a rule monitors at most 5,000 time series by
  *   default (a support ticket lifts it).
  * - Azure Monitor service limits, "Alerts" (https://learn.microsoft.com/azure/azure-monitor/service-limits#alerts):
- *   5,000 active metric alert rules per subscription.
+ *   5,000 active metric alert rules per subscription; log search alerts: 5,000 active rules per
+ *   subscription, of which 100 at a 1-minute frequency, 1,000 per resource; a stateful rule fires at
+ *   most 300 alerts per evaluation and 5,000 at once; all data in a rule's properties at most 64 KB
+ *   (which bounds its query); a log search rule's description at most 4,096 characters.
+ *
+ * Agent (custom) metrics on Azure: a metric alert rule watches many VMs only for platform metrics, so
+ * the personas agent also writes its metrics as rows of a Log Analytics table
+ * (src/plan/agent-log-table.ts), and a fleet-wide alarm on an agent metric is a log search alert rule
+ * (`Microsoft.Insights/scheduledQueryRules`, kind LogAlert) over that table, its query summarizing one
+ * value per VM (src/plan/log-query.ts) and its "Resource ID column" the VM's id, so "alerts are fired
+ * on the resource returned by your query" and each VM fires and resolves on its own:
+ * - "Create or edit a log search alert rule" (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-create-log-alert-rule):
+ *   the Resource ID column; at most six dimensions per rule, each time series alerting (and charged)
+ *   on its own; frequency from one minute to one day; a stateful rule (automatically resolve) resolves
+ *   when the condition has not been met for 10 minutes at a 1-minute frequency, for three periods at
+ *   5–15 minutes, two periods from 15 minutes to 11 hours.
+ * - "Create a log alert with a Resource Manager template" (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-log-create-templates):
+ *   windowSize PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H or PT24H; evaluationFrequency PT1M, PT5M,
+ *   PT15M, PT30M or PT1H; severity 0–4; timeAggregation Average, Minimum, Maximum, Total or Count.
+ * - "Log data ingestion time in Azure Monitor" (https://learn.microsoft.com/azure/azure-monitor/logs/data-ingestion-time):
+ *   rows become queryable after an ingestion latency (typically minutes, not guaranteed), so a log
+ *   search rule sees a minute later than a metric alert would; the window the rule reads is its own.
+ * Membership of a log search rule: its query selects the rows whose VM resource id starts with the
+ * fleet's resource group's VM prefix (case-insensitively), so a VM created in the group is covered
+ * with no new resource, and the intake still checks the membership record and the digest.
  *
  * Membership: EC2's own metrics (AWS/EC2) carry only the InstanceId dimension, and Metrics Insights
  * cannot filter them by the instance's tags unless the account has turned on "resource tags on
@@ -44,7 +68,10 @@
  * shared with the account's other instances, and a contributor of a non-member still invokes the
  * responder, which refuses it.
  */
+import { PERSONAS_AGENT_NAMESPACE } from "../pdl/metrics/metric.js";
+import { AGENT_LOG_TABLE } from "./agent-log-table.js";
 import type { CloudWatchAlarmSpec } from "./alarms.js";
+import { agentMetricQuery, LOG_QUERY_MEASURE_COLUMN } from "./log-query.js";
 import type { AlarmPlan } from "./plan.js";
 
 /**
@@ -91,14 +118,50 @@ export const AZURE_MULTI_RESOURCE_LIMITS = {
   ],
 } as const;
 
+/**
+ * Documented limits of Azure Monitor log search alert rules (see the module comment for the sources).
+ * @internal
+ */
+export const AZURE_LOG_SEARCH_LIMITS = {
+  /** Allowed `windowSize` values ("Create a log alert with a Resource Manager template"). */
+  windowSizes: ["PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "PT24H"],
+  /** Allowed `evaluationFrequency` values (the same template). */
+  evaluationFrequencies: ["PT1M", "PT5M", "PT15M", "PT30M", "PT1H"],
+  /** Active log search alert rules per subscription (service limits, "Alerts"). */
+  rulesPerSubscription: 5_000,
+  /** Of those, rules evaluated every minute (service limits, "Alerts"). */
+  oneMinuteRulesPerSubscription: 100,
+  /** Alerts a stateful rule fires per evaluation (service limits, "Alerts"). */
+  alertsPerEvaluation: 300,
+  /** Fired stateful alerts of one rule at once (service limits, "Alerts"). */
+  firedAlertsAtOnce: 5_000,
+  /** All data in a rule's properties, the query included (service limits, "Alerts"). */
+  propertiesBytes: 64 * 1024,
+  /** A log search rule's description (service limits, "Alerts"). */
+  descriptionLength: 4_096,
+  /** Dimensions per rule ("Create or edit a log search alert rule"). */
+  dimensionsPerRule: 6,
+  /** Severities, 0 the most severe ("Create a log alert with a Resource Manager template"). */
+  severities: [0, 1, 2, 3, 4],
+} as const;
+
+/**
+ * What a fleet-wide log search rule's query writes in place of the fleet's resource group when the
+ * plan does not know the subscription (the components write the real prefix).
+ */
+export const PLANNED_VM_ID_PREFIX =
+  "/subscriptions/<subscription>/resourcegroups/<the fleet's resource group>/providers/microsoft.compute/virtualmachines/";
+
 /** How one alarm of a persona is deployed on one cloud. */
 export type AlarmTopology =
   | {
       kind: "fleet-wide";
       /** Why the alarm can be one rule for the fleet. */
       reason: string;
-      /** The rule's query text (AWS: the Metrics Insights query; Azure: the scope and criterion). */
+      /** The rule's query text (AWS: the Metrics Insights query; Azure: the scope and criterion, or a log search rule's KQL). */
       query: string;
+      /** Azure only: `log-search` when the rule is a log search alert over the agent's table rather than a metric alert. */
+      rule?: "metric" | "log-search";
       /** How the rule selects instances, and what that costs. */
       membership: string;
       /** A documented limit the fleet reaches, and what happens then; absent when none is reached. */
@@ -203,6 +266,7 @@ export function awsAlarmTopology(alarm: AlarmPlan, instances: number): AlarmTopo
 export function azureAlarmTopology(alarm: AlarmPlan, vms = 0): AlarmTopology {
   const spec = alarm.azure;
   const limits = AZURE_MULTI_RESOURCE_LIMITS;
+  if (spec.metricNamespace === PERSONAS_AGENT_NAMESPACE) return logSearchTopology(spec, vms);
   if (spec.metricNamespace.toLowerCase() !== limits.resourceType.toLowerCase())
     return {
       kind: "per-instance",
@@ -215,6 +279,7 @@ export function azureAlarmTopology(alarm: AlarmPlan, vms = 0): AlarmTopology {
     };
   const topology: AlarmTopology = {
     kind: "fleet-wide",
+    rule: "metric",
     reason: `${spec.metricName} is a platform metric of Microsoft.Compute/virtualMachines: one rule watches every VM of the fleet's resource group in its region and fires per VM`,
     query: `scope: the fleet's resource group; targetResourceType Microsoft.Compute/virtualMachines; ${spec.timeAggregation}(${spec.metricName}) ${spec.operator} ${spec.threshold} over ${spec.windowSize} every ${spec.evaluationFrequency}`,
     membership:
@@ -222,6 +287,34 @@ export function azureAlarmTopology(alarm: AlarmPlan, vms = 0): AlarmTopology {
   };
   if (vms > limits.timeSeriesPerRule)
     topology.limit = `${vms} VMs in the fleet's resource group exceed the ${limits.timeSeriesPerRule} time series one rule monitors by default: ask Azure support to lift the limit, split the fleet, or set alarmTopology to "per-instance"`;
+  return topology;
+}
+
+/**
+ * Whether an agent metric's alarm can be one log search alert rule over the agent's table: when its
+ * window and frequency are values a log search rule allows.
+ */
+function logSearchTopology(spec: AlarmPlan["azure"], vms: number): AlarmTopology {
+  const limits = AZURE_LOG_SEARCH_LIMITS;
+  if (!(limits.windowSizes as readonly string[]).includes(spec.windowSize))
+    return {
+      kind: "per-instance",
+      reason: `its window ${spec.windowSize} is not one a log search alert rule allows (${limits.windowSizes.join(", ")}), so each VM keeps its own custom-metric alert`,
+    };
+  if (!(limits.evaluationFrequencies as readonly string[]).includes(spec.evaluationFrequency))
+    return {
+      kind: "per-instance",
+      reason: `its frequency ${spec.evaluationFrequency} is not one a log search alert rule allows (${limits.evaluationFrequencies.join(", ")}), so each VM keeps its own custom-metric alert`,
+    };
+  const topology: AlarmTopology = {
+    kind: "fleet-wide",
+    rule: "log-search",
+    reason: `${spec.metricName} is a personas-agent metric, which a multi-resource metric alert cannot watch; the agent also writes it to the Log Analytics table ${AGENT_LOG_TABLE.table}, and one log search alert rule over it, split by the ${AGENT_LOG_TABLE.resourceIdColumn} column, fires and resolves per VM (${spec.timeAggregation} over ${spec.windowSize}, every ${spec.evaluationFrequency})`,
+    query: `${agentMetricQuery(spec, PLANNED_VM_ID_PREFIX).replaceAll("\n", " ")} — then ${LOG_QUERY_MEASURE_COLUMN} ${spec.operator} ${spec.threshold}`,
+    membership: `the query keeps the rows whose ${AGENT_LOG_TABLE.resourceIdColumn} is a VM of the fleet's resource group (its id's prefix, compared case-insensitively), so a VM created there is covered with no new rule; each VM writing rows is one of the rule's time series; the intake acts only for members whose persona digest is this rule's and refuses the rest`,
+  };
+  if (vms > limits.alertsPerEvaluation)
+    topology.limit = `${vms} VMs can breach at once, and a stateful log search rule fires at most ${limits.alertsPerEvaluation} alerts per evaluation (${limits.firedAlertsAtOnce} fired at once): the rest fire at later evaluations`;
   return topology;
 }
 
@@ -247,6 +340,7 @@ export function planTopology(
   const perInstance = settings.alarms === "per-instance";
   const asked = "the fleet sets topology.alarms to per-instance";
   let fleetWideAws = 0;
+  let oneMinuteLogRules = 0;
   // An Azure rule's scope is the fleet's resource group: it watches every VM of the fleet.
   const vms = personas.reduce((sum, p) => sum + p.instances, 0);
   const planned: AlarmTopologyPlan[] = [];
@@ -263,9 +357,21 @@ export function planTopology(
             reason: `the fleet already has ${METRICS_INSIGHTS_LIMITS.alarmsPerRegion} Metrics Insights alarms, the default quota per account and Region`,
           };
       }
-      const azure: AlarmTopology = perInstance
+      let azure: AlarmTopology = perInstance
         ? { kind: "per-instance", reason: asked }
         : azureAlarmTopology(alarm, vms);
+      if (
+        azure.kind === "fleet-wide" &&
+        azure.rule === "log-search" &&
+        alarm.azure.evaluationFrequency === "PT1M"
+      ) {
+        oneMinuteLogRules += 1;
+        if (oneMinuteLogRules > AZURE_LOG_SEARCH_LIMITS.oneMinuteRulesPerSubscription)
+          azure = {
+            kind: "per-instance",
+            reason: `the fleet already has ${AZURE_LOG_SEARCH_LIMITS.oneMinuteRulesPerSubscription} log search alert rules evaluated every minute, the most a subscription may have`,
+          };
+      }
       planned.push({
         digest: persona.digest,
         persona: persona.name,

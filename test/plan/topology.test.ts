@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parsePersona } from "../../src/pdl/parse.js";
 import { type PersonaPlan, planFleet, planPersona } from "../../src/plan/plan.js";
 import {
+  AZURE_LOG_SEARCH_LIMITS,
   AZURE_MULTI_RESOURCE_LIMITS,
   awsAlarmTopology,
   azureAlarmTopology,
@@ -85,12 +86,67 @@ describe("metricsInsightsQuery", () => {
 });
 
 describe("azureAlarmTopology", () => {
-  it("makes a VM platform metric one multi-resource rule and keeps a guest metric per VM", () => {
-    expect(azureAlarmTopology(planOf("CPU Load > 80% for 5 minutes").alarms[0]!).kind).toBe("fleet-wide");
+  it("makes a VM platform metric one multi-resource metric rule and an agent metric one log search rule", () => {
+    expect(azureAlarmTopology(planOf("CPU Load > 80% for 5 minutes").alarms[0]!)).toMatchObject({
+      kind: "fleet-wide",
+      rule: "metric",
+    });
     expect(azureAlarmTopology(planOf("Network Latency > 100ms").alarms[0]!)).toEqual({
+      kind: "fleet-wide",
+      rule: "log-search",
+      reason:
+        "NetworkLatency is a personas-agent metric, which a multi-resource metric alert cannot watch; the agent also writes it to the Log Analytics table PersonasAgentMetrics_CL, and one log search alert rule over it, split by the VmResourceId column, fires and resolves per VM (Average over PT1M, every PT1M)",
+      query:
+        'PersonasAgentMetrics_CL | where Namespace == "Personas/Agent" and Metric == "NetworkLatency" | extend VmResourceId = tolower(VmResourceId) | where VmResourceId startswith "/subscriptions/<subscription>/resourcegroups/<the fleet\'s resource group>/providers/microsoft.compute/virtualmachines/" | where Count > 0 | summarize AggregatedValue = sum(Sum) / todouble(sum(Count)) by VmResourceId — then AggregatedValue GreaterThan 100',
+      membership:
+        "the query keeps the rows whose VmResourceId is a VM of the fleet's resource group (its id's prefix, compared case-insensitively), so a VM created there is covered with no new rule; each VM writing rows is one of the rule's time series; the intake acts only for members whose persona digest is this rule's and refuses the rest",
+    });
+  });
+});
+
+describe("azureAlarmTopology against Azure's log search alert rules", () => {
+  const latency = () => planOf("Network Latency > 100ms for 5 minutes").alarms[0]!;
+
+  it("keeps an agent metric per VM when its window or frequency is one a log search rule does not allow", () => {
+    const alarm = latency();
+    expect(azureAlarmTopology({ ...alarm, azure: { ...alarm.azure, windowSize: "PT10M" } })).toEqual({
       kind: "per-instance",
       reason:
-        "Personas/Agent NetworkLatency is not a virtual-machine platform metric, which is what one alert rule can watch on many VMs",
+        "its window PT10M is not one a log search alert rule allows (PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H, PT24H), so each VM keeps its own custom-metric alert",
+    });
+    expect(azureAlarmTopology({ ...alarm, azure: { ...alarm.azure, evaluationFrequency: "PT6H" } })).toEqual({
+      kind: "per-instance",
+      reason:
+        "its frequency PT6H is not one a log search alert rule allows (PT1M, PT5M, PT15M, PT30M, PT1H), so each VM keeps its own custom-metric alert",
+    });
+    for (const windowSize of AZURE_LOG_SEARCH_LIMITS.windowSizes)
+      expect(azureAlarmTopology({ ...alarm, azure: { ...alarm.azure, windowSize } }).kind).toBe("fleet-wide");
+  });
+
+  it("says when more VMs can breach at once than a stateful rule fires per evaluation", () => {
+    expect(azureAlarmTopology(latency(), AZURE_LOG_SEARCH_LIMITS.alertsPerEvaluation)).not.toHaveProperty(
+      "limit",
+    );
+    expect(azureAlarmTopology(latency(), 1000)).toMatchObject({
+      kind: "fleet-wide",
+      limit:
+        "1000 VMs can breach at once, and a stateful log search rule fires at most 300 alerts per evaluation (5000 fired at once): the rest fire at later evaluations",
+    });
+  });
+
+  it("keeps the 101st one-minute log search rule of a fleet per VM (100 per subscription)", () => {
+    const alarms = [latency()];
+    const personas = Array.from({ length: 101 }, (_, i) => ({
+      persona: { name: `P${i}`, digest: contentDigest({ persona: `P${i}` }) },
+      alarms,
+      instances: 1,
+    }));
+    const planned = planTopology(personas);
+    expect(planned.filter((t) => t.azure.kind === "fleet-wide")).toHaveLength(100);
+    expect(planned[100]!.azure).toEqual({
+      kind: "per-instance",
+      reason:
+        "the fleet already has 100 log search alert rules evaluated every minute, the most a subscription may have",
     });
   });
 });
@@ -161,7 +217,7 @@ describe("planTopology", () => {
 });
 
 describe("planFleet alarm topology", () => {
-  it("plans a 1,000-instance seed fleet as one fleet-wide AWS rule per seed alarm; on Azure the agent's latency stays per VM", () => {
+  it("plans a 1,000-instance seed fleet as one fleet-wide rule per seed alarm on both clouds (on Azure the agent's latency as a log search rule)", () => {
     const instances = Array.from({ length: 1000 }, (_, i) => ({
       key: `web-${i + 1}`,
       resolved: seedPersona,
@@ -169,7 +225,11 @@ describe("planFleet alarm topology", () => {
     const plan = planFleet("web", instances, { webAcl: true });
     expect(plan.alarmTopology.map((t) => [t.alarmId, t.instances, t.aws.kind, t.azure.kind])).toEqual([
       ["cpu-utilization-above", 1000, "fleet-wide", "fleet-wide"],
-      ["network-latency-above", 1000, "fleet-wide", "per-instance"],
+      ["network-latency-above", 1000, "fleet-wide", "fleet-wide"],
+    ]);
+    expect(plan.alarmTopology.map((t) => t.azure.kind === "fleet-wide" && t.azure.rule)).toEqual([
+      "metric",
+      "log-search",
     ]);
   });
 });
