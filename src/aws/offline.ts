@@ -140,15 +140,28 @@ export class OfflineOutputs {
 
   /**
    * Outputs the cloud answers that are no input: Azure answers a user-assigned identity's principal
-   * and client ids (GUIDs); the VMs' custom data names the client id, and checks it is one.
+   * and client ids (GUIDs); the VMs' custom data names the client id, and checks it is one. A data
+   * collection endpoint answers its logs ingestion URL and a data collection rule its immutable id
+   * (`dcr-` and 32 hex digits), which the custom data passes to the agent and checks too.
    */
-  static answeredOf(type: string, logicalName: string): Record<string, string> {
-    return type === "azure-native:managedidentity:UserAssignedIdentity"
-      ? {
+  static answeredOf(type: string, logicalName: string): Record<string, unknown> {
+    switch (type) {
+      case "azure-native:managedidentity:UserAssignedIdentity":
+        return {
           principalId: offlineGuid(`${logicalName}-principal`),
           clientId: offlineGuid(`${logicalName}-client`),
-        }
-      : {};
+        };
+      case "azure-native:monitor:DataCollectionEndpoint":
+        return {
+          logsIngestion: {
+            endpoint: `https://${offlineGuid(`${logicalName}-endpoint`).slice(0, 8)}.offline-1.ingest.monitor.azure.com`,
+          },
+        };
+      case "azure-native:monitor:DataCollectionRule":
+        return { immutableId: `dcr-${offlineGuid(`${logicalName}-immutable`).replaceAll("-", "")}` };
+      default:
+        return {};
+    }
   }
 
   /** The physical name (the `name` input, else an auto-name) and the ARN, from resolved inputs. */

@@ -20,8 +20,26 @@
  *   list of resources, one or more resource groups, or a subscription); "Monitor multiple time series in
  *   a single metric alert rule" (a multi-resource rule has a single condition, other rules up to five);
  *   Azure Monitor service limits, "Alerts" (descriptions of metric alert rules at most 2,048 characters).
+ * - LOG_TABLE: "Tables - Create Or Update" (Log Analytics REST API,
+ *   https://learn.microsoft.com/rest/api/loganalytics/tables/create-or-update): a table name is 4–63
+ *   of `[A-Za-z0-9-_]`, a workspace name 4–63 of `[A-Za-z0-9-]` starting and ending with a letter or
+ *   digit, retention 4–730 days; a custom table's name ends in `_CL` and it has a `TimeGenerated`
+ *   datetime column ("Logs Ingestion API in Azure Monitor"; "Tutorial: Send data to Azure Monitor Logs
+ *   with Logs ingestion API").
+ * - DATA_COLLECTION: "Data Collection Rules - Create" (REST API) documents no name pattern (the name is
+ *   case-insensitive), so the data collection endpoint and rule are held to the workspace's rule; a
+ *   custom stream is named `Custom-<table>` ("Structure of a data collection rule in Azure Monitor").
+ * - LOG_SEARCH_RULE: a log search alert rule's shape ({@link logSearchRuleViolations}): "Create a log
+ *   alert with a Resource Manager template" (windowSize PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H or
+ *   PT24H; evaluationFrequency PT1M, PT5M, PT15M, PT30M or PT1H; severity 0–4); "Create or edit a log
+ *   search alert rule" (at most six dimensions; the Resource ID column); Azure Monitor service limits,
+ *   "Alerts" (a log search rule's description at most 4,096 characters; all data in its properties,
+ *   the query included, at most 64 KB). scheduledQueryRules names: 1–260 characters, no `* < > % { } &
+ *   : \ ? / #` or control characters, not ending with a space or period ("Naming rules and
+ *   restrictions for Azure resources", Microsoft.Insights).
  */
-import { AZURE_MULTI_RESOURCE_LIMITS } from "../plan/topology.js";
+import { AGENT_LOG_TABLE } from "../plan/agent-log-table.js";
+import { AZURE_LOG_SEARCH_LIMITS, AZURE_MULTI_RESOURCE_LIMITS } from "../plan/topology.js";
 import { AzureCloudContractError } from "./errors.js";
 
 /** One Azure naming rule: where the name is in the inputs, its length and characters, and the source. */
@@ -35,7 +53,7 @@ export interface AzureNamingRule {
   /** What the pattern says, in Azure's words (for messages). */
   characters: string;
   /** Where Azure documents it. */
-  source: "NAMING" | "STORAGE" | "ACTION_GROUP";
+  source: "NAMING" | "STORAGE" | "ACTION_GROUP" | "LOG_TABLE" | "DATA_COLLECTION";
   /** Whether the name is global (a DNS name): it must be unique in all of Azure. */
   global?: boolean;
 }
@@ -45,6 +63,10 @@ const ALNUM_UNDERSCORE_PERIOD_HYPHEN = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9
 const LOWER_HYPHEN_NO_DOUBLE = /^[a-z0-9](?:-?[a-z0-9])*$/;
 // Alert rules: "Can't use: *#&+:<>?@%{}\/ or control characters. Can't end with space or period."
 const ALERT_RULE = /^[^*#&+:<>?@%{}\\/\p{Cc}]*[^*#&+:<>?@%{}\\/\p{Cc} .]$/u;
+// Log search alert rules: "Can't use: *<>%{}&:\\?/# or control characters. Can't end with space or period."
+const LOG_SEARCH_RULE = /^[^*<>%{}&:\\?/#\p{Cc}]*[^*<>%{}&:\\?/#\p{Cc} .]$/u;
+// Log Analytics workspaces ("Tables - Create Or Update": ^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$).
+const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$/;
 // Action groups: "Can't use: :<>+/&%\? or control characters. Can't end with space or period."
 const ACTION_GROUP = /^[^:<>+/&%\\?|\p{Cc}]*[^:<>+/&%\\?|\p{Cc} .]$/u;
 
@@ -139,6 +161,49 @@ export const AZURE_NAMING_RULES: Readonly<Record<string, AzureNamingRule>> = {
     pattern: ALERT_RULE,
     characters: "no * # & + : < > ? @ % { } \\ / or control characters; can't end with a space or period",
     source: "NAMING",
+  },
+  "azure-native:monitor:ScheduledQueryRule": {
+    input: "ruleName",
+    min: 1,
+    max: 260,
+    pattern: LOG_SEARCH_RULE,
+    characters: "no * < > % { } & : \\ ? / # or control characters; can't end with a space or period",
+    source: "NAMING",
+  },
+  "azure-native:operationalinsights:Workspace": {
+    input: "workspaceName",
+    min: 4,
+    max: 63,
+    pattern: WORKSPACE_NAME,
+    characters: "letters, digits and hyphens, starting and ending with a letter or digit",
+    source: "LOG_TABLE",
+  },
+  "azure-native:operationalinsights:Table": {
+    input: "tableName",
+    min: 4,
+    max: 63,
+    // A custom table: "[A-Za-z0-9-_]" and the `_CL` suffix.
+    pattern: /^[A-Za-z0-9_-]+_CL$/,
+    characters: "letters, digits, hyphens and underscores, ending in _CL (a custom table)",
+    source: "LOG_TABLE",
+  },
+  "azure-native:monitor:DataCollectionEndpoint": {
+    input: "dataCollectionEndpointName",
+    min: 4,
+    max: 63,
+    pattern: WORKSPACE_NAME,
+    characters:
+      "letters, digits and hyphens, starting and ending with a letter or digit (the workspace's rule)",
+    source: "DATA_COLLECTION",
+  },
+  "azure-native:monitor:DataCollectionRule": {
+    input: "dataCollectionRuleName",
+    min: 4,
+    max: 63,
+    pattern: WORKSPACE_NAME,
+    characters:
+      "letters, digits and hyphens, starting and ending with a letter or digit (the workspace's rule)",
+    source: "DATA_COLLECTION",
   },
   "azure-native:authorization:RoleDefinition": {
     input: "roleDefinitionId",
@@ -332,6 +397,158 @@ export function metricAlertViolations(resource: AzureContractResource): AzureCon
   return found;
 }
 
+/** What a log search alert rule may be, by Azure's documents (see LOG_SEARCH_RULE in the module comment). */
+export const LOG_SEARCH_RULES = {
+  windowSizes: AZURE_LOG_SEARCH_LIMITS.windowSizes,
+  evaluationFrequencies: AZURE_LOG_SEARCH_LIMITS.evaluationFrequencies,
+  severities: AZURE_LOG_SEARCH_LIMITS.severities,
+  maxDescription: AZURE_LOG_SEARCH_LIMITS.descriptionLength,
+  maxDimensions: AZURE_LOG_SEARCH_LIMITS.dimensionsPerRule,
+  maxPropertiesBytes: AZURE_LOG_SEARCH_LIMITS.propertiesBytes,
+  timeAggregations: ["Average", "Minimum", "Maximum", "Total", "Count"],
+} as const;
+
+/**
+ * What Azure would refuse in a log search alert rule (kind LogAlert): its window and frequency
+ * values, severity, description, one scope, a query and measure column, at most six dimensions, and
+ * the size of its properties (the query's bound).
+ */
+export function logSearchRuleViolations(resource: AzureContractResource): AzureContractViolation[] {
+  const inputs = resource.inputs;
+  const found: AzureContractViolation[] = [];
+  const violation = (input: string, value: unknown, problem: string) =>
+    found.push({ type: resource.type, resource: resource.name, input, value: String(value), problem });
+  const rules = LOG_SEARCH_RULES;
+  if (inputs.kind !== "LogAlert")
+    violation("kind", inputs.kind ?? "(none)", "the fleet's log search rules are kind LogAlert");
+  if (!(rules.windowSizes as readonly unknown[]).includes(inputs.windowSize))
+    violation(
+      "windowSize",
+      inputs.windowSize ?? "(none)",
+      `a log search rule's window is one of ${rules.windowSizes.join(", ")}`,
+    );
+  if (!(rules.evaluationFrequencies as readonly unknown[]).includes(inputs.evaluationFrequency))
+    violation(
+      "evaluationFrequency",
+      inputs.evaluationFrequency ?? "(none)",
+      `a log search rule's frequency is one of ${rules.evaluationFrequencies.join(", ")}`,
+    );
+  if (!(rules.severities as readonly unknown[]).includes(inputs.severity))
+    violation("severity", inputs.severity ?? "(none)", "severity is an integer from 0 to 4");
+  if (typeof inputs.description === "string" && inputs.description.length > rules.maxDescription)
+    violation(
+      "description",
+      `${inputs.description.length} characters`,
+      `Azure allows ${rules.maxDescription} characters in a log search rule's description`,
+    );
+  const scopes = Array.isArray(inputs.scopes) ? inputs.scopes : [];
+  if (scopes.length !== 1)
+    violation(
+      "scopes",
+      `${scopes.length} scope(s)`,
+      "the fleet's log search rule reads one Log Analytics workspace",
+    );
+  const conditions = Array.isArray((inputs.criteria as { allOf?: unknown } | undefined)?.allOf)
+    ? (inputs.criteria as { allOf: Record<string, unknown>[] }).allOf
+    : [];
+  if (conditions.length !== 1)
+    violation("criteria.allOf", `${conditions.length} condition(s)`, "a log search rule has one condition");
+  for (const condition of conditions) {
+    if (typeof condition.query !== "string" || condition.query === "")
+      violation("criteria.allOf.query", condition.query ?? "(none)", "a log search rule needs its query");
+    if (typeof condition.metricMeasureColumn !== "string" || condition.metricMeasureColumn === "")
+      violation(
+        "criteria.allOf.metricMeasureColumn",
+        condition.metricMeasureColumn ?? "(none)",
+        "a rule measuring a numeric column names it",
+      );
+    if (!(rules.timeAggregations as readonly unknown[]).includes(condition.timeAggregation))
+      violation(
+        "criteria.allOf.timeAggregation",
+        condition.timeAggregation ?? "(none)",
+        `the aggregation is one of ${rules.timeAggregations.join(", ")}`,
+      );
+    if (condition.resourceIdColumn !== AGENT_LOG_TABLE.resourceIdColumn)
+      violation(
+        "criteria.allOf.resourceIdColumn",
+        condition.resourceIdColumn ?? "(none)",
+        `without the Resource ID column ${AGENT_LOG_TABLE.resourceIdColumn} the rule alerts on the workspace, not per VM`,
+      );
+    const dimensions = Array.isArray(condition.dimensions) ? condition.dimensions.length : 0;
+    if (dimensions > rules.maxDimensions)
+      violation(
+        "criteria.allOf.dimensions",
+        `${dimensions} dimension(s)`,
+        `a log search rule splits by at most ${rules.maxDimensions} dimensions`,
+      );
+  }
+  const {
+    tags: _tags,
+    resourceGroupName: _group,
+    ruleName: _name,
+    location: _location,
+    ...properties
+  } = inputs;
+  const bytes = Buffer.byteLength(JSON.stringify(properties), "utf8");
+  if (bytes > rules.maxPropertiesBytes)
+    violation(
+      "criteria.allOf.query",
+      `${bytes} bytes of properties`,
+      `all data in a log search rule's properties is at most ${rules.maxPropertiesBytes} bytes`,
+    );
+  return found;
+}
+
+/**
+ * What Azure would refuse in the agent's custom table and its data collection rule: the table's
+ * `TimeGenerated` datetime column and retention, and a data collection rule whose custom streams are
+ * `Custom-<table>` flowing into a declared destination.
+ */
+export function agentLogPipelineViolations(resource: AzureContractResource): AzureContractViolation[] {
+  const inputs = resource.inputs;
+  const found: AzureContractViolation[] = [];
+  const violation = (input: string, value: unknown, problem: string) =>
+    found.push({ type: resource.type, resource: resource.name, input, value: String(value), problem });
+  if (resource.type === "azure-native:operationalinsights:Table") {
+    const columns =
+      (inputs.schema as { columns?: { name?: unknown; type?: unknown }[] } | undefined)?.columns ?? [];
+    if (!columns.some((c) => c.name === "TimeGenerated" && c.type === "dateTime"))
+      violation(
+        "schema.columns",
+        columns.map((c) => c.name).join(", "),
+        "a custom table needs a TimeGenerated dateTime column",
+      );
+    const retention = inputs.retentionInDays;
+    if (retention !== undefined && (typeof retention !== "number" || retention < 4 || retention > 730))
+      violation("retentionInDays", retention, "a table keeps its rows 4 to 730 days");
+  }
+  if (resource.type === "azure-native:monitor:DataCollectionRule") {
+    const streams = Object.keys((inputs.streamDeclarations as Record<string, unknown> | undefined) ?? {});
+    for (const stream of streams)
+      if (!/^Custom-[A-Za-z0-9_-]+_CL$/.test(stream))
+        violation(
+          "streamDeclarations",
+          stream,
+          "a custom stream is named Custom-<table>, the table ending in _CL",
+        );
+    const declared = new Set(
+      ((inputs.destinations as { logAnalytics?: { name?: string }[] } | undefined)?.logAnalytics ?? []).map(
+        (d) => d.name,
+      ),
+    );
+    for (const flow of (inputs.dataFlows as { streams?: string[]; destinations?: string[] }[] | undefined) ??
+      []) {
+      for (const stream of flow.streams ?? [])
+        if (!streams.includes(stream))
+          violation("dataFlows.streams", stream, "a data flow reads a declared stream");
+      for (const destination of flow.destinations ?? [])
+        if (!declared.has(destination))
+          violation("dataFlows.destinations", destination, "a data flow writes to a declared destination");
+    }
+  }
+  return found;
+}
+
 /** A registered resource as the check sees it (what the mock engine or a policy sees). */
 export interface AzureContractResource {
   type: string;
@@ -359,6 +576,7 @@ const UNTAGGED = new Set([
   "azure-native:authorization:RoleAssignment",
   "azure-native:network:SecurityRule",
   "azure-native:eventgrid:EventSubscription",
+  "azure-native:operationalinsights:Table",
 ]);
 
 function checkName(resource: AzureContractResource, rule: AzureNamingRule): AzureContractViolation[] {
@@ -442,6 +660,9 @@ export function azureContractViolations(
     }
     found.push(...checkName(resource, rule), ...checkTags(resource));
     if (resource.type === "azure-native:monitor:MetricAlert") found.push(...metricAlertViolations(resource));
+    if (resource.type === "azure-native:monitor:ScheduledQueryRule")
+      found.push(...logSearchRuleViolations(resource));
+    found.push(...agentLogPipelineViolations(resource));
     if (!UNTAGGED.has(resource.type) && resource.inputs.tags === undefined)
       found.push({
         type: resource.type,

@@ -5,6 +5,7 @@
  * written here from the persona, so nothing the runtime sends is executed as text.
  */
 import { renderAgentInstallScript } from "../agent/systemd.js";
+import { AGENT_LOG_INGESTION_ENV, AGENT_LOG_TABLE } from "../plan/agent-log-table.js";
 import { UnsafeShellValueError } from "../plan/errors.js";
 import { installOn, packageArguments } from "../plan/packages.js";
 import type { PersonaPlan } from "../plan/plan.js";
@@ -29,9 +30,24 @@ export interface AzureAgentSource {
   sha256: string;
 }
 
-/** The personas agent on a VM: where it comes from and what it measures. */
+/**
+ * Where the agent sends its metric rows (AGENT_LOG_INGESTION_ENV), when the fleet has log search rules
+ * on agent metrics (src/azure/log-alerts.ts).
+ */
+export interface AgentLogIngestion {
+  /** The data collection endpoint's logs ingestion URL, e.g. `https://personas-agent-metrics-ab12.westeurope-1.ingest.monitor.azure.com`. */
+  endpoint: string;
+  /** The data collection rule's immutable id (`dcr-` and 32 hex digits). */
+  ruleId: string;
+  /** The rule's input stream: always AGENT_LOG_TABLE.stream. */
+  stream: string;
+}
+
+/** The personas agent on a VM: where it comes from, what it measures and where it writes rows. */
 export interface AzureAgentInstall extends Omit<AgentOptions, "source"> {
   source: AzureAgentSource;
+  /** Set when the fleet's log search rules read the agent's rows. @default undefined (no rows) */
+  logsIngestion?: AgentLogIngestion;
 }
 
 const AGENT_PATH = "/opt/personas-agent/personas-agent.cjs";
@@ -93,6 +109,29 @@ export function personasCommandScript(plan: PersonaPlan): string {
   ].join("\n");
 }
 
+const INGESTION_RULES: Record<keyof AgentLogIngestion, [RegExp, string]> = {
+  // A host name under HTTPS, no port, path, query or user: "Logs Ingestion API in Azure Monitor" (the endpoint URI).
+  endpoint: [
+    /^https:\/\/[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/,
+    "an https:// host name",
+  ],
+  ruleId: [/^dcr-[0-9a-f]{32}$/, "dcr- and 32 lower-case hex digits"],
+  stream: [new RegExp(`^${AGENT_LOG_TABLE.stream}$`), AGENT_LOG_TABLE.stream],
+};
+
+/** Checks the Logs Ingestion settings: they become `Environment=` lines of the agent's unit and a URL. */
+function checkedIngestion(ingestion: AgentLogIngestion): AgentLogIngestion {
+  const problems = (Object.keys(INGESTION_RULES) as (keyof AgentLogIngestion)[]).flatMap((key) => {
+    const [pattern, expected] = INGESTION_RULES[key];
+    return pattern.test(ingestion[key]) ? [] : [`${key} '${ingestion[key]}' (${expected})`];
+  });
+  if (problems.length > 0)
+    throw new UnsafeShellValueError(
+      `The personas agent's Logs Ingestion settings are invalid: ${problems.join("; ")}.`,
+    );
+  return ingestion;
+}
+
 /** Checks the agent source's shape: its values become a URL, a token request and a checksum line. */
 function checkedSource(source: AzureAgentSource): AzureAgentSource {
   const problems = (Object.keys(SOURCE_RULES) as (keyof AzureAgentSource)[]).flatMap((key) => {
@@ -104,10 +143,20 @@ function checkedSource(source: AzureAgentSource): AzureAgentSource {
   return source;
 }
 
+function ingestionEnvironment(ingestion: AgentLogIngestion): Record<string, string> {
+  return {
+    [AGENT_LOG_INGESTION_ENV.endpoint]: ingestion.endpoint,
+    [AGENT_LOG_INGESTION_ENV.ruleId]: ingestion.ruleId,
+    [AGENT_LOG_INGESTION_ENV.stream]: ingestion.stream,
+  };
+}
+
 /**
  * The personas agent's part of the custom data: fetch the blob with the identity's token (IMDS), check
  * its SHA-256, install it with its configuration and a unit that publishes to Azure Monitor
- * (`PERSONAS_AGENT_CLOUD=azure`, `PERSONAS_AGENT_CLIENT_ID`). Empty when the plan needs no agent metric.
+ * (`PERSONAS_AGENT_CLOUD=azure`, `PERSONAS_AGENT_CLIENT_ID`, and the Logs Ingestion settings
+ * AGENT_LOG_INGESTION_ENV when the fleet's log search rules read the agent's rows). Empty when the
+ * plan needs no agent metric.
  */
 function personasAgentLines(plan: PersonaPlan, agent: AzureAgentInstall | undefined): string[] {
   if (plan.telemetry.personasAgent.length === 0) return [];
@@ -115,7 +164,7 @@ function personasAgentLines(plan: PersonaPlan, agent: AzureAgentInstall | undefi
     throw new UnsafeShellValueError(
       `Persona ${plan.persona.name} needs the personas agent but no agent source was given; the Azure components upload the bundled agent to the fleet's storage account and pass it.`,
     );
-  const { source, ...options } = agent;
+  const { source, logsIngestion: _rows, ...options } = agent;
   const config = personasAgentConfig(plan, options);
   if (config === undefined) return [];
   const { accountName, container, blobName, clientId, sha256 } = checkedSource(source);
@@ -123,7 +172,13 @@ function personasAgentLines(plan: PersonaPlan, agent: AzureAgentInstall | undefi
   const script = renderAgentInstallScript({
     agentPath: AGENT_PATH,
     config,
-    environment: { PERSONAS_AGENT_CLOUD: "azure", PERSONAS_AGENT_CLIENT_ID: clientId },
+    environment: {
+      PERSONAS_AGENT_CLOUD: "azure",
+      PERSONAS_AGENT_CLIENT_ID: clientId,
+      ...(agent.logsIngestion === undefined
+        ? {}
+        : ingestionEnvironment(checkedIngestion(agent.logsIngestion))),
+    },
     ...(agent.nodePath !== undefined ? { nodePath: agent.nodePath } : {}),
   });
   // The configuration is written before the unit starts; fill in the VM's id between the two.

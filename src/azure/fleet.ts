@@ -10,6 +10,7 @@ import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { describeAction } from "../pdl/actions/index.js";
+import { AGENT_LOG_TABLE } from "../plan/agent-log-table.js";
 import { alarmDescription, FLEET_STORE_KEYS, MANIFEST_VERSION } from "../plan/manifest.js";
 import { alarmName, fleetAlarmKey, fleetAlarmName, type NameScope } from "../plan/names.js";
 import { choosePersona, type PersonaResolver } from "../plan/persona-source.js";
@@ -28,6 +29,7 @@ import {
 } from "../runtime/azure/contract.js";
 import { type AgentInstallPlan, planAgentInstall } from "./agent-artifact.js";
 import {
+  type AgentLogIngestion,
   type AzureAgentInstall,
   type AzureOperatingSystem,
   CUSTOM_DATA_LIMIT_BYTES,
@@ -40,6 +42,7 @@ import {
   AzurePersonaConflictError,
   type ComponentErrorContext,
 } from "./errors.js";
+import { type AgentLogAlertResources, renderAgentLogAlerts } from "./log-alerts.js";
 import { AZURE_MEMBER_KEY, resourceGroupName } from "./names.js";
 import {
   type AzureFleetOptions,
@@ -317,6 +320,7 @@ interface RenderedAzureMembers {
   networkInterfaces: Record<string, network.NetworkInterface>;
   alerts: Record<string, monitorTypes.MetricAlert[]>;
   fleetAlerts: monitorTypes.MetricAlert[];
+  logAlerts: AgentLogAlertResources | undefined;
   baseline: Record<string, AzureBaseline>;
 }
 
@@ -325,7 +329,10 @@ function renderAzureMembers(
   name: string,
   context: ComponentErrorContext,
   members: readonly AzureFleetMember[],
-  args: AzureMemberComponentArgs & { alarmTopology?: AzureAlarmTopology },
+  args: AzureMemberComponentArgs & {
+    alarmTopology?: AzureAlarmTopology;
+    logAnalyticsWorkspaceId?: pulumi.Input<string>;
+  },
 ): RenderedAzureMembers {
   const fleetName = args.fleetName ?? name;
   const plan = planAzureMembers(context, fleetName, members, args);
@@ -344,7 +351,19 @@ function renderAzureMembers(
     undefined,
     args.subnetId,
   );
-  const agent = planAgentInstall(parent, name, context, plan, fleet, args.agent);
+  const logAlerts = renderAgentLogAlerts(
+    parent,
+    name,
+    context,
+    fleet,
+    plan,
+    args.location,
+    args.logAnalyticsWorkspaceId,
+  );
+  const agent = withLogsIngestion(
+    planAgentInstall(parent, name, context, plan, fleet, args.agent),
+    logAlerts?.ingestion,
+  );
   const customData = new Map<PersonaPlan, pulumi.Input<string>>();
   for (const persona of plan.personas)
     customData.set(persona, encodedCustomData(context, persona, os, agent));
@@ -446,7 +465,31 @@ function renderAzureMembers(
     FLEET_STORE_KEYS.members,
     record,
   );
-  return { plan, fleet, vms, networkInterfaces, alerts, fleetAlerts, baseline };
+  return { plan, fleet, vms, networkInterfaces, alerts, fleetAlerts, logAlerts, baseline };
+}
+
+/**
+ * The longest Logs Ingestion settings (custom data sizes are checked with them): a 253-character
+ * host under https://, as DNS allows, and the immutable id's fixed length.
+ */
+const LONGEST_INGESTION: AgentLogIngestion = {
+  endpoint: `https://${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`,
+  ruleId: `dcr-${"0".repeat(32)}`,
+  stream: AGENT_LOG_TABLE.stream,
+};
+
+/** The agent install with the fleet's Logs Ingestion settings, when its log search rules read the agent's rows. */
+function withLogsIngestion(
+  agent: AgentInstallPlan | undefined,
+  ingestion: pulumi.Output<AgentLogIngestion> | undefined,
+): AgentInstallPlan | undefined {
+  if (agent === undefined || ingestion === undefined) return agent;
+  return {
+    install: pulumi
+      .all([agent.install, ingestion])
+      .apply(([install, logsIngestion]) => ({ ...install, logsIngestion })),
+    worstCase: { ...agent.worstCase, logsIngestion: LONGEST_INGESTION },
+  };
 }
 
 /**
@@ -619,7 +662,9 @@ export function renderFleetAlerts(
   for (const persona of plan.personas) {
     const digest = persona.persona.digest;
     for (const alarm of persona.alarms) {
-      if (topologyOf(plan.alarmTopology, digest, alarm.id)?.azure.kind !== "fleet-wide") continue;
+      const azure = topologyOf(plan.alarmTopology, digest, alarm.id)?.azure;
+      // Agent metrics are log search rules (src/azure/log-alerts.ts).
+      if (azure?.kind !== "fleet-wide" || azure.rule === "log-search") continue;
       alerts.push(
         new monitor.MetricAlert(
           `${name}-${fleetAlarmKey(digest)}-${alarm.id}`,
@@ -670,6 +715,14 @@ export interface AzurePersonaFleetArgs extends AzureMemberComponentArgs {
    * @example "fleet-wide"
    */
   alarmTopology?: AzureAlarmTopology;
+  /**
+   * The Log Analytics workspace the agent's metric rows go to when the fleet has fleet-wide rules on
+   * agent metrics (log search alert rules, src/azure/log-alerts.ts): the fleet creates its custom table
+   * there. Its resource id; the deployer needs to create tables and role assignments on it.
+   * @default a workspace `personas-agent-metrics` in the fleet's resource group
+   * @example "/subscriptions/0000…/resourceGroups/monitoring/providers/Microsoft.OperationalInsights/workspaces/central"
+   */
+  logAnalyticsWorkspaceId?: pulumi.Input<string>;
 }
 
 /** How a fleet deploys its alarms on Azure. */
@@ -705,8 +758,13 @@ export class AzurePersonaFleet extends pulumi.ComponentResource {
   readonly networkInterfaces: Record<string, network.NetworkInterface>;
   /** Per-VM metric alerts by member name, in plan order (those the plan does not make fleet-wide). */
   readonly alerts: Record<string, monitorTypes.MetricAlert[]>;
-  /** Multi-resource metric alert rules: one per persona × alarm the plan makes fleet-wide on Azure. */
+  /** Multi-resource metric alert rules: one per persona × platform-metric alarm the plan makes fleet-wide on Azure. */
   readonly fleetAlerts: monitorTypes.MetricAlert[];
+  /**
+   * The agent metrics' log search rules and what they read (workspace, table, data collection
+   * endpoint and rule), when the plan makes an agent-metric alarm fleet-wide; otherwise undefined.
+   */
+  readonly logAlerts: AgentLogAlertResources | undefined;
   /** What `pulumi up` deployed, by member name. */
   readonly baseline: Record<string, AzureBaseline>;
   /** The fleet-level resources. */
@@ -724,6 +782,7 @@ export class AzurePersonaFleet extends pulumi.ComponentResource {
     this.networkInterfaces = rendered.networkInterfaces;
     this.alerts = rendered.alerts;
     this.fleetAlerts = rendered.fleetAlerts;
+    this.logAlerts = rendered.logAlerts;
     this.baseline = rendered.baseline;
     this.resources = rendered.fleet;
     this.registerOutputs({

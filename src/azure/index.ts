@@ -46,10 +46,10 @@ export {
   type FunctionSettings,
   setFunctionPackageCheck,
 } from "./render.js";
-export {
-  type AzureBackendPoolSettings,
-  type AzureIsolationSettings,
-  type AzureManagementPath,
-  type AzureRedirectTargetSettings,
-  type AzureTrafficSettings,
+export type {
+  AzureBackendPoolSettings,
+  AzureIsolationSettings,
+  AzureManagementPath,
+  AzureRedirectTargetSettings,
+  AzureTrafficSettings,
 } from "./traffic.js";

@@ -70,6 +70,16 @@ export function functionAppName(scope: GlobalNameScope, boundary: FunctionAppBou
   return `${head}-${hash}`;
 }
 
+/**
+ * The Log Analytics workspace, data collection endpoint and data collection rule of the agent's rows,
+ * one each in the fleet's resource group (names unique per group): a workspace name is 4–63
+ * letters, digits and hyphens, starting and ending with a letter or digit ("Naming rules and
+ * restrictions for Azure resources", Microsoft.OperationalInsights); the data collection resources'
+ * documents give no rule ("Data Collection Rules - Create": the name is case-insensitive), so they
+ * use the same name.
+ */
+export const AGENT_LOG_RESOURCE_NAME = "personas-agent-metrics";
+
 /** An action group's short name (SMS and email senders show it): at most 12 characters. */
 export function actionGroupShortName(kind: ResponderKind): string {
   return kind.slice(0, 12);

@@ -353,7 +353,11 @@ export function assignRole(
   );
 }
 
-function builtInRole(subscriptionId: pulumi.Input<string>, id: string): pulumi.Output<string> {
+/**
+ * A built-in role's definition id in the subscription.
+ * @internal
+ */
+export function builtInRole(subscriptionId: pulumi.Input<string>, id: string): pulumi.Output<string> {
   return pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
 }
 

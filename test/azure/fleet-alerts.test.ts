@@ -7,9 +7,11 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PlannedResource, planOffline } from "../../src/aws/offline.js";
+import { OfflineOutputs, type PlannedResource, planOffline } from "../../src/aws/offline.js";
 import { azureContractViolations, metricAlertViolations } from "../../src/azure/cloud-contract.js";
 import { AzurePersonaFleet, setFunctionPackageCheck } from "../../src/azure/index.js";
+import { BUILT_IN_ROLES } from "../../src/azure/render.js";
+import { AGENT_LOG_INGESTION_ENV, AGENT_LOG_TABLE } from "../../src/plan/agent-log-table.js";
 import { fleetAlarmKey, fleetAlarmName } from "../../src/plan/names.js";
 import { WEBHOOK_PROPERTIES } from "../../src/runtime/azure/contract.js";
 import { personaOf, SEED_DIGEST, seedPersona } from "../aws/support.js";
@@ -19,6 +21,9 @@ import { installMocks } from "../support/pulumi.js";
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
 const NSG = `/subscriptions/${SUBSCRIPTION}/resourceGroups/network/providers/Microsoft.Network/networkSecurityGroups/edge`;
 const ALERT = "azure-native:monitor:MetricAlert";
+const LOG_RULE = "azure-native:monitor:ScheduledQueryRule";
+/** The subscription the offline plan's client config answers. */
+const PLAN_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 /** A persona alarming only on a VM platform metric: all of its alarms can be fleet-wide on Azure. */
 const BURST = personaOf(`Name: Burst
 Version: "1.0.0"
@@ -33,7 +38,11 @@ TelemetryTriggers:
 
 function fleetProgram(
   count: number,
-  options: { persona?: typeof seedPersona; alarmTopology?: "fleet-wide" | "per-instance" } = {},
+  options: {
+    persona?: typeof seedPersona;
+    alarmTopology?: "fleet-wide" | "per-instance";
+    logAnalyticsWorkspaceId?: string;
+  } = {},
 ) {
   return () => {
     new AzurePersonaFleet("web", {
@@ -48,6 +57,9 @@ function fleetProgram(
       })),
       firewall: { networkSecurityGroupId: NSG },
       alarmTopology: options.alarmTopology ?? "fleet-wide",
+      ...(options.logAnalyticsWorkspaceId
+        ? { logAnalyticsWorkspaceId: options.logAnalyticsWorkspaceId }
+        : {}),
     });
   };
 }
@@ -63,14 +75,25 @@ function isPerInstance(resource: PlannedResource): boolean {
   return /^web-web-\d+(?:-|$)/.test(resource.name);
 }
 
-/** The fleet-level resources of the seed fleet with an NSG (docs/azure.md, "Resources and counts"), and the one fleet-wide rule. */
+/**
+ * The fleet-level resources of the seed fleet with an NSG (docs/azure.md, "Resources and counts"), its
+ * two fleet-wide rules and what the latency rule reads.
+ */
 const SEED_FLEET_LEVEL = {
-  "azure-native:authorization:RoleAssignment": 10,
+  // 10, and the agent's right to write rows on the data collection rule and the rules' Reader on the workspace.
+  "azure-native:authorization:RoleAssignment": 12,
   "azure-native:authorization:RoleDefinition": 2,
-  "azure-native:managedidentity:UserAssignedIdentity": 3,
+  // 3, and the identity that runs the log search rules' queries.
+  "azure-native:managedidentity:UserAssignedIdentity": 4,
   "azure-native:monitor:ActionGroup": 2,
   // The CPU trigger's rule over the resource group.
   "azure-native:monitor:MetricAlert": 1,
+  // The latency trigger's log search rule over the agent's table, and the table's pipeline.
+  "azure-native:monitor:ScheduledQueryRule": 1,
+  "azure-native:monitor:DataCollectionEndpoint": 1,
+  "azure-native:monitor:DataCollectionRule": 1,
+  "azure-native:operationalinsights:Table": 1,
+  "azure-native:operationalinsights:Workspace": 1,
   "azure-native:resources:ResourceGroup": 1,
   "azure-native:storage:Blob": 7,
   "azure-native:storage:BlobContainer": 3,
@@ -98,31 +121,23 @@ describe("AzurePersonaFleet with fleet-wide alarms", () => {
     expect(comparable(await planFast(program))).toEqual(comparable(await planOffline(program)));
   });
 
-  it("plans 1,000 seed VMs as each VM's NIC, VM and latency alert plus a constant set, and differs from a fleet of 10 only in per-VM resources", async () => {
+  it("plans 1,000 seed VMs as each VM's NIC and VM (no per-VM alert) plus a constant set, and differs from a fleet of 10 only in per-VM resources", async () => {
     const large = await planFast(fleetProgram(1000));
     const small = await planFast(fleetProgram(10));
 
-    // Per VM: the NIC, the VM and the latency alert. The CPU trigger is one rule for every VM; the
-    // latency is the personas agent's custom metric, which a multi-resource rule cannot watch.
+    // Per VM: the NIC and the VM. The CPU trigger is one metric rule for every VM; the latency (the
+    // personas agent's metric, which a multi-resource metric rule cannot watch) one log search rule.
     const expected = (n: number) =>
       countByType(
         Object.entries({
           ...SEED_FLEET_LEVEL,
           "azure-native:network:NetworkInterface": n,
           "azure-native:compute:VirtualMachine": n,
-          "azure-native:monitor:MetricAlert": SEED_FLEET_LEVEL["azure-native:monitor:MetricAlert"] + n,
         }).flatMap(([type, count]) => Array.from({ length: count }, () => ({ type }) as PlannedResource)),
       );
     expect(countByType(large)).toEqual(expected(1000));
     expect(countByType(small)).toEqual(expected(10));
-    const perVmAlerts = large.filter((r) => r.type === ALERT && isPerInstance(r));
-    expect(
-      new Set(
-        perVmAlerts.map(
-          (r) => (r.inputs.criteria as { allOf: { metricName: string }[] }).allOf[0]!.metricName,
-        ),
-      ),
-    ).toEqual(new Set(["NetworkLatency"]));
+    expect(large.filter((r) => r.type === ALERT && isPerInstance(r))).toEqual([]);
 
     // Everything that is not one member's own is the same resource with the same inputs.
     const fleetLevel = (resources: readonly PlannedResource[]) =>
@@ -138,7 +153,7 @@ describe("AzurePersonaFleet with fleet-wide alarms", () => {
         .map(({ type, name, inputs }) => ({ type, name, inputs }))
         .sort((a, b) => a.name.localeCompare(b.name));
     expect(members(large, 10)).toEqual(members(small, 10));
-    expect(members(large, 1000)).toHaveLength(3000);
+    expect(members(large, 1000)).toHaveLength(2000);
     expect(azureContractViolations(large)).toEqual([]);
   }, 300_000);
 
@@ -214,13 +229,151 @@ describe("AzurePersonaFleet with fleet-wide alarms", () => {
     expect(azureContractViolations(resources)).toEqual([]);
   });
 
-  it("covers a VM added to the fleet with no new or changed alert rule: the rules of 3 and 4 members are the same", async () => {
+  it("renders the latency rule as a log search rule over the agent's table, split per VM, calling the feature action group with the fleet-wide webhook properties", async () => {
+    const resources = await planFast(fleetProgram(3));
+    const named = (type: string, name: string) => resources.find((r) => r.type === type && r.name === name)!;
+    const group = named("azure-native:resources:ResourceGroup", "web-group");
+    const feature = named("azure-native:monitor:ActionGroup", "web-actions-feature");
+    const workspace = named("azure-native:operationalinsights:Workspace", "web-agent-logs");
+    const identity = named("azure-native:managedidentity:UserAssignedIdentity", "web-log-alerts-identity");
+    const rule = named(LOG_RULE, `web-${fleetAlarmKey(SEED_DIGEST)}-network-latency-above`);
+    expect(rule.inputs).toEqual({
+      resourceGroupName: group.outputs!.name,
+      location: "westeurope",
+      ruleName: fleetAlarmName({ fleet: "web", stack: "plan" }, SEED_DIGEST, "network-latency-above"),
+      kind: "LogAlert",
+      description: `HighTraffic 1.0.0: network-latency > 100ms [personas:v1 digest=${SEED_DIGEST} alarm=network-latency-above]`,
+      severity: 3,
+      enabled: true,
+      scopes: [workspace.outputs!.id],
+      evaluationFrequency: "PT1M",
+      windowSize: "PT1M",
+      criteria: {
+        allOf: [
+          {
+            query: [
+              "PersonasAgentMetrics_CL",
+              '| where Namespace == "Personas/Agent" and Metric == "NetworkLatency"',
+              "| extend VmResourceId = tolower(VmResourceId)",
+              `| where VmResourceId startswith "/subscriptions/${PLAN_SUBSCRIPTION}/resourcegroups/personas-web_plan/providers/microsoft.compute/virtualmachines/"`,
+              "| where Count > 0",
+              "| summarize AggregatedValue = sum(Sum) / todouble(sum(Count)) by VmResourceId",
+            ].join("\n"),
+            metricMeasureColumn: "AggregatedValue",
+            resourceIdColumn: "VmResourceId",
+            timeAggregation: "Maximum",
+            operator: "GreaterThan",
+            threshold: 100,
+            dimensions: [],
+            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+          },
+        ],
+      },
+      autoMitigate: true,
+      identity: { type: "UserAssigned", userAssignedIdentities: [identity.outputs!.id] },
+      actions: {
+        actionGroups: [feature.outputs!.id],
+        customProperties: {
+          [WEBHOOK_PROPERTIES.schema]: "1",
+          [WEBHOOK_PROPERTIES.fleet]: "web",
+          [WEBHOOK_PROPERTIES.stack]: "plan",
+          [WEBHOOK_PROPERTIES.persona]: "HighTraffic",
+          [WEBHOOK_PROPERTIES.version]: "1.0.0",
+          [WEBHOOK_PROPERTIES.digest]: SEED_DIGEST,
+          [WEBHOOK_PROPERTIES.triggerId]: "network-latency-above",
+          [WEBHOOK_PROPERTIES.alarmId]: "network-latency-above",
+          [WEBHOOK_PROPERTIES.intent]: "activate",
+          [WEBHOOK_PROPERTIES.member]: fleetAlarmKey(SEED_DIGEST),
+          [WEBHOOK_PROPERTIES.owner]: "fleet",
+        },
+      },
+      tags: { "persona:fleet": "web", "persona:owner": "fleet" },
+    });
+    expect(azureContractViolations(resources)).toEqual([]);
+  });
+
+  it("lets the VMs' identity write rows through the data collection rule only, and tells the agent its endpoint, rule and stream in the custom data", async () => {
+    const resources = await planFast(fleetProgram(2));
+    const named = (type: string, name: string) => resources.find((r) => r.type === type && r.name === name)!;
+    const dcr = named("azure-native:monitor:DataCollectionRule", "web-agent-dcr");
+    const endpoint = named("azure-native:monitor:DataCollectionEndpoint", "web-agent-endpoint");
+    const vmIdentity = named("azure-native:managedidentity:UserAssignedIdentity", "web-vm-identity");
+    const writers = resources.filter(
+      (r) =>
+        r.type === "azure-native:authorization:RoleAssignment" &&
+        r.inputs.principalId ===
+          (OfflineOutputs.answeredOf(vmIdentity.type, vmIdentity.name) as { principalId: string })
+            .principalId &&
+        String(r.inputs.roleDefinitionId).endsWith(BUILT_IN_ROLES.monitoringMetricsPublisher),
+    );
+    // The group-wide one is for custom metrics (per-VM alerts and the metric fallback); this one is the DCR's.
+    expect(writers.map((r) => r.inputs.scope)).toContain(dcr.outputs!.id);
+    expect(dcr.inputs).toMatchObject({
+      dataCollectionEndpointId: endpoint.outputs!.id,
+      streamDeclarations: {
+        [AGENT_LOG_TABLE.stream]: {
+          columns: AGENT_LOG_TABLE.columns.map(({ name, type }) => ({ name, type })),
+        },
+      },
+      dataFlows: [
+        {
+          streams: [AGENT_LOG_TABLE.stream],
+          destinations: ["fleet-workspace"],
+          transformKql: "source",
+          outputStream: AGENT_LOG_TABLE.stream,
+        },
+      ],
+    });
+    const vm = named("azure-native:compute:VirtualMachine", "web-web-1");
+    const customData = Buffer.from(
+      String((vm.inputs.osProfile as { customData: string }).customData),
+      "base64",
+    ).toString("utf8");
+    const answered = OfflineOutputs.answeredOf(endpoint.type, endpoint.name) as {
+      logsIngestion: { endpoint: string };
+    };
+    const immutable = OfflineOutputs.answeredOf(dcr.type, dcr.name) as { immutableId: string };
+    expect(customData).toContain(
+      `Environment=${AGENT_LOG_INGESTION_ENV.endpoint}=${answered.logsIngestion.endpoint}\n`,
+    );
+    expect(customData).toContain(`Environment=${AGENT_LOG_INGESTION_ENV.ruleId}=${immutable.immutableId}\n`);
+    expect(customData).toContain(
+      `Environment=${AGENT_LOG_INGESTION_ENV.stream}=Custom-PersonasAgentMetrics_CL\n`,
+    );
+  });
+
+  it("puts the table and the rules in the user's workspace when logAnalyticsWorkspaceId is given, creating none", async () => {
+    const workspaceId = `/subscriptions/${SUBSCRIPTION}/resourceGroups/monitoring/providers/Microsoft.OperationalInsights/workspaces/central`;
+    const resources = await planFast(fleetProgram(2, { logAnalyticsWorkspaceId: workspaceId }));
+    expect(resources.filter((r) => r.type === "azure-native:operationalinsights:Workspace")).toEqual([]);
+    expect(resources.find((r) => r.type === "azure-native:operationalinsights:Table")!.inputs).toMatchObject({
+      resourceGroupName: "monitoring",
+      workspaceName: "central",
+      tableName: "PersonasAgentMetrics_CL",
+    });
+    expect(resources.find((r) => r.type === LOG_RULE)!.inputs.scopes).toEqual([workspaceId]);
+  });
+
+  it("refuses a logAnalyticsWorkspaceId that is not a workspace's resource id", async () => {
+    await expect(
+      planFast(
+        fleetProgram(2, {
+          logAnalyticsWorkspaceId:
+            "/subscriptions/x/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/s",
+        }),
+      ),
+    ).rejects.toThrow(
+      "AzurePersonaFleet 'web': logAnalyticsWorkspaceId '/subscriptions/x/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/s' is not a Log Analytics workspace's resource id. Fix: pass /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>, or leave it out to create one in the fleet's group.",
+    );
+  });
+
+  it("covers a VM added to the fleet with no new or changed alert rule: the metric and log search rules of 3 and 4 members are the same", async () => {
     const rules = (resources: readonly PlannedResource[]) =>
       resources
-        .filter((r) => r.type === ALERT && !isPerInstance(r))
+        .filter((r) => (r.type === ALERT || r.type === LOG_RULE) && !isPerInstance(r))
         .map(({ name, inputs }) => ({ name, inputs }));
     const three = rules(await planFast(fleetProgram(3)));
-    expect(three).toHaveLength(1);
+    expect(three).toHaveLength(2);
     expect(rules(await planFast(fleetProgram(4)))).toEqual(three);
   });
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { publicAmiParameter } from "../../src/aws/offline.js";
+import { OfflineOutputs, publicAmiParameter } from "../../src/aws/offline.js";
 
 /** One resource as the mock engine saw it registered. */
 export interface RecordedResource {
@@ -64,7 +64,14 @@ class Recorder implements pulumi.runtime.Mocks {
     const arn = `arn:aws:mock:us-east-1:123456789012:${args.type.split(":").pop()}/${args.name}`;
     return {
       id,
-      state: { ...args.inputs, ...azureIdentityIds(args), arn, name: args.inputs.name ?? args.name, id },
+      state: {
+        ...args.inputs,
+        ...azureIdentityIds(args),
+        ...OfflineOutputs.answeredOf(args.type, args.name),
+        arn,
+        name: args.inputs.name ?? args.name,
+        id,
+      },
     };
   }
 
