@@ -45,7 +45,7 @@ import { FLEET_TAG_KEY } from "../runtime/azure/contract.js";
 import type { AgentLogIngestion } from "./custom-data.js";
 import { AzureInvalidArgumentsError, type ComponentErrorContext } from "./errors.js";
 import { webhookPropertiesOf } from "./fleet.js";
-import { AGENT_LOG_RESOURCE_NAME, resourceGroupName } from "./names.js";
+import { AGENT_LOG_RESOURCE_NAME } from "./names.js";
 import { type AzureFleetResources, assignRole, BUILT_IN_ROLES, builtInRole } from "./render.js";
 
 /** Reader ("Azure built-in roles", General): what a log search rule's identity needs on the workspace. */
@@ -67,9 +67,12 @@ const TABLE_TYPES: Record<AgentLogColumn["type"], string> = {
   dynamic: "dynamic",
 };
 
-/** The VM id prefix of the fleet's resource group, as a log search rule's query compares it (lower case). */
-export function fleetVmIdPrefix(subscriptionId: string, scope: NameScope): string {
-  return `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroupName(scope)}/providers/microsoft.compute/virtualmachines/`.toLowerCase();
+/**
+ * The VM id prefix of a resource group, as a log search rule's query compares it (lower case); the
+ * worker recomputes it from its own subscription and group to check a rule's query.
+ */
+export function vmIdPrefixOf(subscriptionId: string, resourceGroupName: string): string {
+  return `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroupName}/providers/microsoft.compute/virtualmachines/`.toLowerCase();
 }
 
 /** Where a fleet's log search rules live and what they call. */
@@ -123,8 +126,8 @@ export function logSearchRuleArgs(
       allOf: [
         {
           query: pulumi
-            .output(place.subscriptionId)
-            .apply((subscriptionId) => agentMetricQuery(spec, fleetVmIdPrefix(subscriptionId, scope))),
+            .all([place.subscriptionId, place.resourceGroupName])
+            .apply(([subscriptionId, group]) => agentMetricQuery(spec, vmIdPrefixOf(subscriptionId, group))),
           metricMeasureColumn: LOG_QUERY_MEASURE_COLUMN,
           resourceIdColumn: AGENT_LOG_TABLE.resourceIdColumn,
           timeAggregation: "Maximum",

@@ -250,6 +250,10 @@ export function roleActionsOf(
   if (capabilities.has("instance.describe")) {
     actions.add("Microsoft.Compute/virtualMachines/read");
     actions.add("Microsoft.Compute/virtualMachines/instanceView/read");
+    // The worker reads the alert rule a job names before it acts (a metric alert rule, or a fleet-wide
+    // log search rule): "Azure permissions for Monitoring", Microsoft.Insights.
+    actions.add("Microsoft.Insights/metricAlerts/read");
+    actions.add("Microsoft.Insights/scheduledQueryRules/read");
   }
   if (capabilities.has("instance.resize")) {
     actions.add("Microsoft.Compute/virtualMachines/write");

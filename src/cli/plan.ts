@@ -13,7 +13,8 @@ import { parseArgs } from "node:util";
 import type { PlannedResource } from "../aws/offline.js";
 import { PersonasError } from "../errors.js";
 import type { Persona } from "../pdl/model.js";
-import { azureAlertCostOf, monthlyCostOf } from "../plan/cost.js";
+import { AGENT_LOG_TABLE } from "../plan/agent-log-table.js";
+import { AGENT_ROW_BYTES, azureAlertCostOf, monthlyCostOf } from "../plan/cost.js";
 import type { FleetPlan } from "../plan/plan.js";
 import { agentSignalOf } from "../plan/render.js";
 import { AGENT_SHA256_TAG } from "../plan/user-data.js";
@@ -411,12 +412,25 @@ function azureAlertCostLines(plan: FleetPlan): string[] {
   const cost = azureAlertCostOf(plan);
   const line = (rules: number, series: number) =>
     `${rules} alert rule${rules === 1 ? "" : "s"} monitoring ${series} time series`;
-  return [
+  const lines = [
     "",
     "Azure Monitor alerts (billed per monitored time series: https://azure.microsoft.com/pricing/details/monitor/; a fleet-wide rule watches every VM of the fleet's resource group):",
     `  one per VM × alarm: ${line(cost.perInstance.rules, cost.perInstance.timeSeries)}`,
     `  as planned: ${line(cost.asPlanned.rules, cost.asPlanned.timeSeries)}`,
   ];
+  const logs = cost.logSearch;
+  if (logs !== undefined)
+    lines.push(
+      `  of which log search rules on agent metrics: ${line(logs.rules, logs.timeSeries)} (by frequency: ${Object.entries(
+        logs.byFrequency,
+      )
+        .map(([frequency, rules]) => `${frequency} ${rules}`)
+        .join(
+          ", ",
+        )}); the agents write ${logs.rowsPerMonth} rows a month to ${AGENT_LOG_TABLE.table}, about ${logs.gigabytesPerMonth.toFixed(2)} GB of Log Analytics ingestion (${AGENT_ROW_BYTES} bytes a row, estimated)`,
+      "  prices not shown: log search rules (per rule by frequency, per time series) and Log Analytics ingestion (per GB) are priced on the Azure Monitor pricing page, which this estimate has no copy of",
+    );
+  return lines;
 }
 
 /** Parses `personas plan` arguments. */

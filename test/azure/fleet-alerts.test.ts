@@ -8,7 +8,12 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OfflineOutputs, type PlannedResource, planOffline } from "../../src/aws/offline.js";
-import { azureContractViolations, metricAlertViolations } from "../../src/azure/cloud-contract.js";
+import {
+  agentLogPipelineViolations,
+  azureContractViolations,
+  logSearchRuleViolations,
+  metricAlertViolations,
+} from "../../src/azure/cloud-contract.js";
 import { AzurePersonaFleet, setFunctionPackageCheck } from "../../src/azure/index.js";
 import { BUILT_IN_ROLES } from "../../src/azure/render.js";
 import { AGENT_LOG_INGESTION_ENV, AGENT_LOG_TABLE } from "../../src/plan/agent-log-table.js";
@@ -255,7 +260,7 @@ describe("AzurePersonaFleet with fleet-wide alarms", () => {
               "PersonasAgentMetrics_CL",
               '| where Namespace == "Personas/Agent" and Metric == "NetworkLatency"',
               "| extend VmResourceId = tolower(VmResourceId)",
-              `| where VmResourceId startswith "/subscriptions/${PLAN_SUBSCRIPTION}/resourcegroups/personas-web_plan/providers/microsoft.compute/virtualmachines/"`,
+              `| where VmResourceId startswith "/subscriptions/${PLAN_SUBSCRIPTION}/resourcegroups/${String(group.outputs!.name).toLowerCase()}/providers/microsoft.compute/virtualmachines/"`,
               "| where Count > 0",
               "| summarize AggregatedValue = sum(Sum) / todouble(sum(Count)) by VmResourceId",
             ].join("\n"),
@@ -509,6 +514,147 @@ describe("The cloud contract of metric alert rules", () => {
   it("refuses a description over Azure's 2,048 characters", () => {
     expect(problems({ description: "x".repeat(2049) })).toEqual([
       ["description", "Azure allows 2048 characters in a metric alert rule's description"],
+    ]);
+  });
+});
+
+describe("The cloud contract of log search rules and the agent's table", () => {
+  const workspace = `/subscriptions/${SUBSCRIPTION}/resourceGroups/personas-web_prod/providers/Microsoft.OperationalInsights/workspaces/personas-agent-metrics`;
+  const condition = {
+    query: "PersonasAgentMetrics_CL | summarize AggregatedValue = max(Maximum) by VmResourceId",
+    metricMeasureColumn: "AggregatedValue",
+    resourceIdColumn: "VmResourceId",
+    timeAggregation: "Maximum",
+    operator: "GreaterThan",
+    threshold: 100,
+    dimensions: [],
+  };
+  const rule = (inputs: Record<string, unknown>) => ({
+    type: LOG_RULE,
+    name: "rule",
+    inputs: {
+      ruleName: "personas-web_prod_fleet-0123456789abcdef-network-latency-above",
+      location: "westeurope",
+      kind: "LogAlert",
+      severity: 3,
+      scopes: [workspace],
+      windowSize: "PT5M",
+      evaluationFrequency: "PT1M",
+      criteria: { allOf: [condition] },
+      tags: { "persona:owner": "fleet" },
+      ...inputs,
+    },
+  });
+  const problems = (inputs: Record<string, unknown>) =>
+    logSearchRuleViolations(rule(inputs)).map((v) => [v.input, v.problem]);
+
+  it("accepts the fleet's rule shape", () => {
+    expect(problems({})).toEqual([]);
+  });
+
+  it("refuses a window, frequency or severity a log search rule does not allow", () => {
+    expect(problems({ windowSize: "PT10M", evaluationFrequency: "PT6H", severity: 5 })).toEqual([
+      [
+        "windowSize",
+        "a log search rule's window is one of PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H, PT24H",
+      ],
+      ["evaluationFrequency", "a log search rule's frequency is one of PT1M, PT5M, PT15M, PT30M, PT1H"],
+      ["severity", "severity is an integer from 0 to 4"],
+    ]);
+  });
+
+  it("refuses a rule that would alert on the workspace instead of per VM, or splits by more than six dimensions", () => {
+    const { resourceIdColumn: _, ...withoutColumn } = condition;
+    expect(problems({ criteria: { allOf: [withoutColumn] } })).toEqual([
+      [
+        "criteria.allOf.resourceIdColumn",
+        "without the Resource ID column VmResourceId the rule alerts on the workspace, not per VM",
+      ],
+    ]);
+    expect(
+      problems({
+        criteria: { allOf: [{ ...condition, dimensions: Array.from({ length: 7 }, () => ({})) }] },
+      }),
+    ).toEqual([["criteria.allOf.dimensions", "a log search rule splits by at most 6 dimensions"]]);
+  });
+
+  it("refuses a description over 4,096 characters and properties over 64 KB (the query's bound)", () => {
+    expect(problems({ description: "x".repeat(4097) })).toEqual([
+      ["description", "Azure allows 4096 characters in a log search rule's description"],
+    ]);
+    expect(problems({ criteria: { allOf: [{ ...condition, query: "x".repeat(65_536) }] } })).toEqual([
+      ["criteria.allOf.query", "all data in a log search rule's properties is at most 65536 bytes"],
+    ]);
+  });
+
+  it("refuses names Azure refuses: a rule name with '#', a workspace name ending in a hyphen, a table not ending in _CL", () => {
+    const violations = azureContractViolations([
+      rule({ ruleName: "personas#rule" }),
+      {
+        type: "azure-native:operationalinsights:Workspace",
+        name: "ws",
+        inputs: { workspaceName: "agent-", tags: {} },
+      },
+      {
+        type: "azure-native:operationalinsights:Table",
+        name: "table",
+        inputs: {
+          tableName: "PersonasAgentMetrics",
+          schema: { columns: [{ name: "TimeGenerated", type: "dateTime" }] },
+        },
+      },
+    ]).map((v) => [v.type, v.input, v.problem]);
+    expect(violations).toEqual([
+      [
+        LOG_RULE,
+        "ruleName",
+        "has characters Azure refuses: no * < > % { } & : \\ ? / # or control characters; can't end with a space or period",
+      ],
+      [
+        "azure-native:operationalinsights:Workspace",
+        "workspaceName",
+        "has characters Azure refuses: letters, digits and hyphens, starting and ending with a letter or digit",
+      ],
+      [
+        "azure-native:operationalinsights:Table",
+        "tableName",
+        "has characters Azure refuses: letters, digits, hyphens and underscores, ending in _CL (a custom table)",
+      ],
+    ]);
+  });
+
+  it("refuses a table without TimeGenerated and a data collection rule whose stream is not Custom-<table> or whose flow writes nowhere declared", () => {
+    expect(
+      agentLogPipelineViolations({
+        type: "azure-native:operationalinsights:Table",
+        name: "table",
+        inputs: {
+          tableName: "X_CL",
+          schema: { columns: [{ name: "When", type: "dateTime" }] },
+          retentionInDays: 2,
+        },
+      }).map((v) => [v.input, v.problem]),
+    ).toEqual([
+      ["schema.columns", "a custom table needs a TimeGenerated dateTime column"],
+      ["retentionInDays", "a table keeps its rows 4 to 730 days"],
+    ]);
+    expect(
+      agentLogPipelineViolations({
+        type: "azure-native:monitor:DataCollectionRule",
+        name: "dcr",
+        inputs: {
+          streamDeclarations: { PersonasAgentMetrics_CL: { columns: [] } },
+          destinations: { logAnalytics: [{ name: "fleet-workspace", workspaceResourceId: workspace }] },
+          dataFlows: [{ streams: ["PersonasAgentMetrics_CL"], destinations: ["elsewhere"] }],
+        },
+      }).map((v) => [v.input, v.value, v.problem]),
+    ).toEqual([
+      [
+        "streamDeclarations",
+        "PersonasAgentMetrics_CL",
+        "a custom stream is named Custom-<table>, the table ending in _CL",
+      ],
+      ["dataFlows.destinations", "elsewhere", "a data flow writes to a declared destination"],
     ]);
   });
 });

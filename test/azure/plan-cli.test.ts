@@ -31,7 +31,7 @@ describe("personas plan --cloud azure", () => {
     );
   });
 
-  it("prints the fleet-wide rule, why the latency alert stays per VM, and the rules and time series either way", async () => {
+  it("prints the fleet-wide metric rule, the latency's log search rule with its query, and the rules, time series and agent rows either way", async () => {
     const result = await planCommand(
       parsePlanArgs([
         "examples/HighTraffic.yaml",
@@ -49,7 +49,8 @@ describe("personas plan --cloud azure", () => {
     expect(result.exitCode).toBe(0);
     const rule = fleetAlarmName({ fleet: "web", stack: "plan" }, SEED_DIGEST, "cpu-utilization-above");
     expect(result.stdout).toContain(` ruleName=${rule} `);
-    expect(result.stdout).toContain("  4 × azure-native:monitor:MetricAlert\n");
+    expect(result.stdout).toContain("  1 × azure-native:monitor:MetricAlert\n");
+    expect(result.stdout).toContain("  1 × azure-native:monitor:ScheduledQueryRule\n");
     expect(result.stdout).toContain(
       [
         "",
@@ -59,14 +60,20 @@ describe("personas plan --cloud azure", () => {
       ].join("\n"),
     );
     expect(result.stdout).toContain(
-      "  HighTraffic network-latency-above on Azure: per-instance, because Personas/Agent NetworkLatency is not a virtual-machine platform metric, which is what one alert rule can watch on many VMs\n",
+      [
+        "  HighTraffic network-latency-above on Azure: fleet-wide, because NetworkLatency is a personas-agent metric, which a multi-resource metric alert cannot watch; the agent also writes it to the Log Analytics table PersonasAgentMetrics_CL, and one log search alert rule over it, split by the VmResourceId column, fires and resolves per VM (Average over PT1M, every PT1M)",
+        '    rule: PersonasAgentMetrics_CL | where Namespace == "Personas/Agent" and Metric == "NetworkLatency" | extend VmResourceId = tolower(VmResourceId) | where VmResourceId startswith "/subscriptions/<subscription>/resourcegroups/<the fleet\'s resource group>/providers/microsoft.compute/virtualmachines/" | where Count > 0 | summarize AggregatedValue = sum(Sum) / todouble(sum(Count)) by VmResourceId — then AggregatedValue GreaterThan 100',
+        "",
+      ].join("\n"),
     );
     expect(result.stdout).toContain(
       [
         "",
         "Azure Monitor alerts (billed per monitored time series: https://azure.microsoft.com/pricing/details/monitor/; a fleet-wide rule watches every VM of the fleet's resource group):",
         "  one per VM × alarm: 6 alert rules monitoring 6 time series",
-        "  as planned: 4 alert rules monitoring 6 time series",
+        "  as planned: 2 alert rules monitoring 6 time series",
+        "  of which log search rules on agent metrics: 1 alert rule monitoring 3 time series (by frequency: PT1M 1); the agents write 131400 rows a month to PersonasAgentMetrics_CL, about 0.04 GB of Log Analytics ingestion (276 bytes a row, estimated)",
+        "  prices not shown: log search rules (per rule by frequency, per time series) and Log Analytics ingestion (per GB) are priced on the Azure Monitor pricing page, which this estimate has no copy of",
         "",
       ].join("\n"),
     );

@@ -142,6 +142,8 @@ describe("AzurePersonaFleet traffic and isolation settings", () => {
     expect(actions.filter((a) => !a.startsWith("Microsoft.Compute/"))).toEqual([
       "Microsoft.Cdn/profiles/origingroups/origins/read",
       "Microsoft.Cdn/profiles/origingroups/origins/write",
+      "Microsoft.Insights/metricAlerts/read",
+      "Microsoft.Insights/scheduledQueryRules/read",
       "Microsoft.Network/applicationGateways/backendAddressPools/join/action",
       "Microsoft.Network/applicationGateways/backendhealth/action",
       "Microsoft.Network/loadBalancers/backendAddressPools/join/action",

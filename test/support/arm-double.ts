@@ -239,7 +239,7 @@ export class ArmDouble {
     if (nsgMatch) return this.securityRule(method, nsgMatch[1]!, nsgMatch[2], body);
 
     const alertMatch =
-      /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/metricAlerts\/[^/]+)$/i.exec(
+      /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/(?:metricAlerts|scheduledQueryRules)\/[^/]+)$/i.exec(
         path,
       );
     if (alertMatch) return this.alert(method, alertMatch[1]!, body);
@@ -413,6 +413,8 @@ export class ArmDouble {
       const alert = {
         id,
         name: id.slice(id.lastIndexOf("/") + 1),
+        // A scheduled query rule's kind (LogAlert) is a top-level property ("Scheduled Query Rules - Create Or Update").
+        ...(typeof body?.kind === "string" ? { kind: body.kind } : {}),
         tags: (body?.tags as Record<string, string> | undefined) ?? {},
         properties: (body?.properties as Record<string, unknown> | undefined) ?? {},
       };
@@ -576,7 +578,8 @@ function operationOf(method: string, path: string): string {
   if (path.endsWith("/start")) return "start";
   if (path.endsWith("/runCommand")) return "runCommand";
   if (path.endsWith("/tags/default")) return "tags";
-  if (path.includes("/metricAlerts/")) return `alert-${method.toLowerCase()}`;
+  if (path.includes("/metricAlerts/") || path.includes("/scheduledQueryRules/"))
+    return `alert-${method.toLowerCase()}`;
   if (path.includes("/securityRules")) return `rule-${method.toLowerCase()}`;
   return method === "PATCH" ? "resize" : "get";
 }

@@ -2,7 +2,8 @@
  * The action group's call to the intake: Azure Monitor's common alert schema ("Common alert schema",
  * Microsoft Learn: `schemaId: "azureMonitorCommonAlertSchema"`, `data.essentials` with `alertRule`,
  * `monitorCondition` Fired/Resolved, `alertTargetIDs`, `firedDateTime`/`resolvedDateTime`, and
- * `data.customProperties`, where the metric alert's webhook properties arrive). Validated with
+ * `data.customProperties`, where the webhook properties of a metric alert and the custom properties of
+ * a log search alert arrive: "Custom properties" of the schema). Validated with
  * zod/mini; unknown fields are ignored, every string and list is capped, the body is at most
  * {@link MAX_ALERT_BYTES}. The queue message the intake writes for the worker is defined here too.
  */
@@ -31,6 +32,7 @@ const Essentials = z.looseObject({
   firedDateTime: text(64),
   resolvedDateTime: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
   signalType: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
+  monitoringService: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
 });
 
 export const CommonAlert = z.looseObject({
@@ -85,6 +87,23 @@ export function alertTransitionId(alert: CommonAlert): string {
   return `${e.alertId}@${e.monitorCondition}@${at}`;
 }
 
+/**
+ * The `monitoringService` of a log search alert rule's alerts (API 2021-08-01 and later) in the
+ * common alert schema ("Webhook actions for log search alerts", sample "Log alert for all resources
+ * logs (from API version 2021-08-01)": `signalType` Log, `monitoringService` "Log Alerts V2", and with
+ * a Resource ID column `alertTargetIDs` names the resource the query returned, e.g. a VM).
+ */
+export const LOG_ALERTS_SERVICE = "Log Alerts V2";
+
+/**
+ * Which kind of rule an alert says it comes from: a log search alert rule (`Microsoft.Insights/scheduledQueryRules`)
+ * or a metric alert rule. Said by the caller: the worker reads the rule of that kind in ARM and refuses
+ * the alert when it is not there.
+ */
+export function alertRuleKind(alert: CommonAlert): "log" | "metric" {
+  return alert.data.essentials.monitoringService === LOG_ALERTS_SERVICE ? "log" : "metric";
+}
+
 /** The webhook properties of a persona alert, as the components set them. */
 export interface AlertProperties {
   fleet: string;
@@ -126,5 +145,7 @@ export const AlertJob = z.strictObject({
   owner: z.enum(ALERT_OWNERS),
   transitionId: text(700),
   receivedAt: z.number(),
+  /** The kind of rule the alert came from (absent in jobs of earlier intakes: a metric alert rule). */
+  rule: z.optional(z.enum(["metric", "log"])),
 });
 export type AlertJob = z.infer<typeof AlertJob>;

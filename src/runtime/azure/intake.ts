@@ -17,6 +17,7 @@ import {
   type AlertJob,
   type AlertProperties,
   alertProperties,
+  alertRuleKind,
   alertTransitionId,
   MAX_ALERT_BYTES,
   parseCommonAlert,
@@ -162,6 +163,15 @@ async function check(
         : `Alert ${e.alertRule} names persona ${props.digest}, but ${vmId} carries ${digest ?? "no run-time persona"}; nothing was done.`,
     );
   }
+  const rule = alertRuleKind(alert);
+  // The stack makes log search alert rules only as fleet-wide rules (src/azure/log-alerts.ts).
+  if (rule === "log" && props.owner !== "fleet") {
+    throw new ProvenanceRefusedError(
+      "alert-name",
+      vmId,
+      `Alert ${e.alertRule} comes from a log search alert rule, which the stack creates only as a fleet-wide rule (owner fleet), not as owner ${props.owner}; nothing was done.`,
+    );
+  }
   const transitionId = alertTransitionId(alert);
   // The same rule as CloudWatch's (actsOnTransition): a trigger's alert acts when it fires; a clear
   // watcher (the clear condition's complement) acts when it resolves, so no alert is fired while the VM
@@ -189,6 +199,7 @@ async function check(
     owner: props.owner,
     transitionId,
     receivedAt: ctx.now(),
+    rule,
   };
 }
 
@@ -198,7 +209,8 @@ async function check(
  * membership record's for the stack's alerts and fleet-wide rules, the orchestrator's record for
  * run-time alerts. A fleet-wide rule watches every VM of the fleet's resource group (a multi-resource
  * metric alert fires per VM, naming it in `alertTargetIDs`: "Monitor multiple time series in a
- * single metric alert rule"), so its VM must be in the fleet's own group, not an attached VM's.
+ * single metric alert rule"; a log search rule split by its Resource ID column does too), so its VM
+ * must be in the fleet's own group, not an attached VM's.
  */
 async function expectedOrigin(
   ctx: AzureRuntimeContext,

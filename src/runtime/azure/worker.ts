@@ -12,6 +12,8 @@
  */
 import type { InvocationContext } from "@azure/functions";
 import type { Action } from "../../pdl/actions/index.js";
+import { AGENT_LOG_TABLE } from "../../plan/agent-log-table.js";
+import { kqlString } from "../../plan/log-query.js";
 import { responderOf } from "../../plan/responders.js";
 import { ALARM_OWNER_TAG } from "../../plan/tags.js";
 import { describeError } from "../aws/log.js";
@@ -274,6 +276,61 @@ async function plan(ctx: AzureRuntimeContext, kind: AlertResponderKind, message:
 
 /** API version of Microsoft.Insights/metricAlerts. */
 export const METRIC_ALERTS_API_VERSION = "2018-03-01";
+/** API version of Microsoft.Insights/scheduledQueryRules (log search alert rules). */
+export const SCHEDULED_QUERY_RULES_API_VERSION = "2023-12-01";
+
+/**
+ * A log search rule of the fleet (owner `fleet`) is in the fleet's group with the owner and fleet
+ * tags, kind LogAlert, split by the agent table's Resource ID column, and its query keeps only the
+ * fleet group's VMs (the quoted prefix the renderer writes, src/plan/log-query.ts); the VM is in that
+ * group. A rule someone else wrote, or one that reads another group's rows, is refused.
+ */
+async function requireLogSearchRule(ctx: AzureRuntimeContext, job: AlertJob, vmId: string): Promise<void> {
+  let rule: {
+    kind?: string;
+    tags?: Record<string, string>;
+    properties?: { criteria?: { allOf?: { query?: string; resourceIdColumn?: string }[] } };
+  };
+  try {
+    rule = (
+      await ctx.arm.request<typeof rule>(
+        "GET",
+        `${fleetScope(ctx.env)}/providers/Microsoft.Insights/scheduledQueryRules/${encodeURIComponent(job.alertRule)}`,
+        SCHEDULED_QUERY_RULES_API_VERSION,
+      )
+    ).body;
+  } catch (error) {
+    if (error instanceof ArmRequestError && error.status === 404) {
+      throw new ProvenanceRefusedError(
+        "alert-rule",
+        vmId,
+        `No log search alert rule ${job.alertRule} exists in resource group ${ctx.env.resourceGroup}; nothing was done.`,
+      );
+    }
+    throw error;
+  }
+  const group = fleetScope(ctx.env).toLowerCase();
+  const conditions = rule.properties?.criteria?.allOf ?? [];
+  const selectsGroup = kqlString(`${group}/providers/microsoft.compute/virtualmachines/`);
+  const watches =
+    job.owner === "fleet" &&
+    rule.kind === "LogAlert" &&
+    vmId.startsWith(`${group}/`) &&
+    conditions.length === 1 &&
+    conditions[0]!.resourceIdColumn === AGENT_LOG_TABLE.resourceIdColumn &&
+    (conditions[0]!.query ?? "").includes(`startswith ${selectsGroup}`);
+  if (
+    rule.tags?.[ALARM_OWNER_TAG] !== "fleet" ||
+    rule.tags?.[ctx.env.fleetTagKey] !== ctx.env.fleet ||
+    !watches
+  ) {
+    throw new ProvenanceRefusedError(
+      "alert-rule",
+      vmId,
+      `Log search alert rule ${job.alertRule} does not select the virtual machines of resource group ${ctx.env.resourceGroup} per ${AGENT_LOG_TABLE.resourceIdColumn} with the tags ${ALARM_OWNER_TAG}=fleet and ${ctx.env.fleetTagKey}=${ctx.env.fleet}; nothing was done.`,
+    );
+  }
+}
 
 /**
  * The alert rule exists in the fleet's resource group, watches this VM and carries the owner and
@@ -282,6 +339,7 @@ export const METRIC_ALERTS_API_VERSION = "2018-03-01";
  * resource group, which holds this VM.
  */
 async function requireAlertRule(ctx: AzureRuntimeContext, job: AlertJob, vmId: string): Promise<void> {
+  if (job.rule === "log") return requireLogSearchRule(ctx, job, vmId);
   let rule: {
     tags?: Record<string, string>;
     properties?: { scopes?: string[]; enabled?: boolean; targetResourceType?: string };
