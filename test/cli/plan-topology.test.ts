@@ -27,7 +27,7 @@ describe("personas plan --alarm-topology", () => {
         '    rule: SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) GROUP BY InstanceId ORDER BY AVG() DESC LIMIT 500\n',
     );
     expect(result.stdout).toContain(
-      "  HighTraffic network-latency-above on Azure: per-instance, because Personas/Agent NetworkLatency is not a virtual-machine platform metric, which is what one alert rule can watch on many VMs\n",
+      "  HighTraffic network-latency-above on Azure: fleet-wide, because NetworkLatency is a personas-agent metric, which a multi-resource metric alert cannot watch; the agent also writes it to the Log Analytics table PersonasAgentMetrics_CL, and one log search alert rule over it, split by the VmResourceId column, fires and resolves per VM (Average over PT1M, every PT1M)\n",
     );
     expect(result.stdout).toMatch(/\n {2}instances: \$\d+\.\d\d\n/);
     expect(result.stdout).toContain("  alarms, one per instance × alarm: $0.60 (6 alarm resources)\n");
