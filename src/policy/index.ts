@@ -19,6 +19,7 @@ export { alarmActionsTargetResponders, alarmsCoverTriggers } from "./rules/alarm
 export {
   azureAlertHasActionGroup,
   azureFunctionAppHttpsOnly,
+  azureLogAlertPerVm,
   azureNsgNoAnySource,
   azureRoleAssignmentWithinGroup,
 } from "./rules/azure.js";

@@ -7,6 +7,7 @@ import { alarmActionsTargetResponders, alarmsCoverTriggers } from "./rules/alarm
 import {
   azureAlertHasActionGroup,
   azureFunctionAppHttpsOnly,
+  azureLogAlertPerVm,
   azureNsgNoAnySource,
   azureRoleAssignmentWithinGroup,
 } from "./rules/azure.js";
@@ -33,6 +34,7 @@ export const personaGuardResourcePolicies: readonly ResourceValidationPolicy[] =
   stateTablePointInTimeRecovery,
   instancePersonaTags,
   azureAlertHasActionGroup,
+  azureLogAlertPerVm,
   azureRoleAssignmentWithinGroup,
   azureNsgNoAnySource,
   azureFunctionAppHttpsOnly,

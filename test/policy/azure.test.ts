@@ -1,11 +1,15 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { AzurePersonaFleet } from "../../src/azure/index.js";
 import {
   azureAlertHasActionGroup,
   azureFunctionAppHttpsOnly,
+  azureLogAlertPerVm,
   azureNsgNoAnySource,
   azureRoleAssignmentWithinGroup,
 } from "../../src/policy/index.js";
+import { seedPersona } from "../aws/support.js";
+import { recorder, settled } from "../support/pulumi.js";
 
 /** The violations a resource rule reports for one resource. */
 function violations(
@@ -111,5 +115,67 @@ describe("persona-guard Azure rules", () => {
     expect(
       violations(azureFunctionAppHttpsOnly, type, "app", { kind: "functionapp,linux", httpsOnly: true }),
     ).toEqual([]);
+  });
+});
+
+const LOG_RULE = "azure-native:monitor:ScheduledQueryRule";
+
+describe("persona-guard on the Azure fleet's log search alert rules", () => {
+  /** The seed's latency rule as AzurePersonaFleet renders it. */
+  let rendered: { name: string; inputs: Record<string, unknown> };
+  beforeAll(async () => {
+    recorder.reset();
+    new AzurePersonaFleet("web", {
+      location: "westeurope",
+      image: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server" },
+      subnetId:
+        "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/network/providers/Microsoft.Network/virtualNetworks/vnet/subnets/web",
+      admin: { username: "ops", sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHkey ops" },
+      defaultPersona: seedPersona,
+      instances: [{ name: "web-1", privateIpAddress: "10.0.0.4" }],
+      firewall: {
+        networkSecurityGroupId:
+          "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/network/providers/Microsoft.Network/networkSecurityGroups/edge",
+      },
+      alarmTopology: "fleet-wide",
+    });
+    await settled();
+    const rules = recorder.resources.filter((r) => r.type === LOG_RULE);
+    expect(rules).toHaveLength(1);
+    rendered = { name: rules[0]!.name, inputs: structuredClone(rules[0]!.inputs) };
+    recorder.reset();
+  });
+
+  it("accepts the rule the component renders", () => {
+    expect(violations(azureAlertHasActionGroup, LOG_RULE, rendered.name, rendered.inputs)).toEqual([]);
+    expect(violations(azureLogAlertPerVm, LOG_RULE, rendered.name, rendered.inputs)).toEqual([]);
+  });
+
+  it("refuses the rule without an action group", () => {
+    const actions = { ...(rendered.inputs.actions as object), actionGroups: [] };
+    expect(
+      violations(azureAlertHasActionGroup, LOG_RULE, rendered.name, { ...rendered.inputs, actions }),
+    ).toEqual([
+      `Log search alert rule '${rendered.name}' must call an action group: without one its trigger changes nothing; let the AzurePersonaFleet component render the alert.`,
+    ]);
+  });
+
+  it("refuses the rule when it is not split per VM or does not resolve, naming both", () => {
+    const criteria = rendered.inputs.criteria as { allOf: Record<string, unknown>[] };
+    const unsplit = {
+      ...rendered.inputs,
+      criteria: { allOf: criteria.allOf.map(({ resourceIdColumn: _, ...rest }) => rest) },
+      autoMitigate: false,
+    };
+    expect(violations(azureLogAlertPerVm, LOG_RULE, rendered.name, unsplit)).toEqual([
+      `Log search alert rule '${rendered.name}' must split its condition by the VM's resource id (resourceIdColumn) and resolve on its own (autoMitigate: true): otherwise it fires for the workspace, not for one VM, and no responder can act on it; let the AzurePersonaFleet component render it.`,
+    ]);
+  });
+
+  it("leaves log search rules of other stacks alone (no persona:fleet tag)", () => {
+    const { tags: _, ...untagged } = rendered.inputs;
+    expect(violations(azureLogAlertPerVm, LOG_RULE, "theirs", { ...untagged, autoMitigate: false })).toEqual(
+      [],
+    );
   });
 });

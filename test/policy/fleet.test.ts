@@ -37,6 +37,7 @@ describe("persona-guard over fleets registered under the mocks", () => {
       "persona-state-table-point-in-time-recovery",
       "persona-instance-tags",
       "persona-azure-alert-has-action-group",
+      "persona-azure-log-alert-per-vm",
       "persona-azure-role-assignment-within-group",
       "persona-azure-nsg-no-any-source",
       "persona-azure-function-app-https-only",
