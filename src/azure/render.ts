@@ -456,7 +456,7 @@ export function renderAzureFleet(
     );
 
   // The manifest: one blob per persona digest and per feed, and the whole (same keys as AWS).
-  const manifest = buildManifest(plan);
+  const manifest = buildManifest(plan, "azure");
   for (const [key, entry] of manifestEntries(manifest)) {
     const feedId = "feedId" in entry ? entry.feedId : undefined;
     const where = feedId === undefined ? undefined : feedEnforcement[feedId];

@@ -76,9 +76,11 @@ const ManifestAlarm = z.strictObject({
   responseId: z.string(),
   actions: ManifestActions,
   /**
-   * The stack deployed this alarm on AWS as one fleet-wide Metrics Insights alarm of the persona
-   * (src/plan/topology.ts): its events are contributor events, and the orchestrator makes no run-time
-   * alarm for it. Absent: one alarm per instance.
+   * The stack deployed this alarm as one fleet-wide rule of the persona on the fleet's cloud (the
+   * plan's topology, src/plan/topology.ts, for the cloud the manifest was built for): on AWS a Metrics
+   * Insights alarm (its events are contributor events), on Azure a rule over the fleet's resource
+   * group that fires per VM. Either way the rule covers every member running the persona, so the
+   * orchestrator makes no run-time alarm for it. Absent: one alarm per instance.
    */
   fleetWide: z.optional(z.literal(true)),
   /**
@@ -199,10 +201,12 @@ function personaEntry(plan: PersonaPlan, fleetWide: ReadonlySet<string>): z.infe
 }
 
 /**
- * Projects a fleet plan into its manifest.
+ * Projects a fleet plan into its manifest, for the cloud that deploys it: `fleetWide` marks the
+ * alarms the plan's topology makes fleet-wide on that cloud (the two clouds differ: Azure keeps the VM
+ * network metrics per VM, for one).
  * @internal
  */
-export function buildManifest(plan: FleetPlan): FleetManifest {
+export function buildManifest(plan: FleetPlan, cloud: "aws" | "azure" = "aws"): FleetManifest {
   const feeds: FleetManifest["feeds"] = {};
   for (const feed of plan.feeds) {
     const { id, persona, sourceId, url, limits, responseId, kind } = feed;
@@ -236,7 +240,7 @@ export function buildManifest(plan: FleetPlan): FleetManifest {
           p,
           new Set(
             plan.alarmTopology
-              .filter((t) => t.digest === p.persona.digest && t.aws.kind === "fleet-wide")
+              .filter((t) => t.digest === p.persona.digest && t[cloud].kind === "fleet-wide")
               .map((t) => t.alarmId),
           ),
         ),

@@ -24,10 +24,17 @@
  * - Network interfaces, load balancers, Application Gateways and Front Door origins: the network
  *   half, test/support/arm-network-double.ts (its own rules and documents there).
  * - "Tags - Update At Scope": `Merge` adds tags; `Delete` removes the given names (with the given values).
+ * - Metric alert rules ("Metric Alerts - Create Or Update", REST API 2018-03-01): a PUT is refused (400
+ *   `BadRequest`) when Azure would refuse the rule: its name, tags, `location` (metric alert rules are
+ *   `global`), the properties the API requires (severity, enabled, scopes, evaluationFrequency,
+ *   windowSize, criteria), and its shape (criteria type against the scope, target type and region of a
+ *   wide scope, conditions, platform metrics only, description length), each rule with its source in
+ *   src/azure/cloud-contract.ts (the components' deploy-time check applies the same documents).
  * - Long-running operations answer 202 with `Azure-AsyncOperation` and complete when polled:
  *   "Track asynchronous Azure operations" (learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
  */
 import { randomUUID } from "node:crypto";
+import { azureContractViolations } from "../../src/azure/cloud-contract.js";
 import { NetworkDouble } from "./arm-network-double.js";
 
 export const ARM_ORIGIN = "https://management.azure.com";
@@ -410,6 +417,9 @@ export class ArmDouble {
         : json(404, { error: { code: "ResourceNotFound", message: `The Resource '${id}' was not found.` } });
     }
     if (method === "PUT") {
+      const refused = metricAlertProblems(id, body);
+      if (refused.length > 0)
+        return json(400, { error: { code: "BadRequest", message: refused.join("; ") } });
       const alert = {
         id,
         name: id.slice(id.lastIndexOf("/") + 1),
@@ -569,6 +579,37 @@ export class ArmDouble {
       { "retry-after": "0" },
     );
   }
+}
+
+/** Properties "Metric Alerts - Create Or Update" requires in every rule. */
+const REQUIRED_ALERT_PROPERTIES = [
+  "severity",
+  "enabled",
+  "scopes",
+  "evaluationFrequency",
+  "windowSize",
+  "criteria",
+] as const;
+
+/** Why Azure would refuse this metric alert rule (empty when it would not). */
+function metricAlertProblems(id: string, body: Record<string, unknown> | undefined): string[] {
+  const properties = (body?.properties ?? {}) as Record<string, unknown>;
+  const problems: string[] = [];
+  if (String(body?.location ?? "").toLowerCase() !== "global")
+    problems.push(`location '${String(body?.location)}': metric alert rules are global`);
+  for (const name of REQUIRED_ALERT_PROPERTIES)
+    if (properties[name] === undefined) problems.push(`properties.${name} is required`);
+  const { "odata.type": odataType, ...criteria } = (properties.criteria ?? {}) as Record<string, unknown>;
+  const ruleName = decodeURIComponent(id.slice(id.lastIndexOf("/") + 1));
+  const violations = azureContractViolations([
+    {
+      type: "azure-native:monitor:MetricAlert",
+      name: ruleName,
+      inputs: { ...properties, ruleName, tags: body?.tags ?? {}, criteria: { odataType, ...criteria } },
+    },
+  ]);
+  for (const v of violations) problems.push(`${v.input} '${v.value}' ${v.problem}`);
+  return problems;
 }
 
 function operationOf(method: string, path: string): string {

@@ -22,6 +22,7 @@ import {
   MAX_ALERT_BYTES,
   parseCommonAlert,
 } from "./alert.js";
+import { fleetDigestRefusal, readApplied, runningDigest } from "./applied.js";
 import type { AzureRuntimeContext, AzureRuntimeOptions } from "./context.js";
 import {
   type AlertResponderKind,
@@ -153,14 +154,14 @@ async function check(
     );
   }
   const scope = { fleet: ctx.env.fleet, stack: ctx.env.stack };
-  const digest = await expectedOrigin(ctx, scope, e.alertRule, props, member, vmId);
-  if (props.digest !== digest) {
+  const origin = await expectedOrigin(ctx, scope, e.alertRule, props, member, vmId);
+  if (props.digest !== origin.digest) {
     throw new ProvenanceRefusedError(
       "digest",
       vmId,
       props.owner === "fleet"
-        ? `Alert ${e.alertRule} is the fleet-wide rule of persona ${props.digest}, but ${vmId} is a member with persona ${digest}; nothing was done.`
-        : `Alert ${e.alertRule} names persona ${props.digest}, but ${vmId} carries ${digest ?? "no run-time persona"}; nothing was done.`,
+        ? fleetDigestRefusal(e.alertRule, props.digest, vmId, origin)
+        : `Alert ${e.alertRule} names persona ${props.digest}, but ${vmId} carries ${origin.digest ?? "no run-time persona"}; nothing was done.`,
     );
   }
   const rule = alertRuleKind(alert);
@@ -206,11 +207,13 @@ async function check(
 /**
  * Checks that an alert is one the stack, the orchestrator or a fleet-wide rule gave this VM and alarm
  * (its name and member property), and returns the persona digest the VM must carry for it: the
- * membership record's for the stack's alerts and fleet-wide rules, the orchestrator's record for
- * run-time alerts. A fleet-wide rule watches every VM of the fleet's resource group (a multi-resource
- * metric alert fires per VM, naming it in `alertTargetIDs`: "Monitor multiple time series in a
- * single metric alert rule"; a log search rule split by its Resource ID column does too), so its VM
- * must be in the fleet's own group, not an attached VM's.
+ * membership record's for the stack's alerts, the orchestrator's record for run-time alerts, and for
+ * fleet-wide rules the persona the VM runs (the orchestrator's record when it applied one, else the
+ * membership record's: a VM shifted to a persona is covered by that persona's rules, as on AWS).
+ * A fleet-wide rule watches every VM of the fleet's resource group (a multi-resource metric alert
+ * fires per VM, naming it in `alertTargetIDs`: "Monitor multiple time series in a single metric
+ * alert rule"; a log search rule split by its Resource ID column does too), so its VM must be in
+ * the fleet's own group, not an attached VM's.
  */
 async function expectedOrigin(
   ctx: AzureRuntimeContext,
@@ -219,7 +222,7 @@ async function expectedOrigin(
   props: AlertProperties,
   member: { key: string; digest: string },
   vmId: string,
-): Promise<string | undefined> {
+): Promise<{ digest: string | undefined; source: "runtime" | "stack" }> {
   let expected: string;
   let named: boolean;
   let maker: string;
@@ -250,7 +253,12 @@ async function expectedOrigin(
       `Alert ${alertRule} is not the alert '${props.alarmId}' ${maker} created for ${vmId} (${expected}); nothing was done.`,
     );
   }
-  return props.owner === "runtime"
-    ? (await ctx.state.readDocument<{ digest: string }>("orchestrator", vmId))?.value.digest
-    : member.digest;
+  switch (props.owner) {
+    case "stack":
+      return { digest: member.digest, source: "stack" };
+    case "runtime":
+      return { digest: (await readApplied(ctx.state, vmId))?.value.digest, source: "runtime" };
+    case "fleet":
+      return runningDigest(ctx.state, vmId, member);
+  }
 }

@@ -14,7 +14,13 @@
  * persona and all hold (as on AWS, docs/security.md): the shift responder recorded that shift in the
  * state table (a tag alone proves nothing), the stack's persona declares a `Shift persona to` it,
  * and the fleet manifest (`manifest/fleet.json`, the stack's) has exactly one persona of that name.
- * A VM whose persona is unchanged costs no write.
+ * A VM whose persona and alerts are unchanged costs no write.
+ *
+ * Fleet-wide rules (issue 18): the alarms the manifest marks `fleetWide` were deployed as one rule
+ * per persona × alarm over the fleet's resource group, which fires per VM and already covers every VM
+ * of the group; the intake accepts its alert for a VM that runs the rule's persona by this record.
+ * So run time creates alerts only for the persona's other (per-instance) alarms, deletes the ones a
+ * fleet-wide rule now covers, and records the persona even when no alert is needed.
  */
 import type { EventGridEvent, InvocationContext, Timer } from "@azure/functions";
 import type { FleetManifest, FleetMemberRecord } from "../../plan/manifest.js";
@@ -22,6 +28,7 @@ import { runtimeAlarmName } from "../../plan/names.js";
 import { responderOf } from "../../plan/responders.js";
 import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../plan/tags.js";
 import { describeError } from "../aws/log.js";
+import { ORCHESTRATOR_NAMESPACE, type OrchestratorRecord, readApplied } from "./applied.js";
 import type { AzureRuntimeContext, AzureRuntimeOptions } from "./context.js";
 import {
   AZURE_MEMBER_ID_PATTERN,
@@ -35,24 +42,20 @@ import { getVm } from "./vm.js";
 import { contextOrLog, METRIC_ALERTS_API_VERSION } from "./worker.js";
 
 export const RESOURCE_GRAPH_API_VERSION = "2022-10-01";
-/** The state-table namespace of the orchestrator's records. */
-export const ORCHESTRATOR_NAMESPACE = "orchestrator";
+export { ORCHESTRATOR_NAMESPACE, type OrchestratorRecord };
+
 /** Rows per Resource Graph page (its maximum). */
 const GRAPH_PAGE = 1000;
-
-/** What the orchestrator applied to a VM. */
-export interface OrchestratorRecord {
-  digest: string;
-  alarms: string[];
-  at: number;
-}
 
 /** What one reconcile did. */
 export interface ReconcileResult {
   vmId: string;
   outcome: "unchanged" | "applied" | "reverted" | "skipped";
   reason: string;
+  /** ARM writes (alert PUTs and DELETEs). */
   writes: number;
+  /** The alarms of the VM's run-time persona that a fleet-wide rule covers (no run-time alert); absent when none. */
+  fleetWide?: string[];
 }
 
 /** Makes the Event Grid handler. */
@@ -206,79 +209,86 @@ export async function reconcile(
   const member = await ctx.fleet.member(vmId);
   if (member === undefined) return { vmId, outcome: "skipped", reason: "not-member", writes: 0 };
   const target = await targetOf(ctx, manifest, vmId, member, tags);
-  const recorded = known
-    ? known.recorded
-    : await ctx.state.readDocument<OrchestratorRecord>(ORCHESTRATOR_NAMESPACE, vmId);
+  const recorded = known ? known.recorded : await readApplied(ctx.state, vmId);
+  const runtime = target.digest !== member.digest;
+  const persona = manifest.personas[target.digest]!;
+  // The stack's persona needs nothing of run time; another gets alerts for what no fleet-wide rule covers.
+  const alarms = runtime
+    ? Object.entries(persona.alarms).filter(([, alarm]) => alarm.azure !== undefined)
+    : [];
+  const wanted = alarms.filter(([, alarm]) => alarm.fleetWide !== true);
+  const fleetWide = alarms.filter(([, alarm]) => alarm.fleetWide === true).map(([id]) => id);
+  const covered = fleetWide.length > 0 ? { fleetWide } : {};
   const current = recorded?.value.digest ?? member.digest;
-  if (current === target.digest) return { vmId, outcome: "unchanged", reason: target.reason, writes: 0 };
+  const had = new Set(current === target.digest ? (recorded?.value.alarms ?? []) : []);
+  if (current === target.digest && had.size === wanted.length && wanted.every(([id]) => had.has(id)))
+    return { vmId, outcome: "unchanged", reason: target.reason, writes: 0, ...covered };
   const vmName = vmId.slice(vmId.lastIndexOf("/") + 1);
   const scope = { fleet: ctx.env.fleet, stack: ctx.env.stack };
   const alertPath = (alarmId: string) =>
     `${fleetScope(ctx.env)}/providers/Microsoft.Insights/metricAlerts/${encodeURIComponent(runtimeAlarmName(scope, vmName, alarmId))}`;
   let writes = 0;
-  const keep = new Set<string>();
-  if (target.digest !== member.digest) {
-    const persona = manifest.personas[target.digest]!;
-    for (const [alarmId, alarm] of Object.entries(persona.alarms)) {
-      if (alarm.azure === undefined) continue;
-      const kinds = [...new Set(alarm.actions.map(responderOf))];
-      const actions = kinds.flatMap((kind) => {
-        const group = ctx.env.actionGroups[kind];
-        return group === undefined
-          ? []
-          : [
-              {
-                actionGroupId: group,
-                webHookProperties: {
-                  [WEBHOOK_PROPERTIES.schema]: WEBHOOK_SCHEMA_VERSION,
-                  [WEBHOOK_PROPERTIES.fleet]: ctx.env.fleet,
-                  [WEBHOOK_PROPERTIES.stack]: ctx.env.stack,
-                  [WEBHOOK_PROPERTIES.persona]: persona.name,
-                  [WEBHOOK_PROPERTIES.version]: persona.version,
-                  [WEBHOOK_PROPERTIES.digest]: target.digest,
-                  [WEBHOOK_PROPERTIES.triggerId]: alarmId.replace(/-clear$/, ""),
-                  [WEBHOOK_PROPERTIES.alarmId]: alarmId,
-                  [WEBHOOK_PROPERTIES.intent]: alarm.intent,
-                  [WEBHOOK_PROPERTIES.member]: member.key,
-                  [WEBHOOK_PROPERTIES.owner]: "runtime",
-                },
+  const keep = new Set(wanted.map(([id]) => id));
+  for (const [alarmId, alarm] of wanted) {
+    // Same persona, alert already made: nothing to write.
+    if (had.has(alarmId)) continue;
+    const kinds = [...new Set(alarm.actions.map(responderOf))];
+    const actions = kinds.flatMap((kind) => {
+      const group = ctx.env.actionGroups[kind];
+      return group === undefined
+        ? []
+        : [
+            {
+              actionGroupId: group,
+              webHookProperties: {
+                [WEBHOOK_PROPERTIES.schema]: WEBHOOK_SCHEMA_VERSION,
+                [WEBHOOK_PROPERTIES.fleet]: ctx.env.fleet,
+                [WEBHOOK_PROPERTIES.stack]: ctx.env.stack,
+                [WEBHOOK_PROPERTIES.persona]: persona.name,
+                [WEBHOOK_PROPERTIES.version]: persona.version,
+                [WEBHOOK_PROPERTIES.digest]: target.digest,
+                [WEBHOOK_PROPERTIES.triggerId]: alarmId.replace(/-clear$/, ""),
+                [WEBHOOK_PROPERTIES.alarmId]: alarmId,
+                [WEBHOOK_PROPERTIES.intent]: alarm.intent,
+                [WEBHOOK_PROPERTIES.member]: member.key,
+                [WEBHOOK_PROPERTIES.owner]: "runtime",
               },
-            ];
-      });
-      const spec = alarm.azure;
-      await ctx.arm.request("PUT", alertPath(alarmId), METRIC_ALERTS_API_VERSION, {
-        location: "global",
-        tags: { [ALARM_OWNER_TAG]: "runtime", [ctx.env.fleetTagKey]: ctx.env.fleet },
-        properties: {
-          description: `${persona.name} ${persona.version} (run time): alarm ${alarmId}`,
-          severity: 3,
-          enabled: true,
-          scopes: [vmId],
-          evaluationFrequency: spec.evaluationFrequency,
-          windowSize: spec.windowSize,
-          criteria: {
-            "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-            allOf: [
-              {
-                criterionType: "StaticThresholdCriterion",
-                name: "personas",
-                metricNamespace: spec.metricNamespace,
-                metricName: spec.metricName,
-                operator: spec.operator,
-                threshold: spec.threshold,
-                timeAggregation: spec.timeAggregation,
-              },
-            ],
-          },
-          autoMitigate: true,
-          actions,
+            },
+          ];
+    });
+    const spec = alarm.azure!;
+    await ctx.arm.request("PUT", alertPath(alarmId), METRIC_ALERTS_API_VERSION, {
+      location: "global",
+      tags: { [ALARM_OWNER_TAG]: "runtime", [ctx.env.fleetTagKey]: ctx.env.fleet },
+      properties: {
+        description: `${persona.name} ${persona.version} (run time): alarm ${alarmId}`,
+        severity: 3,
+        enabled: true,
+        scopes: [vmId],
+        evaluationFrequency: spec.evaluationFrequency,
+        windowSize: spec.windowSize,
+        criteria: {
+          "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+          allOf: [
+            {
+              criterionType: "StaticThresholdCriterion",
+              name: "personas",
+              metricNamespace: spec.metricNamespace,
+              metricName: spec.metricName,
+              operator: spec.operator,
+              threshold: spec.threshold,
+              timeAggregation: spec.timeAggregation,
+            },
+          ],
         },
-      });
-      writes++;
-      keep.add(alarmId);
-    }
+        autoMitigate: true,
+        actions,
+      },
+    });
+    writes++;
   }
   for (const alarmId of recorded?.value.alarms ?? []) {
+    // Kept only when the persona is the same: another persona's alert of the same id is rewritten above.
     if (keep.has(alarmId)) continue;
     // Only an alert run time owns is deleted: a run-time name without the owner tag is left alone.
     try {
@@ -295,21 +305,23 @@ export async function reconcile(
     await ctx.arm.request("DELETE", alertPath(alarmId), METRIC_ALERTS_API_VERSION);
     writes++;
   }
-  if (target.digest === member.digest) {
+  if (!runtime) {
     await ctx.state.deleteDocument(ORCHESTRATOR_NAMESPACE, vmId, recorded?.etag);
   } else {
+    // Written even with no alert: the intake reads it to accept the fleet-wide rules' alerts for this VM.
     const record: OrchestratorRecord = { digest: target.digest, alarms: [...keep], at: ctx.now() };
     await ctx.state.writeDocument(ORCHESTRATOR_NAMESPACE, vmId, record, recorded?.etag);
   }
-  const outcome = target.digest === member.digest ? "reverted" : "applied";
+  const outcome = runtime ? "applied" : "reverted";
   ctx.log.decision(
     "acted",
-    `${vmName}: ${outcome} persona ${manifest.personas[target.digest]?.name} (${target.reason}); ${writes} alert write(s)`,
+    `${vmName}: ${outcome} persona ${persona.name} (${target.reason}); ${writes} alert write(s)${fleetWide.length > 0 ? `; covered by fleet-wide rules: ${fleetWide.join(", ")}` : ""}`,
     {
       vmId,
       reason: target.reason,
       digest: target.digest,
+      ...covered,
     },
   );
-  return { vmId, outcome, reason: target.reason, writes };
+  return { vmId, outcome, reason: target.reason, writes, ...covered };
 }

@@ -19,6 +19,7 @@ import { ALARM_OWNER_TAG } from "../../plan/tags.js";
 import { describeError } from "../aws/log.js";
 import type { GuardRequest } from "../decide.js";
 import { AlertJob } from "./alert.js";
+import { fleetDigestRefusal, runningDigest } from "./applied.js";
 import { type AzureRuntimeContext, type AzureRuntimeOptions, createAzureContext } from "./context.js";
 import { type AlertResponderKind, memberIdOf } from "./contract.js";
 import { fleetScope, inMemberGroup } from "./env.js";
@@ -221,13 +222,15 @@ async function plan(ctx: AzureRuntimeContext, kind: AlertResponderKind, message:
       `VM ${vmId} is not a member of fleet ${ctx.env.fleet}; nothing was done.`,
     );
   }
-  // A fleet-wide rule watches every VM of the group: the member's persona is what makes it this rule's.
-  if (job.owner === "fleet" && member.digest !== job.digest) {
-    throw new ProvenanceRefusedError(
-      "digest",
-      vmId,
-      `Alert ${job.alertRule} is the fleet-wide rule of persona ${job.digest}, but ${vmId} is a member with persona ${member.digest}; nothing was done.`,
-    );
+  // A fleet-wide rule watches every VM of the group: the persona the VM runs is what makes it this rule's.
+  if (job.owner === "fleet") {
+    const running = await runningDigest(ctx.state, vmId, member);
+    if (running.digest !== job.digest)
+      throw new ProvenanceRefusedError(
+        "digest",
+        vmId,
+        fleetDigestRefusal(job.alertRule, job.digest, vmId, running),
+      );
   }
   await requireAlertRule(ctx, job, vmId);
   const persona = await ctx.fleet.persona(job.digest);

@@ -50,6 +50,7 @@ describe.skipIf(noAzurite)("Azure feeds timer: NSG deny rules, last good list", 
         },
       ],
       { networkAcl: true },
+      { alarms: "per-instance" },
     );
     feedId = plan.feeds[0]!.id;
     nsgId = nsgResourceId("nsg-web");

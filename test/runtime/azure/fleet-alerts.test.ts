@@ -9,21 +9,24 @@
  * `alertContext.conditionType`), with the multi-resource criteria's condition type.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { fleetAlertArgs } from "../../../src/azure/fleet.js";
 import { parsePersona } from "../../../src/pdl/parse.js";
 import { type FleetPlan, planFleet } from "../../../src/plan/plan.js";
 import { contentDigest } from "../../../src/repository/digest.js";
 import { azureScaleExecutor } from "../../../src/runtime/azure/actions/scale.js";
 import { memberIdOf, responderQueueName } from "../../../src/runtime/azure/contract.js";
 import { createWorker } from "../../../src/runtime/azure/worker.js";
-import { RESOURCE_GROUP, SUBSCRIPTION, vmResourceId } from "../../support/arm-double.js";
+import { RESOURCE_GROUP, vmResourceId } from "../../support/arm-double.js";
 import { noAzurite } from "../../support/azurite.js";
 import {
   type AzureWorld,
   alarmIdOf,
   DIGEST,
+  deployFleetRule,
   drainQueue,
   FLEET,
+  type FleetRule,
+  fleetAlert,
+  fleetRule,
   intakePoster,
   membersOf,
   putMembers,
@@ -32,7 +35,6 @@ import {
   seedWorld,
 } from "./support.js";
 
-const GROUP_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}`;
 const seed = parsePersona(SEED_PERSONA_TEXT, { file: "HighTraffic.yaml" });
 // Another persona of the same fleet (another version: another digest), on member api-1.
 const other = parsePersona(SEED_PERSONA_TEXT.replace('"1.3.0"', '"1.4.0"'), { file: "HighTraffic.yaml" });
@@ -56,93 +58,9 @@ function mixedPlan(extra: readonly string[] = []): FleetPlan {
   );
 }
 
-/** The seed's CPU rule as the renderer makes it, for the double's resource group and action group. */
-function cpuRule(plan: FleetPlan) {
-  const persona = plan.personas.find((p) => p.persona.digest === DIGEST)!;
-  const alarm = persona.alarms.find((a) => a.id === alarmIdOf("cpu"))!;
-  return fleetAlertArgs({ fleet: FLEET, stack: STACK }, persona, alarm, {
-    resourceGroupName: RESOURCE_GROUP,
-    resourceGroupId: GROUP_ID,
-    location: "westeurope",
-    actionGroupIds: {
-      scale: `${GROUP_ID}/providers/microsoft.insights/actionGroups/personas-${FLEET}_scale`,
-    },
-    tags: {},
-  }) as unknown as {
-    ruleName: string;
-    tags: Record<string, string>;
-    actions: { webHookProperties: Record<string, string> }[];
-  } & Record<string, unknown>;
-}
-
-/** Creates the rule in the ARM double, as `pulumi up` would (Metric Alerts - Create Or Update). */
-async function deployRule(world: AzureWorld, rule: ReturnType<typeof cpuRule>): Promise<void> {
-  const { resourceGroupName: _group, ruleName, location, tags, ...properties } = rule;
-  const { odataType, ...criteria } = properties.criteria as { odataType: string };
-  const response = await world.arm.fetch(
-    `https://management.azure.com${GROUP_ID}/providers/Microsoft.Insights/metricAlerts/${ruleName}?api-version=2018-03-01`,
-    {
-      method: "PUT",
-      headers: { authorization: "Bearer test" },
-      body: JSON.stringify({
-        location,
-        tags,
-        properties: { ...properties, criteria: { "odata.type": odataType, ...criteria } },
-      }),
-    },
-  );
-  expect(response.status).toBe(200);
-}
-
-/** Azure Monitor's call for the rule's alert on one VM (the common alert schema's metric sample). */
-function fleetAlert(
-  rule: ReturnType<typeof cpuRule>,
-  vm: string,
-  options: { condition?: "Fired" | "Resolved"; firedAt?: string } = {},
-): string {
-  const firedAt = options.firedAt ?? "2027-01-15T10:00:00.000Z";
-  const target = memberIdOf(vmResourceId(vm));
-  return JSON.stringify({
-    schemaId: "azureMonitorCommonAlertSchema",
-    data: {
-      essentials: {
-        alertId: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.AlertsManagement/alerts/${vm}-${firedAt}`,
-        alertRule: rule.ruleName,
-        alertRuleID: `${GROUP_ID}/providers/microsoft.insights/metricAlerts/${rule.ruleName}`,
-        severity: "Sev3",
-        signalType: "Metric",
-        monitorCondition: options.condition ?? "Fired",
-        monitoringService: "Platform",
-        alertTargetIDs: [target],
-        configurationItems: [vm],
-        originAlertId: `${SUBSCRIPTION}_${RESOURCE_GROUP}_microsoft.insights_metricAlerts_${rule.ruleName}_${vm}`,
-        firedDateTime: firedAt,
-        ...(options.condition === "Resolved" ? { resolvedDateTime: "2027-01-15T10:40:00.000Z" } : {}),
-        description: "",
-        essentialsVersion: "1.0",
-        alertContextVersion: "1.0",
-      },
-      alertContext: {
-        properties: null,
-        conditionType: "MultipleResourceMultipleMetricCriteria",
-        condition: {
-          windowSize: "PT5M",
-          allOf: [
-            {
-              metricName: "Percentage CPU",
-              metricNamespace: "Microsoft.Compute/virtualMachines",
-              operator: "GreaterThan",
-              threshold: "80",
-              timeAggregation: "Minimum",
-              dimensions: [{ name: "ResourceId", value: target }],
-              metricValue: 93.5,
-            },
-          ],
-        },
-      },
-      customProperties: rule.actions[0]!.webHookProperties,
-    },
-  });
+/** The seed's CPU rule as the renderer makes it, for the double's resource group and action groups. */
+function cpuRule(plan: FleetPlan): FleetRule {
+  return fleetRule(plan, DIGEST, alarmIdOf("cpu"));
 }
 
 describe.skipIf(noAzurite)(
@@ -163,7 +81,7 @@ describe.skipIf(noAzurite)(
       world = await seedWorld(plan);
       world.arm.addVm("api-1", { size: "Standard_D8s_v5" });
       rule = cpuRule(plan);
-      await deployRule(world, rule);
+      await deployFleetRule(world, rule);
       world.arm.actions.length = 0;
       post = intakePoster(world);
     });
@@ -272,7 +190,7 @@ describe.skipIf(noAzurite)(
 
     it("refuses at the worker a fleet-owned rule in ARM that does not watch the fleet's group", async () => {
       // A rule with the right name and tags but scoped to one VM: not what the components deploy.
-      await deployRule(world, { ...rule, scopes: [vmResourceId("web-1")] });
+      await deployFleetRule(world, { ...rule, scopes: [vmResourceId("web-1")] });
       await post("scale", fleetAlert(rule, "web-1"));
 
       const { results } = await scale();

@@ -70,7 +70,13 @@ function twoPersonaFleet(): FleetPlan {
       },
     };
   };
-  return planFleet("web", [member("web-1", HIGH_TRAFFIC), member("web-2", LOCKED_DOWN)]);
+  // Per-instance alerts (the fleet-wide topology: orchestrator-fleet-wide.test.ts).
+  return planFleet(
+    "web",
+    [member("web-1", HIGH_TRAFFIC), member("web-2", LOCKED_DOWN)],
+    {},
+    { alarms: "per-instance" },
+  );
 }
 
 const ACTION_GROUPS = {

@@ -7,6 +7,7 @@
 import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
+import { fleetAlertArgs } from "../../../src/azure/fleet.js";
 import { parsePersona } from "../../../src/pdl/parse.js";
 import {
   buildManifest,
@@ -18,6 +19,7 @@ import {
 import { alarmName } from "../../../src/plan/names.js";
 import { type FleetPlan, planFleet } from "../../../src/plan/plan.js";
 import { ALARM_OWNER_TAG, PERSONA_TAGS } from "../../../src/plan/tags.js";
+import { topologyOf } from "../../../src/plan/topology.js";
 import { contentDigest } from "../../../src/repository/digest.js";
 import type { AzureRuntimeOptions } from "../../../src/runtime/azure/context.js";
 import {
@@ -82,11 +84,13 @@ export function seedFleetPlan(): FleetPlan {
       },
     })),
     { webAcl: false, networkAcl: false },
+    // One alert per VM × alarm, as the components deploy by default.
+    { alarms: "per-instance" },
   );
 }
 
 export function seedManifest(): FleetManifest {
-  return buildManifest(seedFleetPlan());
+  return buildManifest(seedFleetPlan(), "azure");
 }
 
 /** The plan's alarm id of a role on a trigger: the CPU trigger, its clear, the latency trigger, the patch trigger. */
@@ -154,7 +158,7 @@ export async function seedWorld(
   plan: FleetPlan = seedFleetPlan(),
   enforcement: Record<string, FeedEnforcement> = {},
 ): Promise<AzureWorld> {
-  const manifest = buildManifest(plan);
+  const manifest = buildManifest(plan, "azure");
   const connection = azuriteConnectionString();
   const stateTable = uniqueName("state");
   const container = uniqueName("manifest");
@@ -188,9 +192,12 @@ export async function seedWorld(
         [PERSONA_TAGS.digest]: persona.persona.digest,
       },
     });
+    // The stack's per-VM alerts: the alarms the plan does not make fleet-wide on Azure.
     for (const alarm of persona.alarms) {
+      if (topologyOf(plan.alarmTopology, persona.persona.digest, alarm.id)?.azure.kind === "fleet-wide")
+        continue;
       const name = alertName(alarm.id, key);
-      await arm.fetch(
+      const response = await arm.fetch(
         `https://management.azure.com/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Insights/metricAlerts/${name}?api-version=2018-03-01`,
         {
           method: "PUT",
@@ -204,10 +211,26 @@ export async function seedWorld(
               severity: 3,
               evaluationFrequency: alarm.azure.evaluationFrequency,
               windowSize: alarm.azure.windowSize,
+              criteria: {
+                "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                allOf: [
+                  {
+                    criterionType: "StaticThresholdCriterion",
+                    name: alarm.id,
+                    metricNamespace: alarm.azure.metricNamespace,
+                    metricName: alarm.azure.metricName,
+                    operator: alarm.azure.operator,
+                    threshold: alarm.azure.threshold,
+                    timeAggregation: alarm.azure.timeAggregation,
+                  },
+                ],
+              },
             },
           }),
         },
       );
+      if (response.status !== 200)
+        throw new Error(`the ARM double refused alert ${name}: ${await response.text()}`);
     }
   }
   arm.actions.length = 0;
@@ -398,4 +421,120 @@ export function intakePoster(world: AzureWorld) {
     const response = await intake(intakeRequest(kind, body), invocation(`alert-${kind}`));
     return { status: response.status, body: response.jsonBody };
   };
+}
+
+const GROUP_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}`;
+
+/** A fleet-wide rule's inputs, as `fleetAlertArgs` renders them. */
+export type FleetRule = {
+  ruleName: string;
+  location: string;
+  tags: Record<string, string>;
+  scopes: string[];
+  criteria: { odataType: string; allOf: Record<string, unknown>[] };
+  actions: { actionGroupId: string; webHookProperties: Record<string, string> }[];
+} & Record<string, unknown>;
+
+/**
+ * The multi-resource metric alert rule of persona `digest`'s alarm `alarmId` in `plan`, as the renderer
+ * makes it (`fleetAlertArgs`) for the double's resource group, in westeurope, with an action group per
+ * responder kind.
+ */
+export function fleetRule(plan: FleetPlan, digest: string, alarmId: string): FleetRule {
+  const persona = plan.personas.find((p) => p.persona.digest === digest)!;
+  const alarm = persona.alarms.find((a) => a.id === alarmId)!;
+  return fleetAlertArgs({ fleet: FLEET, stack: STACK }, persona, alarm, {
+    resourceGroupName: RESOURCE_GROUP,
+    resourceGroupId: GROUP_ID,
+    location: "westeurope",
+    actionGroupIds: Object.fromEntries(
+      ALERT_RESPONDER_KINDS.map((kind) => [
+        kind,
+        `${GROUP_ID}/providers/microsoft.insights/actionGroups/personas-${FLEET}_${kind}`,
+      ]),
+    ),
+    tags: {},
+  }) as unknown as FleetRule;
+}
+
+/** Creates a fleet-wide rule in the ARM double, as `pulumi up` would (Metric Alerts - Create Or Update). */
+export async function deployFleetRule(world: AzureWorld, rule: FleetRule): Promise<void> {
+  const { resourceGroupName: _group, ruleName, location, tags, ...properties } = rule;
+  const { odataType, ...criteria } = properties.criteria;
+  const response = await world.arm.fetch(
+    `https://management.azure.com${GROUP_ID}/providers/Microsoft.Insights/metricAlerts/${ruleName}?api-version=2018-03-01`,
+    {
+      method: "PUT",
+      headers: { authorization: "Bearer test" },
+      body: JSON.stringify({
+        location,
+        tags,
+        properties: { ...properties, criteria: { "odata.type": odataType, ...criteria } },
+      }),
+    },
+  );
+  if (response.status !== 200)
+    throw new Error(`the ARM double refused rule ${ruleName}: ${await response.text()}`);
+}
+
+/**
+ * Azure Monitor's call for a fleet-wide rule's alert on one VM: the common alert schema's metric
+ * sample ("Common alert schema", "Sample alert payload": `essentials.alertTargetIDs` lowercased,
+ * `alertRuleID`, `configurationItems`), with the multi-resource criteria's condition type and the
+ * rule's own condition and webhook properties.
+ */
+export function fleetAlert(
+  rule: FleetRule,
+  vm: string,
+  options: { condition?: "Fired" | "Resolved"; firedAt?: string } = {},
+): string {
+  const firedAt = options.firedAt ?? "2027-01-15T10:00:00.000Z";
+  const target = memberIdOf(vmResourceId(vm));
+  const criterion = rule.criteria.allOf[0]!;
+  return JSON.stringify({
+    schemaId: "azureMonitorCommonAlertSchema",
+    data: {
+      essentials: {
+        alertId: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.AlertsManagement/alerts/${vm}-${firedAt}`,
+        alertRule: rule.ruleName,
+        alertRuleID: `${GROUP_ID}/providers/microsoft.insights/metricAlerts/${rule.ruleName}`,
+        severity: "Sev3",
+        signalType: "Metric",
+        monitorCondition: options.condition ?? "Fired",
+        monitoringService: "Platform",
+        alertTargetIDs: [target],
+        configurationItems: [vm],
+        originAlertId: `${SUBSCRIPTION}_${RESOURCE_GROUP}_microsoft.insights_metricAlerts_${rule.ruleName}_${vm}`,
+        firedDateTime: firedAt,
+        ...(options.condition === "Resolved" ? { resolvedDateTime: "2027-01-15T10:40:00.000Z" } : {}),
+        description: "",
+        essentialsVersion: "1.0",
+        alertContextVersion: "1.0",
+      },
+      alertContext: {
+        properties: null,
+        conditionType: "MultipleResourceMultipleMetricCriteria",
+        condition: {
+          windowSize: rule.windowSize,
+          allOf: [
+            {
+              metricName: criterion.metricName,
+              metricNamespace: criterion.metricNamespace,
+              operator: criterion.operator,
+              threshold: String(criterion.threshold),
+              timeAggregation: criterion.timeAggregation,
+              dimensions: [{ name: "ResourceId", value: target }],
+              metricValue: Number(criterion.threshold) + 1,
+            },
+          ],
+        },
+      },
+      customProperties: rule.actions[0]!.webHookProperties,
+    },
+  });
+}
+
+/** The metric alert rules in the ARM double, by name (every owner: stack, fleet and run time). */
+export function alertRuleNames(world: AzureWorld): string[] {
+  return [...world.arm.alerts.values()].map((a) => a.name).sort();
 }

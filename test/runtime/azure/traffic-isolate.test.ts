@@ -74,6 +74,7 @@ function trafficPlan(): FleetPlan {
       },
     })),
     { webAcl: false, networkAcl: false },
+    { alarms: "per-instance" },
   );
 }
 
