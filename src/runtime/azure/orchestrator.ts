@@ -91,7 +91,13 @@ async function onEvent(ctx: AzureRuntimeContext, event: EventGridEvent): Promise
     );
   }
   if (!vmId.startsWith(`${memberIdOf(fleetScope(ctx.env))}/`)) {
-    return skipped(ctx, vmId, "other-resource-group", `VM ${vmId} is outside the fleet's resource group`);
+    // Event Grid's subscription is on the fleet's group: another group's VM here is refused and audited.
+    return refused(
+      ctx,
+      vmId,
+      "other-resource-group",
+      `VM ${vmId} is outside the fleet's resource group ${ctx.env.resourceGroup}; nothing was done.`,
+    );
   }
   const manifest = await requireManifest(ctx);
   let tags: Record<string, string>;
@@ -172,6 +178,12 @@ function skipped(ctx: AzureRuntimeContext, vmId: string, reason: string, detail:
   return { vmId, outcome: "skipped", reason, writes: 0 };
 }
 
+/** A VM the orchestrator must not act on: logged as a `rejected` decision (the audit), nothing written. */
+function refused(ctx: AzureRuntimeContext, vmId: string, reason: string, detail: string): ReconcileResult {
+  ctx.log.decision("rejected", detail, { vmId, reason });
+  return { vmId, outcome: "skipped", reason, writes: 0 };
+}
+
 /** The digest a VM should run, and why. */
 async function targetOf(
   ctx: AzureRuntimeContext,
@@ -207,7 +219,17 @@ export async function reconcile(
   known?: { recorded: { value: OrchestratorRecord; etag: string } | undefined },
 ): Promise<ReconcileResult> {
   const member = await ctx.fleet.member(vmId);
-  if (member === undefined) return { vmId, outcome: "skipped", reason: "not-member", writes: 0 };
+  if (member === undefined) {
+    // Anyone who may tag a VM can tag it into the fleet: that is audited; an untagged VM is simply not ours.
+    if (tags[ctx.env.fleetTagKey] === ctx.env.fleet)
+      return refused(
+        ctx,
+        vmId,
+        "not-member",
+        `VM ${vmId} carries ${ctx.env.fleetTagKey}=${ctx.env.fleet}, but the stack's membership record does not list it (a tag is not membership); nothing was done.`,
+      );
+    return { vmId, outcome: "skipped", reason: "not-member", writes: 0 };
+  }
   const target = await targetOf(ctx, manifest, vmId, member, tags);
   const recorded = known ? known.recorded : await readApplied(ctx.state, vmId);
   const runtime = target.digest !== member.digest;

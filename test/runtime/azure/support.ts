@@ -414,6 +414,15 @@ export async function putMembers(options: AzureRuntimeOptions, members: AzureFle
   await upload(container, FLEET_STORE_KEYS.members, JSON.stringify(members));
 }
 
+/** Replaces the whole manifest in a world's fleet store, as a deployment of `plan` writes it for Azure. */
+export async function putManifest(options: AzureRuntimeOptions, plan: FleetPlan): Promise<void> {
+  const env = options.env ?? {};
+  const container = BlobServiceClient.fromConnectionString(
+    env[APP_SETTINGS.storageConnection]!,
+  ).getContainerClient(env[APP_SETTINGS.fleetContainer]!);
+  await upload(container, FLEET_STORE_KEYS.fleet, JSON.stringify(buildManifest(plan, "azure")));
+}
+
 /** Posts a body to the intake `alert-<kind>` as the kind's action group would; returns status and JSON body. */
 export function intakePoster(world: AzureWorld) {
   return async (kind: string, body: string): Promise<{ status: number | undefined; body: unknown }> => {
