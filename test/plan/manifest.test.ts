@@ -61,6 +61,53 @@ describe("buildManifest", () => {
   });
 });
 
+describe("buildManifest's fleet-wide marks", () => {
+  const persona = parsePersona(
+    `Name: Edge
+Version: "1.0.0"
+BaseConfiguration:
+    CPU: 8 cores
+    Memory: 32 GB
+TelemetryTriggers:
+    - Name: busy
+      Condition: CPU Load > 80% for 5 minutes
+      Action: Scale up to 16 cores
+    - Name: flood
+      Condition: Network In > 3 Gbps for 5 minutes
+      Action: "Notify ops: inbound flood"
+`,
+    { file: "Edge.yaml" },
+  );
+  const edgeDigest = contentDigest(persona);
+  const planned = (alarms: "fleet-wide" | "per-instance") =>
+    planFleet(
+      "edge",
+      [{ key: "edge-1", resolved: { persona, ref: { name: "Edge", version: "1.0.0", digest: edgeDigest } } }],
+      {},
+      { alarms },
+    );
+  const marked = (manifest: FleetManifest) =>
+    Object.entries(manifest.personas[edgeDigest]!.alarms)
+      .filter(([, alarm]) => alarm.fleetWide === true)
+      .map(([id]) => id);
+
+  it("marks the alarms the plan makes fleet-wide on the manifest's cloud: Azure keeps the VM network metric per VM", () => {
+    const plan = planned("fleet-wide");
+    const byCloud = (cloud: "aws" | "azure") =>
+      plan.alarmTopology.filter((t) => t[cloud].kind === "fleet-wide").map((t) => t.alarmId);
+
+    expect(marked(buildManifest(plan))).toEqual(byCloud("aws"));
+    expect(marked(buildManifest(plan, "azure"))).toEqual(byCloud("azure"));
+    expect(byCloud("aws")).toHaveLength(2);
+    expect(byCloud("azure")).toEqual([byCloud("aws").find((id) => id.startsWith("busy"))]);
+  });
+
+  it("marks nothing when the fleet keeps one alarm per instance", () => {
+    expect(marked(buildManifest(planned("per-instance"), "azure"))).toEqual([]);
+    expect(marked(buildManifest(planned("per-instance")))).toEqual([]);
+  });
+});
+
 describe("FleetManifest", () => {
   // A fresh copy per test, as read from SSM.
   const fresh = () => JSON.parse(JSON.stringify(buildManifest(fleet))) as FleetManifest;

@@ -30,6 +30,7 @@ import {
   type AzureWorld,
   alertRuleNames,
   deployFleetRule,
+  deployFleetRules,
   drainQueue,
   FLEET,
   fleetAlert,
@@ -167,8 +168,7 @@ describe.skipIf(noAzurite)("Azure orchestrator with fleet-wide rules", () => {
       ...world.options,
       env: { ...world.options.env, [KIND_APP_SETTINGS.actionGroups]: JSON.stringify(ACTION_GROUPS) },
     };
-    for (const t of plan.alarmTopology)
-      if (t.azure.kind === "fleet-wide") await deployFleetRule(world, fleetRule(plan, t.digest, t.alarmId));
+    await deployFleetRules(world, plan);
     world.arm.actions.length = 0;
     post = intakePoster({ ...world, options });
   }

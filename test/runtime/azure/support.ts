@@ -487,6 +487,25 @@ export async function deployFleetRule(world: AzureWorld, rule: FleetRule): Promi
 }
 
 /**
+ * Creates every multi-resource metric alert rule of a fleet-wide plan in the ARM double, as `pulumi up`
+ * would: one per persona × alarm the plan makes fleet-wide on Azure over a platform metric (an agent
+ * metric's fleet-wide rule is a log search rule, not a metric alert). Returns the rules.
+ */
+export async function deployFleetRules(world: AzureWorld, plan: FleetPlan): Promise<FleetRule[]> {
+  const rules: FleetRule[] = [];
+  for (const persona of plan.personas)
+    for (const alarm of persona.alarms) {
+      const wide =
+        topologyOf(plan.alarmTopology, persona.persona.digest, alarm.id)?.azure.kind === "fleet-wide";
+      if (!wide || alarm.azure.metricNamespace !== "Microsoft.Compute/virtualMachines") continue;
+      const rule = fleetRule(plan, persona.persona.digest, alarm.id);
+      await deployFleetRule(world, rule);
+      rules.push(rule);
+    }
+  return rules;
+}
+
+/**
  * Azure Monitor's call for a fleet-wide rule's alert on one VM: the common alert schema's metric
  * sample ("Common alert schema", "Sample alert payload": `essentials.alertTargetIDs` lowercased,
  * `alertRuleID`, `configurationItems`), with the multi-resource criteria's condition type and the
