@@ -23,6 +23,7 @@ import {
 } from "../src/runtime/azure/contract.js";
 import { createIntake } from "../src/runtime/azure/intake.js";
 import { createOrchestratorSweep } from "../src/runtime/azure/orchestrator.js";
+import { TableStateStore } from "../src/runtime/azure/state.js";
 import { parseConnectionString, StorageRestClient, TableRest } from "../src/runtime/azure/storage-rest.js";
 import { ArmDouble, RESOURCE_GROUP, SUBSCRIPTION } from "../test/support/arm-double.js";
 import { fmt, loadAverage, machineLine, median, type Target, verdictLine, writeSection } from "./support.js";
@@ -35,6 +36,23 @@ BaseConfiguration:
 TelemetryTriggers:
     - Condition: CPU Load > 80% for 5 minutes
       Action: Scale up to 16 cores
+    - Name: surge
+      Condition: CPU Load > 95% for 10 minutes
+      Action: Shift persona to Surge
+`;
+/** What the fleet shifts to: one alarm a fleet-wide rule can watch (CPU), one it cannot (a VM network metric). */
+const SURGE = `Name: Surge
+Version: "2.0.0"
+BaseConfiguration:
+    CPU: 8 cores
+    Memory: 32 GB
+TelemetryTriggers:
+    - Name: surge-cpu
+      Condition: CPU Load > 90% for 5 minutes
+      Action: Scale up to 32 cores
+    - Name: inbound-flood
+      Condition: Network In > 3 Gbps for 5 minutes
+      Action: "Notify ops: inbound flood"
 `;
 const BUDGET = 300 * 1024;
 const READ_BOUND = 20;
@@ -146,17 +164,27 @@ async function main(): Promise<void> {
     await storage.send("blob", "PUT", "fleet-store", { query: { restype: "container" } });
     await storage.send("queue", "PUT", "personas-scale");
     const seed = parsePersona(SEED, { file: "HighTraffic.yaml" });
+    const surge = parsePersona(SURGE, { file: "Surge.yaml" });
     const digest = contentDigest(seed);
-    const plan = planFleet("web", [
-      {
-        key: "web-1",
-        resolved: {
-          persona: seed,
-          ref: { name: seed.name, version: "1.3.0", digest },
-          size: { cloud: "azure", name: "Standard_D8s_v5" },
-        },
-      },
-    ]);
+    // web-1 runs the seed and surge-1 Surge, so the manifest pins both (the other VMs are members only).
+    const planOf = (alarms: "fleet-wide" | "per-instance") =>
+      planFleet(
+        "web",
+        [
+          { key: "web-1", persona: seed, version: "1.3.0" },
+          { key: "surge-1", persona: surge, version: "2.0.0" },
+        ].map(({ key, persona, version }) => ({
+          key,
+          resolved: {
+            persona,
+            ref: { name: persona.name, version, digest: contentDigest(persona) },
+            size: { cloud: "azure" as const, name: "Standard_D8s_v5" },
+          },
+        })),
+        {},
+        { alarms },
+      );
+    const plan = planOf("per-instance");
     const alarmId = plan.personas[0]!.alarms[0]!.id;
     const arm = new ArmDouble();
     const members: Record<string, { key: string; digest: string }> = {};
@@ -171,7 +199,7 @@ async function main(): Promise<void> {
         body: JSON.stringify(body),
       });
     await put("members.json", { version: 1, fleet: "web", members });
-    await put("manifest/fleet.json", buildManifest(plan));
+    await put("manifest/fleet.json", buildManifest(plan, "azure"));
     const options = {
       env: {
         [APP_SETTINGS.fleetName]: "web",
@@ -250,6 +278,42 @@ async function main(): Promise<void> {
     const sweepWrites = arm.writes - writesBefore;
     if (results.length !== 1000) throw new Error(`the sweep reconciled ${results.length} VMs, not 1,000`);
 
+    // Alerts created: the shift responder has moved all 1,000 VMs to Surge (its tag and its record);
+    // a sweep under a per-instance manifest gives every alarm its run-time alert (what the orchestrator
+    // did for every topology before it knew fleet-wide rules); the redeploy that makes Surge's CPU alarm
+    // fleet-wide deletes those alerts and creates none.
+    const state = new TableStateStore(table);
+    for (const vm of arm.vms.values()) {
+      vm.tags["persona:active"] = "Surge";
+      await state.writeDocument("persona", memberIdOf(vm.id), { previous: "HighTraffic", current: "Surge" });
+    }
+    const alertWrites = (method: "PUT" | "DELETE") =>
+      arm.log.filter((l) => l.startsWith(`${method} `) && l.includes("/metricAlerts/")).length;
+    const shiftedSweep = async () => {
+      const before = { put: alertWrites("PUT"), deleted: alertWrites("DELETE"), reads: arm.reads };
+      const swept = await createOrchestratorSweep(options)(
+        {
+          isPastDue: false,
+          schedule: { adjustForDST: false },
+          scheduleStatus: { last: "", next: "", lastUpdated: "" },
+        },
+        new InvocationContext({ logHandler: () => {} }),
+      );
+      if (swept.filter((r) => r.outcome === "applied").length !== 1000)
+        throw new Error(
+          `the sweep applied Surge to ${swept.filter((r) => r.outcome === "applied").length} VMs, not 1,000`,
+        );
+      return {
+        created: alertWrites("PUT") - before.put,
+        deleted: alertWrites("DELETE") - before.deleted,
+        reads: arm.reads - before.reads,
+        alerts: arm.alerts.size,
+      };
+    };
+    const perInstance = await shiftedSweep();
+    await put("manifest/fleet.json", buildManifest(planOf("fleet-wide"), "azure"));
+    const fleetWide = await shiftedSweep();
+
     const targets: Target[] = [
       ...apps.map((a) => ({
         what: `${a.app} bundle`,
@@ -284,6 +348,8 @@ async function main(): Promise<void> {
         `Intake latency per alert (load average ${loadAverage()} on this shared machine), in-process against Azurite (membership cached after the first call; each alert: validation, provenance, one table insert, one queue put), ${ALERTS} distinct Fired alerts: median ${fmt(median(latencies), 2)} ms, p95 ${fmt(p95, 2)} ms.`,
         "",
         `Orchestrator sweep over 1,000 unchanged member VMs (Resource Graph, 1,000 rows per page, tags included): ${sweepReads} ARM read(s), ${sweepWrites} write(s).`,
+        "",
+        `Run-time alerts when all 1,000 VMs shift to a persona with one CPU alarm and one VM network alarm (issue 18): under a per-instance manifest (what the orchestrator created for any topology before it left out fleet-wide alarms) the sweep creates ${fmt(perInstance.created, 0)} alerts (${fmt(perInstance.alerts, 0)} run-time alerts in all, ${perInstance.reads} ARM reads); after the redeploy that makes the CPU alarm fleet-wide it creates ${fmt(fleetWide.created, 0)} and deletes the ${fmt(fleetWide.deleted, 0)} the rule now covers (${fmt(fleetWide.alerts, 0)} left, one per VM for the network alarm, which multi-resource rules cannot watch; ${fleetWide.reads} ARM reads). A VM shifted under the fleet-wide manifest gets ${fmt(fleetWide.alerts / 1000, 0)} alert instead of ${fmt(perInstance.alerts / 1000, 0)}.`,
         "",
         verdictLine(targets),
       ].join("\n"),
