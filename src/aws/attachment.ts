@@ -106,6 +106,9 @@ export class PersonaAttachment extends pulumi.ComponentResource {
       ...(args.traffic ? { traffic: args.traffic } : {}),
       ...(args.isolation ? { isolation: args.isolation } : {}),
       ...(args.agent ? { agent: args.agent } : {}),
+      // Attached instances keep their own alarms (sharedOf renders each alarm per instance); planned
+      // fleet-wide, the manifest would tell the orchestrator a fleet rule covers them.
+      alarmTopology: "per-instance" as const,
     };
     // A tag query plans with one representative member: every instance found shares its tags.
     const members: FleetMember[] = args.instances

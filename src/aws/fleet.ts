@@ -33,6 +33,17 @@ export interface PersonaFleetArgs extends MemberComponentArgs {
   /** The fleet's instances; each gets its persona from `persona`, the resolver or `defaultPersona`. */
   instances: readonly FleetMember[];
   /**
+   * How persona alarms are deployed (src/plan/topology.ts). `fleet-wide`: one CloudWatch Metrics
+   * Insights alarm per persona × alarm wherever the metric and window allow, so the fleet's alarms do
+   * not grow with its instances; the rest (sub-minute periods, windows over 3 hours, past the quota
+   * of 200 such alarms) stay one per instance, and `personas plan` says which and why.
+   * `per-instance`: one alarm per instance × alarm, as before fleet-wide alarms were the default.
+   * PersonaInstance and PersonaAttachment are always per instance.
+   * @default "fleet-wide"
+   * @example "per-instance"
+   */
+  alarmTopology?: "fleet-wide" | "per-instance";
+  /**
    * The run-time orchestrator (docs/orchestrator.md): deployed whenever `bucket`, the repository the
    * fleet's personas are published to, is given; `enabled: false` turns it off. The install script
    * uses the fleet's `os` and `agent` unless set here.
@@ -98,7 +109,10 @@ export class PersonaFleet extends pulumi.ComponentResource {
     const context = { component: "PersonaFleet", name };
     const fleetName = args.fleetName ?? name;
     const orchestrator = orchestratorSettings(context, args);
-    const planned = planMembers(context, fleetName, args.instances, args);
+    const planned = planMembers(context, fleetName, args.instances, {
+      ...args,
+      alarmTopology: args.alarmTopology ?? "fleet-wide",
+    });
     // The fleet's per-member resources are what grows with it: register them without stack capture.
     const rendered = withoutPromiseStacks(() =>
       renderMembers(this, name, context, args.instances, args, planned),

@@ -61,7 +61,14 @@ export class PersonaInstance extends pulumi.ComponentResource {
       ...(args.persona ? { persona: args.persona } : {}),
       ...(args.settings ? { settings: args.settings } : {}),
     };
-    const planned = planMembers(context, args.fleetName ?? name, [member], args, () => name);
+    // A fleet of one: a fleet-wide rule would only add a query over the account's other instances.
+    const planned = planMembers(
+      context,
+      args.fleetName ?? name,
+      [member],
+      { ...args, alarmTopology: "per-instance" },
+      () => name,
+    );
     const rendered = withoutPromiseStacks(() =>
       renderMembers(this, name, context, [member], args, planned, () => name),
     );

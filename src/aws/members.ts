@@ -138,16 +138,6 @@ export interface MemberComponentArgs extends FleetOptions {
   defaultPersona?: PersonaSpec;
   /** The personas agent settings. @default defaults of each field */
   agent?: AgentArgs;
-  /**
-   * How persona alarms are deployed (src/plan/topology.ts): `fleet-wide` makes one CloudWatch Metrics
-   * Insights alarm per persona × alarm wherever the metric and window allow (the rest stay per
-   * instance, and `personas plan` says why); `per-instance` makes one alarm per instance × alarm.
-   * PersonaInstance and PersonaAttachment are always per instance. The persona-guard policy pack's
-   * alarm rules check per-instance alarms only, so fleet-wide is not the default yet.
-   * @default "per-instance"
-   * @example "fleet-wide"
-   */
-  alarmTopology?: "fleet-wide" | "per-instance";
 }
 
 /** One member of a fleet. */
@@ -199,8 +189,11 @@ export type PlanningArgs = Pick<
   | "agent"
   | "traffic"
   | "isolation"
-  | "alarmTopology"
-> & { ami?: MemberComponentArgs["ami"] };
+> & {
+  ami?: MemberComponentArgs["ami"];
+  /** Each component decides: PersonaFleet's `alarmTopology`, per instance for PersonaInstance and PersonaAttachment. */
+  alarmTopology: "fleet-wide" | "per-instance";
+};
 
 /**
  * Resolves and plans members; throws component errors naming the instance and the fix.
@@ -258,7 +251,7 @@ export function planMembers(
   checkPersonaNeeds(context, resolved, targets, args.agent, label);
   let plan: FleetPlan;
   try {
-    plan = planFleet(fleet, resolved, targets, { alarms: args.alarmTopology ?? "per-instance" });
+    plan = planFleet(fleet, resolved, targets, { alarms: args.alarmTopology });
   } catch (error) {
     if (error instanceof PlanError)
       throw new MissingTargetError(context, error.message, "give the component what the message asks for", {

@@ -108,7 +108,8 @@ export class AzurePersonaAttachment extends pulumi.ComponentResource {
         ...(i.tags ? { tags: i.tags } : {}),
         ...(i.persona ? { persona: i.persona } : {}),
       })),
-      args,
+      // renderVmAlerts gives every attached VM its own alerts, whatever a fleet would choose.
+      { ...args, alarmTopology: "per-instance" },
       {
         why: "acts on the VM's network interface, and an attachment does not own the attached VMs' NICs (the responders' role covers the VMs only)",
         fix: "deploy the VMs with AzurePersonaFleet to drain or isolate them, or remove the action from the persona",

@@ -130,7 +130,7 @@ export function planAzureMembers(
   args: Pick<
     AzureMemberComponentArgs,
     "resolve" | "defaultPersona" | "firewall" | "notifications" | "invokeTargets" | "traffic" | "isolation"
-  > & { alarmTopology?: AzureAlarmTopology },
+  > & { alarmTopology: AzureAlarmTopology },
   /** Why this component cannot drain or isolate, when it cannot (attached VMs' NICs are not the stack's). */
   trafficUnsupported?: { why: string; fix: string },
 ): FleetPlan {
@@ -222,7 +222,7 @@ export function planAzureMembers(
     fleet,
     resolved,
     { azure: firewall.wafPolicy !== undefined ? "waf-policy" : "nsg" },
-    { alarms: args.alarmTopology ?? "per-instance" },
+    { alarms: args.alarmTopology },
   );
 }
 
@@ -330,7 +330,7 @@ function renderAzureMembers(
   context: ComponentErrorContext,
   members: readonly AzureFleetMember[],
   args: AzureMemberComponentArgs & {
-    alarmTopology?: AzureAlarmTopology;
+    alarmTopology: AzureAlarmTopology;
     logAnalyticsWorkspaceId?: pulumi.Input<string>;
   },
 ): RenderedAzureMembers {
@@ -709,10 +709,10 @@ export interface AzurePersonaFleetArgs extends AzureMemberComponentArgs {
    * `fleet-wide` makes one multi-resource metric alert rule per persona × alarm over the fleet's
    * resource group wherever Azure allows it (VM platform metrics other than the network ones); the
    * rest (the personas agent's custom metrics, network metrics) stay one alert per VM, and `personas
-   * plan --cloud azure --alarm-topology fleet-wide` says why. `per-instance` makes one alert per VM ×
-   * alarm. AzurePersonaInstance and AzurePersonaAttachment are always per VM.
-   * @default "per-instance"
-   * @example "fleet-wide"
+   * plan --cloud azure` says why. `per-instance` (the opt-out) makes one alert per VM × alarm.
+   * AzurePersonaInstance and AzurePersonaAttachment are always per VM.
+   * @default "fleet-wide"
+   * @example "per-instance"
    */
   alarmTopology?: AzureAlarmTopology;
   /**
@@ -774,7 +774,10 @@ export class AzurePersonaFleet extends pulumi.ComponentResource {
     super("personas:azure:AzurePersonaFleet", name, {}, opts);
     // The fleet's per-VM resources are what grows with it: register them without stack capture.
     const rendered = withoutPromiseStacks(() =>
-      renderAzureMembers(this, name, { component: "AzurePersonaFleet", name }, args.instances, args),
+      renderAzureMembers(this, name, { component: "AzurePersonaFleet", name }, args.instances, {
+        ...args,
+        alarmTopology: args.alarmTopology ?? "fleet-wide",
+      }),
     );
     this.fleetName = args.fleetName ?? name;
     this.plan = rendered.plan;
@@ -827,7 +830,10 @@ export class AzurePersonaInstance extends pulumi.ComponentResource {
       ...(args.persona ? { persona: args.persona } : {}),
     };
     const rendered = withoutPromiseStacks(() =>
-      renderAzureMembers(this, name, { component: "AzurePersonaInstance", name }, [member], args),
+      renderAzureMembers(this, name, { component: "AzurePersonaInstance", name }, [member], {
+        ...args,
+        alarmTopology: "per-instance",
+      }),
     );
     this.vm = rendered.vms[name]!;
     this.alerts = rendered.alerts[name]!;

@@ -67,7 +67,7 @@ export const COMMANDS: readonly CommandHelp[] = [
       ],
       [
         "--alarm-topology fleet-wide|per-instance",
-        "one Metrics Insights alarm per persona × alarm, or one per instance × alarm (default per-instance; persona files)",
+        "one rule per persona × alarm wherever the cloud allows (per instance elsewhere, with the reason), or one alarm per instance × alarm (default fleet-wide; persona files)",
       ],
       [
         "--log-file name=/path",
@@ -93,7 +93,7 @@ export const COMMANDS: readonly CommandHelp[] = [
       ["--fleet <n>", "simulate n instances (1 to 100), each with its own seeded telemetry"],
       [
         "--alarm-topology fleet-wide|per-instance",
-        "with --fleet: each instance a contributor of fleet-wide alarms, or its own alarms (default per-instance)",
+        "with --fleet: each instance a contributor of fleet-wide alarms, or its own alarms (default fleet-wide)",
       ],
       FORMAT_TEXT_JSON,
     ],

@@ -53,8 +53,10 @@ export interface PlanOptions {
   cloud: "aws" | "azure";
   format: "text" | "json" | "mermaid";
   /**
-   * How a persona file's fleet deploys its alarms on AWS (PersonaFleet `alarmTopology`).
-   * @default "per-instance"
+   * How a persona file's fleet deploys its alarms (PersonaFleet and AzurePersonaFleet `alarmTopology`):
+   * fleet-wide wherever the plan allows, per instance elsewhere; the text output says which and why.
+   * @default "fleet-wide"
+   * @example "per-instance"
    */
   alarmTopology: "fleet-wide" | "per-instance";
 }
@@ -448,7 +450,7 @@ export function parsePlanArgs(args: readonly string[]): PlanOptions {
         "web-acl-arn": { type: "string", default: PLACEHOLDER_WEB_ACL },
         cloud: { type: "string", default: "aws" },
         format: { type: "string", default: "text" },
-        "alarm-topology": { type: "string", default: "per-instance" },
+        "alarm-topology": { type: "string", default: "fleet-wide" },
         "log-file": { type: "string", multiple: true },
       },
     });

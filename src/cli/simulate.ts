@@ -196,7 +196,7 @@ function fleetOptionsOf(
     throw new UsageError(
       "Only one of --fleet and --telemetry can be specified: a telemetry file is one instance's series; to replay recorded series per instance, write a persona test with a fleet case (personas test)",
     );
-  const topology = options["alarm-topology"] ?? "per-instance";
+  const topology = options["alarm-topology"] ?? "fleet-wide";
   if (topology !== "fleet-wide" && topology !== "per-instance")
     throw new UsageError(`--alarm-topology must be 'fleet-wide' or 'per-instance', not '${topology}'`);
   const variation: { share?: number; staggerSeconds?: number } = {};

@@ -191,7 +191,8 @@ export interface FleetSimulationOptions extends Omit<SimulationOptions, "detail"
   /**
    * `fleet-wide` makes each alarm the plan allows one rule over the fleet (the instances its
    * contributors); `per-instance` keeps every alarm the instance's own (PersonaFleet `alarmTopology`).
-   * @default "per-instance", as PersonaFleet and `personas plan` deploy
+   * @default "fleet-wide", as PersonaFleet and `personas plan` deploy
+   * @example "per-instance"
    */
   readonly alarmTopology?: "fleet-wide" | "per-instance";
 }
@@ -203,7 +204,7 @@ export interface FleetSimulationOptions extends Omit<SimulationOptions, "detail"
  *
  * @throws {SimulationError} when there are no members or more than {@link MAX_SIMULATED_FLEET}.
  * @example
- * const fleet = simulateFleetTimelines(plan, fleetTelemetry(plan, { kind: "spike" }, 3), { alarmTopology: "fleet-wide" });
+ * const fleet = simulateFleetTimelines(plan, fleetTelemetry(plan, { kind: "spike" }, 3));
  * fleet.members[1].result.actions; // what ran on instance-2, and when its contributor entered ALARM
  */
 export function simulateFleetTimelines(
@@ -212,7 +213,7 @@ export function simulateFleetTimelines(
   options: FleetSimulationOptions = {},
 ): FleetSimulationResult {
   checkFleetSize(members.length);
-  const { alarmTopology = "per-instance", ...simulation } = options;
+  const { alarmTopology = "fleet-wide", ...simulation } = options;
   const { alarms, fleetWideAlarms } = fleetAlarmsOf(plan, members.length, alarmTopology);
   const seed = simulation.seed ?? 1;
   const results = members.map(({ telemetry, ...member }) => ({
