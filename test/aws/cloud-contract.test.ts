@@ -25,16 +25,21 @@ const botocore = spawnSync("python3", ["-c", "import botocore"], { stdio: "ignor
 const noBotocore = botocore.error !== undefined || botocore.status !== 0;
 
 let planned: ContractResource[] = [];
+/** The same fleet with `alarmTopology: "per-instance"`: single-metric alarms, one per instance × alarm. */
+let perInstance: ContractResource[] = [];
 
 beforeAll(async () => {
-  planned = await planOffline(() => {
+  const seedFleet = (alarmTopology?: "per-instance") => () => {
     new PersonaFleet("web", {
       ami: "ami-0123456789abcdef0",
       defaultPersona: seedPersona,
       instances: [{ name: "web-1" }, { name: "web-2" }],
       firewall: { webAclArn: WEB_ACL },
+      ...(alarmTopology ? { alarmTopology } : {}),
     });
-  });
+  };
+  planned = await planOffline(seedFleet());
+  perInstance = await planOffline(seedFleet("per-instance"));
 });
 // planOffline installs its own mocks; later files expect the recorder.
 afterAll(() => installMocks());
@@ -65,22 +70,32 @@ const PARAMETER: ContractResource = {
 function withChange(
   type: string,
   change: (inputs: Record<string, unknown>) => void,
+  fleet: readonly ContractResource[] = planned,
 ): { changed: ContractResource; all: ContractResource[] } {
-  const target = [...planned, PARAMETER].find((r) => r.type === type);
+  const target = [...fleet, PARAMETER].find((r) => r.type === type);
   if (!target) throw new Error(`the seed fleet plans no ${type}`);
   const changed = { ...target, inputs: copyPlain(target.inputs) };
   change(changed.inputs);
-  return { changed, all: [...planned, PARAMETER].map((r) => (r === target ? changed : r)) };
+  return { changed, all: [...fleet, PARAMETER].map((r) => (r === target ? changed : r)) };
 }
 
-function violationsAfter(type: string, change: (inputs: Record<string, unknown>) => void) {
-  const { changed, all } = withChange(type, change);
+function violationsAfter(
+  type: string,
+  change: (inputs: Record<string, unknown>) => void,
+  fleet: readonly ContractResource[] = planned,
+) {
+  const { changed, all } = withChange(type, change, fleet);
   return checkCloudContract(all).map((v) => ({ ...v, changed: v.resource === changed.name }));
 }
 
 describe("checkCloudContract", () => {
   it("finds nothing AWS would refuse in the seed fleet as the components render it", () => {
     expect(checkCloudContract(planned).map(formatViolation)).toEqual([]);
+  });
+
+  it("finds nothing AWS would refuse in the seed fleet with per-instance alarms either", () => {
+    expect(perInstance.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")).toHaveLength(4);
+    expect(checkCloudContract(perInstance).map(formatViolation)).toEqual([]);
   });
 
   it("knows every AWS resource type the seed fleet plans", () => {
@@ -276,7 +291,8 @@ describe("checkCloudContract", () => {
     const set = (key: string, value: unknown) => (inputs: Record<string, unknown>) => {
       inputs[key] = value;
     };
-    const cases: [string, (inputs: Record<string, unknown>) => void, string][] = [
+    // The fourth element, when given, is the fleet whose resource is broken (the default fleet's).
+    const cases: [string, (inputs: Record<string, unknown>) => void, string, ContractResource[]?][] = [
       [
         "aws:cloudwatch/metricAlarm:MetricAlarm",
         set("name", "a".repeat(256)),
@@ -291,6 +307,8 @@ describe("checkCloudContract", () => {
         "aws:cloudwatch/metricAlarm:MetricAlarm",
         set("statistic", "p99"),
         "cloudwatch.PutMetricAlarm.Statistic",
+        // Only a single-metric alarm has a statistic: a Metrics Insights alarm's is in its query.
+        perInstance,
       ],
       ["aws:dynamodb/table:Table", set("name", "ab"), "dynamodbTableName"],
       ["aws:sqs/queue:Queue", set("name", "personas-web.prod-failures"), "sqsQueueName"],
@@ -313,9 +331,9 @@ describe("checkCloudContract", () => {
         "wafv2.UpdateWebACL.Rules[].VisibilityConfig.MetricName",
       ],
     ];
-    for (const [type, change, member] of cases)
+    for (const [type, change, member, fleet] of cases)
       expect(
-        violationsAfter(type, change).map((v) => v.member),
+        violationsAfter(type, change, fleet).map((v) => v.member),
         `${type} ${member}`,
       ).toEqual([member]);
   });

@@ -1,21 +1,24 @@
 /**
- * PersonaFleet with `alarmTopology: "fleet-wide"` (issue 18): one Metrics Insights alarm per persona ×
- * alarm instead of one per instance × alarm, under the mock engine, checked against the cloud contract.
+ * PersonaFleet's alarm topology (issue 18): by default one Metrics Insights alarm per persona × alarm
+ * instead of one per instance × alarm, under the mock engine, checked against the cloud contract;
+ * `alarmTopology: "per-instance"` is the opt-out.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { checkCloudContract } from "../../src/aws/cloud-contract.js";
 import { PersonaFleet } from "../../src/aws/fleet.js";
+import { PersonaInstance } from "../../src/aws/instance.js";
 import { fleetAlarmName } from "../../src/plan/names.js";
 import { countByType, recorder, resourcesOfType, settled } from "../support/pulumi.js";
-import { SEED_DIGEST, seedPersona, WEB_ACL } from "./support.js";
+import { FLEET_LEVEL, SEED_DIGEST, seedPersona, WEB_ACL } from "./support.js";
 
-function seedFleet(count: number) {
+/** A seed fleet; `alarmTopology` as given (absent: the component's default). */
+function seedFleet(count: number, alarmTopology?: "fleet-wide" | "per-instance") {
   return new PersonaFleet("web", {
     ami: "ami-0123456789abcdef0",
     defaultPersona: seedPersona,
     instances: Array.from({ length: count }, (_, i) => ({ name: `web-${i + 1}` })),
     firewall: { webAclArn: WEB_ACL },
-    alarmTopology: "fleet-wide",
+    ...(alarmTopology !== undefined ? { alarmTopology } : {}),
   });
 }
 
@@ -24,20 +27,77 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 beforeEach(() => recorder.reset());
 
 describe("PersonaFleet with fleet-wide alarms", () => {
-  it("plans 1,000 seed instances as 1,000 instances and two Metrics Insights alarms, with no per-instance alarm", async () => {
+  it("plans 1,000 seed instances by default as 1,000 instances, the fleet-level set and two Metrics Insights alarms, with no per-instance alarm", async () => {
     const fleet = seedFleet(1000);
     await settled();
-    const counts = countByType();
-    expect(counts["aws:ec2/instance:Instance"]).toBe(1000);
-    expect(counts[ALARM]).toBe(2);
+    expect(countByType()).toEqual({
+      ...FLEET_LEVEL,
+      "aws:ec2/instance:Instance": 1000,
+      [ALARM]: 2,
+    });
     expect(Object.values(fleet.alarms).every((alarms) => alarms.length === 0)).toBe(true);
-    // Everything else is per fleet: the total is the instances plus a constant.
-    const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    recorder.reset();
-    seedFleet(10);
+    const scope = { fleet: "web", stack: "stack" };
+    expect(fleet.fleetAlarms).toHaveLength(2);
+    expect(
+      resourcesOfType(ALARM)
+        .map((a) => a.inputs.name)
+        .sort(),
+    ).toEqual([
+      fleetAlarmName(scope, SEED_DIGEST, "cpu-utilization-above"),
+      fleetAlarmName(scope, SEED_DIGEST, "network-latency-above"),
+    ]);
+    expect(fleet.plan.alarmTopology.map((t) => [t.alarmId, t.instances, t.aws.kind])).toEqual([
+      ["cpu-utilization-above", 1000, "fleet-wide"],
+      ["network-latency-above", 1000, "fleet-wide"],
+    ]);
+  });
+
+  it("renders the same resources by default as with alarmTopology fleet-wide", async () => {
+    seedFleet(3);
     await settled();
-    const small = Object.values(countByType()).reduce((a, b) => a + b, 0);
-    expect(total - 1000).toBe(small - 10);
+    const byDefault = resourcesOfType(ALARM).map(({ name, inputs }) => ({ name, inputs }));
+    recorder.reset();
+    seedFleet(3, "fleet-wide");
+    await settled();
+    expect(resourcesOfType(ALARM).map(({ name, inputs }) => ({ name, inputs }))).toEqual(byDefault);
+  });
+
+  it("keeps one alarm per instance × alarm with alarmTopology per-instance (the opt-out), and none for the fleet", async () => {
+    const fleet = seedFleet(3, "per-instance");
+    await settled();
+    expect(countByType()).toEqual({ ...FLEET_LEVEL, "aws:ec2/instance:Instance": 3, [ALARM]: 6 });
+    expect(fleet.fleetAlarms).toEqual([]);
+    expect(
+      resourcesOfType(ALARM)
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(
+      ["web-1", "web-2", "web-3"].flatMap((key) => [
+        `web-${key}-cpu-utilization-above`,
+        `web-${key}-network-latency-above`,
+      ]),
+    );
+    expect(resourcesOfType(ALARM).every((a) => a.inputs.metricQueries === undefined)).toBe(true);
+    expect(fleet.plan.alarmTopology.map((t) => t.aws)).toEqual([
+      { kind: "per-instance", reason: "the fleet sets topology.alarms to per-instance" },
+      { kind: "per-instance", reason: "the fleet sets topology.alarms to per-instance" },
+    ]);
+  });
+
+  it("keeps PersonaInstance per instance: a fleet of one gets its own single-metric alarms", async () => {
+    const instance = new PersonaInstance("bastion", {
+      ami: "ami-0123456789abcdef0",
+      persona: seedPersona,
+      firewall: { webAclArn: WEB_ACL },
+    });
+    await settled();
+    expect(
+      resourcesOfType(ALARM)
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(["bastion-vm-cpu-utilization-above", "bastion-vm-network-latency-above"]);
+    expect(instance.alarms).toHaveLength(2);
+    expect(resourcesOfType(ALARM).every((a) => a.inputs.metricQueries === undefined)).toBe(true);
   });
 
   it("renders each fleet-wide alarm as the plan's query, tagged for the fleet and passing the cloud contract", async () => {

@@ -6,7 +6,7 @@ import type { PolicyDocument } from "../../src/aws/iam.js";
 import { defaultRulePriority } from "../../src/aws/render.js";
 import { resizeDefinition, resizeTimeoutSeconds } from "../../src/aws/resize-definition.js";
 import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
-import { optionRecorder, personaOf, SEED_DIGEST, seedPersona, WEB_ACL } from "./support.js";
+import { FLEET_LEVEL, optionRecorder, personaOf, SEED_DIGEST, seedPersona, WEB_ACL } from "./support.js";
 
 function seedFleet(count: number, extra: Partial<ConstructorParameters<typeof PersonaFleet>[1]> = {}) {
   return new PersonaFleet(
@@ -22,28 +22,6 @@ function seedFleet(count: number, extra: Partial<ConstructorParameters<typeof Pe
   );
 }
 
-const FLEET_LEVEL = {
-  "aws:cloudwatch/logGroup:LogGroup": 3,
-  "aws:dynamodb/table:Table": 1,
-  "aws:iam/instanceProfile:InstanceProfile": 1,
-  "aws:iam/role:Role": 6,
-  "aws:iam/rolePolicy:RolePolicy": 6,
-  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2,
-  "aws:lambda/function:Function": 3,
-  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
-  "aws:lambda/permission:Permission": 2,
-  // The fleet store (a private bucket: the manifest entries of one persona, one feed, the whole, and
-  // the membership record) and the agent's bucket with its object.
-  "aws:s3/bucket:Bucket": 2,
-  "aws:s3/bucketObjectv2:BucketObjectv2": 5,
-  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
-  "aws:scheduler/schedule:Schedule": 1,
-  "aws:sfn/stateMachine:StateMachine": 1,
-  "aws:sqs/queue:Queue": 1,
-  "aws:wafv2/ipSet:IpSet": 2,
-  "aws:wafv2/webAclRule:WebAclRule": 1,
-  "personas:aws:PersonaFleet": 1,
-};
 
 function policies(): Record<string, PolicyDocument> {
   return Object.fromEntries(
@@ -57,24 +35,25 @@ function policies(): Record<string, PolicyDocument> {
 beforeEach(() => recorder.reset());
 
 describe("PersonaFleet with the seed persona", () => {
-  it("registers the fleet-level resources once and one instance and two alarms per instance", async () => {
-    seedFleet(1);
+  it("registers the fleet-level resources once and, with alarmTopology per-instance, one instance and two alarms per instance", async () => {
+    seedFleet(2, { alarmTopology: "per-instance" });
     await settled();
     expect(countByType()).toEqual({
       ...FLEET_LEVEL,
-      "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
-      "aws:ec2/instance:Instance": 1,
+      "aws:cloudwatch/metricAlarm:MetricAlarm": 4,
+      "aws:ec2/instance:Instance": 2,
     });
   });
 
-  it("keeps responders and permissions constant as the fleet grows from 1 to 10 to 100 instances", async () => {
+  it("keeps responders, permissions and its two fleet-wide alarms constant as the fleet grows from 1 to 10 to 100 instances", async () => {
     for (const count of [1, 10, 100]) {
       recorder.reset();
       seedFleet(count);
       await settled();
       expect(countByType()).toEqual({
         ...FLEET_LEVEL,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 2 * count,
+        // The seed's two alarms, each one Metrics Insights alarm for the whole fleet (the default).
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
         "aws:ec2/instance:Instance": count,
       });
       // Sorted: a function waits for the store's objects, so registration order is not creation order.
@@ -86,8 +65,8 @@ describe("PersonaFleet with the seed persona", () => {
     }
   });
 
-  it("renders the seed's CPU trigger as the CloudWatch alarm the issue names, acting on the scale responder", async () => {
-    seedFleet(1);
+  it("renders the seed's CPU trigger as the CloudWatch alarm the issue names, acting on the scale responder (per-instance topology)", async () => {
+    seedFleet(1, { alarmTopology: "per-instance" });
     await settled();
     expect(
       resourceNamed("aws:cloudwatch/metricAlarm:MetricAlarm", "web-web-1-cpu-utilization-above").inputs,

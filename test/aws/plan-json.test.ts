@@ -6,16 +6,31 @@ import { type PlannedResource, planOffline } from "../../src/aws/offline.js";
 import { type OutputReference, type PlanJsonResource, planJson } from "../../src/aws/plan-json.js";
 import { loadProgram } from "../../src/aws/program.js";
 import { installMocks } from "../support/pulumi.js";
+import { seedPersona, WEB_ACL } from "./support.js";
 
 // planOffline installs its own mocks; give the other test files theirs back.
 afterAll(() => installMocks());
 
 let planned: PlannedResource[] = [];
 let plan: PlanJsonResource[] = [];
+/** A seed fleet of one with `alarmTopology: "per-instance"`: its alarms watch the instance's id. */
+let perInstancePlan: PlanJsonResource[] = [];
 
 beforeAll(async () => {
   planned = await planOffline(loadProgram("examples/aws-web-hightraffic"));
   plan = await planJson(planned);
+  const { PersonaFleet } = await import("../../src/aws/fleet.js");
+  perInstancePlan = await planJson(
+    await planOffline(() => {
+      new PersonaFleet("web", {
+        ami: "ami-0123456789abcdef0",
+        defaultPersona: seedPersona,
+        instances: [{ name: "web-1" }],
+        firewall: { webAclArn: WEB_ACL },
+        alarmTopology: "per-instance",
+      });
+    }),
+  );
 }, 120_000);
 
 function isReference(value: unknown): value is OutputReference {
@@ -61,8 +76,8 @@ function withoutAssets(value: unknown): unknown {
   return value;
 }
 
-function resource(type: string, name: string): PlanJsonResource {
-  const found = plan.find((r) => r.type === type && r.name === name);
+function resource(type: string, name: string, from: readonly PlanJsonResource[] = plan): PlanJsonResource {
+  const found = from.find((r) => r.type === type && r.name === name);
   if (!found) throw new Error(`no ${type} ${name} in the plan`);
   return found;
 }
@@ -80,8 +95,34 @@ describe("personas plan --format json", () => {
     }
   });
 
-  it("shows an alarm's actions and dimensions as references to the outputs they come from", () => {
-    const alarm = resource("aws:cloudwatch/metricAlarm:MetricAlarm", "web-web-1-cpu-utilization-above");
+  it("shows a fleet-wide alarm's actions as references to the responder and its query as text", () => {
+    // The example's fleet deploys the default topology: one Metrics Insights alarm per persona × alarm,
+    // named after the persona's digest (src/aws/render.ts renderFleetAlarms).
+    const tags = resource("aws:ec2/instance:Instance", "web-web-1").inputs.tags as Record<string, string>;
+    const digest = tags["persona:digest"]!.replace(/^sha256:/, "").slice(0, 16);
+    const alarm = resource("aws:cloudwatch/metricAlarm:MetricAlarm", `web-fleet-${digest}-cpu-utilization-above`);
+    const scale = { ref: "web-scale", type: "aws:lambda/function:Function", output: "arn" };
+    expect(alarm.inputs.alarmActions).toEqual([scale]);
+    expect(alarm.inputs.okActions).toEqual([scale]);
+    expect(alarm.inputs.metricQueries).toEqual([
+      {
+        id: "q1",
+        expression:
+          'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) GROUP BY InstanceId ORDER BY AVG() DESC LIMIT 500',
+        period: 60,
+        returnData: true,
+        label: "cpu-utilization-above",
+      },
+    ]);
+    expect(alarm.inputs).not.toHaveProperty("dimensions");
+  });
+
+  it("shows a per-instance alarm's actions and dimensions as references to the outputs they come from", () => {
+    const alarm = resource(
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "web-web-1-cpu-utilization-above",
+      perInstancePlan,
+    );
     const scale = { ref: "web-scale", type: "aws:lambda/function:Function", output: "arn" };
     expect(alarm.inputs.alarmActions).toEqual([scale]);
     expect(alarm.inputs.okActions).toEqual([scale]);
