@@ -18,9 +18,10 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { PersonaFleet } from "../../src/aws/fleet.js";
+import { fleetAlarmName } from "../../src/plan/names.js";
 import { ISOLATED_TAG, PERSONA_TAGS } from "../../src/plan/tags.js";
 import { type RecordedResource, recorder, settled } from "../support/pulumi.js";
-import { optionRecorder, seedPersona, WEB_ACL } from "./support.js";
+import { optionRecorder, SEED_DIGEST, seedPersona, WEB_ACL } from "./support.js";
 
 async function run(): Promise<{
   resources: RecordedResource[];
@@ -79,7 +80,12 @@ describe("PersonaFleet and pulumi up after a run-time shift", () => {
     const alarmNames = resources
       .filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
       .map((r) => r.inputs.name as string);
-    expect(alarmNames).toHaveLength(4);
+    // The seed's two alarms, each one fleet-wide alarm (the default topology), named for the fleet.
+    const scope = { fleet: "web", stack: "stack" };
+    expect(alarmNames.sort()).toEqual([
+      fleetAlarmName(scope, SEED_DIGEST, "cpu-utilization-above"),
+      fleetAlarmName(scope, SEED_DIGEST, "network-latency-above"),
+    ]);
     expect(alarmNames.filter((n) => n.startsWith("personas-web_stack_runtime-"))).toEqual([]);
     const parameterNames = resources
       .filter((r) => r.type === "aws:ssm/parameter:Parameter")

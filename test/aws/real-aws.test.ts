@@ -60,13 +60,17 @@ describe("PersonaFleet names", () => {
     expect(parameters).toEqual([]);
   });
 
-  it("lets a fleet's alarms, and no other fleet's, invoke its responders", async () => {
-    fleet("web");
-    fleet("web-staging");
+  it.each([
+    // Component names: `<fleet>-fleet-<digest>-<alarm>` for a fleet-wide alarm, `<fleet>-<member>-<alarm>` per instance.
+    ["its two fleet-wide alarms (the default)", {}, "fleet-"],
+    ["its instance's two alarms (alarmTopology per-instance)", { alarmTopology: "per-instance" as const }, "web-1-"],
+  ])("lets a fleet's alarms, and no other fleet's, invoke its responders: %s", async (_, extra, member) => {
+    fleet("web", extra);
+    fleet("web-staging", extra);
     await settled();
     const alarmsOf = (fleetName: string) =>
       resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm")
-        .filter((a) => a.name.startsWith(`${fleetName}-web-1-`))
+        .filter((a) => a.name.startsWith(`${fleetName}-${member}`))
         .map((a) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${a.inputs.name as string}`);
     const patternOf = (fleetName: string) => {
       const permissions = resourcesOfType("aws:lambda/permission:Permission").filter((p) =>

@@ -7,11 +7,16 @@
  * "When you update an existing alarm, its state is left unchanged" (PutMetricAlarm, botocore
  * monitoring 2010-08-01 model; https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
  * Only inputs PutMetricAlarm updates in place differ.
+ *
+ * That holds for per-instance alarms (`alarmTopology: "per-instance"`), named after the member. A
+ * fleet-wide alarm (the default) is named after the persona's digest, which every edit changes: the
+ * edit replaces it, and the new alarm starts evaluating from INSUFFICIENT_DATA.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { PersonaFleet } from "../../src/aws/index.js";
 import { outputValue, recorder, settled } from "../support/pulumi.js";
+import { fleetAlarmName } from "../../src/plan/names.js";
 import { personaOf, WEB_ACL } from "./support.js";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -32,8 +37,11 @@ function persona(cpu: string): string {
   ].join("\n");
 }
 
-/** The fleet's alarms by URN, with the inputs the program gave each. */
-async function alarmsOf(text: string): Promise<Map<string, Record<string, unknown>>> {
+/** The fleet's alarms by URN, with the inputs the program gave each (per-instance alarms unless asked). */
+async function alarmsOf(
+  text: string,
+  alarmTopology: "fleet-wide" | "per-instance" = "per-instance",
+): Promise<Map<string, Record<string, unknown>>> {
   recorder.reset();
   const created: { resource: pulumi.Resource; name: string }[] = [];
   new PersonaFleet(
@@ -43,6 +51,7 @@ async function alarmsOf(text: string): Promise<Map<string, Record<string, unknow
       defaultPersona: personaOf(text),
       instances: [{ name: "web-1" }],
       firewall: { webAclArn: WEB_ACL },
+      alarmTopology,
     },
     {
       transformations: [
@@ -67,7 +76,7 @@ function changedInputs(before: Record<string, unknown>, after: Record<string, un
 
 beforeEach(() => recorder.reset());
 
-describe("PersonaFleet alarms when a trigger's threshold or window is edited", () => {
+describe("PersonaFleet per-instance alarms when a trigger's threshold or window is edited", () => {
   it("keep their URNs and names, so 80 → 85 is an in-place update of the same alarm", async () => {
     const before = await alarmsOf(persona("CPU Load > 80% for 5 minutes"));
     const after = await alarmsOf(persona("CPU Load > 85% for 5 minutes"));
@@ -91,5 +100,18 @@ describe("PersonaFleet alarms when a trigger's threshold or window is edited", (
       expect(after.get(u)!.name).toBe(inputs.name);
       expect(changedInputs(inputs, after.get(u)!)).not.toContain("name");
     }
+  });
+});
+
+describe("PersonaFleet fleet-wide alarms (the default) when a trigger's threshold is edited", () => {
+  it("are replaced: their names and URNs carry the persona digest, which 80 → 85 changes", async () => {
+    const edited = [persona("CPU Load > 80% for 5 minutes"), persona("CPU Load > 85% for 5 minutes")];
+    const [before, after] = [await alarmsOf(edited[0]!, "fleet-wide"), await alarmsOf(edited[1]!, "fleet-wide")];
+    const scope = { fleet: "web", stack: "stack" };
+    const ids = ["cpu-utilization-above", "cpu-utilization-above-clear", "cpu-utilization-above-2"];
+    const namesOf = (text: string) => ids.map((id) => fleetAlarmName(scope, personaOf(text).ref.digest, id));
+    expect([...before.values()].map((inputs) => inputs.name)).toEqual(namesOf(edited[0]!));
+    expect([...after.values()].map((inputs) => inputs.name)).toEqual(namesOf(edited[1]!));
+    expect([...after.keys()].filter((urn) => before.has(urn))).toEqual([]);
   });
 });
