@@ -20,7 +20,9 @@ describe("examples/azure-web-hightraffic", () => {
     expect(countByType()).toMatchObject({
       "azure-native:compute:VirtualMachine": 3,
       "azure-native:network:NetworkInterface": 3,
-      "azure-native:monitor:MetricAlert": 6,
+      // The default topology: one fleet-wide rule for the CPU alarm, one latency alert per VM (the
+      // personas agent's custom metric, which a multi-resource rule cannot watch).
+      "azure-native:monitor:MetricAlert": 4,
       "azure-native:network:NetworkSecurityGroup": 1,
       "azure-native:web:WebApp": 2,
       "personas:azure:AzurePersonaFleet": 1,

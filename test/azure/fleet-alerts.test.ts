@@ -1,5 +1,5 @@
 /**
- * AzurePersonaFleet with `alarmTopology: "fleet-wide"` (issue 18): one multi-resource metric alert
+ * AzurePersonaFleet's default topology, fleet-wide (issue 18): one multi-resource metric alert
  * rule per persona × alarm over the fleet's resource group where Azure allows it, per-VM alerts for the
  * rest, checked against the cloud contract. Planned through the components' own constructors with
  * Pulumi's registration recorded (test/support/fast-plan.ts): 1,000 Azure VMs under the mock engine
@@ -61,7 +61,8 @@ function fleetProgram(
         privateIpAddress: `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`,
       })),
       firewall: { networkSecurityGroupId: NSG },
-      alarmTopology: options.alarmTopology ?? "fleet-wide",
+      // Absent: the component's default (fleet-wide).
+      ...(options.alarmTopology !== undefined ? { alarmTopology: options.alarmTopology } : {}),
       ...(options.logAnalyticsWorkspaceId
         ? { logAnalyticsWorkspaceId: options.logAnalyticsWorkspaceId }
         : {}),

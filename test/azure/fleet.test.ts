@@ -33,6 +33,7 @@ function seedFleet(
   count: number,
   opts: Record<string, unknown> = {},
   functions: { packageDirectory?: string } = {},
+  alarmTopology?: "fleet-wide" | "per-instance",
 ) {
   return new AzurePersonaFleet(
     "web",
@@ -49,6 +50,7 @@ function seedFleet(
       })),
       firewall: { networkSecurityGroupId: NSG },
       functions,
+      ...(alarmTopology !== undefined ? { alarmTopology } : {}),
     },
     opts,
   );
@@ -73,15 +75,22 @@ const FLEET_LEVEL = {
   "azure-native:web:WebApp": 2,
   "personas:azure:AzurePersonaFleet": 1,
 };
+/**
+ * Per VM under the default topology: the CPU alarm is one multi-resource rule for the fleet, while the
+ * latency alarm (the personas agent's custom metric, which such rules cannot watch) stays one alert per VM.
+ */
 const PER_INSTANCE = {
   "azure-native:compute:VirtualMachine": 1,
-  "azure-native:monitor:MetricAlert": 2,
+  "azure-native:monitor:MetricAlert": 1,
   "azure-native:network:NetworkInterface": 1,
 };
+/** The fleet-wide rules of the default topology: the CPU alarm's. */
+const FLEET_RULES = { "azure-native:monitor:MetricAlert": 1 };
 
 function expected(count: number): Record<string, number> {
   const all: Record<string, number> = { ...FLEET_LEVEL };
   for (const [type, n] of Object.entries(PER_INSTANCE)) all[type] = n * count;
+  for (const [type, n] of Object.entries(FLEET_RULES)) all[type] = (all[type] ?? 0) + n;
   return Object.fromEntries(Object.entries(all).sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -101,7 +110,7 @@ describe("AzurePersonaFleet with the seed persona", () => {
     expect(countByType()).toEqual(expected(2));
   });
 
-  it("keeps fleet-level resources constant from 1 to 4 to 16 instances: 2 + alerts per instance", async () => {
+  it("keeps fleet-level resources and rules constant from 1 to 4 to 16 instances: 2 + the alerts the plan keeps per VM", async () => {
     for (const count of [1, 4, 16]) {
       recorder.reset();
       seedFleet(count);
@@ -110,8 +119,8 @@ describe("AzurePersonaFleet with the seed persona", () => {
     }
   });
 
-  it("renders the seed's CPU trigger as the metric alert the issue names, calling the scale action group", async () => {
-    const fleet = seedFleet(2);
+  it("renders the seed's CPU trigger as the metric alert the issue names, calling the scale action group (per-instance topology)", async () => {
+    const fleet = seedFleet(2, {}, {}, "per-instance");
     await settled();
     const cpu = fleet.plan.personas[0]!.alarms.find((a) => a.condition.metric === "cpu-utilization")!;
     const alert = resourceNamed("azure-native:monitor:MetricAlert", `web-web-1-${cpu.id}`);
@@ -223,21 +232,27 @@ describe("AzurePersonaFleet with the seed persona", () => {
   it("names the resource group and location of per-instance resources as plain values, the NIC depending on the group", async () => {
     // Each Output input costs the engine one await per resource (bench/azure-fleet.bench.ts); the
     // group's name is known, so only the NIC, which has no other path to the group, depends on it.
+    // Per-instance topology: the CPU alert is the VM's own, as every alert is with that opt-out.
     const seen: { name: string; group: unknown; region: unknown; dependsOn: unknown }[] = [];
-    seedFleet(2, {
-      transformations: [
-        (args: pulumi.ResourceTransformationArgs) => {
-          if (/^web-web-1(-nic|-cpu-utilization-above)?$/.test(args.name))
-            seen.push({
-              name: args.name,
-              group: args.props.resourceGroupName,
-              region: args.props.targetResourceRegion ?? args.props.location,
-              dependsOn: args.opts.dependsOn,
-            });
-          return undefined;
-        },
-      ],
-    });
+    seedFleet(
+      2,
+      {
+        transformations: [
+          (args: pulumi.ResourceTransformationArgs) => {
+            if (/^web-web-1(-nic|-cpu-utilization-above)?$/.test(args.name))
+              seen.push({
+                name: args.name,
+                group: args.props.resourceGroupName,
+                region: args.props.targetResourceRegion ?? args.props.location,
+                dependsOn: args.opts.dependsOn,
+              });
+            return undefined;
+          },
+        ],
+      },
+      {},
+      "per-instance",
+    );
     await settled();
     expect(seen.map((s) => [s.name, s.group, s.region])).toEqual([
       ["web-web-1-nic", "personas-web_stack", "westeurope"],

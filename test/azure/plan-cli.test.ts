@@ -9,9 +9,19 @@ import { installMocks } from "../support/pulumi.js";
 afterAll(() => installMocks());
 
 describe("personas plan --cloud azure", () => {
-  it("prints the seed's Azure resources, the CPU alert's settings and how Azure alerts approximate the persona", async () => {
+  it("prints the seed's Azure resources, the CPU alert's settings and how Azure alerts approximate the persona (per-instance topology)", async () => {
     const result = await planCommand(
-      parsePlanArgs(["examples/HighTraffic.yaml", "--cloud", "azure", "--fleet", "web", "--instances", "2"]),
+      parsePlanArgs([
+        "examples/HighTraffic.yaml",
+        "--cloud",
+        "azure",
+        "--fleet",
+        "web",
+        "--instances",
+        "2",
+        "--alarm-topology",
+        "per-instance",
+      ]),
     );
     expect(result.stderr).toBeUndefined();
     expect(result.exitCode).toBe(0);
@@ -31,19 +41,9 @@ describe("personas plan --cloud azure", () => {
     );
   });
 
-  it("prints the fleet-wide metric rule, the latency's log search rule with its query, and the rules, time series and agent rows either way", async () => {
+  it("prints, without --alarm-topology, the fleet-wide metric rule, the latency's log search rule with its query, and the rules, time series and agent rows either way", async () => {
     const result = await planCommand(
-      parsePlanArgs([
-        "examples/HighTraffic.yaml",
-        "--cloud",
-        "azure",
-        "--fleet",
-        "web",
-        "--instances",
-        "3",
-        "--alarm-topology",
-        "fleet-wide",
-      ]),
+      parsePlanArgs(["examples/HighTraffic.yaml", "--cloud", "azure", "--fleet", "web", "--instances", "3"]),
     );
     expect(result.stderr).toBeUndefined();
     expect(result.exitCode).toBe(0);
