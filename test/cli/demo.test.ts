@@ -42,8 +42,9 @@ describe("personas demo (npm start)", () => {
 
   it("prints what `pulumi up` would create, from Pulumi's mock engine, with no cloud account", () => {
     expect(result.stdout).toContain("personas:aws:PersonaFleet web");
-    expect(result.stdout).toContain("49 resources:");
-    expect(result.stdout).toContain("  4 × aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(result.stdout).toContain("47 resources:");
+    // The default topology: one Metrics Insights alarm per trigger for both instances.
+    expect(result.stdout).toContain("  2 × aws:cloudwatch/metricAlarm:MetricAlarm");
     expect(result.stdout).toContain(
       "alarm cpu-utilization-above: AWS/EC2 CPUUtilization Average GreaterThanThreshold 80, period 60s, 5 of 5 → scale",
     );

@@ -49,7 +49,7 @@ describe("personas --help and --version", () => {
         "  --fleet <name>                            fleet name (default fleet; persona files)",
         "  --web-acl-arn <arn>                       web ACL for list feeds (default a placeholder; persona files)",
         "  --cloud aws|azure                         the cloud the persona file is planned on, and whose rules are checked (default aws)",
-        "  --alarm-topology fleet-wide|per-instance  one Metrics Insights alarm per persona × alarm, or one per instance × alarm (default per-instance; persona files)",
+        "  --alarm-topology fleet-wide|per-instance  one rule per persona × alarm wherever the cloud allows (per instance elsewhere, with the reason), or one alarm per instance × alarm (default fleet-wide; persona files)",
         "  --log-file name=/path                     a log file the agent reads for error rate and request count, repeatable; errors are 5xx lines of the combined log format (persona files)",
         "  --format text|json|mermaid                output format (default text)",
         "  -h, --help                                show this help",

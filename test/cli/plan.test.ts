@@ -1,7 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import { COMBINED_LOG_5XX, parsePlanArgs, planCommand } from "../../src/cli/plan.js";
+import { fleetAlarmKey, fleetAlarmName } from "../../src/plan/names.js";
+import { SEED_DIGEST } from "../aws/support.js";
 import { installMocks } from "../support/pulumi.js";
+
+/** The component name of the seed's fleet-wide CPU alarm in fleet `web` (src/aws/render.ts renderFleetAlarms). */
+const CPU_ALARM = `web-${fleetAlarmKey(SEED_DIGEST)}-cpu-utilization-above`;
 
 // planCommand installs its own mocks; give the other test files theirs back.
 afterAll(() => installMocks());
@@ -13,10 +18,13 @@ describe("personas plan", () => {
     );
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("personas:aws:PersonaFleet web\n");
+    // The default topology: one Metrics Insights alarm for the fleet (its query is under "Alarm topology").
+    const name = fleetAlarmName({ fleet: "web", stack: "plan" }, SEED_DIGEST, "cpu-utilization-above");
     expect(result.stdout).toContain(
-      "  aws:cloudwatch/metricAlarm:MetricAlarm web-web-1-cpu-utilization-above  name=personas-web_plan_web-1-cpu-utilization-above namespace=AWS/EC2 metricName=CPUUtilization comparisonOperator=GreaterThanThreshold threshold=80 period=60 evaluationPeriods=5 datapointsToAlarm=5\n",
+      `  aws:cloudwatch/metricAlarm:MetricAlarm ${CPU_ALARM}  name=${name} comparisonOperator=GreaterThanThreshold threshold=80 evaluationPeriods=5 datapointsToAlarm=5\n`,
     );
     expect(result.stdout).toContain("\n46 resources:\n");
+    expect(result.stdout).toContain("  2 × aws:cloudwatch/metricAlarm:MetricAlarm\n");
     // The durable resize workflow the scale responder starts (docs/aws.md "Resize workflow").
     expect(result.stdout).toContain(
       "  aws:sfn/stateMachine:StateMachine web-resize  name=personas-web_plan_resize\n",
@@ -62,7 +70,7 @@ describe("personas plan", () => {
     expect(resources.filter((r) => r.parent !== "web").map((r) => r.name)).toEqual(["web"]);
     // Every input (docs/aws.md, "personas plan --format json"), deploy-time values as references.
     const alarm = (resources as unknown as { name: string; inputs: Record<string, unknown> }[]).find(
-      (r) => r.name === "web-web-1-cpu-utilization-above",
+      (r) => r.name === CPU_ALARM,
     );
     expect(alarm?.inputs.alarmActions).toEqual([
       { ref: "web-scale", type: "aws:lambda/function:Function", output: "arn" },

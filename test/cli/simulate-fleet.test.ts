@@ -176,10 +176,24 @@ Summary: 3 of 3 instances entered ALARM (cpu-utilization-above ×3); 3 responses
     expect(json.summary).toMatchObject({ instances: 3, instancesInAlarm: 3, dispatched: 3 });
   });
 
-  it("keeps every alarm the instance's own with --alarm-topology per-instance (the default)", () => {
+  it("makes each alarm the plan allows fleet-wide without --alarm-topology, as --alarm-topology fleet-wide does", () => {
     const file = edgeFile();
 
-    const result = run(["simulate", file, "--fleet", "2", ...SPIKE]);
+    const byDefault = run(["simulate", file, "--fleet", "2", ...SPIKE]);
+    const asked = run(["simulate", file, "--fleet", "2", "--alarm-topology", "fleet-wide", ...SPIKE]);
+
+    expect(byDefault.exitCode).toBe(0);
+    expect(byDefault.stdout).toBe(asked.stdout);
+    expect(byDefault.stdout.split("\n")[0]).toMatch(/, alarm topology fleet-wide$/);
+    expect(byDefault.stdout).toContain(
+      "  cpu-utilization-above: fleet-wide: one Metrics Insights alarm, each instance a contributor (ALARM or OK only)\n",
+    );
+  });
+
+  it("keeps every alarm the instance's own with --alarm-topology per-instance (the opt-out)", () => {
+    const file = edgeFile();
+
+    const result = run(["simulate", file, "--fleet", "2", "--alarm-topology", "per-instance", ...SPIKE]);
 
     expect(result.stdout).toContain("alarm topology per-instance");
     expect(result.stdout).toContain(
