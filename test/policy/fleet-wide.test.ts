@@ -33,9 +33,10 @@ let two: RecordedStack;
 let perInstance: RecordedStack;
 
 beforeAll(async () => {
-  hundred = await seedFleetStack(100, "fleet-wide");
+  // The default topology for the hundred, asked for the two: both are fleet-wide.
+  hundred = await seedFleetStack(100);
   two = await seedFleetStack(2, "fleet-wide");
-  perInstance = await seedFleetStack(2);
+  perInstance = await seedFleetStack(2, "per-instance");
 });
 
 /** The recorded name (`name` input) of the fleet's CPU alarm: what the responders accept. */
@@ -44,7 +45,7 @@ function cpuAlarmName(): string {
 }
 
 describe("persona-guard over a fleet with fleet-wide alarms", () => {
-  it("passes every rule on a 100-instance fleet with one Metrics Insights alarm per persona × alarm", async () => {
+  it("passes every rule on a 100-instance fleet of the default topology: one Metrics Insights alarm per persona × alarm", async () => {
     const alarms = hundred.recorded.filter((r) => r.type === TYPES.alarm);
     expect(alarms.map((a) => a.name).sort()).toEqual([
       CPU,

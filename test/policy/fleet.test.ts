@@ -22,7 +22,8 @@ const everyRule = (stack: RecordedStack) =>
 let hundred: RecordedStack;
 
 beforeAll(async () => {
-  hundred = await seedFleetStack(100);
+  // Per-instance alarms (the opt-out); test/policy/fleet-wide.test.ts runs the rules over the default.
+  hundred = await seedFleetStack(100, "per-instance");
 });
 
 describe("persona-guard over fleets registered under the mocks", () => {
@@ -77,11 +78,16 @@ describe("persona-guard over fleets registered under the mocks", () => {
 
   it("passes every rule on the aws-web-hightraffic example (repository digests, arm64, a WAF web ACL)", async () => {
     const example = await exampleStack();
-    expect(example.recorded.filter((r) => r.type === TYPES.alarm).length).toBe(6);
+    // Its three instances share one persona: one Metrics Insights alarm per trigger (the default topology).
+    const alarms = example.recorded.filter((r) => r.type === TYPES.alarm);
+    expect(alarms.map((a) => a.name.replace(/^web-fleet-[0-9a-f]{16}-/, "web-fleet-…-")).sort()).toEqual([
+      "web-fleet-…-cpu-utilization-above",
+      "web-fleet-…-network-latency-above",
+    ]);
     expect(await everyRule(example)).toEqual({});
   });
 
-  it("passes every rule on a 100-instance fleet", async () => {
+  it("passes every rule on a 100-instance fleet with per-instance alarms", async () => {
     // 43 fleet-level resources (with the fleet store: a bucket, its public access block, the
     // membership record and the manifest entries of one persona, one feed and the whole; with the
     // resize state machine, its role and policy), then one instance and two alarms per member.

@@ -28,7 +28,9 @@ const SEED_SHORT = `${SEED_DIGEST.slice("sha256:".length, "sha256:".length + 8)}
 let fleet: RecordedStack;
 
 beforeAll(async () => {
-  fleet = await seedFleetStack(2);
+  // Per-instance alarms: these rules' per-instance cases (each instance's own alarm, its dimensions,
+  // its digest); test/policy/fleet-wide.test.ts has the fleet-wide ones.
+  fleet = await seedFleetStack(2, "per-instance");
 });
 
 describe("persona-alarms-cover-triggers", () => {

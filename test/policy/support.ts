@@ -198,7 +198,7 @@ async function record(build: () => void): Promise<RecordedStack> {
 
 /**
  * A seed-persona fleet of `count` instances with a WAF web ACL, recorded under the mocks, with the
- * given alarm topology (PersonaFleet's default when absent).
+ * given alarm topology (PersonaFleet's default, fleet-wide, when absent).
  */
 export function seedFleetStack(
   count: number,

@@ -2,16 +2,20 @@
  * The orchestrator and fleet-wide alarms (issue 18), against moto: when the stack deployed a persona's
  * alarms as fleet-wide Metrics Insights alarms (the fleet manifest marks them `fleetWide`), applying
  * that persona to a member at run time creates no alarm for them; the rule's query already covers the
- * instance. A persona the stack did not deploy fleet-wide still gets its run-time alarms.
+ * instance. A persona the stack did not deploy fleet-wide still gets its run-time alarms. The manifest
+ * PersonaFleet writes by default is such a stack's.
  */
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { PersonaFleet } from "../../../../src/aws/fleet.js";
 import { buildManifest, FLEET_STORE_KEYS } from "../../../../src/plan/manifest.js";
 import { planTopology } from "../../../../src/plan/topology.js";
 import { createOrchestratorHandler } from "../../../../src/runtime/aws/orchestrator/handler.js";
+import { WEB_ACL } from "../../../aws/support.js";
 import { noMoto, resetMoto } from "../../../support/moto.js";
+import { recorder, resourceNamed, settled } from "../../../support/pulumi.js";
 import { FLEET_BUCKET } from "../support.js";
 import {
   ENV,
@@ -79,6 +83,32 @@ describe.skipIf(noMoto)("Orchestrator with fleet-wide alarms", () => {
   it("creates no run-time alarm for the alarms the stack deployed fleet-wide", async () => {
     const web = expected({ role: "web" });
     await deployed(web.plan, "fleet-wide");
+    const [id] = await launch(clients, { role: "web" });
+    const summary = await handler()(tagEvent(id!));
+    expect(summary.instances[0]).toMatchObject({ status: "applied", persona: `${web.name}@${web.version}` });
+    expect(summary.instances[0]!.changes.filter((c) => c.startsWith("alarm:"))).toEqual([]);
+    expect(await runtimeAlarmNames(clients.cloudwatch, id!)).toEqual([]);
+  });
+
+  it("creates no run-time alarm for the alarms of a persona PersonaFleet deployed with its default topology", async () => {
+    const web = expected({ role: "web" });
+    recorder.reset();
+    new PersonaFleet(FLEET, {
+      ami: "ami-0123456789abcdef0",
+      defaultPersona: web.resolved,
+      instances: [{ name: "web-1", tags: { role: "web" } }],
+      firewall: { webAclArn: WEB_ACL },
+      agent: { logFiles: [{ name: "nginx", path: "/var/log/nginx/access.log", errorPattern: '" 5\\d\\d ' }] },
+      notifications: { "ops-team": "arn:aws:sns:us-east-1:123456789012:ops-team" },
+    });
+    await settled();
+    // The manifest object exactly as the component registered it (src/aws/store.ts).
+    const manifest = resourceNamed("aws:s3/bucketObjectv2:BucketObjectv2", `${FLEET}-manifest`).inputs;
+    expect(manifest.key).toBe(FLEET_STORE_KEYS.fleet);
+    recorder.reset();
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: FLEET_BUCKET, Key: FLEET_STORE_KEYS.fleet, Body: manifest.content as string }),
+    );
     const [id] = await launch(clients, { role: "web" });
     const summary = await handler()(tagEvent(id!));
     expect(summary.instances[0]).toMatchObject({ status: "applied", persona: `${web.name}@${web.version}` });

@@ -99,6 +99,8 @@ export function expected(tags: Record<string, string>) {
     size: plan.compute.size,
     alarmIds: plan.alarms.map((a) => a.id),
     plan,
+    /** The resolution, as a component's `defaultPersona`. */
+    resolved,
   };
 }
 
