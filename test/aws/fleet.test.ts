@@ -22,7 +22,6 @@ function seedFleet(count: number, extra: Partial<ConstructorParameters<typeof Pe
   );
 }
 
-
 function policies(): Record<string, PolicyDocument> {
   return Object.fromEntries(
     resourcesOfType("aws:iam/rolePolicy:RolePolicy").map((r) => [

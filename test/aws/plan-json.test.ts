@@ -100,7 +100,10 @@ describe("personas plan --format json", () => {
     // named after the persona's digest (src/aws/render.ts renderFleetAlarms).
     const tags = resource("aws:ec2/instance:Instance", "web-web-1").inputs.tags as Record<string, string>;
     const digest = tags["persona:digest"]!.replace(/^sha256:/, "").slice(0, 16);
-    const alarm = resource("aws:cloudwatch/metricAlarm:MetricAlarm", `web-fleet-${digest}-cpu-utilization-above`);
+    const alarm = resource(
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      `web-fleet-${digest}-cpu-utilization-above`,
+    );
     const scale = { ref: "web-scale", type: "aws:lambda/function:Function", output: "arn" };
     expect(alarm.inputs.alarmActions).toEqual([scale]);
     expect(alarm.inputs.okActions).toEqual([scale]);

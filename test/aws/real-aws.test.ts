@@ -63,7 +63,11 @@ describe("PersonaFleet names", () => {
   it.each([
     // Component names: `<fleet>-fleet-<digest>-<alarm>` for a fleet-wide alarm, `<fleet>-<member>-<alarm>` per instance.
     ["its two fleet-wide alarms (the default)", {}, "fleet-"],
-    ["its instance's two alarms (alarmTopology per-instance)", { alarmTopology: "per-instance" as const }, "web-1-"],
+    [
+      "its instance's two alarms (alarmTopology per-instance)",
+      { alarmTopology: "per-instance" as const },
+      "web-1-",
+    ],
   ])("lets a fleet's alarms, and no other fleet's, invoke its responders: %s", async (_, extra, member) => {
     fleet("web", extra);
     fleet("web-staging", extra);

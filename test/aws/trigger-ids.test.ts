@@ -15,8 +15,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { PersonaFleet } from "../../src/aws/index.js";
-import { outputValue, recorder, settled } from "../support/pulumi.js";
 import { fleetAlarmName } from "../../src/plan/names.js";
+import { outputValue, recorder, settled } from "../support/pulumi.js";
 import { personaOf, WEB_ACL } from "./support.js";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -106,7 +106,10 @@ describe("PersonaFleet per-instance alarms when a trigger's threshold or window 
 describe("PersonaFleet fleet-wide alarms (the default) when a trigger's threshold is edited", () => {
   it("are replaced: their names and URNs carry the persona digest, which 80 → 85 changes", async () => {
     const edited = [persona("CPU Load > 80% for 5 minutes"), persona("CPU Load > 85% for 5 minutes")];
-    const [before, after] = [await alarmsOf(edited[0]!, "fleet-wide"), await alarmsOf(edited[1]!, "fleet-wide")];
+    const [before, after] = [
+      await alarmsOf(edited[0]!, "fleet-wide"),
+      await alarmsOf(edited[1]!, "fleet-wide"),
+    ];
     const scope = { fleet: "web", stack: "stack" };
     const ids = ["cpu-utilization-above", "cpu-utilization-above-clear", "cpu-utilization-above-2"];
     const namesOf = (text: string) => ids.map((id) => fleetAlarmName(scope, personaOf(text).ref.digest, id));

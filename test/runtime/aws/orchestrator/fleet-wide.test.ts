@@ -107,7 +107,11 @@ describe.skipIf(noMoto)("Orchestrator with fleet-wide alarms", () => {
     expect(manifest.key).toBe(FLEET_STORE_KEYS.fleet);
     recorder.reset();
     await clients.s3.send(
-      new PutObjectCommand({ Bucket: FLEET_BUCKET, Key: FLEET_STORE_KEYS.fleet, Body: manifest.content as string }),
+      new PutObjectCommand({
+        Bucket: FLEET_BUCKET,
+        Key: FLEET_STORE_KEYS.fleet,
+        Body: manifest.content as string,
+      }),
     );
     const [id] = await launch(clients, { role: "web" });
     const summary = await handler()(tagEvent(id!));
