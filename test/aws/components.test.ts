@@ -98,6 +98,27 @@ describe("PersonaAttachment", () => {
     expect(resourcesOfType("aws:lambda/function:Function")).toHaveLength(3);
   });
 
+  it("keeps its alarms per instance and marks none fleet-wide in its manifest, so the orchestrator alarms what it attaches", async () => {
+    const attachment = new PersonaAttachment("legacy", {
+      defaultPersona: seedPersona,
+      firewall: { webAclArn: WEB_ACL },
+      instances: [{ name: "old-1", instanceId: "i-0aaa" }],
+    });
+    await settled();
+    expect(
+      resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricQueries),
+    ).toEqual([undefined, undefined]);
+    // The whole manifest as the component registers it (src/aws/store.ts), which the orchestrator reads.
+    const manifest = JSON.parse(
+      resourceNamed("aws:s3/bucketObjectv2:BucketObjectv2", "legacy-manifest").inputs.content as string,
+    ) as { personas: Record<string, { alarms: Record<string, { fleetWide?: boolean }> }> };
+    const digest = attachment.plan.personas[0]!.persona.digest;
+    expect(Object.entries(manifest.personas[digest]!.alarms).map(([id, a]) => [id, a.fleetWide])).toEqual([
+      ["cpu-utilization-above", undefined],
+      ["network-latency-above", undefined],
+    ]);
+  });
+
   it("finds instances by a tag query at preview time and alarms each one", async () => {
     recorder.callResponder = (call) =>
       call.token === "aws:ec2/getInstances:getInstances"

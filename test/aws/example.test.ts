@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { OFFLINE_AMI } from "../../src/aws/offline.js";
 import { loadProgram } from "../../src/aws/program.js";
-import { countByType, recorder, resourceNamed, settled } from "../support/pulumi.js";
+import { fleetAlarmName } from "../../src/plan/names.js";
+import { countByType, recorder, resourceNamed, resourcesOfType, settled } from "../support/pulumi.js";
 
 beforeEach(() => recorder.reset());
 
@@ -12,7 +13,8 @@ describe("examples/aws-web-hightraffic", () => {
     await settled();
     expect(countByType()).toMatchObject({
       "aws:ec2/instance:Instance": 3,
-      "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
+      // The default topology: one Metrics Insights alarm per trigger of the persona the three share.
+      "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
       "aws:lambda/function:Function": 3,
       "aws:wafv2/webAcl:WebAcl": 1,
       "aws:wafv2/ipSet:IpSet": 2,
@@ -23,6 +25,17 @@ describe("examples/aws-web-hightraffic", () => {
     ).toEqual([
       "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
       "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    ]);
+    const digest = (
+      resourceNamed("aws:ec2/instance:Instance", "web-web-1").inputs.tags as Record<string, string>
+    )["persona:digest"]!;
+    expect(
+      resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm")
+        .map((a) => a.inputs.name)
+        .sort(),
+    ).toEqual([
+      fleetAlarmName({ fleet: "web", stack: "stack" }, digest, "cpu-utilization-above"),
+      fleetAlarmName({ fleet: "web", stack: "stack" }, digest, "network-latency-above"),
     ]);
     expect(resourceNamed("aws:ec2/instance:Instance", "web-web-1").inputs).toMatchObject({
       // The region's latest Amazon Linux 2023 arm64 image, read from AWS's public SSM parameter.
