@@ -707,9 +707,10 @@ export interface AzurePersonaFleetArgs extends AzureMemberComponentArgs {
   /**
    * How persona alarms are deployed (src/plan/topology.ts), as `PersonaFleet`'s `alarmTopology`:
    * `fleet-wide` makes one multi-resource metric alert rule per persona × alarm over the fleet's
-   * resource group wherever Azure allows it (VM platform metrics other than the network ones); the
-   * rest (the personas agent's custom metrics, network metrics) stay one alert per VM, and `personas
-   * plan --cloud azure` says why. `per-instance` (the opt-out) makes one alert per VM × alarm.
+   * resource group wherever Azure allows it (VM platform metrics other than the network ones), and one
+   * log search alert rule per persona × alarm on the personas agent's metrics; the rest (the VM network
+   * metrics) stay one alert per VM, and `personas plan --cloud azure` says why. `per-instance` (the
+   * opt-out) makes one alert per VM × alarm.
    * AzurePersonaInstance and AzurePersonaAttachment are always per VM.
    * @default "fleet-wide"
    * @example "per-instance"

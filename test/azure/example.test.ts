@@ -20,9 +20,10 @@ describe("examples/azure-web-hightraffic", () => {
     expect(countByType()).toMatchObject({
       "azure-native:compute:VirtualMachine": 3,
       "azure-native:network:NetworkInterface": 3,
-      // The default topology: one fleet-wide rule for the CPU alarm, one latency alert per VM (the
-      // personas agent's custom metric, which a multi-resource rule cannot watch).
-      "azure-native:monitor:MetricAlert": 4,
+      // The default topology: one metric rule for the fleet's CPU alarm, one log search rule for its
+      // latency alarm (the personas agent's metric), no alert per VM.
+      "azure-native:monitor:MetricAlert": 1,
+      "azure-native:monitor:ScheduledQueryRule": 1,
       "azure-native:network:NetworkSecurityGroup": 1,
       "azure-native:web:WebApp": 2,
       "personas:azure:AzurePersonaFleet": 1,

@@ -76,16 +76,26 @@ const FLEET_LEVEL = {
   "personas:azure:AzurePersonaFleet": 1,
 };
 /**
- * Per VM under the default topology: the CPU alarm is one multi-resource rule for the fleet, while the
- * latency alarm (the personas agent's custom metric, which such rules cannot watch) stays one alert per VM.
+ * Per VM under the default topology: the NIC and the VM. The CPU alarm is one multi-resource metric
+ * rule for the fleet, the latency alarm (the personas agent's metric) one log search rule.
  */
 const PER_INSTANCE = {
   "azure-native:compute:VirtualMachine": 1,
-  "azure-native:monitor:MetricAlert": 1,
   "azure-native:network:NetworkInterface": 1,
 };
-/** The fleet-wide rules of the default topology: the CPU alarm's. */
-const FLEET_RULES = { "azure-native:monitor:MetricAlert": 1 };
+/** What the default topology adds once per fleet for the seed (src/azure/log-alerts.ts for the log search path). */
+const FLEET_RULES = {
+  "azure-native:monitor:MetricAlert": 1,
+  "azure-native:monitor:ScheduledQueryRule": 1,
+  // The agent's rows: workspace, custom table, data collection endpoint and rule.
+  "azure-native:operationalinsights:Workspace": 1,
+  "azure-native:operationalinsights:Table": 1,
+  "azure-native:monitor:DataCollectionEndpoint": 1,
+  "azure-native:monitor:DataCollectionRule": 1,
+  // The VMs may write rows on the rule; the rules' identity may read the workspace.
+  "azure-native:authorization:RoleAssignment": 2,
+  "azure-native:managedidentity:UserAssignedIdentity": 1,
+};
 
 function expected(count: number): Record<string, number> {
   const all: Record<string, number> = { ...FLEET_LEVEL };
@@ -110,7 +120,7 @@ describe("AzurePersonaFleet with the seed persona", () => {
     expect(countByType()).toEqual(expected(2));
   });
 
-  it("keeps fleet-level resources and rules constant from 1 to 4 to 16 instances: 2 + the alerts the plan keeps per VM", async () => {
+  it("keeps fleet-level resources and rules constant from 1 to 4 to 16 instances: 2 per VM, no per-VM alert", async () => {
     for (const count of [1, 4, 16]) {
       recorder.reset();
       seedFleet(count);
@@ -170,8 +180,8 @@ describe("AzurePersonaFleet with the seed persona", () => {
     });
   });
 
-  it("skips metric validation only for the agent's custom latency metric", async () => {
-    seedFleet(1);
+  it("skips metric validation only for the agent's custom latency metric (per-instance topology)", async () => {
+    seedFleet(1, {}, {}, "per-instance");
     await settled();
     const latency = resourcesOfType("azure-native:monitor:MetricAlert").find((r) =>
       r.name.includes("latency"),

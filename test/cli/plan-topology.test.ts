@@ -61,8 +61,10 @@ describe("personas plan --alarm-topology", () => {
         "",
       ].join("\n"),
     );
-    // Azure's decision for the latency alarm follows (it stays per VM until log search rules cover it).
-    expect(result.stdout).toContain("  HighTraffic network-latency-above on Azure: ");
+    // On Azure the agent's latency metric is one log search rule over the agent's table (docs/azure.md).
+    expect(result.stdout).toContain(
+      "  HighTraffic network-latency-above on Azure: fleet-wide, because NetworkLatency is a personas-agent metric, which a multi-resource metric alert cannot watch; the agent also writes it to the Log Analytics table PersonasAgentMetrics_CL, and one log search alert rule over it, split by the VmResourceId column, fires and resolves per VM (Average over PT1M, every PT1M)\n",
+    );
   });
 
   it("keeps every alarm per instance with --alarm-topology per-instance, saying so for each", async () => {
