@@ -57,6 +57,8 @@ function libraryProgram(): void {
     defaultPersona: { persona, ref },
     instances: Array.from({ length: INSTANCES }, (_, i) => ({ name: `web-${i + 1}` })),
     firewall: { webAclArn: WEB_ACL },
+    // Issue 12's fleet: an instance and its alarms per member (fleet-wide alarms: fleet-alarms.bench.ts).
+    alarmTopology: "per-instance",
   });
 }
 

@@ -84,6 +84,8 @@ function libraryProgram(): void {
       privateIpAddress: `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`,
     })),
     firewall: { networkSecurityGroupId: NSG },
+    // Issue 14's fleet: a NIC, a VM and its alerts per member, the resource types AZURE_MODULES holds.
+    alarmTopology: "per-instance",
   });
 }
 

@@ -95,7 +95,8 @@ interface Row {
 
 async function main(): Promise<void> {
   await installMocks();
-  const one = (await seedFleetStack(1)).recorded;
+  // Per-instance alarms: each member's resources are copied (synthesise), the alarms with them.
+  const one = (await seedFleetStack(1, "per-instance")).recorded;
   const rows: Row[] = [];
   for (const instances of SIZES) {
     const recorded = synthesise(one, instances);
