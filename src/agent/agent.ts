@@ -19,8 +19,12 @@ import { LogTailer, type TailStats } from "./tail.js";
 export interface TelemetryAgentOptions {
   /** A validated configuration (see `parseAgentConfig`). */
   readonly config: AgentConfig;
-  /** Where datums go, e.g. a `CloudWatchPublisher`. */
-  readonly publisher: MetricPublisher;
+  /**
+   * Where datums go, e.g. a `CloudWatchPublisher`. Several publishers (Azure: custom metrics and the
+   * Logs Ingestion table) get a queue each, so a backend that fails never holds the others back; the
+   * first is the primary one, whose counters are `stats().publish`.
+   */
+  readonly publisher: MetricPublisher | readonly MetricPublisher[];
   /** Structured log sink. @default JSON lines on stdout */
   readonly logger?: AgentLogger;
   /** Random source for retry jitter. @default Math.random */
@@ -39,8 +43,10 @@ export interface AgentStats {
   readonly configReloads: number;
   /** Configurations rejected (the last good one kept running). */
   readonly configRejected: number;
-  /** The publish queue's counters. */
+  /** The primary publish queue's counters (the first publisher's). */
   readonly publish: PublishStats;
+  /** Every publish queue's counters, by publisher name. */
+  readonly publishers: Readonly<Record<string, PublishStats>>;
   /** Each tailed log, by name. */
   readonly logs: Readonly<Record<string, TailStats>>;
 }
@@ -161,7 +167,7 @@ export class TelemetryAgent {
   private current: AgentConfig;
   private windows: MetricWindow[] = [];
   private readonly tailers = new Map<string, { tailer: LogTailer; name: string }>();
-  private readonly queue: PublishQueue;
+  private readonly queues: { readonly name: string; readonly queue: PublishQueue }[];
   private readonly logger: AgentLogger;
   private readonly rounds: ProbeRounds;
   private heartbeatStart: number;
@@ -176,13 +182,20 @@ export class TelemetryAgent {
     this.current = options.config;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? jsonLineLogger();
-    this.queue = new PublishQueue(options.publisher, {
-      capacity: options.config.publish.maxBufferedDatums,
-      retryBaseMs: options.config.publish.retryBaseMs,
-      retryMaxMs: options.config.publish.retryMaxMs,
-      logger: this.logger,
-      ...(options.random === undefined ? {} : { random: options.random }),
-    });
+    const publishers = Array.isArray(options.publisher)
+      ? (options.publisher as readonly MetricPublisher[])
+      : [options.publisher as MetricPublisher];
+    if (publishers.length === 0) throw new Error("TelemetryAgent needs at least one publisher");
+    this.queues = publishers.map((publisher) => ({
+      name: publisher.name,
+      queue: new PublishQueue(publisher, {
+        capacity: options.config.publish.maxBufferedDatums,
+        retryBaseMs: options.config.publish.retryBaseMs,
+        retryMaxMs: options.config.publish.retryMaxMs,
+        logger: this.logger,
+        ...(options.random === undefined ? {} : { random: options.random }),
+      }),
+    }));
     this.rounds = new ProbeRounds(
       options.config.probes.intervalSeconds * 1000,
       async () => {
@@ -334,13 +347,13 @@ export class TelemetryAgent {
       }
       this.heartbeatStart = windowStart(now, tick);
     }
-    this.queue.enqueue(datums);
+    for (const { queue } of this.queues) queue.enqueue(datums);
     return datums;
   }
 
-  /** Sends what is queued (unless backing off after a failure). */
-  flush(): Promise<void> {
-    return this.queue.flush();
+  /** Sends what is queued, to every publisher at once (each unless backing off after a failure). */
+  async flush(): Promise<void> {
+    await Promise.all(this.queues.map(({ queue }) => queue.flush()));
   }
 
   /** Counters for logs and tests. */
@@ -352,7 +365,8 @@ export class TelemetryAgent {
       skippedProbeRounds: this.rounds.skipped,
       configReloads: this.reloads,
       configRejected: this.rejected,
-      publish: this.queue.stats(),
+      publish: this.queues[0]!.queue.stats(),
+      publishers: Object.fromEntries(this.queues.map(({ name, queue }) => [name, queue.stats()])),
       logs,
     };
   }
@@ -370,14 +384,22 @@ export class TelemetryAgent {
     const now = this.clock();
     const { namespace, dimensions } = this.current;
     const partial = this.windows.flatMap((w) => w.datum(namespace, dimensions) ?? []);
-    this.queue.enqueue([...this.drainCarried(), ...partial]);
+    const last = [...this.drainCarried(), ...partial];
+    for (const { queue } of this.queues) queue.enqueue(last);
     this.windows.forEach((w) => {
       w.reset(now);
     });
-    await this.queue.close();
+    await Promise.all(this.queues.map(({ queue }) => queue.close()));
     await Promise.all([...this.tailers.values()].map(({ tailer }) => tailer.close()));
-    const stats = this.queue.stats();
-    this.logger.info("agent stopped", { sent: stats.sent, buffered: stats.buffered, dropped: stats.dropped });
+    for (const { name, queue } of this.queues) {
+      const stats = queue.stats();
+      this.logger.info("agent stopped", {
+        ...(this.queues.length > 1 ? { publisher: name } : {}),
+        sent: stats.sent,
+        buffered: stats.buffered,
+        dropped: stats.dropped,
+      });
+    }
   }
 
   /** The shortest metric period: the timer's beat and the heartbeat's period. */
@@ -444,13 +466,16 @@ export class TelemetryAgent {
     await this.pollLogs();
     const datums = this.closePeriods();
     await this.flush();
-    const stats = this.queue.stats();
-    if (stats.consecutiveFailures > 0 || stats.dropped > 0) {
-      this.logger.warn("publishing behind", {
-        queued: datums.length,
-        buffered: stats.buffered,
-        dropped: stats.dropped,
-      });
+    for (const { name, queue } of this.queues) {
+      const stats = queue.stats();
+      if (stats.consecutiveFailures > 0 || stats.dropped > 0) {
+        this.logger.warn("publishing behind", {
+          ...(this.queues.length > 1 ? { publisher: name } : {}),
+          queued: datums.length,
+          buffered: stats.buffered,
+          dropped: stats.dropped,
+        });
+      }
     }
   }
 }

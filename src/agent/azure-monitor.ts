@@ -12,7 +12,8 @@
  * only splits data into requests Azure accepts and says whether a failure may succeed later.
  */
 import { PublishError } from "./errors.js";
-import type { MetricDatum, MetricPublisher } from "./publisher.js";
+import { AzureInstanceMetadata, type AzureInstanceMetadataOptions } from "./imds.js";
+import { type MetricDatum, type MetricPublisher, minuteSeries } from "./publisher.js";
 
 /** Documented custom-metric limits ("Custom metrics in Azure Monitor": 10 dimensions per metric). */
 export const AZURE_CUSTOM_METRIC_LIMITS = {
@@ -24,17 +25,11 @@ export const AZURE_CUSTOM_METRIC_LIMITS = {
 } as const;
 
 /** Where the publisher asks for tokens and metadata, and how. */
-export interface AzureMonitorPublisherOptions {
-  /** The IMDS origin. @default "http://169.254.169.254" (tests: a loopback server) */
-  readonly imdsOrigin?: string;
+export interface AzureMonitorPublisherOptions extends AzureInstanceMetadataOptions {
   /** The custom-metrics origin for a location. @default `https://<location>.monitoring.azure.com` */
   readonly metricsOrigin?: (location: string) => string;
-  /** The client id of the VM's user-assigned identity (the components assign one). */
-  readonly clientId?: string;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
-  /** @default Date.now */
-  readonly now?: () => number;
+  /** IMDS, shared with the Logs Ingestion publisher. @default one built from the options above */
+  readonly metadata?: AzureInstanceMetadata;
 }
 
 /** One custom-metrics request body. */
@@ -77,16 +72,17 @@ function minuteOf(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 60_000) * 60_000);
 }
 
+/** The token audience of the custom-metrics REST call. */
+const METRICS_RESOURCE = "https://monitoring.azure.com/";
+
 export class AzureMonitorPublisher implements MetricPublisher {
   readonly name = "azure-monitor";
   private readonly fetchImpl: typeof fetch;
-  private readonly now: () => number;
-  private token: { value: string; expiresAt: number } | undefined;
-  private instance: { location: string; resourceId: string } | undefined;
+  private readonly metadata: AzureInstanceMetadata;
 
   constructor(private readonly options: AzureMonitorPublisherOptions = {}) {
     this.fetchImpl = options.fetch ?? globalThis.fetch;
-    this.now = options.now ?? Date.now;
+    this.metadata = options.metadata ?? new AzureInstanceMetadata(options);
   }
 
   /**
@@ -96,32 +92,11 @@ export class AzureMonitorPublisher implements MetricPublisher {
    * minute and dimension values are merged.
    */
   batch(data: readonly MetricDatum[]): MetricDatum[][] {
-    const groups = new Map<string, Map<string, MetricDatum>>();
-    for (const datum of data) {
-      const names = Object.keys(datum.dimensions).sort().slice(0, AZURE_CUSTOM_METRIC_LIMITS.dimensions);
-      const key = JSON.stringify([datum.namespace, datum.name, minuteOf(datum.timestamp).getTime(), names]);
-      const series = groups.get(key) ?? new Map<string, MetricDatum>();
-      groups.set(key, series);
-      const values = JSON.stringify(names.map((n) => datum.dimensions[n]));
-      const seen = series.get(values);
-      series.set(
-        values,
-        seen === undefined
-          ? datum
-          : {
-              ...seen,
-              statistics: {
-                sampleCount: seen.statistics.sampleCount + datum.statistics.sampleCount,
-                sum: seen.statistics.sum + datum.statistics.sum,
-                minimum: Math.min(seen.statistics.minimum, datum.statistics.minimum),
-                maximum: Math.max(seen.statistics.maximum, datum.statistics.maximum),
-              },
-            },
-      );
-    }
     const batches: MetricDatum[][] = [];
-    for (const series of groups.values()) {
-      const all = [...series.values()];
+    const groups = minuteSeries(data, (d) =>
+      Object.keys(d.dimensions).sort().slice(0, AZURE_CUSTOM_METRIC_LIMITS.dimensions),
+    );
+    for (const all of groups) {
       for (let i = 0; i < all.length; i += AZURE_CUSTOM_METRIC_LIMITS.seriesPerRequest)
         batches.push(all.slice(i, i + AZURE_CUSTOM_METRIC_LIMITS.seriesPerRequest));
     }
@@ -132,7 +107,7 @@ export class AzureMonitorPublisher implements MetricPublisher {
     if (batch.length === 0) return;
     const first = batch[0]!;
     const what = `custom metric ${first.namespace}/${first.name} (${batch.length} series)`;
-    if (this.now() - first.timestamp.getTime() > AZURE_CUSTOM_METRIC_LIMITS.maxAgeMs) {
+    if (this.metadata.now() - first.timestamp.getTime() > AZURE_CUSTOM_METRIC_LIMITS.maxAgeMs) {
       // Azure refuses data older than 20 minutes: retrying can never succeed.
       throw new PublishError(
         this.name,
@@ -143,8 +118,8 @@ export class AzureMonitorPublisher implements MetricPublisher {
     let instance: { location: string; resourceId: string };
     let token: string;
     try {
-      instance = await this.instanceMetadata();
-      token = await this.accessToken();
+      instance = await this.metadata.compute();
+      token = await this.metadata.accessToken(METRICS_RESOURCE);
     } catch (cause) {
       // IMDS unreachable or the identity not assigned yet: both may change, so the data is kept.
       throw new PublishError(this.name, `${what}: ${(cause as Error).message}`, true, { cause });
@@ -164,53 +139,8 @@ export class AzureMonitorPublisher implements MetricPublisher {
     }
     if (response.ok) return;
     const text = (await response.text()).slice(0, 300);
-    if (response.status === 401) this.token = undefined;
+    if (response.status === 401) this.metadata.forgetToken(METRICS_RESOURCE);
     const retryable = response.status === 401 || response.status === 429 || response.status >= 500;
     throw new PublishError(this.name, `${what} failed (HTTP ${response.status}): ${text}`, retryable);
-  }
-
-  private async imds(path: string, query: Record<string, string>): Promise<unknown> {
-    const url = new URL(`${this.options.imdsOrigin ?? "http://169.254.169.254"}${path}`);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const response = await this.fetchImpl(url, {
-      headers: { Metadata: "true" },
-      signal: AbortSignal.timeout(5_000),
-    });
-    const text = await response.text();
-    if (!response.ok)
-      throw new Error(
-        `the instance metadata service answered ${response.status} for ${path}: ${text.slice(0, 200)}`,
-      );
-    return JSON.parse(text);
-  }
-
-  /** The VM's location and resource id, read once. */
-  private async instanceMetadata(): Promise<{ location: string; resourceId: string }> {
-    if (this.instance) return this.instance;
-    const compute = (await this.imds("/metadata/instance/compute", { "api-version": "2021-02-01" })) as {
-      location?: string;
-      resourceId?: string;
-    };
-    if (!compute.location || !compute.resourceId)
-      throw new Error("the instance metadata has no location or resourceId");
-    this.instance = { location: compute.location, resourceId: compute.resourceId };
-    return this.instance;
-  }
-
-  /** A token for `https://monitoring.azure.com/`, reused until five minutes before it expires. */
-  private async accessToken(): Promise<string> {
-    if (this.token && this.now() < this.token.expiresAt - 300_000) return this.token.value;
-    const body = (await this.imds("/metadata/identity/oauth2/token", {
-      "api-version": "2018-02-01",
-      resource: "https://monitoring.azure.com/",
-      ...(this.options.clientId ? { client_id: this.options.clientId } : {}),
-    })) as { access_token?: string; expires_on?: string };
-    if (!body.access_token) throw new Error("the instance metadata service returned no access_token");
-    const expiresOn = Number(body.expires_on);
-    this.token = {
-      value: body.access_token,
-      expiresAt: Number.isFinite(expiresOn) ? expiresOn * 1000 : this.now() + 3_600_000,
-    };
-    return this.token.value;
   }
 }

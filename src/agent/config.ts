@@ -17,7 +17,8 @@
  * ```
  */
 import * as z from "zod/mini";
-import { AgentConfigError } from "./errors.js";
+import { AGENT_LOG_INGESTION_ENV, AGENT_LOG_TABLE } from "../plan/agent-log-table.js";
+import { AgentConfigError, AgentEnvironmentError } from "./errors.js";
 
 /** The only configuration version this agent understands. */
 export const AGENT_CONFIG_VERSION = 1;
@@ -166,6 +167,68 @@ export const AgentMetric = z.strictObject({
 export type AgentMetric = z.infer<typeof AgentMetric>;
 
 /**
+ * The hosts a Logs Ingestion endpoint may have: a data collection rule's own endpoint or a data
+ * collection endpoint, `https://<name>.<region>-1.ingest.monitor.azure.com` ("Logs Ingestion API in
+ * Azure Monitor": "Endpoint", "URI"), or the same under the China and US Government clouds' domains.
+ * The VM's access token is sent there, so nothing outside Microsoft's monitoring domains is accepted.
+ * @internal
+ */
+export const LOGS_INGESTION_HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+ingest\.monitor\.azure\.(com|cn|us)$/;
+
+/** An https URL of a Logs Ingestion endpoint: a bare origin, no credentials, path, query or fragment. */
+function isLogsIngestionEndpoint(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (
+    url.protocol === "https:" &&
+    url.username === "" &&
+    url.password === "" &&
+    url.port === "" &&
+    (url.pathname === "/" || url.pathname === "") &&
+    url.search === "" &&
+    url.hash === "" &&
+    !value.includes("?") &&
+    !value.includes("#") &&
+    LOGS_INGESTION_HOST.test(url.hostname)
+  );
+}
+
+/**
+ * Where the agent also writes its metrics as rows of the Log Analytics table {@link AGENT_LOG_TABLE}
+ * (Azure only): the data collection rule's logs ingestion endpoint, its immutable id and its stream.
+ * The Azure custom data sets them as environment variables of the agent's unit
+ * ({@link AGENT_LOG_INGESTION_ENV}); they cross a trust boundary on the VM (whoever changes them
+ * could send the VM's token elsewhere), so each is checked strictly.
+ * @internal
+ */
+export const LogsIngestionSettings = z.strictObject({
+  /** The DCR's `logsIngestion` endpoint (or a DCE's), e.g. `https://personas-ab12.westeurope-1.ingest.monitor.azure.com`. */
+  endpoint: z.string().check(
+    z.refine(isLogsIngestionEndpoint, {
+      error: (issue) =>
+        `expected an https:// origin under ingest.monitor.azure.com (or .azure.cn, .azure.us), without credentials, port, path or query: the VM's access token is sent there; received ${describeValue(issue.input)}`,
+    }),
+  ),
+  /** The data collection rule's `immutableId`: `dcr-` and 32 hexadecimal digits. */
+  dcrImmutableId: z
+    .string()
+    .check(
+      z.regex(
+        /^dcr-[0-9a-fA-F]{32}$/,
+        "expected the data collection rule's immutableId, 'dcr-' and 32 hexadecimal digits",
+      ),
+    ),
+  /** The DCR's input stream; only the agent table's stream is accepted. @default "Custom-PersonasAgentMetrics_CL" */
+  stream: z._default(z.literal(AGENT_LOG_TABLE.stream), AGENT_LOG_TABLE.stream),
+});
+export type LogsIngestionSettings = z.infer<typeof LogsIngestionSettings>;
+
+/**
  * Where and how to publish.
  * @internal
  */
@@ -300,6 +363,44 @@ function crossCheck(config: AgentConfig, ctx: z.core.$RefinementCtx<AgentConfig>
       );
     }
   });
+}
+
+/** The environment variable each Logs Ingestion setting comes from. */
+const INGESTION_VARIABLES: Record<keyof LogsIngestionSettings, string> = {
+  endpoint: AGENT_LOG_INGESTION_ENV.endpoint,
+  dcrImmutableId: AGENT_LOG_INGESTION_ENV.ruleId,
+  stream: AGENT_LOG_INGESTION_ENV.stream,
+};
+
+/**
+ * The Logs Ingestion settings from the agent unit's environment ({@link AGENT_LOG_INGESTION_ENV}),
+ * undefined when none of the variables is set (the fleet has no log search rule on agent metrics:
+ * custom metrics only). An empty variable counts as unset.
+ *
+ * @throws AgentEnvironmentError listing every problem, sorted by variable.
+ * @example
+ * ```ts
+ * const settings = logsIngestionFromEnvironment(process.env); // { endpoint, dcrImmutableId, stream } | undefined
+ * ```
+ */
+export function logsIngestionFromEnvironment(
+  environment: Readonly<Record<string, string | undefined>>,
+): LogsIngestionSettings | undefined {
+  const value: Record<string, string> = {};
+  for (const [key, variable] of Object.entries(INGESTION_VARIABLES)) {
+    const text = environment[variable];
+    if (text !== undefined && text !== "") value[key] = text;
+  }
+  if (Object.keys(value).length === 0) return undefined;
+  const result = z.safeParse(LogsIngestionSettings, value, { reportInput: true });
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .map((issue) => {
+      const variable = INGESTION_VARIABLES[issue.path[0] as keyof LogsIngestionSettings] ?? "(environment)";
+      return `${variable}: ${describeIssue(issue, value)}`;
+    })
+    .sort();
+  throw new AgentEnvironmentError(problems, { cause: result.error });
 }
 
 /**

@@ -28,6 +28,28 @@ export class AgentConfigError extends PersonasError {
 }
 
 /**
+ * Thrown when a setting the agent's systemd unit passes in its environment (the Azure Logs Ingestion
+ * settings) is invalid. The agent does not start: without them the fleet's log search rules would
+ * never see this VM. The message lists every problem, one per line.
+ */
+export class AgentEnvironmentError extends PersonasError {
+  /** Each problem as `VARIABLE: what is wrong`, sorted. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[], options?: { cause?: unknown }) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    super(
+      "AGENT_ENVIRONMENT_INVALID",
+      `The personas agent's environment is invalid (${count}); the Azure custom data sets these variables in personas-agent.service: fix the unit, then restart the agent:\n${problems
+        .map((p) => `  - ${p}`)
+        .join("\n")}`,
+      options,
+    );
+    this.problems = problems;
+  }
+}
+
+/**
  * Thrown by a {@link MetricPublisher} when a batch could not be delivered. `retryable` says whether
  * sending the same batch again may succeed (network failure, throttling, a 5xx) or not (the service
  * rejected the data itself).
@@ -37,11 +59,23 @@ export class PublishError extends PersonasError {
   readonly publisher: string;
   /** True when the same batch may succeed later. */
   readonly retryable: boolean;
+  /** How long the service asked to wait before the next attempt (its `Retry-After`), if it did. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(publisher: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
-    super("AGENT_PUBLISH_FAILED", message, options);
+  constructor(
+    publisher: string,
+    message: string,
+    retryable: boolean,
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
+    super(
+      "AGENT_PUBLISH_FAILED",
+      message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.publisher = publisher;
     this.retryable = retryable;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * The on-VM telemetry agent: probes and log-derived metrics the cloud does not collect, published to
- * CloudWatch (the publisher is an interface, so other backends can follow). The bundled agent talks
- * to AWS without the SDK (`CloudWatchQueryPublisher`, `SsmParameterReader`); the SDK-based
- * `CloudWatchPublisher` stays for programs that already load the SDK.
+ * CloudWatch, or on Azure to custom metrics and (for fleet-wide log search rules) the Log Analytics
+ * table through the Logs Ingestion API (the publisher is an interface, one module per backend). The
+ * bundled agent talks to AWS without the SDK (`CloudWatchQueryPublisher`, `SsmParameterReader`); the
+ * SDK-based `CloudWatchPublisher` stays for programs that already load the SDK.
  *
  * Public: the agent, its configuration, the publishers, the bundle and the systemd unit. SigV4,
  * the HTTP exchange, batching, probes and tailing are internal (imported by module path).
@@ -25,6 +26,7 @@ export {
 } from "./config.js";
 export {
   AgentConfigError,
+  AgentEnvironmentError,
   AwsCredentialsError,
   AwsRegionError,
   AwsRequestError,

@@ -6,10 +6,10 @@
 import { readFile as readFileCallback } from "node:fs";
 import { TelemetryAgent } from "./agent.js";
 import { defaultCredentials } from "./aws.js";
-import { AzureMonitorPublisher } from "./azure-monitor.js";
-import { CloudWatchQueryPublisher } from "./cloudwatch-query.js";
+import { agentPublishers } from "./backends.js";
 import { type AgentConfig, parseAgentConfig } from "./config.js";
 import { jsonLineLogger } from "./logger.js";
+import type { MetricPublisher } from "./publisher.js";
 import { SsmParameterReader } from "./ssm.js";
 
 // Callback fs wrapped by hand: node:fs/promises would load about 1 MiB of modules the agent does not need.
@@ -39,16 +39,15 @@ async function main(argv: readonly string[]): Promise<void> {
   // One credential source for CloudWatch and SSM: the instance profile is fetched once for both.
   const credentials = defaultCredentials();
   // On Azure VMs cloud-init sets PERSONAS_AGENT_CLOUD=azure (and the identity's client id): custom
-  // metrics of the VM in Azure Monitor, with the VM's managed identity.
-  const clientId = process.env.PERSONAS_AGENT_CLIENT_ID;
-  const publisher =
-    process.env.PERSONAS_AGENT_CLOUD === "azure"
-      ? new AzureMonitorPublisher(clientId ? { clientId } : {})
-      : new CloudWatchQueryPublisher({
-          region: config.publish.region,
-          endpoint: config.publish.endpoint,
-          credentials,
-        });
+  // metrics of the VM in Azure Monitor with the VM's managed identity, and the Log Analytics table
+  // when the Logs Ingestion variables are set.
+  let publisher: MetricPublisher[];
+  try {
+    publisher = agentPublishers(config, process.env, { logger, credentials });
+  } catch (error) {
+    logger.error("cannot start: environment unusable", { reason: (error as Error).message });
+    process.exit(EXIT_CONFIG);
+  }
   const agent = new TelemetryAgent({ config, publisher, logger });
   process.on("SIGHUP", () => {
     const parameter = agent.config.configParameter;

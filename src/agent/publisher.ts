@@ -1,7 +1,7 @@
 /**
  * The cloud-neutral publishing side: a datum model, the one-interface {@link MetricPublisher} each
- * backend implements (CloudWatch now, Azure Monitor custom metrics later), and the {@link PublishQueue}
- * that buffers, batches and retries for any of them.
+ * backend implements (CloudWatch, Azure Monitor custom metrics, the Azure Logs Ingestion table), and
+ * the {@link PublishQueue} that buffers, batches and retries for any of them.
  */
 import type { AgentUnit } from "./config.js";
 import { PublishError } from "./errors.js";
@@ -68,6 +68,51 @@ export interface PublishStats {
   /** Failures since the last success; 0 when healthy. */
   readonly consecutiveFailures: number;
 }
+
+/**
+ * Groups datums by namespace, metric, minute and dimension names (as `dimensionNames` picks them),
+ * in first-seen order, merging the datums of one minute and dimension values into one whose
+ * timestamp is the minute's start. Azure stores agent metrics per minute (custom metrics and the
+ * Log Analytics table alike), so a 10-second datum joins its minute.
+ * @internal
+ */
+export function minuteSeries(
+  data: readonly MetricDatum[],
+  dimensionNames: (datum: MetricDatum) => readonly string[],
+): MetricDatum[][] {
+  const groups = new Map<string, Map<string, MetricDatum>>();
+  for (const datum of data) {
+    const names = dimensionNames(datum);
+    const minute = Math.floor(datum.timestamp.getTime() / 60_000) * 60_000;
+    const key = JSON.stringify([datum.namespace, datum.name, minute, names]);
+    const series = groups.get(key) ?? new Map<string, MetricDatum>();
+    groups.set(key, series);
+    const values = JSON.stringify(names.map((n) => datum.dimensions[n]));
+    const seen = series.get(values);
+    series.set(
+      values,
+      seen === undefined
+        ? { ...datum, timestamp: new Date(minute), periodSeconds: 60 }
+        : {
+            ...seen,
+            statistics: {
+              sampleCount: seen.statistics.sampleCount + datum.statistics.sampleCount,
+              sum: seen.statistics.sum + datum.statistics.sum,
+              minimum: Math.min(seen.statistics.minimum, datum.statistics.minimum),
+              maximum: Math.max(seen.statistics.maximum, datum.statistics.maximum),
+            },
+          },
+    );
+  }
+  return [...groups.values()].map((series) => [...series.values()]);
+}
+
+/**
+ * The longest `Retry-After` a {@link PublishQueue} honours: a service asking for more is retried
+ * after an hour anyway, so a wrong header cannot stop publishing for days.
+ * @internal
+ */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /**
  * Full-jitter exponential backoff: a random delay in [0, min(max, base × 2^(failures − 1))).
@@ -187,12 +232,15 @@ export class PublishQueue {
   }
 
   private scheduleRetry(error: unknown): void {
-    const delayMs = backoffDelay(
+    const backoffMs = backoffDelay(
       this.counters.consecutiveFailures,
       this.options.retryBaseMs,
       this.options.retryMaxMs,
       this.random,
     );
+    // A service that says when to come back (429/503 with Retry-After) is not asked earlier.
+    const retryAfterMs = error instanceof PublishError ? (error.retryAfterMs ?? 0) : 0;
+    const delayMs = Math.max(backoffMs, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
     this.options.logger.warn("publishing failed; will retry", {
       publisher: this.publisher.name,
       consecutiveFailures: this.counters.consecutiveFailures,

@@ -17,14 +17,14 @@ import { evaluateCloudWatchAlarm } from "../../src/sim/alarm/cloudwatch.js";
 
 /** A publisher that keeps what it receives and fails while `down` is set. */
 class MemoryPublisher implements MetricPublisher {
-  readonly name = "memory";
   readonly received: MetricDatum[] = [];
   down = false;
+  constructor(readonly name = "memory") {}
   batch(data: readonly MetricDatum[]): MetricDatum[][] {
     return [data.slice()];
   }
   async send(batch: readonly MetricDatum[]): Promise<void> {
-    if (this.down) throw new PublishError("memory", "unreachable", true);
+    if (this.down) throw new PublishError(this.name, "unreachable", true);
     this.received.push(...batch);
   }
 }
@@ -187,6 +187,40 @@ describe("TelemetryAgent", () => {
         statistics: { sampleCount: 1, sum: 1, minimum: 1, maximum: 1 },
       },
     ]);
+  });
+
+  it("publishes to every publisher through a queue of its own, so one that is down holds no other back", async () => {
+    // Prepare: Azure's two publishers, the table's endpoint unreachable
+    const customMetrics = new MemoryPublisher("azure-monitor");
+    const table = new MemoryPublisher("logs-ingestion");
+    table.down = true;
+    const agent = new TelemetryAgent({
+      config,
+      publisher: [customMetrics, table],
+      logger: recordingLogger(),
+      clock: () => 100_000,
+      random: () => 0.99,
+    });
+    agent.recordProbes([{ target: "web", ok: true, latencyMs: 5 }], 101_000);
+    const names = ["NetworkLatency", "NetworkLatencyP90", "ProbeFailures", "AgentHeartbeat"];
+
+    // Act
+    agent.closePeriods(110_000);
+    await agent.flush();
+
+    // Assess: custom metrics sent, the table's data kept for a retry
+    expect(customMetrics.received.map((d) => d.name)).toEqual(names);
+    expect(table.received).toEqual([]);
+    const stats = agent.stats();
+    expect(stats.publish).toMatchObject({ sent: 4, buffered: 0 });
+    expect(stats.publishers).toEqual({
+      "azure-monitor": expect.objectContaining({ sent: 4, buffered: 0, consecutiveFailures: 0 }),
+      "logs-ingestion": expect.objectContaining({ sent: 0, buffered: 4, consecutiveFailures: 1 }),
+    });
+    table.down = false;
+    await agent.stop();
+    expect(table.received.slice(0, 4).map((d) => d.name)).toEqual(names);
+    expect(table.received).toEqual(customMetrics.received);
   });
 
   it("converts to the metric's unit and publishes a 60 s metric when its minute ends", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseAgentConfig } from "../../src/agent/config.js";
-import { AgentConfigError } from "../../src/agent/errors.js";
+import { logsIngestionFromEnvironment, parseAgentConfig } from "../../src/agent/config.js";
+import { AgentConfigError, AgentEnvironmentError } from "../../src/agent/errors.js";
 
 const minimal = {
   version: 1,
@@ -137,5 +137,101 @@ describe("parseAgentConfig", () => {
     expect(problemsOf({ ...minimal, dimensions })).toEqual([
       "dimensions: expected at most 30 dimensions, received 31",
     ]);
+  });
+});
+
+describe("logsIngestionFromEnvironment (the Azure unit's Logs Ingestion variables)", () => {
+  const good = {
+    PERSONAS_AGENT_LOGS_ENDPOINT: "https://personas-ab12.westeurope-1.ingest.monitor.azure.com",
+    PERSONAS_AGENT_LOGS_RULE_ID: "dcr-000a00a000a00000a000000aa000a0aa",
+    PERSONAS_AGENT_LOGS_STREAM: "Custom-PersonasAgentMetrics_CL",
+  };
+  function problemsIn(environment: Record<string, string | undefined>): string[] {
+    try {
+      logsIngestionFromEnvironment(environment);
+    } catch (error) {
+      expect(error).toBeInstanceOf(AgentEnvironmentError);
+      return [...(error as AgentEnvironmentError).problems];
+    }
+    throw new Error("expected the environment to be rejected");
+  }
+
+  it("reads the DCR's endpoint, immutable id and stream", () => {
+    expect(logsIngestionFromEnvironment({ ...good, PATH: "/usr/bin" })).toEqual({
+      endpoint: good.PERSONAS_AGENT_LOGS_ENDPOINT,
+      dcrImmutableId: good.PERSONAS_AGENT_LOGS_RULE_ID,
+      stream: "Custom-PersonasAgentMetrics_CL",
+    });
+  });
+
+  it("is undefined when no variable is set, or all are empty (custom metrics only)", () => {
+    expect(logsIngestionFromEnvironment({ PERSONAS_AGENT_CLOUD: "azure" })).toBeUndefined();
+    expect(
+      logsIngestionFromEnvironment({
+        PERSONAS_AGENT_LOGS_ENDPOINT: "",
+        PERSONAS_AGENT_LOGS_RULE_ID: "",
+        PERSONAS_AGENT_LOGS_STREAM: "",
+      }),
+    ).toBeUndefined();
+  });
+
+  it("fills in the agent table's stream when only it is missing", () => {
+    const { PERSONAS_AGENT_LOGS_STREAM: _stream, ...noStream } = good;
+    expect(logsIngestionFromEnvironment(noStream)?.stream).toBe("Custom-PersonasAgentMetrics_CL");
+  });
+
+  const endpointProblem = (received: string) =>
+    `PERSONAS_AGENT_LOGS_ENDPOINT: expected an https:// origin under ingest.monitor.azure.com (or .azure.cn, .azure.us), without credentials, port, path or query: the VM's access token is sent there; received ${received}`;
+  it.each([
+    ["plain http", "http://personas-ab12.westeurope-1.ingest.monitor.azure.com"],
+    ["a host outside Microsoft's ingestion domain", "https://ingest.monitor.azure.com.attacker.example"],
+    ["a look-alike suffix", "https://personas-ab12.westeurope-1.ingest.monitor.azure.com-evil.net"],
+    ["the bare domain", "https://ingest.monitor.azure.com"],
+    ["credentials", "https://user:pw@personas-ab12.westeurope-1.ingest.monitor.azure.com"],
+    ["a port", "https://personas-ab12.westeurope-1.ingest.monitor.azure.com:8443"],
+    ["a path", "https://personas-ab12.westeurope-1.ingest.monitor.azure.com/dataCollectionRules"],
+    ["a query", "https://personas-ab12.westeurope-1.ingest.monitor.azure.com?x=1"],
+    ["an empty query", "https://personas-ab12.westeurope-1.ingest.monitor.azure.com?"],
+    ["no scheme", "personas-ab12.westeurope-1.ingest.monitor.azure.com"],
+  ])("refuses an endpoint with %s", (_case, endpoint) => {
+    const shown = JSON.stringify(endpoint.length > 60 ? `${endpoint.slice(0, 57)}...` : endpoint);
+    expect(problemsIn({ ...good, PERSONAS_AGENT_LOGS_ENDPOINT: endpoint })).toEqual([endpointProblem(shown)]);
+  });
+
+  it.each([
+    ["https://personas-ab12.westeurope-1.ingest.monitor.azure.com/"],
+    ["https://personas-ab12.chinanorth3-1.ingest.monitor.azure.cn"],
+    ["https://personas-ab12.usgovvirginia-1.ingest.monitor.azure.us"],
+  ])("accepts the endpoint %s", (endpoint) => {
+    expect(logsIngestionFromEnvironment({ ...good, PERSONAS_AGENT_LOGS_ENDPOINT: endpoint })?.endpoint).toBe(
+      endpoint,
+    );
+  });
+
+  it.each([
+    ["dcr-000a00a000a00000a000000aa000a0a"],
+    ["dcr-000a00a000a00000a000000aa000a0aag"],
+    ["DCR-000a00a000a00000a000000aa000a0aa"],
+    ["dcr-000a00a000a00000a000000aa000a0aa/../x"],
+    ["000a00a000a00000a000000aa000a0aa"],
+  ])("refuses the immutable id %s", (ruleId) => {
+    expect(problemsIn({ ...good, PERSONAS_AGENT_LOGS_RULE_ID: ruleId })).toEqual([
+      `PERSONAS_AGENT_LOGS_RULE_ID: expected the data collection rule's immutableId, 'dcr-' and 32 hexadecimal digits, received ${JSON.stringify(ruleId)}`,
+    ]);
+  });
+
+  it("refuses any stream but the agent table's and a missing variable, listing every problem in the error", () => {
+    const environment = {
+      PERSONAS_AGENT_LOGS_ENDPOINT: good.PERSONAS_AGENT_LOGS_ENDPOINT,
+      PERSONAS_AGENT_LOGS_STREAM: "Custom-SecurityEvent",
+    };
+
+    expect(() => logsIngestionFromEnvironment(environment)).toThrow(
+      [
+        "The personas agent's environment is invalid (2 problems); the Azure custom data sets these variables in personas-agent.service: fix the unit, then restart the agent:",
+        "  - PERSONAS_AGENT_LOGS_RULE_ID: required, expected string",
+        '  - PERSONAS_AGENT_LOGS_STREAM: expected "Custom-PersonasAgentMetrics_CL", received "Custom-SecurityEvent"',
+      ].join("\n"),
+    );
   });
 });
