@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelemetryAgent } from "../../src/agent/agent.js";
 import { parseAgentConfig } from "../../src/agent/config.js";
 import { PublishError } from "../../src/agent/errors.js";
-import type { AgentLogger } from "../../src/agent/logger.js";
 import {
   backoffDelay,
   type MetricDatum,
@@ -14,6 +13,7 @@ import {
   PublishQueue,
 } from "../../src/agent/publisher.js";
 import { evaluateCloudWatchAlarm } from "../../src/sim/alarm/cloudwatch.js";
+import { recordingLogger } from "../support/agent.js";
 
 /** A publisher that keeps what it receives and fails while `down` is set. */
 class MemoryPublisher implements MetricPublisher {
@@ -27,14 +27,6 @@ class MemoryPublisher implements MetricPublisher {
     if (this.down) throw new PublishError(this.name, "unreachable", true);
     this.received.push(...batch);
   }
-}
-
-function recordingLogger(): AgentLogger & { lines: { level: string; msg: string; fields?: object }[] } {
-  const lines: { level: string; msg: string; fields?: object }[] = [];
-  const at = (level: string) => (msg: string, fields?: object) => {
-    lines.push({ level, msg, ...(fields === undefined ? {} : { fields }) });
-  };
-  return { lines, info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 function datum(i: number): MetricDatum {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AzureMonitorPublisher, type CustomMetricBody } from "../../src/agent/azure-monitor.js";
 import { PublishError } from "../../src/agent/errors.js";
 import { jsonLineLogger } from "../../src/agent/logger.js";
-import { type MetricDatum, PublishQueue } from "../../src/agent/publisher.js";
+import { PublishQueue } from "../../src/agent/publisher.js";
+import { latencyDatum as datum } from "../support/agent.js";
 
 const VM =
   "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-web-prod/providers/Microsoft.Compute/virtualMachines/web-1";
@@ -36,24 +37,6 @@ async function listen(
 }
 
 const origin = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-function datum(
-  name: string,
-  at: string,
-  dims: Record<string, string>,
-  value: number,
-  period: 10 | 60 = 60,
-): MetricDatum {
-  return {
-    namespace: "Personas/Agent",
-    name,
-    unit: "Milliseconds",
-    timestamp: new Date(at),
-    periodSeconds: period,
-    dimensions: dims,
-    statistics: { sampleCount: 1, sum: value, minimum: value, maximum: value },
-  };
-}
 
 describe("AzureMonitorPublisher (loopback IMDS and custom-metrics endpoint)", () => {
   const imdsSeen: Seen[] = [];

@@ -20,8 +20,9 @@ import {
   LogsIngestionPublisher,
   parseRetryAfter,
 } from "../../src/agent/logs-ingestion.js";
-import { type MetricDatum, PublishQueue } from "../../src/agent/publisher.js";
+import { PublishQueue } from "../../src/agent/publisher.js";
 import { AGENT_LOG_TABLE, type AgentLogColumn } from "../../src/plan/agent-log-table.js";
+import { latencyDatum as datum, recordingLogger } from "../support/agent.js";
 
 const VM =
   "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-web-prod/providers/Microsoft.Compute/virtualMachines/web-1";
@@ -160,32 +161,6 @@ async function startDouble(): Promise<Double> {
     return double.script.shift() ?? { status: 204 };
   }, double.seen);
   return Object.assign(double, { imds, ingestion });
-}
-
-function datum(
-  name: string,
-  at: string,
-  dimensions: Record<string, string>,
-  value: number,
-  period: 10 | 60 = 60,
-): MetricDatum {
-  return {
-    namespace: "Personas/Agent",
-    name,
-    unit: "Milliseconds",
-    timestamp: new Date(at),
-    periodSeconds: period,
-    dimensions,
-    statistics: { sampleCount: 1, sum: value, minimum: value, maximum: value },
-  };
-}
-
-function recordingLogger(): AgentLogger & { lines: { level: string; msg: string; fields?: object }[] } {
-  const lines: { level: string; msg: string; fields?: object }[] = [];
-  const at = (level: string) => (msg: string, fields?: object) => {
-    lines.push({ level, msg, ...(fields === undefined ? {} : { fields }) });
-  };
-  return { lines, info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 describe("LogsIngestionPublisher (loopback IMDS and Logs Ingestion endpoint)", () => {
