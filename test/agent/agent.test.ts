@@ -89,6 +89,36 @@ describe("PublishQueue", () => {
     expect(logger.lines.map((l) => l.msg)).toEqual(["publishing failed; will retry", "publishing recovered"]);
   });
 
+  it.each([
+    ["waits as long as Retry-After asks when that is longer than the backoff", 45_000, 45_000],
+    ["keeps its own backoff when Retry-After is shorter", 10, 500],
+    ["waits at most an hour, whatever Retry-After says", 36_000_000, 3_600_000],
+  ])("%s", async (_case, retryAfterMs, retryInMs) => {
+    const publisher: MetricPublisher = {
+      name: "throttled",
+      batch: (data) => [data.slice()],
+      send: async () => {
+        throw new PublishError("throttled", "429", true, { retryAfterMs });
+      },
+    };
+    const logger = recordingLogger();
+    const queue = new PublishQueue(publisher, {
+      capacity: 10,
+      retryBaseMs: 1_000,
+      retryMaxMs: 1_000,
+      logger,
+      random: () => 0.5,
+    });
+
+    queue.enqueue([datum(1)]);
+    await queue.flush();
+
+    expect(logger.lines.find((l) => l.msg === "publishing failed; will retry")?.fields).toMatchObject({
+      retryInMs,
+    });
+    await queue.close();
+  });
+
   it("drops a batch the backend rejects as invalid instead of retrying it forever", async () => {
     const publisher: MetricPublisher = {
       name: "strict",
