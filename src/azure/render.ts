@@ -713,6 +713,8 @@ export function renderAzureFleet(
       [KIND_APP_SETTINGS.actionGroups]: jsonOf(
         Object.fromEntries(Object.entries(actionGroups).map(([kind, group]) => [kind, group.id])),
       ),
+      // The fleet-wide rules' targetResourceRegion: a VM elsewhere is not watched by them.
+      [KIND_APP_SETTINGS.location]: options.location,
     });
     orchestratorEvents = renderOrchestratorEvents(parent, name, resourceGroup, functionApps.orchestrator!);
   }

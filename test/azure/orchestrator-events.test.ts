@@ -98,6 +98,8 @@ describe("AzurePersonaFleet with the orchestrator", () => {
         s.value,
       ]),
     );
+    // The fleet-wide rules' region: the orchestrator refuses VMs elsewhere.
+    expect(settings[KIND_APP_SETTINGS.location]).toBe("westeurope");
     expect(JSON.parse(settings[KIND_APP_SETTINGS.actionGroups]!)).toEqual({
       scale: named(resources, "azure-native:monitor:ActionGroup", "web-actions-scale").outputs!.id,
       feature: named(resources, "azure-native:monitor:ActionGroup", "web-actions-feature").outputs!.id,

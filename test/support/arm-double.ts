@@ -58,6 +58,8 @@ export interface DoubleVm {
   size: string;
   power: "running" | "deallocated" | "stopped";
   tags: Record<string, string>;
+  /** Its region, as ARM returns it (`westeurope`). */
+  location: string;
   /** The sizes its current hardware cluster offers (what `/vmSizes` lists while it runs). */
   clusterSizes: string[];
   /** `Dynamic` loses its address on deallocation; `Static` keeps it. */
@@ -145,6 +147,7 @@ export class ArmDouble {
       size: options.size ?? "Standard_D8s_v5",
       power: options.power ?? "running",
       tags: options.tags ?? {},
+      location: options.location ?? "westeurope",
       clusterSizes: options.clusterSizes ?? ["Standard_D2s_v5", "Standard_D4s_v5", "Standard_D8s_v5"],
       ipAllocation: options.ipAllocation ?? "Static",
       privateIp,
@@ -290,6 +293,7 @@ export class ArmDouble {
       id: vm.id,
       name: vm.name,
       type: "Microsoft.Compute/virtualMachines",
+      location: vm.location,
       tags: { ...vm.tags },
       properties: {
         hardwareProfile: { vmSize: vm.size },
@@ -453,7 +457,7 @@ export class ArmDouble {
     const skip = Number(options.$skipToken ?? "0");
     const rows = [...this.vms.values()]
       .filter((vm) => group === undefined || vm.id.toLowerCase().includes(`/resourcegroups/${group}/`))
-      .map((vm) => ({ id: vm.id, tags: { ...vm.tags } }));
+      .map((vm) => ({ id: vm.id, location: vm.location, tags: { ...vm.tags } }));
     const page = rows.slice(skip, skip + top);
     return json(200, {
       totalRecords: rows.length,

@@ -154,6 +154,11 @@ export const KIND_APP_SETTINGS = {
   /** orchestrator: JSON `{ [responder kind]: action group resource id }`, the actions of run-time alerts. */
   actionGroups: "PERSONAS_ACTION_GROUPS",
   /**
+   * orchestrator: the fleet's Azure region (its `location`): where the stack creates its VMs and what its
+   * fleet-wide metric alert rules watch (`targetResourceRegion`); the orchestrator refuses a VM elsewhere.
+   */
+  location: "PERSONAS_LOCATION",
+  /**
    * traffic: JSON `{ loadBalancerBackendPoolIds: string[], applicationGatewayBackendPoolIds: string[],
    * targets: { [name]: { originId, weight } } }`, what the fleet declares (`traffic`).
    */

@@ -41,6 +41,8 @@ export interface AzureRuntimeEnv {
   invokeTargets: Record<string, string>;
   /** Responder kind → action group resource id (the orchestrator's run-time alerts). */
   actionGroups: Record<string, string>;
+  /** The fleet's region as {@link regionName} writes it, when set ({@link KIND_APP_SETTINGS.location}). */
+  location?: string;
   /** What the traffic responder may touch; absent when the fleet declares no `traffic`. */
   traffic?: AzureTrafficConfig;
   /** The isolate responder's quarantine NSG; absent when the fleet declares no `isolation`. */
@@ -184,6 +186,15 @@ export function readAzureEnv(env: NodeJS.ProcessEnv = process.env): AzureRuntime
     "the fleet's quarantine network security group",
   );
   if (isolation !== undefined) result.isolation = isolation;
+  const location = env[KIND_APP_SETTINGS.location]?.trim();
+  if (location) {
+    if (!/^[a-z0-9]{2,40}$/.test(regionName(location)))
+      throw new AzureConfigError(
+        KIND_APP_SETTINGS.location,
+        `App setting ${KIND_APP_SETTINGS.location} is '${location.slice(0, 80)}', which is not an Azure region name (e.g. westeurope) ${REDEPLOY}.`,
+      );
+    result.location = regionName(location);
+  }
   const clientId = env[S.identityClientId]?.trim();
   if (clientId) result.identityClientId = clientId;
   return result;
@@ -217,6 +228,14 @@ function config<T>(
       `App setting ${name} does not describe ${what} (${checked.error.issues[0]?.path.join(".") || "value"}: ${checked.error.issues[0]?.message}) ${REDEPLOY}.`,
     );
   return checked.data;
+}
+
+/**
+ * A region as ARM names it in resource bodies: lowercase, without spaces (`West Europe` → `westeurope`);
+ * Azure accepts either form where a location is written.
+ */
+export function regionName(location: string): string {
+  return location.toLowerCase().replace(/\s+/g, "");
 }
 
 /** `/subscriptions/<id>/resourceGroups/<group>`: the fleet's group (its alert rules, storage and VMs). */

@@ -36,7 +36,7 @@ import {
   WEBHOOK_PROPERTIES,
   WEBHOOK_SCHEMA_VERSION,
 } from "./contract.js";
-import { fleetScope } from "./env.js";
+import { fleetScope, regionName } from "./env.js";
 import { ArmRequestError, ManifestError } from "./errors.js";
 import { getVm } from "./vm.js";
 import { contextOrLog, METRIC_ALERTS_API_VERSION } from "./worker.js";
@@ -100,16 +100,16 @@ async function onEvent(ctx: AzureRuntimeContext, event: EventGridEvent): Promise
     );
   }
   const manifest = await requireManifest(ctx);
-  let tags: Record<string, string>;
+  let vm: { tags: Record<string, string>; location: string };
   try {
-    tags = (await getVm(ctx.arm, vmId)).tags;
+    vm = await getVm(ctx.arm, vmId);
   } catch (error) {
     // A VM deleted after the event: nothing to reconcile (its alerts are the stack's to remove).
     if (error instanceof ArmRequestError && error.status === 404)
       return skipped(ctx, vmId, "gone", `VM ${vmId} no longer exists`);
     throw error;
   }
-  return reconcile(ctx, manifest, vmId, tags);
+  return reconcile(ctx, manifest, vmId, vm.tags, { location: vm.location });
 }
 
 /** Reconciles every VM of the fleet's resource group, with its tags from Resource Graph. */
@@ -127,7 +127,7 @@ export async function sweepFleet(ctx: AzureRuntimeContext): Promise<ReconcileRes
   // Bounded: 1,000 pages of 1,000 VMs is far beyond a resource group's VMs.
   for (let page = 0; page < 1000; page++) {
     const { body } = await ctx.arm.request<{
-      data?: { id: string; tags?: Record<string, string> }[];
+      data?: { id: string; location?: string; tags?: Record<string, string> }[];
       $skipToken?: string;
     }>(
       "POST",
@@ -135,7 +135,7 @@ export async function sweepFleet(ctx: AzureRuntimeContext): Promise<ReconcileRes
       RESOURCE_GRAPH_API_VERSION,
       {
         subscriptions: [ctx.env.subscriptionId],
-        query: `Resources | where type =~ 'microsoft.compute/virtualmachines' and resourceGroup =~ '${ctx.env.resourceGroup}' | project id, tags`,
+        query: `Resources | where type =~ 'microsoft.compute/virtualmachines' and resourceGroup =~ '${ctx.env.resourceGroup}' | project id, location, tags`,
         options: {
           $top: GRAPH_PAGE,
           ...(skipToken ? { $skipToken: skipToken } : {}),
@@ -147,7 +147,12 @@ export async function sweepFleet(ctx: AzureRuntimeContext): Promise<ReconcileRes
     for (const row of body.data ?? []) {
       try {
         const vmId = memberIdOf(row.id);
-        results.push(await reconcile(ctx, manifest, vmId, row.tags ?? {}, { recorded: records.get(vmId) }));
+        results.push(
+          await reconcile(ctx, manifest, vmId, row.tags ?? {}, {
+            recorded: records.get(vmId),
+            ...(row.location !== undefined ? { location: row.location } : {}),
+          }),
+        );
       } catch (error) {
         ctx.log.decision("failed", (error as Error).message, {
           vmId: row.id,
@@ -215,8 +220,11 @@ export async function reconcile(
   manifest: FleetManifest,
   vmId: string,
   tags: Record<string, string>,
-  /** The VM's record when the caller read every record already (the sweep). */
-  known?: { recorded: { value: OrchestratorRecord; etag: string } | undefined },
+  /**
+   * What the caller read already: the VM's region (to refuse a VM outside the fleet's), and its record
+   * when the caller read every record (the sweep).
+   */
+  seen: { location?: string; recorded?: { value: OrchestratorRecord; etag: string } | undefined } = {},
 ): Promise<ReconcileResult> {
   const member = await ctx.fleet.member(vmId);
   if (member === undefined) {
@@ -230,14 +238,24 @@ export async function reconcile(
       );
     return { vmId, outcome: "skipped", reason: "not-member", writes: 0 };
   }
+  // A fleet-wide metric rule watches the VMs of the fleet's region only (its targetResourceRegion).
+  const region = seen.location === undefined ? undefined : regionName(seen.location);
+  if (ctx.env.location !== undefined && region !== ctx.env.location)
+    return refused(
+      ctx,
+      vmId,
+      "other-region",
+      `VM ${vmId} is in region ${seen.location ?? "(unknown)"}, not the fleet's region ${ctx.env.location}, where the stack creates its VMs and its fleet-wide rules watch; nothing was done.`,
+    );
   const target = await targetOf(ctx, manifest, vmId, member, tags);
-  const recorded = known ? known.recorded : await readApplied(ctx.state, vmId);
+  const recorded = "recorded" in seen ? seen.recorded : await readApplied(ctx.state, vmId);
   const runtime = target.digest !== member.digest;
-  const persona = manifest.personas[target.digest]!;
+  const persona = manifest.personas[target.digest];
   // The stack's persona needs nothing of run time; another gets alerts for what no fleet-wide rule covers.
-  const alarms = runtime
-    ? Object.entries(persona.alarms).filter(([, alarm]) => alarm.azure !== undefined)
-    : [];
+  const alarms =
+    runtime && persona !== undefined
+      ? Object.entries(persona.alarms).filter(([, alarm]) => alarm.azure !== undefined)
+      : [];
   const wanted = alarms.filter(([, alarm]) => alarm.fleetWide !== true);
   const fleetWide = alarms.filter(([, alarm]) => alarm.fleetWide === true).map(([id]) => id);
   const covered = fleetWide.length > 0 ? { fleetWide } : {};
@@ -253,7 +271,7 @@ export async function reconcile(
   const keep = new Set(wanted.map(([id]) => id));
   for (const [alarmId, alarm] of wanted) {
     // Same persona, alert already made: nothing to write.
-    if (had.has(alarmId)) continue;
+    if (had.has(alarmId) || persona === undefined) continue;
     const kinds = [...new Set(alarm.actions.map(responderOf))];
     const actions = kinds.flatMap((kind) => {
       const group = ctx.env.actionGroups[kind];
@@ -337,7 +355,7 @@ export async function reconcile(
   const outcome = runtime ? "applied" : "reverted";
   ctx.log.decision(
     "acted",
-    `${vmName}: ${outcome} persona ${persona.name} (${target.reason}); ${writes} alert write(s)${fleetWide.length > 0 ? `; covered by fleet-wide rules: ${fleetWide.join(", ")}` : ""}`,
+    `${vmName}: ${outcome} persona ${persona?.name ?? target.digest} (${target.reason}); ${writes} alert write(s)${fleetWide.length > 0 ? `; covered by fleet-wide rules: ${fleetWide.join(", ")}` : ""}`,
     {
       vmId,
       reason: target.reason,

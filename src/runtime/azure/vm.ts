@@ -27,6 +27,8 @@ export interface VmView {
   size: string;
   power: PowerState;
   tags: Record<string, string>;
+  /** Its region as ARM returns it (`westeurope`); empty when the body has none. */
+  location: string;
   /** Its network interfaces' resource ids (`networkProfile.networkInterfaces`). */
   networkInterfaceIds: string[];
 }
@@ -34,6 +36,7 @@ export interface VmView {
 interface ArmVm {
   id: string;
   name: string;
+  location?: string;
   tags?: Record<string, string>;
   properties?: {
     hardwareProfile?: { vmSize?: string };
@@ -55,6 +58,7 @@ export async function getVm(arm: ArmClient, vmId: string): Promise<VmView> {
     size: body.properties?.hardwareProfile?.vmSize ?? "",
     power: (POWER_STATES as readonly string[]).includes(power ?? "") ? (power as PowerState) : "unknown",
     tags: body.tags ?? {},
+    location: body.location ?? "",
     networkInterfaceIds: (body.properties?.networkProfile?.networkInterfaces ?? []).flatMap((n) =>
       n.id ? [n.id] : [],
     ),

@@ -166,7 +166,12 @@ describe.skipIf(noAzurite)("Azure orchestrator with fleet-wide rules", () => {
     world = await seedWorld(plan);
     options = {
       ...world.options,
-      env: { ...world.options.env, [KIND_APP_SETTINGS.actionGroups]: JSON.stringify(ACTION_GROUPS) },
+      env: {
+        ...world.options.env,
+        [KIND_APP_SETTINGS.actionGroups]: JSON.stringify(ACTION_GROUPS),
+        // As the components write the fleet's location (a display name is accepted, as by ARM).
+        [KIND_APP_SETTINGS.location]: "West Europe",
+      },
     };
     await deployFleetRules(world, plan);
     world.arm.actions.length = 0;
@@ -317,6 +322,37 @@ describe.skipIf(noAzurite)("Azure orchestrator with fleet-wide rules", () => {
       expect(sweep.map((r) => r.outcome)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
       expect(world.arm.writes).toBe(writes);
       expect(alertRuleNames(world)).toEqual(before);
+    });
+
+    it("refuses and logs a member VM outside the fleet's region, which its fleet-wide rules do not watch: no alert, no record", async () => {
+      // web-1's id now names a VM in another region (deleted and created again there by someone).
+      world.arm.vm("web-1").location = "northeurope";
+      await shift("web-1", "Surge");
+      const before = alertRuleNames(world);
+
+      const event = await events()(tagWrite("web-1"), invocation("resource-writes"));
+      const sweep = await createOrchestratorSweep(options)(timerTick(), invocation("orchestrator-sweep"));
+      const rule = fleetRule(plan, digestOf("Surge"), alarmIdOf(plan, "Surge")[0]!);
+      const answer = await post("scale", fleetAlert(rule, "web-1"));
+
+      const refusal = {
+        vmId: memberIdOf(vmResourceId("web-1")),
+        outcome: "skipped",
+        reason: "other-region",
+        writes: 0,
+      };
+      expect(event).toEqual(refusal);
+      expect(sweep.find((r) => r.vmId === refusal.vmId)).toEqual(refusal);
+      expect(world.logs).toContainEqual(
+        expect.objectContaining({
+          outcome: "rejected",
+          reason: "other-region",
+          message: `VM ${refusal.vmId} is in region northeurope, not the fleet's region westeurope, where the stack creates its VMs and its fleet-wide rules watch; nothing was done.`,
+        }),
+      );
+      expect(alertRuleNames(world)).toEqual(before);
+      // No record says web-1 runs Surge, so Surge's rule is not its rule.
+      expect(answer).toEqual({ status: 403, body: { outcome: "rejected", reason: "digest" } });
     });
 
     it("refuses and logs a VM of another resource group, and a VM tagged into the fleet that the membership record does not list", async () => {
