@@ -109,6 +109,13 @@ const KEY_INPUTS = [
 function keyInputs(resource: PlannedResource): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
   for (const key of KEY_INPUTS) if (resource.inputs[key] !== undefined) picked[key] = resource.inputs[key];
+  // A fleet-wide (Metrics Insights) alarm names its metric and period in its query, not in its own inputs.
+  const queries = resource.inputs.metricQueries;
+  const [query] = Array.isArray(queries) ? (queries as { expression?: unknown; period?: unknown }[]) : [];
+  if (typeof query?.expression === "string") {
+    picked.period = query.period;
+    picked.query = query.expression;
+  }
   return picked;
 }
 

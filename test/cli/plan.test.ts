@@ -18,10 +18,10 @@ describe("personas plan", () => {
     );
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("personas:aws:PersonaFleet web\n");
-    // The default topology: one Metrics Insights alarm for the fleet (its query is under "Alarm topology").
+    // The default topology: one Metrics Insights alarm for the fleet, its metric and period in its query.
     const name = fleetAlarmName({ fleet: "web", stack: "plan" }, SEED_DIGEST, "cpu-utilization-above");
     expect(result.stdout).toContain(
-      `  aws:cloudwatch/metricAlarm:MetricAlarm ${CPU_ALARM}  name=${name} comparisonOperator=GreaterThanThreshold threshold=80 evaluationPeriods=5 datapointsToAlarm=5\n`,
+      `  aws:cloudwatch/metricAlarm:MetricAlarm ${CPU_ALARM}  name=${name} comparisonOperator=GreaterThanThreshold threshold=80 evaluationPeriods=5 datapointsToAlarm=5 period=60 query=SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) GROUP BY InstanceId ORDER BY AVG() DESC LIMIT 500\n`,
     );
     expect(result.stdout).toContain("\n46 resources:\n");
     expect(result.stdout).toContain("  2 × aws:cloudwatch/metricAlarm:MetricAlarm\n");
