@@ -70,6 +70,16 @@ const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$/;
 // Action groups: "Can't use: :<>+/&%\? or control characters. Can't end with space or period."
 const ACTION_GROUP = /^[^:<>+/&%\\?|\p{Cc}]*[^:<>+/&%\\?|\p{Cc} .]$/u;
 
+/** Data collection endpoints and rules: no documented rule, so the workspace's (DATA_COLLECTION). */
+const DATA_COLLECTION_NAME = {
+  min: 4,
+  max: 63,
+  pattern: WORKSPACE_NAME,
+  characters:
+    "letters, digits and hyphens, starting and ending with a letter or digit (the workspace's rule)",
+  source: "DATA_COLLECTION",
+} as const;
+
 /** The rules, by Pulumi type token. */
 export const AZURE_NAMING_RULES: Readonly<Record<string, AzureNamingRule>> = {
   "azure-native:resources:ResourceGroup": {
@@ -189,21 +199,11 @@ export const AZURE_NAMING_RULES: Readonly<Record<string, AzureNamingRule>> = {
   },
   "azure-native:monitor:DataCollectionEndpoint": {
     input: "dataCollectionEndpointName",
-    min: 4,
-    max: 63,
-    pattern: WORKSPACE_NAME,
-    characters:
-      "letters, digits and hyphens, starting and ending with a letter or digit (the workspace's rule)",
-    source: "DATA_COLLECTION",
+    ...DATA_COLLECTION_NAME,
   },
   "azure-native:monitor:DataCollectionRule": {
     input: "dataCollectionRuleName",
-    min: 4,
-    max: 63,
-    pattern: WORKSPACE_NAME,
-    characters:
-      "letters, digits and hyphens, starting and ending with a letter or digit (the workspace's rule)",
-    source: "DATA_COLLECTION",
+    ...DATA_COLLECTION_NAME,
   },
   "azure-native:authorization:RoleDefinition": {
     input: "roleDefinitionId",

@@ -707,11 +707,11 @@ export interface AzurePersonaFleetArgs extends AzureMemberComponentArgs {
   /**
    * How persona alarms are deployed (src/plan/topology.ts), as `PersonaFleet`'s `alarmTopology`:
    * `fleet-wide` makes one multi-resource metric alert rule per persona × alarm over the fleet's
-   * resource group wherever Azure allows it (VM platform metrics other than the network ones), and one
-   * log search alert rule per persona × alarm on the personas agent's metrics; the rest (the VM network
-   * metrics) stay one alert per VM, and `personas plan --cloud azure` says why. `per-instance` (the
-   * opt-out) makes one alert per VM × alarm.
-   * AzurePersonaInstance and AzurePersonaAttachment are always per VM.
+   * resource group for VM platform metrics (not the network ones), and one log search alert rule per
+   * persona × alarm over the agent's Log Analytics table for the personas agent's metrics
+   * (src/azure/log-alerts.ts); the rest (network metrics, windows a log search rule does not allow)
+   * stay one alert per VM, and `personas plan --cloud azure` says why. `per-instance` (the opt-out)
+   * makes one alert per VM × alarm. AzurePersonaInstance and AzurePersonaAttachment are always per VM.
    * @default "fleet-wide"
    * @example "per-instance"
    */

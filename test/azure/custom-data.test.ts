@@ -30,6 +30,48 @@ describe("renderCustomData (Azure custom data)", () => {
     );
   });
 
+  it("refuses Logs Ingestion settings that would add a systemd line or send rows elsewhere, naming each bad value", () => {
+    const hostile = {
+      ...install,
+      logsIngestion: {
+        endpoint: "https://ok.westeurope-1.ingest.monitor.azure.com\nExecStartPre=/bin/sh -c evil",
+        ruleId: "dcr-XYZ",
+        stream: "Custom-Other_CL",
+      },
+    };
+    expect(() => renderCustomData(plan, "ubuntu", hostile)).toThrow(
+      "The personas agent's Logs Ingestion settings are invalid: endpoint 'https://ok.westeurope-1.ingest.monitor.azure.com\nExecStartPre=/bin/sh -c evil' (an https:// host name); ruleId 'dcr-XYZ' (dcr- and 32 lower-case hex digits); stream 'Custom-Other_CL' (Custom-PersonasAgentMetrics_CL).",
+    );
+    expect(() =>
+      renderCustomData(plan, "ubuntu", {
+        ...install,
+        logsIngestion: {
+          ...hostile.logsIngestion,
+          endpoint: "http://attacker.example",
+          ruleId: `dcr-${"0".repeat(32)}`,
+          stream: "Custom-PersonasAgentMetrics_CL",
+        },
+      }),
+    ).toThrow("endpoint 'http://attacker.example' (an https:// host name)");
+  });
+
+  it("gives the agent its Logs Ingestion endpoint, rule and stream as its unit's environment, and nothing without them", () => {
+    const logsIngestion = {
+      endpoint: "https://personas-agent-metrics-ab12.westeurope-1.ingest.monitor.azure.com",
+      ruleId: `dcr-${"0123456789abcdef".repeat(2)}`,
+      stream: "Custom-PersonasAgentMetrics_CL",
+    };
+    const script = renderCustomData(plan, "ubuntu", { ...install, logsIngestion });
+    expect(script).toContain(
+      [
+        `Environment=PERSONAS_AGENT_LOGS_ENDPOINT=${logsIngestion.endpoint}`,
+        `Environment=PERSONAS_AGENT_LOGS_RULE_ID=${logsIngestion.ruleId}`,
+        "Environment=PERSONAS_AGENT_LOGS_STREAM=Custom-PersonasAgentMetrics_CL",
+      ].join("\n"),
+    );
+    expect(renderCustomData(plan, "ubuntu", install)).not.toContain("PERSONAS_AGENT_LOGS_");
+  });
+
   it("says what is missing when a persona needs the agent and no source is given", () => {
     expect(() => renderCustomData(plan, "ubuntu")).toThrow(
       "Persona HighTraffic needs the personas agent but no agent source was given; the Azure components upload the bundled agent to the fleet's storage account and pass it.",

@@ -70,6 +70,23 @@ function fleetProgram(
   };
 }
 
+/** The webhook properties a fleet-wide rule of the seed carries for one of its trigger alarms. */
+function seedFleetProperties(alarmId: string): Record<string, string> {
+  return {
+    [WEBHOOK_PROPERTIES.schema]: "1",
+    [WEBHOOK_PROPERTIES.fleet]: "web",
+    [WEBHOOK_PROPERTIES.stack]: "plan",
+    [WEBHOOK_PROPERTIES.persona]: "HighTraffic",
+    [WEBHOOK_PROPERTIES.version]: "1.0.0",
+    [WEBHOOK_PROPERTIES.digest]: SEED_DIGEST,
+    [WEBHOOK_PROPERTIES.triggerId]: alarmId,
+    [WEBHOOK_PROPERTIES.alarmId]: alarmId,
+    [WEBHOOK_PROPERTIES.intent]: "activate",
+    [WEBHOOK_PROPERTIES.member]: fleetAlarmKey(SEED_DIGEST),
+    [WEBHOOK_PROPERTIES.owner]: "fleet",
+  };
+}
+
 function countByType(resources: readonly PlannedResource[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
@@ -215,19 +232,7 @@ describe("AzurePersonaFleet with fleet-wide alarms", () => {
       actions: [
         {
           actionGroupId: scale.outputs!.id,
-          webHookProperties: {
-            [WEBHOOK_PROPERTIES.schema]: "1",
-            [WEBHOOK_PROPERTIES.fleet]: "web",
-            [WEBHOOK_PROPERTIES.stack]: "plan",
-            [WEBHOOK_PROPERTIES.persona]: "HighTraffic",
-            [WEBHOOK_PROPERTIES.version]: "1.0.0",
-            [WEBHOOK_PROPERTIES.digest]: SEED_DIGEST,
-            [WEBHOOK_PROPERTIES.triggerId]: "cpu-utilization-above",
-            [WEBHOOK_PROPERTIES.alarmId]: "cpu-utilization-above",
-            [WEBHOOK_PROPERTIES.intent]: "activate",
-            [WEBHOOK_PROPERTIES.member]: fleetAlarmKey(SEED_DIGEST),
-            [WEBHOOK_PROPERTIES.owner]: "fleet",
-          },
+          webHookProperties: seedFleetProperties("cpu-utilization-above"),
         },
       ],
       tags: { "persona:fleet": "web", "persona:owner": "fleet" },
@@ -279,19 +284,7 @@ describe("AzurePersonaFleet with fleet-wide alarms", () => {
       identity: { type: "UserAssigned", userAssignedIdentities: [identity.outputs!.id] },
       actions: {
         actionGroups: [feature.outputs!.id],
-        customProperties: {
-          [WEBHOOK_PROPERTIES.schema]: "1",
-          [WEBHOOK_PROPERTIES.fleet]: "web",
-          [WEBHOOK_PROPERTIES.stack]: "plan",
-          [WEBHOOK_PROPERTIES.persona]: "HighTraffic",
-          [WEBHOOK_PROPERTIES.version]: "1.0.0",
-          [WEBHOOK_PROPERTIES.digest]: SEED_DIGEST,
-          [WEBHOOK_PROPERTIES.triggerId]: "network-latency-above",
-          [WEBHOOK_PROPERTIES.alarmId]: "network-latency-above",
-          [WEBHOOK_PROPERTIES.intent]: "activate",
-          [WEBHOOK_PROPERTIES.member]: fleetAlarmKey(SEED_DIGEST),
-          [WEBHOOK_PROPERTIES.owner]: "fleet",
-        },
+        customProperties: seedFleetProperties("network-latency-above"),
       },
       tags: { "persona:fleet": "web", "persona:owner": "fleet" },
     });

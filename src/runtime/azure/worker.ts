@@ -283,23 +283,23 @@ export const METRIC_ALERTS_API_VERSION = "2018-03-01";
 export const SCHEDULED_QUERY_RULES_API_VERSION = "2023-12-01";
 
 /**
- * A log search rule of the fleet (owner `fleet`) is in the fleet's group with the owner and fleet
- * tags, kind LogAlert, split by the agent table's Resource ID column, and its query keeps only the
- * fleet group's VMs (the quoted prefix the renderer writes, src/plan/log-query.ts); the VM is in that
- * group. A rule someone else wrote, or one that reads another group's rows, is refused.
+ * Reads an alert rule of the fleet's resource group in ARM.
+ * @throws ProvenanceRefusedError (`alert-rule`) when there is no such rule.
  */
-async function requireLogSearchRule(ctx: AzureRuntimeContext, job: AlertJob, vmId: string): Promise<void> {
-  let rule: {
-    kind?: string;
-    tags?: Record<string, string>;
-    properties?: { criteria?: { allOf?: { query?: string; resourceIdColumn?: string }[] } };
-  };
+async function readAlertRule<T>(
+  ctx: AzureRuntimeContext,
+  type: "metricAlerts" | "scheduledQueryRules",
+  apiVersion: string,
+  name: string,
+  vmId: string,
+  what: string,
+): Promise<T> {
   try {
-    rule = (
-      await ctx.arm.request<typeof rule>(
+    return (
+      await ctx.arm.request<T>(
         "GET",
-        `${fleetScope(ctx.env)}/providers/Microsoft.Insights/scheduledQueryRules/${encodeURIComponent(job.alertRule)}`,
-        SCHEDULED_QUERY_RULES_API_VERSION,
+        `${fleetScope(ctx.env)}/providers/Microsoft.Insights/${type}/${encodeURIComponent(name)}`,
+        apiVersion,
       )
     ).body;
   } catch (error) {
@@ -307,11 +307,32 @@ async function requireLogSearchRule(ctx: AzureRuntimeContext, job: AlertJob, vmI
       throw new ProvenanceRefusedError(
         "alert-rule",
         vmId,
-        `No log search alert rule ${job.alertRule} exists in resource group ${ctx.env.resourceGroup}; nothing was done.`,
+        `No ${what} ${name} exists in resource group ${ctx.env.resourceGroup}; nothing was done.`,
       );
     }
     throw error;
   }
+}
+
+/**
+ * A log search rule of the fleet (owner `fleet`) is in the fleet's group with the owner and fleet
+ * tags, kind LogAlert, split by the agent table's Resource ID column, and its query keeps only the
+ * fleet group's VMs (the quoted prefix the renderer writes, src/plan/log-query.ts); the VM is in that
+ * group. A rule someone else wrote, or one that reads another group's rows, is refused.
+ */
+async function requireLogSearchRule(ctx: AzureRuntimeContext, job: AlertJob, vmId: string): Promise<void> {
+  const rule = await readAlertRule<{
+    kind?: string;
+    tags?: Record<string, string>;
+    properties?: { criteria?: { allOf?: { query?: string; resourceIdColumn?: string }[] } };
+  }>(
+    ctx,
+    "scheduledQueryRules",
+    SCHEDULED_QUERY_RULES_API_VERSION,
+    job.alertRule,
+    vmId,
+    "log search alert rule",
+  );
   const group = fleetScope(ctx.env).toLowerCase();
   const conditions = rule.properties?.criteria?.allOf ?? [];
   const selectsGroup = kqlString(`${group}/providers/microsoft.compute/virtualmachines/`);
@@ -343,28 +364,10 @@ async function requireLogSearchRule(ctx: AzureRuntimeContext, job: AlertJob, vmI
  */
 async function requireAlertRule(ctx: AzureRuntimeContext, job: AlertJob, vmId: string): Promise<void> {
   if (job.rule === "log") return requireLogSearchRule(ctx, job, vmId);
-  let rule: {
+  const rule = await readAlertRule<{
     tags?: Record<string, string>;
     properties?: { scopes?: string[]; enabled?: boolean; targetResourceType?: string };
-  };
-  try {
-    rule = (
-      await ctx.arm.request<typeof rule>(
-        "GET",
-        `${fleetScope(ctx.env)}/providers/Microsoft.Insights/metricAlerts/${encodeURIComponent(job.alertRule)}`,
-        METRIC_ALERTS_API_VERSION,
-      )
-    ).body;
-  } catch (error) {
-    if (error instanceof ArmRequestError && error.status === 404) {
-      throw new ProvenanceRefusedError(
-        "alert-rule",
-        vmId,
-        `No alert rule ${job.alertRule} exists in resource group ${ctx.env.resourceGroup}; nothing was done.`,
-      );
-    }
-    throw error;
-  }
+  }>(ctx, "metricAlerts", METRIC_ALERTS_API_VERSION, job.alertRule, vmId, "alert rule");
   const scopes = (rule.properties?.scopes ?? []).map(memberIdOf);
   const group = fleetScope(ctx.env).toLowerCase();
   const watches =
