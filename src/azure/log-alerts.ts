@@ -256,7 +256,8 @@ export function renderAgentLogAlerts(
         })),
       },
     },
-    opts,
+    // A table in the user's workspace outlives the stack: its rows are theirs.
+    { parent, ...(workspace === undefined ? { retainOnDelete: true } : {}) },
   );
   const endpoint = new monitor.DataCollectionEndpoint(
     `${name}-agent-endpoint`,

@@ -51,9 +51,11 @@
  * - "Create a log alert with a Resource Manager template" (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-log-create-templates):
  *   windowSize PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H or PT24H; evaluationFrequency PT1M, PT5M,
  *   PT15M, PT30M or PT1H; severity 0–4; timeAggregation Average, Minimum, Maximum, Total or Count.
- * - "Log data ingestion time in Azure Monitor" (https://learn.microsoft.com/azure/azure-monitor/logs/data-ingestion-time):
- *   rows become queryable after an ingestion latency (typically minutes, not guaranteed), so a log
- *   search rule sees a minute later than a metric alert would; the window the rule reads is its own.
+ * - "Log data ingestion time in Azure Monitor" (https://learn.microsoft.com/azure/azure-monitor/logs/data-ingestion-time)
+ *   and "Troubleshoot log search alerts in Azure Monitor" (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-troubleshoot-log):
+ *   rows become queryable after an ingestion latency; "to mitigate latency, the system retries the
+ *   alert evaluation multiple times", and the alert fires once the data arrives, so a log search rule
+ *   fires later than a metric alert would (Microsoft suggests metric alerts past a 4-minute delay).
  * Membership of a log search rule: its query selects the rows whose VM resource id starts with the
  * fleet's resource group's VM prefix (case-insensitively), so a VM created in the group is covered
  * with no new resource, and the intake still checks the membership record and the digest.
