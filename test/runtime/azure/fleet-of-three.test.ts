@@ -7,8 +7,7 @@
  * contributors do on AWS (`personas simulate --fleet 3`).
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { parsePersona } from "../../../src/pdl/parse.js";
-import { type FleetPlan, planFleet } from "../../../src/plan/plan.js";
+import type { FleetPlan } from "../../../src/plan/plan.js";
 import { azureScaleExecutor } from "../../../src/runtime/azure/actions/scale.js";
 import { memberIdOf, responderQueueName } from "../../../src/runtime/azure/contract.js";
 import { createWorker } from "../../../src/runtime/azure/worker.js";
@@ -20,34 +19,16 @@ import {
   DIGEST,
   deployFleetRules,
   drainQueue,
-  FLEET,
   type FleetRule,
   fleetAlert,
   fleetRule,
   intakePoster,
-  SEED_PERSONA_TEXT,
+  seedFleetPlan,
   seedWorld,
 } from "./support.js";
 
-const seed = parsePersona(SEED_PERSONA_TEXT, { file: "HighTraffic.yaml" });
 const VMS = ["web-1", "web-2", "web-3"] as const;
 const GROUP_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}`;
-
-function fleetOfThree(): FleetPlan {
-  return planFleet(
-    FLEET,
-    VMS.map((key) => ({
-      key,
-      resolved: {
-        persona: seed,
-        ref: { name: seed.name, version: seed.version ?? "1.3.0", digest: DIGEST },
-        size: { cloud: "azure" as const, name: "Standard_D8s_v5" },
-      },
-    })),
-    { webAcl: false, networkAcl: false },
-    { alarms: "fleet-wide" },
-  );
-}
 
 describe.skipIf(noAzurite)(
   "The seed persona on a fleet of 3 on Azure (fleet-wide rules, per-VM firing)",
@@ -65,7 +46,7 @@ describe.skipIf(noAzurite)(
     const at = (minute: number) => `2027-01-15T10:${String(minute).padStart(2, "0")}:00.000Z`;
 
     beforeEach(async () => {
-      plan = fleetOfThree();
+      plan = seedFleetPlan({ keys: VMS, alarms: "fleet-wide" });
       world = await seedWorld(plan);
       deployed = await deployFleetRules(world, plan);
       world.arm.actions.length = 0;

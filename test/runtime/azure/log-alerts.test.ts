@@ -10,8 +10,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { logSearchRuleArgs } from "../../../src/azure/log-alerts.js";
-import { parsePersona } from "../../../src/pdl/parse.js";
-import { type FleetPlan, planFleet } from "../../../src/plan/plan.js";
+import type { FleetPlan } from "../../../src/plan/plan.js";
 import { azureFeatureExecutor } from "../../../src/runtime/azure/actions/command.js";
 import { memberIdOf, responderQueueName } from "../../../src/runtime/azure/contract.js";
 import { createWorker } from "../../../src/runtime/azure/worker.js";
@@ -26,30 +25,13 @@ import {
   intakePoster,
   membersOf,
   putMembers,
-  SEED_PERSONA_TEXT,
   STACK,
+  seedFleetPlan,
   seedWorld,
 } from "./support.js";
 
 const GROUP_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}`;
 const WORKSPACE = `${GROUP_ID}/providers/Microsoft.OperationalInsights/workspaces/personas-agent-metrics`;
-const seed = parsePersona(SEED_PERSONA_TEXT, { file: "HighTraffic.yaml" });
-
-function fleetPlan(keys: readonly string[] = ["web-1", "web-2"]): FleetPlan {
-  return planFleet(
-    FLEET,
-    keys.map((key) => ({
-      key,
-      resolved: {
-        persona: seed,
-        ref: { name: seed.name, version: seed.version ?? "1.3.0", digest: DIGEST },
-        size: { cloud: "azure" as const, name: "Standard_D8s_v5" },
-      },
-    })),
-    { webAcl: false, networkAcl: false },
-    { alarms: "fleet-wide" },
-  );
-}
 
 type Rule = {
   ruleName: string;
@@ -175,7 +157,7 @@ describe.skipIf(noAzurite)(
       );
 
     beforeEach(async () => {
-      const plan = fleetPlan();
+      const plan = seedFleetPlan({ alarms: "fleet-wide" });
       world = await seedWorld(plan);
       rule = await resolved(latencyRule(plan));
       await deployRule(world, rule);
@@ -233,7 +215,7 @@ describe.skipIf(noAzurite)(
 
     it("covers a VM the next `pulumi up` adds to the group with no new or changed rule", async () => {
       world.arm.addVm("web-3", { size: "Standard_D8s_v5" });
-      const grown = fleetPlan(["web-1", "web-2", "web-3"]);
+      const grown = seedFleetPlan({ keys: ["web-1", "web-2", "web-3"], alarms: "fleet-wide" });
       await putMembers(world.options, membersOf(grown));
       expect(await resolved(latencyRule(grown))).toEqual(rule);
 

@@ -71,11 +71,17 @@ export const MEMBER_KEYS = ["web-1", "web-2"] as const;
 const persona = parsePersona(SEED_PERSONA_TEXT, { file: "HighTraffic.yaml" });
 export const DIGEST = contentDigest(persona);
 
-/** The fleet of two on Standard_D8s_v5 (8 vCPUs, 32 GiB), as the planner makes it. */
-export function seedFleetPlan(): FleetPlan {
+/**
+ * The seed's fleet on Standard_D8s_v5 (8 vCPUs, 32 GiB), as the planner makes it: the fleet of two with
+ * one alert per VM × alarm unless asked otherwise.
+ */
+export function seedFleetPlan(
+  options: { keys?: readonly string[]; alarms?: "fleet-wide" | "per-instance" } = {},
+): FleetPlan {
+  const { keys = MEMBER_KEYS, alarms = "per-instance" } = options;
   return planFleet(
     FLEET,
-    MEMBER_KEYS.map((key) => ({
+    keys.map((key) => ({
       key,
       resolved: {
         persona,
@@ -84,8 +90,7 @@ export function seedFleetPlan(): FleetPlan {
       },
     })),
     { webAcl: false, networkAcl: false },
-    // One alert per VM × alarm, as the components deploy by default.
-    { alarms: "per-instance" },
+    { alarms },
   );
 }
 
